@@ -1,0 +1,243 @@
+// Benchmarks of the risk engine alone (Google Benchmark), on seeded, pre-generated inputs:
+// (a) a mixed workload: limit and market orders, cancels, a mark update every ~100 events and
+//     funding every ~100k events over 10k accounts and 4 markets;
+// (b) a cascade: a staged crash that liquidates leveraged longs through the book and ADL.
+// Reports input events/s (items_per_second) and p50/p99 ns per event. See README.md.
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "engine/risk_engine.h"
+
+namespace {
+
+using namespace engine;
+
+constexpr AssetId kUsdt = 1;
+
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : state_(seed) {}
+  uint64_t Next() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  int64_t Uniform(int64_t low, int64_t high) {
+    return low + static_cast<int64_t>(Next() % static_cast<uint64_t>(high - low + 1));
+  }
+
+ private:
+  uint64_t state_;
+};
+
+MarketSpec Spec(MarketId id, Price tick) {
+  MarketSpec spec;
+  spec.market_id = id;
+  spec.symbol = "BENCH";
+  spec.quote_asset = kUsdt;
+  spec.tick_size = tick;
+  spec.maker_fee_e8 = 2'000;
+  spec.taker_fee_e8 = 5'000;
+  spec.tiers = {{0, 1'000'000, 10}, {1'000'000'000, 2'000'000, 5}};
+  spec.funding_interval_ns = 8ll * 3600 * 1'000'000'000;
+  return spec;
+}
+
+struct Workload {
+  std::vector<Input> setup;   // Applied before timing starts.
+  std::vector<Input> events;  // Timed.
+};
+
+Workload MixedWorkload(uint64_t seed, int accounts, int markets, int64_t events) {
+  Workload work;
+  Rng rng(seed);
+  std::vector<Price> marks(markets, 100'000);
+  for (int m = 1; m <= markets; ++m) {
+    work.setup.push_back(ListMarket{Spec(static_cast<MarketId>(m), 10)});
+    work.setup.push_back(SetMark{static_cast<MarketId>(m), 100'000, 100'000});
+  }
+  for (int a = 1; a <= accounts; ++a) {
+    work.setup.push_back(OpenAccount{static_cast<AccountId>(a)});
+    work.setup.push_back(Deposit{static_cast<AccountId>(a), kUsdt, 1'000'000'000});
+  }
+  std::vector<OrderId> next_order(accounts + 1, 1);
+  work.events.reserve(events);
+  for (int64_t i = 0; i < events; ++i) {
+    if (i % 100'000 == 99'999) {
+      work.events.push_back(FundingTick{static_cast<MarketId>(rng.Uniform(1, markets)),
+                                        rng.Uniform(-10'000, 10'000)});
+      continue;
+    }
+    if (i % 100 == 99) {
+      const int m = static_cast<int>(rng.Uniform(0, markets - 1));
+      marks[m] = std::clamp<Price>(marks[m] + rng.Uniform(-100, 100), 90'000, 110'000);
+      work.events.push_back(SetMark{static_cast<MarketId>(m + 1), marks[m], marks[m]});
+      continue;
+    }
+    const AccountId account = static_cast<AccountId>(rng.Uniform(1, accounts));
+    const int64_t roll = rng.Uniform(0, 99);
+    if (roll < 25 && next_order[account] > 1) {
+      const OrderId last = next_order[account] - 1;
+      work.events.push_back(
+          CancelOrder{account, static_cast<OrderId>(rng.Uniform(std::max<int64_t>(1, last - 3),
+                                                                last))});
+      continue;
+    }
+    const int m = static_cast<int>(rng.Uniform(0, markets - 1));
+    PlaceOrder order;
+    order.account = account;
+    order.market = static_cast<MarketId>(m + 1);
+    order.order_id = next_order[account]++;
+    order.side = rng.Uniform(0, 1) == 0 ? Side::kBuy : Side::kSell;
+    order.quantity = rng.Uniform(1, 20);
+    if (roll < 32) {
+      order.type = OrderType::kMarket;
+      order.tif = TimeInForce::kIoc;
+    } else {
+      const Price offset = rng.Uniform(-30, 30) * 10;
+      order.price = marks[m] / 10 * 10 + offset;
+      order.tif = roll < 45 ? TimeInForce::kIoc : TimeInForce::kGtc;
+    }
+    work.events.push_back(order);
+  }
+  return work;
+}
+
+Workload CascadeWorkload(int pairs) {
+  Workload work;
+  work.setup.push_back(ListMarket{Spec(1, 1)});
+  work.setup.push_back(SetMark{1, 10'000, 10'000});
+  work.setup.push_back(TopUpInsurance{kUsdt, 50'000'000});
+  const AccountId maker = 1;
+  work.setup.push_back(OpenAccount{maker});
+  work.setup.push_back(Deposit{maker, kUsdt, 100'000'000'000});
+  for (int p = 0; p < pairs; ++p) {
+    const AccountId longer = 2 + 2 * p, shorter = 3 + 2 * p;
+    const Quantity lots = 10 + p % 50;
+    for (const AccountId account : {longer, shorter}) {
+      work.setup.push_back(OpenAccount{account});
+      // Leverage between about 5x and 9.5x.
+      work.setup.push_back(
+          Deposit{account, kUsdt, lots * 10'000 / 10 + lots * 10'000 * (p % 10) / 100});
+    }
+    work.setup.push_back(PlaceOrder{shorter, 1, 1, Side::kSell, OrderType::kLimit,
+                                    TimeInForce::kGtc, false, 10'000, lots});
+    work.setup.push_back(PlaceOrder{longer, 1, 1, Side::kBuy, OrderType::kLimit,
+                                    TimeInForce::kIoc, false, 10'000, lots});
+  }
+  // A thin bid ladder under the market, then the crash in 1% steps (marks and re-bids).
+  for (int level = 1; level <= 200; ++level) {
+    work.setup.push_back(PlaceOrder{maker, 1, static_cast<OrderId>(level), Side::kBuy,
+                                    OrderType::kLimit, TimeInForce::kGtc, false,
+                                    10'000 - level * 10, 40});
+  }
+  for (int step = 1; step <= 25; ++step) {
+    work.events.push_back(SetMark{1, 10'000 - step * 100, 10'000 - step * 100});
+  }
+  return work;
+}
+
+struct RunResult {
+  int64_t effects = 0;
+  int64_t liquidations = 0;
+  int64_t reductions = 0;
+};
+
+RunResult Run(RiskEngine& engine, const std::vector<Input>& inputs, TimeNs* time_ns,
+              std::vector<int64_t>* latencies) {
+  RunResult result;
+  std::vector<Effect> effects;
+  effects.reserve(1024);
+  for (const Input& input : inputs) {
+    effects.clear();
+    if (latencies != nullptr) {
+      const auto start = std::chrono::steady_clock::now();
+      engine.Apply(input, ++*time_ns, &effects);
+      const auto stop = std::chrono::steady_clock::now();
+      latencies->push_back(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(stop - start).count());
+    } else {
+      engine.Apply(input, ++*time_ns, &effects);
+    }
+    result.effects += static_cast<int64_t>(effects.size());
+    for (const Effect& effect : effects) {
+      result.liquidations += std::holds_alternative<Liquidation>(effect);
+      result.reductions += std::holds_alternative<AdlReduction>(effect);
+    }
+  }
+  return result;
+}
+
+EngineOptions FastOptions() {
+  EngineOptions options;
+  options.verify_invariants = false;  // The O(n) checker is for tests and verify runs.
+  return options;
+}
+
+void ReportLatency(benchmark::State& state, std::vector<int64_t> latencies) {
+  std::sort(latencies.begin(), latencies.end());
+  auto at = [&](double q) {
+    return static_cast<double>(latencies[static_cast<size_t>(q * (latencies.size() - 1))]);
+  };
+  state.counters["p50_ns"] = at(0.50);
+  state.counters["p99_ns"] = at(0.99);
+  state.counters["max_ns"] = at(1.0);
+}
+
+void BM_MixedWorkload(benchmark::State& state) {
+  const Workload work = MixedWorkload(42, 10'000, 4, 1'000'000);
+  RunResult result;
+  for (auto _ : state) {
+    state.PauseTiming();
+    RiskEngine engine(FastOptions());
+    TimeNs time_ns = 0;
+    Run(engine, work.setup, &time_ns, nullptr);
+    state.ResumeTiming();
+    result = Run(engine, work.events, &time_ns, nullptr);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(work.events.size()));
+  state.counters["effects_per_event"] =
+      static_cast<double>(result.effects) / static_cast<double>(work.events.size());
+  // Latency pass, timed per event (clock reads excluded from the throughput figure above).
+  RiskEngine engine(FastOptions());
+  TimeNs time_ns = 0;
+  Run(engine, work.setup, &time_ns, nullptr);
+  std::vector<int64_t> latencies;
+  latencies.reserve(work.events.size());
+  Run(engine, work.events, &time_ns, &latencies);
+  ReportLatency(state, std::move(latencies));
+}
+BENCHMARK(BM_MixedWorkload)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+void BM_Cascade(benchmark::State& state) {
+  const Workload work = CascadeWorkload(static_cast<int>(state.range(0)));
+  RunResult result;
+  std::vector<int64_t> latencies;
+  for (auto _ : state) {
+    state.PauseTiming();
+    RiskEngine engine(FastOptions());
+    TimeNs time_ns = 0;
+    Run(engine, work.setup, &time_ns, nullptr);
+    latencies.clear();
+    state.ResumeTiming();
+    result = Run(engine, work.events, &time_ns, &latencies);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(work.events.size()));
+  state.counters["liquidations"] = static_cast<double>(result.liquidations);
+  state.counters["adl_reductions"] = static_cast<double>(result.reductions);
+  state.counters["liquidations_per_s"] = benchmark::Counter(
+      static_cast<double>(result.liquidations) * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate);
+  ReportLatency(state, std::move(latencies));
+}
+BENCHMARK(BM_Cascade)->Arg(5'000)->Unit(benchmark::kMillisecond)->Iterations(5);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,314 @@
+// ledger_bench: throughput of the signed, durable append pipeline beside the machine's raw
+// Ed25519 signing ceiling on all cores, and of Verify (both modes) beside the raw verify and
+// SHA-256 ceilings, all in one run. Seeded, fixed workload; prints a table and JSON.
+// Usage: ledger_bench [--records N] [--group G] [--dir DIR] [--seconds S] [--json FILE]
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ledger/event_log.h"
+#include "ledger/keys.h"
+#include "ledger/verifier.h"
+
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+// In-flight bound of the saturated run: its latency is mostly this queue (Little's law).
+constexpr size_t kMaxPendingRecords = 16384;
+
+struct Config {
+  uint64_t records = 60000;   // Records appended (and then verified).
+  uint64_t group = 3;         // Events per group: an order, its acceptance and a fill.
+  int64_t ceiling_ms = 2000;  // Length of each ceiling measurement.
+  std::string dir;            // Log folder (created, then removed); default under /var/tmp.
+  std::string json;           // Also write the figures as JSON here.
+  uint32_t seed = 42;
+};
+
+int64_t ElapsedNs(Steady::time_point start) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now() - start).count();
+}
+
+// Per-second rate of `count` items in `ns` nanoseconds, as an integer (no floating point).
+uint64_t PerSecond(uint64_t count, int64_t ns) {
+  return ns <= 0 ? 0 : static_cast<uint64_t>((static_cast<__int128>(count) * 1'000'000'000) / ns);
+}
+
+unsigned Cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+// Runs `work(thread_index, stop)` on every core for `ms`; each returns its item count.
+template <typename Work>
+uint64_t OnAllCores(int64_t ms, Work work) {
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> total{0};
+  std::vector<std::thread> threads;
+  for (unsigned i = 0; i < Cores(); ++i) {
+    threads.emplace_back([&, i] { total += work(i, stop); });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  stop = true;
+  for (auto& thread : threads) thread.join();
+  return PerSecond(total.load(), ms * 1'000'000);
+}
+
+ledger::PrivateKey MustKey() {
+  auto key = ledger::PrivateKey::Generate();
+  if (!key.ok()) {
+    std::fprintf(stderr, "%s\n", key.status().ToString().c_str());
+    std::exit(1);
+  }
+  return *key;
+}
+
+uint64_t SignCeiling(const Config& config, const ledger::PrivateKey& key) {
+  return OnAllCores(config.ceiling_ms, [&](unsigned index, std::atomic<bool>& stop) {
+    ledger::Signer signer(key);
+    ledger::Hash hash{};
+    hash[0] = static_cast<uint8_t>(index);
+    uint64_t count = 0;
+    while (!stop.load(std::memory_order_relaxed)) {
+      hash[1] = static_cast<uint8_t>(count);
+      if (signer.Sign(hash).ok()) ++count;
+    }
+    return count;
+  });
+}
+
+uint64_t VerifyCeiling(const Config& config, const ledger::PrivateKey& key) {
+  ledger::Signer signer(key);
+  ledger::Hash hash{};
+  ledger::Signature signature = *signer.Sign(hash);
+  return OnAllCores(config.ceiling_ms, [&](unsigned, std::atomic<bool>& stop) {
+    ledger::SignatureVerifier verifier;
+    uint64_t count = 0;
+    while (!stop.load(std::memory_order_relaxed)) {
+      if (verifier.Verify(key.public_key(), hash, signature)) ++count;
+    }
+    return count;
+  });
+}
+
+// One core: the chain is sequential. 32 tag + 32 prev + 8 seq + a 200-byte envelope.
+uint64_t Sha256Ceiling(const Config& config) {
+  ledger::Sha256 sha;
+  std::vector<uint8_t> message(272, 7);
+  uint64_t count = 0;
+  auto start = Steady::now();
+  while (ElapsedNs(start) < config.ceiling_ms * 1'000'000) {
+    for (int i = 0; i < 1000; ++i, ++count) {
+      message[0] = static_cast<uint8_t>(count);
+      ledger::Hash digest = sha.Of(message);
+      message[1] ^= digest[0];
+    }
+  }
+  return PerSecond(count, ElapsedNs(start));
+}
+
+// A group as the sequencer would append it: an order, its acceptance and a fill (~200 bytes
+// per envelope).
+ledger::EventGroup MakeGroup(uint64_t size, std::mt19937_64& rng) {
+  ledger::EventGroup group;
+  uint64_t account = 1 + rng() % 10000;
+  uint64_t order_id = rng();
+  int64_t price = 50'000'000 + static_cast<int64_t>(rng() % 100'000);
+  auto order = group.Add().initOrderPlaced();
+  order.setAccount(account);
+  order.setMarket(1);
+  order.setOrderId(order_id);
+  order.setPrice(price);
+  order.setQuantity(1 + static_cast<int64_t>(rng() % 1000));
+  for (uint64_t i = 1; i < size; ++i) {
+    if (i == 1) {
+      auto accepted = group.Add().initOrderAccepted();
+      accepted.setAccount(account);
+      accepted.setMarket(1);
+      accepted.setOrderId(order_id);
+      continue;
+    }
+    auto fill = group.Add().initFill();
+    fill.setMarket(1);
+    fill.setMakerAccount(1 + rng() % 10000);
+    fill.setMakerOrderId(rng());
+    fill.setTakerAccount(account);
+    fill.setTakerOrderId(order_id);
+    fill.setPrice(price);
+    fill.setQuantity(1 + static_cast<int64_t>(rng() % 100));
+    fill.setMakerFee(static_cast<int64_t>(rng() % 1000));
+    fill.setTakerFee(static_cast<int64_t>(rng() % 1000));
+  }
+  return group;
+}
+
+struct AppendFigures {
+  uint64_t records_per_second = 0;
+  int64_t p50_ns = 0;
+  int64_t p99_ns = 0;
+  uint64_t groups = 0;
+};
+
+int64_t Percentile(std::vector<int64_t> values, int percent) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return values[(values.size() - 1) * static_cast<size_t>(percent) / 100];
+}
+
+// Appends `groups` groups through Submit. With `interval_ns` > 0 the groups are paced at that
+// interval (an offered load); otherwise submitted as fast as backpressure allows.
+AppendFigures RunAppend(ledger::EventLog& log, const std::vector<ledger::EventGroup>& pool,
+                        uint64_t groups, int64_t interval_ns) {
+  std::vector<int64_t> latency_ns(groups, 0);
+  std::vector<std::vector<ledger::schema::Event::Reader>> readers;
+  for (const auto& group : pool) readers.push_back(group.readers());
+  uint64_t records = 0;
+  auto start = Steady::now();
+  for (uint64_t i = 0; i < groups; ++i) {
+    if (interval_ns > 0) {
+      std::this_thread::sleep_until(start + std::chrono::nanoseconds(interval_ns * i));
+    }
+    const auto& events = readers[i % readers.size()];
+    auto submitted = Steady::now();
+    auto range = log.Submit(events, [&latency_ns, i, submitted](const ledger::Status& s,
+                                                               ledger::GroupRange) {
+      if (!s.ok()) std::abort();
+      latency_ns[i] = ElapsedNs(submitted);
+    });
+    if (!range.ok()) {
+      std::fprintf(stderr, "%s\n", range.status().ToString().c_str());
+      std::exit(1);
+    }
+    records += events.size();
+  }
+  if (!log.Flush().ok()) std::exit(1);
+  AppendFigures figures;
+  figures.records_per_second = PerSecond(records, ElapsedNs(start));
+  figures.p50_ns = Percentile(latency_ns, 50);
+  figures.p99_ns = Percentile(latency_ns, 99);
+  figures.groups = groups;
+  return figures;
+}
+
+uint64_t RunVerify(const ledger::EventLog& log, const ledger::Keyring& keyring, bool all) {
+  ledger::VerifyOptions options;
+  options.all_signatures = all;
+  auto start = Steady::now();
+  ledger::VerifyReport report = ledger::Verify(log, keyring, options);
+  int64_t ns = ElapsedNs(start);
+  if (!report.ok) {
+    std::fprintf(stderr, "verify failed: %s\n", report.message.c_str());
+    std::exit(1);
+  }
+  return PerSecond(report.records_checked, ns);
+}
+
+Config ParseArgs(int argc, char** argv) {
+  Config config;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    std::string value = argv[i + 1];
+    if (flag == "--records") config.records = std::stoull(value);
+    else if (flag == "--group") config.group = std::max<uint64_t>(1, std::stoull(value));
+    else if (flag == "--dir") config.dir = value;
+    else if (flag == "--ceiling-ms") config.ceiling_ms = std::stoll(value);
+    else if (flag == "--json") config.json = value;
+    else if (flag == "--seed") config.seed = static_cast<uint32_t>(std::stoul(value));
+    else {
+      std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
+      std::exit(2);
+    }
+  }
+  if (config.dir.empty()) config.dir = fmt::format("/var/tmp/ledger_bench_{}", ::getpid());
+  return config;
+}
+
+std::string Percent(uint64_t part, uint64_t whole) {
+  uint64_t tenths = whole == 0 ? 0 : part * 1000 / whole;
+  return fmt::format("{}.{}%", tenths / 10, tenths % 10);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config config = ParseArgs(argc, argv);
+  std::filesystem::remove_all(config.dir);
+  ledger::PrivateKey key = MustKey();
+  ledger::Keyring keyring;
+  keyring.Add(key.public_key());
+  std::mt19937_64 rng(config.seed);
+  std::vector<ledger::EventGroup> pool;
+  for (int i = 0; i < 1024; ++i) pool.push_back(MakeGroup(config.group, rng));
+
+  // The machines are shared and noisy: measure the ceiling before and after the append runs
+  // and compare against the higher (the conservative ratio).
+  uint64_t sign_ceiling_before = SignCeiling(config, key);
+  ledger::LogOptions options;
+  options.signing_key = key;
+  options.clock = ledger::RealTimeNs;
+  options.signer_threads = 0;  // All cores.
+  options.max_pending_records = kMaxPendingRecords;
+  options.max_batch_records = 4096;
+  auto log = ledger::EventLog::Create(config.dir, options);
+  if (!log.ok()) {
+    std::fprintf(stderr, "%s\n", log.status().ToString().c_str());
+    return 1;
+  }
+  uint64_t groups = std::max<uint64_t>(1, config.records / config.group);
+  AppendFigures saturated = RunAppend(**log, pool, groups, 0);
+  uint64_t sign_ceiling = std::max(sign_ceiling_before, SignCeiling(config, key));
+  // Latency at half the signing ceiling: what a client sees when the venue is not saturated.
+  uint64_t paced_records_per_second = std::max<uint64_t>(1, sign_ceiling / 2);
+  int64_t interval_ns = static_cast<int64_t>(config.group * 1'000'000'000 /
+                                             paced_records_per_second);
+  AppendFigures paced = RunAppend(**log, pool, std::min<uint64_t>(groups, 5000), interval_ns);
+  uint64_t verify_default = RunVerify(**log, keyring, false);
+  uint64_t verify_all = RunVerify(**log, keyring, true);
+  uint64_t verify_ceiling = VerifyCeiling(config, key);
+  uint64_t sha_ceiling = Sha256Ceiling(config);
+  uint64_t total_records = (*log)->head_seq();
+  log->reset();
+  std::filesystem::remove_all(config.dir);
+
+  std::printf("ledger_bench: %u cores, %llu records in groups of %llu, seed %u\n", Cores(),
+              static_cast<unsigned long long>(total_records),
+              static_cast<unsigned long long>(config.group), config.seed);
+  std::printf("%-44s %12s\n", "measure", "value");
+  auto row = [](const std::string& name, const std::string& value) {
+    std::printf("%-44s %12s\n", name.c_str(), value.c_str());
+  };
+  row("Ed25519 sign ceiling, all cores (sig/s)", fmt::format("{}", sign_ceiling));
+  row("signed durable append, saturated (rec/s)", fmt::format("{}", saturated.records_per_second));
+  row("  ratio to the signing ceiling", Percent(saturated.records_per_second, sign_ceiling));
+  row(fmt::format("  latency p50 / p99 (us), {} in flight", kMaxPendingRecords),
+      fmt::format("{} / {}", saturated.p50_ns / 1000, saturated.p99_ns / 1000));
+  row(fmt::format("append at {} rec/s: latency p50 / p99 (us)", paced_records_per_second),
+      fmt::format("{} / {}", paced.p50_ns / 1000, paced.p99_ns / 1000));
+  row("Ed25519 verify ceiling, all cores (sig/s)", fmt::format("{}", verify_ceiling));
+  row("SHA-256 ceiling, 272 B, one core (hash/s)", fmt::format("{}", sha_ceiling));
+  row("verify, group-end signatures (rec/s)", fmt::format("{}", verify_default));
+  row("verify --all-signatures (rec/s)", fmt::format("{}", verify_all));
+  row("  ratio to the verify ceiling", Percent(verify_all, verify_ceiling));
+  if (!config.json.empty()) {
+    std::ofstream(config.json) << fmt::format(
+        "{{\"cores\": {}, \"records\": {}, \"group\": {}, \"sign_ceiling\": {}, "
+        "\"append_records_per_second\": {}, \"append_p50_us\": {}, \"append_p99_us\": {}, "
+        "\"paced_records_per_second\": {}, \"paced_p50_us\": {}, \"paced_p99_us\": {}, "
+        "\"verify_ceiling\": {}, \"sha256_ceiling\": {}, \"verify_default\": {}, "
+        "\"verify_all\": {}}}\n",
+        Cores(), total_records, config.group, sign_ceiling, saturated.records_per_second,
+        saturated.p50_ns / 1000, saturated.p99_ns / 1000, paced_records_per_second,
+        paced.p50_ns / 1000, paced.p99_ns / 1000, verify_ceiling, sha_ceiling, verify_default,
+        verify_all);
+  }
+  return 0;
+}

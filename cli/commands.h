@@ -1,0 +1,97 @@
+// The `backstop` subcommands, one function each. main.cc parses arguments (CLI11) into these
+// option structs; each function prints to stdout/stderr and returns the process exit code
+// (0 success, 1 a finding such as a failed verification, 2 a usage or environment error).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFinding = 1;
+inline constexpr int kExitError = 2;
+
+// Paths inside a data directory.
+std::string LogDir(const std::string& data_dir);      // DATA/log: the RocksDB event log.
+std::string KeyringDir(const std::string& data_dir);  // DATA/keyring: trusted public keys.
+
+struct KeygenOptions {
+  std::string out;  // Prefix: writes PREFIX.key.pem (0600) and PREFIX.pub.pem.
+};
+int RunKeygen(const KeygenOptions& options);
+
+struct InitOptions {
+  std::string data_dir;
+  std::string key_file;  // Private key that will sign; its public half enters the keyring.
+};
+int RunInit(const InitOptions& options);
+
+struct LogShowOptions {
+  std::string data_dir;
+  std::string range;  // "", "SEQ" or "FROM..TO" (either end may be omitted).
+  bool json = false;  // One JSON object per line instead of aligned text.
+};
+int RunLogShow(const LogShowOptions& options);
+
+struct LogTailOptions {
+  std::string data_dir;
+  uint64_t count = 20;  // Records to show from the head.
+  bool follow = false;  // Keep printing new records as they are appended.
+  bool json = false;
+};
+int RunLogTail(const LogTailOptions& options);
+
+struct VerifyCommandOptions {
+  std::string data_dir;
+  bool all_signatures = false;
+  std::vector<std::string> keys;  // Extra public-key PEM files beside DATA/keyring.
+  std::string keyring_dir;        // Replaces DATA/keyring when set.
+  bool json = false;
+};
+int RunVerify(const VerifyCommandOptions& options);
+
+struct ExportRawOptions {
+  std::string data_dir;
+  uint64_t seq = 0;
+  std::string out;  // Prefix of the files written.
+};
+int RunExportRaw(const ExportRawOptions& options);
+
+struct IngestOptions {
+  std::string data_dir;
+  std::string key_file;        // Private key that signs (must be the log's current key).
+  std::string input = "-";     // JSONL file, or "-" for stdin.
+  bool skip_bad_lines = false; // --on-error skip: refuse a bad line and go on.
+  bool acks = false;           // Print "ack LINE SEQ" once each command is durable.
+  uint64_t snapshot_every = 0; // Records between automatic snapshots; 0 = none.
+  size_t keep_snapshots = 3;
+  bool json = false;           // Summary as JSON.
+};
+int RunIngest(const IngestOptions& options);
+
+struct SnapshotCreateOptions {
+  std::string data_dir;
+  std::string key_file;
+  size_t keep_snapshots = 3;
+};
+int RunSnapshotCreate(const SnapshotCreateOptions& options);
+
+struct AuditCommandOptions {
+  std::string data_dir;
+  uint64_t from_snapshot = 0;
+  bool all_signatures = false;
+  bool check_invariants = false;  // Run the engine's O(n) invariant checks after every input.
+  bool json = false;
+};
+int RunAudit(const AuditCommandOptions& options);
+
+struct ReplayCommandOptions {
+  std::string data_dir;
+  uint64_t to = 0;  // 0: the head.
+  bool json = false;
+};
+int RunReplay(const ReplayCommandOptions& options);
+
+}  // namespace cli

@@ -1,0 +1,125 @@
+// Cap'n Proto reflection to JSON and to one-line text (see event_json.h).
+
+#include "cli/event_json.h"
+
+#include <capnp/schema.h>
+#include <fmt/format.h>
+
+#include <ctime>
+
+namespace cli {
+namespace {
+
+nlohmann::json ValueToJson(const capnp::DynamicValue::Reader& value);
+
+nlohmann::json ListToJson(capnp::DynamicList::Reader list) {
+  nlohmann::json out = nlohmann::json::array();
+  for (auto element : list) out.push_back(ValueToJson(element));
+  return out;
+}
+
+nlohmann::json ValueToJson(const capnp::DynamicValue::Reader& value) {
+  switch (value.getType()) {
+    case capnp::DynamicValue::BOOL:
+      return value.as<bool>();
+    case capnp::DynamicValue::INT:
+      return value.as<int64_t>();
+    case capnp::DynamicValue::UINT:
+      return value.as<uint64_t>();
+    case capnp::DynamicValue::TEXT:
+      return std::string(value.as<capnp::Text>().cStr());
+    case capnp::DynamicValue::DATA: {
+      auto data = value.as<capnp::Data>();
+      return Hex(data.begin(), data.size());
+    }
+    case capnp::DynamicValue::LIST:
+      return ListToJson(value.as<capnp::DynamicList>());
+    case capnp::DynamicValue::ENUM: {
+      auto enumerant = value.as<capnp::DynamicEnum>().getEnumerant();
+      KJ_IF_MAYBE(e, enumerant) { return SnakeCase(e->getProto().getName().cStr()); }
+      return value.as<capnp::DynamicEnum>().getRaw();
+    }
+    case capnp::DynamicValue::STRUCT:
+      return StructToJson(value.as<capnp::DynamicStruct>());
+    default:
+      return nullptr;  // VOID, and kinds our schema does not use.
+  }
+}
+
+std::string ScalarToText(const capnp::DynamicValue::Reader& value) {
+  nlohmann::json json = ValueToJson(value);
+  if (json.is_string()) return json.get<std::string>();
+  return json.dump();
+}
+
+}  // namespace
+
+std::string SnakeCase(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    if (c >= 'A' && c <= 'Z') {
+      out.push_back('_');
+      out.push_back(static_cast<char>(c - 'A' + 'a'));
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string Hex(const unsigned char* data, size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(size * 2, '0');
+  for (size_t i = 0; i < size; ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 0xf];
+  }
+  return out;
+}
+
+nlohmann::json StructToJson(capnp::DynamicStruct::Reader value) {
+  nlohmann::json out = nlohmann::json::object();
+  for (auto field : value.getSchema().getNonUnionFields()) {
+    if (field.getType().isStruct() && !value.has(field)) continue;
+    out[SnakeCase(field.getProto().getName().cStr())] = ValueToJson(value.get(field));
+  }
+  KJ_IF_MAYBE(field, value.which()) {
+    const std::string name = SnakeCase(field->getProto().getName().cStr());
+    out["type"] = name;
+    out[name] = ValueToJson(value.get(*field));
+  }
+  return out;
+}
+
+std::string StructToText(capnp::DynamicStruct::Reader value) {
+  std::string out;
+  for (auto field : value.getSchema().getNonUnionFields()) {
+    auto v = value.get(field);
+    const std::string name = SnakeCase(field.getProto().getName().cStr());
+    if (v.getType() == capnp::DynamicValue::STRUCT || v.getType() == capnp::DynamicValue::LIST) {
+      nlohmann::json json = ValueToJson(v);
+      fmt::format_to(std::back_inserter(out), "{}{}={}", out.empty() ? "" : " ", name,
+                     json.dump());
+      continue;
+    }
+    fmt::format_to(std::back_inserter(out), "{}{}={}", out.empty() ? "" : " ", name,
+                   ScalarToText(v));
+  }
+  return out;
+}
+
+std::string FormatTimeNs(int64_t time_ns) {
+  int64_t seconds = time_ns / 1000000000;
+  int64_t nanos = time_ns % 1000000000;
+  if (nanos < 0) {
+    nanos += 1000000000;
+    --seconds;
+  }
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nanos);
+}
+
+}  // namespace cli

@@ -1,0 +1,193 @@
+// The `backstop` command line: parses arguments with CLI11 and runs one subcommand.
+// All of CLI11 stays in this file (it costs seconds per translation unit to compile).
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+#include "cli/commands.h"
+
+namespace {
+
+constexpr const char* kDataHelp = "Data directory (holds log/ and keyring/)";
+
+void AddKeygen(CLI::App& app, std::function<int()>* run) {
+  static cli::KeygenOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "keygen", "Create an Ed25519 signing key pair as PEM files (PREFIX.key.pem, PREFIX.pub.pem)");
+  sub->add_option("--out", options.out, "Path prefix of the two files")->required();
+  sub->callback([run] { *run = [] { return cli::RunKeygen(options); }; });
+}
+
+void AddInit(CLI::App& app, std::function<int()>* run) {
+  static cli::InitOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "init", "Create an empty signed event log in DIR/log with a fresh chain id, and put the "
+              "key's public half in DIR/keyring");
+  sub->add_option("--data", options.data_dir, kDataHelp)->required();
+  sub->add_option("--key", options.key_file, "Private key (from keygen) that will sign")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->callback([run] { *run = [] { return cli::RunInit(options); }; });
+}
+
+void AddLog(CLI::App& app, std::function<int()>* run) {
+  static cli::LogShowOptions show;
+  static cli::LogTailOptions tail;
+  CLI::App* log = app.add_subcommand("log", "Read the event log");
+  log->require_subcommand(1);
+  CLI::App* show_cmd = log->add_subcommand(
+      "show", "Print records: all, one SEQ, or a range FROM..TO (FROM.. and ..TO work too)");
+  show_cmd->add_option("range", show.range, "SEQ or FROM..TO");
+  show_cmd->add_option("--data", show.data_dir, kDataHelp)->required();
+  show_cmd->add_flag("--json", show.json, "One JSON object per line (for jq and programs)");
+  show_cmd->callback([run] { *run = [] { return cli::RunLogShow(show); }; });
+  CLI::App* tail_cmd = log->add_subcommand("tail", "Print the newest records");
+  tail_cmd->add_option("--data", tail.data_dir, kDataHelp)->required();
+  tail_cmd->add_option("-n,--count", tail.count, "How many records from the head")
+      ->capture_default_str();
+  tail_cmd->add_flag("-f,--follow", tail.follow,
+                     "Keep printing records as they are appended (Ctrl-C to stop)");
+  tail_cmd->add_flag("--json", tail.json, "One JSON object per line");
+  tail_cmd->callback([run] { *run = [] { return cli::RunLogTail(tail); }; });
+}
+
+void AddVerify(CLI::App& app, std::function<int()>* run) {
+  static cli::VerifyCommandOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "verify",
+      "Check the whole log: dense seqs, canonical records, the hash chain, key ids and "
+      "signatures (by default the last record of every group, which authenticates the rest "
+      "through the chain). Exit 0 clean, 1 on any problem (naming the first bad seq), 2 on "
+      "usage errors");
+  sub->add_option("--data", options.data_dir, kDataHelp)->required();
+  sub->add_flag("--all-signatures", options.all_signatures,
+                "Verify every record's signature, in parallel on all cores");
+  sub->add_option("--key", options.keys, "Extra trusted public-key PEM file (repeatable)")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--keyring", options.keyring_dir,
+                  "Folder of trusted public-key PEM files, instead of DIR/keyring")
+      ->check(CLI::ExistingDirectory);
+  sub->add_flag("--json", options.json, "Print the report as JSON");
+  sub->callback([run] { *run = [] { return cli::RunVerify(options); }; });
+}
+
+void AddExport(CLI::App& app, std::function<int()>* run) {
+  static cli::ExportRawOptions options;
+  static bool raw = false;
+  CLI::App* sub = app.add_subcommand(
+      "export",
+      "Write one record's exact bytes so that stock capnp and openssl can check it "
+      "(docs/AUDIT.md): OUT.record.bin, OUT.envelope.bin, OUT.prev.bin, OUT.hash.bin, "
+      "OUT.sig.bin, OUT.tag.bin and OUT.json");
+  sub->add_option("seq", options.seq, "Sequence number of the record")->required();
+  sub->add_flag("--raw", raw, "Raw signed and canonical bytes (the only format today)")
+      ->required();
+  sub->add_option("--out", options.out, "Path prefix of the files written")->required();
+  sub->add_option("--data", options.data_dir, kDataHelp)->required();
+  sub->callback([run] { *run = [] { return cli::RunExportRaw(options); }; });
+}
+
+void AddIngest(CLI::App& app, std::function<int()>* run) {
+  static cli::IngestOptions options;
+  static std::string on_error = "stop";
+  CLI::App* sub = app.add_subcommand(
+      "ingest",
+      "Feed input commands (JSON Lines, docs/INPUT.md) through the sequencer: each command is "
+      "applied to the engine and appended with its effects as one signed group; commands are "
+      "acknowledged once synced. Opening the log recovers the engine first (newest valid "
+      "snapshot + replay of the tail). Exit 0, or 1 if any line was refused as malformed");
+  sub->add_option("input", options.input, "JSONL file, or - for stdin")->required();
+  sub->add_option("--data", options.data_dir, kDataHelp)->required();
+  sub->add_option("--key", options.key_file, "Private key that signs (the log's current key)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--on-error", on_error,
+                  "A malformed line: stop there (everything before it stays applied) or skip it "
+                  "and go on")
+      ->check(CLI::IsMember({"stop", "skip"}))
+      ->capture_default_str();
+  sub->add_flag("--acks", options.acks,
+                "Print 'ack LINE FIRST_SEQ LAST_SEQ' as each command becomes durable");
+  sub->add_option("--snapshot-every", options.snapshot_every,
+                  "Write a signed snapshot every N records (0: never)")
+      ->capture_default_str();
+  sub->add_option("--keep-snapshots", options.keep_snapshots, "Snapshots to keep (newest)")
+      ->capture_default_str();
+  sub->add_flag("--json", options.json, "Print the summary as JSON");
+  sub->callback([run] {
+    options.skip_bad_lines = on_error == "skip";
+    *run = [] { return cli::RunIngest(options); };
+  });
+}
+
+void AddSnapshot(CLI::App& app, std::function<int()>* run) {
+  static cli::SnapshotCreateOptions create;
+  CLI::App* snapshot = app.add_subcommand("snapshot", "Signed engine-state snapshots");
+  snapshot->require_subcommand(1);
+  CLI::App* create_cmd = snapshot->add_subcommand(
+      "create", "Recover the engine at the head of the log and write a signed snapshot of it");
+  create_cmd->add_option("--data", create.data_dir, kDataHelp)->required();
+  create_cmd->add_option("--key", create.key_file, "Private key that signs")
+      ->required()
+      ->check(CLI::ExistingFile);
+  create_cmd->add_option("--keep", create.keep_snapshots, "Snapshots to keep (newest)")
+      ->capture_default_str();
+  create_cmd->callback([run] { *run = [] { return cli::RunSnapshotCreate(create); }; });
+}
+
+void AddAudit(CLI::App& app, std::function<int()>* run) {
+  static cli::AuditCommandOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "audit",
+      "Re-derive the whole history: re-apply every input to a fresh engine and compare every "
+      "effect with the logged one byte for byte; check the chain and signatures as verify "
+      "does; check each snapshot's state hash against the replayed state. Exit 0 clean, 1 on "
+      "any finding (the first divergence is named with its seq, expected and found)");
+  sub->add_option("--data", options.data_dir, kDataHelp)->required();
+  sub->add_option("--from-snapshot", options.from_snapshot,
+                  "Start from this snapshot's seq (it must verify) instead of genesis");
+  sub->add_flag("--all-signatures", options.all_signatures, "Verify every record's signature");
+  sub->add_flag("--check-invariants", options.check_invariants,
+                "Also check the engine's invariants (conservation, ...) after every input");
+  sub->add_flag("--json", options.json, "Print the report as JSON");
+  sub->callback([run] { *run = [] { return cli::RunAudit(options); }; });
+}
+
+void AddReplay(CLI::App& app, std::function<int()>* run) {
+  static cli::ReplayCommandOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "replay", "Print the state (markets, insurance funds, accounts, positions) as of a seq");
+  sub->add_option("--to", options.to, "Seq (default: the head); rounded up to its group's end");
+  sub->add_option("--data", options.data_dir, kDataHelp)->required();
+  sub->add_flag("--json", options.json, "Print the state as JSON");
+  sub->callback([run] { *run = [] { return cli::RunReplay(options); }; });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "backstop: a signed, event-sourced clearing ledger for crypto perpetual futures.\n"
+      "Every input and every effect of the risk engine is a signed Cap'n Proto record in a "
+      "RocksDB log; see README.md and docs/."};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  std::function<int()> run;
+  AddKeygen(app, &run);
+  AddInit(app, &run);
+  AddLog(app, &run);
+  AddVerify(app, &run);
+  AddExport(app, &run);
+  AddIngest(app, &run);
+  AddSnapshot(app, &run);
+  AddAudit(app, &run);
+  AddReplay(app, &run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? cli::kExitOk : cli::kExitError;
+  }
+  return run ? run() : cli::kExitError;
+}

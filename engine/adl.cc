@@ -1,0 +1,199 @@
+// RULEBOOK rule 6: auto-deleveraging. The queue of opposite-side positions is ranked once per
+// liquidated position (score descending, ties by account id) and reduced from the top at the
+// bankruptcy quote; pro-rata splits by size instead. Scores are exact integers (docs/ENGINE.md).
+
+#include <algorithm>
+
+#include "engine/internal/core.h"
+#include "engine/internal/wide.h"
+#include "engine/risk_math.h"
+
+namespace engine {
+
+namespace {
+constexpr Int128 kScoreE6 = 1'000'000;
+constexpr Int128 kScoreE12 = 1'000'000'000'000;
+}  // namespace
+
+int64_t BitmexScoreE12(Quantity q, Money cost, Price mark, Int128 equity) {
+  using internal::MulDivFloor;
+  const Int128 notional = Abs128(q) * mark;
+  const Int128 pnl = Int128{q} * mark - cost;
+  const Int128 pnl_e12 = MulDivFloor(pnl, kScoreE12, std::max<Int128>(Abs128(cost), 1));
+  const Int128 lev_e6 = MulDivFloor(notional, kScoreE6, std::max<Int128>(equity, 1));
+  const Int128 score = pnl >= 0 ? MulDivFloor(pnl_e12, lev_e6, kScoreE6)
+                                : MulDivFloor(pnl_e12, kScoreE6, std::max<Int128>(lev_e6, 1));
+  return SaturateInt64(score);
+}
+
+int64_t BinanceLeveragePnlScoreE12(Quantity q, Money cost, Price mark, Money wallet_balance,
+                                   Int128 maintenance, Int128 equity) {
+  using internal::MulDivFloor;
+  const Int128 pnl = Int128{q} * mark - cost;
+  const Int128 pnl_e12 =
+      MulDivFloor(std::max<Int128>(pnl, 0), kScoreE12, std::max<Int128>(wallet_balance, 1));
+  const Int128 ratio_e6 = equity > 0 ? MulDivFloor(maintenance, kScoreE6, equity) : 0;
+  return SaturateInt64(MulDivFloor(pnl_e12, ratio_e6, kScoreE6));
+}
+
+int64_t HyperliquidScoreE12(Quantity q, Money cost, Price mark, Int128 equity) {
+  using internal::MulDivFloor;
+  const Int128 notional = Abs128(q) * mark;
+  const Int128 ratio_e6 = q > 0
+                              ? MulDivFloor(notional, kScoreE6, std::max<Int128>(Abs128(cost), 1))
+                              : MulDivFloor(Abs128(cost), kScoreE6, std::max<Int128>(notional, 1));
+  const Int128 lev_e6 = MulDivFloor(notional, kScoreE6, std::max<Int128>(equity, 1));
+  return SaturateInt64(MulDivFloor(ratio_e6, lev_e6, 1));
+}
+
+int64_t ProRataScore(Quantity q) { return Abs64(q); }
+
+}  // namespace engine
+
+namespace engine::internal {
+
+namespace {
+
+struct QueueEntry {
+  AccountId account = 0;
+  int64_t score = 0;
+  Quantity position = 0;
+  Quantity take = 0;
+};
+
+// Sequential (queue) allocation: min(remaining, |Q|) from the top.
+void AllocateQueue(std::vector<QueueEntry>* queue, Quantity total) {
+  Quantity remaining = total;
+  for (QueueEntry& entry : *queue) {
+    entry.take = std::min(remaining, Abs64(entry.position));
+    remaining -= entry.take;
+  }
+}
+
+// Pro-rata: floor(X*|Q_j|/S) each, then one more lot to the largest remainders
+// (ties by queue order) until X is covered.
+void AllocateProRata(std::vector<QueueEntry>* queue, Quantity total) {
+  Int128 sum = 0;
+  for (const QueueEntry& entry : *queue) sum += Abs64(entry.position);
+  if (sum == 0) return;
+  std::vector<std::pair<Int128, size_t>> remainders;
+  Quantity assigned = 0;
+  for (size_t i = 0; i < queue->size(); ++i) {
+    const Int128 scaled = Int128{total} * Abs64((*queue)[i].position);
+    (*queue)[i].take = static_cast<Quantity>(scaled / sum);
+    assigned += (*queue)[i].take;
+    remainders.emplace_back(scaled % sum, i);
+  }
+  std::stable_sort(remainders.begin(), remainders.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t k = 0; assigned < total && k < remainders.size(); ++k) {
+    (*queue)[remainders[k].second].take += 1;
+    assigned += 1;
+  }
+  BACKSTOP_ASSERT(assigned == total, assigned, total);
+}
+
+}  // namespace
+
+int64_t Core::AdlScore(const Market& market, AccountId account_id, const Position& position) const {
+  const Account& account = accounts_.at(account_id);
+  const AssetId asset = market.spec.quote_asset;
+  const PoolMargin figures = PoolFigures(account, asset);
+  switch (market.spec.adl_policy) {
+    case AdlPolicy::kBitmex:
+      return BitmexScoreE12(position.q, position.c, market.mark, figures.equity);
+    case AdlPolicy::kBinanceLeveragePnl: {
+      const auto wallet = account.wallet.find(asset);
+      const Money balance = wallet == account.wallet.end() ? 0 : wallet->second;
+      return BinanceLeveragePnlScoreE12(position.q, position.c, market.mark, balance,
+                                        figures.maintenance, figures.equity);
+    }
+    case AdlPolicy::kProRata:
+      return ProRataScore(position.q);
+    case AdlPolicy::kHyperliquid:
+      return HyperliquidScoreE12(position.q, position.c, market.mark, figures.equity);
+  }
+  BACKSTOP_ASSERT(false, static_cast<int>(market.spec.adl_policy));
+  return 0;
+}
+
+void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) {
+  const MarketId market_id = market.spec.market_id;
+  const AssetId asset = market.spec.quote_asset;
+  Account& zero = accounts_.at(kLiquidationAccount);
+  const Quantity total = Abs64(zero.positions.at(market_id).q);
+  const bool zero_long = zero.positions.at(market_id).q > 0;  // Then counterparties are short.
+  std::vector<QueueEntry> queue;
+  for (const AccountId holder : market.holders) {
+    if (holder == kLiquidationAccount || holder == liquidated) continue;
+    const Position& position = accounts_.at(holder).positions.at(market_id);
+    if (zero_long ? position.q >= 0 : position.q <= 0) continue;
+    queue.push_back({holder, AdlScore(market, holder, position), position.q, 0});
+  }
+  std::stable_sort(queue.begin(), queue.end(),
+                   [](const QueueEntry& a, const QueueEntry& b) { return a.score > b.score; });
+  if (market.spec.adl_policy == AdlPolicy::kProRata) {
+    AllocateProRata(&queue, total);
+  } else {
+    AllocateQueue(&queue, total);
+  }
+  AdlQueue listing{market_id,
+                   liquidated,
+                   zero_long ? Side::kSell : Side::kBuy,
+                   market.spec.adl_policy,
+                   static_cast<int64_t>(queue.size()),
+                   {},
+                   total,
+                   InsuranceOf(asset)};
+  for (size_t i = 0; i < queue.size() && i < static_cast<size_t>(kAdlQueueTopK); ++i) {
+    listing.top.push_back(
+        {queue[i].account, queue[i].score, queue[i].position, static_cast<int64_t>(i + 1)});
+  }
+  Emit(std::move(listing));
+  Quantity remaining = total;
+  for (size_t i = 0; i < queue.size(); ++i) {
+    const QueueEntry& entry = queue[i];
+    if (entry.take == 0) continue;
+    const Position& zero_position = accounts_.at(kLiquidationAccount).positions.at(market_id);
+    const Quantity size = Abs64(zero_position.q);
+    const Int128 cost = zero_position.c;
+    const Quantity x = entry.take;
+    const bool last = x == size;
+    const Int128 at_mark = Int128{x} * market.mark;
+    Int128 quote = 0;
+    Int128 gain = 0;
+    if (zero_long) {  // The short counterparty buys x lots and pays its share, rounded up.
+      quote = last ? cost : DivCeil(cost * x, size);
+      ApplyTrade(entry.account, market, x, quote);
+      ApplyTrade(kLiquidationAccount, market, -x, -quote);
+      gain = at_mark - quote;
+    } else {  // The long counterparty sells x lots and receives its share, rounded down.
+      quote = last ? -cost : DivFloor(-cost * x, size);
+      ApplyTrade(entry.account, market, -x, -quote);
+      ApplyTrade(kLiquidationAccount, market, x, quote);
+      gain = quote - at_mark;
+    }
+    Emit(AdlReduction{market_id, liquidated, entry.account, x, bankruptcy_price, ToInt64(quote),
+                      entry.score, static_cast<int64_t>(i + 1), static_cast<int64_t>(queue.size()),
+                      remaining, ToInt64(-gain), InsuranceOf(asset), ToInt64(gain)});
+    remaining -= x;
+    std::vector<uint32_t> to_cancel;
+    for (const auto& [order_id, index] : accounts_.at(entry.account).orders) {
+      if (orders_[index].market == market_id) to_cancel.push_back(index);
+    }
+    for (const uint32_t index : to_cancel) CancelResting(index, CancelReason::kAdl);
+    candidates_.emplace(entry.account, asset);
+  }
+  // Rule 10: ADL at the bankruptcy quote always covers everything.
+  BACKSTOP_ASSERT(remaining == 0, market_id, remaining);
+  Money& residue = Wallet(accounts_.at(kLiquidationAccount), asset);
+  BACKSTOP_ASSERT(residue >= 0, residue);
+  if (residue > 0) {
+    Money& fund = InsuranceOf(asset);
+    AddOrDie(&fund, residue);
+    Emit(InsuranceFundCredit{asset, residue, CreditReason::kAdlResidue, fund});
+    residue = 0;
+  }
+}
+
+}  // namespace engine::internal

@@ -1,0 +1,50 @@
+// RULEBOOK rule 8: funding at the market's latest mark. Each position pays or receives
+// |Q|*P*rate/1e8; payers round up, receivers round down, and the residue goes to the fund.
+
+#include <vector>
+
+#include "engine/internal/core.h"
+
+namespace engine::internal {
+
+void Core::DoFundingTick(const FundingTick& input) {
+  const auto it = markets_.find(input.market);
+  if (it == markets_.end()) return Reject(Rejection::kUnknownMarket);
+  if (input.rate_e8 < -kRateScale || input.rate_e8 > kRateScale) {
+    return Reject(Rejection::kInvalidRate);
+  }
+  Market& market = it->second;
+  if (!market.has_mark) return Reject(Rejection::kNoMarkPrice);
+  const AssetId asset = market.spec.quote_asset;
+  std::vector<std::pair<AccountId, Money>> payments;
+  payments.reserve(market.holders.size());
+  Int128 residue = 0;
+  for (const AccountId holder : market.holders) {
+    Account& account = accounts_.at(holder);
+    const Quantity q = account.positions.at(input.market).q;
+    const Int128 raw =
+        Abs128(q) * market.mark * (input.rate_e8 < 0 ? -input.rate_e8 : input.rate_e8);
+    const bool pays = input.rate_e8 != 0 && (q > 0) == (input.rate_e8 > 0);
+    const Int128 amount = pays ? -DivCeil(raw, kRateScale) : DivFloor(raw, kRateScale);
+    const Int128 balance = Int128{Wallet(account, asset)} + amount;
+    if (!FitsInt64(amount) || !FitsInt64(balance)) return Reject(Rejection::kAmountOverflow);
+    payments.emplace_back(holder, static_cast<Money>(amount));
+    residue -= amount;
+  }
+  BACKSTOP_ASSERT(residue >= 0, residue);
+  Money& fund = InsuranceOf(asset);
+  if (!FitsInt64(Int128{fund} + residue)) return Reject(Rejection::kAmountOverflow);
+  for (const auto& [holder, amount] : payments) {
+    Account& account = accounts_.at(holder);
+    AddOrDie(&Wallet(account, asset), amount);
+    Emit(FundingPayment{holder, input.market, account.positions.at(input.market).q, market.mark,
+                        input.rate_e8, amount});
+  }
+  if (residue > 0) {
+    AddOrDie(&fund, residue);
+    Emit(InsuranceFundCredit{asset, ToInt64(residue), CreditReason::kFundingResidue, fund});
+  }
+  AddHoldersToCandidates(market);
+}
+
+}  // namespace engine::internal

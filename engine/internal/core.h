@@ -1,0 +1,197 @@
+// Internal state and rule implementations of the risk engine. One Core per RiskEngine; its
+// methods are split by rule over book.cc, margin.cc, liquidation.cc, adl.cc, funding.cc, ...
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/events.h"
+#include "engine/money.h"
+#include "engine/risk_engine.h"
+#include "engine/state.h"
+
+namespace engine::internal {
+
+inline constexpr uint32_t kNil = UINT32_MAX;
+
+// A resting order, stored in Core::orders_ and linked into its price level (FIFO).
+struct Order {
+  AccountId account = 0;
+  OrderId order_id = 0;
+  MarketId market = 0;
+  Side side = Side::kBuy;
+  Price price = 0;
+  Quantity remaining = 0;
+  bool reduce_only = false;
+  bool live = false;
+  uint32_t prev = kNil;
+  uint32_t next = kNil;
+};
+
+struct Level {
+  Quantity total = 0;
+  int64_t count = 0;
+  uint32_t head = kNil;
+  uint32_t tail = kNil;
+};
+
+struct Book {
+  std::map<Price, Level, std::greater<Price>> bids;  // Best (highest) first.
+  std::map<Price, Level> asks;                       // Best (lowest) first.
+};
+
+struct Market {
+  MarketSpec spec;
+  std::vector<Int128> cum_e8;  // cum_t at scale 1e-8 (exact), per tier.
+  bool has_mark = false;
+  Price mark = 0;
+  Price index = 0;
+  Book book;
+  std::set<AccountId> holders;  // Accounts with Q != 0 here.
+};
+
+// An account's exposure in one market. Kept while Q != 0 or it has open orders there.
+struct Position {
+  Quantity q = 0;
+  Money c = 0;
+  Quantity open_buy = 0;
+  Quantity open_sell = 0;
+  int64_t open_orders = 0;
+  const Market* market = nullptr;
+};
+
+struct Account {
+  std::map<AssetId, Money> wallet;
+  std::map<MarketId, Position> positions;
+  std::map<OrderId, uint32_t> orders;  // Live orders by client order id.
+};
+
+struct AssetTotals {
+  Money deposits = 0;
+  Money withdrawals = 0;
+  Money top_ups = 0;
+  Money insurance = 0;
+  Money fees = 0;
+};
+
+using PoolKey = std::pair<AccountId, AssetId>;  // One cross-margin pool.
+
+struct PoolMargin {
+  Int128 equity = 0;
+  Int128 maintenance = 0;
+};
+
+// A taker walking the book: the client's order, or account 0's liquidation order.
+struct Taker {
+  AccountId account = 0;
+  OrderId order_id = 0;
+  Side side = Side::kBuy;
+  bool has_limit = false;
+  Price limit = 0;
+  bool liquidation = false;
+};
+
+class Core {
+ public:
+  explicit Core(EngineOptions options);
+
+  void Apply(const Input& input, TimeNs time_ns, std::vector<Effect>* effects);
+  void CheckInvariants() const;
+  // Describes the first broken invariant, or returns an empty string.
+  std::string FindViolation() const;
+  EngineState Export() const;
+  // Returns an empty string on success, else what is inconsistent.
+  std::string Import(const EngineState& state);
+
+  // Queries.
+  const std::map<AccountId, Account>& accounts() const { return accounts_; }
+  const std::map<MarketId, Market>& markets() const { return markets_; }
+  const std::map<AssetId, AssetTotals>& assets() const { return assets_; }
+  const Order& order(uint32_t index) const { return orders_[index]; }
+  MarginView Margin(AccountId account, AssetId asset) const;
+
+ private:
+  // risk_engine.cc: input dispatch, accounts, deposits, withdrawals, markets, marks.
+  void DoListMarket(const ListMarket& input);
+  void DoChangeMarket(const ChangeMarket& input);
+  void DoOpenAccount(const OpenAccount& input);
+  void DoDeposit(const Deposit& input);
+  void DoWithdraw(const Withdraw& input);
+  void DoSetMark(const SetMark& input);
+  void DoTopUp(const TopUpInsurance& input);
+  void Reject(Rejection reason);
+  Rejection ValidateSpec(const MarketSpec& spec) const;
+  void AddHoldersToCandidates(const Market& market);
+
+  // book.cc: orders and matching.
+  void DoPlaceOrder(const PlaceOrder& input);
+  void DoCancelOrder(const CancelOrder& input);
+  Rejection ValidateOrder(const PlaceOrder& input, const Market** market) const;
+  Quantity DryRunFillable(const Market& market, const Taker& taker, Quantity quantity) const;
+  // Walks the book for `taker`. `cap(maker, price, wanted)` may lower each fill (0 stops).
+  Quantity Match(Market& market, const Taker& taker, Quantity quantity,
+                 const std::function<Quantity(const Order&, Quantity)>& cap,
+                 const std::function<void(const Order&, Price, Quantity)>& after_fill);
+  void ExecuteFill(Market& market, uint32_t maker_index, const Taker& taker, Quantity quantity);
+  void RestOrder(Market& market, const PlaceOrder& input, Quantity quantity);
+  void RemoveOrder(uint32_t index);
+  void CancelResting(uint32_t index, CancelReason reason);
+  uint32_t AllocateOrder();
+
+  // position.cc: rule 9 position and cost-basis moves.
+  Position& PositionOf(Account& account, Market& market);
+  void ForgetPositionIfEmpty(Account& account, MarketId market_id);
+  // Applies a trade of signed `q` lots worth signed `value` (q*p for fills, the quote for ADL).
+  // Returns the realized PnL credited to the wallet.
+  Int128 ApplyTrade(AccountId account_id, Market& market, Quantity q, Int128 value);
+  Money& Wallet(Account& account, AssetId asset);
+
+  // margin.cc: rule 2.
+ public:
+  static Int128 MaintenanceFor(const Market& market, Int128 notional);
+  static Int128 InitialFor(const Market& market, Int128 notional);
+  static Int128 PositionMaintenance(const Position& position);
+  Int128 Equity(const Account& account, AssetId asset) const;
+  PoolMargin PoolFigures(const Account& account, AssetId asset) const;
+  // IM of all positions and open orders of the pool, plus an optional hypothetical order.
+  // Returns false if a worst-case notional exceeds kMaxNotional.
+  bool InitialMargin(const Account& account, AssetId asset, const PlaceOrder* extra,
+                     Price extra_valuation, Int128* initial) const;
+
+ private:
+  // liquidation.cc: rules 4 and 5.
+  void RunLiquidationLoop();
+  void Liquidate(AccountId account_id, AssetId asset);
+  void LiquidateMarketPosition(Market& market, AccountId liquidated, Price limit);
+  Quantity PhaseBCap(const Market& market, const Order& maker, Quantity wanted) const;
+  void SettleLiquidationFill(Market& market, AccountId liquidated, const Order& maker, Price price,
+                             Quantity quantity, LiquidationPhase phase);
+
+  // adl.cc: rule 6.
+  void RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price);
+  int64_t AdlScore(const Market& market, AccountId account, const Position& position) const;
+
+  // funding.cc: rule 8.
+  void DoFundingTick(const FundingTick& input);
+
+  void Emit(Effect effect) { effects_->push_back(std::move(effect)); }
+  Money& InsuranceOf(AssetId asset) { return assets_[asset].insurance; }
+
+  EngineOptions options_;
+  std::map<MarketId, Market> markets_;
+  std::map<AccountId, Account> accounts_;
+  std::map<AssetId, AssetTotals> assets_;
+  std::vector<Order> orders_;
+  std::vector<uint32_t> free_orders_;
+  std::set<PoolKey> candidates_;  // Pools whose equity or MM changed in this input.
+  OrderId next_internal_order_id_ = 1;
+  TimeNs last_time_ns_ = 0;
+  std::vector<Effect>* effects_ = nullptr;
+};
+
+}  // namespace engine::internal

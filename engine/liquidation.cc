@@ -1,0 +1,188 @@
+// RULEBOOK rules 4 and 5: the liquidation trigger loop and whole-account liquidation
+// (cancel orders, bankruptcy quote split by MM, take-over at BQ by account 0, Phase A IOC at
+// the bankruptcy price with surplus to the fund, Phase B paid by the fund, Phase C by ADL).
+
+#include <algorithm>
+
+#include "engine/internal/core.h"
+#include "engine/internal/wide.h"
+
+namespace engine::internal {
+
+void Core::RunLiquidationLoop() {
+  while (!candidates_.empty()) {
+    bool found = false;
+    PoolKey worst{};
+    PoolMargin worst_figures{};
+    for (auto it = candidates_.begin(); it != candidates_.end();) {
+      const PoolMargin figures = PoolFigures(accounts_.at(it->first), it->second);
+      if (figures.maintenance == 0 || figures.equity >= figures.maintenance) {
+        it = candidates_.erase(it);
+        continue;
+      }
+      // Lowest equity/MM first, by cross-multiplication; ties keep the lower (account, asset).
+      if (!found || CompareProducts(figures.equity, worst_figures.maintenance, worst_figures.equity,
+                                    figures.maintenance) < 0) {
+        found = true;
+        worst = *it;
+        worst_figures = figures;
+      }
+      ++it;
+    }
+    if (!found) break;
+    candidates_.erase(worst);
+    Liquidate(worst.first, worst.second);
+  }
+}
+
+namespace {
+
+struct LiquidatedPosition {
+  Market* market = nullptr;
+  Quantity q = 0;
+  Money c = 0;
+  Int128 maintenance = 0;
+  Int128 share = 0;
+  Money bankruptcy_quote = 0;
+  Price limit = 0;  // Phase A limit: a sell's rounded up to the tick, a buy's down; 0 = none.
+};
+
+Price PhaseALimit(Quantity q, Money bankruptcy_quote, Price tick) {
+  if (q > 0) {
+    const Int128 limit = DivCeil(bankruptcy_quote, Int128{q} * tick) * tick;
+    return static_cast<Price>(std::clamp<Int128>(limit, tick, kMaxPrice));
+  }
+  const Int128 limit = DivFloor(-Int128{bankruptcy_quote}, Int128{-q} * tick) * tick;
+  return static_cast<Price>(std::clamp<Int128>(limit, 0, kMaxPrice));
+}
+
+}  // namespace
+
+void Core::Liquidate(AccountId account_id, AssetId asset) {
+  BACKSTOP_ASSERT(account_id != kLiquidationAccount);
+  Account& account = accounts_.at(account_id);
+  std::vector<uint32_t> to_cancel;
+  for (const auto& [order_id, index] : account.orders) {
+    if (markets_.at(orders_[index].market).spec.quote_asset == asset) to_cancel.push_back(index);
+  }
+  for (const uint32_t index : to_cancel) CancelResting(index, CancelReason::kLiquidation);
+
+  const PoolMargin figures = PoolFigures(account, asset);
+  BACKSTOP_ASSERT(figures.maintenance > 0 && figures.equity < figures.maintenance, account_id);
+  std::vector<LiquidatedPosition> items;
+  for (auto& [market_id, position] : account.positions) {
+    if (position.q == 0 || position.market->spec.quote_asset != asset) continue;
+    BACKSTOP_ASSERT(position.open_orders == 0, account_id, market_id);
+    items.push_back(
+        {&markets_.at(market_id), position.q, position.c, PositionMaintenance(position), 0, 0, 0});
+  }
+  Int128 assigned = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    LiquidatedPosition& item = items[i];
+    item.share = i + 1 == items.size()
+                     ? figures.equity - assigned
+                     : MulDivFloor(figures.equity, item.maintenance, figures.maintenance);
+    assigned += item.share;
+    const Int128 bankruptcy_quote = Int128{item.q} * item.market->mark - item.share;
+    BACKSTOP_ASSERT(FitsInt64(bankruptcy_quote), account_id, bankruptcy_quote);
+    item.bankruptcy_quote = static_cast<Money>(bankruptcy_quote);
+    item.limit = PhaseALimit(item.q, item.bankruptcy_quote, item.market->spec.tick_size);
+    Emit(Liquidation{account_id, item.market->spec.market_id, item.q, item.c, item.market->mark,
+                     SaturateInt64(figures.equity), SaturateInt64(figures.maintenance),
+                     ToInt64(item.maintenance), SaturateInt64(item.share), item.bankruptcy_quote,
+                     item.limit});
+  }
+  // Take-over: the account is settled once at the bankruptcy quotes and ends with WB = 0.
+  for (const LiquidatedPosition& item : items) {
+    ApplyTrade(account_id, *item.market, -item.q, -Int128{item.bankruptcy_quote});
+    ApplyTrade(kLiquidationAccount, *item.market, item.q, item.bankruptcy_quote);
+  }
+  BACKSTOP_ASSERT(Wallet(account, asset) == 0, account_id, Wallet(account, asset));
+  for (const LiquidatedPosition& item : items) {
+    LiquidateMarketPosition(*item.market, account_id, item.limit);
+  }
+  for (const auto& [market_id, position] : accounts_.at(kLiquidationAccount).positions) {
+    BACKSTOP_ASSERT(position.q == 0, market_id, position.q);
+  }
+}
+
+void Core::SettleLiquidationFill(Market& market, AccountId liquidated, const Order& maker,
+                                 Price price, Quantity quantity, LiquidationPhase phase) {
+  const AssetId asset = market.spec.quote_asset;
+  Money& wallet = Wallet(accounts_.at(kLiquidationAccount), asset);
+  const Money delta = wallet;  // Account 0's realized PnL on this fill against cost BQ.
+  wallet = 0;
+  Money& fund = InsuranceOf(asset);
+  if (phase == LiquidationPhase::kA) BACKSTOP_ASSERT(delta >= 0, delta);
+  if (delta < 0) BACKSTOP_ASSERT(fund >= -delta, fund, delta);
+  AddOrDie(&fund, delta);
+  Emit(LiquidationFill{market.spec.market_id, liquidated, maker.account, maker.order_id, price,
+                       quantity, phase, delta});
+  if (delta > 0) {
+    Emit(InsuranceFundCredit{asset, delta, CreditReason::kLiquidationSurplus, fund});
+  } else if (delta < 0) {
+    Emit(InsuranceFundDraw{asset, -delta, market.spec.market_id, liquidated, fund});
+  }
+}
+
+Quantity Core::PhaseBCap(const Market& market, const Order& maker, Quantity wanted) const {
+  const Position& position = accounts_.at(kLiquidationAccount).positions.at(market.spec.market_id);
+  const Money fund = assets_.at(market.spec.quote_asset).insurance;
+  const Quantity size = Abs64(position.q);
+  auto draw = [&](Quantity r) -> Int128 {
+    const Int128 c_r = r == size ? Int128{position.c} : DivCeil(Int128{position.c} * r, size);
+    const Int128 value = position.q > 0 ? -Int128{r} * maker.price : Int128{r} * maker.price;
+    return -(-value - c_r);  // Minus account 0's realized PnL.
+  };
+  if (draw(wanted) <= fund) return wanted;
+  Quantity low = 0, high = wanted;  // draw(low) <= fund < draw(high); draw is monotone in r.
+  while (high - low > 1) {
+    const Quantity middle = low + (high - low) / 2;
+    if (draw(middle) <= fund)
+      low = middle;
+    else
+      high = middle;
+  }
+  return low;
+}
+
+void Core::LiquidateMarketPosition(Market& market, AccountId liquidated, Price limit) {
+  const MarketId market_id = market.spec.market_id;
+  auto zero_quantity = [&]() -> Quantity {
+    const auto& positions = accounts_.at(kLiquidationAccount).positions;
+    const auto it = positions.find(market_id);
+    return it == positions.end() ? 0 : it->second.q;
+  };
+  const Quantity q = zero_quantity();
+  BACKSTOP_ASSERT(q != 0, liquidated, market_id);
+  Taker taker{kLiquidationAccount,
+              next_internal_order_id_++,
+              q > 0 ? Side::kSell : Side::kBuy,
+              true,
+              limit,
+              true};
+  if (limit > 0) {
+    Match(market, taker, Abs64(q), nullptr, [&](const Order& maker, Price price, Quantity filled) {
+      SettleLiquidationFill(market, liquidated, maker, price, filled, LiquidationPhase::kA);
+    });
+  }
+  if (zero_quantity() != 0) {
+    const RateE8 slippage = market.spec.max_slippage_e8;
+    taker.has_limit = slippage > 0;
+    if (taker.side == Side::kSell) {
+      taker.limit = ToInt64(DivCeil(Int128{market.mark} * (kRateScale - slippage), kRateScale));
+    } else {
+      taker.limit = ToInt64(DivFloor(Int128{market.mark} * (kRateScale + slippage), kRateScale));
+    }
+    Match(
+        market, taker, Abs64(zero_quantity()),
+        [&](const Order& maker, Quantity wanted) { return PhaseBCap(market, maker, wanted); },
+        [&](const Order& maker, Price price, Quantity filled) {
+          SettleLiquidationFill(market, liquidated, maker, price, filled, LiquidationPhase::kB);
+        });
+  }
+  if (zero_quantity() != 0) RunAdl(market, liquidated, limit);
+  BACKSTOP_ASSERT(zero_quantity() == 0, market_id);
+}
+
+}  // namespace engine::internal

@@ -1,0 +1,94 @@
+// Fixed-point integer units of the engine (money, prices, quantities, rates) and exact
+// arithmetic helpers: 128-bit products, divisions that name their rounding, checked adds.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/assert.h"
+
+namespace engine {
+
+// Identifiers. Account 0 is the venue's liquidation account.
+using AccountId = uint64_t;
+using MarketId = uint32_t;
+using AssetId = uint32_t;
+using OrderId = uint64_t;  // Chosen by the client, unique among one account's live orders.
+
+// Quote-asset minor units. Signed: balances and cost bases may be negative.
+using Money = int64_t;
+// Lots. A signed position is + for long, - for short; order quantities are > 0.
+using Quantity = int64_t;
+// Quote minor units per lot, so lots × price is directly quote minor units.
+using Price = int64_t;
+// A rate at scale 1e-8 (fees, maintenance margin rates, funding rates, slippage).
+using RateE8 = int64_t;
+// Nanoseconds, always taken from the input; the engine never reads a clock.
+using TimeNs = int64_t;
+using Int128 = __int128;
+
+inline constexpr AccountId kLiquidationAccount = 0;
+inline constexpr int64_t kRateScale = 100'000'000;  // 1e8: a RateE8 of kRateScale is 100%.
+
+// Limits (STYLE.md D5). Inputs beyond them are refused with kAmountOverflow or kInvalid*.
+// kMaxPrice * kMaxPosition = 2^62, so every notional and cost basis fits in int64.
+inline constexpr Price kMaxPrice = int64_t{1} << 32;        // Per lot: marks and limits.
+inline constexpr Quantity kMaxPosition = int64_t{1} << 30;  // Worst-case |Q| with open orders.
+inline constexpr Money kMaxMoney = int64_t{1} << 61;        // Per asset: deposits, top-ups totals.
+inline constexpr int kMaxTiers = 32;
+inline constexpr int kMaxOpenOrdersPerAccount = 1000;
+inline constexpr int kMaxSymbolBytes = 32;
+inline constexpr int kMaxKeyBytes = 1024;
+
+// Floor division (rounds toward negative infinity). `divisor` must be > 0.
+inline Int128 DivFloor(Int128 dividend, Int128 divisor) {
+  BACKSTOP_ASSERT(divisor > 0);
+  Int128 quotient = dividend / divisor;
+  if (dividend % divisor != 0 && dividend < 0) --quotient;
+  return quotient;
+}
+
+// Ceiling division (rounds toward positive infinity). `divisor` must be > 0.
+inline Int128 DivCeil(Int128 dividend, Int128 divisor) {
+  BACKSTOP_ASSERT(divisor > 0);
+  Int128 quotient = dividend / divisor;
+  if (dividend % divisor != 0 && dividend > 0) ++quotient;
+  return quotient;
+}
+
+constexpr Int128 Abs128(Int128 value) { return value < 0 ? -value : value; }
+inline int64_t Abs64(int64_t value) {
+  BACKSTOP_ASSERT(value != INT64_MIN);
+  return value < 0 ? -value : value;
+}
+
+constexpr bool FitsInt64(Int128 value) { return value >= INT64_MIN && value <= INT64_MAX; }
+
+// Narrows a 128-bit value that the caller has proven fits.
+inline int64_t ToInt64(Int128 value) {
+  BACKSTOP_ASSERT(FitsInt64(value), value);
+  return static_cast<int64_t>(value);
+}
+
+// Clamps to the int64 range (used only for display values such as queue scores).
+constexpr int64_t SaturateInt64(Int128 value) {
+  if (value > INT64_MAX) return INT64_MAX;
+  if (value < INT64_MIN) return INT64_MIN;
+  return static_cast<int64_t>(value);
+}
+
+// Adds `delta` to `*target`; returns false (and leaves `*target` unchanged) on overflow.
+[[nodiscard]] inline bool CheckedAdd(int64_t* target, int64_t delta) {
+  int64_t sum = 0;
+  if (__builtin_add_overflow(*target, delta, &sum)) return false;
+  *target = sum;
+  return true;
+}
+
+// Adds where overflow would be an engine fault (bounded by the acceptance limits above).
+inline void AddOrDie(int64_t* target, Int128 delta) {
+  const Int128 sum = static_cast<Int128>(*target) + delta;
+  BACKSTOP_ASSERT(FitsInt64(sum), *target, delta);
+  *target = static_cast<int64_t>(sum);
+}
+
+}  // namespace engine

@@ -1,0 +1,141 @@
+// Append-only log of signed events stored in RocksDB (column families `events` and `meta`).
+// Sequence numbers are dense: the first record is 1 and each record is previous + 1.
+// Thread-safe: any thread may Submit/Append (appends are ordered by a sequencing mutex) and
+// read concurrently; readers see a consistent prefix of acknowledged records.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+
+#include "ledger/keys.h"
+#include "ledger/record.h"
+#include "ledger/status.h"
+
+namespace ledger {
+
+// Nanoseconds since the Unix epoch. Injected (STYLE.md D4); callers wire RealTimeNs.
+using Clock = std::function<int64_t()>;
+// The system's real-time clock, for callers to pass as LogOptions::clock.
+int64_t RealTimeNs();
+
+struct LogOptions {
+  // Open without the RocksDB lock and refuse appends (works while another process appends).
+  // A read-only log skips the head cross-check so that Verify can report a bad head itself.
+  // Default: false.
+  bool read_only = false;
+  // Key that signs appended records. Without it the log refuses appends (InvalidArgument).
+  // On Open it must be the key the log expects next (the last record's key, or the new key
+  // of a final keyRotation), else Open fails with InvalidArgument. Default: none.
+  std::optional<PrivateKey> signing_key;
+  // Time source for the envelopes. Required when signing_key is set. Stamped times never go
+  // backwards: a record gets max(clock(), previous record's time). Default: none.
+  Clock clock;
+  // Signing threads; 0 means std::thread::hardware_concurrency(). Default: 0.
+  int signer_threads = 0;
+  // Records sequenced but not yet durable; Submit blocks beyond this (backpressure).
+  // Must be >= kMaxGroupRecords. Default: 65536.
+  size_t max_pending_records = 65536;
+  // Most records the writer puts in one synced WriteBatch (whole groups only; a single larger
+  // group still goes alone). Default: 4096.
+  size_t max_batch_records = 4096;
+};
+
+// First and last seq of one appended group.
+struct GroupRange {
+  SequenceNumber first = 0;
+  SequenceNumber last = 0;
+};
+
+// Called on the writer thread once a group is durable (OK) or has failed (IOError). Callbacks
+// run in seq order and must be quick and must not call back into the log.
+using AppendCallback = std::function<void(const Status& status, GroupRange range)>;
+
+class RecordIterator;
+namespace internal {
+struct EventLogAccess;  // Tests' and the verifier's window into the implementation.
+}  // namespace internal
+
+class EventLog {
+ public:
+  // Creates a new, empty log in `dir` (the parent must exist) with a fresh random chain id.
+  // InvalidArgument if `dir` already exists; IOError on storage failure.
+  static Result<std::unique_ptr<EventLog>> Create(const std::string& dir, LogOptions options);
+  // Opens an existing log. NotFound if there is no log in `dir`; Corruption if RocksDB or
+  // the meta head is damaged (head seq/hash must equal the last stored record, unless
+  // read_only); Busy if another process holds it open for writing.
+  static Result<std::unique_ptr<EventLog>> Open(const std::string& dir, LogOptions options);
+
+  // Waits for every submitted group to be durable or failed, stops the pipeline, flushes
+  // memtables and closes RocksDB.
+  ~EventLog();
+  EventLog(const EventLog&) = delete;
+  EventLog& operator=(const EventLog&) = delete;
+
+  // Sequences `events` as one group: assigns seqs, stamps the time, builds the canonical
+  // envelopes and chain hashes in the calling thread, then hands the group to the signer
+  // threads and the writer. Returns the group's range once sequenced (NOT yet durable);
+  // `done` runs after the group's WriteBatch is synced, or with IOError if the log failed.
+  // `events` need only live during the call. InvalidArgument if empty, larger than
+  // kMaxGroupRecords, an event exceeds kMaxEventBytes or is a keyRotation (use RotateKey),
+  // or the log has no signing key; IOError if an earlier write failed (the log is then
+  // read-only for good). Blocks while max_pending_records are in flight.
+  Result<GroupRange> Submit(std::span<const schema::Event::Reader> events, AppendCallback done);
+  // Submit and wait: returns OK only after the group is synced to disk.
+  Result<GroupRange> Append(std::span<const schema::Event::Reader> events);
+  Result<GroupRange> Append(const EventGroup& group);
+  // Waits until every group submitted before the call is durable; the first failure if any.
+  Status Flush();
+  // Appends (durably) a one-record group with a keyRotation event naming `new_key`, signed by
+  // the current key; every later record is signed by `new_key`.
+  Result<GroupRange> RotateKey(const PrivateKey& new_key);
+
+  // Reads one record, decoded and structurally checked (see DecodeRecord) and with envelope
+  // seq == `seq`. NotFound beyond the head; Corruption naming the seq otherwise.
+  Result<LogRecord> Read(SequenceNumber seq) const;
+  // Iterates stored records with key seq in [first, last] (last = 0: to the end), in key
+  // order, over a consistent snapshot. Raw: decode with DecodeRecord.
+  std::unique_ptr<RecordIterator> NewIterator(SequenceNumber first, SequenceNumber last) const;
+
+  // Last durable record (0 and zero hash when empty). Snapshot of the in-memory head.
+  SequenceNumber head_seq() const;
+  Hash head_hash() const;
+  // The head as stored in the `meta` column family (read from RocksDB now).
+  Result<std::pair<SequenceNumber, Hash>> StoredHead() const;
+  // Key id the next appended record will carry (nullopt when the log cannot append).
+  std::optional<KeyId> signing_key_id() const;
+  const ChainId& chain_id() const;
+  DomainTag domain_tag() const { return MakeDomainTag(chain_id()); }
+  const std::string& dir() const;
+
+  class Impl;
+
+ private:
+  friend struct internal::EventLogAccess;
+  explicit EventLog(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Iterates raw stored records in key order. Not thread-safe; must not outlive its log.
+class RecordIterator {
+ public:
+  virtual ~RecordIterator() = default;
+  // False at the end or on error; then check status().
+  virtual bool Valid() const = 0;
+  virtual void Next() = 0;
+  // Seq from the 8-byte big-endian key. Precondition: Valid().
+  virtual SequenceNumber key_seq() const = 0;
+  // The stored value (a canonical schema::Record), valid until Next(). Precondition: Valid().
+  virtual std::span<const uint8_t> value() const = 0;
+  // Corruption for a malformed key or a RocksDB checksum error (naming the seq after the
+  // last good key); OK at a clean end.
+  virtual Status status() const = 0;
+  // The meta head (seq, hash) as of the iterator's snapshot.
+  virtual Result<std::pair<SequenceNumber, Hash>> StoredHead() const = 0;
+};
+
+}  // namespace ledger

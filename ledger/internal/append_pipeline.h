@@ -1,0 +1,109 @@
+// Private: the append pipeline behind EventLog. The sequencer (the caller of EventLog::Submit)
+// builds envelopes and chain hashes; signer threads sign records in parallel; one writer thread
+// commits whole groups in seq order, many groups per synced WriteBatch, then acknowledges them.
+// Thread-safe as documented per method.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "ledger/event_log.h"
+#include "ledger/keys.h"
+#include "ledger/record.h"
+#include "ledger/status.h"
+
+namespace ledger::internal {
+
+struct PendingRecord {
+  SequenceNumber seq = 0;
+  Hash prev_hash{};
+  Hash hash{};
+  std::vector<uint8_t> envelope;  // Canonical Envelope bytes (set by the sequencer).
+  std::vector<uint8_t> value;     // Canonical Record bytes (set by a signer thread).
+};
+
+struct PendingGroup {
+  GroupRange range;
+  std::optional<PrivateKey> key;  // Signs every record of the group.
+  AppendCallback done;
+  std::vector<PendingRecord> records;
+  // Records not yet signed; the group is ready for the writer at 0.
+  std::atomic<size_t> unsigned_records{0};
+  // Set by a signer before it counts its record as done, if signing or encoding failed.
+  std::atomic<bool> sign_failed{false};
+};
+
+using GroupBatch = std::vector<std::unique_ptr<PendingGroup>>;
+
+class AppendPipeline {
+ public:
+  // Persists `batch` (whole groups, in seq order) durably; called on the writer thread only.
+  using WriteFn = std::function<Status(const GroupBatch& batch)>;
+
+  // Starts `signer_threads` signers (>= 1) and the writer. `durable_seq`: the log's head.
+  AppendPipeline(SequenceNumber durable_seq, int signer_threads, size_t max_pending_records,
+                 size_t max_batch_records, WriteFn write);
+  // Stop().
+  ~AppendPipeline();
+  AppendPipeline(const AppendPipeline&) = delete;
+  AppendPipeline& operator=(const AppendPipeline&) = delete;
+
+  // Waits until `records` more fit in flight, then counts them. The pipeline's failure if it
+  // has failed. Call from the sequencer, which serializes Reserve/Unreserve/Enqueue.
+  Status Reserve(size_t records);
+  // Returns a reservation that was not enqueued.
+  void Unreserve(size_t records);
+  // Hands over a group whose records were reserved and whose range follows the previous one.
+  void Enqueue(std::unique_ptr<PendingGroup> group);
+  // Waits until `seq` is durable (OK) or the pipeline failed (its failure). Any thread.
+  Status WaitDurable(SequenceNumber seq);
+  // The first write or signing failure; OK while healthy. Any thread.
+  Status failure() const;
+  // Lets every enqueued group finish (written or failed), then joins all threads. Idempotent.
+  void Stop();
+
+ private:
+  struct SignTask {
+    PendingGroup* group;
+    size_t index;
+  };
+
+  void SignerLoop();
+  void WriterLoop();
+  bool FrontReadyLocked() const;
+  void Finish(GroupBatch& batch, const Status& status);
+
+  const size_t max_pending_records_;
+  const size_t max_batch_records_;
+  const WriteFn write_;
+
+  std::mutex sign_mu_;
+  std::condition_variable sign_cv_;
+  std::deque<SignTask> sign_queue_;  // Guarded by sign_mu_.
+  bool signers_stopping_ = false;    // Guarded by sign_mu_.
+
+  mutable std::mutex writer_mu_;
+  std::condition_variable writer_cv_;   // Front group became ready, or stopping.
+  std::condition_variable space_cv_;    // pending_records_ fell.
+  std::condition_variable durable_cv_;  // durable_seq_ rose or failure_ set.
+  std::deque<std::unique_ptr<PendingGroup>> groups_;  // Guarded by writer_mu_; seq order.
+  size_t pending_records_ = 0;                        // Guarded by writer_mu_.
+  SequenceNumber durable_seq_ = 0;                    // Guarded by writer_mu_.
+  Status failure_;                                    // Guarded by writer_mu_.
+  bool writer_waiting_ = false;                       // Guarded by writer_mu_.
+  bool writer_stopping_ = false;                      // Guarded by writer_mu_.
+
+  std::vector<std::thread> signers_;
+  std::thread writer_;
+  bool stopped_ = false;
+};
+
+}  // namespace ledger::internal

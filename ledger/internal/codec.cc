@@ -1,0 +1,307 @@
+// The ledger's Cap'n Proto adapter: canonical encoding and defensive decoding of records.
+// The only ledger file that lets capnp touch untrusted bytes; every kj::Exception stops here.
+//
+// Stored format (docs/formats/event_log.md has the worked byte example):
+//
+//   events CF:  key   := seq                              (8 bytes, big-endian, seq >= 1)
+//               value := canonical(Record)                (one capnp segment, no segment table)
+//   Record      := { prevHash: Data(32), hash: Data(32), signature: Data(64),
+//                    envelope: Data(8k bytes) = canonical(Envelope) }
+//   Envelope    := { seq: UInt64, timeNs: Int64, keyId: Data(16), group: UInt64, event: Event }
+//   tag         := "backstop-log-v1:" (16 ASCII bytes) || chain id (16 bytes)
+//   hash        := SHA-256(tag || prevHash || seq as 8 bytes big-endian || envelope)
+//   signature   := Ed25519(signing key, hash)               (64 bytes, over the 32-byte hash)
+//   prevHash(1) := 32 zero bytes;  prevHash(n) := hash(n - 1)
+//
+// A reader copies the value into 8-byte-aligned words, reads it with SegmentArrayMessageReader
+// under explicit limits, and rejects it unless both the Record and the Envelope are canonical.
+#include "ledger/internal/codec.h"
+
+#include <capnp/message.h>
+#include <capnp/schema.h>
+#include <capnp/serialize.h>
+#include <fmt/format.h>
+#include <kj/exception.h>
+
+#include <cstring>
+#include <exception>
+#include <optional>
+
+namespace ledger {
+namespace {
+
+constexpr size_t kScratchWords = 1024;
+// Traversal budget of a kept reader: generous, since callers may walk a record many times.
+constexpr uint64_t kTraversalLimitWords = 64 * (kMaxRecordBytes / sizeof(capnp::word));
+
+static_assert(kMaxEventBytes % sizeof(capnp::word) == 0);
+static_assert(kMaxRecordBytes < (1u << 24));
+static_assert(kDomainTagPrefix.size() + kChainIdBytes == kDomainTagBytes);
+
+capnp::ReaderOptions LimitedReaderOptions() {
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = kTraversalLimitWords;
+  options.nestingLimit = static_cast<int>(kReaderNestingLimit);
+  return options;
+}
+
+capnp::Data::Reader AsData(std::span<const uint8_t> bytes) {
+  return capnp::Data::Reader(bytes.data(), bytes.size());
+}
+
+template <size_t N>
+bool CopyFixed(capnp::Data::Reader data, std::array<uint8_t, N>* out) {
+  if (data.size() != N) return false;
+  std::memcpy(out->data(), data.begin(), N);
+  return true;
+}
+
+void CopyWordsOut(const kj::Array<capnp::word>& words, std::vector<uint8_t>* out) {
+  auto bytes = words.asBytes();
+  out->assign(bytes.begin(), bytes.end());
+}
+
+Status CapnpError(std::string_view what, const kj::Exception& e) {
+  return Status::Corruption("capnp", fmt::format("{}: {}", what, e.getDescription().cStr()));
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// LogRecord
+
+struct LogRecord::Storage {
+  std::vector<capnp::word> record_words;
+  std::vector<capnp::word> envelope_words;
+  kj::ArrayPtr<const capnp::word> envelope_segment;
+  std::optional<capnp::SegmentArrayMessageReader> envelope_reader;
+};
+
+LogRecord::LogRecord() = default;
+LogRecord::~LogRecord() = default;
+LogRecord::LogRecord(LogRecord&&) noexcept = default;
+LogRecord& LogRecord::operator=(LogRecord&&) noexcept = default;
+
+std::span<const uint8_t> LogRecord::record_bytes() const {
+  const auto& words = storage_->record_words;
+  return {reinterpret_cast<const uint8_t*>(words.data()), words.size() * sizeof(capnp::word)};
+}
+
+std::span<const uint8_t> LogRecord::envelope_bytes() const {
+  const auto& words = storage_->envelope_words;
+  return {reinterpret_cast<const uint8_t*>(words.data()), words.size() * sizeof(capnp::word)};
+}
+
+schema::Envelope::Reader LogRecord::envelope() const {
+  // Validated (canonical, within limits) by DecodeRecord, so this cannot throw.
+  return storage_->envelope_reader->getRoot<schema::Envelope>();
+}
+
+namespace {
+
+// Checks one canonical segment and returns its root. Throws kj::Exception on malformed input;
+// callers catch it.
+Status CheckCanonicalSize(std::string_view what, size_t size_bytes, size_t max_bytes) {
+  if (size_bytes == 0 || size_bytes % sizeof(capnp::word) != 0 || size_bytes > max_bytes) {
+    return Status::Corruption(
+        "record", fmt::format("{} is {} bytes: not a positive multiple of 8 up to {}", what,
+                              size_bytes, max_bytes));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<LogRecord> DecodeRecord(std::span<const uint8_t> value) {
+  LEDGER_RETURN_IF_ERROR(CheckCanonicalSize("record", value.size(), kMaxRecordBytes));
+  LogRecord record;
+  record.storage_ = std::make_unique<LogRecord::Storage>();
+  LogRecord::Storage& storage = *record.storage_;
+  storage.record_words.resize(value.size() / sizeof(capnp::word));
+  std::memcpy(storage.record_words.data(), value.data(), value.size());
+  try {
+    kj::ArrayPtr<const capnp::word> segment(storage.record_words.data(),
+                                            storage.record_words.size());
+    capnp::SegmentArrayMessageReader reader(kj::arrayPtr(&segment, 1), LimitedReaderOptions());
+    if (!reader.isCanonical()) return Status::Corruption("record", "Record is not canonical");
+    auto root = reader.getRoot<schema::Record>();
+    if (!CopyFixed(root.getPrevHash(), &record.prev_hash_)) {
+      return Status::Corruption("record", "prevHash is not 32 bytes");
+    }
+    if (!CopyFixed(root.getHash(), &record.hash_)) {
+      return Status::Corruption("record", "hash is not 32 bytes");
+    }
+    if (!CopyFixed(root.getSignature(), &record.signature_)) {
+      return Status::Corruption(
+          "record", fmt::format("signature is {} bytes, not 64", root.getSignature().size()));
+    }
+    capnp::Data::Reader envelope = root.getEnvelope();
+    LEDGER_RETURN_IF_ERROR(CheckCanonicalSize("envelope", envelope.size(), kMaxEnvelopeBytes));
+    storage.envelope_words.resize(envelope.size() / sizeof(capnp::word));
+    std::memcpy(storage.envelope_words.data(), envelope.begin(), envelope.size());
+    storage.envelope_segment = kj::ArrayPtr<const capnp::word>(storage.envelope_words.data(),
+                                                                storage.envelope_words.size());
+    storage.envelope_reader.emplace(kj::arrayPtr(&storage.envelope_segment, 1),
+                                    LimitedReaderOptions());
+    if (!storage.envelope_reader->isCanonical()) {
+      return Status::Corruption("record", "Envelope is not canonical");
+    }
+    auto envelope_root = storage.envelope_reader->getRoot<schema::Envelope>();
+    if (!CopyFixed(envelope_root.getKeyId(), &record.key_id_)) {
+      return Status::Corruption("record", "keyId is not 16 bytes");
+    }
+    if (!envelope_root.hasEvent()) return Status::Corruption("record", "envelope has no event");
+    record.seq_ = envelope_root.getSeq();
+    record.time_ns_ = envelope_root.getTimeNs();
+    record.group_ = envelope_root.getGroup();
+  } catch (const kj::Exception& e) {
+    return CapnpError("malformed record", e);
+  } catch (const std::exception& e) {
+    return Status::Corruption("record", e.what());
+  }
+  BACKSTOP_ASSERT(record.storage_ != nullptr);
+  return record;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoders
+
+namespace internal {
+
+EnvelopeEncoder::EnvelopeEncoder() : scratch_(kScratchWords) {}
+
+Status EnvelopeEncoder::Encode(SequenceNumber seq, int64_t time_ns, const KeyId& key_id,
+                               SequenceNumber group, schema::Event::Reader event,
+                               std::vector<uint8_t>* out) {
+  BACKSTOP_ASSERT(seq >= 1, seq);
+  BACKSTOP_ASSERT(group >= 1 && group <= seq, group, seq);
+  try {
+    uint64_t size_bytes = event.totalSize().wordCount * sizeof(capnp::word);
+    if (size_bytes > kMaxEventBytes) {
+      return Status::InvalidArgument(
+          "append", fmt::format("event is {} bytes, over kMaxEventBytes {}", size_bytes,
+                                kMaxEventBytes));
+    }
+    // The builder re-zeroes the used scratch in its destructor, as the next use requires.
+    capnp::MallocMessageBuilder message(kj::arrayPtr(scratch_.data(), scratch_.size()));
+    auto envelope = message.initRoot<schema::Envelope>();
+    envelope.setSeq(seq);
+    envelope.setTimeNs(time_ns);
+    envelope.setKeyId(AsData(key_id));
+    envelope.setGroup(group);
+    envelope.setEvent(event);
+    CopyWordsOut(capnp::canonicalize(envelope.asReader()), out);
+  } catch (const kj::Exception& e) {
+    return Status::InvalidArgument("append",
+                                   fmt::format("malformed event: {}", e.getDescription().cStr()));
+  }
+  BACKSTOP_ASSERT(!out->empty() && out->size() % sizeof(capnp::word) == 0, out->size());
+  return Status::OK();
+}
+
+RecordEncoder::RecordEncoder() : scratch_(kScratchWords) {}
+
+Status RecordEncoder::Encode(const Hash& prev_hash, const Hash& hash, const Signature& signature,
+                             std::span<const uint8_t> envelope, std::vector<uint8_t>* out) {
+  BACKSTOP_ASSERT(envelope.size() <= kMaxEnvelopeBytes, envelope.size());
+  try {
+    capnp::MallocMessageBuilder message(kj::arrayPtr(scratch_.data(), scratch_.size()));
+    auto record = message.initRoot<schema::Record>();
+    record.setPrevHash(AsData(prev_hash));
+    record.setHash(AsData(hash));
+    record.setSignature(AsData(signature));
+    record.setEnvelope(AsData(envelope));
+    CopyWordsOut(capnp::canonicalize(record.asReader()), out);
+  } catch (const kj::Exception& e) {
+    return Status::IOError("append", fmt::format("encode record: {}", e.getDescription().cStr()));
+  }
+  BACKSTOP_ASSERT(out->size() <= kMaxRecordBytes, out->size());
+  return Status::OK();
+}
+
+EventKind ClassifyEvent(schema::Event::Reader event) {
+  EventKind kind;
+  try {
+    uint16_t which = static_cast<uint16_t>(event.which());
+    kind.is_key_rotation = event.which() == schema::Event::KEY_ROTATION;
+    KJ_IF_MAYBE(field, capnp::Schema::from<schema::Event>().getFieldByDiscriminant(which)) {
+      kind.kind_name = field->getProto().getName().cStr();
+    } else {
+      kind.kind_name = fmt::format("unknown({})", which);
+    }
+  } catch (const kj::Exception& e) {
+    kind.kind_name = "malformed";
+  }
+  return kind;
+}
+
+Result<uint64_t> EventSizeBytes(schema::Event::Reader event) {
+  try {
+    return event.totalSize().wordCount * sizeof(capnp::word);
+  } catch (const kj::Exception& e) {
+    return CapnpError("malformed event", e);
+  }
+}
+
+Result<RotationTarget> ReadKeyRotation(schema::Event::Reader event) {
+  RotationTarget target;
+  try {
+    if (event.which() != schema::Event::KEY_ROTATION) {
+      return Status::Corruption("record", "not a keyRotation event");
+    }
+    auto rotation = event.getKeyRotation();
+    if (!CopyFixed(rotation.getNewKeyId(), &target.key_id)) {
+      return Status::Corruption("record", "keyRotation newKeyId is not 16 bytes");
+    }
+    if (!CopyFixed(rotation.getNewPublicKey(), &target.public_key)) {
+      return Status::Corruption("record", "keyRotation newPublicKey is not 32 bytes");
+    }
+  } catch (const kj::Exception& e) {
+    return CapnpError("malformed keyRotation", e);
+  }
+  return target;
+}
+
+}  // namespace internal
+
+// ---------------------------------------------------------------------------------------------
+// EventGroup
+
+struct EventGroup::Messages {
+  std::vector<std::unique_ptr<capnp::MallocMessageBuilder>> builders;
+};
+
+EventGroup::EventGroup() : messages_(std::make_unique<Messages>()) {}
+EventGroup::~EventGroup() = default;
+EventGroup::EventGroup(EventGroup&&) noexcept = default;
+EventGroup& EventGroup::operator=(EventGroup&&) noexcept = default;
+
+schema::Event::Builder EventGroup::Add() {
+  messages_->builders.push_back(std::make_unique<capnp::MallocMessageBuilder>(64));
+  return messages_->builders.back()->initRoot<schema::Event>();
+}
+
+Status EventGroup::AddCopy(schema::Event::Reader event) {
+  auto builder = std::make_unique<capnp::MallocMessageBuilder>(64);
+  try {
+    builder->setRoot(event);
+  } catch (const kj::Exception& e) {
+    return Status::InvalidArgument("event_group",
+                                   fmt::format("malformed event: {}", e.getDescription().cStr()));
+  }
+  messages_->builders.push_back(std::move(builder));
+  return Status::OK();
+}
+
+size_t EventGroup::size() const { return messages_->builders.size(); }
+
+std::vector<schema::Event::Reader> EventGroup::readers() const {
+  std::vector<schema::Event::Reader> readers;
+  readers.reserve(messages_->builders.size());
+  for (const auto& builder : messages_->builders) {
+    readers.push_back(builder->getRoot<schema::Event>().asReader());
+  }
+  return readers;
+}
+
+}  // namespace ledger

@@ -1,0 +1,61 @@
+// Private: the Cap'n Proto adapter of the ledger. The only place that calls capnp on bytes that
+// may be malformed; kj::Exception never escapes it (STYLE.md E3). Encoders are not
+// thread-safe: one per thread (they reuse scratch space).
+#pragma once
+
+#include <capnp/common.h>
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "ledger/keys.h"
+#include "ledger/record.h"
+#include "ledger/schema/event.capnp.h"
+#include "ledger/status.h"
+
+namespace ledger::internal {
+
+// Canonical bytes of Envelope{seq, time_ns, key_id, group, event}.
+// InvalidArgument if `event` is malformed or larger than kMaxEventBytes.
+class EnvelopeEncoder {
+ public:
+  EnvelopeEncoder();
+  Status Encode(SequenceNumber seq, int64_t time_ns, const KeyId& key_id, SequenceNumber group,
+                schema::Event::Reader event, std::vector<uint8_t>* out);
+
+ private:
+  std::vector<capnp::word> scratch_;
+};
+
+// Canonical bytes of Record{prev_hash, hash, signature, envelope}.
+class RecordEncoder {
+ public:
+  RecordEncoder();
+  Status Encode(const Hash& prev_hash, const Hash& hash, const Signature& signature,
+                std::span<const uint8_t> envelope, std::vector<uint8_t>* out);
+
+ private:
+  std::vector<capnp::word> scratch_;
+};
+
+// What an event is, without throwing. kind_name: the union member's schema name, e.g.
+// "deposit" ("unknown(N)" for a discriminant this build does not know).
+struct EventKind {
+  bool is_key_rotation = false;
+  std::string kind_name;
+};
+EventKind ClassifyEvent(schema::Event::Reader event);
+
+// Size of `event` in bytes (capnp totalSize). Corruption if the reader is malformed.
+Result<uint64_t> EventSizeBytes(schema::Event::Reader event);
+
+// The new key of a keyRotation event: its key id and raw public key, checked for lengths.
+struct RotationTarget {
+  KeyId key_id{};
+  RawPublicKey public_key{};
+};
+// Corruption if `event` is not a well-formed keyRotation.
+Result<RotationTarget> ReadKeyRotation(schema::Event::Reader event);
+
+}  // namespace ledger::internal

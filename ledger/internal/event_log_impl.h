@@ -1,0 +1,46 @@
+// Private: EventLog's implementation state, for event_log.cc, the verifier and tests.
+// Tests reach RocksDB through EventLogAccess to damage stored values on purpose.
+#pragma once
+
+#include <rocksdb/db.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ledger/event_log.h"
+#include "ledger/internal/append_pipeline.h"
+#include "ledger/internal/codec.h"
+
+namespace ledger::internal {
+
+// Column families. To add one (e.g. an index), append a row to kColumnFamilies in
+// event_log.cc: Create makes it, and Open creates it in older logs that lack it.
+inline constexpr char kEventsColumnFamily[] = "events";
+inline constexpr char kMetaColumnFamily[] = "meta";
+
+// Keys of the meta column family.
+inline constexpr char kMetaChainId[] = "chain_id";              // 16 bytes.
+inline constexpr char kMetaFormatVersion[] = "format_version";  // 4 bytes big-endian.
+inline constexpr char kMetaHeadSeq[] = "head_seq";              // 8 bytes big-endian.
+inline constexpr char kMetaHeadHash[] = "head_hash";            // 32 bytes.
+inline constexpr uint32_t kFormatVersion = 1;
+
+std::string EncodeSeqKey(SequenceNumber seq);
+// False unless `key` is exactly 8 bytes.
+bool DecodeSeqKey(std::string_view key, SequenceNumber* seq);
+// Maps a RocksDB status to ours; `context` names the operation.
+Status FromRocks(const rocksdb::Status& status, std::string_view context);
+
+struct EventLogAccess {
+  static rocksdb::DB* db(const EventLog& log);
+  static rocksdb::ColumnFamilyHandle* events(const EventLog& log);
+  static rocksdb::ColumnFamilyHandle* meta(const EventLog& log);
+  // Every later WriteBatch fails with IOError, as a failing disk would.
+  static void FailWritesForTest(EventLog& log);
+};
+
+}  // namespace ledger::internal

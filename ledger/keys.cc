@@ -1,0 +1,344 @@
+// Ed25519 keys, signatures and SHA-256 through OpenSSL 3 EVP; PEM files and the keyring.
+#include "ledger/keys.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace ledger {
+namespace {
+
+constexpr size_t kMaxPemBytes = 64 * 1024;
+constexpr size_t kMaxKeyringFiles = 100000;
+
+std::string OpenSslError() {
+  unsigned long code = ERR_get_error();
+  ERR_clear_error();
+  if (code == 0) return "unknown OpenSSL error";
+  char buffer[256];
+  ERR_error_string_n(code, buffer, sizeof(buffer));
+  return buffer;
+}
+
+std::shared_ptr<EVP_PKEY> Own(EVP_PKEY* pkey) {
+  return std::shared_ptr<EVP_PKEY>(pkey, EVP_PKEY_free);
+}
+
+// Reads a small file whole. NotFound/IOError/InvalidArgument (too large).
+Result<std::string> ReadSmallFile(const std::string& path) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    if (ec == std::errc::no_such_file_or_directory) return Status::NotFound(path, ec.message());
+    return Status::IOError(path, ec.message());
+  }
+  if (size > kMaxPemBytes) return Status::InvalidArgument(path, "file too large for a PEM key");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError(path, std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Writes `text` to a new file with `mode`, fsyncs it. InvalidArgument if it exists.
+Status WriteNewFile(const std::string& path, const std::string& text, mode_t mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) {
+    if (errno == EEXIST) return Status::InvalidArgument(path, "already exists");
+    return Status::IOError(path, std::strerror(errno));
+  }
+  size_t written = 0;
+  while (written < text.size()) {
+    ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      Status s = Status::IOError(path, std::strerror(errno));
+      ::close(fd);
+      return s;
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) return Status::IOError(path, std::strerror(errno));
+  return Status::OK();
+}
+
+std::string BioToString(BIO* bio) {
+  char* data = nullptr;
+  long size = BIO_get_mem_data(bio, &data);
+  return std::string(data, static_cast<size_t>(size));
+}
+
+Result<RawPublicKey> RawOf(EVP_PKEY* pkey, const std::string& where) {
+  if (EVP_PKEY_is_a(pkey, "ED25519") != 1) {
+    return Status::InvalidArgument(where, "not an Ed25519 key");
+  }
+  RawPublicKey raw{};
+  size_t size = raw.size();
+  if (EVP_PKEY_get_raw_public_key(pkey, raw.data(), &size) != 1 || size != raw.size()) {
+    return Status::InvalidArgument(where, "cannot extract the raw Ed25519 public key");
+  }
+  return raw;
+}
+
+}  // namespace
+
+std::string ToHex(std::span<const uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex(bytes.size() * 2, '0');
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    hex[2 * i] = kDigits[bytes[i] >> 4];
+    hex[2 * i + 1] = kDigits[bytes[i] & 0xf];
+  }
+  return hex;
+}
+
+Result<KeyId> KeyIdFromHex(std::string_view hex) {
+  KeyId id{};
+  if (hex.size() != 2 * id.size()) {
+    return Status::InvalidArgument("key id", fmt::format("'{}' is not 32 hex characters", hex));
+  }
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < id.size(); ++i) {
+    int high = nibble(hex[2 * i]);
+    int low = nibble(hex[2 * i + 1]);
+    if (high < 0 || low < 0) {
+      return Status::InvalidArgument("key id", fmt::format("'{}' is not hex", hex));
+    }
+    id[i] = static_cast<uint8_t>(high << 4 | low);
+  }
+  return id;
+}
+
+KeyId KeyIdOf(const RawPublicKey& public_key) {
+  Sha256 sha;
+  Hash digest = sha.Of(public_key);
+  KeyId id{};
+  std::copy_n(digest.begin(), id.size(), id.begin());
+  return id;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sha256
+
+Sha256::Sha256() : md_(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx_(EVP_MD_CTX_new()) {
+  BACKSTOP_ASSERT(md_ != nullptr, OpenSslError());
+  BACKSTOP_ASSERT(ctx_ != nullptr, OpenSslError());
+  Reset();
+}
+
+Sha256::~Sha256() {
+  EVP_MD_CTX_free(ctx_);
+  EVP_MD_free(md_);
+}
+
+void Sha256::Reset() {
+  // Failure here means OpenSSL is out of memory or broken: nothing sensible remains to do.
+  BACKSTOP_ASSERT(EVP_DigestInit_ex2(ctx_, md_, nullptr) == 1, OpenSslError());
+}
+
+void Sha256::Update(std::span<const uint8_t> bytes) {
+  BACKSTOP_ASSERT(EVP_DigestUpdate(ctx_, bytes.data(), bytes.size()) == 1, OpenSslError());
+}
+
+Hash Sha256::Finish() {
+  Hash digest{};
+  unsigned int size = 0;
+  BACKSTOP_ASSERT(EVP_DigestFinal_ex(ctx_, digest.data(), &size) == 1, OpenSslError());
+  BACKSTOP_ASSERT(size == digest.size(), size);
+  Reset();
+  return digest;
+}
+
+Hash Sha256::Of(std::span<const uint8_t> bytes) {
+  Reset();
+  Update(bytes);
+  return Finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// PublicKey
+
+PublicKey::PublicKey(std::shared_ptr<evp_pkey_st> pkey, const RawPublicKey& raw)
+    : pkey_(std::move(pkey)), raw_(raw), key_id_(KeyIdOf(raw)) {}
+
+Result<PublicKey> PublicKey::FromRaw(const RawPublicKey& raw) {
+  EVP_PKEY* pkey =
+      EVP_PKEY_new_raw_public_key_ex(nullptr, "ED25519", nullptr, raw.data(), raw.size());
+  if (pkey == nullptr) return Status::InvalidArgument("public key", OpenSslError());
+  return PublicKey(Own(pkey), raw);
+}
+
+Result<PublicKey> PublicKey::LoadPem(const std::string& path) {
+  LEDGER_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path));
+  if (text.find("PRIVATE KEY") != std::string::npos) {
+    return Status::InvalidArgument(path, "holds a private key; expected a public-key PEM");
+  }
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(text.data(),
+                                                                static_cast<int>(text.size())),
+                                                BIO_free);
+  EVP_PKEY* pkey = PEM_read_bio_PUBKEY_ex(bio.get(), nullptr, nullptr, nullptr, nullptr, nullptr);
+  if (pkey == nullptr) {
+    return Status::InvalidArgument(path, "not a public-key PEM: " + OpenSslError());
+  }
+  auto owned = Own(pkey);
+  LEDGER_ASSIGN_OR_RETURN(RawPublicKey raw, RawOf(pkey, path));
+  return PublicKey(std::move(owned), raw);
+}
+
+std::string PublicKey::ToPem() const {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  BACKSTOP_ASSERT(bio != nullptr);
+  BACKSTOP_ASSERT(PEM_write_bio_PUBKEY(bio.get(), pkey_.get()) == 1, OpenSslError());
+  return BioToString(bio.get());
+}
+
+Status PublicKey::SavePem(const std::string& path) const {
+  return WriteNewFile(path, ToPem(), 0644);
+}
+
+// ---------------------------------------------------------------------------------------------
+// PrivateKey
+
+PrivateKey::PrivateKey(std::shared_ptr<evp_pkey_st> pkey, PublicKey public_key)
+    : pkey_(std::move(pkey)), public_key_(std::move(public_key)) {}
+
+Result<PrivateKey> PrivateKey::Generate() {
+  EVP_PKEY* pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  if (pkey == nullptr) return Status::IOError("keygen", OpenSslError());
+  auto owned = Own(pkey);
+  LEDGER_ASSIGN_OR_RETURN(RawPublicKey raw, RawOf(pkey, "keygen"));
+  LEDGER_ASSIGN_OR_RETURN(PublicKey public_key, PublicKey::FromRaw(raw));
+  return PrivateKey(std::move(owned), std::move(public_key));
+}
+
+Result<PrivateKey> PrivateKey::LoadPem(const std::string& path) {
+  LEDGER_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path));
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(text.data(),
+                                                                static_cast<int>(text.size())),
+                                                BIO_free);
+  EVP_PKEY* pkey =
+      PEM_read_bio_PrivateKey_ex(bio.get(), nullptr, nullptr, nullptr, nullptr, nullptr);
+  OPENSSL_cleanse(text.data(), text.size());
+  if (pkey == nullptr) {
+    return Status::InvalidArgument(path, "not a private-key PEM: " + OpenSslError());
+  }
+  auto owned = Own(pkey);
+  LEDGER_ASSIGN_OR_RETURN(RawPublicKey raw, RawOf(pkey, path));
+  LEDGER_ASSIGN_OR_RETURN(PublicKey public_key, PublicKey::FromRaw(raw));
+  return PrivateKey(std::move(owned), std::move(public_key));
+}
+
+Status PrivateKey::SavePem(const std::string& path) const {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  BACKSTOP_ASSERT(bio != nullptr);
+  // PKCS#8 ("BEGIN PRIVATE KEY"), unencrypted: protected by the file mode.
+  if (PEM_write_bio_PrivateKey(bio.get(), pkey_.get(), nullptr, nullptr, 0, nullptr, nullptr) !=
+      1) {
+    return Status::IOError(path, OpenSslError());
+  }
+  std::string text = BioToString(bio.get());
+  Status s = WriteNewFile(path, text, 0600);
+  OPENSSL_cleanse(text.data(), text.size());
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signer and SignatureVerifier
+
+Signer::Signer(const PrivateKey& key) : key_(key), ctx_(EVP_MD_CTX_new()) {
+  BACKSTOP_ASSERT(ctx_ != nullptr, OpenSslError());
+}
+
+Signer::~Signer() { EVP_MD_CTX_free(ctx_); }
+
+Result<Signature> Signer::Sign(const Hash& hash) {
+  Signature signature{};
+  size_t size = signature.size();
+  // Ed25519 is one-shot: re-initialise the reused context for every message, with no digest.
+  if (EVP_DigestSignInit(ctx_, nullptr, nullptr, nullptr, key_.pkey()) != 1 ||
+      EVP_DigestSign(ctx_, signature.data(), &size, hash.data(), hash.size()) != 1) {
+    return Status::IOError("sign", OpenSslError());
+  }
+  BACKSTOP_ASSERT(size == signature.size(), size);
+  return signature;
+}
+
+SignatureVerifier::SignatureVerifier() : ctx_(EVP_MD_CTX_new()) {
+  BACKSTOP_ASSERT(ctx_ != nullptr, OpenSslError());
+}
+
+SignatureVerifier::~SignatureVerifier() { EVP_MD_CTX_free(ctx_); }
+
+bool SignatureVerifier::Verify(const PublicKey& key, const Hash& hash,
+                               const Signature& signature) {
+  // OpenSSL 3.0 keeps the old key when a used context is re-initialised with another one, so
+  // reset the context whenever the key changes (same key: reuse, which is the cheap path).
+  if (key.pkey() != last_pkey_) {
+    EVP_MD_CTX_reset(ctx_);
+    last_pkey_ = key.pkey();
+  }
+  if (EVP_DigestVerifyInit(ctx_, nullptr, nullptr, nullptr, key.pkey()) != 1) {
+    ERR_clear_error();
+    return false;
+  }
+  int rc = EVP_DigestVerify(ctx_, signature.data(), signature.size(), hash.data(), hash.size());
+  if (rc != 1) ERR_clear_error();
+  return rc == 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keyring
+
+void Keyring::Add(const PublicKey& key) { keys_.insert_or_assign(key.key_id(), key); }
+
+Status Keyring::AddPemFile(const std::string& path) {
+  LEDGER_ASSIGN_OR_RETURN(PublicKey key, PublicKey::LoadPem(path));
+  Add(key);
+  return Status::OK();
+}
+
+Status Keyring::AddPemDirectory(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return Status::NotFound(dir, "keyring folder does not exist");
+  }
+  std::vector<std::string> paths;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (paths.size() >= kMaxKeyringFiles) {
+      return Status::InvalidArgument(dir, "more files than kMaxKeyringFiles");
+    }
+    std::error_code type_ec;
+    if (it->is_regular_file(type_ec) && it->path().extension() == ".pem") {
+      paths.push_back(it->path().string());
+    }
+  }
+  if (ec) return Status::IOError(dir, ec.message());
+  std::sort(paths.begin(), paths.end());
+  for (const std::string& path : paths) LEDGER_RETURN_IF_ERROR(AddPemFile(path));
+  return Status::OK();
+}
+
+const PublicKey* Keyring::Find(const KeyId& key_id) const {
+  auto it = keys_.find(key_id);
+  return it == keys_.end() ? nullptr : &it->second;
+}
+
+}  // namespace ledger

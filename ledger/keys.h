@@ -1,0 +1,161 @@
+// Hashes, Ed25519 keys, signatures and the keyring (OpenSSL 3 EVP only).
+// Keys are PEM files: private keys PKCS#8 (mode 0600), public keys SubjectPublicKeyInfo, so
+// stock `openssl pkeyutl -verify -pubin -inkey PUB.pem -rawin` checks our signatures.
+// PrivateKey/PublicKey are immutable values, safe to share across threads. Sha256, Signer and
+// SignatureVerifier hold a reusable OpenSSL context: one per thread (thread-compatible).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/status.h"
+
+struct evp_pkey_st;
+struct evp_md_ctx_st;
+struct evp_md_st;
+
+namespace ledger {
+
+inline constexpr size_t kHashBytes = 32;
+inline constexpr size_t kSignatureBytes = 64;
+inline constexpr size_t kPublicKeyBytes = 32;
+inline constexpr size_t kKeyIdBytes = 16;
+
+using Hash = std::array<uint8_t, kHashBytes>;             // SHA-256 digest.
+using Signature = std::array<uint8_t, kSignatureBytes>;   // Ed25519 signature.
+using RawPublicKey = std::array<uint8_t, kPublicKeyBytes>;  // Raw Ed25519 public key.
+// First 16 bytes of SHA-256(raw public key); shown as 32 lowercase hex characters.
+using KeyId = std::array<uint8_t, kKeyIdBytes>;
+
+// Lowercase hex of `bytes`.
+std::string ToHex(std::span<const uint8_t> bytes);
+// Parses 32 hex characters. InvalidArgument otherwise.
+Result<KeyId> KeyIdFromHex(std::string_view hex);
+// The key id of a raw public key.
+KeyId KeyIdOf(const RawPublicKey& public_key);
+
+// Incremental SHA-256. The EVP_MD is fetched once per object and the context reused across
+// Reset() calls. Not thread-safe: one per thread.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+
+  void Reset();
+  void Update(std::span<const uint8_t> bytes);
+  Hash Finish();  // Also resets, ready for the next message.
+  // One-shot convenience (reuses this object's context).
+  Hash Of(std::span<const uint8_t> bytes);
+
+ private:
+  evp_md_st* md_;
+  evp_md_ctx_st* ctx_;
+};
+
+// An Ed25519 public key. Regular value type (shares one immutable EVP_PKEY).
+class PublicKey {
+ public:
+  // InvalidArgument if the bytes are not a valid Ed25519 point encoding OpenSSL accepts.
+  static Result<PublicKey> FromRaw(const RawPublicKey& raw);
+  // Reads a SubjectPublicKeyInfo PEM file. NotFound/IOError if unreadable, InvalidArgument if
+  // it is not an Ed25519 public key (a private-key PEM is refused: keep those out of keyrings).
+  static Result<PublicKey> LoadPem(const std::string& path);
+  // Writes the PEM file (mode 0644). InvalidArgument if `path` exists; IOError on failure.
+  Status SavePem(const std::string& path) const;
+  std::string ToPem() const;
+
+  const RawPublicKey& raw() const { return raw_; }
+  const KeyId& key_id() const { return key_id_; }
+  evp_pkey_st* pkey() const { return pkey_.get(); }  // Borrowed; lives as long as *this.
+
+ private:
+  PublicKey(std::shared_ptr<evp_pkey_st> pkey, const RawPublicKey& raw);
+  std::shared_ptr<evp_pkey_st> pkey_;
+  RawPublicKey raw_{};
+  KeyId key_id_{};
+};
+
+// An Ed25519 private key. Regular value type (shares one immutable EVP_PKEY).
+class PrivateKey {
+ public:
+  // A fresh key from OpenSSL's CSPRNG.
+  static Result<PrivateKey> Generate();
+  // Reads a PKCS#8 PEM file (unencrypted). NotFound/IOError/InvalidArgument as for PublicKey.
+  static Result<PrivateKey> LoadPem(const std::string& path);
+  // Writes PKCS#8 PEM with mode 0600 (created so, never widened). InvalidArgument if `path`
+  // exists; IOError on failure. The file is fsync'd before returning.
+  Status SavePem(const std::string& path) const;
+
+  const PublicKey& public_key() const { return public_key_; }
+  const KeyId& key_id() const { return public_key_.key_id(); }
+  evp_pkey_st* pkey() const { return pkey_.get(); }  // Borrowed; lives as long as *this.
+
+ private:
+  PrivateKey(std::shared_ptr<evp_pkey_st> pkey, PublicKey public_key);
+  std::shared_ptr<evp_pkey_st> pkey_;
+  PublicKey public_key_;
+};
+
+// Signs 32-byte hashes (Ed25519, EVP_DigestSign with no digest; the context is reused).
+// Not thread-safe: one Signer per thread. Keeps its own reference to the key.
+class Signer {
+ public:
+  explicit Signer(const PrivateKey& key);
+  ~Signer();
+  Signer(const Signer&) = delete;
+  Signer& operator=(const Signer&) = delete;
+
+  // IOError only if OpenSSL fails (out of memory); Ed25519 signing is otherwise total.
+  Result<Signature> Sign(const Hash& hash);
+  const KeyId& key_id() const { return key_.key_id(); }
+
+ private:
+  PrivateKey key_;
+  evp_md_ctx_st* ctx_;
+};
+
+// Checks Ed25519 signatures over 32-byte hashes. Not thread-safe: one per thread.
+class SignatureVerifier {
+ public:
+  SignatureVerifier();
+  ~SignatureVerifier();
+  SignatureVerifier(const SignatureVerifier&) = delete;
+  SignatureVerifier& operator=(const SignatureVerifier&) = delete;
+
+  // True iff `signature` is `key`'s valid signature of `hash`.
+  bool Verify(const PublicKey& key, const Hash& hash, const Signature& signature);
+
+ private:
+  evp_md_ctx_st* ctx_;
+  const evp_pkey_st* last_pkey_ = nullptr;  // Key the context was last initialised with.
+};
+
+// Public keys by key id. Value type; thread-compatible (const methods may run concurrently).
+class Keyring {
+ public:
+  // Adds a key (idempotent for the same key).
+  void Add(const PublicKey& key);
+  // Loads one public-key PEM file. Errors as PublicKey::LoadPem, naming the file.
+  Status AddPemFile(const std::string& path);
+  // Loads every regular file ending in ".pem" in `dir` (not recursive), in name order.
+  // NotFound if `dir` does not exist; the first bad file's error otherwise.
+  Status AddPemDirectory(const std::string& dir);
+
+  // nullptr if unknown. The pointer stays valid until the Keyring is modified or destroyed.
+  const PublicKey* Find(const KeyId& key_id) const;
+  size_t size() const { return keys_.size(); }
+
+ private:
+  std::map<KeyId, PublicKey> keys_;
+};
+
+}  // namespace ledger

@@ -1,0 +1,28 @@
+// The domain tag and the chain hash of the record format (docs/formats/event_log.md).
+#include "ledger/record.h"
+
+#include <cstring>
+
+namespace ledger {
+
+DomainTag MakeDomainTag(const ChainId& chain_id) {
+  DomainTag tag{};
+  std::memcpy(tag.data(), kDomainTagPrefix.data(), kDomainTagPrefix.size());
+  std::memcpy(tag.data() + kDomainTagPrefix.size(), chain_id.data(), chain_id.size());
+  return tag;
+}
+
+Hash ChainHash(Sha256& sha, const DomainTag& tag, const Hash& prev_hash, SequenceNumber seq,
+               std::span<const uint8_t> envelope_bytes) {
+  BACKSTOP_ASSERT(seq >= 1, seq);
+  std::array<uint8_t, 8> seq_bytes{};
+  for (int i = 0; i < 8; ++i) seq_bytes[i] = static_cast<uint8_t>(seq >> (56 - 8 * i));
+  sha.Reset();
+  sha.Update(tag);
+  sha.Update(prev_hash);
+  sha.Update(seq_bytes);
+  sha.Update(envelope_bytes);
+  return sha.Finish();
+}
+
+}  // namespace ledger

@@ -1,0 +1,107 @@
+// One stored record of the event log, decoded and structurally validated, plus the format's
+// limits and the chain-hash definition. The byte format is specified in
+// docs/formats/event_log.md. LogRecord is move-only and thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "ledger/keys.h"
+#include "ledger/schema/event.capnp.h"
+#include "ledger/status.h"
+
+namespace ledger {
+
+using SequenceNumber = uint64_t;  // Dense from 1; 0 means "none".
+
+// Named limits of the format (STYLE.md D5). Larger values are rejected as Corruption on read
+// and InvalidArgument on append.
+inline constexpr size_t kMaxEventBytes = 64 * 1024;                 // One event, capnp words.
+inline constexpr size_t kMaxEnvelopeBytes = kMaxEventBytes + 1024;  // Envelope around it.
+inline constexpr size_t kMaxRecordBytes = kMaxEnvelopeBytes + 1024;  // Stored Record value.
+inline constexpr size_t kMaxGroupRecords = 4096;                    // Events in one group.
+inline constexpr uint64_t kReaderNestingLimit = 16;                 // capnp ReaderOptions.
+
+inline constexpr size_t kChainIdBytes = 16;
+using ChainId = std::array<uint8_t, kChainIdBytes>;
+// "backstop-log-v1:" (16 ASCII bytes) followed by the chain id.
+inline constexpr std::string_view kDomainTagPrefix = "backstop-log-v1:";
+inline constexpr size_t kDomainTagBytes = 32;
+using DomainTag = std::array<uint8_t, kDomainTagBytes>;
+DomainTag MakeDomainTag(const ChainId& chain_id);
+
+// hash = SHA-256(domain tag || prev_hash || seq as 8 bytes big-endian || envelope bytes).
+Hash ChainHash(Sha256& sha, const DomainTag& tag, const Hash& prev_hash, SequenceNumber seq,
+               std::span<const uint8_t> envelope_bytes);
+
+// A decoded record. Owns its bytes (8-byte aligned copies); the readers it returns stay
+// valid as long as the LogRecord lives.
+class LogRecord {
+ public:
+  ~LogRecord();
+  LogRecord(LogRecord&&) noexcept;
+  LogRecord& operator=(LogRecord&&) noexcept;
+
+  SequenceNumber seq() const { return seq_; }      // From the envelope.
+  int64_t time_ns() const { return time_ns_; }     // From the envelope.
+  SequenceNumber group() const { return group_; }  // Seq of the first record of its group.
+  const KeyId& key_id() const { return key_id_; }
+  const Hash& prev_hash() const { return prev_hash_; }
+  const Hash& hash() const { return hash_; }  // As stored; Verify recomputes it.
+  const Signature& signature() const { return signature_; }
+
+  // The stored value: canonical bytes of a schema::Record (`capnp decode --flat ... Record`).
+  std::span<const uint8_t> record_bytes() const;
+  // Canonical bytes of the schema::Envelope: exactly what the hash covers.
+  std::span<const uint8_t> envelope_bytes() const;
+
+  schema::Envelope::Reader envelope() const;
+  schema::Event::Reader event() const { return envelope().getEvent(); }
+
+ private:
+  friend Result<LogRecord> DecodeRecord(std::span<const uint8_t> value);
+  struct Storage;
+  LogRecord();
+
+  SequenceNumber seq_ = 0;
+  int64_t time_ns_ = 0;
+  SequenceNumber group_ = 0;
+  KeyId key_id_{};
+  Hash prev_hash_{};
+  Hash hash_{};
+  Signature signature_{};
+  std::unique_ptr<Storage> storage_;
+};
+
+// Decodes a stored Record value. Checks structure only: size limits, canonical form of both
+// the Record and the Envelope, field lengths (32-byte hashes, 64-byte signature, 16-byte key
+// id). It does NOT check the hash, signature or chain: that is Verify's job. Corruption with
+// a human-readable detail on any failure; never throws or crashes on arbitrary bytes.
+Result<LogRecord> DecodeRecord(std::span<const uint8_t> value);
+
+// Events of one logical group (an input and its effects), built in place for appending.
+// Move-only; each event lives in its own capnp message.
+class EventGroup {
+ public:
+  EventGroup();
+  ~EventGroup();
+  EventGroup(EventGroup&&) noexcept;
+  EventGroup& operator=(EventGroup&&) noexcept;
+
+  // Appends an empty event and returns its builder; valid while the group lives.
+  schema::Event::Builder Add();
+  // Appends a deep copy of `event`. InvalidArgument if the reader's message is malformed.
+  Status AddCopy(schema::Event::Reader event);
+  size_t size() const;
+  // Readers over the events, valid while the group lives and is not modified.
+  std::vector<schema::Event::Reader> readers() const;
+
+ private:
+  struct Messages;
+  std::unique_ptr<Messages> messages_;
+};
+
+}  // namespace ledger

@@ -1,0 +1,360 @@
+// Verify(): one sequential pass over a snapshot of the log checks seqs, decoding, the chain,
+// groups, keys and rotations, and feeds the signatures to check (group ends, or all) to a pool
+// of threads in chunks. The lowest bad seq found by either wins.
+#include "ledger/verifier.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "ledger/internal/codec.h"
+
+namespace ledger {
+namespace {
+
+constexpr uint64_t kProgressEveryRecords = 4096;
+constexpr size_t kSignatureChunkRecords = 512;
+constexpr size_t kMaxQueuedChunksPerThread = 4;
+
+struct SignatureJob {
+  SequenceNumber seq = 0;
+  const PublicKey* key = nullptr;  // Owned by the keyring or Verification::introduced_keys_.
+  Hash hash{};
+  Signature signature{};
+};
+
+// Verifies signature jobs on `threads` threads; remembers the lowest failing seq.
+class ParallelSignatureChecker {
+ public:
+  explicit ParallelSignatureChecker(int threads) {
+    BACKSTOP_ASSERT(threads >= 1, threads);
+    max_queued_ = kMaxQueuedChunksPerThread * static_cast<size_t>(threads);
+    for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
+  }
+  ~ParallelSignatureChecker() { Finish(); }
+
+  void Add(const SignatureJob& job) {
+    chunk_.push_back(job);
+    if (chunk_.size() >= kSignatureChunkRecords) PushChunk();
+  }
+
+  // Waits for every job. Returns the lowest failing seq (0 if none); bad_key_id() names its key.
+  SequenceNumber Finish() {
+    if (!workers_.empty()) {
+      PushChunk();
+      {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+      }
+      work_cv_.notify_all();
+      for (auto& worker : workers_) worker.join();
+      workers_.clear();
+    }
+    return first_bad_;
+  }
+  uint64_t checked() const { return checked_; }
+  const KeyId& bad_key_id() const { return bad_key_id_; }
+
+ private:
+  void PushChunk() {
+    if (chunk_.empty()) return;
+    std::unique_lock lock(mu_);
+    space_cv_.wait(lock, [&] { return queue_.size() < max_queued_; });
+    queue_.push_back(std::move(chunk_));
+    chunk_.clear();
+    lock.unlock();
+    work_cv_.notify_one();
+  }
+
+  void Work() {
+    SignatureVerifier verifier;
+    while (true) {
+      std::vector<SignatureJob> jobs;
+      {
+        std::unique_lock lock(mu_);
+        work_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+        if (queue_.empty()) return;
+        jobs = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      space_cv_.notify_one();
+      const SignatureJob* bad = nullptr;
+      uint64_t checked = 0;
+      for (const SignatureJob& job : jobs) {
+        ++checked;
+        if (!verifier.Verify(*job.key, job.hash, job.signature)) {
+          bad = &job;
+          break;  // Jobs are in seq order: the first failure is the chunk's lowest.
+        }
+      }
+      std::lock_guard lock(mu_);
+      checked_ += checked;
+      if (bad != nullptr && (first_bad_ == 0 || bad->seq < first_bad_)) {
+        first_bad_ = bad->seq;
+        bad_key_id_ = bad->key->key_id();
+      }
+    }
+  }
+
+  size_t max_queued_ = 0;
+  std::vector<SignatureJob> chunk_;  // Filled by the caller's thread only.
+  std::mutex mu_;
+  std::condition_variable work_cv_;
+  std::condition_variable space_cv_;
+  std::deque<std::vector<SignatureJob>> queue_;  // Guarded by mu_.
+  bool stopping_ = false;                        // Guarded by mu_.
+  SequenceNumber first_bad_ = 0;                 // Guarded by mu_ until Finish.
+  uint64_t checked_ = 0;                         // Guarded by mu_ until Finish.
+  KeyId bad_key_id_{};                           // Guarded by mu_ until Finish.
+  std::vector<std::thread> workers_;
+};
+
+class Verification {
+ public:
+  Verification(const EventLog& log, const Keyring& keyring, const VerifyOptions& options)
+      : log_(log), keyring_(keyring), options_(options), tag_(log.domain_tag()) {}
+
+  VerifyReport Run();
+
+ private:
+  bool Start(RecordIterator& it);
+  bool CheckRecord(SequenceNumber key_seq, std::span<const uint8_t> value);
+  bool CheckKey(const LogRecord& record, const PublicKey** key);
+  bool CheckRotation(const LogRecord& record);
+  void CheckPendingSignature();
+  bool CheckMetaHead(RecordIterator& it);
+  bool Fail(SequenceNumber seq, std::string message);
+
+  const EventLog& log_;
+  const Keyring& keyring_;
+  const VerifyOptions& options_;
+  const DomainTag tag_;
+  Sha256 sha_;
+  std::optional<ParallelSignatureChecker> parallel_;
+  std::map<KeyId, PublicKey> introduced_keys_;  // Keys that verified keyRotations introduced.
+  VerifyReport report_;
+
+  SequenceNumber expected_seq_ = 1;
+  Hash prev_hash_{};
+  int64_t prev_time_ns_ = INT64_MIN;
+  SequenceNumber prev_group_ = 0;
+  std::optional<KeyId> expected_key_;  // Key id the next record must carry, once known.
+  bool prev_was_rotation_ = false;
+  std::optional<SignatureJob> pending_;  // Default mode: last record, signature unchecked.
+  uint64_t total_ = 0;                   // Records expected in the range, for progress.
+};
+
+bool Verification::Fail(SequenceNumber seq, std::string message) {
+  // A record before `seq` may still hold an unchecked signature: it may be the earlier problem,
+  // which Run() prefers when the parallel checker reports it.
+  if (pending_ && pending_->seq < seq) CheckPendingSignature();
+  if (report_.message.empty()) {
+    report_.first_bad_seq = seq;
+    report_.message = std::move(message);
+  }
+  return false;
+}
+
+// Hands the pending group-end signature to the parallel checker.
+void Verification::CheckPendingSignature() {
+  if (!pending_) return;
+  parallel_->Add(*pending_);
+  pending_.reset();
+}
+
+bool Verification::Start(RecordIterator& it) {
+  Result<std::pair<SequenceNumber, Hash>> head = it.StoredHead();
+  SequenceNumber last = options_.last != 0 ? options_.last : (head.ok() ? head->first : 0);
+  total_ = last >= options_.first ? last - options_.first + 1 : 0;
+  expected_seq_ = std::max<SequenceNumber>(options_.first, 1);
+  if (expected_seq_ == 1) return true;
+  SequenceNumber before = expected_seq_ - 1;
+  Result<LogRecord> record = log_.Read(before);
+  if (!record.ok()) {
+    return Fail(before, fmt::format("seq {} (the start of the checked range): {}", before,
+                                    record.status().message()));
+  }
+  prev_hash_ = record->hash();
+  prev_time_ns_ = record->time_ns();
+  prev_group_ = record->group();
+  expected_key_ = record->key_id();
+  report_.head_seq = before;
+  report_.head_hash = record->hash();
+  prev_was_rotation_ = internal::ClassifyEvent(record->event()).is_key_rotation;
+  if (prev_was_rotation_) {
+    if (!CheckKey(*record, nullptr) || !CheckRotation(*record)) return false;
+  }
+  return true;
+}
+
+bool Verification::CheckRecord(SequenceNumber key_seq, std::span<const uint8_t> value) {
+  if (key_seq != expected_seq_) {
+    return Fail(expected_seq_, fmt::format("seq {}: missing (the next stored record is seq {})",
+                                           expected_seq_, key_seq));
+  }
+  Result<LogRecord> decoded = DecodeRecord(value);
+  if (!decoded.ok()) {
+    return Fail(key_seq, fmt::format("seq {}: {}", key_seq, decoded.status().message()));
+  }
+  const LogRecord& record = *decoded;
+  if (record.seq() != key_seq) {
+    return Fail(key_seq, fmt::format("seq {}: the record says seq {} (stored under the wrong key)",
+                                     key_seq, record.seq()));
+  }
+  if (record.prev_hash() != prev_hash_) {
+    return Fail(key_seq, fmt::format("seq {}: prev_hash {} is not the hash of seq {} ({})",
+                                     key_seq, ToHex(record.prev_hash()), key_seq - 1,
+                                     ToHex(prev_hash_)));
+  }
+  Hash hash = ChainHash(sha_, tag_, prev_hash_, key_seq, record.envelope_bytes());
+  if (hash != record.hash()) {
+    return Fail(key_seq, fmt::format("seq {}: hash mismatch (stored {}, recomputed {}): the record "
+                                     "is damaged or comes from another log",
+                                     key_seq, ToHex(record.hash()), ToHex(hash)));
+  }
+  bool starts_group = record.group() == key_seq;
+  if (!starts_group && (record.group() != prev_group_ || prev_was_rotation_)) {
+    return Fail(key_seq, fmt::format("seq {}: group {} does not continue the group of seq {} ({})",
+                                     key_seq, record.group(), key_seq - 1, prev_group_));
+  }
+  if (key_seq - record.group() >= kMaxGroupRecords) {
+    return Fail(key_seq, fmt::format("seq {}: group {} exceeds kMaxGroupRecords", key_seq,
+                                     record.group()));
+  }
+  if (record.time_ns() < prev_time_ns_) {
+    return Fail(key_seq, fmt::format("seq {}: time {} is before the previous record's {}",
+                                     key_seq, record.time_ns(), prev_time_ns_));
+  }
+  const PublicKey* key = nullptr;
+  if (!CheckKey(record, &key)) return false;
+  // The previous record ended its group iff this one starts a new group.
+  if (starts_group) CheckPendingSignature();
+  SignatureJob job{key_seq, key, record.hash(), record.signature()};
+  pending_.reset();
+  if (options_.all_signatures) {
+    parallel_->Add(job);
+  } else {
+    pending_ = job;
+  }
+  prev_was_rotation_ = internal::ClassifyEvent(record.event()).is_key_rotation;
+  if (prev_was_rotation_ && !CheckRotation(record)) return false;
+  prev_hash_ = record.hash();
+  prev_time_ns_ = record.time_ns();
+  prev_group_ = record.group();
+  ++expected_seq_;
+  ++report_.records_checked;
+  report_.head_seq = key_seq;
+  report_.head_hash = record.hash();
+  return true;
+}
+
+bool Verification::CheckKey(const LogRecord& record, const PublicKey** key_out) {
+  const KeyId& id = record.key_id();
+  if (expected_key_ && id != *expected_key_) {
+    return Fail(record.seq(),
+                fmt::format("seq {}: signed by key {}, but key {} signs here (keys change only "
+                            "through a keyRotation event)",
+                            record.seq(), ToHex(id), ToHex(*expected_key_)));
+  }
+  const PublicKey* key = keyring_.Find(id);
+  if (key == nullptr) {
+    auto it = introduced_keys_.find(id);
+    if (it != introduced_keys_.end()) key = &it->second;
+  }
+  if (key == nullptr) {
+    return Fail(record.seq(),
+                fmt::format("seq {}: key {} is not in the keyring", record.seq(), ToHex(id)));
+  }
+  expected_key_ = id;
+  if (key_out != nullptr) *key_out = key;
+  return true;
+}
+
+bool Verification::CheckRotation(const LogRecord& record) {
+  Result<internal::RotationTarget> target = internal::ReadKeyRotation(record.event());
+  if (!target.ok()) {
+    return Fail(record.seq(), fmt::format("seq {}: {}", record.seq(), target.status().message()));
+  }
+  if (KeyIdOf(target->public_key) != target->key_id) {
+    return Fail(record.seq(), fmt::format("seq {}: keyRotation names key {} but its public key "
+                                          "has id {}",
+                                          record.seq(), ToHex(target->key_id),
+                                          ToHex(KeyIdOf(target->public_key))));
+  }
+  Result<PublicKey> key = PublicKey::FromRaw(target->public_key);
+  if (!key.ok()) {
+    return Fail(record.seq(), fmt::format("seq {}: keyRotation public key: {}", record.seq(),
+                                          key.status().message()));
+  }
+  introduced_keys_.emplace(target->key_id, *key);
+  expected_key_ = target->key_id;
+  return true;
+}
+
+bool Verification::CheckMetaHead(RecordIterator& it) {
+  Result<std::pair<SequenceNumber, Hash>> head = it.StoredHead();
+  if (!head.ok()) return Fail(0, fmt::format("meta head: {}", head.status().message()));
+  SequenceNumber last = expected_seq_ - 1;
+  if (head->first == last && head->second == report_.head_hash) return true;
+  SequenceNumber bad = head->first == last ? last : std::min(head->first, last) + 1;
+  return Fail(bad, fmt::format("meta head (seq {}, hash {}) does not match the last record (seq "
+                               "{}, hash {})",
+                               head->first, ToHex(head->second), last,
+                               ToHex(report_.head_hash)));
+}
+
+VerifyReport Verification::Run() {
+  std::unique_ptr<RecordIterator> it = log_.NewIterator(options_.first, options_.last);
+  int threads = options_.threads > 0
+                    ? options_.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  parallel_.emplace(threads);
+  uint64_t done = 0;
+  if (Start(*it)) {
+    for (; it->Valid(); it->Next()) {
+      if (!CheckRecord(it->key_seq(), it->value())) break;
+      if (++done % kProgressEveryRecords == 0 && options_.progress) {
+        options_.progress(done, std::max(done, total_));
+      }
+    }
+  }
+  if (report_.message.empty()) {
+    if (!it->status().ok()) {
+      Fail(expected_seq_, fmt::format("seq {}: {}", expected_seq_, it->status().message()));
+    } else if (options_.last != 0 && expected_seq_ <= options_.last) {
+      Fail(expected_seq_, fmt::format("seq {}: missing (the log ends at seq {})", expected_seq_,
+                                      expected_seq_ - 1));
+    } else {
+      CheckPendingSignature();  // The last record checked always has its signature checked.
+      if (options_.last == 0) CheckMetaHead(*it);
+    }
+  }
+  CheckPendingSignature();
+  SequenceNumber bad = parallel_->Finish();
+  report_.signatures_checked = parallel_->checked();
+  if (bad != 0 && (report_.message.empty() || report_.first_bad_seq == 0 ||
+                   bad < report_.first_bad_seq)) {
+    report_.first_bad_seq = bad;
+    report_.message =
+        fmt::format("seq {}: bad signature by key {}", bad, ToHex(parallel_->bad_key_id()));
+  }
+  report_.ok = report_.message.empty();
+  if (options_.progress) options_.progress(done, std::max(done, total_));
+  return report_;
+}
+
+}  // namespace
+
+VerifyReport Verify(const EventLog& log, const Keyring& keyring, const VerifyOptions& options) {
+  Verification verification(log, keyring, options);
+  return verification.Run();
+}
+
+}  // namespace ledger

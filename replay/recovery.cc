@@ -1,0 +1,107 @@
+// Recovery: newest valid snapshot + replay of the tail (see recovery.h).
+
+#include "replay/recovery.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "snapshots/snapshot_store.h"
+
+namespace replay {
+namespace {
+
+using ledger::SequenceNumber;
+using ledger::Status;
+
+// The newest snapshot <= to that verifies and matches the log, or nullopt for genesis.
+ledger::Result<std::optional<snapshots::LoadedSnapshot>> FindSnapshot(
+    const ledger::EventLog& log, const DataDir& data, const ledger::Keyring& keyring,
+    SequenceNumber to, std::vector<std::string>* warnings) {
+  if (!std::filesystem::exists(data.snapshots)) return std::optional<snapshots::LoadedSnapshot>();
+  snapshots::SnapshotStoreOptions store_options;
+  store_options.read_only = true;
+  LEDGER_ASSIGN_OR_RETURN(auto store, snapshots::SnapshotStore::Open(data.snapshots, store_options));
+  SequenceNumber max_seq = to;
+  while (max_seq > 0) {
+    auto loaded = store->LoadNewestValid(keyring, log.chain_id(), max_seq, warnings);
+    if (loaded.status().IsNotFound()) break;
+    if (!loaded.ok()) return loaded.status();
+    auto record = log.Read(loaded->meta.seq);
+    if (record.ok() && record->hash() == loaded->meta.log_head_hash) {
+      return std::optional<snapshots::LoadedSnapshot>(std::move(*loaded));
+    }
+    if (warnings != nullptr) {
+      warnings->push_back(fmt::format("skipped snapshot {} ({}): its log hash does not match "
+                                      "record {} of the log",
+                                      loaded->meta.seq, loaded->path, loaded->meta.seq));
+    }
+    max_seq = loaded->meta.seq - 1;
+  }
+  return std::optional<snapshots::LoadedSnapshot>();
+}
+
+}  // namespace
+
+ledger::Result<SequenceNumber> GroupEnd(const ledger::EventLog& log, SequenceNumber seq) {
+  if (seq == 0 || seq > log.head_seq()) {
+    return Status::NotFound("log", fmt::format("seq {} is beyond the head (seq {})", seq,
+                                               log.head_seq()));
+  }
+  SequenceNumber end = seq;
+  auto it = log.NewIterator(seq + 1, 0);
+  for (; it->Valid(); it->Next()) {
+    auto record = ledger::DecodeRecord(it->value());
+    if (!record.ok()) return record.status();
+    if (record->group() == record->seq()) break;
+    end = record->seq();
+  }
+  LEDGER_RETURN_IF_ERROR(it->status());
+  return end;
+}
+
+ledger::Result<ledger::Keyring> LoadKeyring(const DataDir& data) {
+  ledger::Keyring keyring;
+  if (std::filesystem::exists(data.keyring)) {
+    LEDGER_RETURN_IF_ERROR(keyring.AddPemDirectory(data.keyring));
+  }
+  return keyring;
+}
+
+ledger::Result<Recovered> Recover(const ledger::EventLog& log, const DataDir& data,
+                                  const ledger::Keyring& keyring, SequenceNumber to,
+                                  std::vector<std::string>* warnings,
+                                  const ReplayOptions& options) {
+  if (to == 0) to = log.head_seq();
+  LEDGER_ASSIGN_OR_RETURN(auto snapshot, FindSnapshot(log, data, keyring, to, warnings));
+  Recovered recovered{engine::RiskEngine(options.engine_options)};
+  if (snapshot) {
+    std::string error;
+    auto engine = engine::RiskEngine::Import(snapshot->state, &error, options.engine_options);
+    if (!engine) {
+      return Status::Corruption("recovery", fmt::format("snapshot {}: state does not import: {}",
+                                                        snapshot->meta.seq, error));
+    }
+    recovered.engine = std::move(*engine);
+    recovered.snapshot_seq = snapshot->meta.seq;
+    recovered.seq = snapshot->meta.seq;
+    recovered.hash = snapshot->meta.log_head_hash;
+  }
+  if (recovered.seq < to) {
+    LEDGER_ASSIGN_OR_RETURN(ReplayResult result, Replay(log, recovered.seq + 1, to, recovered.hash,
+                                                        &recovered.engine, options));
+    if (result.divergence) {
+      const Divergence& d = *result.divergence;
+      return Status::Corruption(
+          "recovery", fmt::format("seq {}: {}; the log does not match re-derivation (run "
+                                  "`backstop audit`)\n  expected: {}\n  found:    {}",
+                                  d.seq, d.what, d.expected, d.found));
+    }
+    recovered.replayed_records = result.records;
+    recovered.seq = result.last_seq;
+    recovered.hash = result.last_hash;
+  }
+  return recovered;
+}
+
+}  // namespace replay

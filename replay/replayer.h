@@ -1,0 +1,59 @@
+// The one loop that drives the engine from the log: each group's input is fed to the engine
+// and the effects it re-derives are compared, byte for byte (canonical Cap'n Proto), with the
+// effects that were logged after it. Recovery, audit and `replay --to` all run this loop.
+// Thread-compatible: one call at a time per engine.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "engine/risk_engine.h"
+#include "ledger/event_log.h"
+#include "ledger/status.h"
+
+namespace replay {
+
+// The first place where the log and the re-derivation disagree.
+struct Divergence {
+  ledger::SequenceNumber seq = 0;  // The logged record (or the slot) where they part.
+  std::string what;                // e.g. "effect differs", "logged effect missing".
+  std::string expected;            // What re-derivation produced (capnp text), if anything.
+  std::string found;               // What the log holds (capnp text), if anything.
+};
+
+struct ReplayOptions {
+  // Compare re-derived effects with the logged ones; off only to measure the apply cost.
+  // Default: true.
+  bool compare_effects = true;
+  // Called after each whole group is applied, with the group's last seq and the engine;
+  // a non-OK Status stops the replay and is returned. Default: none.
+  std::function<ledger::Status(ledger::SequenceNumber, const engine::RiskEngine&)> after_group;
+  // Called with (records done, records total) about every 65536 records. Default: none.
+  std::function<void(uint64_t, uint64_t)> progress;
+  // Options of engines that replay creates (from genesis or a snapshot). Invariant checks
+  // after every input cost O(accounts); the CLI turns them off unless asked.
+  // Default: EngineOptions() (on in BACKSTOP_VERIFY builds).
+  engine::EngineOptions engine_options;
+};
+
+struct ReplayResult {
+  uint64_t records = 0;  // Records read.
+  uint64_t groups = 0;   // Inputs applied.
+  ledger::SequenceNumber last_seq = 0;  // Last record applied (first - 1 if none).
+  ledger::Hash last_hash{};             // Its stored hash.
+  std::optional<Divergence> divergence;  // Set when re-derivation and the log disagree.
+};
+
+// Feeds records [first, last] (last 0: to the head) of `log` to `engine`. `first` must start a
+// group, and `engine` must hold the state after record first - 1. The chain links are checked
+// (each record's prev_hash is the stored hash of the record before it; `start_hash` for
+// first), not recomputed: that is ledger::Verify's job. Stops at the first divergence
+// (returned in the result, with the engine left mid-group). Corruption for undecodable
+// records or broken links; IOError on storage errors.
+ledger::Result<ReplayResult> Replay(const ledger::EventLog& log, ledger::SequenceNumber first,
+                                    ledger::SequenceNumber last, const ledger::Hash& start_hash,
+                                    engine::RiskEngine* engine, const ReplayOptions& options);
+
+}  // namespace replay

@@ -1,0 +1,115 @@
+// The sequencer (see sequencer.h): stamp, apply, append [input, effects...] as one group.
+
+#include "replay/sequencer.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "ledger/event_codec.h"
+#include "replay/recovery.h"
+#include "snapshots/snapshot_store.h"
+
+namespace replay {
+
+using ledger::SequenceNumber;
+using ledger::Status;
+
+ledger::Result<std::unique_ptr<Sequencer>> Sequencer::Open(const DataDir& data,
+                                                           SequencerOptions options,
+                                                           std::vector<std::string>* warnings) {
+  if (!options.signing_key || !options.clock) {
+    return Status::InvalidArgument("sequencer", "a signing key and a clock are required");
+  }
+  auto stamp = std::make_shared<int64_t>(0);
+  ledger::LogOptions log_options;
+  log_options.signing_key = options.signing_key;
+  log_options.clock = [stamp] { return *stamp; };
+  LEDGER_ASSIGN_OR_RETURN(auto log, ledger::EventLog::Open(data.log, std::move(log_options)));
+  LEDGER_ASSIGN_OR_RETURN(ledger::Keyring keyring, LoadKeyring(data));
+  keyring.Add(options.signing_key->public_key());
+  ReplayOptions replay_options;
+  replay_options.engine_options = options.engine_options;
+  LEDGER_ASSIGN_OR_RETURN(Recovered recovered,
+                          Recover(*log, data, keyring, 0, warnings, replay_options));
+  std::unique_ptr<Sequencer> sequencer(new Sequencer(data, std::move(options), std::move(log),
+                                                     std::move(recovered.engine)));
+  sequencer->stamp_ns_ = stamp;
+  sequencer->recovered_from_ = recovered.snapshot_seq;
+  sequencer->recovered_records_ = recovered.replayed_records;
+  sequencer->last_snapshot_ = recovered.snapshot_seq;
+  return sequencer;
+}
+
+Sequencer::Sequencer(DataDir data, SequencerOptions options,
+                     std::unique_ptr<ledger::EventLog> log, engine::RiskEngine engine)
+    : data_(std::move(data)),
+      options_(std::move(options)),
+      log_(std::move(log)),
+      engine_(std::move(engine)) {}
+
+Sequencer::~Sequencer() { Flush().PermitUnchecked(); }
+
+ledger::Result<Submitted> Sequencer::Submit(const engine::Input& input,
+                                            ledger::AppendCallback done) {
+  if (!failed_.ok()) return failed_;
+  if (std::holds_alternative<engine::RotateKey>(input)) {
+    return Status::InvalidArgument("sequencer", "key rotation is not a trading command");
+  }
+  // Times never go backwards, so the engine and the envelope see the same stamp.
+  *stamp_ns_ = std::max(options_.clock(), *stamp_ns_);
+  effects_.clear();
+  engine_.Apply(input, *stamp_ns_, &effects_);
+  ledger::EventGroup group;
+  ledger::EncodeInput(input, group.Add());
+  Submitted submitted;
+  for (const engine::Effect& effect : effects_) {
+    ledger::EncodeEffect(effect, group.Add());
+    submitted.refused = submitted.refused ||
+                        std::holds_alternative<engine::OrderRejected>(effect) ||
+                        std::holds_alternative<engine::InputRejected>(effect);
+  }
+  submitted.effects = effects_.size();
+  const std::vector<ledger::schema::Event::Reader> events = group.readers();
+  auto range = log_->Submit(events, std::move(done));
+  if (!range.ok()) {
+    failed_ = Status::IOError("sequencer", "append failed, the engine is ahead of the log: " +
+                                               range.status().message());
+    return range.status();
+  }
+  submitted.range = *range;
+  if (options_.snapshot_every_records != 0 &&
+      range->last - last_snapshot_ >= options_.snapshot_every_records) {
+    auto snapshot = TakeSnapshot();
+    if (!snapshot.ok()) return snapshot.status();
+  }
+  return submitted;
+}
+
+Status Sequencer::Flush() {
+  if (!failed_.ok()) return failed_;
+  return log_->Flush();
+}
+
+ledger::Result<SequenceNumber> Sequencer::TakeSnapshot() {
+  LEDGER_RETURN_IF_ERROR(Flush());
+  const SequenceNumber seq = log_->head_seq();
+  if (seq == 0) return Status::InvalidArgument("snapshot", "the log is empty");
+  LEDGER_ASSIGN_OR_RETURN(ledger::LogRecord head, log_->Read(seq));
+  snapshots::SnapshotStoreOptions store_options;
+  store_options.create_if_missing = true;
+  LEDGER_ASSIGN_OR_RETURN(auto store, snapshots::SnapshotStore::Open(data_.snapshots,
+                                                                     store_options));
+  snapshots::SnapshotMeta meta;
+  meta.seq = seq;
+  meta.log_head_hash = head.hash();
+  meta.time_ns = head.time_ns();
+  meta.chain_id = log_->chain_id();
+  auto written = store->Write(engine_.Export(), meta, *options_.signing_key);
+  if (!written.ok()) return written.status();
+  last_snapshot_ = seq;
+  LEDGER_RETURN_IF_ERROR(store->Retain(options_.keep_snapshots));
+  return seq;
+}
+
+}  // namespace replay

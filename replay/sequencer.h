@@ -1,0 +1,88 @@
+// The sequencer: the one owner of live engine state. It stamps each input command with a time,
+// applies it to the engine, and appends [input, its effects...] as one group through the
+// ledger's group commit (many commands share one sync). A command is acknowledged only when its
+// group is durable. Every way in (ingest, simulate, a network gateway) goes through it.
+// Thread-compatible: one thread calls Submit; acknowledgements run on the log's writer thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/risk_engine.h"
+#include "ledger/event_log.h"
+#include "ledger/keys.h"
+#include "ledger/status.h"
+#include "replay/data_dir.h"
+
+namespace replay {
+
+struct SequencerOptions {
+  // Signs every appended record; must be the key the log expects next. Required.
+  std::optional<ledger::PrivateKey> signing_key;
+  // Time source; stamped times never go backwards. Required.
+  ledger::Clock clock;
+  // Take a snapshot after at least this many records since the last one; 0 = never.
+  // Default: 0.
+  uint64_t snapshot_every_records = 0;
+  // Snapshots to keep (the newest); older ones are deleted after each new one. Default: 3.
+  size_t keep_snapshots = 3;
+  // The live engine's options (invariant checks after every input). Default: EngineOptions().
+  engine::EngineOptions engine_options;
+};
+
+// What Submit did with one command.
+struct Submitted {
+  ledger::GroupRange range;  // Seqs of [input, effects...].
+  size_t effects = 0;        // Effects appended after the input.
+  bool refused = false;      // The engine refused it (an OrderRejected or InputRejected).
+};
+
+class Sequencer {
+ public:
+  // Opens the data directory for appending and recovers the engine: the newest snapshot that
+  // verifies, plus replay of the log after it (every re-derived effect is compared with the
+  // logged one). Snapshots that fail to verify are skipped; each adds a line to `*warnings`.
+  // NotFound if there is no log; Corruption if the log diverges from re-derivation.
+  static ledger::Result<std::unique_ptr<Sequencer>> Open(const DataDir& data,
+                                                         SequencerOptions options,
+                                                         std::vector<std::string>* warnings);
+  ~Sequencer();  // Flushes: waits until every submitted group is durable.
+  Sequencer(const Sequencer&) = delete;
+  Sequencer& operator=(const Sequencer&) = delete;
+
+  // Stamps and applies `input`, then appends the group. Returns once the group is sequenced;
+  // `done` (optional) runs on the writer thread once it is durable or has failed. IOError once
+  // any append failed: the engine is then ahead of the log, and the sequencer refuses every
+  // later command (reopen to recover).
+  ledger::Result<Submitted> Submit(const engine::Input& input, ledger::AppendCallback done = {});
+  // Waits until every submitted group is durable.
+  ledger::Status Flush();
+  // Flushes, then writes a signed snapshot of the engine at the head. Returns its seq.
+  ledger::Result<ledger::SequenceNumber> TakeSnapshot();
+
+  const engine::RiskEngine& engine() const { return engine_; }
+  const ledger::EventLog& log() const { return *log_; }
+  // Seq of the snapshot recovery started from (0: genesis), and records replayed after it.
+  ledger::SequenceNumber recovered_from_snapshot() const { return recovered_from_; }
+  uint64_t recovered_records() const { return recovered_records_; }
+
+ private:
+  Sequencer(DataDir data, SequencerOptions options, std::unique_ptr<ledger::EventLog> log,
+            engine::RiskEngine engine);
+
+  DataDir data_;
+  SequencerOptions options_;
+  std::unique_ptr<ledger::EventLog> log_;
+  engine::RiskEngine engine_;
+  std::shared_ptr<int64_t> stamp_ns_;  // The time of the command being appended.
+  ledger::SequenceNumber recovered_from_ = 0;
+  uint64_t recovered_records_ = 0;
+  ledger::SequenceNumber last_snapshot_ = 0;
+  ledger::Status failed_;
+  std::vector<engine::Effect> effects_;  // Scratch, reused across commands.
+};
+
+}  // namespace replay

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what backstop needs (Debian 12, as root), then configures and builds Release.
+# Idempotent: packages already present are not reinstalled; the build is incremental.
+# Sourced by demo.sh and test.sh; usable alone: ./scripts/setup.sh [BUILD_DIR]
+set -euo pipefail
+
+BACKSTOP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BACKSTOP_BUILD="${1:-${BACKSTOP_BUILD:-$BACKSTOP_ROOT/build}}"
+
+packages=(cmake ninja-build g++ pkg-config ccache librocksdb-dev rocksdb-tools capnproto
+  libcapnp-dev libboost-dev libssl-dev openssl libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev libfmt-dev nlohmann-json3-dev libspdlog-dev xxd jq)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing packages and not root; run as root or install them" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ ! -f "$BACKSTOP_BUILD/build.ninja" ]; then
+  cmake -S "$BACKSTOP_ROOT" -B "$BACKSTOP_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+fi
+cmake --build "$BACKSTOP_BUILD" -- -j"$(nproc)"
+export BACKSTOP_ROOT BACKSTOP_BUILD

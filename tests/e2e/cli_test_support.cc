@@ -1,0 +1,76 @@
+// Helpers for end-to-end tests (see cli_test_support.h).
+
+#include "tests/e2e/cli_test_support.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "ledger/event_log.h"
+
+namespace e2e {
+
+CommandResult RunShell(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, n);
+  const int status = pclose(pipe);
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+  return result;
+}
+
+CommandResult RunBackstop(const std::string& arguments) {
+  return RunShell(std::string(BACKSTOP_BINARY) + " " + arguments);
+}
+
+ScratchDir::ScratchDir(const std::string& name) {
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / ("backstop-" + name + "-XXXXXX")).string();
+  char* made = mkdtemp(pattern.data());
+  EXPECT_NE(made, nullptr);
+  path_ = pattern;
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+void InitLog(const ScratchDir& scratch) {
+  CommandResult keygen = RunBackstop("keygen --out " + (scratch / "signer"));
+  ASSERT_EQ(keygen.exit_code, 0) << keygen.output;
+  CommandResult init = RunBackstop("init --data " + (scratch / "data") + " --key " +
+                                   (scratch / "signer.key.pem"));
+  ASSERT_EQ(init.exit_code, 0) << init.output;
+}
+
+void AppendDeposits(const ScratchDir& scratch, int groups) {
+  auto key = ledger::PrivateKey::LoadPem(scratch / "signer.key.pem");
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  ledger::LogOptions options;
+  options.signing_key = *key;
+  int64_t fake_time_ns = 1760112000000000000;
+  options.clock = [&fake_time_ns] { return fake_time_ns += 1000; };
+  auto log = ledger::EventLog::Open(scratch / "data/log", std::move(options));
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  for (int g = 0; g < groups; ++g) {
+    ledger::EventGroup group;
+    for (int i = 0; i <= g % 4; ++i) {
+      auto deposit = group.Add().initDeposit();
+      deposit.setAccount(static_cast<uint64_t>(g + 1));
+      deposit.setAsset(1);
+      deposit.setAmount(1000000 * (i + 1));
+    }
+    auto range = (*log)->Append(group);
+    ASSERT_TRUE(range.ok()) << range.status().ToString();
+  }
+}
+
+}  // namespace e2e

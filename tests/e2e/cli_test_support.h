@@ -1,0 +1,40 @@
+// Helpers for end-to-end tests: a scratch folder, running the `backstop` binary or a shell
+// script and capturing its output, and filling a log through the ledger API.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace e2e {
+
+struct CommandResult {
+  int exit_code = -1;     // The process's exit code; -1 if it did not exit normally.
+  int signal = 0;         // The signal that killed it, if any.
+  std::string output;     // stdout and stderr, interleaved.
+};
+
+// Runs `command` with /bin/sh and captures its output.
+CommandResult RunShell(const std::string& command);
+// Runs the backstop binary with `arguments` (already shell-quoted where needed).
+CommandResult RunBackstop(const std::string& arguments);
+
+// A fresh folder under the system temp dir, removed when the object dies.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& name);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& child) const { return path_ + "/" + child; }
+
+ private:
+  std::string path_;
+};
+
+// keygen + init in `scratch`: key prefix scratch/signer, data dir scratch/data.
+void InitLog(const ScratchDir& scratch);
+// Appends `groups` groups of 1 to 4 deposit events, signed with scratch/signer.key.pem.
+void AppendDeposits(const ScratchDir& scratch, int groups);
+
+}  // namespace e2e

@@ -1,0 +1,149 @@
+// Rules 4 and 5 with exact numbers: trigger at equity < MM, bankruptcy quote split by MM share,
+// take-over to account 0, Phase A surplus to the fund, Phase B fund draws (one per fill,
+// capped by the fund and by max slippage), Phase C by ADL, and the lowest-ratio-first loop.
+//
+// Base scenario (no fees, MMR 1%, 10x): account 1 deposits 1,000 and buys 10 lots at 1,000
+// from accounts 2 (6 lots) and 4 (4 lots). At mark 909 its equity 90 < MM ceil(90.9) = 91, so
+// it is liquidated: e = 90, BQ = 10*909 - 90 = 9,000, BP = 900.
+
+#include "engine_test_util.h"
+
+namespace engine::testing {
+namespace {
+
+class LiquidationTest : public EngineTest {
+ protected:
+  void SetUp() override {
+    List(PlainSpec());
+    Mark(1'000);
+    Open(1, 1'000);
+    Open(2, 1'000'000);
+    Open(3, 1'000'000);
+    Open(4, 10'000);
+    Trade(1, 2, 6, 1'000);
+    Trade(1, 4, 4, 1'000);
+  }
+  std::vector<Money> FundDeltas() const {
+    std::vector<Money> deltas;
+    for (const LiquidationFill& fill : All<LiquidationFill>())
+      deltas.push_back(fill.insurance_delta);
+    return deltas;
+  }
+};
+
+TEST_F(LiquidationTest, NotLiquidatedWhileEquityEqualsMaintenance) {
+  Mark(910);  // Equity 100 >= MM 91.
+  EXPECT_TRUE(All<Liquidation>().empty());
+}
+
+TEST_F(LiquidationTest, TakeOverAtTheBankruptcyQuoteLeavesWalletZero) {
+  Mark(909);
+  const Liquidation liquidation = Single<Liquidation>();
+  EXPECT_EQ(liquidation.account, 1u);
+  EXPECT_EQ(liquidation.equity, 90);
+  EXPECT_EQ(liquidation.maintenance_margin, 91);
+  EXPECT_EQ(liquidation.equity_share, 90);
+  EXPECT_EQ(liquidation.bankruptcy_quote, 9'000);
+  EXPECT_EQ(liquidation.bankruptcy_price, 900);
+  EXPECT_EQ(Wallet(1), 0);
+  EXPECT_EQ(Q(1), 0);
+  EXPECT_EQ(Q(0), 0);  // Account 0 is flat at the end of the input.
+}
+
+TEST_F(LiquidationTest, LiquidationCancelsTheAccountsOrdersFirst) {
+  Open(1, 200);  // Room for the order's IM: 10 lots valued at 1,100.
+  Order(1, 1, Side::kSell, 1'100, 2);
+  ASSERT_EQ(LastRejection(), Rejection::kNone);
+  Mark(880);
+  ASSERT_FALSE(last_.empty());
+  const auto* cancelled = std::get_if<OrderCancelled>(&last_[0]);
+  ASSERT_NE(cancelled, nullptr);
+  EXPECT_EQ(cancelled->reason, CancelReason::kLiquidation);
+  EXPECT_TRUE(engine_.OpenOrders(1).empty());
+}
+
+TEST_F(LiquidationTest, PhaseASurplusAndPhaseBDrawsAreExact) {
+  Order(3, 1, Side::kBuy, 905, 4);
+  Order(3, 2, Side::kBuy, 900, 3);
+  Order(3, 3, Side::kBuy, 895, 5);
+  Mark(909);
+  // 4 @ 905: 3,620 - ceil(9,000*4/10) = +20. 3 @ 900: 2,700 - 2,700 = 0.
+  // Phase B 3 @ 895: 2,685 - 2,700 = -15, paid by the fund (20 from Phase A).
+  EXPECT_EQ(FundDeltas(), (std::vector<Money>{20, 0, -15}));
+  const std::vector<LiquidationFill> fills = All<LiquidationFill>();
+  EXPECT_EQ(fills[0].phase, LiquidationPhase::kA);
+  EXPECT_EQ(fills[2].phase, LiquidationPhase::kB);
+  EXPECT_EQ(Single<InsuranceFundCredit>().amount, 20);
+  EXPECT_EQ(Single<InsuranceFundDraw>().amount, 15);
+  EXPECT_EQ(Single<InsuranceFundDraw>().balance_after, 5);
+  EXPECT_EQ(engine_.InsuranceFund(kUsdt), 5);
+  EXPECT_EQ(Q(3), 10);
+  EXPECT_TRUE(All<AdlReduction>().empty());
+  for (const Fill& fill : All<Fill>()) EXPECT_EQ(fill.taker_fee, 0);
+}
+
+TEST_F(LiquidationTest, PhaseBStopsWhereTheFundIsExhaustedThenAdlTakesTheRest) {
+  Order(3, 1, Side::kBuy, 905, 4);
+  Order(3, 2, Side::kBuy, 900, 3);
+  Order(3, 3, Side::kBuy, 880, 5);
+  Mark(909);
+  // Fund 20 after Phase A; at 880 one lot costs 900 - 880 = 20, a second would need 40.
+  EXPECT_EQ(FundDeltas(), (std::vector<Money>{20, 0, -20}));
+  EXPECT_EQ(engine_.InsuranceFund(kUsdt), 0);
+  const AdlReduction reduction = Single<AdlReduction>();
+  EXPECT_EQ(reduction.quantity, 2);
+  EXPECT_EQ(reduction.quote, 1'800);  // The rest of BQ: 9,000 - 3,600 - 2,700 - 900.
+  EXPECT_EQ(reduction.price, 900);
+  EXPECT_EQ(engine_.OpenOrders(3).size(), 1u);  // 4 lots at 880 remain.
+}
+
+TEST_F(LiquidationTest, MaxSlippageCapsPhaseB) {
+  MarketSpec spec = PlainSpec();
+  spec.max_slippage_e8 = 2'000'000;  // 2% from mark 909: Phase B no lower than ceil(890.82).
+  Do(ChangeMarket{spec});
+  Order(3, 1, Side::kBuy, 891, 1);
+  Order(3, 2, Side::kBuy, 890, 1);
+  Do(TopUpInsurance{kUsdt, 1'000});
+  Mark(909);
+  ASSERT_EQ(All<LiquidationFill>().size(), 1u);
+  EXPECT_EQ(All<LiquidationFill>()[0].price, 891);
+  EXPECT_EQ(All<AdlReduction>().size(), 2u);  // 9 lots over both shorts.
+}
+
+TEST_F(LiquidationTest, BankruptcyQuoteIsSplitOverPositionsByMaintenanceMargin) {
+  List(PlainSpec(2));
+  Mark(1'000, 2);
+  Open(5, 2'000);
+  Trade(5, 2, 10, 1'000, 2);
+  Trade(5, 2, 10, 1'000);  // Account 5: 10 long in both markets, WB 2,000, IM 2,000.
+  Mark(950);
+  EXPECT_TRUE(All<Liquidation>().empty());
+  Mark(860, 2);  // Equity 2,000 - 500 - 1,400 = 100 < MM 95 + 86 = 181.
+  std::vector<Liquidation> liquidations;
+  for (const Liquidation& liquidation : All<Liquidation>()) {
+    if (liquidation.account == 5) liquidations.push_back(liquidation);
+  }
+  ASSERT_EQ(liquidations.size(), 2u);
+  EXPECT_EQ(liquidations[0].equity_share, 52);  // floor(100 * 95 / 181)
+  EXPECT_EQ(liquidations[1].equity_share, 48);  // The last takes the remainder.
+  EXPECT_EQ(liquidations[0].bankruptcy_quote, 9'448);
+  EXPECT_EQ(liquidations[1].bankruptcy_quote, 8'552);
+  EXPECT_EQ(Wallet(5), 0);
+}
+
+TEST_F(LiquidationTest, LowestEquityOverMaintenanceIsLiquidatedFirst) {
+  Open(5, 600);
+  Open(6, 550);
+  Trade(5, 3, 5, 1'000);
+  Trade(6, 3, 5, 1'000);
+  // At 880: account 1 equity -200 / MM 88, account 6 -50 / 44, account 5 0 / 44.
+  Mark(880);
+  const std::vector<Liquidation> liquidations = All<Liquidation>();
+  ASSERT_EQ(liquidations.size(), 3u);
+  EXPECT_EQ(liquidations[0].account, 1u);
+  EXPECT_EQ(liquidations[1].account, 6u);  // Lower ratio than account 5 despite the higher id.
+  EXPECT_EQ(liquidations[2].account, 5u);
+}
+
+}  // namespace
+}  // namespace engine::testing

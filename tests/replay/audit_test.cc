@@ -1,0 +1,149 @@
+// Audit: a clean log audits clean; an insider who rewrites a logged effect and re-signs the
+// whole chain with the right key passes `verify` but is caught by re-derivation; a snapshot
+// whose state disagrees with the replay is named.
+
+#include <capnp/message.h>
+
+#include <filesystem>
+
+#include "ledger/verifier.h"
+#include "replay/auditor.h"
+#include "snapshots/snapshot_store.h"
+#include "tests/replay/replay_test_util.h"
+
+namespace replay::testing {
+namespace {
+
+using ledger::SequenceNumber;
+
+class AuditTest : public ReplayTest {
+ protected:
+  AuditReport RunAudit(const DataDir& data, AuditOptions options = AuditOptions()) {
+    ledger::LogOptions log_options;
+    log_options.read_only = true;
+    auto log = ledger::EventLog::Open(data.log, std::move(log_options));
+    EXPECT_TRUE(log.ok()) << log.status().ToString();
+    auto report = Audit(**log, data, Keyring(), options);
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    return report.ok() ? *report : AuditReport();
+  }
+};
+
+TEST_F(AuditTest, CleanLogAuditsClean) {
+  OpenSequencer(/*snapshot_every_records=*/2'000);
+  Feed(3'000);
+  const SequenceNumber head = sequencer_->log().head_seq();
+  CloseSequencer();
+  const AuditReport report = RunAudit(data_);
+  EXPECT_TRUE(report.ok()) << report.findings[0].what;
+  EXPECT_EQ(report.records_replayed, head);
+  EXPECT_EQ(report.records_verified, head);
+  EXPECT_GE(report.snapshots_checked, 2u);
+
+  snapshots::SnapshotStoreOptions store_options;
+  store_options.read_only = true;
+  auto store = snapshots::SnapshotStore::Open(data_.snapshots, store_options);
+  ASSERT_OK(store);
+  auto list = (*store)->List();
+  ASSERT_OK(list);
+  AuditOptions options;
+  options.from_snapshot = list->back().seq;
+  const AuditReport partial = RunAudit(data_, options);
+  EXPECT_TRUE(partial.ok()) << partial.findings[0].what;
+  EXPECT_EQ(partial.records_replayed, head - options.from_snapshot);
+  EXPECT_EQ(partial.start_seq, options.from_snapshot);
+}
+
+// Copies the log record by record into a new log signed with the same key, changing the
+// first effect of kind `target` (its amount or price field) on the way.
+SequenceNumber RewriteFirstEffect(const ledger::EventLog& source, const DataDir& target,
+                                  const ledger::PrivateKey& key) {
+  ledger::LogOptions options;
+  options.signing_key = key;
+  int64_t time_ns = 0;
+  options.clock = [&time_ns] { return time_ns; };
+  auto out = ledger::EventLog::Create(target.log, std::move(options));
+  EXPECT_TRUE(out.ok()) << out.status().ToString();
+  SequenceNumber rewritten = 0;
+  ledger::EventGroup group;
+  auto flush = [&] {
+    if (group.size() == 0) return;
+    EXPECT_TRUE((*out)->Append(group).ok());
+    group = ledger::EventGroup();
+  };
+  for (SequenceNumber seq = 1; seq <= source.head_seq(); ++seq) {
+    auto record = source.Read(seq);
+    EXPECT_TRUE(record.ok());
+    if (record->group() == seq) flush();
+    time_ns = record->time_ns();
+    EXPECT_TRUE(group.AddCopy(record->event()).ok());
+    if (rewritten == 0 && record->event().isFill()) {
+      // The insider moves one fill's price by one tick in the copy.
+      capnp::MallocMessageBuilder builder;
+      builder.setRoot(record->event());
+      auto fill = builder.getRoot<ledger::schema::Event>().getFill();
+      fill.setPrice(fill.getPrice() + 1);
+      group = [&] {
+        ledger::EventGroup copy;
+        auto readers = group.readers();
+        for (size_t i = 0; i + 1 < readers.size(); ++i) EXPECT_TRUE(copy.AddCopy(readers[i]).ok());
+        EXPECT_TRUE(copy.AddCopy(builder.getRoot<ledger::schema::Event>().asReader()).ok());
+        return copy;
+      }();
+      rewritten = seq;
+    }
+  }
+  flush();
+  return rewritten;
+}
+
+TEST_F(AuditTest, InsiderRewriteWithTheRightKeyPassesVerifyButNotAudit) {
+  OpenSequencer();
+  Feed(2'000);
+  CloseSequencer();
+  auto source = ReadOnlyLog();
+  const DataDir forged = DataDir::At(root_ + "/forged");
+  std::filesystem::create_directories(forged.root);
+  const SequenceNumber rewritten = RewriteFirstEffect(*source, forged, key_);
+  ASSERT_GT(rewritten, 0u) << "the stream should contain fills";
+
+  ledger::LogOptions options;
+  options.read_only = true;
+  auto forged_log = ledger::EventLog::Open(forged.log, std::move(options));
+  ASSERT_OK(forged_log);
+  const ledger::VerifyReport verified = ledger::Verify(**forged_log, Keyring(), {});
+  EXPECT_TRUE(verified.ok) << verified.message;
+
+  const AuditReport report = RunAudit(forged);
+  ASSERT_EQ(report.findings.size(), 1u);
+  EXPECT_EQ(report.findings[0].seq, rewritten);
+  EXPECT_NE(report.findings[0].what.find("differs"), std::string::npos);
+  EXPECT_FALSE(report.findings[0].expected.empty());
+  EXPECT_NE(report.findings[0].expected, report.findings[0].found);
+}
+
+TEST_F(AuditTest, SnapshotWithAStateTheReplayDisagreesWithIsNamed) {
+  OpenSequencer();
+  Feed(1'000);
+  const SequenceNumber head = sequencer_->log().head_seq();
+  // A snapshot, signed with the right key, of a state that is not the log's.
+  engine::EngineState state = sequencer_->engine().Export();
+  state.assets.at(0).fee_account += 1;
+  snapshots::SnapshotStoreOptions store_options;
+  store_options.create_if_missing = true;
+  auto store = snapshots::SnapshotStore::Open(data_.snapshots, store_options);
+  ASSERT_OK(store);
+  auto record = sequencer_->log().Read(head);
+  ASSERT_OK(record);
+  snapshots::SnapshotMeta meta{head, record->hash(), record->time_ns(),
+                               sequencer_->log().chain_id()};
+  ASSERT_OK((*store)->Write(state, meta, key_));
+  CloseSequencer();
+  const AuditReport report = RunAudit(data_);
+  ASSERT_EQ(report.findings.size(), 1u);
+  EXPECT_EQ(report.findings[0].seq, head);
+  EXPECT_NE(report.findings[0].what.find("snapshot state hash"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace replay::testing
