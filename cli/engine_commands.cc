@@ -34,9 +34,11 @@ ledger::Result<std::unique_ptr<replay::Sequencer>> OpenSequencer(
   std::vector<std::string> warnings;
   auto sequencer = replay::Sequencer::Open(replay::DataDir::At(data_dir), options, &warnings);
   for (const std::string& warning : warnings) fmt::print(stderr, "warning: {}\n", warning);
-  if (sequencer.ok() && (*sequencer)->recovered_records() > 0) {
-    fmt::print(stderr, "recovered: snapshot {} + {} records replayed and checked\n",
-               (*sequencer)->recovered_from_snapshot(), (*sequencer)->recovered_records());
+  if (sequencer.ok() && (*sequencer)->log().head_seq() > 0) {
+    const SequenceNumber snapshot = (*sequencer)->recovered_from_snapshot();
+    fmt::print(stderr, "recovered: {} + {} records replayed and checked\n",
+               snapshot == 0 ? "genesis" : fmt::format("snapshot {}", snapshot),
+               (*sequencer)->recovered_records());
   }
   return sequencer;
 }
@@ -98,7 +100,7 @@ int RunIngest(const IngestOptions& options) {
                            ledger::Status::InvalidArgument("input", "line too long"))
                      : ParseInputJson(line);
     if (!input.ok()) {
-      fmt::print(stderr, "line {}: refused: {}\n", summary.lines, input.status().message());
+      fmt::print(stderr, "line {}: refused: {}\n", summary.lines, input.status().detail());
       if (summary.bad_lines++ == 0) summary.first_bad_line = summary.lines;
       if (options.skip_bad_lines) continue;
       break;

@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <optional>
 
 #include "cli/common.h"
 #include "cli/event_json.h"
@@ -24,11 +23,12 @@ constexpr size_t kHexPrefixChars = 16;  // Hash and key id prefixes shown in the
 
 // The snapshot folder opened read-only, or nullptr (with OK) if it does not exist yet.
 ledger::Result<std::unique_ptr<snapshots::SnapshotStore>> OpenStore(const std::string& data_dir) {
-  if (!fs::is_directory(data_dir)) {
+  std::error_code ec;
+  if (!fs::is_directory(data_dir, ec)) {
     return ledger::Status::NotFound(data_dir, "data directory does not exist");
   }
   const std::string dir = SnapshotDir(data_dir);
-  if (!fs::exists(dir)) return std::unique_ptr<snapshots::SnapshotStore>();
+  if (!fs::exists(dir, ec)) return std::unique_ptr<snapshots::SnapshotStore>();
   snapshots::SnapshotStoreOptions options;
   options.read_only = true;
   options.create_if_missing = false;
@@ -72,7 +72,8 @@ void PrintTable(const std::vector<snapshots::SnapshotInfo>& infos) {
 ledger::Status LoadKeyring(const SnapshotVerifyOptions& options, ledger::Keyring* keyring) {
   const std::string dir =
       options.keyring_dir.empty() ? KeyringDir(options.data_dir) : options.keyring_dir;
-  if (fs::exists(dir) || !options.keyring_dir.empty()) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) || !options.keyring_dir.empty()) {
     LEDGER_RETURN_IF_ERROR(keyring->AddPemDirectory(dir));
   }
   for (const std::string& file : options.keys) LEDGER_RETURN_IF_ERROR(keyring->AddPemFile(file));
@@ -88,7 +89,11 @@ struct Verdict {
   std::string path;
   bool ok = false;
   std::string message;  // Why it failed; a summary of what was checked when it passed.
-  std::optional<snapshots::LoadedSnapshot> loaded;
+  bool decoded = false;  // The fields below are set (the snapshot passed Load's checks).
+  ledger::Hash state_hash{};
+  ledger::KeyId key_id{};
+  ledger::Hash log_head_hash{};
+  int64_t time_ns = 0;
 };
 
 // Load's checks, then the snapshot against the log: seq within the log, same head hash/time.
@@ -103,6 +108,11 @@ Verdict VerifyOne(const snapshots::SnapshotStore& store, uint64_t seq,
     return verdict;
   }
   const snapshots::SnapshotMeta& meta = loaded->meta;
+  verdict.decoded = true;
+  verdict.state_hash = loaded->state_hash;
+  verdict.key_id = loaded->key_id;
+  verdict.log_head_hash = meta.log_head_hash;
+  verdict.time_ns = meta.time_ns;
   if (meta.seq > log.head_seq()) {
     verdict.message = fmt::format("snapshot {}: beyond the head of the log (seq {})", seq,
                                   log.head_seq());
@@ -128,7 +138,6 @@ Verdict VerifyOne(const snapshots::SnapshotStore& store, uint64_t seq,
   verdict.ok = true;
   verdict.message = fmt::format("snapshot {}: signature, state hash {}, chain and log hash ok",
                                 seq, Prefix(ledger::ToHex(loaded->state_hash)));
-  verdict.loaded = std::move(*loaded);
   return verdict;
 }
 
@@ -140,11 +149,11 @@ void PrintVerdicts(const std::vector<Verdict>& verdicts, size_t failed, bool jso
                               {"path", verdict.path},
                               {"ok", verdict.ok},
                               {"message", verdict.message}};
-      if (verdict.loaded.has_value()) {
-        entry["state_hash"] = ledger::ToHex(verdict.loaded->state_hash);
-        entry["key_id"] = ledger::ToHex(verdict.loaded->key_id);
-        entry["log_head_hash"] = ledger::ToHex(verdict.loaded->meta.log_head_hash);
-        entry["time_ns"] = verdict.loaded->meta.time_ns;
+      if (verdict.decoded) {
+        entry["state_hash"] = ledger::ToHex(verdict.state_hash);
+        entry["key_id"] = ledger::ToHex(verdict.key_id);
+        entry["log_head_hash"] = ledger::ToHex(verdict.log_head_hash);
+        entry["time_ns"] = verdict.time_ns;
       }
       list.push_back(std::move(entry));
     }
@@ -212,7 +221,6 @@ int RunSnapshotVerify(const SnapshotVerifyOptions& options) {
   for (const uint64_t seq : seqs) {
     verdicts.push_back(VerifyOne(**store, seq, keyring, **log));
     if (!verdicts.back().ok) ++failed;
-    verdicts.back().loaded.reset();  // States can be large; keep only what is printed.
   }
   PrintVerdicts(verdicts, failed, options.json);
   return failed == 0 ? kExitOk : kExitFinding;

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what backstop needs (Debian 12, as root), then configures and builds Release.
 # Idempotent: packages already present are not reinstalled; the build is incremental.
-# Sourced by demo.sh and test.sh; usable alone: ./scripts/setup.sh [BUILD_DIR]
+# Sourced by demo.sh and test.sh; usable alone: BACKSTOP_BUILD=dir ./scripts/setup.sh
 set -euo pipefail
 
 BACKSTOP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BACKSTOP_BUILD="${1:-${BACKSTOP_BUILD:-$BACKSTOP_ROOT/build}}"
+BACKSTOP_BUILD="${BACKSTOP_BUILD:-$BACKSTOP_ROOT/build}"
 
 packages=(cmake ninja-build g++ pkg-config ccache librocksdb-dev rocksdb-tools capnproto
   libcapnp-dev libboost-dev libssl-dev openssl libgtest-dev libgmock-dev libbenchmark-dev

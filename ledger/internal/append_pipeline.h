@@ -79,6 +79,7 @@ class AppendPipeline {
   void SignerLoop();
   void WriterLoop();
   bool FrontReadyLocked() const;
+  size_t ReadyRecordsLocked() const;  // Signed records at the front, counted up to a bound.
   void Finish(GroupBatch& batch, const Status& status);
 
   const size_t max_pending_records_;
@@ -89,6 +90,7 @@ class AppendPipeline {
   std::condition_variable sign_cv_;
   std::deque<SignTask> sign_queue_;  // Guarded by sign_mu_.
   bool signers_stopping_ = false;    // Guarded by sign_mu_.
+  std::atomic<size_t> sign_tasks_queued_{0};  // sign_queue_.size(), readable without sign_mu_.
 
   mutable std::mutex writer_mu_;
   std::condition_variable writer_cv_;   // Front group became ready, or stopping.

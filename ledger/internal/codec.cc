@@ -93,7 +93,7 @@ std::span<const uint8_t> LogRecord::envelope_bytes() const {
 }
 
 schema::Envelope::Reader LogRecord::envelope() const {
-  // Validated (canonical, within limits) by DecodeRecord, so this cannot throw.
+  // Validated (canonical, within limits) by DecodeRecord, so reading it cannot fail.
   return storage_->envelope_reader->getRoot<schema::Envelope>();
 }
 

@@ -237,7 +237,9 @@ Status EventLog::Impl::InitializeMeta() {
   }
   tag_ = MakeDomainTag(chain_id_);
   std::string version(4, '\0');
-  for (int i = 0; i < 4; ++i) version[i] = static_cast<char>(internal::kFormatVersion >> (24 - 8 * i));
+  for (int i = 0; i < 4; ++i) {
+    version[i] = static_cast<char>(internal::kFormatVersion >> (24 - 8 * i));
+  }
   rocksdb::WriteBatch batch;
   auto put = [&](const char* key, std::string_view value) {
     return batch.Put(meta_, key, rocksdb::Slice(value.data(), value.size()));
@@ -348,7 +350,8 @@ Status EventLog::Impl::LoadHead(const LogOptions& options) {
       expected_key_id_ = target.key_id;
     }
   }
-  if (options.signing_key && expected_key_id_ && options.signing_key->key_id() != *expected_key_id_) {
+  if (options.signing_key && expected_key_id_ &&
+      options.signing_key->key_id() != *expected_key_id_) {
     return Status::InvalidArgument(
         "event_log", fmt::format("the log is signed by key {}, not by the given key {}",
                                  ToHex(*expected_key_id_), ToHex(options.signing_key->key_id())));

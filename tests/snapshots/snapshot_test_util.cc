@@ -95,7 +95,8 @@ void WriteBytes(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::error_code ec;
   std::filesystem::remove(path, ec);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   EXPECT_TRUE(out.good()) << path;
 }
 
