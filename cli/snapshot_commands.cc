@@ -54,16 +54,16 @@ nlohmann::json InfoJson(const snapshots::SnapshotInfo& info) {
 }
 
 void PrintTable(const std::vector<snapshots::SnapshotInfo>& infos) {
-  fmt::print("{:>20}  {:<30}  {:<16}  {:<16}  {:>10}  {}\n", "SEQ", "TIME", "STATE HASH",
+  fmt::print("{:>10}  {:<30}  {:<16}  {:<16}  {:>10}  {}\n", "SEQ", "TIME", "STATE HASH",
              "KEY ID", "SIZE", "FILE");
   for (const snapshots::SnapshotInfo& info : infos) {
     const std::string file = fs::path(info.path).filename().string();
     if (!info.readable) {
-      fmt::print("{:>20}  {:<30}  {:<16}  {:<16}  {:>10}  {}  (unreadable: {})\n", info.seq, "-",
+      fmt::print("{:>10}  {:<30}  {:<16}  {:<16}  {:>10}  {}  (unreadable: {})\n", info.seq, "-",
                  "-", "-", info.size_bytes, file, info.problem);
       continue;
     }
-    fmt::print("{:>20}  {:<30}  {:<16}  {:<16}  {:>10}  {}\n", info.seq,
+    fmt::print("{:>10}  {:<30}  {:<16}  {:<16}  {:>10}  {}\n", info.seq,
                FormatTimeNs(info.time_ns), Prefix(ledger::ToHex(info.state_hash)),
                Prefix(ledger::ToHex(info.key_id)), info.size_bytes, file);
   }

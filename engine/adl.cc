@@ -182,7 +182,7 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
       if (orders_[index].market == market_id) to_cancel.push_back(index);
     }
     for (const uint32_t index : to_cancel) CancelResting(index, CancelReason::kAdl);
-    candidates_.emplace(entry.account, asset);
+    Touch(entry.account, asset);
   }
   // Rule 10: ADL at the bankruptcy quote always covers everything.
   BACKSTOP_ASSERT(remaining == 0, market_id, remaining);

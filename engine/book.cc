@@ -350,8 +350,8 @@ void Core::ExecuteFill(Market& market, uint32_t maker_index, const Taker& taker,
   if (orders_[maker_index].remaining == 0) RemoveOrder(maker_index);
   Emit(Fill{market.spec.market_id, maker_account, maker_order_id, taker.account, taker.order_id,
             taker.side, price, quantity, maker_fee, taker_fee, taker.liquidation});
-  candidates_.emplace(maker_account, asset);
-  if (taker.account != kLiquidationAccount) candidates_.emplace(taker.account, asset);
+  Touch(maker_account, asset);
+  if (taker.account != kLiquidationAccount) Touch(taker.account, asset);
 }
 
 }  // namespace engine::internal

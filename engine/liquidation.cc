@@ -9,29 +9,88 @@
 
 namespace engine::internal {
 
+namespace {
+
+// A pool below maintenance margin, ordered by equity/MM (cross-multiplied), then pool key.
+struct UnderEntry {
+  Int128 equity = 0;
+  Int128 maintenance = 0;
+  PoolKey pool{};
+};
+
+struct UnderOrder {
+  bool operator()(const UnderEntry& a, const UnderEntry& b) const {
+    const int order = CompareProducts(a.equity, b.maintenance, b.equity, a.maintenance);
+    if (order != 0) return order < 0;
+    return a.pool < b.pool;
+  }
+};
+
+}  // namespace
+
 void Core::RunLiquidationLoop() {
-  while (!candidates_.empty()) {
-    bool found = false;
-    PoolKey worst{};
-    PoolMargin worst_figures{};
-    for (auto it = candidates_.begin(); it != candidates_.end();) {
-      const PoolMargin figures = PoolFigures(accounts_.at(it->first), it->second);
-      if (figures.maintenance == 0 || figures.equity >= figures.maintenance) {
-        it = candidates_.erase(it);
-        continue;
+  std::set<UnderEntry, UnderOrder> under;
+  std::map<PoolKey, std::set<UnderEntry, UnderOrder>::iterator> where;
+  // Re-evaluates every touched pool: below MM joins `under`, else its watch is refreshed.
+  // Untouched pools keep their figures (marks do not move inside one input).
+  auto absorb = [&]() {
+    std::sort(candidates_.begin(), candidates_.end());
+    candidates_.erase(std::unique(candidates_.begin(), candidates_.end()), candidates_.end());
+    for (const PoolKey& pool : candidates_) {
+      if (const auto it = where.find(pool); it != where.end()) {
+        under.erase(it->second);
+        where.erase(it);
       }
-      // Lowest equity/MM first, by cross-multiplication; ties keep the lower (account, asset).
-      if (!found || CompareProducts(figures.equity, worst_figures.maintenance, worst_figures.equity,
-                                    figures.maintenance) < 0) {
-        found = true;
-        worst = *it;
-        worst_figures = figures;
+      const PoolMargin figures = PoolFigures(accounts_.at(pool.first), pool.second);
+      if (figures.maintenance > 0 && figures.equity < figures.maintenance) {
+        where[pool] = under.insert({figures.equity, figures.maintenance, pool}).first;
+      } else {
+        RefreshWatch(pool, figures);
       }
-      ++it;
     }
-    if (!found) break;
-    candidates_.erase(worst);
-    Liquidate(worst.first, worst.second);
+    candidates_.clear();
+  };
+  absorb();
+  while (!under.empty()) {
+    const PoolKey pool = under.begin()->pool;  // Lowest equity/MM, ties by account id.
+    where.erase(pool);
+    under.erase(under.begin());
+    Liquidate(pool.first, pool.second);
+    absorb();
+  }
+}
+
+void Core::Unwatch(AccountId account_id, Position& position) {
+  if (!position.watched) return;
+  position.market->watch_low.erase({position.watch_low, account_id});
+  position.market->watch_high.erase({position.watch_high, account_id});
+  position.watched = false;
+}
+
+void Core::RefreshWatch(const PoolKey& pool, const PoolMargin& figures) {
+  // While every mark m stays within delta_m of its current value, equity - MM falls by at
+  // most sum_m (2*|Q_m|*|dP_m| + 1) (MM has slope <= 1 in N, +1 for its rounding), so with
+  // delta_m = floor((B - k) / (2*|Q_m|*k)) for buffer B = equity - MM and k positions the
+  // pool provably stays at or above MM. B < k gives delta = -1: any mark update re-checks.
+  Account& account = accounts_.at(pool.first);
+  const Int128 buffer = figures.equity - figures.maintenance;
+  BACKSTOP_ASSERT(figures.maintenance == 0 || buffer >= 0, pool.first);
+  int64_t k = 0;
+  for (const auto& [market_id, position] : account.positions) {
+    if (position.q != 0 && position.market->spec.quote_asset == pool.second) ++k;
+  }
+  for (auto& [market_id, position] : account.positions) {
+    if (position.market->spec.quote_asset != pool.second) continue;
+    Unwatch(pool.first, position);
+    if (position.q == 0) continue;
+    const Int128 delta =
+        buffer < k ? Int128{-1} : (buffer - k) / (Int128{2} * Abs64(position.q) * k);
+    const Price mark = position.market->mark;
+    position.watch_low = static_cast<Price>(std::max<Int128>(Int128{mark} - delta, INT64_MIN));
+    position.watch_high = static_cast<Price>(std::min<Int128>(Int128{mark} + delta, INT64_MAX));
+    position.market->watch_low.emplace(position.watch_low, pool.first);
+    position.market->watch_high.emplace(position.watch_high, pool.first);
+    position.watched = true;
   }
 }
 

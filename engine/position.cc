@@ -56,6 +56,7 @@ Int128 Core::ApplyTrade(AccountId account_id, Market& market, Quantity q, Int128
   if (before == 0 && position.q != 0) market.holders.insert(account_id);
   if (before != 0 && position.q == 0) {
     market.holders.erase(account_id);
+    Unwatch(account_id, position);
     ForgetPositionIfEmpty(account, market.spec.market_id);
   }
   return realized;

@@ -118,7 +118,7 @@ void Core::Reject(Rejection reason) { Emit(InputRejected{reason}); }
 
 void Core::AddHoldersToCandidates(const Market& market) {
   for (const AccountId holder : market.holders) {
-    if (holder != kLiquidationAccount) candidates_.emplace(holder, market.spec.quote_asset);
+    if (holder != kLiquidationAccount) Touch(holder, market.spec.quote_asset);
   }
 }
 
@@ -217,6 +217,7 @@ void Core::DoWithdraw(const Withdraw& input) {
   }
   wallet->second -= input.amount;
   AddOrDie(&assets_[input.asset].withdrawals, input.amount);
+  Touch(input.account, input.asset);  // Its watch intervals were derived from more equity.
 }
 
 void Core::DoSetMark(const SetMark& input) {
@@ -230,7 +231,16 @@ void Core::DoSetMark(const SetMark& input) {
   market.has_mark = true;
   market.mark = input.mark_price;
   market.index = input.index_price;
-  AddHoldersToCandidates(market);
+  // Only holders whose watch interval the new mark leaves can have fallen below MM.
+  const AssetId asset = market.spec.quote_asset;
+  for (auto it = market.watch_low.rbegin();
+       it != market.watch_low.rend() && it->first > market.mark; ++it) {
+    Touch(it->second, asset);
+  }
+  for (auto it = market.watch_high.begin();
+       it != market.watch_high.end() && it->first < market.mark; ++it) {
+    Touch(it->second, asset);
+  }
 }
 
 void Core::DoTopUp(const TopUpInsurance& input) {

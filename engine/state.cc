@@ -197,6 +197,13 @@ std::string Core::Import(const EngineState& state) {
   }
   next_internal_order_id_ = state.next_internal_order_id;
   last_time_ns_ = state.last_time_ns;
+  for (const auto& [id, account] : accounts_) {
+    std::set<AssetId> pools;
+    for (const auto& [market_id, position] : account.positions) {
+      if (position.q != 0) pools.insert(position.market->spec.quote_asset);
+    }
+    for (const AssetId asset : pools) RefreshWatch({id, asset}, PoolFigures(account, asset));
+  }
   if (Export() != state) return "state is not in canonical order";
   return FindViolation();
 }
@@ -219,6 +226,12 @@ std::string Core::FindViolation() const {
       quote_balance[position.market->spec.quote_asset] -= position.c;
       open_interest[market_id] += position.q;
       if ((position.q != 0) != (position.market->holders.count(id) != 0)) return "holders set";
+      if ((position.q != 0) != position.watched ||
+          (position.watched &&
+           (position.market->watch_low.count({position.watch_low, id}) == 0 ||
+            position.market->watch_high.count({position.watch_high, id}) == 0))) {
+        return "mark watch index";
+      }
       if (position.q == 0 && position.c != 0) return "cost basis without position";
       if (position.q == 0 && position.open_orders == 0) return "empty position entry kept";
     }

@@ -32,6 +32,12 @@ ledger::Result<std::unique_ptr<Sequencer>> Sequencer::Open(const DataDir& data,
   replay_options.engine_options = options.engine_options;
   LEDGER_ASSIGN_OR_RETURN(Recovered recovered,
                           Recover(*log, data, keyring, 0, warnings, replay_options));
+  if (recovered.seq > 0) {
+    // Continue the log's clock: the engine and the envelope must see the same stamp, and the
+    // log never stamps a time before its head's.
+    LEDGER_ASSIGN_OR_RETURN(ledger::LogRecord head, log->Read(recovered.seq));
+    *stamp = head.time_ns();
+  }
   std::unique_ptr<Sequencer> sequencer(new Sequencer(data, std::move(options), std::move(log),
                                                      std::move(recovered.engine)));
   sequencer->stamp_ns_ = stamp;

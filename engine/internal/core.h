@@ -53,6 +53,10 @@ struct Market {
   Price index = 0;
   Book book;
   std::set<AccountId> holders;  // Accounts with Q != 0 here.
+  // Mark watch index (a cache, not state): a holder must be re-checked against rule 4 only when
+  // the mark leaves [low, high] of its entry; inside, its equity >= MM is proven (ENGINE.md).
+  std::set<std::pair<Price, AccountId>> watch_low;   // Re-check when mark < key.
+  std::set<std::pair<Price, AccountId>> watch_high;  // Re-check when mark > key.
 };
 
 // An account's exposure in one market. Kept while Q != 0 or it has open orders there.
@@ -62,7 +66,10 @@ struct Position {
   Quantity open_buy = 0;
   Quantity open_sell = 0;
   int64_t open_orders = 0;
-  const Market* market = nullptr;
+  Market* market = nullptr;
+  bool watched = false;  // Has entries in market->watch_low/high.
+  Price watch_low = 0;
+  Price watch_high = 0;
 };
 
 struct Account {
@@ -166,6 +173,10 @@ class Core {
  private:
   // liquidation.cc: rules 4 and 5.
   void RunLiquidationLoop();
+  // Re-derives the pool's mark watch entries from its figures at current marks.
+  void RefreshWatch(const PoolKey& pool, const PoolMargin& figures);
+  void Unwatch(AccountId account_id, Position& position);
+  void Touch(AccountId account_id, AssetId asset) { candidates_.emplace_back(account_id, asset); }
   void Liquidate(AccountId account_id, AssetId asset);
   void LiquidateMarketPosition(Market& market, AccountId liquidated, Price limit);
   Quantity PhaseBCap(const Market& market, const Order& maker, Quantity wanted) const;
@@ -188,7 +199,8 @@ class Core {
   std::map<AssetId, AssetTotals> assets_;
   std::vector<Order> orders_;
   std::vector<uint32_t> free_orders_;
-  std::set<PoolKey> candidates_;  // Pools whose equity or MM changed in this input.
+  // Pools whose equity or MM may have fallen in this input (duplicates allowed).
+  std::vector<PoolKey> candidates_;
   OrderId next_internal_order_id_ = 1;
   TimeNs last_time_ns_ = 0;
   std::vector<Effect>* effects_ = nullptr;

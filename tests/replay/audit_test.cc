@@ -54,6 +54,18 @@ TEST_F(AuditTest, CleanLogAuditsClean) {
   EXPECT_EQ(partial.start_seq, options.from_snapshot);
 }
 
+TEST_F(AuditTest, ReopeningWithAClockBehindTheLogKeepsEngineAndEnvelopeTimesEqual) {
+  OpenSequencer(/*snapshot_every_records=*/500);
+  Feed(300);
+  fake_time_ns_ -= 1'000'000'000;  // The new process's clock is a second behind the log.
+  OpenSequencer(500);
+  Feed(300);
+  CloseSequencer();
+  const AuditReport report = RunAudit(data_);
+  EXPECT_TRUE(report.ok()) << report.findings[0].what;
+  EXPECT_GE(report.snapshots_checked, 1u);
+}
+
 // Copies the log record by record into a new log signed with the same key, changing the
 // first effect of kind `target` (its amount or price field) on the way.
 SequenceNumber RewriteFirstEffect(const ledger::EventLog& source, const DataDir& target,

@@ -1,0 +1,218 @@
+// Whole-system benchmarks of issue 4 (a plain program: each figure is one long run, not a
+// micro-benchmark). On a log of N records (default 10 M) written through the sequencer with a
+// snapshot every M records (default 1 M), it reports in one run:
+//   - recovery time after kill -9 (newest snapshot + replay of the tail, every effect checked);
+//   - the raw ceiling: scan + decode + SHA-256 chain hash of every record, one thread;
+//   - replay without the engine (scan + decode + input decode), with the engine applying
+//     inputs, and with effects compared byte for byte (what recovery and audit do);
+//   - audit in its default mode (chain and group signatures on a second thread).
+// Usage: replay_bench [--dir DIR] [--records N] [--snapshot-every M]
+// The log is built once in DIR (default /tmp/backstop-replay-bench) and reused by later runs.
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "ledger/event_codec.h"
+#include "replay/auditor.h"
+#include "replay/recovery.h"
+#include "replay/replayer.h"
+#include "replay/sequencer.h"
+#include "tests/engine/engine_test_util.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using ledger::SequenceNumber;
+
+struct Config {
+  std::string dir = "/tmp/backstop-replay-bench";
+  uint64_t records = 10'000'000;
+  uint64_t snapshot_every = 1'000'000;
+};
+
+double Seconds(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void Check(const ledger::Status& status, const char* what) {
+  if (status.ok()) return;
+  fmt::print(stderr, "{}: {}\n", what, status.ToString());
+  std::exit(1);
+}
+
+std::unique_ptr<replay::Sequencer> OpenSequencer(const Config& config,
+                                                 const ledger::PrivateKey& key) {
+  replay::SequencerOptions options;
+  options.signing_key = key;
+  auto time_ns = std::make_shared<int64_t>(1'700'000'000'000'000'000);
+  options.clock = [time_ns] { return *time_ns += 1000; };
+  options.snapshot_every_records = config.snapshot_every;
+  options.engine_options.verify_invariants = false;
+  std::vector<std::string> warnings;
+  auto sequencer = replay::Sequencer::Open(replay::DataDir::At(config.dir + "/data"), options,
+                                           &warnings);
+  Check(sequencer.status(), "open sequencer");
+  return std::move(*sequencer);
+}
+
+// Writes the log once; later runs reuse it.
+ledger::PrivateKey BuildLog(const Config& config) {
+  const replay::DataDir data = replay::DataDir::At(config.dir + "/data");
+  const std::string key_path = config.dir + "/signer.key.pem";
+  if (std::filesystem::exists(data.log)) return *ledger::PrivateKey::LoadPem(key_path);
+  std::filesystem::create_directories(data.keyring);
+  auto key = ledger::PrivateKey::Generate();
+  Check(key.status(), "keygen");
+  Check(key->SavePem(key_path), "save key");
+  Check(key->public_key().SavePem(data.keyring + "/signer.pem"), "save public key");
+  Check(ledger::EventLog::Create(data.log, ledger::LogOptions()).status(), "create log");
+  auto sequencer = OpenSequencer(config, *key);
+  engine::testing::RandomStream stream(42, 2'000, 4);
+  const auto start = Clock::now();
+  while (sequencer->log().head_seq() < config.records) {
+    Check(sequencer->Submit(stream.Next()).status(), "submit");
+    if ((stream.produced() & 0xffff) == 0) {
+      fmt::print(stderr, "\rbuilding log: {} / {} records", sequencer->log().head_seq(),
+                 config.records);
+    }
+  }
+  Check(sequencer->Flush(), "flush");
+  const double seconds = Seconds(start);
+  fmt::print("built log: {} records ({} inputs) in {:.1f} s = {:.0f} records/s signed and synced\n",
+             sequencer->log().head_seq(), stream.produced(), seconds,
+             static_cast<double>(sequencer->log().head_seq()) / seconds);
+  return *key;
+}
+
+// A child reopens the log (recovery), appends, and is killed with SIGKILL mid-append; then the
+// parent times its own recovery.
+void RecoveryAfterKill(const Config& config, const ledger::PrivateKey& key) {
+  const pid_t child = fork();
+  if (child == 0) {
+    auto sequencer = OpenSequencer(config, key);
+    engine::testing::RandomStream stream(7, 2'000, 4);
+    for (;;) sequencer->Submit(stream.Next()).PermitUnchecked();
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(8));
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  const auto start = Clock::now();
+  auto sequencer = OpenSequencer(config, key);
+  const double seconds = Seconds(start);
+  fmt::print("recovery after kill -9: {:.3f} s (snapshot {} + {} records replayed and checked, "
+             "head {})\n",
+             seconds, sequencer->recovered_from_snapshot(), sequencer->recovered_records(),
+             sequencer->log().head_seq());
+}
+
+std::unique_ptr<ledger::EventLog> ReadOnly(const Config& config) {
+  ledger::LogOptions options;
+  options.read_only = true;
+  auto log = ledger::EventLog::Open(config.dir + "/data/log", std::move(options));
+  Check(log.status(), "open log");
+  return std::move(*log);
+}
+
+void Report(const char* what, uint64_t records, double seconds) {
+  fmt::print("{:<46} {:>10} records {:>7.2f} s {:>12.0f} records/s\n", what, records, seconds,
+             static_cast<double>(records) / seconds);
+}
+
+void ScanCeiling(const ledger::EventLog& log) {
+  const auto start = Clock::now();
+  ledger::Sha256 sha;
+  const ledger::DomainTag tag = log.domain_tag();
+  uint64_t records = 0;
+  ledger::Hash prev{};
+  bool chain_ok = true;
+  for (auto it = log.NewIterator(1, 0); it->Valid(); it->Next()) {
+    auto record = ledger::DecodeRecord(it->value());
+    Check(record.status(), "decode");
+    const ledger::Hash hash =
+        ledger::ChainHash(sha, tag, prev, record->seq(), record->envelope_bytes());
+    chain_ok = chain_ok && hash == record->hash();
+    prev = hash;
+    ++records;
+  }
+  if (!chain_ok) fmt::print("chain broken!\n");
+  Report("ceiling: scan + decode + SHA-256 chain", records, Seconds(start));
+}
+
+void ScanAndDecodeInputs(const ledger::EventLog& log) {
+  const auto start = Clock::now();
+  uint64_t records = 0;
+  uint64_t inputs = 0;
+  for (auto it = log.NewIterator(1, 0); it->Valid(); it->Next()) {
+    auto record = ledger::DecodeRecord(it->value());
+    Check(record.status(), "decode");
+    if (record->group() == record->seq()) inputs += ledger::DecodeInput(record->event()).ok();
+    ++records;
+  }
+  Report("replay without engine (scan + decode inputs)", records, Seconds(start));
+}
+
+void ReplayRate(const ledger::EventLog& log, bool compare, const char* what) {
+  engine::EngineOptions engine_options;
+  engine_options.verify_invariants = false;
+  engine::RiskEngine engine(engine_options);
+  replay::ReplayOptions options;
+  options.compare_effects = compare;
+  const auto start = Clock::now();
+  auto result = replay::Replay(log, 1, 0, ledger::Hash{}, &engine, options);
+  Check(result.status(), "replay");
+  if (result->divergence) fmt::print("divergence at {}!\n", result->divergence->seq);
+  Report(what, result->records, Seconds(start));
+}
+
+void AuditRate(const ledger::EventLog& log, const Config& config) {
+  const replay::DataDir data = replay::DataDir::At(config.dir + "/data");
+  auto keyring = replay::LoadKeyring(data);
+  Check(keyring.status(), "keyring");
+  replay::AuditOptions options;
+  options.engine_options.verify_invariants = false;
+  const auto start = Clock::now();
+  auto report = replay::Audit(log, data, *keyring, options);
+  Check(report.status(), "audit");
+  if (!report->ok()) fmt::print("audit finding: {}\n", report->findings[0].what);
+  Report("audit (default: group signatures, snapshots)", report->records_replayed,
+         Seconds(start));
+}
+
+Config ParseArgs(int argc, char** argv) {
+  Config config;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--dir") config.dir = argv[i + 1];
+    if (flag == "--records") config.records = std::strtoull(argv[i + 1], nullptr, 10);
+    if (flag == "--snapshot-every") {
+      config.snapshot_every = std::strtoull(argv[i + 1], nullptr, 10);
+    }
+  }
+  return config;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Config config = ParseArgs(argc, argv);
+  fmt::print("replay_bench: {} records, snapshot every {}, in {} ({} hardware threads)\n",
+             config.records, config.snapshot_every, config.dir,
+             std::thread::hardware_concurrency());
+  const ledger::PrivateKey key = BuildLog(config);
+  RecoveryAfterKill(config, key);
+  auto log = ReadOnly(config);
+  ScanCeiling(*log);
+  ScanAndDecodeInputs(*log);
+  ReplayRate(*log, false, "replay with engine apply, no compare");
+  ReplayRate(*log, true, "replay with apply + effects compared (recovery)");
+  AuditRate(*log, config);
+  return 0;
+}
