@@ -43,9 +43,10 @@ void PrintAuditReport(const replay::AuditReport& report, bool all_signatures, bo
              report.inputs_replayed);
   fmt::print("snapshots  {} state hashes compared with the replay\n", report.snapshots_checked);
   if (report.ok()) {
-    fmt::print("OK  head seq {}: every effect re-derived byte for byte, chain and signatures "
-               "valid\n",
-               report.head_seq);
+    fmt::print(
+        "OK  head seq {}: every effect re-derived byte for byte, chain and signatures "
+        "valid\n",
+        report.head_seq);
     return;
   }
   for (const auto& f : report.findings) {
@@ -161,8 +162,8 @@ int RunReplay(const ReplayCommandOptions& options) {
   auto end = replay::GroupEnd(**log, to);
   if (!end.ok()) return Fail(end.status());
   if (*end != to) {
-    fmt::print(stderr, "seq {} is inside a group; showing the state after its group (seq {})\n",
-               to, *end);
+    fmt::print(stderr, "seq {} is inside a group; showing the state after its group (seq {})\n", to,
+               *end);
   }
   std::vector<std::string> warnings;
   replay::ReplayOptions replay_options;

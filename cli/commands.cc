@@ -29,14 +29,16 @@ namespace fs = std::filesystem;
 
 std::string EventType(ledger::schema::Event::Reader event) {
   capnp::DynamicStruct::Reader dynamic = event;
-  KJ_IF_MAYBE(field, dynamic.which()) { return SnakeCase(field->getProto().getName().cStr()); }
+  KJ_IF_MAYBE (field, dynamic.which()) {
+    return SnakeCase(field->getProto().getName().cStr());
+  }
   return "unknown";
 }
 
 // The union member's fields, or nothing for an unknown member.
 std::string EventFields(ledger::schema::Event::Reader event) {
   capnp::DynamicStruct::Reader dynamic = event;
-  KJ_IF_MAYBE(field, dynamic.which()) {
+  KJ_IF_MAYBE (field, dynamic.which()) {
     auto value = dynamic.get(*field);
     if (value.getType() == capnp::DynamicValue::STRUCT) {
       return StructToText(value.as<capnp::DynamicStruct>());
@@ -72,8 +74,8 @@ ledger::Result<ledger::SequenceNumber> PrintRange(const ledger::EventLog& log,
   for (; it->Valid(); it->Next()) {
     auto record = ledger::DecodeRecord(it->value());
     if (!record.ok()) {
-      return ledger::Status::Corruption("log", fmt::format("seq {}: {}", it->key_seq(),
-                                                           record.status().message()));
+      return ledger::Status::Corruption(
+          "log", fmt::format("seq {}: {}", it->key_seq(), record.status().message()));
     }
     if (json) {
       fmt::print("{}\n", RecordJson(*record).dump());
@@ -117,7 +119,8 @@ bool ParseRange(const std::string& range, uint64_t* first, uint64_t* last) {
 
 ledger::Status WriteFile(const std::string& path, std::span<const uint8_t> bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   out.close();
   if (!out) return ledger::Status::IOError("export", "cannot write " + path);
   return ledger::Status::OK();
@@ -209,8 +212,8 @@ int RunLogTail(const LogTailOptions& options) {
 namespace {
 
 ledger::Status LoadKeyring(const VerifyCommandOptions& options, ledger::Keyring* keyring) {
-  const std::string dir = options.keyring_dir.empty() ? KeyringDir(options.data_dir)
-                                                      : options.keyring_dir;
+  const std::string dir =
+      options.keyring_dir.empty() ? KeyringDir(options.data_dir) : options.keyring_dir;
   if (fs::exists(dir) || !options.keyring_dir.empty()) {
     LEDGER_RETURN_IF_ERROR(keyring->AddPemDirectory(dir));
   }
@@ -281,9 +284,9 @@ int RunExportRaw(const ExportRawOptions& options) {
   if (!record.ok()) return Fail(record.status());
   const ledger::DomainTag tag = (*log)->domain_tag();
   const std::vector<std::pair<std::string, std::span<const uint8_t>>> files = {
-      {".record.bin", record->record_bytes()},  {".envelope.bin", record->envelope_bytes()},
-      {".prev.bin", record->prev_hash()},       {".hash.bin", record->hash()},
-      {".sig.bin", record->signature()},        {".tag.bin", tag}};
+      {".record.bin", record->record_bytes()}, {".envelope.bin", record->envelope_bytes()},
+      {".prev.bin", record->prev_hash()},      {".hash.bin", record->hash()},
+      {".sig.bin", record->signature()},       {".tag.bin", tag}};
   for (const auto& [suffix, bytes] : files) {
     ledger::Status status = WriteFile(options.out + suffix, bytes);
     if (!status.ok()) return Fail(status);
@@ -296,8 +299,10 @@ int RunExportRaw(const ExportRawOptions& options) {
   for (const auto& [suffix, bytes] : files) {
     fmt::print("{:<40} {:>6} bytes\n", options.out + suffix, bytes.size());
   }
-  fmt::print("{:<40} record metadata (JSON)\nsee docs/AUDIT.md to check it with capnp and "
-             "openssl\n", options.out + ".json");
+  fmt::print(
+      "{:<40} record metadata (JSON)\nsee docs/AUDIT.md to check it with capnp and "
+      "openssl\n",
+      options.out + ".json");
   return kExitOk;
 }
 

@@ -61,13 +61,13 @@ int RunExportRaw(const ExportRawOptions& options);
 
 struct IngestOptions {
   std::string data_dir;
-  std::string key_file;        // Private key that signs (must be the log's current key).
-  std::string input = "-";     // JSONL file, or "-" for stdin.
-  bool skip_bad_lines = false; // --on-error skip: refuse a bad line and go on.
-  bool acks = false;           // Print "ack LINE SEQ" once each command is durable.
-  uint64_t snapshot_every = 0; // Records between automatic snapshots; 0 = none.
+  std::string key_file;         // Private key that signs (must be the log's current key).
+  std::string input = "-";      // JSONL file, or "-" for stdin.
+  bool skip_bad_lines = false;  // --on-error skip: refuse a bad line and go on.
+  bool acks = false;            // Print "ack LINE SEQ" once each command is durable.
+  uint64_t snapshot_every = 0;  // Records between automatic snapshots; 0 = none.
   size_t keep_snapshots = 3;
-  bool json = false;           // Summary as JSON.
+  bool json = false;  // Summary as JSON.
 };
 int RunIngest(const IngestOptions& options);
 

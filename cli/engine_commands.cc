@@ -23,9 +23,9 @@ using ledger::SequenceNumber;
 
 constexpr size_t kMaxLineBytes = 1 << 20;
 
-ledger::Result<std::unique_ptr<replay::Sequencer>> OpenSequencer(
-    const std::string& data_dir, const std::string& key_file,
-    replay::SequencerOptions options) {
+ledger::Result<std::unique_ptr<replay::Sequencer>> OpenSequencer(const std::string& data_dir,
+                                                                 const std::string& key_file,
+                                                                 replay::SequencerOptions options) {
   auto key = ledger::PrivateKey::LoadPem(key_file);
   if (!key.ok()) return key.status();
   options.signing_key = *key;
@@ -57,17 +57,16 @@ void PrintIngestSummary(const IngestSummary& s, const ledger::EventLog& log, boo
   const std::string head_hash = ledger::ToHex(log.head_hash());
   const double rate = s.seconds > 0 ? static_cast<double>(s.commands) / s.seconds : 0;
   if (json) {
-    nlohmann::json out = {{"lines", s.lines},       {"commands", s.commands},
-                          {"effects", s.effects},   {"refusals", s.refusals},
+    nlohmann::json out = {{"lines", s.lines},         {"commands", s.commands},
+                          {"effects", s.effects},     {"refusals", s.refusals},
                           {"bad_lines", s.bad_lines}, {"head_seq", log.head_seq()},
-                          {"head_hash", head_hash}, {"seconds", s.seconds}};
+                          {"head_hash", head_hash},   {"seconds", s.seconds}};
     fmt::print("{}\n", out.dump());
     return;
   }
   fmt::print("commands   {:>12}   (from {} lines)\n", s.commands, s.lines);
   fmt::print("effects    {:>12}\n", s.effects);
-  fmt::print("refusals   {:>12}   (commands the engine refused; see their effects)\n",
-             s.refusals);
+  fmt::print("refusals   {:>12}   (commands the engine refused; see their effects)\n", s.refusals);
   fmt::print("bad lines  {:>12}{}\n", s.bad_lines,
              s.bad_lines ? fmt::format("   (first at line {})", s.first_bad_line) : "");
   fmt::print("head       seq {} hash {}\n", log.head_seq(), head_hash);
@@ -108,7 +107,7 @@ int RunIngest(const IngestOptions& options) {
     ledger::AppendCallback ack;
     if (options.acks) {
       ack = [&ack_mutex, line_number = summary.lines](const ledger::Status& status,
-                                                     ledger::GroupRange range) {
+                                                      ledger::GroupRange range) {
         if (!status.ok()) return;
         std::lock_guard<std::mutex> lock(ack_mutex);
         fmt::print("ack {} {} {}\n", line_number, range.first, range.last);

@@ -36,7 +36,9 @@ nlohmann::json ValueToJson(const capnp::DynamicValue::Reader& value) {
       return ListToJson(value.as<capnp::DynamicList>());
     case capnp::DynamicValue::ENUM: {
       auto enumerant = value.as<capnp::DynamicEnum>().getEnumerant();
-      KJ_IF_MAYBE(e, enumerant) { return SnakeCase(e->getProto().getName().cStr()); }
+      KJ_IF_MAYBE (e, enumerant) {
+        return SnakeCase(e->getProto().getName().cStr());
+      }
       return value.as<capnp::DynamicEnum>().getRaw();
     }
     case capnp::DynamicValue::STRUCT:
@@ -83,7 +85,7 @@ nlohmann::json StructToJson(capnp::DynamicStruct::Reader value) {
     if (field.getType().isStruct() && !value.has(field)) continue;
     out[SnakeCase(field.getProto().getName().cStr())] = ValueToJson(value.get(field));
   }
-  KJ_IF_MAYBE(field, value.which()) {
+  KJ_IF_MAYBE (field, value.which()) {
     const std::string name = SnakeCase(field->getProto().getName().cStr());
     out["type"] = name;
     out[name] = ValueToJson(value.get(*field));
@@ -98,8 +100,7 @@ std::string StructToText(capnp::DynamicStruct::Reader value) {
     const std::string name = SnakeCase(field.getProto().getName().cStr());
     if (v.getType() == capnp::DynamicValue::STRUCT || v.getType() == capnp::DynamicValue::LIST) {
       nlohmann::json json = ValueToJson(v);
-      fmt::format_to(std::back_inserter(out), "{}{}={}", out.empty() ? "" : " ", name,
-                     json.dump());
+      fmt::format_to(std::back_inserter(out), "{}{}={}", out.empty() ? "" : " ", name, json.dump());
       continue;
     }
     fmt::format_to(std::back_inserter(out), "{}{}={}", out.empty() ? "" : " ", name,
@@ -118,8 +119,8 @@ std::string FormatTimeNs(int64_t time_ns) {
   std::time_t t = static_cast<std::time_t>(seconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nanos);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nanos);
 }
 
 }  // namespace cli

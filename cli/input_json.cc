@@ -19,8 +19,7 @@ using nlohmann::json;
 template <typename E>
 using EnumTable = std::vector<std::pair<const char*, E>>;
 
-const EnumTable<engine::Side> kSides = {{"buy", engine::Side::kBuy},
-                                        {"sell", engine::Side::kSell}};
+const EnumTable<engine::Side> kSides = {{"buy", engine::Side::kBuy}, {"sell", engine::Side::kSell}};
 const EnumTable<engine::OrderType> kTypes = {{"limit", engine::OrderType::kLimit},
                                              {"market", engine::OrderType::kMarket}};
 const EnumTable<engine::TimeInForce> kTifs = {{"gtc", engine::TimeInForce::kGtc},
@@ -43,15 +42,14 @@ class Fields {
   void Int(const char* name, T* out, bool required = true) {
     const json* value = Find(name, required);
     if (value == nullptr) return;
-    const bool fits = value->is_number_unsigned()
-                          ? value->get<uint64_t>() <= static_cast<uint64_t>(
-                                                          std::numeric_limits<T>::max())
-                          : value->is_number_integer() &&
-                                value->get<int64_t>() >= static_cast<int64_t>(
-                                                             std::numeric_limits<T>::min()) &&
-                                (value->get<int64_t>() < 0 ||
-                                 static_cast<uint64_t>(value->get<int64_t>()) <=
-                                     static_cast<uint64_t>(std::numeric_limits<T>::max()));
+    const bool fits =
+        value->is_number_unsigned()
+            ? value->get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max())
+            : value->is_number_integer() &&
+                  value->get<int64_t>() >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+                  (value->get<int64_t>() < 0 ||
+                   static_cast<uint64_t>(value->get<int64_t>()) <=
+                       static_cast<uint64_t>(std::numeric_limits<T>::max()));
     if (!value->is_number_integer() || !fits) {
       Fail(fmt::format("field '{}' must be an integer in [{}, {}]", name,
                        static_cast<int64_t>(std::numeric_limits<T>::min()),
@@ -284,8 +282,10 @@ std::string InputToJson(const engine::Input& input) {
             return json{{"type", "open_account"}, {"account", e.account}};
           },
           [](const engine::Deposit& e) {
-            return json{
-                {"type", "deposit"}, {"account", e.account}, {"asset", e.asset}, {"amount", e.amount}};
+            return json{{"type", "deposit"},
+                        {"account", e.account},
+                        {"asset", e.asset},
+                        {"amount", e.amount}};
           },
           [](const engine::Withdraw& e) {
             return json{{"type", "withdraw"},
@@ -320,7 +320,9 @@ std::string InputToJson(const engine::Input& input) {
           [](const engine::TopUpInsurance& e) {
             return json{{"type", "top_up"}, {"asset", e.asset}, {"amount", e.amount}};
           },
-          [](const engine::RotateKey&) { return json{{"type", "rotate_key"}}; },
+          [](const engine::RotateKey&) {
+            return json{{"type", "rotate_key"}};
+          },
       },
       input);
   return out.dump();

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/snapshot_commands.h"
 
 namespace {
 
@@ -22,8 +23,9 @@ void AddKeygen(CLI::App& app, std::function<int()>* run) {
 void AddInit(CLI::App& app, std::function<int()>* run) {
   static cli::InitOptions options;
   CLI::App* sub = app.add_subcommand(
-      "init", "Create an empty signed event log in DIR/log with a fresh chain id, and put the "
-              "key's public half in DIR/keyring");
+      "init",
+      "Create an empty signed event log in DIR/log with a fresh chain id, and put the "
+      "key's public half in DIR/keyring");
   sub->add_option("--data", options.data_dir, kDataHelp)->required();
   sub->add_option("--key", options.key_file, "Private key (from keygen) that will sign")
       ->required()
@@ -81,8 +83,7 @@ void AddExport(CLI::App& app, std::function<int()>* run) {
       "(docs/AUDIT.md): OUT.record.bin, OUT.envelope.bin, OUT.prev.bin, OUT.hash.bin, "
       "OUT.sig.bin, OUT.tag.bin and OUT.json");
   sub->add_option("seq", options.seq, "Sequence number of the record")->required();
-  sub->add_flag("--raw", raw, "Raw signed and canonical bytes (the only format today)")
-      ->required();
+  sub->add_flag("--raw", raw, "Raw signed and canonical bytes (the only format today)")->required();
   sub->add_option("--out", options.out, "Path prefix of the files written")->required();
   sub->add_option("--data", options.data_dir, kDataHelp)->required();
   sub->callback([run] { *run = [] { return cli::RunExportRaw(options); }; });
@@ -134,6 +135,29 @@ void AddSnapshot(CLI::App& app, std::function<int()>* run) {
   create_cmd->add_option("--keep", create.keep_snapshots, "Snapshots to keep (newest)")
       ->capture_default_str();
   create_cmd->callback([run] { *run = [] { return cli::RunSnapshotCreate(create); }; });
+
+  static cli::SnapshotListOptions list;
+  CLI::App* list_cmd = snapshot->add_subcommand(
+      "list", "List snapshot files, newest first (listing verifies nothing: see verify)");
+  list_cmd->add_option("--data", list.data_dir, kDataHelp)->required();
+  list_cmd->add_flag("--json", list.json, "Print the list as JSON");
+  list_cmd->callback([run] { *run = [] { return cli::RunSnapshotList(list); }; });
+
+  static cli::SnapshotVerifyOptions verify;
+  CLI::App* verify_cmd = snapshot->add_subcommand(
+      "verify",
+      "Verify snapshots: CRCs, canonical form, chain id, signature, state hash, and that each "
+      "names a record of the log with the same hash. Exit 0 all good, 1 any bad");
+  verify_cmd->add_option("--data", verify.data_dir, kDataHelp)->required();
+  verify_cmd->add_option("--seq", verify.seq, "Only the snapshot of this seq");
+  verify_cmd->add_option("--key", verify.keys, "Extra trusted public-key PEM file (repeatable)")
+      ->check(CLI::ExistingFile);
+  verify_cmd
+      ->add_option("--keyring", verify.keyring_dir,
+                   "Folder of trusted public-key PEM files, instead of DIR/keyring")
+      ->check(CLI::ExistingDirectory);
+  verify_cmd->add_flag("--json", verify.json, "Print the report as JSON");
+  verify_cmd->callback([run] { *run = [] { return cli::RunSnapshotVerify(verify); }; });
 }
 
 void AddAudit(CLI::App& app, std::function<int()>* run) {

@@ -54,8 +54,8 @@ nlohmann::json InfoJson(const snapshots::SnapshotInfo& info) {
 }
 
 void PrintTable(const std::vector<snapshots::SnapshotInfo>& infos) {
-  fmt::print("{:>10}  {:<30}  {:<16}  {:<16}  {:>10}  {}\n", "SEQ", "TIME", "STATE HASH",
-             "KEY ID", "SIZE", "FILE");
+  fmt::print("{:>10}  {:<30}  {:<16}  {:<16}  {:>10}  {}\n", "SEQ", "TIME", "STATE HASH", "KEY ID",
+             "SIZE", "FILE");
   for (const snapshots::SnapshotInfo& info : infos) {
     const std::string file = fs::path(info.path).filename().string();
     if (!info.readable) {
@@ -63,9 +63,9 @@ void PrintTable(const std::vector<snapshots::SnapshotInfo>& infos) {
                  "-", "-", info.size_bytes, file, info.problem);
       continue;
     }
-    fmt::print("{:>10}  {:<30}  {:<16}  {:<16}  {:>10}  {}\n", info.seq,
-               FormatTimeNs(info.time_ns), Prefix(ledger::ToHex(info.state_hash)),
-               Prefix(ledger::ToHex(info.key_id)), info.size_bytes, file);
+    fmt::print("{:>10}  {:<30}  {:<16}  {:<16}  {:>10}  {}\n", info.seq, FormatTimeNs(info.time_ns),
+               Prefix(ledger::ToHex(info.state_hash)), Prefix(ledger::ToHex(info.key_id)),
+               info.size_bytes, file);
   }
 }
 
@@ -88,7 +88,7 @@ struct Verdict {
   uint64_t seq = 0;
   std::string path;
   bool ok = false;
-  std::string message;  // Why it failed; a summary of what was checked when it passed.
+  std::string message;   // Why it failed; a summary of what was checked when it passed.
   bool decoded = false;  // The fields below are set (the snapshot passed Load's checks).
   ledger::Hash state_hash{};
   ledger::KeyId key_id{};
@@ -114,20 +114,20 @@ Verdict VerifyOne(const snapshots::SnapshotStore& store, uint64_t seq,
   verdict.log_head_hash = meta.log_head_hash;
   verdict.time_ns = meta.time_ns;
   if (meta.seq > log.head_seq()) {
-    verdict.message = fmt::format("snapshot {}: beyond the head of the log (seq {})", seq,
-                                  log.head_seq());
+    verdict.message =
+        fmt::format("snapshot {}: beyond the head of the log (seq {})", seq, log.head_seq());
     return verdict;
   }
   auto record = log.Read(meta.seq);
   if (!record.ok()) {
-    verdict.message = fmt::format("snapshot {}: log record unreadable: {}", seq,
-                                  record.status().message());
+    verdict.message =
+        fmt::format("snapshot {}: log record unreadable: {}", seq, record.status().message());
     return verdict;
   }
   if (record->hash() != meta.log_head_hash) {
-    verdict.message = fmt::format("snapshot {}: log head hash {} differs from record {}'s {}",
-                                  seq, ledger::ToHex(meta.log_head_hash), meta.seq,
-                                  ledger::ToHex(record->hash()));
+    verdict.message =
+        fmt::format("snapshot {}: log head hash {} differs from record {}'s {}", seq,
+                    ledger::ToHex(meta.log_head_hash), meta.seq, ledger::ToHex(record->hash()));
     return verdict;
   }
   if (record->time_ns() != meta.time_ns) {
@@ -136,8 +136,8 @@ Verdict VerifyOne(const snapshots::SnapshotStore& store, uint64_t seq,
     return verdict;
   }
   verdict.ok = true;
-  verdict.message = fmt::format("snapshot {}: signature, state hash {}, chain and log hash ok",
-                                seq, Prefix(ledger::ToHex(loaded->state_hash)));
+  verdict.message = fmt::format("snapshot {}: signature, state hash {}, chain and log hash ok", seq,
+                                Prefix(ledger::ToHex(loaded->state_hash)));
   return verdict;
 }
 
@@ -213,8 +213,8 @@ int RunSnapshotVerify(const SnapshotVerifyOptions& options) {
     }
   }
   if (options.seq != 0 && seqs.empty()) {
-    return Fail(fmt::format("no snapshot of seq {} in {}", options.seq,
-                            SnapshotDir(options.data_dir)));
+    return Fail(
+        fmt::format("no snapshot of seq {} in {}", options.seq, SnapshotDir(options.data_dir)));
   }
   std::vector<Verdict> verdicts;
   size_t failed = 0;

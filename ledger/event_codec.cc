@@ -344,7 +344,8 @@ Result<engine::Input> DecodeInputUnchecked(schema::Event::Reader event) {
 
 Result<engine::Input> DecodeInput(schema::Event::Reader event) {
   std::optional<Result<engine::Input>> result;
-  KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&] { result = DecodeInputUnchecked(event); })) {
+  KJ_IF_MAYBE (exception,
+               kj::runCatchingExceptions([&] { result = DecodeInputUnchecked(event); })) {
     return Status::Corruption("event_codec", exception->getDescription().cStr());
   }
   return std::move(*result);

@@ -41,8 +41,8 @@ std::map<SequenceNumber, ledger::Hash> LoadSnapshots(const ledger::EventLog& log
   for (const snapshots::SnapshotInfo& info : *list) {
     auto loaded = (*store)->Load(info.seq, keyring, log.chain_id());
     if (!loaded.ok()) {
-      findings->push_back({info.seq, "snapshot does not verify: " + loaded.status().message(),
-                           "", ""});
+      findings->push_back(
+          {info.seq, "snapshot does not verify: " + loaded.status().message(), "", ""});
       continue;
     }
     if (info.seq > log.head_seq()) {
@@ -69,9 +69,10 @@ ledger::Status StartFrom(const ledger::EventLog& log, const DataDir& data,
   if (seq == 0) return Status::OK();
   snapshots::SnapshotStoreOptions store_options;
   store_options.read_only = true;
-  LEDGER_ASSIGN_OR_RETURN(auto store, snapshots::SnapshotStore::Open(data.snapshots, store_options));
-  LEDGER_ASSIGN_OR_RETURN(snapshots::LoadedSnapshot loaded, store->Load(seq, keyring,
-                                                                        log.chain_id()));
+  LEDGER_ASSIGN_OR_RETURN(auto store,
+                          snapshots::SnapshotStore::Open(data.snapshots, store_options));
+  LEDGER_ASSIGN_OR_RETURN(snapshots::LoadedSnapshot loaded,
+                          store->Load(seq, keyring, log.chain_id()));
   LEDGER_ASSIGN_OR_RETURN(ledger::LogRecord record, log.Read(seq));
   if (record.hash() != loaded.meta.log_head_hash) {
     return Status::Corruption("audit", fmt::format("snapshot {} does not match the log", seq));
@@ -121,8 +122,8 @@ ledger::Result<AuditReport> Audit(const ledger::EventLog& log, const DataDir& da
   };
   std::optional<AuditFinding> replay_finding;
   if (options.from_snapshot < log.head_seq()) {
-    auto replayed = Replay(log, options.from_snapshot + 1, log.head_seq(), start_hash, &engine,
-                           replay_options);
+    auto replayed =
+        Replay(log, options.from_snapshot + 1, log.head_seq(), start_hash, &engine, replay_options);
     if (!replayed.ok()) {
       replay_finding = AuditFinding{0, "replay stopped: " + replayed.status().message(), "", ""};
     } else {

@@ -40,11 +40,11 @@ struct AuditFinding {
 
 struct AuditReport {
   bool ok() const { return findings.empty(); }
-  uint64_t records_verified = 0;    // Chain links and hashes checked.
-  uint64_t signatures_checked = 0;  // Signatures verified.
-  uint64_t records_replayed = 0;    // Records re-derived and compared.
-  uint64_t inputs_replayed = 0;     // Inputs re-applied.
-  uint64_t snapshots_checked = 0;   // Snapshot state hashes compared with the replay.
+  uint64_t records_verified = 0;         // Chain links and hashes checked.
+  uint64_t signatures_checked = 0;       // Signatures verified.
+  uint64_t records_replayed = 0;         // Records re-derived and compared.
+  uint64_t inputs_replayed = 0;          // Inputs re-applied.
+  uint64_t snapshots_checked = 0;        // Snapshot state hashes compared with the replay.
   ledger::SequenceNumber start_seq = 0;  // Replay started after this seq (a snapshot, or 0).
   ledger::SequenceNumber head_seq = 0;
   std::vector<AuditFinding> findings;

@@ -21,7 +21,8 @@ ledger::Result<std::optional<snapshots::LoadedSnapshot>> FindSnapshot(
   if (!std::filesystem::exists(data.snapshots)) return std::optional<snapshots::LoadedSnapshot>();
   snapshots::SnapshotStoreOptions store_options;
   store_options.read_only = true;
-  LEDGER_ASSIGN_OR_RETURN(auto store, snapshots::SnapshotStore::Open(data.snapshots, store_options));
+  LEDGER_ASSIGN_OR_RETURN(auto store,
+                          snapshots::SnapshotStore::Open(data.snapshots, store_options));
   SequenceNumber max_seq = to;
   while (max_seq > 0) {
     auto loaded = store->LoadNewestValid(keyring, log.chain_id(), max_seq, warnings);
@@ -32,9 +33,10 @@ ledger::Result<std::optional<snapshots::LoadedSnapshot>> FindSnapshot(
       return std::optional<snapshots::LoadedSnapshot>(std::move(*loaded));
     }
     if (warnings != nullptr) {
-      warnings->push_back(fmt::format("skipped snapshot {} ({}): its log hash does not match "
-                                      "record {} of the log",
-                                      loaded->meta.seq, loaded->path, loaded->meta.seq));
+      warnings->push_back(
+          fmt::format("skipped snapshot {} ({}): its log hash does not match "
+                      "record {} of the log",
+                      loaded->meta.seq, loaded->path, loaded->meta.seq));
     }
     max_seq = loaded->meta.seq - 1;
   }
@@ -45,8 +47,8 @@ ledger::Result<std::optional<snapshots::LoadedSnapshot>> FindSnapshot(
 
 ledger::Result<SequenceNumber> GroupEnd(const ledger::EventLog& log, SequenceNumber seq) {
   if (seq == 0 || seq > log.head_seq()) {
-    return Status::NotFound("log", fmt::format("seq {} is beyond the head (seq {})", seq,
-                                               log.head_seq()));
+    return Status::NotFound("log",
+                            fmt::format("seq {} is beyond the head (seq {})", seq, log.head_seq()));
   }
   SequenceNumber end = seq;
   auto it = log.NewIterator(seq + 1, 0);
@@ -92,10 +94,10 @@ ledger::Result<Recovered> Recover(const ledger::EventLog& log, const DataDir& da
                                                         &recovered.engine, options));
     if (result.divergence) {
       const Divergence& d = *result.divergence;
-      return Status::Corruption(
-          "recovery", fmt::format("seq {}: {}; the log does not match re-derivation (run "
-                                  "`backstop audit`)\n  expected: {}\n  found:    {}",
-                                  d.seq, d.what, d.expected, d.found));
+      return Status::Corruption("recovery",
+                                fmt::format("seq {}: {}; the log does not match re-derivation (run "
+                                            "`backstop audit`)\n  expected: {}\n  found:    {}",
+                                            d.seq, d.what, d.expected, d.found));
     }
     recovered.replayed_records = result.records;
     recovered.seq = result.last_seq;

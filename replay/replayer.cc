@@ -38,8 +38,7 @@ class GroupCheck {
   // Checks the next logged effect against the next re-derived one.
   std::optional<Divergence> Next(SequenceNumber seq, ledger::schema::Event::Reader logged) {
     if (next_ >= effects_.size()) {
-      return Divergence{seq, "logged effect that re-derivation does not produce", "",
-                        Text(logged)};
+      return Divergence{seq, "logged effect that re-derivation does not produce", "", Text(logged)};
     }
     const engine::Effect& effect = effects_[next_++];
     if (!compare_) return std::nullopt;
@@ -59,9 +58,10 @@ class GroupCheck {
     capnp::MallocMessageBuilder builder(256);
     auto expected = builder.initRoot<ledger::schema::Event>();
     ledger::EncodeEffect(effects_[next_], expected);
-    return Divergence{next_seq, fmt::format("group {} is missing {} re-derived effect(s)", group_,
-                                            effects_.size() - next_),
-                      Text(expected.asReader()), ""};
+    return Divergence{
+        next_seq,
+        fmt::format("group {} is missing {} re-derived effect(s)", group_, effects_.size() - next_),
+        Text(expected.asReader()), ""};
   }
 
  private:
@@ -79,8 +79,8 @@ ledger::Result<std::optional<Divergence>> Step(const ledger::LogRecord& record,
   if (record.group() != record.seq()) {
     if (!group->active() || record.group() != group->group() || is_input) {
       return std::optional<Divergence>(Divergence{
-          record.seq(), fmt::format("record claims group {} outside its group", record.group()),
-          "", Text(event)});
+          record.seq(), fmt::format("record claims group {} outside its group", record.group()), "",
+          Text(event)});
     }
     return group->Next(record.seq(), event);
   }
@@ -90,8 +90,8 @@ ledger::Result<std::optional<Divergence>> Step(const ledger::LogRecord& record,
   }
   auto input = ledger::DecodeInput(event);
   if (!input.ok()) {
-    return Status::Corruption("replay", fmt::format("seq {}: {}", record.seq(),
-                                                    input.status().message()));
+    return Status::Corruption("replay",
+                              fmt::format("seq {}: {}", record.seq(), input.status().message()));
   }
   group->Start(record.seq());
   engine->Apply(*input, record.time_ns(), group->effects());
@@ -122,13 +122,13 @@ ledger::Result<ReplayResult> Replay(const ledger::EventLog& log, SequenceNumber 
   for (; it->Valid(); it->Next()) {
     const SequenceNumber seq = result.last_seq + 1;
     if (it->key_seq() != seq) {
-      return Status::Corruption("replay", fmt::format("seq {} missing (found {})", seq,
-                                                      it->key_seq()));
+      return Status::Corruption("replay",
+                                fmt::format("seq {} missing (found {})", seq, it->key_seq()));
     }
     auto record = ledger::DecodeRecord(it->value());
     if (!record.ok()) {
-      return Status::Corruption("replay", fmt::format("seq {}: {}", seq,
-                                                      record.status().message()));
+      return Status::Corruption("replay",
+                                fmt::format("seq {}: {}", seq, record.status().message()));
     }
     if (record->seq() != seq || record->prev_hash() != result.last_hash) {
       return Status::Corruption("replay", fmt::format("seq {}: chain link broken", seq));
@@ -138,8 +138,7 @@ ledger::Result<ReplayResult> Replay(const ledger::EventLog& log, SequenceNumber 
       if (result.divergence) return result;
       ++result.groups;
     }
-    LEDGER_ASSIGN_OR_RETURN(std::optional<Divergence> divergence,
-                            Step(*record, engine, &group));
+    LEDGER_ASSIGN_OR_RETURN(std::optional<Divergence> divergence, Step(*record, engine, &group));
     if (divergence) {
       result.divergence = std::move(divergence);
       return result;

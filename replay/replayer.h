@@ -39,10 +39,10 @@ struct ReplayOptions {
 };
 
 struct ReplayResult {
-  uint64_t records = 0;  // Records read.
-  uint64_t groups = 0;   // Inputs applied.
-  ledger::SequenceNumber last_seq = 0;  // Last record applied (first - 1 if none).
-  ledger::Hash last_hash{};             // Its stored hash.
+  uint64_t records = 0;                  // Records read.
+  uint64_t groups = 0;                   // Inputs applied.
+  ledger::SequenceNumber last_seq = 0;   // Last record applied (first - 1 if none).
+  ledger::Hash last_hash{};              // Its stored hash.
   std::optional<Divergence> divergence;  // Set when re-derivation and the log disagree.
 };
 

@@ -38,8 +38,8 @@ ledger::Result<std::unique_ptr<Sequencer>> Sequencer::Open(const DataDir& data,
     LEDGER_ASSIGN_OR_RETURN(ledger::LogRecord head, log->Read(recovered.seq));
     *stamp = head.time_ns();
   }
-  std::unique_ptr<Sequencer> sequencer(new Sequencer(data, std::move(options), std::move(log),
-                                                     std::move(recovered.engine)));
+  std::unique_ptr<Sequencer> sequencer(
+      new Sequencer(data, std::move(options), std::move(log), std::move(recovered.engine)));
   sequencer->stamp_ns_ = stamp;
   sequencer->recovered_from_ = recovered.snapshot_seq;
   sequencer->recovered_records_ = recovered.replayed_records;
@@ -47,8 +47,8 @@ ledger::Result<std::unique_ptr<Sequencer>> Sequencer::Open(const DataDir& data,
   return sequencer;
 }
 
-Sequencer::Sequencer(DataDir data, SequencerOptions options,
-                     std::unique_ptr<ledger::EventLog> log, engine::RiskEngine engine)
+Sequencer::Sequencer(DataDir data, SequencerOptions options, std::unique_ptr<ledger::EventLog> log,
+                     engine::RiskEngine engine)
     : data_(std::move(data)),
       options_(std::move(options)),
       log_(std::move(log)),
@@ -79,8 +79,8 @@ ledger::Result<Submitted> Sequencer::Submit(const engine::Input& input,
   const std::vector<ledger::schema::Event::Reader> events = group.readers();
   auto range = log_->Submit(events, std::move(done));
   if (!range.ok()) {
-    failed_ = Status::IOError("sequencer", "append failed, the engine is ahead of the log: " +
-                                               range.status().message());
+    failed_ = Status::IOError(
+        "sequencer", "append failed, the engine is ahead of the log: " + range.status().message());
     return range.status();
   }
   submitted.range = *range;
@@ -104,8 +104,8 @@ ledger::Result<SequenceNumber> Sequencer::TakeSnapshot() {
   LEDGER_ASSIGN_OR_RETURN(ledger::LogRecord head, log_->Read(seq));
   snapshots::SnapshotStoreOptions store_options;
   store_options.create_if_missing = true;
-  LEDGER_ASSIGN_OR_RETURN(auto store, snapshots::SnapshotStore::Open(data_.snapshots,
-                                                                     store_options));
+  LEDGER_ASSIGN_OR_RETURN(auto store,
+                          snapshots::SnapshotStore::Open(data_.snapshots, store_options));
   snapshots::SnapshotMeta meta;
   meta.seq = seq;
   meta.log_head_hash = head.hash();

@@ -57,8 +57,8 @@ std::unique_ptr<replay::Sequencer> OpenSequencer(const Config& config,
   options.snapshot_every_records = config.snapshot_every;
   options.engine_options.verify_invariants = false;
   std::vector<std::string> warnings;
-  auto sequencer = replay::Sequencer::Open(replay::DataDir::At(config.dir + "/data"), options,
-                                           &warnings);
+  auto sequencer =
+      replay::Sequencer::Open(replay::DataDir::At(config.dir + "/data"), options, &warnings);
   Check(sequencer.status(), "open sequencer");
   return std::move(*sequencer);
 }
@@ -107,10 +107,11 @@ void RecoveryAfterKill(const Config& config, const ledger::PrivateKey& key) {
   const auto start = Clock::now();
   auto sequencer = OpenSequencer(config, key);
   const double seconds = Seconds(start);
-  fmt::print("recovery after kill -9: {:.3f} s (snapshot {} + {} records replayed and checked, "
-             "head {})\n",
-             seconds, sequencer->recovered_from_snapshot(), sequencer->recovered_records(),
-             sequencer->log().head_seq());
+  fmt::print(
+      "recovery after kill -9: {:.3f} s (snapshot {} + {} records replayed and checked, "
+      "head {})\n",
+      seconds, sequencer->recovered_from_snapshot(), sequencer->recovered_records(),
+      sequencer->log().head_seq());
 }
 
 std::unique_ptr<ledger::EventLog> ReadOnly(const Config& config) {
@@ -182,8 +183,7 @@ void AuditRate(const ledger::EventLog& log, const Config& config) {
   auto report = replay::Audit(log, data, *keyring, options);
   Check(report.status(), "audit");
   if (!report->ok()) fmt::print("audit finding: {}\n", report->findings[0].what);
-  Report("audit (default: group signatures, snapshots)", report->records_replayed,
-         Seconds(start));
+  Report("audit (default: group signatures, snapshots)", report->records_replayed, Seconds(start));
 }
 
 Config ParseArgs(int argc, char** argv) {

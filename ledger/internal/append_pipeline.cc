@@ -109,7 +109,6 @@ void AppendPipeline::Stop() {
   }
   sign_cv_.notify_all();
   for (std::thread& signer : signers_) signer.join();
-  if (getenv("LEDGER_DEBUG_BATCHES")) fprintf(stderr, "batches %zu durable %llu\n", debug_batches_, (unsigned long long)durable_seq_);
 }
 
 void AppendPipeline::SignerLoop() {
@@ -201,7 +200,6 @@ void AppendPipeline::WriterLoop() {
       }
     }
     if (status.ok()) status = write_(batch);
-    debug_batches_++;
     Finish(batch, status);
   }
 }

@@ -106,7 +106,6 @@ class AppendPipeline {
   std::vector<std::thread> signers_;
   std::thread writer_;
   bool stopped_ = false;
-  size_t debug_batches_ = 0;
 };
 
 }  // namespace ledger::internal

@@ -46,8 +46,8 @@ ScratchDir::~ScratchDir() {
 void InitLog(const ScratchDir& scratch) {
   CommandResult keygen = RunBackstop("keygen --out " + (scratch / "signer"));
   ASSERT_EQ(keygen.exit_code, 0) << keygen.output;
-  CommandResult init = RunBackstop("init --data " + (scratch / "data") + " --key " +
-                                   (scratch / "signer.key.pem"));
+  CommandResult init =
+      RunBackstop("init --data " + (scratch / "data") + " --key " + (scratch / "signer.key.pem"));
   ASSERT_EQ(init.exit_code, 0) << init.output;
 }
 

@@ -8,9 +8,9 @@
 namespace e2e {
 
 struct CommandResult {
-  int exit_code = -1;     // The process's exit code; -1 if it did not exit normally.
-  int signal = 0;         // The signal that killed it, if any.
-  std::string output;     // stdout and stderr, interleaved.
+  int exit_code = -1;  // The process's exit code; -1 if it did not exit normally.
+  int signal = 0;      // The signal that killed it, if any.
+  std::string output;  // stdout and stderr, interleaved.
 };
 
 // Runs `command` with /bin/sh and captures its output.

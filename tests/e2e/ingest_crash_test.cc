@@ -99,11 +99,10 @@ TEST(IngestCrashTest, KillNineLosesNothingAcknowledgedAndAuditStaysClean) {
       std::ofstream out(scratch / "slice.jsonl");
       for (int i = 0; i < kLinesPerRound; ++i) out << cli::InputToJson(stream.Next()) << "\n";
     }
-    const std::string command = std::string("exec ") + BACKSTOP_BINARY +
-                                " ingest - --acks --snapshot-every 20000 --data " +
-                                (scratch / "data") + " --key " + (scratch / "signer.key.pem") +
-                                " < " + (scratch / "slice.jsonl") + " > " + acks_file +
-                                " 2>/dev/null";
+    const std::string command =
+        std::string("exec ") + BACKSTOP_BINARY + " ingest - --acks --snapshot-every 20000 --data " +
+        (scratch / "data") + " --key " + (scratch / "signer.key.pem") + " < " +
+        (scratch / "slice.jsonl") + " > " + acks_file + " 2>/dev/null";
     RunAndKill(command, std::chrono::milliseconds(rng.Uniform(150, 600)));
     const std::vector<Ack> acks = ReadAcks(acks_file);
     if (!acks.empty() && acks.back().line < static_cast<uint64_t>(kLinesPerRound)) {

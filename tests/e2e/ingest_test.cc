@@ -33,9 +33,9 @@ TEST_F(IngestTest, DemoSessionLiquidatesAndDeleveragesAndAuditsClean) {
   ASSERT_EQ(ingest.exit_code, 0) << ingest.output;
   EXPECT_NE(ingest.output.find("commands             23"), std::string::npos) << ingest.output;
   CommandResult show = RunBackstop("log show --data " + (scratch_ / "data"));
-  for (const char* kind : {"liquidation ", "liquidation_fill", "insurance_fund_draw",
-                           "adl_queue", "adl_reduction", "fill ", "funding_payment",
-                           "input_rejected", "order_cancelled"}) {
+  for (const char* kind :
+       {"liquidation ", "liquidation_fill", "insurance_fund_draw", "adl_queue", "adl_reduction",
+        "fill ", "funding_payment", "input_rejected", "order_cancelled"}) {
     EXPECT_NE(show.output.find(kind), std::string::npos) << kind << "\n" << show.output;
   }
   CommandResult verify = RunBackstop("verify --data " + (scratch_ / "data"));
@@ -46,15 +46,14 @@ TEST_F(IngestTest, DemoSessionLiquidatesAndDeleveragesAndAuditsClean) {
 }
 
 TEST_F(IngestTest, MalformedLineStopsWithItsNumberAndLeavesNothingHalfApplied) {
-  const std::string file = WriteLines(
-      "bad.jsonl",
-      "{\"type\":\"open_account\",\"account\":5}\n"
-      "{\"type\":\"deposit\",\"account\":5,\"asset\":1}\n"
-      "{\"type\":\"deposit\",\"account\":5,\"asset\":1,\"amount\":7}\n");
+  const std::string file =
+      WriteLines("bad.jsonl",
+                 "{\"type\":\"open_account\",\"account\":5}\n"
+                 "{\"type\":\"deposit\",\"account\":5,\"asset\":1}\n"
+                 "{\"type\":\"deposit\",\"account\":5,\"asset\":1,\"amount\":7}\n");
   CommandResult stop = Ingest(file);
   EXPECT_EQ(stop.exit_code, 1) << stop.output;
-  EXPECT_NE(stop.output.find("line 2: refused: deposit: missing field 'amount'"),
-            std::string::npos)
+  EXPECT_NE(stop.output.find("line 2: refused: deposit: missing field 'amount'"), std::string::npos)
       << stop.output;
   EXPECT_NE(stop.output.find("commands              1"), std::string::npos) << stop.output;
   CommandResult skip = Ingest(file, "--on-error skip");

@@ -18,15 +18,13 @@ std::string Describe(const ledger::Result<T>& result) {
 
 }  // namespace backstop_testing
 
-#define ASSERT_OK(expr)                                                          \
-  do {                                                                           \
-    const auto& backstop_testing_s_ = (expr);                                    \
-    ASSERT_TRUE(backstop_testing_s_.ok())                                        \
-        << ::backstop_testing::Describe(backstop_testing_s_);                    \
+#define ASSERT_OK(expr)                                                                         \
+  do {                                                                                          \
+    const auto& backstop_testing_s_ = (expr);                                                   \
+    ASSERT_TRUE(backstop_testing_s_.ok()) << ::backstop_testing::Describe(backstop_testing_s_); \
   } while (false)
-#define EXPECT_OK(expr)                                                          \
-  do {                                                                           \
-    const auto& backstop_testing_s_ = (expr);                                    \
-    EXPECT_TRUE(backstop_testing_s_.ok())                                        \
-        << ::backstop_testing::Describe(backstop_testing_s_);                    \
+#define EXPECT_OK(expr)                                                                         \
+  do {                                                                                          \
+    const auto& backstop_testing_s_ = (expr);                                                   \
+    EXPECT_TRUE(backstop_testing_s_.ok()) << ::backstop_testing::Describe(backstop_testing_s_); \
   } while (false)
