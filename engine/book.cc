@@ -98,6 +98,16 @@ void Core::RestOrder(Market& market, const PlaceOrder& input, Quantity quantity)
   Position& position = PositionOf(account, market);
   (input.side == Side::kBuy ? position.open_buy : position.open_sell) += quantity;
   position.open_orders += 1;
+  position.max_order_price = std::max(position.max_order_price, input.price);
+}
+
+Price Core::MaxOrderPrice(const Account& account, MarketId market_id) const {
+  Price highest = 0;
+  for (const auto& [order_id, index] : account.orders) {
+    const Order& order = orders_[index];
+    if (order.market == market_id) highest = std::max(highest, order.price);
+  }
+  return highest;
 }
 
 void Core::RemoveOrder(uint32_t index) {
@@ -114,6 +124,11 @@ void Core::RemoveOrder(uint32_t index) {
   (order.side == Side::kBuy ? position.open_buy : position.open_sell) -= order.remaining;
   position.open_orders -= 1;
   BACKSTOP_ASSERT(position.open_buy >= 0 && position.open_sell >= 0 && position.open_orders >= 0);
+  if (position.open_orders == 0) {
+    position.max_order_price = 0;
+  } else if (order.price == position.max_order_price) {
+    position.max_order_price = MaxOrderPrice(account, order.market);
+  }
   ForgetPositionIfEmpty(account, order.market);
   order.live = false;
   order.remaining = 0;

@@ -83,16 +83,6 @@ PoolMargin Core::PoolFigures(const Account& account, AssetId asset) const {
 
 namespace {
 
-// Highest limit price among the account's open orders in `market_id` (0 if none).
-Price MaxOrderPrice(const Core& core, const Account& account, MarketId market_id) {
-  Price highest = 0;
-  for (const auto& [order_id, index] : account.orders) {
-    const Order& order = core.order(index);
-    if (order.market == market_id) highest = std::max(highest, order.price);
-  }
-  return highest;
-}
-
 // Rule 2 IM of one market: worst case of |Q + buys| and |Q - sells| at the valuation price.
 bool MarketInitial(const Market& market, Quantity q, Quantity buys, Quantity sells, Price price,
                    Int128* initial) {
@@ -113,7 +103,7 @@ bool Core::InitialMargin(const Account& account, AssetId asset, const PlaceOrder
     if (market.spec.quote_asset != asset) continue;
     Quantity buys = position.open_buy, sells = position.open_sell;
     Price price = market.mark;
-    if (position.open_orders > 0) price = std::max(price, MaxOrderPrice(*this, account, market_id));
+    price = std::max(price, position.max_order_price);
     if (extra != nullptr && extra->market == market_id) {
       (extra->side == Side::kBuy ? buys : sells) += extra->quantity;
       price = std::max(price, extra_valuation);

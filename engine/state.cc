@@ -309,6 +309,7 @@ std::string Core::FindViolation() const {
       const Quantity buys = sums == open.end() ? 0 : sums->second.first;
       const Quantity sells = sums == open.end() ? 0 : sums->second.second;
       if (buys != position.open_buy || sells != position.open_sell) return "open quantities";
+      if (position.max_order_price != MaxOrderPrice(account, market_id)) return "max order price";
     }
   }
   if (indexed_orders != live_orders) return "order count";

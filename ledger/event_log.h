@@ -24,9 +24,10 @@ using Clock = std::function<int64_t()>;
 int64_t RealTimeNs();
 
 struct LogOptions {
-  // Open without the RocksDB lock and refuse appends (works while another process appends).
-  // A read-only log skips the head cross-check so that Verify can report a bad head itself.
-  // Default: false.
+  // Open with RocksDB's OpenForReadOnly (no lock) and refuse appends. Meant for a log that no
+  // process is appending to (RocksDB leaves a concurrent writer's effect on it undefined); in
+  // the writing process, read through that process's own EventLog instead. A read-only log
+  // skips the head cross-check so that Verify can report a bad head itself. Default: false.
   bool read_only = false;
   // Key that signs appended records. Without it the log refuses appends (InvalidArgument).
   // On Open it must be the key the log expects next (the last record's key, or the new key

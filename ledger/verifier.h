@@ -1,6 +1,7 @@
 // Verification of a stored event log: dense seqs, canonical records, the hash chain under the
 // log's domain tag, signing keys and key rotations, signatures, and the meta head.
-// Read-only; safe to run while another thread or process appends (it checks a snapshot).
+// Read-only; safe to run while other threads append through the same EventLog (it checks a
+// RocksDB snapshot).
 #pragma once
 
 #include <cstdint>

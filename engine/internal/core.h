@@ -66,6 +66,7 @@ struct Position {
   Quantity open_buy = 0;
   Quantity open_sell = 0;
   int64_t open_orders = 0;
+  Price max_order_price = 0;  // Highest limit among its open orders here (0 if none).
   Market* market = nullptr;
   bool watched = false;  // Has entries in market->watch_low/high.
   Price watch_low = 0;
@@ -149,6 +150,8 @@ class Core {
   void RemoveOrder(uint32_t index);
   void CancelResting(uint32_t index, CancelReason reason);
   uint32_t AllocateOrder();
+  // Highest limit price among the account's open orders in `market_id` (0 if none); O(orders).
+  Price MaxOrderPrice(const Account& account, MarketId market_id) const;
 
   // position.cc: rule 9 position and cost-basis moves.
   Position& PositionOf(Account& account, Market& market);
