@@ -86,7 +86,7 @@ void Core::RefreshWatch(const PoolKey& pool, const PoolMargin& figures) {
       continue;
     }
     const Int128 delta =
-        buffer < k ? Int128{-1} : (buffer - k) / (Int128{2} * Abs64(position.q) * k);
+        buffer < k ? Int128{-1} : DivFloor(buffer - k, Int128{2} * Abs64(position.q) * k);
     const Int128 mark = position.market->mark;
     // Any interval inside the safe one is a valid watch (it only re-checks more often), so an
     // existing entry is kept while it still fits; new entries take half the safe width, which

@@ -42,6 +42,13 @@ inline constexpr int kMaxKeyBytes = 1024;
 // Floor division (rounds toward negative infinity). `divisor` must be > 0.
 inline Int128 DivFloor(Int128 dividend, Int128 divisor) {
   BACKSTOP_ASSERT(divisor > 0);
+  if (dividend >= INT64_MIN && dividend <= INT64_MAX && divisor <= INT64_MAX) {
+    // 64-bit fast path (a 128-bit division is a slow library call).
+    const int64_t a = static_cast<int64_t>(dividend), b = static_cast<int64_t>(divisor);
+    int64_t quotient = a / b;
+    if (a % b != 0 && a < 0) --quotient;
+    return quotient;
+  }
   Int128 quotient = dividend / divisor;
   if (dividend % divisor != 0 && dividend < 0) --quotient;
   return quotient;
@@ -50,6 +57,12 @@ inline Int128 DivFloor(Int128 dividend, Int128 divisor) {
 // Ceiling division (rounds toward positive infinity). `divisor` must be > 0.
 inline Int128 DivCeil(Int128 dividend, Int128 divisor) {
   BACKSTOP_ASSERT(divisor > 0);
+  if (dividend >= INT64_MIN && dividend <= INT64_MAX && divisor <= INT64_MAX) {
+    const int64_t a = static_cast<int64_t>(dividend), b = static_cast<int64_t>(divisor);
+    int64_t quotient = a / b;
+    if (a % b != 0 && a > 0) ++quotient;
+    return quotient;
+  }
   Int128 quotient = dividend / divisor;
   if (dividend % divisor != 0 && dividend > 0) ++quotient;
   return quotient;

@@ -288,7 +288,7 @@ bool RiskEngine::HasAccount(AccountId account) const {
 
 std::vector<AccountId> RiskEngine::AccountIds() const {
   std::vector<AccountId> ids;
-  for (const auto& [id, account] : core_->accounts()) {
+  for (const AccountId id : core_->SortedAccountIds()) {
     if (id != kLiquidationAccount) ids.push_back(id);
   }
   return ids;

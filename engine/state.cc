@@ -1,6 +1,7 @@
 // Whole-state export/import, the canonical byte encoding behind the state hash, and the
 // invariant checker (conservation per RULEBOOK rule 9, open interest, funds, book consistency).
 
+#include <algorithm>
 #include <string>
 
 #include "engine/internal/core.h"
@@ -127,7 +128,8 @@ EngineState Core::Export() const {
     ExportLevels(market.book.bids, orders_, &state.orders);
     ExportLevels(market.book.asks, orders_, &state.orders);
   }
-  for (const auto& [id, account] : accounts_) {
+  for (const AccountId id : SortedAccountIds()) {
+    const Account& account = accounts_.at(id);
     AccountState& out = state.accounts.emplace_back();
     out.account = id;
     for (const auto& [asset, balance] : account.wallet) out.balances.push_back({asset, balance});
@@ -142,6 +144,14 @@ EngineState Core::Export() const {
   state.next_internal_order_id = next_internal_order_id_;
   state.last_time_ns = last_time_ns_;
   return state;
+}
+
+std::vector<AccountId> Core::SortedAccountIds() const {
+  std::vector<AccountId> ids;
+  ids.reserve(accounts_.size());
+  for (const auto& entry : accounts_) ids.push_back(entry.first);
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 std::string Core::Import(const EngineState& state) {
@@ -197,7 +207,8 @@ std::string Core::Import(const EngineState& state) {
   }
   next_internal_order_id_ = state.next_internal_order_id;
   last_time_ns_ = state.last_time_ns;
-  for (const auto& [id, account] : accounts_) {
+  for (const AccountId id : SortedAccountIds()) {
+    const Account& account = accounts_.at(id);
     std::set<AssetId> pools;
     for (const auto& [market_id, position] : account.positions) {
       if (position.q != 0) pools.insert(position.market->spec.quote_asset);
@@ -216,7 +227,8 @@ void Core::CheckInvariants() const {
 std::string Core::FindViolation() const {
   std::map<AssetId, Int128> quote_balance;  // Sum of (WB - sum C) per asset.
   std::map<MarketId, Int128> open_interest;
-  for (const auto& [id, account] : accounts_) {
+  for (const AccountId id : SortedAccountIds()) {
+    const Account& account = accounts_.at(id);
     for (const auto& [asset, balance] : account.wallet) {
       if (assets_.count(asset) == 0) return "wallet in an asset without totals";
       quote_balance[asset] += balance;
@@ -302,7 +314,8 @@ std::string Core::FindViolation() const {
     }
   }
   size_t indexed_orders = 0;
-  for (const auto& [id, account] : accounts_) {
+  for (const AccountId id : SortedAccountIds()) {
+    const Account& account = accounts_.at(id);
     indexed_orders += account.orders.size();
     for (const auto& [market_id, position] : account.positions) {
       const auto sums = open.find({id, market_id});

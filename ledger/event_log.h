@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 
+#include "ledger/indexes.h"
 #include "ledger/keys.h"
 #include "ledger/record.h"
 #include "ledger/status.h"
@@ -44,6 +45,10 @@ struct LogOptions {
   // Most records the writer puts in one synced WriteBatch (whole groups only; a single larger
   // group still goes alone). Default: 4096.
   size_t max_batch_records = 4096;
+  // Create only: the chain id of the new log. Set it to make a run reproducible byte for byte
+  // (a simulation derives it from its seed); leave it unset for a fresh random id.
+  // Default: none (random).
+  std::optional<ChainId> chain_id;
 };
 
 // First and last seq of one appended group.
@@ -110,6 +115,24 @@ class EventLog {
   // Key id the next appended record will carry (nullopt when the log cannot append).
   std::optional<KeyId> signing_key_id() const;
   const ChainId& chain_id() const;
+
+  // ---- Group commits and secondary indexes (ledger/indexes.h) ----
+  // Last seq of every synced WriteBatch in [first, last] (last 0: to the head), ascending.
+  // Verify checks these records' signatures by default: each one authenticates everything
+  // before it through the chain.
+  Result<std::vector<SequenceNumber>> CommitEnds(SequenceNumber first,
+                                                 SequenceNumber last) const;
+  // Seqs of the keys of `index` in [lower, upper) (upper empty: no bound), ascending by key,
+  // at most `limit` (0: no limit). Corruption if a key is malformed.
+  Result<std::vector<SequenceNumber>> ScanIndex(Index index, std::string_view lower,
+                                                std::string_view upper, size_t limit) const;
+  // Rebuilds every index from the events: deletes their keys, then writes the keys of each
+  // record, in synced batches. Writable logs only (InvalidArgument otherwise), with no append
+  // in flight. `progress` gets (records done, records total).
+  Status RebuildIndexes(const std::function<void(uint64_t, uint64_t)>& progress);
+  // Compares every index with the keys the events imply. Returns "" when they agree, else the
+  // first difference ("idx_adl_account: missing key for seq 42", "...: stray key for seq 7").
+  Result<std::string> CheckIndexes() const;
   DomainTag domain_tag() const { return MakeDomainTag(chain_id()); }
   const std::string& dir() const;
 

@@ -147,8 +147,10 @@ class Verification {
   SequenceNumber prev_group_ = 0;
   std::optional<KeyId> expected_key_;  // Key id the next record must carry, once known.
   bool prev_was_rotation_ = false;
-  std::optional<SignatureJob> pending_;  // Default mode: last record, signature unchecked.
-  uint64_t total_ = 0;                   // Records expected in the range, for progress.
+  std::optional<SignatureJob> pending_;      // Default mode: last record, signature unchecked.
+  uint64_t total_ = 0;                       // Records expected in the range, for progress.
+  std::vector<SequenceNumber> commit_ends_;  // Last seqs of the group commits in the range.
+  size_t next_commit_end_ = 0;               // First entry not below the previous record.
 };
 
 bool Verification::Fail(SequenceNumber seq, std::string message) {
@@ -173,6 +175,11 @@ bool Verification::Start(RecordIterator& it) {
   Result<std::pair<SequenceNumber, Hash>> head = it.StoredHead();
   SequenceNumber last = options_.last != 0 ? options_.last : (head.ok() ? head->first : 0);
   total_ = last >= options_.first ? last - options_.first + 1 : 0;
+  if (!options_.all_signatures) {
+    Result<std::vector<SequenceNumber>> ends = log_.CommitEnds(options_.first, options_.last);
+    if (!ends.ok()) return Fail(0, "group commit marks: " + ends.status().message());
+    commit_ends_ = std::move(*ends);
+  }
   expected_seq_ = std::max<SequenceNumber>(options_.first, 1);
   if (expected_seq_ == 1) return true;
   SequenceNumber before = expected_seq_ - 1;
@@ -209,9 +216,8 @@ bool Verification::CheckRecord(SequenceNumber key_seq, std::span<const uint8_t> 
                                      key_seq, record.seq()));
   }
   if (record.prev_hash() != prev_hash_) {
-    return Fail(key_seq, fmt::format("seq {}: prev_hash {} is not the hash of seq {} ({})",
-                                     key_seq, ToHex(record.prev_hash()), key_seq - 1,
-                                     ToHex(prev_hash_)));
+    return Fail(key_seq, fmt::format("seq {}: prev_hash {} is not the hash of seq {} ({})", key_seq,
+                                     ToHex(record.prev_hash()), key_seq - 1, ToHex(prev_hash_)));
   }
   Hash hash = ChainHash(sha_, tag_, prev_hash_, key_seq, record.envelope_bytes());
   if (hash != record.hash()) {
@@ -225,17 +231,23 @@ bool Verification::CheckRecord(SequenceNumber key_seq, std::span<const uint8_t> 
                                      key_seq, record.group(), key_seq - 1, prev_group_));
   }
   if (key_seq - record.group() >= kMaxGroupRecords) {
-    return Fail(key_seq, fmt::format("seq {}: group {} exceeds kMaxGroupRecords", key_seq,
-                                     record.group()));
+    return Fail(key_seq,
+                fmt::format("seq {}: group {} exceeds kMaxGroupRecords", key_seq, record.group()));
   }
   if (record.time_ns() < prev_time_ns_) {
-    return Fail(key_seq, fmt::format("seq {}: time {} is before the previous record's {}",
-                                     key_seq, record.time_ns(), prev_time_ns_));
+    return Fail(key_seq, fmt::format("seq {}: time {} is before the previous record's {}", key_seq,
+                                     record.time_ns(), prev_time_ns_));
   }
   const PublicKey* key = nullptr;
   if (!CheckKey(record, &key)) return false;
-  // The previous record ended its group iff this one starts a new group.
-  if (starts_group) CheckPendingSignature();
+  // Default mode: the previous record's signature is checked if it ended a group commit.
+  while (next_commit_end_ < commit_ends_.size() && commit_ends_[next_commit_end_] < key_seq - 1) {
+    ++next_commit_end_;
+  }
+  if (pending_ && next_commit_end_ < commit_ends_.size() &&
+      commit_ends_[next_commit_end_] == pending_->seq) {
+    CheckPendingSignature();
+  }
   SignatureJob job{key_seq, key, record.hash(), record.signature()};
   pending_.reset();
   if (options_.all_signatures) {
@@ -306,8 +318,7 @@ bool Verification::CheckMetaHead(RecordIterator& it) {
   SequenceNumber bad = head->first == last ? last : std::min(head->first, last) + 1;
   return Fail(bad, fmt::format("meta head (seq {}, hash {}) does not match the last record (seq "
                                "{}, hash {})",
-                               head->first, ToHex(head->second), last,
-                               ToHex(report_.head_hash)));
+                               head->first, ToHex(head->second), last, ToHex(report_.head_hash)));
 }
 
 VerifyReport Verification::Run() {
@@ -339,8 +350,8 @@ VerifyReport Verification::Run() {
   CheckPendingSignature();
   SequenceNumber bad = parallel_->Finish();
   report_.signatures_checked = parallel_->checked();
-  if (bad != 0 && (report_.message.empty() || report_.first_bad_seq == 0 ||
-                   bad < report_.first_bad_seq)) {
+  if (bad != 0 &&
+      (report_.message.empty() || report_.first_bad_seq == 0 || bad < report_.first_bad_seq)) {
     report_.first_bad_seq = bad;
     report_.message =
         fmt::format("seq {}: bad signature by key {}", bad, ToHex(parallel_->bad_key_id()));

@@ -15,9 +15,9 @@
 namespace ledger {
 
 struct VerifyOptions {
-  // Check every record's signature. Otherwise only the last record of every group (its hash
-  // covers the rest of the group through the chain) and the last record checked.
-  // Default: false.
+  // Check every record's signature. Otherwise only the last record of every group commit (one
+  // synced WriteBatch, many command groups: its hash covers everything before it through the
+  // chain) and the last record checked. Default: false.
   bool all_signatures = false;
   // Threads that check signatures (in both modes), beside the thread reading the chain; 0 means
   // std::thread::hardware_concurrency(). Default: 0.

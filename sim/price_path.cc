@@ -2,6 +2,8 @@
 
 #include "sim/price_path.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <fstream>
 #include <system_error>
@@ -50,7 +52,7 @@ ledger::Result<Kline> ParseKlineRow(std::string_view line, int scale_digits) {
   if (fields.size() < 6) return Status::InvalidArgument("kline", "fewer than 6 columns");
   Kline kline;
   if (!ParseInt64(fields[0], &kline.open_time_ms)) {
-    return Status::InvalidArgument("kline", "bad open_time_ms '" + std::string(fields[0]) + "'");
+    return Status::InvalidArgument("kline", fmt::format("bad open_time_ms '{}'", fields[0]));
   }
   Price* prices[4] = {&kline.open, &kline.high, &kline.low, &kline.close};
   for (int i = 0; i < 4; ++i) {
@@ -79,10 +81,10 @@ const std::vector<Anchor>& Anchors(BuiltinScenario scenario) {
       {0, 0}, {15, 4'000}, {30, -3'000}, {45, 2'000}, {60, 0}};
   // Quiet, a small rally, then -30% between minutes 19 and 25, a rebound to about -17% and
   // a choppy tail.
-  static const std::vector<Anchor> kCrash = {
-      {0, 0},          {15, 3'000},     {19, 0},         {21, -60'000},
-      {23, -180'000},  {25, -300'000},  {27, -290'000},  {30, -200'000},
-      {38, -170'000},  {50, -190'000},  {60, -180'000}};
+  static const std::vector<Anchor> kCrash = {{0, 0},         {15, 3'000},    {19, 0},
+                                             {21, -60'000},  {23, -180'000}, {25, -300'000},
+                                             {27, -290'000}, {30, -200'000}, {38, -170'000},
+                                             {50, -190'000}, {60, -180'000}};
   return scenario == BuiltinScenario::kCalm ? kCalm : kCrash;
 }
 
@@ -97,7 +99,7 @@ int64_t NoisePpm(BuiltinScenario scenario, int64_t minute) {
 ledger::Result<Price> ParseDecimalPrice(std::string_view text, int scale_digits) {
   BACKSTOP_ASSERT(scale_digits >= 0 && scale_digits <= 9, scale_digits);
   const auto bad = [&](const char* why) {
-    return Status::InvalidArgument("price", "'" + std::string(text) + "': " + why);
+    return Status::InvalidArgument("price", fmt::format("'{}': {}", text, why));
   };
   if (text.empty() || text.size() > 40) return bad("empty or too long");
   engine::Int128 value = 0;
@@ -127,29 +129,30 @@ ledger::Result<Price> ParseDecimalPrice(std::string_view text, int scale_digits)
 
 ledger::Result<std::vector<Kline>> ReadKlineCsv(const std::string& path, int scale_digits) {
   std::ifstream in(path);
-  if (!in) return Status::NotFound("prices", "cannot read " + path);
+  if (!in) return Status::NotFound("prices", fmt::format("cannot read {}", path));
   std::string line;
   if (!std::getline(in, line) || line.rfind(kKlineHeader, 0) != 0) {
-    return Status::InvalidArgument("prices", path + ":1: the header must start with " +
-                                                 std::string(kKlineHeader));
+    return Status::InvalidArgument(
+        "prices", fmt::format("{}:1: the header must start with {}", path, kKlineHeader));
   }
   std::vector<Kline> klines;
   for (size_t number = 2; std::getline(in, line); ++number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
-    const std::string where = path + ":" + std::to_string(number) + ": ";
+    const std::string where = fmt::format("{}:{}: ", path, number);
     if (line.size() > kMaxCsvLineBytes || klines.size() >= kMaxKlineRows) {
-      return Status::InvalidArgument("prices", where + "line too long or too many rows");
+      return Status::InvalidArgument("prices",
+                                     fmt::format("{}line too long or too many rows", where));
     }
     auto kline = ParseKlineRow(line, scale_digits);
     if (!kline.ok()) return Status::InvalidArgument("prices", where + kline.status().message());
     if (!klines.empty() && kline->open_time_ms <= klines.back().open_time_ms) {
-      return Status::InvalidArgument("prices", where + "open times must increase");
+      return Status::InvalidArgument("prices", fmt::format("{}open times must increase", where));
     }
     klines.push_back(*kline);
   }
-  if (in.bad()) return Status::IOError("prices", "error reading " + path);
-  if (klines.empty()) return Status::InvalidArgument("prices", path + ": no rows");
+  if (in.bad()) return Status::IOError("prices", fmt::format("error reading {}", path));
+  if (klines.empty()) return Status::InvalidArgument("prices", fmt::format("{}: no rows", path));
   return klines;
 }
 

@@ -38,7 +38,7 @@ inline constexpr int kMaxStepsPerSegment = 60;
 // Start of the built-in scenarios: 2024-12-31T23:30:00Z, so an hourly funding tick falls at
 // midnight, 30 simulated minutes in.
 inline constexpr int64_t kBuiltinStartNs = 1'735'687'800LL * 1'000'000'000LL;
-inline constexpr int64_t kBuiltinStepNs = 5'000'000'000LL;  // One mark every 5 s.
+inline constexpr int64_t kBuiltinStepNs = 5'000'000'000LL;       // One mark every 5 s.
 inline constexpr engine::Price kBuiltinStartPrice = 60'000'000;  // 60,000 USDT/BTC per 0.001.
 
 // Parses a non-negative decimal ("119403.4") exactly, no floating point, and scales it by

@@ -67,6 +67,8 @@ Workload MixedWorkload(uint64_t seed, int accounts, int markets, int64_t events)
     work.setup.push_back(Deposit{static_cast<AccountId>(a), kUsdt, 1'000'000'000});
   }
   std::vector<OrderId> next_order(accounts + 1, 1);
+  // Per account, its GTC orders oldest first; a cancel takes the oldest (it may have filled).
+  std::vector<std::vector<OrderId>> resting(accounts + 1);
   work.events.reserve(events);
   for (int64_t i = 0; i < events; ++i) {
     if (i % 100'000 == 99'999) {
@@ -82,12 +84,13 @@ Workload MixedWorkload(uint64_t seed, int accounts, int markets, int64_t events)
     }
     const AccountId account = static_cast<AccountId>(rng.Uniform(1, accounts));
     const int64_t roll = rng.Uniform(0, 99);
-    if (roll < 25 && next_order[account] > 1) {
-      const OrderId last = next_order[account] - 1;
-      work.events.push_back(
-          CancelOrder{account, static_cast<OrderId>(rng.Uniform(std::max<int64_t>(1, last - 3),
-                                                                last))});
-      continue;
+    if (roll < 30) {
+      std::vector<OrderId>& mine = resting[account];
+      if (!mine.empty()) {
+        work.events.push_back(CancelOrder{account, mine.front()});
+        mine.erase(mine.begin());
+        continue;
+      }
     }
     const int m = static_cast<int>(rng.Uniform(0, markets - 1));
     PlaceOrder order;
@@ -96,13 +99,14 @@ Workload MixedWorkload(uint64_t seed, int accounts, int markets, int64_t events)
     order.order_id = next_order[account]++;
     order.side = rng.Uniform(0, 1) == 0 ? Side::kBuy : Side::kSell;
     order.quantity = rng.Uniform(1, 20);
-    if (roll < 32) {
+    if (roll >= 90) {
       order.type = OrderType::kMarket;
       order.tif = TimeInForce::kIoc;
     } else {
       const Price offset = rng.Uniform(-30, 30) * 10;
       order.price = marks[m] / 10 * 10 + offset;
-      order.tif = roll < 45 ? TimeInForce::kIoc : TimeInForce::kGtc;
+      order.tif = roll >= 75 ? TimeInForce::kIoc : TimeInForce::kGtc;
+      if (order.tif == TimeInForce::kGtc) resting[account].push_back(order.order_id);
     }
     work.events.push_back(order);
   }

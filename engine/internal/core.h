@@ -7,10 +7,12 @@
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "engine/events.h"
+#include "engine/internal/flat_map.h"
 #include "engine/money.h"
 #include "engine/risk_engine.h"
 #include "engine/state.h"
@@ -74,9 +76,9 @@ struct Position {
 };
 
 struct Account {
-  std::map<AssetId, Money> wallet;
-  std::map<MarketId, Position> positions;
-  std::map<OrderId, uint32_t> orders;  // Live orders by client order id.
+  FlatMap<AssetId, Money> wallet;
+  FlatMap<MarketId, Position> positions;
+  FlatMap<OrderId, uint32_t> orders;  // Live orders by client order id.
 };
 
 struct AssetTotals {
@@ -117,7 +119,9 @@ class Core {
   std::string Import(const EngineState& state);
 
   // Queries.
-  const std::map<AccountId, Account>& accounts() const { return accounts_; }
+  const std::unordered_map<AccountId, Account>& accounts() const { return accounts_; }
+  // Account ids in ascending order (the only way the engine iterates accounts).
+  std::vector<AccountId> SortedAccountIds() const;
   const std::map<MarketId, Market>& markets() const { return markets_; }
   const std::map<AssetId, AssetTotals>& assets() const { return assets_; }
   const Order& order(uint32_t index) const { return orders_[index]; }
@@ -198,7 +202,8 @@ class Core {
 
   EngineOptions options_;
   std::map<MarketId, Market> markets_;
-  std::map<AccountId, Account> accounts_;
+  // Looked up only; every iteration goes through SortedAccountIds() (deterministic order).
+  std::unordered_map<AccountId, Account> accounts_;
   std::map<AssetId, AssetTotals> assets_;
   std::vector<Order> orders_;
   std::vector<uint32_t> free_orders_;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "ledger/event_log.h"
+#include "ledger/indexes.h"
 #include "ledger/keys.h"
 #include "ledger/record.h"
 #include "ledger/status.h"
@@ -28,6 +29,7 @@ struct PendingRecord {
   Hash hash{};
   std::vector<uint8_t> envelope;  // Canonical Envelope bytes (set by the sequencer).
   std::vector<uint8_t> value;     // Canonical Record bytes (set by a signer thread).
+  std::vector<IndexEntry> index_entries;  // Written with the record (set by the sequencer).
 };
 
 struct PendingGroup {

@@ -68,7 +68,15 @@ struct ColumnFamilySpec {
 constexpr ColumnFamilySpec kColumnFamilies[] = {
     {internal::kEventsColumnFamily},
     {internal::kMetaColumnFamily},
+    {internal::kCommitsColumnFamily},
+    {"idx_adl_account"},
+    {"idx_adl_market"},
+    {"idx_adl_time"},
+    {"idx_liquidation_account"},
+    {"idx_fund"},
+    {"idx_account"},
 };
+static_assert(std::size(kColumnFamilies) == 3 + kIndexCount);
 
 std::string EncodeU64(uint64_t value) { return EncodeSeqKey(value); }
 
@@ -131,7 +139,7 @@ class EventLog::Impl {
   ~Impl();
 
   Status OpenDb(const std::string& dir, bool create, bool read_only);
-  Status InitializeMeta();
+  Status InitializeMeta(const std::optional<ChainId>& chain_id);
   Status LoadMeta();
   Status LoadHead(const LogOptions& options);
   Status StartPipeline(const LogOptions& options);
@@ -146,6 +154,8 @@ class EventLog::Impl {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* events_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  rocksdb::ColumnFamilyHandle* commits_ = nullptr;
+  std::array<rocksdb::ColumnFamilyHandle*, kIndexCount> indexes_{};
   rocksdb::ReadOptions read_options_ = MakeReadOptions();
   rocksdb::WriteOptions write_options_ = MakeWriteOptions();
   ChainId chain_id_{};
@@ -227,12 +237,23 @@ Status EventLog::Impl::OpenDb(const std::string& dir, bool create, bool read_onl
     if (handle->GetName() == internal::kEventsColumnFamily) events_ = handle;
     if (handle->GetName() == internal::kMetaColumnFamily) meta_ = handle;
   }
-  BACKSTOP_ASSERT(events_ != nullptr && meta_ != nullptr);
+  for (auto* handle : handles_) {
+    if (handle->GetName() == internal::kCommitsColumnFamily) commits_ = handle;
+    for (Index index : AllIndexes()) {
+      if (handle->GetName() == IndexColumnFamily(index)) {
+        indexes_[static_cast<size_t>(index)] = handle;
+      }
+    }
+  }
+  BACKSTOP_ASSERT(events_ != nullptr && meta_ != nullptr && commits_ != nullptr);
+  for (auto* handle : indexes_) BACKSTOP_ASSERT(handle != nullptr);
   return Status::OK();
 }
 
-Status EventLog::Impl::InitializeMeta() {
-  if (RAND_bytes(chain_id_.data(), static_cast<int>(chain_id_.size())) != 1) {
+Status EventLog::Impl::InitializeMeta(const std::optional<ChainId>& chain_id) {
+  if (chain_id) {
+    chain_id_ = *chain_id;
+  } else if (RAND_bytes(chain_id_.data(), static_cast<int>(chain_id_.size())) != 1) {
     return Status::IOError("event_log", "no randomness for the chain id");
   }
   tag_ = MakeDomainTag(chain_id_);
@@ -413,6 +434,7 @@ Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader>
     }
     record.prev_hash = prev;
     record.hash = ChainHash(sha_, tag_, prev, record.seq, record.envelope);
+    IndexEntries(record.seq, time_ns, events[i], &record.index_entries);
     prev = record.hash;
   }
   GroupRange range = group->range;
@@ -436,11 +458,19 @@ Status EventLog::Impl::WriteGroups(const internal::GroupBatch& batch) {
                           rocksdb::Slice(reinterpret_cast<const char*>(record.value.data()),
                                          record.value.size())),
           "event_log"));
+      for (const IndexEntry& entry : record.index_entries) {
+        LEDGER_RETURN_IF_ERROR(FromRocks(
+            write_batch.Put(indexes_[static_cast<size_t>(entry.index)], entry.key, ""),
+            "event_log"));
+      }
       last = &record;
     }
   }
   BACKSTOP_ASSERT(last != nullptr);
-  // The head moves in the same WriteBatch as the records: both or neither survive a crash.
+  // The head and the commit mark move in the same WriteBatch as the records (and their index
+  // keys): all or none survive a crash.
+  LEDGER_RETURN_IF_ERROR(
+      FromRocks(write_batch.Put(commits_, EncodeSeqKey(last->seq), ""), "event_log"));
   LEDGER_RETURN_IF_ERROR(FromRocks(
       write_batch.Put(meta_, internal::kMetaHeadSeq, EncodeU64(last->seq)), "event_log"));
   LEDGER_RETURN_IF_ERROR(FromRocks(
@@ -554,7 +584,7 @@ Result<std::unique_ptr<EventLog>> EventLog::Create(const std::string& dir, LogOp
   if (options.read_only) return Status::InvalidArgument("event_log", "Create with read_only");
   auto impl = std::make_unique<Impl>();
   LEDGER_RETURN_IF_ERROR(impl->OpenDb(dir, /*create=*/true, /*read_only=*/false));
-  LEDGER_RETURN_IF_ERROR(impl->InitializeMeta());
+  LEDGER_RETURN_IF_ERROR(impl->InitializeMeta(options.chain_id));
   LEDGER_RETURN_IF_ERROR(impl->LoadMeta());
   LEDGER_RETURN_IF_ERROR(impl->LoadHead(options));
   LEDGER_RETURN_IF_ERROR(impl->StartPipeline(options));
@@ -685,6 +715,13 @@ rocksdb::ColumnFamilyHandle* EventLogAccess::events(const EventLog& log) {
 rocksdb::ColumnFamilyHandle* EventLogAccess::meta(const EventLog& log) {
   return log.impl_->meta_;
 }
+rocksdb::ColumnFamilyHandle* EventLogAccess::commits(const EventLog& log) {
+  return log.impl_->commits_;
+}
+rocksdb::ColumnFamilyHandle* EventLogAccess::index(const EventLog& log, Index index) {
+  return log.impl_->indexes_[static_cast<size_t>(index)];
+}
+bool EventLogAccess::read_only(const EventLog& log) { return log.impl_->read_only_; }
 void EventLogAccess::FailWritesForTest(EventLog& log) { log.impl_->fail_writes_for_test_ = true; }
 
 }  // namespace internal

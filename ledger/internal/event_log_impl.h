@@ -21,6 +21,8 @@ namespace ledger::internal {
 // event_log.cc: Create makes it, and Open creates it in older logs that lack it.
 inline constexpr char kEventsColumnFamily[] = "events";
 inline constexpr char kMetaColumnFamily[] = "meta";
+// Key: the last seq of each synced WriteBatch (8 bytes big-endian); value: empty.
+inline constexpr char kCommitsColumnFamily[] = "commits";
 
 // Keys of the meta column family.
 inline constexpr char kMetaChainId[] = "chain_id";              // 16 bytes.
@@ -39,6 +41,9 @@ struct EventLogAccess {
   static rocksdb::DB* db(const EventLog& log);
   static rocksdb::ColumnFamilyHandle* events(const EventLog& log);
   static rocksdb::ColumnFamilyHandle* meta(const EventLog& log);
+  static rocksdb::ColumnFamilyHandle* commits(const EventLog& log);
+  static rocksdb::ColumnFamilyHandle* index(const EventLog& log, Index index);
+  static bool read_only(const EventLog& log);
   // Every later WriteBatch fails with IOError, as a failing disk would.
   static void FailWritesForTest(EventLog& log);
 };

@@ -1,0 +1,245 @@
+// `backstop simulate` (see simulate_command.h): options, a live progress line on stderr, and
+// the summary as an aligned table or JSON.
+
+#include "cli/simulate_command.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "ledger/keys.h"
+#include "sim/simulation.h"
+
+namespace cli {
+
+namespace {
+
+using engine::Money;
+using engine::Price;
+
+// "1,234,567" for a non-negative integer string.
+std::string GroupThousands(const std::string& digits) {
+  std::string out;
+  const size_t n = digits.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0 && (n - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string Count(uint64_t value) { return GroupThousands(std::to_string(value)); }
+
+// An exact fixed-point decimal: value / 10^decimals, grouped ("-1,234.500000").
+std::string Decimal(int64_t value, int decimals) {
+  const bool negative = value < 0;
+  const unsigned __int128 magnitude =
+      negative ? static_cast<unsigned __int128>(-(static_cast<__int128>(value)))
+               : static_cast<unsigned __int128>(value);
+  uint64_t scale = 1;
+  for (int i = 0; i < decimals; ++i) scale *= 10;
+  const std::string whole = std::to_string(static_cast<uint64_t>(magnitude / scale));
+  std::string text = fmt::format("{}{}", negative ? "-" : "", GroupThousands(whole));
+  if (decimals > 0) {
+    text += fmt::format(".{:0{}}", static_cast<uint64_t>(magnitude % scale), decimals);
+  }
+  return text;
+}
+
+// Quote minor units as USDT (6 decimals, exact).
+std::string Usdt(Money amount) { return Decimal(amount, sim::kQuoteDecimals); }
+// A price per lot as USDT per BTC (exact: 3 decimals for 6-decimal quotes and 0.001 lots).
+std::string UsdtPerBtc(Price price) {
+  return Decimal(price, sim::kQuoteDecimals - sim::kLotDecimals);
+}
+
+std::string UtcTime(int64_t time_ns) {
+  const std::time_t seconds = static_cast<std::time_t>(time_ns / 1'000'000'000);
+  return fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::gmtime(seconds));
+}
+
+// One progress line on stderr, at most twice a second once a run has lasted half a second.
+class SimulationProgressLine {
+ public:
+  ~SimulationProgressLine() { Clear(); }
+  void Clear() {
+    if (shown_) fmt::print(stderr, "\r\033[K");
+    shown_ = false;
+  }
+  void Update(const sim::SimulationProgress& at) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - start_ < std::chrono::milliseconds(500) ||
+        now - last_ < std::chrono::milliseconds(500)) {
+      return;
+    }
+    last_ = now;
+    shown_ = true;
+    const uint64_t percent = at.steps == 0 ? 100 : at.step * 100 / at.steps;
+    fmt::print(stderr, "\r\033[Ksimulating [{:<25}] {}% {} UTC  mark {}  fund {}  {} inputs",
+               std::string(percent / 4, '#'), percent, UtcTime(at.time_ns), UsdtPerBtc(at.mark),
+               Usdt(at.insurance_fund), Count(at.inputs));
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_{};
+  bool shown_ = false;
+};
+
+double PerSecond(uint64_t count, double seconds) {
+  return seconds > 0 ? static_cast<double>(count) / seconds : 0;
+}
+
+void PrintOverview(const sim::SimulationReport& r) {
+  const sim::LogTally& t = r.tally;
+  fmt::print("scenario         {} (seed {}, {} traders, {} market makers)\n", r.scenario, r.seed,
+             Count(static_cast<uint64_t>(r.traders)), r.market_makers);
+  fmt::print("simulated time   {} -> {} UTC ({} steps)\n", UtcTime(r.start_time_ns),
+             UtcTime(r.end_time_ns), Count(r.steps));
+  fmt::print("mark             {} -> {}  (low {}, high {}) USDT/BTC\n", UsdtPerBtc(r.mark_start),
+             UsdtPerBtc(r.mark_end), UsdtPerBtc(r.venue.mark_low), UsdtPerBtc(r.venue.mark_high));
+  fmt::print("records          {} ({} inputs, {} effects; {} refusals)\n", Count(t.records),
+             Count(t.inputs), Count(t.effects), Count(t.refusals));
+  fmt::print("\nevents by type\n");
+  for (const auto& [type, count] : t.events_by_type) {
+    fmt::print("  {:<23}{:>12}\n", type, Count(count));
+  }
+  fmt::print("\n");
+}
+
+void PrintTable(const sim::SimulationReport& r) {
+  const sim::LogTally& t = r.tally;
+  const sim::Conservation& c = r.conservation;
+  PrintOverview(r);
+  fmt::print("liquidations     {} positions of {} accounts, notional {} USDT\n",
+             Count(t.liquidations), Count(t.liquidated_accounts), Usdt(t.liquidated_notional));
+  fmt::print("  fills          {} in phase A (at or better than bankruptcy), {} in phase B\n",
+             Count(t.liquidation_fills_a), Count(t.liquidation_fills_b));
+  fmt::print("insurance fund   start {}  low {}  end {} USDT\n", Usdt(r.venue.fund_start),
+             Usdt(t.fund_low), Usdt(r.fund_end));
+  fmt::print("  draws          {} totalling {} USDT; credits {} USDT\n", Count(t.fund_draws),
+             Usdt(t.fund_drawn), Usdt(t.fund_credited));
+  fmt::print("ADL reductions   {} in {} queues, {} accounts, {} BTC, notional {} USDT\n",
+             Count(t.adl_reductions), Count(t.adl_queues), Count(t.adl_accounts),
+             Decimal(t.adl_quantity, sim::kLotDecimals), Usdt(t.adl_notional));
+  fmt::print("socialized loss  {} USDT\n", Usdt(t.socialized_loss));
+  fmt::print("funding          {} ticks\n", Count(r.venue.funding_ticks));
+  fmt::print(
+      "conservation     {}: sum(WB - C) + fund + fees = {} = deposits - withdrawals + "
+      "top-ups = {} USDT; invariants {}\n",
+      c.holds() ? "holds" : "BROKEN", Usdt(c.quote_balances + c.insurance_fund + c.fee_account),
+      Usdt(c.deposits - c.withdrawals + c.top_ups), r.invariants_hold ? "hold" : "BROKEN");
+  fmt::print(
+      "throughput       {:.0f} inputs/s, {:.0f} records/s (run {:.2f} s, read-back {:.2f} s)\n",
+      PerSecond(t.inputs, r.run_seconds), PerSecond(t.records, r.run_seconds), r.run_seconds,
+      r.tally_seconds);
+  fmt::print("head             seq {} hash {}\n", r.head_seq, r.head_hash);
+  fmt::print("chain id         {} (key {})\n", r.chain_id, r.key_id);
+}
+
+nlohmann::json ReportJson(const sim::SimulationReport& r) {
+  const sim::LogTally& t = r.tally;
+  const sim::Conservation& c = r.conservation;
+  nlohmann::json by_type = nlohmann::json::object();
+  for (const auto& [type, count] : t.events_by_type) by_type[type] = count;
+  return {{"scenario", r.scenario},
+          {"seed", r.seed},
+          {"traders", r.traders},
+          {"market_makers", r.market_makers},
+          {"steps", r.steps},
+          {"start_time_ns", r.start_time_ns},
+          {"end_time_ns", r.end_time_ns},
+          {"mark",
+           {{"start", r.mark_start},
+            {"end", r.mark_end},
+            {"low", r.venue.mark_low},
+            {"high", r.venue.mark_high}}},
+          {"records", t.records},
+          {"inputs", t.inputs},
+          {"effects", t.effects},
+          {"refusals", t.refusals},
+          {"events_by_type", by_type},
+          {"liquidations",
+           {{"positions", t.liquidations},
+            {"accounts", t.liquidated_accounts},
+            {"notional", t.liquidated_notional},
+            {"fills_phase_a", t.liquidation_fills_a},
+            {"fills_phase_b", t.liquidation_fills_b}}},
+          {"insurance_fund",
+           {{"start", r.venue.fund_start},
+            {"low", t.fund_low},
+            {"end", r.fund_end},
+            {"draws", t.fund_draws},
+            {"drawn", t.fund_drawn},
+            {"credited", t.fund_credited}}},
+          {"adl",
+           {{"queues", t.adl_queues},
+            {"reductions", t.adl_reductions},
+            {"accounts", t.adl_accounts},
+            {"quantity", t.adl_quantity},
+            {"notional", t.adl_notional}}},
+          {"socialized_loss", t.socialized_loss},
+          {"funding_ticks", r.venue.funding_ticks},
+          {"conservation",
+           {{"holds", c.holds()},
+            {"quote_balances", c.quote_balances},
+            {"insurance_fund", c.insurance_fund},
+            {"fee_account", c.fee_account},
+            {"deposits", c.deposits},
+            {"withdrawals", c.withdrawals},
+            {"top_ups", c.top_ups},
+            {"invariants_hold", r.invariants_hold}}},
+          {"throughput",
+           {{"run_seconds", r.run_seconds},
+            {"read_back_seconds", r.tally_seconds},
+            {"inputs_per_second", PerSecond(t.inputs, r.run_seconds)},
+            {"records_per_second", PerSecond(t.records, r.run_seconds)}}},
+          {"head_seq", r.head_seq},
+          {"head_hash", r.head_hash},
+          {"chain_id", r.chain_id},
+          {"key_id", r.key_id},
+          {"units",
+           {{"money", "USDT minor units (1e-6)"},
+            {"price", "USDT minor units per lot (0.001 BTC)"},
+            {"quantity", "lots (0.001 BTC)"}}}};
+}
+
+}  // namespace
+
+int RunSimulate(const SimulateOptions& options) {
+  auto key = ledger::PrivateKey::LoadPem(options.key_file);
+  if (!key.ok()) return Fail(key.status());
+  sim::SimulationOptions run;
+  run.data_dir = options.data_dir;
+  run.signing_key = *key;
+  run.scenario = options.scenario;
+  run.prices_csv = options.prices;
+  run.seed = options.seed;
+  run.traders = options.accounts;
+  run.market_makers = options.market_makers;
+  run.insurance_fund_usdt = options.insurance_fund;
+  run.funding_interval_s = options.funding_interval_s;
+  run.activity = options.activity;
+  run.steps_per_segment = options.steps_per_segment;
+  run.snapshot_every_records = options.snapshot_every;
+  run.engine_options.verify_invariants = options.verify_invariants;
+  SimulationProgressLine progress;
+  run.progress = [&progress](const sim::SimulationProgress& at) { progress.Update(at); };
+  auto report = sim::RunSimulation(run);
+  progress.Clear();
+  if (!report.ok()) return Fail(report.status());
+  if (options.json) {
+    fmt::print("{}\n", ReportJson(*report).dump());
+  } else {
+    PrintTable(*report);
+  }
+  return report->conservation.holds() ? kExitOk : kExitFinding;
+}
+
+}  // namespace cli

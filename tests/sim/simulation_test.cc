@@ -1,0 +1,175 @@
+// End-to-end tests of the simulator: calm has no ADL, the crash liquidates, draws the fund
+// down and deleverages, invariants hold after every input, the audit is clean, the log is a
+// function of (seed, key, options), and the real kline files crash the venue too.
+
+#include "sim/simulation.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "ledger/event_log.h"
+#include "replay/auditor.h"
+#include "replay/data_dir.h"
+#include "tests/testing/status_testing.h"
+
+namespace sim {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SimulationTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto key = ledger::PrivateKey::Generate();
+    ASSERT_OK(key);
+    key_ = std::make_unique<ledger::PrivateKey>(*key);
+  }
+  static void TearDownTestSuite() { key_.reset(); }
+
+  // A fresh data directory for this test; `name` tells several apart.
+  std::string FreshDir(const std::string& name) {
+    const fs::path dir = fs::path(::testing::TempDir()) / "sim_tests" /
+                         ::testing::UnitTest::GetInstance()->current_test_info()->name() / name;
+    fs::remove_all(dir);
+    return dir.string();
+  }
+
+  // Options for a test run: invariants checked after every input.
+  SimulationOptions Options(const std::string& dir, const std::string& scenario, int64_t traders) {
+    SimulationOptions options;
+    options.data_dir = dir;
+    options.signing_key = *key_;
+    options.scenario = scenario;
+    options.traders = traders;
+    options.engine_options.verify_invariants = true;
+    return options;
+  }
+
+  SimulationReport Run(const SimulationOptions& options) {
+    auto report = RunSimulation(options);
+    EXPECT_OK(report);
+    if (!report.ok()) return SimulationReport();
+    EXPECT_TRUE(report->invariants_hold);
+    EXPECT_TRUE(report->conservation.holds());
+    EXPECT_EQ(report->tally.socialized_loss, 0);
+    EXPECT_EQ(report->head_seq, report->tally.records);
+    return *report;
+  }
+
+  // replay::Audit over the data directory: re-derivation, chain and signatures all clean.
+  void ExpectAuditClean(const std::string& dir) {
+    const replay::DataDir data = replay::DataDir::At(dir);
+    ledger::LogOptions log_options;
+    log_options.read_only = true;
+    auto log = ledger::EventLog::Open(data.log, std::move(log_options));
+    ASSERT_OK(log);
+    ledger::Keyring keyring;
+    ASSERT_OK(keyring.AddPemDirectory(data.keyring));
+    auto audit = replay::Audit(**log, data, keyring, replay::AuditOptions());
+    ASSERT_OK(audit);
+    for (const replay::AuditFinding& finding : audit->findings) {
+      ADD_FAILURE() << "seq " << finding.seq << ": " << finding.what << " expected "
+                    << finding.expected << " found " << finding.found;
+    }
+    EXPECT_EQ(audit->head_seq, (*log)->head_seq());
+    EXPECT_GT(audit->inputs_replayed, 0u);
+  }
+
+  static std::unique_ptr<ledger::PrivateKey> key_;
+};
+
+std::unique_ptr<ledger::PrivateKey> SimulationTest::key_;
+
+TEST_F(SimulationTest, CalmProducesNoAdl) {
+  const std::string dir = FreshDir("calm");
+  const SimulationReport report = Run(Options(dir, "calm", 400));
+  EXPECT_GT(report.tally.records, 10'000u);
+  EXPECT_EQ(report.tally.adl_reductions, 0u);
+  EXPECT_EQ(report.tally.adl_queues, 0u);
+  EXPECT_GE(report.venue.funding_ticks, 1u);
+  EXPECT_GE(report.tally.fund_low, report.venue.fund_start / 2);
+  ExpectAuditClean(dir);
+}
+
+TEST_F(SimulationTest, CrashLiquidatesDrawsTheFundAndDeleverages) {
+  const std::string dir = FreshDir("crash");
+  const SimulationReport report = Run(Options(dir, "crash", 600));
+  EXPECT_GT(report.tally.liquidations, 50u);
+  EXPECT_GT(report.tally.fund_draws, 0u);
+  EXPECT_LT(report.tally.fund_low, report.venue.fund_start / 10);  // Nearly exhausted.
+  EXPECT_GT(report.tally.adl_reductions, 0u);
+  EXPECT_GT(report.tally.adl_accounts, 0u);
+  EXPECT_GT(report.tally.adl_notional, 0);
+  EXPECT_LT(report.venue.mark_low, report.mark_start * 3 / 4);
+  ExpectAuditClean(dir);
+}
+
+TEST_F(SimulationTest, SameSeedSameLogOtherSeedOtherLog) {
+  SimulationOptions options = Options(FreshDir("first"), "crash", 200);
+  options.engine_options.verify_invariants = false;
+  options.seed = 42;
+  const SimulationReport first = Run(options);
+  options.data_dir = FreshDir("second");
+  const SimulationReport second = Run(options);
+  EXPECT_EQ(first.head_seq, second.head_seq);
+  EXPECT_EQ(first.head_hash, second.head_hash);
+  EXPECT_EQ(first.chain_id, second.chain_id);
+  EXPECT_EQ(first.chain_id, ledger::ToHex(SimulationChainId(42)));
+  options.data_dir = FreshDir("other");
+  options.seed = 43;
+  const SimulationReport other = Run(options);
+  EXPECT_NE(first.head_hash, other.head_hash);
+  EXPECT_NE(first.chain_id, other.chain_id);
+}
+
+TEST_F(SimulationTest, RefusesADirectoryThatHoldsALog) {
+  SimulationOptions options = Options(FreshDir("used"), "calm", 2);
+  options.engine_options.verify_invariants = false;
+  Run(options);
+  auto again = RunSimulation(options);
+  ASSERT_FALSE(again.ok());
+  EXPECT_TRUE(again.status().IsInvalidArgument()) << again.status().ToString();
+}
+
+TEST_F(SimulationTest, RefusesBadOptions) {
+  SimulationOptions options = Options(FreshDir("bad"), "meltdown", 10);
+  EXPECT_TRUE(RunSimulation(options).status().IsInvalidArgument());
+  options.scenario = "calm";
+  options.traders = 0;
+  EXPECT_TRUE(RunSimulation(options).status().IsInvalidArgument());
+  options.traders = 10;
+  options.signing_key.reset();
+  EXPECT_TRUE(RunSimulation(options).status().IsInvalidArgument());
+  EXPECT_FALSE(fs::exists(replay::DataDir::At(options.data_dir).log));
+}
+
+// The real kline files of SOURCES.md, read from ../shared/data at run time.
+class RealDataTest : public SimulationTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(RealDataTest, DefaultPopulationIsLiquidatedDrawsTheFundAndIsDeleveraged) {
+  const fs::path csv = fs::path(BACKSTOP_SHARED_DATA_DIR) / GetParam();
+  if (!fs::exists(csv)) GTEST_SKIP() << csv << " is not present (see ../shared/data/SOURCES.md)";
+  const std::string dir = FreshDir("real");
+  SimulationOptions options = Options(dir, "crash", SimulationOptions().traders);
+  options.prices_csv = csv.string();
+  const SimulationReport report = Run(options);
+  EXPECT_GT(report.tally.liquidations, 0u);
+  EXPECT_GT(report.tally.fund_draws, 0u);
+  EXPECT_GT(report.tally.adl_reductions, 0u);
+  EXPECT_GE(report.venue.funding_ticks, 5u);
+  ExpectAuditClean(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Binance, RealDataTest,
+                         ::testing::Values("binance_um_btcusdt_perp_1m_2025-10-10.csv",
+                                           "binance_um_btcusdt_perp_1m_2020-03-12.csv"),
+                         [](const auto& info) {
+                           return std::string(info.param).find("2025") != std::string::npos
+                                      ? std::string("Oct2025")
+                                      : std::string("Mar2020");
+                         });
+
+}  // namespace
+}  // namespace sim
