@@ -248,7 +248,7 @@ void PrintVerifyReport(const ledger::VerifyReport& report, bool all_signatures, 
   fmt::print("OK  {} records: seqs dense, records canonical, hash chain intact\n",
              report.records_checked);
   fmt::print("    {} signatures valid ({})\n", report.signatures_checked,
-             all_signatures ? "every record" : "last record of every group and the head");
+             all_signatures ? "every record" : "last record of every group commit, and the head");
   fmt::print("    head seq {} hash {}\n", report.head_seq, ledger::ToHex(report.head_hash));
 }
 

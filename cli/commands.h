@@ -87,6 +87,11 @@ struct AuditCommandOptions {
 };
 int RunAudit(const AuditCommandOptions& options);
 
+struct ReindexOptions {
+  std::string data_dir;
+};
+int RunReindex(const ReindexOptions& options);
+
 struct ReplayCommandOptions {
   std::string data_dir;
   uint64_t to = 0;  // 0: the head.

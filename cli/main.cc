@@ -178,6 +178,17 @@ void AddAudit(CLI::App& app, std::function<int()>* run) {
   sub->callback([run] { *run = [] { return cli::RunAudit(options); }; });
 }
 
+void AddReindex(CLI::App& app, std::function<int()>* run) {
+  static cli::ReindexOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "reindex",
+      "Rebuild the secondary indexes (ADL by account, market and time; liquidations; fund "
+      "movements; account history) from the events, then check them. Needs the log to "
+      "itself: stop any ingest first");
+  sub->add_option("--data", options.data_dir, kDataHelp)->required();
+  sub->callback([run] { *run = [] { return cli::RunReindex(options); }; });
+}
+
 void AddReplay(CLI::App& app, std::function<int()>* run) {
   static cli::ReplayCommandOptions options;
   CLI::App* sub = app.add_subcommand(
@@ -207,6 +218,7 @@ int main(int argc, char** argv) {
   AddSnapshot(app, &run);
   AddAudit(app, &run);
   AddReplay(app, &run);
+  AddReindex(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -61,10 +61,58 @@ void Core::RunLiquidationLoop() {
 }
 
 void Core::Unwatch(AccountId account_id, Position& position) {
-  if (!position.watched) return;
-  position.market->watch_low.erase({position.watch_low, account_id});
-  position.market->watch_high.erase({position.watch_high, account_id});
-  position.watched = false;
+  (void)account_id;
+  position.watched = false;  // Its heap entries are now stale and dropped lazily.
+}
+
+namespace {
+
+bool LowHeapOrder(const WatchEntry& a, const WatchEntry& b) { return a.key < b.key; }
+bool HighHeapOrder(const WatchEntry& a, const WatchEntry& b) { return a.key > b.key; }
+
+}  // namespace
+
+Position* Core::WatchedPosition(const WatchEntry& entry, MarketId market_id) {
+  const auto account = accounts_.find(entry.account);
+  if (account == accounts_.end()) return nullptr;
+  const auto position = account->second.positions.find(market_id);
+  if (position == account->second.positions.end()) return nullptr;
+  Position& watched = position->second;
+  return watched.watched && watched.watch_stamp == entry.stamp ? &watched : nullptr;
+}
+
+void Core::PopCrossedWatches(Market& market) {
+  const MarketId market_id = market.spec.market_id;
+  const AssetId asset = market.spec.quote_asset;
+  auto pop = [&](std::vector<WatchEntry>& heap, auto order, auto crossed) {
+    while (!heap.empty() && crossed(heap.front().key)) {
+      const WatchEntry entry = heap.front();
+      std::pop_heap(heap.begin(), heap.end(), order);
+      heap.pop_back();
+      if (Position* position = WatchedPosition(entry, market_id)) {
+        position->watched = false;  // RefreshWatch or the liquidation replaces it.
+        Touch(entry.account, asset);
+      }
+    }
+  };
+  pop(market.watch_low, LowHeapOrder, [&](Price key) { return market.mark < key; });
+  pop(market.watch_high, HighHeapOrder, [&](Price key) { return market.mark > key; });
+}
+
+void Core::CompactWatches(Market& market) {
+  const size_t limit = 2 * market.holders.size() + 1024;
+  if (market.watch_low.size() + market.watch_high.size() <= 2 * limit) return;
+  const MarketId market_id = market.spec.market_id;
+  auto keep_live = [&](std::vector<WatchEntry>& heap, auto order) {
+    heap.erase(std::remove_if(heap.begin(), heap.end(),
+                              [&](const WatchEntry& entry) {
+                                return WatchedPosition(entry, market_id) == nullptr;
+                              }),
+               heap.end());
+    std::make_heap(heap.begin(), heap.end(), order);
+  };
+  keep_live(market.watch_low, LowHeapOrder);
+  keep_live(market.watch_high, HighHeapOrder);
 }
 
 void Core::RefreshWatch(const PoolKey& pool, const PoolMargin& figures) {
@@ -99,9 +147,14 @@ void Core::RefreshWatch(const PoolKey& pool, const PoolMargin& figures) {
     const Int128 stored = delta < 0 ? delta : delta / 2;
     position.watch_low = static_cast<Price>(std::max<Int128>(mark - stored, INT64_MIN));
     position.watch_high = static_cast<Price>(std::min<Int128>(mark + stored, INT64_MAX));
-    position.market->watch_low.emplace(position.watch_low, pool.first);
-    position.market->watch_high.emplace(position.watch_high, pool.first);
+    position.watch_stamp = next_watch_stamp_++;
     position.watched = true;
+    Market& market = *position.market;
+    market.watch_low.push_back({position.watch_low, pool.first, position.watch_stamp});
+    std::push_heap(market.watch_low.begin(), market.watch_low.end(), LowHeapOrder);
+    market.watch_high.push_back({position.watch_high, pool.first, position.watch_stamp});
+    std::push_heap(market.watch_high.begin(), market.watch_high.end(), HighHeapOrder);
+    CompactWatches(market);
   }
 }
 

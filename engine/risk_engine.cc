@@ -232,15 +232,7 @@ void Core::DoSetMark(const SetMark& input) {
   market.mark = input.mark_price;
   market.index = input.index_price;
   // Only holders whose watch interval the new mark leaves can have fallen below MM.
-  const AssetId asset = market.spec.quote_asset;
-  for (auto it = market.watch_low.rbegin();
-       it != market.watch_low.rend() && it->first > market.mark; ++it) {
-    Touch(it->second, asset);
-  }
-  for (auto it = market.watch_high.begin();
-       it != market.watch_high.end() && it->first < market.mark; ++it) {
-    Touch(it->second, asset);
-  }
+  PopCrossedWatches(market);
 }
 
 void Core::DoTopUp(const TopUpInsurance& input) {

@@ -238,12 +238,7 @@ std::string Core::FindViolation() const {
       quote_balance[position.market->spec.quote_asset] -= position.c;
       open_interest[market_id] += position.q;
       if ((position.q != 0) != (position.market->holders.count(id) != 0)) return "holders set";
-      if ((position.q != 0) != position.watched ||
-          (position.watched &&
-           (position.market->watch_low.count({position.watch_low, id}) == 0 ||
-            position.market->watch_high.count({position.watch_high, id}) == 0))) {
-        return "mark watch index";
-      }
+      if ((position.q != 0) != position.watched) return "mark watch flag";
       if (position.q == 0 && position.c != 0) return "cost basis without position";
       if (position.q == 0 && position.open_orders == 0) return "empty position entry kept";
     }
@@ -326,6 +321,17 @@ std::string Core::FindViolation() const {
     }
   }
   if (indexed_orders != live_orders) return "order count";
+  // Every watched position has a live entry, at its own key, in both heaps of its market.
+  for (const auto& [market_id, market] : markets_) {
+    std::map<std::pair<AccountId, uint64_t>, int> live;
+    for (const WatchEntry& entry : market.watch_low) live[{entry.account, entry.stamp}] |= 1;
+    for (const WatchEntry& entry : market.watch_high) live[{entry.account, entry.stamp}] |= 2;
+    for (const AccountId holder : market.holders) {
+      const Position& position = accounts_.at(holder).positions.at(market_id);
+      const auto found = live.find({holder, position.watch_stamp});
+      if (found == live.end() || found->second != 3) return "mark watch heaps";
+    }
+  }
   return "";
 }
 

@@ -135,7 +135,16 @@ ledger::Result<AuditReport> Audit(const ledger::EventLog& log, const DataDir& da
       }
     }
   }
+  auto indexes = log.CheckIndexes();
   verifier.join();
+  if (!indexes.ok()) {
+    report.findings.push_back({0, "indexes unreadable: " + indexes.status().message(), "", ""});
+  } else if (!indexes->empty()) {
+    report.findings.push_back(
+        {0, "index disagrees with the log: " + *indexes + " (run `backstop reindex`)", "", ""});
+  } else {
+    report.indexes_checked = true;
+  }
   report.records_verified = verified.records_checked;
   report.signatures_checked = verified.signatures_checked;
   if (!verified.ok) report.findings.push_back({verified.first_bad_seq, verified.message, "", ""});

@@ -2,7 +2,8 @@
 // re-applied to a fresh engine (or to a verified snapshot) and the re-derived effects are
 // compared with the logged ones byte for byte; the chain and signatures are checked as
 // `verify` does (concurrently, on another thread); every snapshot's state hash is compared with
-// the replayed state at its seq. Read-only. Thread-compatible.
+// the replayed state at its seq; every secondary index is compared with the keys the events
+// imply. Read-only. Thread-compatible.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +46,7 @@ struct AuditReport {
   uint64_t records_replayed = 0;         // Records re-derived and compared.
   uint64_t inputs_replayed = 0;          // Inputs re-applied.
   uint64_t snapshots_checked = 0;        // Snapshot state hashes compared with the replay.
+  bool indexes_checked = false;          // Every secondary index matched the events.
   ledger::SequenceNumber start_seq = 0;  // Replay started after this seq (a snapshot, or 0).
   ledger::SequenceNumber head_seq = 0;
   std::vector<AuditFinding> findings;

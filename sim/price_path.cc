@@ -78,7 +78,7 @@ struct Anchor {
 
 const std::vector<Anchor>& Anchors(BuiltinScenario scenario) {
   static const std::vector<Anchor> kCalm = {
-      {0, 0}, {15, 4'000}, {30, -3'000}, {45, 2'000}, {60, 0}};
+      {0, 0}, {15, 7'000}, {30, -8'000}, {45, 5'000}, {60, 0}};
   // Quiet, a small rally, then -30% between minutes 19 and 25, a rebound to about -17% and
   // a choppy tail.
   static const std::vector<Anchor> kCrash = {{0, 0},         {15, 3'000},    {19, 0},

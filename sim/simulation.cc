@@ -27,13 +27,6 @@ constexpr int64_t kMaxTraders = 1'000'000;
 constexpr int64_t kMaxMarketMakers = 100;
 constexpr int64_t kMaxActivity = 1'000;
 
-// Sets LogOptions::chain_id when the ledger has that field.
-// TODO(soon): assign options->chain_id directly once LogOptions::chain_id has landed.
-template <typename Options>
-void SetChainId(Options* options, const ledger::ChainId& chain_id) {
-  if constexpr (requires { options->chain_id = chain_id; }) options->chain_id = chain_id;
-}
-
 Status CheckOptions(const SimulationOptions& options) {
   const auto bad = [](const std::string& what) {
     return Status::InvalidArgument("simulate", what);
@@ -86,7 +79,7 @@ ledger::Result<std::string> CreateDataDir(const SimulationOptions& options, int6
   ledger::LogOptions log_options;
   log_options.signing_key = options.signing_key;
   log_options.clock = [start_ns] { return start_ns; };
-  SetChainId(&log_options, SimulationChainId(options.seed));
+  log_options.chain_id = SimulationChainId(options.seed);
   LEDGER_ASSIGN_OR_RETURN(auto log, ledger::EventLog::Create(data.log, std::move(log_options)));
   const std::string chain_id = ledger::ToHex(log->chain_id());
   log.reset();

@@ -47,6 +47,12 @@ struct Book {
   std::map<Price, Level> asks;                       // Best (lowest) first.
 };
 
+struct WatchEntry {
+  Price key = 0;
+  AccountId account = 0;
+  uint64_t stamp = 0;
+};
+
 struct Market {
   MarketSpec spec;
   std::vector<Int128> cum_e8;  // cum_t at scale 1e-8 (exact), per tier.
@@ -57,8 +63,9 @@ struct Market {
   std::set<AccountId> holders;  // Accounts with Q != 0 here.
   // Mark watch index (a cache, not state): a holder must be re-checked against rule 4 only when
   // the mark leaves [low, high] of its entry; inside, its equity >= MM is proven (ENGINE.md).
-  std::set<std::pair<Price, AccountId>> watch_low;   // Re-check when mark < key.
-  std::set<std::pair<Price, AccountId>> watch_high;  // Re-check when mark > key.
+  // Binary heaps with lazy deletion: an entry is live only while its stamp is its position's.
+  std::vector<WatchEntry> watch_low;   // Max-heap on key: re-check when mark < key.
+  std::vector<WatchEntry> watch_high;  // Min-heap on key: re-check when mark > key.
 };
 
 // An account's exposure in one market. Kept while Q != 0 or it has open orders there.
@@ -70,9 +77,10 @@ struct Position {
   int64_t open_orders = 0;
   Price max_order_price = 0;  // Highest limit among its open orders here (0 if none).
   Market* market = nullptr;
-  bool watched = false;  // Has entries in market->watch_low/high.
+  bool watched = false;  // Has live entries in market->watch_low/high.
   Price watch_low = 0;
   Price watch_high = 0;
+  uint64_t watch_stamp = 0;
 };
 
 struct Account {
@@ -183,6 +191,11 @@ class Core {
   // Re-derives the pool's mark watch entries from its figures at current marks.
   void RefreshWatch(const PoolKey& pool, const PoolMargin& figures);
   void Unwatch(AccountId account_id, Position& position);
+  // The position an entry of `market` watches, if the entry is live; else nullptr.
+  Position* WatchedPosition(const WatchEntry& entry, MarketId market_id);
+  // Touches the holders whose watch interval the market's new mark leaves.
+  void PopCrossedWatches(Market& market);
+  void CompactWatches(Market& market);
   void Touch(AccountId account_id, AssetId asset) { candidates_.emplace_back(account_id, asset); }
   void Liquidate(AccountId account_id, AssetId asset);
   void LiquidateMarketPosition(Market& market, AccountId liquidated, Price limit);
@@ -210,6 +223,7 @@ class Core {
   // Pools whose equity or MM may have fallen in this input (duplicates allowed).
   std::vector<PoolKey> candidates_;
   OrderId next_internal_order_id_ = 1;
+  uint64_t next_watch_stamp_ = 1;  // Cache bookkeeping, not state.
   TimeNs last_time_ns_ = 0;
   std::vector<Effect>* effects_ = nullptr;
 };

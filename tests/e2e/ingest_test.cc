@@ -45,6 +45,25 @@ TEST_F(IngestTest, DemoSessionLiquidatesAndDeleveragesAndAuditsClean) {
   EXPECT_NE(audit.output.find("OK  head seq"), std::string::npos) << audit.output;
 }
 
+TEST_F(IngestTest, AuditNamesADamagedIndexAndReindexRepairsIt) {
+  ASSERT_EQ(Ingest(kDemo).exit_code, 0);
+  const std::string log = scratch_ / "data/log";
+  CommandResult keys =
+      RunShell("ldb --db=" + log + " --column_family=idx_adl_account scan --key_hex");
+  ASSERT_EQ(keys.exit_code, 0) << keys.output;
+  const std::string first_key = keys.output.substr(0, keys.output.find(' '));
+  ASSERT_EQ(first_key.rfind("0x", 0), 0u) << keys.output;
+  CommandResult removed = RunShell(
+      "ldb --db=" + log + " --column_family=idx_adl_account delete --key_hex " + first_key);
+  ASSERT_EQ(removed.exit_code, 0) << removed.output;
+  CommandResult audit = RunBackstop("audit --data " + (scratch_ / "data"));
+  EXPECT_EQ(audit.exit_code, 1) << audit.output;
+  EXPECT_NE(audit.output.find("idx_adl_account: missing key"), std::string::npos) << audit.output;
+  CommandResult reindex = RunBackstop("reindex --data " + (scratch_ / "data"));
+  EXPECT_EQ(reindex.exit_code, 0) << reindex.output;
+  EXPECT_EQ(RunBackstop("audit --data " + (scratch_ / "data")).exit_code, 0);
+}
+
 TEST_F(IngestTest, MalformedLineStopsWithItsNumberAndLeavesNothingHalfApplied) {
   const std::string file =
       WriteLines("bad.jsonl",

@@ -1,0 +1,318 @@
+// Index-driven queries over the event log (see queries.h). Each query picks the narrowest
+// index for its filter, walks it in batches, reads the records it names and applies the
+// remaining filters; only `liquidations` without an account scans records (no index).
+
+#include "query/queries.h"
+
+#include <algorithm>
+#include <functional>
+#include <string>
+
+#include "engine/assert.h"
+#include "ledger/indexes.h"
+
+namespace query {
+namespace {
+
+using E = ledger::schema::Event;
+using ledger::Index;
+using ledger::LogRecord;
+using ledger::Result;
+using ledger::Status;
+
+constexpr size_t kIndexBatch = 256;  // Seqs fetched per ScanIndex call when filtering after.
+
+std::string BigEndianSeq(SequenceNumber seq) {
+  std::string out;
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(seq >> shift));
+  return out;
+}
+
+// The smallest key greater than every key starting with `prefix` ("" if none: no bound).
+std::string PrefixEnd(std::string prefix) {
+  while (!prefix.empty()) {
+    const auto last = static_cast<uint8_t>(prefix.back());
+    if (last != 0xff) {
+      prefix.back() = static_cast<char>(last + 1);
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return prefix;
+}
+
+RecordRef RefOf(const LogRecord& record) {
+  return {record.seq(), record.time_ns(), record.group()};
+}
+
+bool InTime(const Filter& filter, int64_t time_ns) {
+  if (filter.since_ns && time_ns < *filter.since_ns) return false;
+  if (filter.until_ns && time_ns >= *filter.until_ns) return false;
+  return true;
+}
+
+// A range of one index: keys in [lower, upper) (upper "" = no bound), and how to rebuild the
+// full key of a record found through it (to resume after it in the next batch).
+struct IndexRange {
+  Index index = Index::kAccountEvent;
+  std::string lower;
+  std::string upper;
+  std::function<std::string(const LogRecord&)> key_of;
+};
+
+// Calls `visit` with each record of `range`, in key order, until it returns false. Reads
+// `batch` seqs per ScanIndex call.
+Status Walk(const ledger::EventLog& log, const IndexRange& range, size_t batch,
+            const std::function<bool(LogRecord&&)>& visit) {
+  BACKSTOP_ASSERT(batch > 0);
+  std::string lower = range.lower;
+  while (true) {
+    LEDGER_ASSIGN_OR_RETURN(auto seqs, log.ScanIndex(range.index, lower, range.upper, batch));
+    std::string next;
+    for (SequenceNumber seq : seqs) {
+      LEDGER_ASSIGN_OR_RETURN(LogRecord record, log.Read(seq));
+      if (seq == seqs.back()) next = range.key_of(record);
+      if (!visit(std::move(record))) return Status::OK();
+    }
+    if (seqs.size() < batch) return Status::OK();
+    BACKSTOP_ASSERT(next >= lower, next, lower);
+    lower = next + std::string(1, '\0');  // The next key after `next`.
+  }
+}
+
+// A prefix range over an index whose keys are prefix | seq, restricted to seqs [first, end)
+// (end 0: no bound).
+IndexRange PrefixRange(Index index, const std::string& prefix, SequenceNumber first,
+                       SequenceNumber end) {
+  IndexRange range;
+  range.index = index;
+  range.lower = prefix + BigEndianSeq(first);
+  range.upper = end == 0 ? PrefixEnd(prefix) : prefix + BigEndianSeq(end);
+  range.key_of = [prefix](const LogRecord& record) { return prefix + BigEndianSeq(record.seq()); };
+  return range;
+}
+
+// The seq range [first, end) that holds exactly the records in the filter's time range
+// (end 0: to the head), by binary search on the log.
+Result<std::pair<SequenceNumber, SequenceNumber>> SeqRangeOf(const ledger::EventLog& log,
+                                                             const Filter& filter) {
+  SequenceNumber first = 1;
+  SequenceNumber end = 0;
+  if (filter.since_ns) {
+    LEDGER_ASSIGN_OR_RETURN(first, FirstSeqAtOrAfter(log, *filter.since_ns));
+  }
+  if (filter.until_ns) {
+    LEDGER_ASSIGN_OR_RETURN(end, FirstSeqAtOrAfter(log, *filter.until_ns));
+  }
+  return std::make_pair(first, end);
+}
+
+// With the ADL time index: the first ADL seq stamped at or after `time_ns` (0: none), which
+// bounds the ADL seqs of a time range in one seek.
+Result<SequenceNumber> FirstAdlSeqAtOrAfter(const ledger::EventLog& log, int64_t time_ns) {
+  LEDGER_ASSIGN_OR_RETURN(auto seqs, log.ScanIndex(Index::kAdlByTime, ledger::TimeKey(time_ns),
+                                                   "", 1));
+  return seqs.empty() ? SequenceNumber{0} : seqs.front();
+}
+
+Status RequireKnownAccount(const ledger::EventLog& log, const Filter& filter) {
+  if (!filter.account) return Status::OK();
+  LEDGER_ASSIGN_OR_RETURN(bool exists, AccountExists(log, *filter.account));
+  if (!exists) {
+    return Status::NotFound("unknown account",
+                            "account " + std::to_string(*filter.account) +
+                                " has no event in the log");
+  }
+  return Status::OK();
+}
+
+// Collects rows of kind T from `range`, keeping those `keep` accepts, up to filter.limit.
+template <typename T>
+Result<std::vector<T>> Collect(const ledger::EventLog& log, const IndexRange& range,
+                               const Filter& filter, bool exact_index,
+                               const std::function<std::optional<T>(const LogRecord&)>& keep) {
+  std::vector<T> rows;
+  // When the index range is exactly the answer, fetch just `limit` seqs.
+  const size_t batch = exact_index && filter.limit > 0 ? filter.limit : kIndexBatch;
+  LEDGER_RETURN_IF_ERROR(Walk(log, range, batch, [&](LogRecord&& record) {
+    if (!InTime(filter, record.time_ns())) return true;
+    std::optional<T> row = keep(record);
+    if (row) rows.push_back(std::move(*row));
+    return filter.limit == 0 || rows.size() < filter.limit;
+  }));
+  return rows;
+}
+
+}  // namespace
+
+Status ValidateFilter(const Filter& filter) {
+  if (filter.since_ns && filter.until_ns && *filter.since_ns >= *filter.until_ns) {
+    return Status::InvalidArgument(
+        "bad time range", "since (" + std::to_string(*filter.since_ns) +
+                              " ns) must be before until (" + std::to_string(*filter.until_ns) +
+                              " ns)");
+  }
+  return Status::OK();
+}
+
+Result<SequenceNumber> FirstSeqAtOrAfter(const ledger::EventLog& log, int64_t time_ns) {
+  // Invariant: every seq < low is stamped before time_ns; every seq >= high at or after it.
+  SequenceNumber low = 1;
+  SequenceNumber high = log.head_seq() + 1;
+  while (low < high) {
+    const SequenceNumber middle = low + (high - low) / 2;
+    LEDGER_ASSIGN_OR_RETURN(LogRecord record, log.Read(middle));
+    if (record.time_ns() < time_ns) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
+  }
+  BACKSTOP_ASSERT(low == high, low, high);
+  return low;
+}
+
+Result<bool> AccountExists(const ledger::EventLog& log, uint64_t account) {
+  const std::string prefix = ledger::AccountPrefix(account);
+  LEDGER_ASSIGN_OR_RETURN(auto seqs,
+                          log.ScanIndex(Index::kAccountEvent, prefix, PrefixEnd(prefix), 1));
+  return !seqs.empty();
+}
+
+Result<std::vector<AdlReductionRow>> ListAdlReductions(const ledger::EventLog& log,
+                                                       const Filter& filter) {
+  LEDGER_RETURN_IF_ERROR(ValidateFilter(filter));
+  LEDGER_RETURN_IF_ERROR(RequireKnownAccount(log, filter));
+  // Time bounds become seq bounds on the account and market indexes (one seek each).
+  SequenceNumber first = 1;
+  SequenceNumber end = 0;
+  if (filter.since_ns) {
+    LEDGER_ASSIGN_OR_RETURN(first, FirstAdlSeqAtOrAfter(log, *filter.since_ns));
+    if (first == 0) return std::vector<AdlReductionRow>{};
+  }
+  if (filter.until_ns) {
+    LEDGER_ASSIGN_OR_RETURN(end, FirstAdlSeqAtOrAfter(log, *filter.until_ns));
+    if (end == first) return std::vector<AdlReductionRow>{};
+  }
+  IndexRange range;
+  bool exact = true;  // The range holds exactly the matching rows.
+  if (filter.account) {
+    range = PrefixRange(Index::kAdlByAccount, ledger::AccountPrefix(*filter.account), first, end);
+    exact = !filter.market;
+  } else if (filter.market) {
+    range = PrefixRange(Index::kAdlByMarket, ledger::MarketPrefix(*filter.market), first, end);
+  } else {
+    range.index = Index::kAdlByTime;
+    range.lower = filter.since_ns ? ledger::TimeKey(*filter.since_ns) : "";
+    range.upper = filter.until_ns ? ledger::TimeKey(*filter.until_ns) : "";
+    range.key_of = [](const LogRecord& record) {
+      return ledger::TimeKey(record.time_ns()) + BigEndianSeq(record.seq());
+    };
+  }
+  return Collect<AdlReductionRow>(
+      log, range, filter, exact, [&](const LogRecord& record) -> std::optional<AdlReductionRow> {
+        if (record.event().which() != E::ADL_REDUCTION) return std::nullopt;
+        AdlReductionRow row = AdlReductionFromRecord(record);
+        if (filter.market && row.market != *filter.market) return std::nullopt;
+        if (filter.account && row.account != *filter.account &&
+            row.counterparty != *filter.account) {
+          return std::nullopt;
+        }
+        return row;
+      });
+}
+
+Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log,
+                                                     const Filter& filter) {
+  LEDGER_RETURN_IF_ERROR(ValidateFilter(filter));
+  LEDGER_RETURN_IF_ERROR(RequireKnownAccount(log, filter));
+  LEDGER_ASSIGN_OR_RETURN(auto seqs, SeqRangeOf(log, filter));
+  auto keep = [&](const LogRecord& record) -> std::optional<LiquidationRow> {
+    if (record.event().which() != E::LIQUIDATION) return std::nullopt;
+    LiquidationRow row = LiquidationFromRecord(record);
+    if (filter.market && row.market != *filter.market) return std::nullopt;
+    if (filter.account && row.account != *filter.account) return std::nullopt;
+    return row;
+  };
+  if (filter.account) {
+    const IndexRange range = PrefixRange(Index::kLiquidationByAccount,
+                                         ledger::AccountPrefix(*filter.account), seqs.first,
+                                         seqs.second);
+    return Collect<LiquidationRow>(log, range, filter, !filter.market, keep);
+  }
+  // No index covers all accounts: scan the records of the time range.
+  std::vector<LiquidationRow> rows;
+  const SequenceNumber last = seqs.second == 0 ? 0 : seqs.second - 1;
+  if (seqs.second != 0 && seqs.second <= seqs.first) return rows;
+  auto it = log.NewIterator(seqs.first, last);
+  for (; it->Valid(); it->Next()) {
+    LEDGER_ASSIGN_OR_RETURN(LogRecord record, ledger::DecodeRecord(it->value()));
+    std::optional<LiquidationRow> row = keep(record);
+    if (!row) continue;
+    rows.push_back(std::move(*row));
+    if (filter.limit != 0 && rows.size() >= filter.limit) return rows;
+  }
+  LEDGER_RETURN_IF_ERROR(it->status());
+  return rows;
+}
+
+Result<std::vector<FundMovementRow>> ListFundMovements(const ledger::EventLog& log,
+                                                       const Filter& filter) {
+  LEDGER_RETURN_IF_ERROR(ValidateFilter(filter));
+  LEDGER_ASSIGN_OR_RETURN(auto seqs, SeqRangeOf(log, filter));
+  auto keep = [&](const LogRecord& record) -> std::optional<FundMovementRow> {
+    const auto which = record.event().which();
+    if (which != E::INSURANCE_FUND_CREDIT && which != E::INSURANCE_FUND_DRAW) return std::nullopt;
+    FundMovementRow row = FundMovementFromRecord(record);
+    if (filter.asset && row.asset != *filter.asset) return std::nullopt;
+    return row;
+  };
+  if (filter.asset) {
+    const IndexRange range =
+        PrefixRange(Index::kFundMovement, ledger::AssetPrefix(*filter.asset), seqs.first,
+                    seqs.second);
+    return Collect<FundMovementRow>(log, range, filter, true, keep);
+  }
+  // All assets: the index is ordered by asset, then seq; walk it whole, keep the seq range,
+  // and merge into seq order.
+  LEDGER_ASSIGN_OR_RETURN(auto all, log.ScanIndex(Index::kFundMovement, "", "", 0));
+  std::vector<SequenceNumber> wanted;
+  for (SequenceNumber seq : all) {
+    if (seq >= seqs.first && (seqs.second == 0 || seq < seqs.second)) wanted.push_back(seq);
+  }
+  std::sort(wanted.begin(), wanted.end());
+  if (filter.limit != 0 && wanted.size() > filter.limit) wanted.resize(filter.limit);
+  std::vector<FundMovementRow> rows;
+  rows.reserve(wanted.size());
+  for (SequenceNumber seq : wanted) {
+    LEDGER_ASSIGN_OR_RETURN(LogRecord record, log.Read(seq));
+    std::optional<FundMovementRow> row = keep(record);
+    if (!row) {
+      return Status::Corruption("idx_fund", "seq " + std::to_string(seq) +
+                                                " is not an insurance-fund movement");
+    }
+    rows.push_back(std::move(*row));
+  }
+  return rows;
+}
+
+Result<std::vector<LogRecord>> AccountHistory(const ledger::EventLog& log, const Filter& filter) {
+  if (!filter.account) return Status::InvalidArgument("account history", "an account is needed");
+  LEDGER_RETURN_IF_ERROR(ValidateFilter(filter));
+  LEDGER_RETURN_IF_ERROR(RequireKnownAccount(log, filter));
+  LEDGER_ASSIGN_OR_RETURN(auto seqs, SeqRangeOf(log, filter));
+  std::vector<LogRecord> records;
+  if (seqs.second != 0 && seqs.second <= seqs.first) return records;
+  const IndexRange range = PrefixRange(
+      Index::kAccountEvent, ledger::AccountPrefix(*filter.account), seqs.first, seqs.second);
+  const size_t batch = filter.limit > 0 && !filter.market ? filter.limit : kIndexBatch;
+  LEDGER_RETURN_IF_ERROR(Walk(log, range, batch, [&](LogRecord&& record) {
+    if (!InTime(filter, record.time_ns())) return true;
+    if (filter.market && MarketOfEvent(record.event()) != filter.market) return true;
+    records.push_back(std::move(record));
+    return filter.limit == 0 || records.size() < filter.limit;
+  }));
+  return records;
+}
+
+}  // namespace query
