@@ -41,10 +41,6 @@ std::string PrefixEnd(std::string prefix) {
   return prefix;
 }
 
-RecordRef RefOf(const LogRecord& record) {
-  return {record.seq(), record.time_ns(), record.group()};
-}
-
 bool InTime(const Filter& filter, int64_t time_ns) {
   if (filter.since_ns && time_ns < *filter.since_ns) return false;
   if (filter.until_ns && time_ns >= *filter.until_ns) return false;

@@ -101,6 +101,10 @@ rocksdb::DBOptions MakeDbOptions(bool create) {
   options.manual_wal_flush = false;
   options.max_background_jobs = 2;
   options.keep_log_file_num = 4;  // RocksDB's text LOG files.
+  // Recovery after a crash replays the WAL that memtables have not yet flushed; bounding it
+  // (with write_buffer_size below) bounds restart time. Rarely written index column families
+  // would otherwise pin old WAL files: past this size RocksDB flushes them.
+  options.max_total_wal_size = 64 << 20;
   return options;
 }
 
@@ -108,6 +112,7 @@ rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions() {
   rocksdb::ColumnFamilyOptions options;
   // Records are mostly hashes and signatures: compression would cost CPU for little.
   options.compression = rocksdb::kNoCompression;
+  options.write_buffer_size = 32 << 20;  // Bounds the WAL replayed on recovery (see above).
   rocksdb::BlockBasedTableOptions table;
   table.checksum = rocksdb::kCRC32c;  // Every block checksummed; verified on every read.
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
