@@ -92,8 +92,9 @@ class SimulationProgressLine {
   bool shown_ = false;
 };
 
-double PerSecond(uint64_t count, double seconds) {
-  return seconds > 0 ? static_cast<double>(count) / seconds : 0;
+// Whole events per second of wall clock (display only).
+uint64_t PerSecond(uint64_t count, double seconds) {
+  return seconds > 0 ? static_cast<uint64_t>(static_cast<double>(count) / seconds) : 0;
 }
 
 void PrintOverview(const sim::SimulationReport& r) {
@@ -130,42 +131,27 @@ void PrintTable(const sim::SimulationReport& r) {
              Decimal(t.adl_quantity, sim::kLotDecimals), Usdt(t.adl_notional));
   fmt::print("socialized loss  {} USDT\n", Usdt(t.socialized_loss));
   fmt::print("funding          {} ticks\n", Count(r.venue.funding_ticks));
-  fmt::print(
-      "conservation     {}: sum(WB - C) + fund + fees = {} = deposits - withdrawals + "
-      "top-ups = {} USDT; invariants {}\n",
-      c.holds() ? "holds" : "BROKEN", Usdt(c.quote_balances + c.insurance_fund + c.fee_account),
-      Usdt(c.deposits - c.withdrawals + c.top_ups), r.invariants_hold ? "hold" : "BROKEN");
-  fmt::print(
-      "throughput       {:.0f} inputs/s, {:.0f} records/s (run {:.2f} s, read-back {:.2f} s)\n",
-      PerSecond(t.inputs, r.run_seconds), PerSecond(t.records, r.run_seconds), r.run_seconds,
-      r.tally_seconds);
+  fmt::print("conservation     {} (RULEBOOK rule 9, exact)\n", c.holds() ? "holds" : "BROKEN");
+  fmt::print("  sum(WB - C) + fund + fees        {:>24} USDT\n",
+             Usdt(c.quote_balances + c.insurance_fund + c.fee_account));
+  fmt::print("  deposits - withdrawals + top-ups {:>24} USDT\n",
+             Usdt(c.deposits - c.withdrawals + c.top_ups));
+  fmt::print("invariants       {} ({})\n", r.invariants_hold ? "hold" : "BROKEN",
+             r.invariants_checked_every_input ? "checked after every input and at the end"
+                                              : "checked at the end; --verify-invariants checks "
+                                                "after every input");
+  fmt::print("throughput       {} inputs/s, {} records/s (run {:.2f} s; read-back {:.2f} s)\n",
+             Count(PerSecond(t.inputs, r.run_seconds)), Count(PerSecond(t.records, r.run_seconds)),
+             r.run_seconds, r.tally_seconds);
   fmt::print("head             seq {} hash {}\n", r.head_seq, r.head_hash);
   fmt::print("chain id         {} (key {})\n", r.chain_id, r.key_id);
 }
 
-nlohmann::json ReportJson(const sim::SimulationReport& r) {
+// Liquidations, the fund, ADL and conservation: what the engine did.
+nlohmann::json OutcomeJson(const sim::SimulationReport& r) {
   const sim::LogTally& t = r.tally;
   const sim::Conservation& c = r.conservation;
-  nlohmann::json by_type = nlohmann::json::object();
-  for (const auto& [type, count] : t.events_by_type) by_type[type] = count;
-  return {{"scenario", r.scenario},
-          {"seed", r.seed},
-          {"traders", r.traders},
-          {"market_makers", r.market_makers},
-          {"steps", r.steps},
-          {"start_time_ns", r.start_time_ns},
-          {"end_time_ns", r.end_time_ns},
-          {"mark",
-           {{"start", r.mark_start},
-            {"end", r.mark_end},
-            {"low", r.venue.mark_low},
-            {"high", r.venue.mark_high}}},
-          {"records", t.records},
-          {"inputs", t.inputs},
-          {"effects", t.effects},
-          {"refusals", t.refusals},
-          {"events_by_type", by_type},
-          {"liquidations",
+  return {{"liquidations",
            {{"positions", t.liquidations},
             {"accounts", t.liquidated_accounts},
             {"notional", t.liquidated_notional},
@@ -194,20 +180,46 @@ nlohmann::json ReportJson(const sim::SimulationReport& r) {
             {"deposits", c.deposits},
             {"withdrawals", c.withdrawals},
             {"top_ups", c.top_ups},
-            {"invariants_hold", r.invariants_hold}}},
-          {"throughput",
-           {{"run_seconds", r.run_seconds},
-            {"read_back_seconds", r.tally_seconds},
-            {"inputs_per_second", PerSecond(t.inputs, r.run_seconds)},
-            {"records_per_second", PerSecond(t.records, r.run_seconds)}}},
-          {"head_seq", r.head_seq},
-          {"head_hash", r.head_hash},
-          {"chain_id", r.chain_id},
-          {"key_id", r.key_id},
-          {"units",
-           {{"money", "USDT minor units (1e-6)"},
-            {"price", "USDT minor units per lot (0.001 BTC)"},
-            {"quantity", "lots (0.001 BTC)"}}}};
+            {"invariants_hold", r.invariants_hold},
+            {"invariants_checked_every_input", r.invariants_checked_every_input}}}};
+}
+
+nlohmann::json ReportJson(const sim::SimulationReport& r) {
+  const sim::LogTally& t = r.tally;
+  nlohmann::json by_type = nlohmann::json::object();
+  for (const auto& [type, count] : t.events_by_type) by_type[type] = count;
+  nlohmann::json out = {{"scenario", r.scenario},
+                        {"seed", r.seed},
+                        {"traders", r.traders},
+                        {"market_makers", r.market_makers},
+                        {"steps", r.steps},
+                        {"start_time_ns", r.start_time_ns},
+                        {"end_time_ns", r.end_time_ns},
+                        {"mark",
+                         {{"start", r.mark_start},
+                          {"end", r.mark_end},
+                          {"low", r.venue.mark_low},
+                          {"high", r.venue.mark_high}}},
+                        {"records", t.records},
+                        {"inputs", t.inputs},
+                        {"effects", t.effects},
+                        {"refusals", t.refusals},
+                        {"events_by_type", by_type},
+                        {"throughput",
+                         {{"run_seconds", r.run_seconds},
+                          {"read_back_seconds", r.tally_seconds},
+                          {"inputs_per_second", PerSecond(t.inputs, r.run_seconds)},
+                          {"records_per_second", PerSecond(t.records, r.run_seconds)}}},
+                        {"head_seq", r.head_seq},
+                        {"head_hash", r.head_hash},
+                        {"chain_id", r.chain_id},
+                        {"key_id", r.key_id},
+                        {"units",
+                         {{"money", "USDT minor units (1e-6)"},
+                          {"price", "USDT minor units per lot (0.001 BTC)"},
+                          {"quantity", "lots (0.001 BTC)"}}}};
+  out.update(OutcomeJson(r));
+  return out;
 }
 
 }  // namespace

@@ -351,16 +351,18 @@ void Core::ExecuteFill(Market& market, uint32_t maker_index, const Taker& taker,
       taker.liquidation ? 0 : ToInt64(DivCeil(value * market.spec.taker_fee_e8, kRateScale));
   const Quantity maker_q = maker.side == Side::kBuy ? quantity : -quantity;
   const AssetId asset = market.spec.quote_asset;
+  Account& maker_state = accounts_.at(maker_account);
+  Account& taker_state = accounts_.at(taker.account);
   // Book bookkeeping first, so the maker's position entry keeps its open-order count.
   Level& level = maker.side == Side::kBuy ? market.book.bids.at(price) : market.book.asks.at(price);
   level.total -= quantity;
   maker.remaining -= quantity;
-  Position& maker_position = accounts_.at(maker_account).positions.at(market.spec.market_id);
+  Position& maker_position = maker_state.positions.at(market.spec.market_id);
   (maker.side == Side::kBuy ? maker_position.open_buy : maker_position.open_sell) -= quantity;
-  ApplyTrade(maker_account, market, maker_q, Int128{maker_q} * price);
-  ApplyTrade(taker.account, market, -maker_q, Int128{-maker_q} * price);
-  AddOrDie(&Wallet(accounts_.at(maker_account), asset), -maker_fee);
-  AddOrDie(&Wallet(accounts_.at(taker.account), asset), -taker_fee);
+  ApplyTrade(maker_account, maker_state, market, maker_q, Int128{maker_q} * price);
+  ApplyTrade(taker.account, taker_state, market, -maker_q, Int128{-maker_q} * price);
+  AddOrDie(&Wallet(maker_state, asset), -maker_fee);
+  AddOrDie(&Wallet(taker_state, asset), -taker_fee);
   AddOrDie(&assets_[asset].fees, Int128{maker_fee} + taker_fee);
   if (orders_[maker_index].remaining == 0) RemoveOrder(maker_index);
   Emit(Fill{market.spec.market_id, maker_account, maker_order_id, taker.account, taker.order_id,

@@ -25,9 +25,9 @@ void Core::ForgetPositionIfEmpty(Account& account, MarketId market_id) {
   account.positions.erase(it);
 }
 
-Int128 Core::ApplyTrade(AccountId account_id, Market& market, Quantity q, Int128 value) {
+Int128 Core::ApplyTrade(AccountId account_id, Account& account, Market& market, Quantity q,
+                        Int128 value) {
   BACKSTOP_ASSERT(q != 0);
-  Account& account = accounts_.at(account_id);
   Position& position = PositionOf(account, market);
   const Quantity before = position.q;
   Int128 realized = 0;

@@ -43,15 +43,14 @@ std::string EventName(E::Which which) {
 Result<LogRecord> ReadAdlReduction(const ledger::EventLog& log, SequenceNumber seq) {
   const SequenceNumber head = log.head_seq();
   if (seq == 0 || seq > head) {
-    return Status::InvalidArgument("adl explain", "seq " + std::to_string(seq) +
-                                                      " is not in the log (head is " +
-                                                      std::to_string(head) + ")");
+    return Status::InvalidArgument(
+        "adl explain",
+        "seq " + std::to_string(seq) + " is not in the log (head is " + std::to_string(head) + ")");
   }
   LEDGER_ASSIGN_OR_RETURN(LogRecord record, log.Read(seq));
   if (record.event().which() != E::ADL_REDUCTION) {
     return Status::InvalidArgument(
-        "adl explain", "seq " + std::to_string(seq) + " is " +
-                           EventName(record.event().which()) +
+        "adl explain", "seq " + std::to_string(seq) + " is " + EventName(record.event().which()) +
                            ", not an adl_reduction (find them with `backstop adl list`)");
   }
   return record;
@@ -129,8 +128,7 @@ Result<AdlExplanation> ExplainAdl(const ledger::EventLog& log, SequenceNumber se
     if (record.seq() == seq) passed_asked = true;
   }
   LEDGER_RETURN_IF_ERROR(it->status());
-  const std::string where = "seq " + std::to_string(seq) + " (group " + std::to_string(group) +
-                            ")";
+  const std::string where = "seq " + std::to_string(seq) + " (group " + std::to_string(group) + ")";
   if (!have_liquidation) {
     return Status::Corruption("adl explain", where + ": no liquidation of that position");
   }

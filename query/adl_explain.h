@@ -27,7 +27,7 @@ struct AdlQueueEntryRow {
 struct AdlQueueRow {
   RecordRef ref;
   uint32_t market = 0;
-  uint64_t account = 0;  // Liquidated account.
+  uint64_t account = 0;                                                // Liquidated account.
   ledger::schema::Side counterparty_side = ledger::schema::Side::BUY;  // Buy: they are long.
   ledger::schema::AdlPolicy policy = ledger::schema::AdlPolicy::BITMEX;
   uint32_t queue_length = 0;
@@ -39,17 +39,17 @@ struct AdlQueueRow {
 
 // Everything about one ADL reduction, from its group.
 struct AdlExplanation {
-  AdlReductionRow reduction;    // The reduction asked about.
-  LiquidationRow liquidation;   // The liquidation of (reduction.market, reduction.account)
-                                // in the group: the liquidated position, bankruptcy price/quote.
-  AdlQueueRow queue;            // The adlQueue of that position in the group.
+  AdlReductionRow reduction;   // The reduction asked about.
+  LiquidationRow liquidation;  // The liquidation of (reduction.market, reduction.account)
+                               // in the group: the liquidated position, bankruptcy price/quote.
+  AdlQueueRow queue;           // The adlQueue of that position in the group.
   // Every adlReduction of that position in the group, in seq order (includes `reduction`).
   std::vector<AdlReductionRow> reductions;
-  int64_t quantity_total = 0;   // Σ reductions.quantity (= queue.quantity_to_cover).
-  int64_t deficit_total = 0;    // Σ reductions.deficit_covered: what the fund did not cover.
-  int64_t book_quantity = 0;    // Lots the book took first (Σ liquidationFill.quantity).
-  int64_t fund_drawn = 0;       // Σ insuranceFundDraw.amount for this position in the group.
-  int64_t fund_credited = 0;    // Σ liquidationSurplus credits for this position's fills.
+  int64_t quantity_total = 0;  // Σ reductions.quantity (= queue.quantity_to_cover).
+  int64_t deficit_total = 0;   // Σ reductions.deficit_covered: what the fund did not cover.
+  int64_t book_quantity = 0;   // Lots the book took first (Σ liquidationFill.quantity).
+  int64_t fund_drawn = 0;      // Σ insuranceFundDraw.amount for this position in the group.
+  int64_t fund_credited = 0;   // Σ liquidationSurplus credits for this position's fills.
   // The counterparty's entry in queue.top, if it was among the logged top K.
   std::optional<AdlQueueEntryRow> counterparty_entry;
 };

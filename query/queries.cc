@@ -106,8 +106,8 @@ Result<std::pair<SequenceNumber, SequenceNumber>> SeqRangeOf(const ledger::Event
 // With the ADL time index: the first ADL seq stamped at or after `time_ns` (0: none), which
 // bounds the ADL seqs of a time range in one seek.
 Result<SequenceNumber> FirstAdlSeqAtOrAfter(const ledger::EventLog& log, int64_t time_ns) {
-  LEDGER_ASSIGN_OR_RETURN(auto seqs, log.ScanIndex(Index::kAdlByTime, ledger::TimeKey(time_ns),
-                                                   "", 1));
+  LEDGER_ASSIGN_OR_RETURN(auto seqs,
+                          log.ScanIndex(Index::kAdlByTime, ledger::TimeKey(time_ns), "", 1));
   return seqs.empty() ? SequenceNumber{0} : seqs.front();
 }
 
@@ -115,9 +115,8 @@ Status RequireKnownAccount(const ledger::EventLog& log, const Filter& filter) {
   if (!filter.account) return Status::OK();
   LEDGER_ASSIGN_OR_RETURN(bool exists, AccountExists(log, *filter.account));
   if (!exists) {
-    return Status::NotFound("unknown account",
-                            "account " + std::to_string(*filter.account) +
-                                " has no event in the log");
+    return Status::NotFound("unknown account", "account " + std::to_string(*filter.account) +
+                                                   " has no event in the log");
   }
   return Status::OK();
 }
@@ -143,10 +142,9 @@ Result<std::vector<T>> Collect(const ledger::EventLog& log, const IndexRange& ra
 
 Status ValidateFilter(const Filter& filter) {
   if (filter.since_ns && filter.until_ns && *filter.since_ns >= *filter.until_ns) {
-    return Status::InvalidArgument(
-        "bad time range", "since (" + std::to_string(*filter.since_ns) +
-                              " ns) must be before until (" + std::to_string(*filter.until_ns) +
-                              " ns)");
+    return Status::InvalidArgument("bad time range", "since (" + std::to_string(*filter.since_ns) +
+                                                         " ns) must be before until (" +
+                                                         std::to_string(*filter.until_ns) + " ns)");
   }
   return Status::OK();
 }
@@ -205,17 +203,19 @@ Result<std::vector<AdlReductionRow>> ListAdlReductions(const ledger::EventLog& l
       return ledger::TimeKey(record.time_ns()) + BigEndianSeq(record.seq());
     };
   }
-  return Collect<AdlReductionRow>(
-      log, range, filter, exact, [&](const LogRecord& record) -> std::optional<AdlReductionRow> {
-        if (record.event().which() != E::ADL_REDUCTION) return std::nullopt;
-        AdlReductionRow row = AdlReductionFromRecord(record);
-        if (filter.market && row.market != *filter.market) return std::nullopt;
-        if (filter.account && row.account != *filter.account &&
-            row.counterparty != *filter.account) {
-          return std::nullopt;
-        }
-        return row;
-      });
+  return Collect<AdlReductionRow>(log, range, filter, exact,
+                                  [&](const LogRecord& record) -> std::optional<AdlReductionRow> {
+                                    if (record.event().which() != E::ADL_REDUCTION)
+                                      return std::nullopt;
+                                    AdlReductionRow row = AdlReductionFromRecord(record);
+                                    if (filter.market && row.market != *filter.market)
+                                      return std::nullopt;
+                                    if (filter.account && row.account != *filter.account &&
+                                        row.counterparty != *filter.account) {
+                                      return std::nullopt;
+                                    }
+                                    return row;
+                                  });
 }
 
 Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log,
@@ -231,9 +231,9 @@ Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log
     return row;
   };
   if (filter.account) {
-    const IndexRange range = PrefixRange(Index::kLiquidationByAccount,
-                                         ledger::AccountPrefix(*filter.account), seqs.first,
-                                         seqs.second);
+    const IndexRange range =
+        PrefixRange(Index::kLiquidationByAccount, ledger::AccountPrefix(*filter.account),
+                    seqs.first, seqs.second);
     return Collect<LiquidationRow>(log, range, filter, !filter.market, keep);
   }
   // No index covers all accounts: scan the records of the time range.
@@ -255,39 +255,42 @@ Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log
 Result<std::vector<FundMovementRow>> ListFundMovements(const ledger::EventLog& log,
                                                        const Filter& filter) {
   LEDGER_RETURN_IF_ERROR(ValidateFilter(filter));
+  LEDGER_RETURN_IF_ERROR(RequireKnownAccount(log, filter));
   LEDGER_ASSIGN_OR_RETURN(auto seqs, SeqRangeOf(log, filter));
   auto keep = [&](const LogRecord& record) -> std::optional<FundMovementRow> {
     const auto which = record.event().which();
     if (which != E::INSURANCE_FUND_CREDIT && which != E::INSURANCE_FUND_DRAW) return std::nullopt;
     FundMovementRow row = FundMovementFromRecord(record);
     if (filter.asset && row.asset != *filter.asset) return std::nullopt;
+    if (filter.account && row.account != *filter.account) return std::nullopt;
+    if (filter.market && row.market != *filter.market) return std::nullopt;
     return row;
   };
+  const bool exact = !filter.account && !filter.market;
   if (filter.asset) {
-    const IndexRange range =
-        PrefixRange(Index::kFundMovement, ledger::AssetPrefix(*filter.asset), seqs.first,
-                    seqs.second);
-    return Collect<FundMovementRow>(log, range, filter, true, keep);
+    const IndexRange range = PrefixRange(Index::kFundMovement, ledger::AssetPrefix(*filter.asset),
+                                         seqs.first, seqs.second);
+    return Collect<FundMovementRow>(log, range, filter, exact, keep);
   }
-  // All assets: the index is ordered by asset, then seq; walk it whole, keep the seq range,
-  // and merge into seq order.
+  // All assets: the index is ordered by asset, then seq; take its seqs in the seq range and
+  // merge them into seq order.
   LEDGER_ASSIGN_OR_RETURN(auto all, log.ScanIndex(Index::kFundMovement, "", "", 0));
   std::vector<SequenceNumber> wanted;
   for (SequenceNumber seq : all) {
     if (seq >= seqs.first && (seqs.second == 0 || seq < seqs.second)) wanted.push_back(seq);
   }
   std::sort(wanted.begin(), wanted.end());
-  if (filter.limit != 0 && wanted.size() > filter.limit) wanted.resize(filter.limit);
   std::vector<FundMovementRow> rows;
-  rows.reserve(wanted.size());
   for (SequenceNumber seq : wanted) {
+    if (filter.limit != 0 && rows.size() >= filter.limit) break;
     LEDGER_ASSIGN_OR_RETURN(LogRecord record, log.Read(seq));
-    std::optional<FundMovementRow> row = keep(record);
-    if (!row) {
-      return Status::Corruption("idx_fund", "seq " + std::to_string(seq) +
-                                                " is not an insurance-fund movement");
+    const auto which = record.event().which();
+    if (which != E::INSURANCE_FUND_CREDIT && which != E::INSURANCE_FUND_DRAW) {
+      return Status::Corruption(
+          "idx_fund", "seq " + std::to_string(seq) + " is not an insurance-fund movement");
     }
-    rows.push_back(std::move(*row));
+    std::optional<FundMovementRow> row = keep(record);
+    if (row) rows.push_back(std::move(*row));
   }
   return rows;
 }
@@ -299,8 +302,8 @@ Result<std::vector<LogRecord>> AccountHistory(const ledger::EventLog& log, const
   LEDGER_ASSIGN_OR_RETURN(auto seqs, SeqRangeOf(log, filter));
   std::vector<LogRecord> records;
   if (seqs.second != 0 && seqs.second <= seqs.first) return records;
-  const IndexRange range = PrefixRange(
-      Index::kAccountEvent, ledger::AccountPrefix(*filter.account), seqs.first, seqs.second);
+  const IndexRange range = PrefixRange(Index::kAccountEvent, ledger::AccountPrefix(*filter.account),
+                                       seqs.first, seqs.second);
   const size_t batch = filter.limit > 0 && !filter.market ? filter.limit : kIndexBatch;
   LEDGER_RETURN_IF_ERROR(Walk(log, range, batch, [&](LogRecord&& record) {
     if (!InTime(filter, record.time_ns())) return true;

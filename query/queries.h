@@ -21,8 +21,8 @@ using ledger::SequenceNumber;
 // Which records a query returns. Unset fields do not filter. Times are nanoseconds since the
 // Unix epoch, compared with the time the sequencer stamped on each record.
 struct Filter {
-  std::optional<uint64_t> account;  // ADL: either side; others: the account named.
-  std::optional<uint32_t> market;   // Records of this market only.
+  std::optional<uint64_t> account;  // ADL: either side; fund: draws of it; others: named.
+  std::optional<uint32_t> market;   // Records of this market only (fund: draws only).
   std::optional<uint32_t> asset;    // Fund movements of this asset (fund) only.
   std::optional<int64_t> since_ns;  // Records stamped at or after this time.
   std::optional<int64_t> until_ns;  // Records stamped strictly before this time.
@@ -80,12 +80,12 @@ struct LiquidationRow {
 struct FundMovementRow {
   RecordRef ref;
   uint32_t asset = 0;
-  bool draw = false;      // True for insuranceFundDraw, false for insuranceFundCredit.
-  int64_t amount = 0;     // Moved, > 0 (the direction is `draw`).
-  std::string reason;     // Credit: liquidation_surplus, funding_residue, adl_residue, top_up;
-                          // draw: liquidation_shortfall.
-  uint32_t market = 0;    // Draws: market of the liquidation; credits: 0.
-  uint64_t account = 0;   // Draws: liquidated account; credits: 0.
+  bool draw = false;     // True for insuranceFundDraw, false for insuranceFundCredit.
+  int64_t amount = 0;    // Moved, > 0 (the direction is `draw`).
+  std::string reason;    // Credit: liquidation_surplus, funding_residue, adl_residue, top_up;
+                         // draw: liquidation_shortfall.
+  uint32_t market = 0;   // Draws: market of the liquidation; credits: 0.
+  uint64_t account = 0;  // Draws: liquidated account; credits: 0.
   int64_t balance_after = 0;
   bool operator==(const FundMovementRow&) const = default;
 };
@@ -109,8 +109,9 @@ ledger::Result<std::vector<AdlReductionRow>> ListAdlReductions(const ledger::Eve
 ledger::Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log,
                                                              const Filter& filter);
 
-// Insurance-fund credits and draws matching `filter` (asset and time; account and market
-// ignored), in seq order. Served by idx_fund (whole index when no asset is given).
+// Insurance-fund credits and draws matching `filter`, in seq order. Account and market keep
+// only the draws of that liquidated account / market (credits name neither). Served by
+// idx_fund (the whole index, merged into seq order, when no asset is given). NotFound as above.
 ledger::Result<std::vector<FundMovementRow>> ListFundMovements(const ledger::EventLog& log,
                                                                const Filter& filter);
 

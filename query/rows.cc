@@ -108,8 +108,8 @@ AdlQueueRow AdlQueueFromRecord(const ledger::LogRecord& record) {
   row.policy = queue.getPolicy();
   row.queue_length = queue.getQueueLength();
   for (const auto entry : queue.getTop()) {
-    row.top.push_back({entry.getAccount(), entry.getScore(), entry.getPosition(),
-                       entry.getQueuePosition()});
+    row.top.push_back(
+        {entry.getAccount(), entry.getScore(), entry.getPosition(), entry.getQueuePosition()});
   }
   row.quantity_to_cover = queue.getQuantityToCover();
   row.fund_balance = queue.getFundBalance();

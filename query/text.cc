@@ -32,8 +32,7 @@ int64_t DaysFromCivil(int64_t year, int64_t month, int64_t day) {
   const int64_t era = (year >= 0 ? year : year - 399) / 400;
   const int64_t year_of_era = year - era * 400;
   const int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const int64_t day_of_era =
-      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
   return era * 146097 + day_of_era - 719468;
 }
 
@@ -164,26 +163,42 @@ Result<int64_t> ParseTime(std::string_view text) {
   return ParseIso(text);
 }
 
+const MarketScale* ScaleOfAsset(const std::map<uint32_t, MarketScale>& scales, uint32_t asset) {
+  for (const auto& [market, scale] : scales) {
+    if (scale.quote_asset == asset) return &scale;
+  }
+  return nullptr;
+}
+
 Result<std::map<uint32_t, MarketScale>> LoadMarketScales(const ledger::EventLog& log,
-                                                         const std::set<uint32_t>& markets) {
+                                                         const std::set<uint32_t>& markets,
+                                                         const std::set<uint32_t>& assets) {
   std::map<uint32_t, MarketScale> found;
+  auto complete = [&] {
+    for (uint32_t market : markets) {
+      if (found.count(market) == 0) return false;
+    }
+    for (uint32_t asset : assets) {
+      if (ScaleOfAsset(found, asset) == nullptr) return false;
+    }
+    return true;
+  };
+  if (complete()) return found;
   auto it = log.NewIterator(1, 0);
   for (; it->Valid(); it->Next()) {
     LEDGER_ASSIGN_OR_RETURN(auto record, ledger::DecodeRecord(it->value()));
     const auto event = record.event();
     if (event.which() != ledger::schema::Event::MARKET_LISTED) continue;
     const auto spec = event.getMarketListed();
-    if (!markets.empty() && markets.count(spec.getMarketId()) == 0) continue;
-    if (found.count(spec.getMarketId()) != 0) continue;
     // Decimals beyond kMaxDisplayDecimals are not shown (they would overflow 128 bits).
-    if (spec.getLotDecimals() > kMaxDisplayDecimals ||
+    if (found.count(spec.getMarketId()) != 0 || spec.getLotDecimals() > kMaxDisplayDecimals ||
         spec.getQuoteDecimals() > kMaxDisplayDecimals) {
       continue;
     }
     found[spec.getMarketId()] =
         MarketScale{spec.getMarketId(), spec.getSymbol().cStr(), spec.getQuoteAsset(),
                     spec.getLotDecimals(), spec.getQuoteDecimals()};
-    if (!markets.empty() && found.size() == markets.size()) break;
+    if (complete()) break;
   }
   LEDGER_RETURN_IF_ERROR(it->status());
   return found;

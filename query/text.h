@@ -25,18 +25,22 @@ ledger::Result<int64_t> ParseTime(std::string_view text);
 // How one market's integers scale for people (marketListed of that market).
 struct MarketScale {
   uint32_t market = 0;
-  std::string symbol;       // "BTCUSDT".
+  std::string symbol;  // "BTCUSDT".
   uint32_t quote_asset = 0;
-  int lot_decimals = 0;     // One lot is 10^-lot_decimals of the base asset.
-  int quote_decimals = 0;   // One quote minor unit is 10^-quote_decimals of the quote asset.
+  int lot_decimals = 0;    // One lot is 10^-lot_decimals of the base asset.
+  int quote_decimals = 0;  // One quote minor unit is 10^-quote_decimals of the quote asset.
 };
 
-// Finds the marketListed event of each market in `markets` (all markets if empty) by scanning
-// the log from seq 1, stopping once every wanted market is found (markets are listed near
-// the start in practice; an unlisted market costs a scan of the whole log). Markets never
-// listed are absent from the result.
-ledger::Result<std::map<uint32_t, MarketScale>> LoadMarketScales(
-    const ledger::EventLog& log, const std::set<uint32_t>& markets);
+// Scans the log from seq 1 for marketListed events and returns every market listed up to the
+// point where each market in `markets` is found and each asset in `assets` is the quote asset
+// of a found market (both empty: returns at once, empty). Markets are listed near the start in
+// practice; one never listed costs a scan of the whole log and is absent from the result, as
+// are markets whose decimals exceed 18.
+ledger::Result<std::map<uint32_t, MarketScale>> LoadMarketScales(const ledger::EventLog& log,
+                                                                 const std::set<uint32_t>& markets,
+                                                                 const std::set<uint32_t>& assets);
+// The scale of the lowest-id market quoted in `asset`, or nullptr.
+const MarketScale* ScaleOfAsset(const std::map<uint32_t, MarketScale>& scales, uint32_t asset);
 
 // value / 10^decimals as an exact decimal string with `decimals` fraction digits
 // ("-0.394" for -394, 3). decimals in [0, 30].

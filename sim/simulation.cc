@@ -72,8 +72,8 @@ ledger::Result<std::string> CreateDataDir(const SimulationOptions& options, int6
   fs::create_directories(data.root, error);
   if (error)
     return Status::IOError("simulate", "cannot create " + data.root + ": " + error.message());
-  if (fs::exists(data.log)) {
-    return Status::InvalidArgument("simulate", "a log already exists in " + data.root +
+  if (fs::exists(data.log) || (fs::exists(data.snapshots) && !fs::is_empty(data.snapshots))) {
+    return Status::InvalidArgument("simulate", "a log or snapshots already exist in " + data.root +
                                                    " (simulate needs a fresh data directory)");
   }
   ledger::LogOptions log_options;
@@ -115,6 +115,52 @@ Conservation ComputeConservation(const engine::RiskEngine& engine) {
   return sums;
 }
 
+SimulationReport StartReport(const SimulationOptions& options,
+                             const std::vector<PricePoint>& path) {
+  SimulationReport report;
+  report.scenario = options.prices_csv.empty() ? options.scenario
+                                               : fs::path(options.prices_csv).filename().string();
+  report.seed = options.seed;
+  report.traders = options.traders + options.traders % 2;
+  report.market_makers = options.market_makers;
+  report.steps = path.size();
+  report.start_time_ns = path.front().time_ns;
+  report.end_time_ns = path.back().time_ns;
+  report.mark_start = path.front().price;
+  report.mark_end = path.back().price;
+  report.key_id = ledger::ToHex(options.signing_key->key_id());
+  report.invariants_checked_every_input = options.engine_options.verify_invariants;
+  return report;
+}
+
+VenueOptions MakeVenueOptions(const SimulationOptions& options, int64_t traders, size_t steps) {
+  VenueOptions venue;
+  venue.seed = options.seed;
+  venue.traders = traders;
+  venue.market_makers = options.market_makers;
+  const int64_t fund_usdt =
+      options.insurance_fund_usdt < 0 ? 10 * traders : options.insurance_fund_usdt;
+  venue.insurance_fund = fund_usdt * kUsdt;
+  venue.funding_interval_ns = options.funding_interval_s * 1'000'000'000LL;
+  venue.activity = options.activity;
+  // Traders open their positions over the first quarter of the path.
+  venue.opening_steps = std::max<int64_t>(1, static_cast<int64_t>(steps) / 4);
+  return venue;
+}
+
+// The sequencer on the simulated clock `*now_ns`, which the venue advances step by step.
+ledger::Result<std::unique_ptr<replay::Sequencer>> OpenSequencer(
+    const SimulationOptions& options, const std::shared_ptr<int64_t>& now_ns) {
+  replay::SequencerOptions sequencer_options;
+  sequencer_options.signing_key = options.signing_key;
+  sequencer_options.clock = [now_ns] { return *now_ns; };
+  sequencer_options.snapshot_every_records = options.snapshot_every_records;
+  sequencer_options.engine_options = options.engine_options;
+  std::vector<std::string> warnings;  // A fresh log has no snapshots to warn about.
+  return replay::Sequencer::Open(replay::DataDir::At(options.data_dir),
+                                 std::move(sequencer_options), &warnings);
+}
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -137,41 +183,13 @@ ledger::Result<SimulationReport> RunSimulation(const SimulationOptions& options)
   LEDGER_RETURN_IF_ERROR(CheckOptions(options));
   LEDGER_ASSIGN_OR_RETURN(const std::vector<PricePoint> path, LoadPath(options));
   BACKSTOP_ASSERT(!path.empty());
-  SimulationReport report;
-  report.scenario = options.prices_csv.empty() ? options.scenario
-                                               : fs::path(options.prices_csv).filename().string();
-  report.seed = options.seed;
-  report.traders = options.traders + options.traders % 2;
-  report.market_makers = options.market_makers;
-  report.steps = path.size();
-  report.start_time_ns = path.front().time_ns;
-  report.end_time_ns = path.back().time_ns;
-  report.mark_start = path.front().price;
-  report.mark_end = path.back().price;
-  report.key_id = ledger::ToHex(options.signing_key->key_id());
+  SimulationReport report = StartReport(options, path);
   LEDGER_ASSIGN_OR_RETURN(report.chain_id, CreateDataDir(options, path.front().time_ns));
-
   auto now_ns = std::make_shared<int64_t>(path.front().time_ns);
-  replay::SequencerOptions sequencer_options;
-  sequencer_options.signing_key = options.signing_key;
-  sequencer_options.clock = [now_ns] { return *now_ns; };
-  sequencer_options.snapshot_every_records = options.snapshot_every_records;
-  sequencer_options.engine_options = options.engine_options;
-  std::vector<std::string> warnings;
-  LEDGER_ASSIGN_OR_RETURN(
-      std::unique_ptr<replay::Sequencer> sequencer,
-      replay::Sequencer::Open(replay::DataDir::At(options.data_dir), sequencer_options, &warnings));
-
-  VenueOptions venue_options;
-  venue_options.seed = options.seed;
-  venue_options.traders = report.traders;
-  venue_options.market_makers = options.market_makers;
-  venue_options.insurance_fund =
-      (options.insurance_fund_usdt < 0 ? 10 * report.traders : options.insurance_fund_usdt) * kUsdt;
-  venue_options.funding_interval_ns = options.funding_interval_s * 1'000'000'000LL;
-  venue_options.activity = options.activity;
-  venue_options.opening_steps = std::max<int64_t>(1, static_cast<int64_t>(path.size()) / 4);
-  Venue venue(venue_options, sequencer.get(), now_ns.get());
+  LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<replay::Sequencer> sequencer,
+                          OpenSequencer(options, now_ns));
+  Venue venue(MakeVenueOptions(options, report.traders, path.size()), sequencer.get(),
+              now_ns.get());
 
   const auto start = std::chrono::steady_clock::now();
   LEDGER_RETURN_IF_ERROR(venue.Setup(path.front().time_ns, path.front().price));
@@ -192,12 +210,15 @@ ledger::Result<SimulationReport> RunSimulation(const SimulationOptions& options)
   report.conservation = ComputeConservation(engine);
   report.fund_end = engine.InsuranceFund(kQuoteAsset);
   report.venue = venue.stats();
+  BACKSTOP_ASSERT(report.venue.inputs > 0 && report.conservation.holds());
 
   const auto tally_start = std::chrono::steady_clock::now();
   LEDGER_ASSIGN_OR_RETURN(report.tally, TallyLog(sequencer->log(), report.venue.fund_start));
   report.tally_seconds = SecondsSince(tally_start);
   report.head_seq = sequencer->log().head_seq();
   report.head_hash = ledger::ToHex(sequencer->log().head_hash());
+  BACKSTOP_ASSERT(report.tally.inputs == report.venue.inputs, report.tally.inputs,
+                  report.venue.inputs);
   return report;
 }
 

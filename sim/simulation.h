@@ -90,8 +90,9 @@ struct SimulationReport {
   engine::Money fund_end = 0;
   Conservation conservation;
   bool invariants_hold = false;  // RiskEngine::CheckInvariants() passed (it aborts otherwise).
-  double run_seconds = 0;        // Wall clock from the first input until all were durable.
-  double tally_seconds = 0;      // Reading the log back.
+  bool invariants_checked_every_input = false;  // engine_options.verify_invariants was set.
+  double run_seconds = 0;    // Wall clock from the first input until all were durable.
+  double tally_seconds = 0;  // Reading the log back.
   ledger::SequenceNumber head_seq = 0;
   std::string head_hash;  // Hex.
   std::string chain_id;   // Hex.

@@ -17,12 +17,26 @@ namespace {
 
 using Event = ledger::schema::Event;
 
+// "insuranceFundDraw" -> "insurance_fund_draw" (the type names of `log show --json`).
+std::string SnakeCase(const std::string& name) {
+  std::string out;
+  for (const char c : name) {
+    if (c >= 'A' && c <= 'Z') {
+      out.push_back('_');
+      out.push_back(static_cast<char>(c - 'A' + 'a'));
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 // Union member names of schema::Event by discriminant, from the compiled-in schema.
 std::map<uint16_t, std::string> EventTypeNames() {
   std::map<uint16_t, std::string> names;
   const capnp::StructSchema schema = capnp::Schema::from<Event>();
   for (const capnp::StructSchema::Field field : schema.getUnionFields()) {
-    names[field.getProto().getDiscriminantValue()] = field.getProto().getName().cStr();
+    names[field.getProto().getDiscriminantValue()] = SnakeCase(field.getProto().getName().cStr());
   }
   return names;
 }

@@ -18,7 +18,8 @@ struct LogTally {
   uint64_t records = 0;
   uint64_t inputs = 0;
   uint64_t effects = 0;
-  // (schema union member name, count) in schema order; only types that occur.
+  // (event type, count) in schema order, only types that occur; the type is the schema's
+  // union member name in snake_case, as `backstop log show --json` prints it.
   std::vector<std::pair<std::string, uint64_t>> events_by_type;
   uint64_t liquidations = 0;              // Liquidation effects (one per liquidated position).
   uint64_t liquidated_accounts = 0;       // Distinct accounts liquidated.

@@ -228,6 +228,7 @@ std::vector<Venue::Quote> Venue::DesiredQuotes(const MarketMaker& maker, Price m
   const int64_t spacing_ppm = maker.spacing_ppm + volatility_ppm_ / 2;
   const Price spacing =
       NiceTicks(static_cast<int64_t>(Int128{mark} * spacing_ppm / kPpm / kTickSize)) * kTickSize;
+  BACKSTOP_ASSERT(spacing >= kTickSize && half_spread > 0, spacing, half_spread);
   const Quantity position = sequencer_->engine().Position(maker.account, kMarket).quantity;
   const Int128 inventory = Int128{position} * mark;
   const Int128 skew = std::clamp<Int128>(-inventory * half_spread / maker.inventory_limit,
@@ -305,6 +306,9 @@ ledger::Status Venue::OpenPair(Trader& maker, Trader& taker, Price mark) {
   const Price price = std::max<Price>(kTickSize, FloorTo(Int128{mark} + kTickSize / 2, kTickSize) +
                                                      population_rng_.Between(-2, 2) * kTickSize);
   const Quantity quantity = Lots(maker.notional, mark);
+  BACKSTOP_ASSERT(maker.long_side != taker.long_side && !maker.opened && !taker.opened,
+                  maker.account, taker.account);
+  BACKSTOP_ASSERT(price > 0 && quantity > 0, price, quantity);
   const Side maker_side = maker.long_side ? Side::kBuy : Side::kSell;
   const Side taker_side = maker.long_side ? Side::kSell : Side::kBuy;
   maker.opened = taker.opened = true;

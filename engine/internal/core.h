@@ -170,7 +170,11 @@ class Core {
   void ForgetPositionIfEmpty(Account& account, MarketId market_id);
   // Applies a trade of signed `q` lots worth signed `value` (q*p for fills, the quote for ADL).
   // Returns the realized PnL credited to the wallet.
-  Int128 ApplyTrade(AccountId account_id, Market& market, Quantity q, Int128 value);
+  Int128 ApplyTrade(AccountId account_id, Account& account, Market& market, Quantity q,
+                    Int128 value);
+  Int128 ApplyTrade(AccountId account_id, Market& market, Quantity q, Int128 value) {
+    return ApplyTrade(account_id, accounts_.at(account_id), market, q, value);
+  }
   Money& Wallet(Account& account, AssetId asset);
 
   // margin.cc: rule 2.

@@ -52,6 +52,10 @@ inline Int128 MulDivFloor(Int128 a, Int128 b, Int128 d) {
   const U256 product = MulU128(AbsU128(a), AbsU128(b));
   const U128 divisor = static_cast<U128>(d);
   const U128 limit = static_cast<U128>(1) << 126;
+  if (product.hi == 0 && product.lo < limit) {  // Fast path: the product fits in an Int128.
+    const Int128 value = static_cast<Int128>(product.lo);
+    return DivFloor(negative ? -value : value, d);
+  }
   if (product.hi >= divisor)
     return negative ? -static_cast<Int128>(limit) : static_cast<Int128>(limit);
   // Restoring long division of the 256-bit product; the remainder stays below the divisor.
