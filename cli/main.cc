@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/query_commands.h"
 #include "cli/simulate_command.h"
 #include "cli/snapshot_commands.h"
 
@@ -73,21 +74,6 @@ void AddVerify(CLI::App& app, std::function<int()>* run) {
       ->check(CLI::ExistingDirectory);
   sub->add_flag("--json", options.json, "Print the report as JSON");
   sub->callback([run] { *run = [] { return cli::RunVerify(options); }; });
-}
-
-void AddExport(CLI::App& app, std::function<int()>* run) {
-  static cli::ExportRawOptions options;
-  static bool raw = false;
-  CLI::App* sub = app.add_subcommand(
-      "export",
-      "Write one record's exact bytes so that stock capnp and openssl can check it "
-      "(docs/AUDIT.md): OUT.record.bin, OUT.envelope.bin, OUT.prev.bin, OUT.hash.bin, "
-      "OUT.sig.bin, OUT.tag.bin and OUT.json");
-  sub->add_option("seq", options.seq, "Sequence number of the record")->required();
-  sub->add_flag("--raw", raw, "Raw signed and canonical bytes (the only format today)")->required();
-  sub->add_option("--out", options.out, "Path prefix of the files written")->required();
-  sub->add_option("--data", options.data_dir, kDataHelp)->required();
-  sub->callback([run] { *run = [] { return cli::RunExportRaw(options); }; });
 }
 
 void AddIngest(CLI::App& app, std::function<int()>* run) {
@@ -245,6 +231,117 @@ void AddReplay(CLI::App& app, std::function<int()>* run) {
   sub->callback([run] { *run = [] { return cli::RunReplay(options); }; });
 }
 
+constexpr const char* kQueryTimeHelp =
+    "ISO-8601 UTC (2025-10-10T21:15:00Z, fractional seconds and +HH:MM allowed; or a date "
+    "2025-10-10) or epoch seconds/ms/us/ns (told apart by magnitude)";
+
+// --data, the optional filters `which` names (a: --account, m: --market, s: --asset), the
+// time range, --limit and --json.
+void AddQueryFilters(CLI::App* sub, cli::QueryOptions& options, const std::string& which) {
+  sub->add_option("--data", options.data_dir, kDataHelp)->required();
+  if (which.find('a') != std::string::npos) {
+    sub->add_option("--account", options.account, "Only this account (id)");
+  }
+  if (which.find('m') != std::string::npos) {
+    sub->add_option("--market", options.market, "Only this market (id)");
+  }
+  if (which.find('s') != std::string::npos) {
+    sub->add_option("--asset", options.asset, "Only this asset's fund (id)");
+  }
+  sub->add_option("--since", options.since,
+                  std::string("From this time on (inclusive): ") + kQueryTimeHelp);
+  sub->add_option("--until", options.until, "Before this time (exclusive); same forms");
+  sub->add_option("--limit", options.limit, "At most N rows, oldest first (0: all)");
+  sub->add_flag("--json", options.json, "Print JSON (for jq and programs)");
+}
+
+void AddAdlQueries(CLI::App& app, std::function<int()>* run) {
+  static cli::QueryOptions list_options;
+  static cli::AdlExplainOptions explain_options;
+  CLI::App* adl = app.add_subcommand("adl", "Past auto-deleveraging (ADL) reductions");
+  adl->require_subcommand(1);
+  CLI::App* list = adl->add_subcommand(
+      "list",
+      "ADL reductions: both sides, quantity, price, score, queue position, deficit "
+      "covered, seq and time (--account matches either side)");
+  AddQueryFilters(list, list_options, "am");
+  list->callback([run] { *run = [] { return cli::RunAdlList(list_options); }; });
+  CLI::App* explain = adl->add_subcommand(
+      "explain",
+      "Why one ADL reduction happened, in plain words, from the events logged with "
+      "it: the liquidated position, the fund, the ranking queue, who gave up what");
+  explain->add_option("seq", explain_options.seq, "Seq of an adl_reduction record")->required();
+  explain->add_option("--data", explain_options.data_dir, kDataHelp)->required();
+  explain->add_flag("--json", explain_options.json, "Print one JSON object");
+  explain->callback([run] { *run = [] { return cli::RunAdlExplain(explain_options); }; });
+}
+
+void AddHistoryQueries(CLI::App& app, std::function<int()>* run) {
+  static cli::QueryOptions account_options;
+  static cli::QueryOptions fund_options;
+  static cli::QueryOptions liquidation_options;
+  CLI::App* account = app.add_subcommand("account", "One account's past");
+  account->require_subcommand(1);
+  CLI::App* history = account->add_subcommand(
+      "history", "Every event that names the account (inputs and effects), oldest first");
+  history->add_option("account", account_options.account, "Account id")->required();
+  AddQueryFilters(history, account_options, "m");
+  history->callback([run] { *run = [] { return cli::RunAccountHistory(account_options); }; });
+
+  CLI::App* fund = app.add_subcommand("fund", "Insurance funds");
+  fund->require_subcommand(1);
+  CLI::App* fund_history = fund->add_subcommand(
+      "history",
+      "Insurance-fund credits and draws with the balance after each (--account and "
+      "--market keep the draws of that liquidation)");
+  AddQueryFilters(fund_history, fund_options, "ams");
+  fund_history->callback([run] { *run = [] { return cli::RunFundHistory(fund_options); }; });
+
+  CLI::App* liquidations = app.add_subcommand("liquidations", "Past liquidations");
+  liquidations->require_subcommand(1);
+  CLI::App* list = liquidations->add_subcommand(
+      "list", "Positions taken over by the liquidation account, with bankruptcy price and quote");
+  AddQueryFilters(list, liquidation_options, "am");
+  list->callback([run] { *run = [] { return cli::RunLiquidationsList(liquidation_options); }; });
+}
+
+// `export` in its two forms (replaces AddExport): rows, or one record's raw bytes.
+void AddExportCommand(CLI::App& app, std::function<int()>* run) {
+  static cli::ExportOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "export",
+      "Either `export --type adl|liquidations|fund|all [--format jsonl|csv] [filters] "
+      "[--out FILE]`: rows for jq and spreadsheets; or `export SEQ --raw --out PREFIX`: one "
+      "record's exact signed bytes for stock capnp and openssl (docs/AUDIT.md)");
+  sub->add_option("seq", options.seq, "With --raw: seq of the record");
+  CLI::Option* raw =
+      sub->add_flag("--raw", options.raw, "Write one record's raw signed and canonical bytes");
+  CLI::Option* type = sub->add_option("--type", options.type, "Rows to export")
+                          ->check(CLI::IsMember({"adl", "liquidations", "fund", "all"}));
+  CLI::Option* format = sub->add_option("--format", options.format, "jsonl (default) or csv")
+                            ->check(CLI::IsMember({"jsonl", "csv"}));
+  raw->excludes(type);
+  raw->excludes(format);
+  sub->add_option("--out", options.out,
+                  "--raw: path prefix of the files; otherwise the file (default stdout)");
+  cli::QueryOptions& filters = options.filters;
+  sub->add_option("--data", filters.data_dir, kDataHelp)->required();
+  sub->add_option("--account", filters.account, "Only this account");
+  sub->add_option("--market", filters.market, "Only this market");
+  sub->add_option("--asset", filters.asset, "Only this asset's fund movements");
+  sub->add_option("--since", filters.since, std::string("From (inclusive): ") + kQueryTimeHelp);
+  sub->add_option("--until", filters.until, "Before this time (exclusive)");
+  sub->add_option("--limit", filters.limit, "At most N rows (0: all)");
+  sub->callback([run] { *run = [] { return cli::RunExport(options); }; });
+}
+
+// adl list/explain, account history, fund history, liquidations list, export.
+void AddQueries(CLI::App& app, std::function<int()>* run) {
+  AddAdlQueries(app, run);
+  AddHistoryQueries(app, run);
+  AddExportCommand(app, run);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -259,13 +356,13 @@ int main(int argc, char** argv) {
   AddInit(app, &run);
   AddLog(app, &run);
   AddVerify(app, &run);
-  AddExport(app, &run);
   AddIngest(app, &run);
   AddSnapshot(app, &run);
   AddAudit(app, &run);
   AddReplay(app, &run);
   AddReindex(app, &run);
   AddSimulate(app, &run);
+  AddQueries(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -117,6 +117,29 @@ int64_t Core::AdlScore(const Market& market, AccountId account_id, const Positio
   return 0;
 }
 
+Int128 Core::SettleAdlReduction(Market& market, AccountId counterparty, Quantity x, Int128* gain) {
+  const Position& zero_position =
+      accounts_.at(kLiquidationAccount).positions.at(market.spec.market_id);
+  const Quantity size = Abs64(zero_position.q);
+  const Int128 cost = zero_position.c;
+  const bool zero_long = zero_position.q > 0;
+  const bool last = x == size;
+  const Int128 at_mark = Int128{x} * market.mark;
+  Int128 quote = 0;
+  if (zero_long) {  // The short counterparty buys x lots and pays its share, rounded up.
+    quote = last ? cost : DivCeil(cost * x, size);
+    ApplyTrade(counterparty, market, x, quote);
+    ApplyTrade(kLiquidationAccount, market, -x, -quote);
+    *gain = at_mark - quote;
+  } else {  // The long counterparty sells x lots and receives its share, rounded down.
+    quote = last ? -cost : DivFloor(-cost * x, size);
+    ApplyTrade(counterparty, market, -x, -quote);
+    ApplyTrade(kLiquidationAccount, market, x, quote);
+    *gain = quote - at_mark;
+  }
+  return quote;
+}
+
 void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) {
   const MarketId market_id = market.spec.market_id;
   const AssetId asset = market.spec.quote_asset;
@@ -154,25 +177,9 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
   for (size_t i = 0; i < queue.size(); ++i) {
     const QueueEntry& entry = queue[i];
     if (entry.take == 0) continue;
-    const Position& zero_position = accounts_.at(kLiquidationAccount).positions.at(market_id);
-    const Quantity size = Abs64(zero_position.q);
-    const Int128 cost = zero_position.c;
     const Quantity x = entry.take;
-    const bool last = x == size;
-    const Int128 at_mark = Int128{x} * market.mark;
-    Int128 quote = 0;
     Int128 gain = 0;
-    if (zero_long) {  // The short counterparty buys x lots and pays its share, rounded up.
-      quote = last ? cost : DivCeil(cost * x, size);
-      ApplyTrade(entry.account, market, x, quote);
-      ApplyTrade(kLiquidationAccount, market, -x, -quote);
-      gain = at_mark - quote;
-    } else {  // The long counterparty sells x lots and receives its share, rounded down.
-      quote = last ? -cost : DivFloor(-cost * x, size);
-      ApplyTrade(entry.account, market, -x, -quote);
-      ApplyTrade(kLiquidationAccount, market, x, quote);
-      gain = quote - at_mark;
-    }
+    const Int128 quote = SettleAdlReduction(market, entry.account, x, &gain);
     Emit(AdlReduction{market_id, liquidated, entry.account, x, bankruptcy_price, ToInt64(quote),
                       entry.score, static_cast<int64_t>(i + 1), static_cast<int64_t>(queue.size()),
                       remaining, ToInt64(-gain), InsuranceOf(asset), ToInt64(gain)});

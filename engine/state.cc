@@ -225,6 +225,12 @@ void Core::CheckInvariants() const {
 }
 
 std::string Core::FindViolation() const {
+  std::string problem = FindMoneyViolation();
+  if (problem.empty()) problem = FindBookViolation();
+  return problem;
+}
+
+std::string Core::FindMoneyViolation() const {
   std::map<AssetId, Int128> quote_balance;  // Sum of (WB - sum C) per asset.
   std::map<MarketId, Int128> open_interest;
   for (const AccountId id : SortedAccountIds()) {
@@ -270,6 +276,10 @@ std::string Core::FindViolation() const {
   for (const auto& [market_id, interest] : open_interest) {
     if (interest != 0) return "open interest not zero in market " + std::to_string(market_id);
   }
+  return "";
+}
+
+std::string Core::FindBookViolation() const {
   // Book consistency: levels, order index and per-position open quantities agree.
   std::map<std::pair<AccountId, MarketId>, std::pair<Quantity, Quantity>> open;
   size_t live_orders = 0;

@@ -19,14 +19,9 @@ step "Simulate a crash: ~30% down within minutes, then a partial rebound" \
   "$backstop" simulate --scenario crash --data "$data" --key "$demo/signer.key.pem"
 step "Verify the chain and signatures" "$backstop" verify --data "$data"
 step "Audit: re-derive every effect from the inputs, byte for byte" "$backstop" audit --data "$data"
-if "$backstop" --help | grep -qE "^ +adl "; then
-  step "Who was auto-deleveraged" "$backstop" adl list --limit 10 --data "$data"
-  first=$("$backstop" adl list --limit 1 --json --data "$data" | jq -r '.seq // .[0].seq')
-  step "Why: one reduction explained from the logged events" \
-    "$backstop" adl explain "$first" --data "$data"
-else
-  printf '\n\033[1m== The first ADL queue and its reductions (log show)\033[0m\n'
-  "$backstop" log show --json --data "$data" \
-    | grep -m 6 -E '"type":"(adl_queue|adl_reduction)"' | jq -c '{seq, type} + (.[.type])'
-fi
+step "Who was auto-deleveraged (the first 10 reductions)" \
+  "$backstop" adl list --limit 10 --data "$data"
+first=$("$backstop" adl list --limit 1 --json --data "$data" | jq -r '.[0].seq')
+step "Why: the first reduction explained from the events logged with it" \
+  "$backstop" adl explain "$first" --data "$data"
 printf '\nData directory: %s (try: %s log show --data %s | less)\n' "$data" "$backstop" "$data"

@@ -132,8 +132,8 @@ Workload CascadeWorkload(int pairs) {
     }
     work.setup.push_back(PlaceOrder{shorter, 1, 1, Side::kSell, OrderType::kLimit,
                                     TimeInForce::kGtc, false, 10'000, lots});
-    work.setup.push_back(PlaceOrder{longer, 1, 1, Side::kBuy, OrderType::kLimit,
-                                    TimeInForce::kIoc, false, 10'000, lots});
+    work.setup.push_back(PlaceOrder{longer, 1, 1, Side::kBuy, OrderType::kLimit, TimeInForce::kIoc,
+                                    false, 10'000, lots});
   }
   // A thin bid ladder under the market, then the crash in 1% steps (marks and re-bids).
   for (int level = 1; level <= 200; ++level) {

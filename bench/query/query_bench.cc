@@ -76,7 +76,8 @@ void BuildLog(const Config& config) {
     }
   }
   Check((*sequencer)->Flush(), "flush");
-  fmt::print(stderr, "\nbuilt {} records in {} s\n", head, Micros(Clock::now() - start) / 1'000'000);
+  fmt::print(stderr, "\nbuilt {} records in {} s\n", head,
+             Micros(Clock::now() - start) / 1'000'000);
 }
 
 struct Stats {
@@ -106,9 +107,10 @@ void TimeQueryFunction(const ledger::EventLog& log, const Config& config, size_t
   }
   const Stats t = Percentiles(micros);
   const Stats r = Percentiles(rows);
-  fmt::print("query fn  limit {:>4}: {} queries  p50 {} us  p90 {} us  p99 {} us  max {} us  "
-             "(rows p50 {} p99 {} max {})\n",
-             limit, config.queries, t.p50, t.p90, t.p99, t.max, r.p50, r.p99, r.max);
+  fmt::print(
+      "query fn  limit {:>4}: {} queries  p50 {} us  p90 {} us  p99 {} us  max {} us  "
+      "(rows p50 {} p99 {} max {})\n",
+      limit, config.queries, t.p50, t.p90, t.p99, t.max, r.p50, r.p99, r.max);
 }
 
 // The index scan alone (idx_adl_account, seqs only): what a query costs before reading rows.
@@ -127,9 +129,10 @@ void TimeIndexOnly(const ledger::EventLog& log, const Config& config) {
     rows += static_cast<int64_t>(seqs->size());
   }
   const Stats t = Percentiles(micros);
-  fmt::print("index scan only:  {} scans  p50 {} us  p90 {} us  p99 {} us  max {} us  "
-             "({} seqs in all)\n",
-             config.queries, t.p50, t.p90, t.p99, t.max, rows);
+  fmt::print(
+      "index scan only:  {} scans  p50 {} us  p90 {} us  p99 {} us  max {} us  "
+      "({} seqs in all)\n",
+      config.queries, t.p50, t.p90, t.p99, t.max, rows);
 }
 
 // The brute-force answer for one account: scan and decode every record.

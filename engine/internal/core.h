@@ -122,6 +122,8 @@ class Core {
   void CheckInvariants() const;
   // Describes the first broken invariant, or returns an empty string.
   std::string FindViolation() const;
+  std::string FindMoneyViolation() const;  // Conservation, open interest, funds, rule 4.
+  std::string FindBookViolation() const;   // Books, order index, open quantities, watches.
   EngineState Export() const;
   // Returns an empty string on success, else what is inconsistent.
   std::string Import(const EngineState& state);
@@ -209,6 +211,9 @@ class Core {
 
   // adl.cc: rule 6.
   void RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price);
+  // Moves x lots between account 0 and `counterparty` at the share of account 0's remaining
+  // cost basis (rounded against the counterparty); returns the quote, sets its gain vs mark.
+  Int128 SettleAdlReduction(Market& market, AccountId counterparty, Quantity x, Int128* gain);
   int64_t AdlScore(const Market& market, AccountId account, const Position& position) const;
 
   // funding.cc: rule 8.

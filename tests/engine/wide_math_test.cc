@@ -19,8 +19,8 @@ TEST(WideMathTest, MulDivFloorRoundsTowardNegativeInfinity) {
 
 TEST(WideMathTest, MulDivFloorIsExactBeyond128Bits) {
   // (2^70 + 1) * 2^70 needs 141 bits; the quotient fits again.
-  const Int128 magnitude = (static_cast<Int128>(0xffff900030ffeaULL) << 64) |
-                           static_cast<Int128>(0x900d60fa25928f90ULL);
+  const Int128 magnitude =
+      (static_cast<Int128>(0xffff900030ffeaULL) << 64) | static_cast<Int128>(0x900d60fa25928f90ULL);
   EXPECT_EQ(MulDivFloor(-(kTwo70 + 1), kTwo70, (1 << 20) + 7), -magnitude);
   EXPECT_EQ(MulDivFloor(kTwo70, kTwo70, kTwo70), kTwo70);
 }
