@@ -331,15 +331,27 @@ std::string Core::FindBookViolation() const {
     }
   }
   if (indexed_orders != live_orders) return "order count";
+  return FindWatchViolation();
+}
+
+std::string Core::FindWatchViolation() const {
   // Every watched position has a live entry, at its own key, in both heaps of its market.
   for (const auto& [market_id, market] : markets_) {
-    std::map<std::pair<AccountId, uint64_t>, int> live;
-    for (const WatchEntry& entry : market.watch_low) live[{entry.account, entry.stamp}] |= 1;
-    for (const WatchEntry& entry : market.watch_high) live[{entry.account, entry.stamp}] |= 2;
+    auto keys = [](const std::vector<WatchEntry>& heap) {
+      std::vector<std::pair<AccountId, uint64_t>> sorted;
+      sorted.reserve(heap.size());
+      for (const WatchEntry& entry : heap) sorted.emplace_back(entry.account, entry.stamp);
+      std::sort(sorted.begin(), sorted.end());
+      return sorted;
+    };
+    const auto low = keys(market.watch_low), high = keys(market.watch_high);
     for (const AccountId holder : market.holders) {
-      const Position& position = accounts_.at(holder).positions.at(market_id);
-      const auto found = live.find({holder, position.watch_stamp});
-      if (found == live.end() || found->second != 3) return "mark watch heaps";
+      const std::pair<AccountId, uint64_t> key{
+          holder, accounts_.at(holder).positions.at(market_id).watch_stamp};
+      if (!std::binary_search(low.begin(), low.end(), key) ||
+          !std::binary_search(high.begin(), high.end(), key)) {
+        return "mark watch heaps";
+      }
     }
   }
   return "";

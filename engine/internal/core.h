@@ -123,7 +123,8 @@ class Core {
   // Describes the first broken invariant, or returns an empty string.
   std::string FindViolation() const;
   std::string FindMoneyViolation() const;  // Conservation, open interest, funds, rule 4.
-  std::string FindBookViolation() const;   // Books, order index, open quantities, watches.
+  std::string FindBookViolation() const;   // Books, order index, open quantities.
+  std::string FindWatchViolation() const;  // Every holder has live mark watch entries.
   EngineState Export() const;
   // Returns an empty string on success, else what is inconsistent.
   std::string Import(const EngineState& state);
