@@ -100,8 +100,13 @@ ledger::Result<AuditReport> Audit(const ledger::EventLog& log, const DataDir& da
   ledger::VerifyOptions verify_options;
   verify_options.all_signatures = options.all_signatures;
   verify_options.first = options.from_snapshot + 1;
+  // The chain, signatures and indexes are checked on a second thread while this one replays.
   ledger::VerifyReport verified;
-  std::thread verifier([&] { verified = ledger::Verify(log, keyring, verify_options); });
+  ledger::Result<std::string> indexes = std::string();
+  std::thread verifier([&] {
+    verified = ledger::Verify(log, keyring, verify_options);
+    indexes = log.CheckIndexes();
+  });
 
   std::vector<AuditFinding> snapshot_findings;
   const auto snapshot_hashes = LoadSnapshots(log, data, keyring, &snapshot_findings);
@@ -135,7 +140,6 @@ ledger::Result<AuditReport> Audit(const ledger::EventLog& log, const DataDir& da
       }
     }
   }
-  auto indexes = log.CheckIndexes();
   verifier.join();
   if (!indexes.ok()) {
     report.findings.push_back({0, "indexes unreadable: " + indexes.status().message(), "", ""});

@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 #include <rocksdb/write_batch.h>
 
-#include <map>
+#include <functional>
 #include <set>
 
 #include "ledger/internal/event_log_impl.h"
@@ -25,21 +25,60 @@ rocksdb::ReadOptions CheckedReads() {
 
 std::string_view View(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
 
-// The index keys the events of `log` imply, by index.
-Result<std::array<std::set<std::string>, kIndexCount>> ExpectedIndexes(const EventLog& log) {
-  std::array<std::set<std::string>, kIndexCount> expected;
+// An order-independent summary of a set of keys: their count and two sums of 64-bit hashes.
+// Equal sets give equal digests; the detailed comparison runs only when digests differ.
+struct KeyDigest {
+  uint64_t count = 0;
+  uint64_t sum = 0;
+  uint64_t sum_of_squares = 0;
+  void Add(std::string_view key) {
+    uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a 64.
+    for (char c : key) hash = (hash ^ static_cast<uint8_t>(c)) * 0x100000001b3ull;
+    ++count;
+    sum += hash;
+    sum_of_squares += hash * hash;
+  }
+  bool operator==(const KeyDigest&) const = default;
+};
+
+// Walks every record once and hands each index key it implies to `visit`.
+Status ForEachExpectedKey(const EventLog& log,
+                          const std::function<void(const IndexEntry&)>& visit) {
   std::vector<IndexEntry> entries;
   auto it = log.NewIterator(1, 0);
   for (; it->Valid(); it->Next()) {
     LEDGER_ASSIGN_OR_RETURN(LogRecord record, DecodeRecord(it->value()));
     entries.clear();
     IndexEntries(record.seq(), record.time_ns(), record.event(), &entries);
-    for (IndexEntry& entry : entries) {
-      expected[static_cast<size_t>(entry.index)].insert(std::move(entry.key));
-    }
+    for (const IndexEntry& entry : entries) visit(entry);
   }
-  LEDGER_RETURN_IF_ERROR(it->status());
-  return expected;
+  return it->status();
+}
+
+// The first difference between the keys of `index` and the keys the events imply ("" if
+// none). Materializes that one index's expected keys: run it only after a digest mismatch.
+Result<std::string> FirstDifference(const EventLog& log, Index index) {
+  std::set<std::string> want;
+  LEDGER_RETURN_IF_ERROR(ForEachExpectedKey(log, [&](const IndexEntry& entry) {
+    if (entry.index == index) want.insert(entry.key);
+  }));
+  auto next = want.begin();
+  std::unique_ptr<rocksdb::Iterator> it(
+      EventLogAccess::db(log)->NewIterator(CheckedReads(), EventLogAccess::index(log, index)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string key = it->key().ToString();
+    if (next != want.end() && *next < key) break;  // A wanted key is missing.
+    if (next == want.end() || *next != key) {
+      return fmt::format("{}: stray key for seq {}", IndexColumnFamily(index), SeqOfIndexKey(key));
+    }
+    ++next;
+  }
+  LEDGER_RETURN_IF_ERROR(FromRocks(it->status(), IndexColumnFamily(index)));
+  if (next != want.end()) {
+    return fmt::format("{}: missing key for seq {}", IndexColumnFamily(index),
+                       SeqOfIndexKey(*next));
+  }
+  return std::string();
 }
 
 }  // namespace
@@ -119,26 +158,22 @@ Status EventLog::RebuildIndexes(const std::function<void(uint64_t, uint64_t)>& p
 }
 
 Result<std::string> EventLog::CheckIndexes() const {
-  LEDGER_ASSIGN_OR_RETURN(auto expected, ExpectedIndexes(*this));
+  std::array<KeyDigest, kIndexCount> expected{};
+  LEDGER_RETURN_IF_ERROR(ForEachExpectedKey(*this, [&](const IndexEntry& entry) {
+    expected[static_cast<size_t>(entry.index)].Add(entry.key);
+  }));
   for (Index index : AllIndexes()) {
-    const std::set<std::string>& want = expected[static_cast<size_t>(index)];
-    auto next = want.begin();
+    KeyDigest stored;
     std::unique_ptr<rocksdb::Iterator> it(EventLogAccess::db(*this)->NewIterator(
         CheckedReads(), EventLogAccess::index(*this, index)));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      const std::string key = it->key().ToString();
-      if (next != want.end() && *next < key) break;  // A wanted key is missing.
-      if (next == want.end() || *next != key) {
-        return fmt::format("{}: stray key for seq {}", IndexColumnFamily(index),
-                           SeqOfIndexKey(key));
-      }
-      ++next;
-    }
+    for (it->SeekToFirst(); it->Valid(); it->Next()) stored.Add(View(it->key()));
     LEDGER_RETURN_IF_ERROR(FromRocks(it->status(), IndexColumnFamily(index)));
-    if (next != want.end()) {
-      return fmt::format("{}: missing key for seq {}", IndexColumnFamily(index),
-                         SeqOfIndexKey(*next));
+    if (stored == expected[static_cast<size_t>(index)]) continue;
+    LEDGER_ASSIGN_OR_RETURN(std::string difference, FirstDifference(*this, index));
+    if (difference.empty()) {
+      difference = fmt::format("{}: keys differ from the events", IndexColumnFamily(index));
     }
+    return difference;
   }
   return std::string();
 }

@@ -35,12 +35,12 @@ class ReplayEquivalenceTest : public ReplayTest {
 };
 
 TEST_F(ReplayEquivalenceTest, LiveEqualsFullReplayAndSnapshotPlusTail) {
-  OpenSequencer(/*snapshot_every_records=*/40'000);
-  const auto live = FeedWithCheckpoints(120'000, 60);
+  OpenSequencer(/*snapshot_every_records=*/100'000);
+  const auto live = FeedWithCheckpoints(400'000, 100);
   const SequenceNumber head = sequencer_->log().head_seq();
   CloseSequencer();
   auto log = ReadOnlyLog();
-  ASSERT_GE(head, 200'000u) << "the stream should produce well over its input count in records";
+  ASSERT_GE(head, 1'000'000u) << "a stream of at least a million events";
   RecordProperty("records", std::to_string(head));
 
   // Full replay from genesis, compared at every checkpoint.
