@@ -1,14 +1,18 @@
 // EventLog on RocksDB: options, create/open with head cross-checks, the sequencer half of the
 // append path (seq, time, envelope, chain hash), the synced group write, and reads.
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/rand.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -79,6 +83,45 @@ constexpr ColumnFamilySpec kColumnFamilies[] = {
 static_assert(std::size(kColumnFamilies) == 3 + kIndexCount);
 
 std::string EncodeU64(uint64_t value) { return EncodeSeqKey(value); }
+
+// The head of the last clean close, kept beside RocksDB's own files. RocksDB trusts its MANIFEST:
+// a damaged MANIFEST can make it open an older version of the database without an error (files
+// it no longer references would even be deleted by a writable open). A log whose head is below
+// the head it had when it was last closed cleanly has lost acknowledged records.
+std::string HeadMarkerPath(const std::string& dir) { return dir + "/BACKSTOP_CLOSED_HEAD"; }
+
+Status CheckHeadMarker(const std::string& dir, SequenceNumber head_seq) {
+  std::ifstream in(HeadMarkerPath(dir));
+  if (!in) return Status::OK();  // Never closed cleanly (or a log older than the marker).
+  SequenceNumber closed_seq = 0;
+  if (!(in >> closed_seq)) return Status::Corruption("event_log", "unreadable closed-head marker");
+  if (head_seq < closed_seq) {
+    return Status::Corruption(
+        "event_log", fmt::format("the database holds records up to seq {}, but it was closed at "
+                                 "seq {}: acknowledged records are missing (damaged MANIFEST or "
+                                 "files?); do not open it for writing",
+                                 head_seq, closed_seq));
+  }
+  return Status::OK();
+}
+
+// Written (and synced) after the memtables were flushed at a clean close.
+void WriteHeadMarker(const std::string& dir, SequenceNumber head_seq) {
+  const std::string path = HeadMarkerPath(dir);
+  const std::string partial = path + ".partial";
+  {
+    std::ofstream out(partial, std::ios::trunc);
+    out << head_seq << "\n";
+    out.flush();
+    if (!out) return;  // Best effort: the marker only adds a check.
+  }
+  const int fd = ::open(partial.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  std::rename(partial.c_str(), path.c_str());
+}
 
 rocksdb::DBOptions MakeDbOptions(bool create) {
   rocksdb::DBOptions options;
@@ -174,14 +217,14 @@ class EventLog::Impl {
 
   // Sequencer state: the tail of the chain as sequenced (ahead of the durable head).
   std::mutex sequencer_mu_;
-  SequenceNumber next_seq_ = 1;           // Guarded by sequencer_mu_.
-  Hash last_hash_{};                      // Guarded by sequencer_mu_.
-  int64_t last_time_ns_ = 0;              // Guarded by sequencer_mu_.
+  SequenceNumber next_seq_ = 1;            // Guarded by sequencer_mu_.
+  Hash last_hash_{};                       // Guarded by sequencer_mu_.
+  int64_t last_time_ns_ = 0;               // Guarded by sequencer_mu_.
   std::optional<PrivateKey> signing_key_;  // Guarded by sequencer_mu_.
-  std::optional<KeyId> expected_key_id_;  // Key the next record must carry, if known.
+  std::optional<KeyId> expected_key_id_;   // Key the next record must carry, if known.
   Clock clock_;
-  Sha256 sha_;                            // Guarded by sequencer_mu_.
-  internal::EnvelopeEncoder encoder_;     // Guarded by sequencer_mu_.
+  Sha256 sha_;                         // Guarded by sequencer_mu_.
+  internal::EnvelopeEncoder encoder_;  // Guarded by sequencer_mu_.
   std::unique_ptr<AppendPipeline> pipeline_;
 };
 
@@ -193,7 +236,7 @@ EventLog::Impl::~Impl() {
     // already holds every acknowledged write.
     rocksdb::FlushOptions flush;
     flush.wait = true;
-    db_->Flush(flush, handles_).PermitUncheckedError();
+    if (db_->Flush(flush, handles_).ok()) WriteHeadMarker(dir_, head_seq_);
   }
   for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
   db_->Close().PermitUncheckedError();
@@ -216,8 +259,8 @@ Status EventLog::Impl::OpenDb(const std::string& dir, bool create, bool read_onl
     names.push_back(rocksdb::kDefaultColumnFamilyName);
     for (const auto& spec : kColumnFamilies) names.push_back(spec.name);
   } else {
-    LEDGER_RETURN_IF_ERROR(FromRocks(
-        rocksdb::DB::ListColumnFamilies(db_options, dir, &names), "event_log: open " + dir));
+    LEDGER_RETURN_IF_ERROR(FromRocks(rocksdb::DB::ListColumnFamilies(db_options, dir, &names),
+                                     "event_log: open " + dir));
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const auto& name : names) descriptors.emplace_back(name, MakeColumnFamilyOptions());
@@ -230,8 +273,8 @@ Status EventLog::Impl::OpenDb(const std::string& dir, bool create, bool read_onl
     for (auto* handle : handles_) found = found || handle->GetName() == spec.name;
     if (found) continue;
     if (read_only) {
-      return Status::Corruption("event_log", fmt::format("{}: no column family '{}'", dir,
-                                                         spec.name));
+      return Status::Corruption("event_log",
+                                fmt::format("{}: no column family '{}'", dir, spec.name));
     }
     rocksdb::ColumnFamilyHandle* handle = nullptr;
     LEDGER_RETURN_IF_ERROR(FromRocks(
@@ -276,8 +319,8 @@ Status EventLog::Impl::InitializeMeta(const std::optional<ChainId>& chain_id) {
       "event_log"));
   LEDGER_RETURN_IF_ERROR(FromRocks(put(internal::kMetaFormatVersion, version), "event_log"));
   LEDGER_RETURN_IF_ERROR(FromRocks(put(internal::kMetaHeadSeq, EncodeU64(0)), "event_log"));
-  LEDGER_RETURN_IF_ERROR(FromRocks(put(internal::kMetaHeadHash, std::string(32, '\0')),
-                                   "event_log"));
+  LEDGER_RETURN_IF_ERROR(
+      FromRocks(put(internal::kMetaHeadHash, std::string(32, '\0')), "event_log"));
   return FromRocks(db_->Write(write_options_, &batch), "event_log: create meta");
 }
 
@@ -290,8 +333,8 @@ Result<std::string> GetMeta(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
   if (s.IsNotFound()) return Status::Corruption("event_log", fmt::format("meta '{}' missing", key));
   LEDGER_RETURN_IF_ERROR(FromRocks(s, fmt::format("event_log: read meta '{}'", key)));
   if (value.size() != size) {
-    return Status::Corruption("event_log", fmt::format("meta '{}' is {} bytes, expected {}", key,
-                                                       value.size(), size));
+    return Status::Corruption(
+        "event_log", fmt::format("meta '{}' is {} bytes, expected {}", key, value.size(), size));
   }
   return value;
 }
@@ -305,8 +348,8 @@ Status EventLog::Impl::LoadMeta() {
   for (char c : version) format = (format << 8) | static_cast<uint8_t>(c);
   if (format != internal::kFormatVersion) {
     return Status::InvalidArgument(
-        "event_log", fmt::format("format version {} is not supported (this build reads {})",
-                                 format, internal::kFormatVersion));
+        "event_log", fmt::format("format version {} is not supported (this build reads {})", format,
+                                 internal::kFormatVersion));
   }
   LEDGER_ASSIGN_OR_RETURN(std::string chain,
                           GetMeta(db_, meta_, read_options_, internal::kMetaChainId, 16));
@@ -347,17 +390,18 @@ Status EventLog::Impl::LoadHead(const LogOptions& options) {
       return Status::Corruption("event_log", "last events key is not 8 bytes");
     }
     rocksdb::Slice value = it->value();
-    Result<LogRecord> decoded = DecodeRecord(
-        {reinterpret_cast<const uint8_t*>(value.data()), value.size()});
+    Result<LogRecord> decoded =
+        DecodeRecord({reinterpret_cast<const uint8_t*>(value.data()), value.size()});
     if (!decoded.ok()) {
       return Status::Corruption("event_log",
                                 fmt::format("seq {}: {}", last_seq, decoded.status().message()));
     }
     last.emplace(std::move(decoded).value());
   }
-  bool head_matches = last_seq == head_seq_ &&
-                      (last ? last->hash() == head_hash_ && last->seq() == last_seq
-                            : head_hash_ == Hash{});
+  LEDGER_RETURN_IF_ERROR(CheckHeadMarker(dir_, std::max(last_seq, head_seq_)));
+  bool head_matches =
+      last_seq == head_seq_ &&
+      (last ? last->hash() == head_hash_ && last->seq() == last_seq : head_hash_ == Hash{});
   if (!head_matches && !read_only_) {
     return Status::Corruption(
         "event_log",
@@ -464,9 +508,9 @@ Status EventLog::Impl::WriteGroups(const internal::GroupBatch& batch) {
                                          record.value.size())),
           "event_log"));
       for (const IndexEntry& entry : record.index_entries) {
-        LEDGER_RETURN_IF_ERROR(FromRocks(
-            write_batch.Put(indexes_[static_cast<size_t>(entry.index)], entry.key, ""),
-            "event_log"));
+        LEDGER_RETURN_IF_ERROR(
+            FromRocks(write_batch.Put(indexes_[static_cast<size_t>(entry.index)], entry.key, ""),
+                      "event_log"));
       }
       last = &record;
     }
@@ -476,16 +520,15 @@ Status EventLog::Impl::WriteGroups(const internal::GroupBatch& batch) {
   // keys): all or none survive a crash.
   LEDGER_RETURN_IF_ERROR(
       FromRocks(write_batch.Put(commits_, EncodeSeqKey(last->seq), ""), "event_log"));
-  LEDGER_RETURN_IF_ERROR(FromRocks(
-      write_batch.Put(meta_, internal::kMetaHeadSeq, EncodeU64(last->seq)), "event_log"));
+  LEDGER_RETURN_IF_ERROR(
+      FromRocks(write_batch.Put(meta_, internal::kMetaHeadSeq, EncodeU64(last->seq)), "event_log"));
   LEDGER_RETURN_IF_ERROR(FromRocks(
       write_batch.Put(meta_, internal::kMetaHeadHash,
                       rocksdb::Slice(reinterpret_cast<const char*>(last->hash.data()), 32)),
       "event_log"));
   Status s = FromRocks(db_->Write(write_options_, &write_batch), "event_log: write");
   if (!s.ok()) {
-    return Status::IOError("event_log",
-                           fmt::format("{}; the log is now read-only", s.message()));
+    return Status::IOError("event_log", fmt::format("{}; the log is now read-only", s.message()));
   }
   std::lock_guard lock(head_mu_);
   BACKSTOP_ASSERT(batch.front()->range.first == head_seq_ + 1, head_seq_);
@@ -546,16 +589,16 @@ class RocksRecordIterator final : public RecordIterator {
     if (!it_->Valid()) {
       if (!it_->status().ok()) {
         status_ = Status::Corruption(
-            "event_log", fmt::format("reading after seq {}: {}", last_good_,
-                                     it_->status().ToString()));
+            "event_log",
+            fmt::format("reading after seq {}: {}", last_good_, it_->status().ToString()));
       }
       return;
     }
     rocksdb::Slice key = it_->key();
     if (!DecodeSeqKey(std::string_view(key.data(), key.size()), &key_seq_)) {
       status_ = Status::Corruption(
-          "event_log", fmt::format("after seq {}: a key of {} bytes, not 8", last_good_,
-                                   key.size()));
+          "event_log",
+          fmt::format("after seq {}: a key of {} bytes, not 8", last_good_, key.size()));
       return;
     }
     valid_ = true;
@@ -598,6 +641,14 @@ Result<std::unique_ptr<EventLog>> EventLog::Create(const std::string& dir, LogOp
 }
 
 Result<std::unique_ptr<EventLog>> EventLog::Open(const std::string& dir, LogOptions options) {
+  if (!options.read_only) {
+    // Check the head read-only first: a writable RocksDB open deletes files its MANIFEST does
+    // not reference, which would make a damaged MANIFEST's loss permanent.
+    LogOptions probe;
+    probe.read_only = true;
+    auto probed = Open(dir, std::move(probe));
+    if (!probed.ok() && !probed.status().IsBusy()) return probed.status();
+  }
   auto impl = std::make_unique<Impl>();
   LEDGER_RETURN_IF_ERROR(impl->OpenDb(dir, /*create=*/false, options.read_only));
   LEDGER_RETURN_IF_ERROR(impl->LoadMeta());
@@ -620,8 +671,8 @@ Result<GroupRange> SubmitAndWait(EventLog::Impl& impl,
   std::future<Status> durable = promise->get_future();
   LEDGER_ASSIGN_OR_RETURN(
       GroupRange range,
-      impl.Submit(events, [promise](const Status& s, GroupRange) { promise->set_value(s); },
-                  rotate_to));
+      impl.Submit(
+          events, [promise](const Status& s, GroupRange) { promise->set_value(s); }, rotate_to));
   LEDGER_RETURN_IF_ERROR(durable.get());
   return range;
 }
@@ -659,8 +710,8 @@ Result<GroupRange> EventLog::RotateKey(const PrivateKey& new_key) {
 
 Result<LogRecord> EventLog::Read(SequenceNumber seq) const {
   std::string value;
-  rocksdb::Status s = impl_->db_->Get(impl_->read_options_, impl_->events_, EncodeSeqKey(seq),
-                                      &value);
+  rocksdb::Status s =
+      impl_->db_->Get(impl_->read_options_, impl_->events_, EncodeSeqKey(seq), &value);
   if (s.IsNotFound()) {
     return Status::NotFound("event_log", fmt::format("seq {} is not in the log", seq));
   }
@@ -672,8 +723,8 @@ Result<LogRecord> EventLog::Read(SequenceNumber seq) const {
                               fmt::format("seq {}: {}", seq, record.status().message()));
   }
   if (record->seq() != seq) {
-    return Status::Corruption(
-        "event_log", fmt::format("seq {}: the record says seq {}", seq, record->seq()));
+    return Status::Corruption("event_log",
+                              fmt::format("seq {}: the record says seq {}", seq, record->seq()));
   }
   return record;
 }
@@ -717,9 +768,7 @@ rocksdb::DB* EventLogAccess::db(const EventLog& log) { return log.impl_->db_; }
 rocksdb::ColumnFamilyHandle* EventLogAccess::events(const EventLog& log) {
   return log.impl_->events_;
 }
-rocksdb::ColumnFamilyHandle* EventLogAccess::meta(const EventLog& log) {
-  return log.impl_->meta_;
-}
+rocksdb::ColumnFamilyHandle* EventLogAccess::meta(const EventLog& log) { return log.impl_->meta_; }
 rocksdb::ColumnFamilyHandle* EventLogAccess::commits(const EventLog& log) {
   return log.impl_->commits_;
 }
