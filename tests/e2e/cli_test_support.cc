@@ -3,11 +3,13 @@
 #include "tests/e2e/cli_test_support.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include "ledger/event_log.h"
 
@@ -24,6 +26,21 @@ CommandResult RunShell(const std::string& command) {
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
   return result;
+}
+
+void RunAndKill(const std::string& command, std::chrono::milliseconds delay) {
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    setpgid(0, 0);
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  setpgid(child, child);
+  std::this_thread::sleep_for(delay);
+  killpg(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
 }
 
 CommandResult RunBackstop(const std::string& arguments) {

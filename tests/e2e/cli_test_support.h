@@ -2,6 +2,7 @@
 // script and capturing its output, and filling a log through the ledger API.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -15,6 +16,8 @@ struct CommandResult {
 
 // Runs `command` with /bin/sh and captures its output.
 CommandResult RunShell(const std::string& command);
+// Runs `command` with /bin/sh in a new process group and SIGKILLs the group after `delay`.
+void RunAndKill(const std::string& command, std::chrono::milliseconds delay);
 // Runs the backstop binary with `arguments` (already shell-quoted where needed).
 CommandResult RunBackstop(const std::string& arguments);
 

@@ -44,22 +44,6 @@ std::vector<Ack> ReadAcks(const std::string& path) {
   return acks;
 }
 
-// Runs `command` in a new process group and SIGKILLs the group after `delay`.
-void RunAndKill(const std::string& command, std::chrono::milliseconds delay) {
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    setpgid(0, 0);
-    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  setpgid(child, child);
-  std::this_thread::sleep_for(delay);
-  killpg(child, SIGKILL);
-  int status = 0;
-  waitpid(child, &status, 0);
-}
-
 // Every acknowledged group is present and whole.
 void ExpectAcksDurable(const std::string& log_dir, const std::vector<Ack>& acks) {
   ledger::LogOptions options;

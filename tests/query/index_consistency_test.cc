@@ -46,22 +46,6 @@ void ExpectQueriesEqualBruteForce(const ledger::EventLog& log, uint64_t seed) {
   }
 }
 
-// Runs `command` in a new process group and SIGKILLs the group after `delay`.
-void RunAndKill(const std::string& command, std::chrono::milliseconds delay) {
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    setpgid(0, 0);
-    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  setpgid(child, child);
-  std::this_thread::sleep_for(delay);
-  killpg(child, SIGKILL);
-  int status = 0;
-  waitpid(child, &status, 0);
-}
-
 TEST(IndexConsistencyTest, KillNineDuringIngestLeavesIndexesConsistent) {
   const uint32_t seed = ::testing::UnitTest::GetInstance()->random_seed();
   SCOPED_TRACE("seed " + std::to_string(seed));
@@ -83,7 +67,7 @@ TEST(IndexConsistencyTest, KillNineDuringIngestLeavesIndexesConsistent) {
                                 " ingest - --acks --data " + (scratch / "data") + " --key " +
                                 (scratch / "signer.key.pem") + " < " + (scratch / "slice.jsonl") +
                                 " > " + (scratch / "acks") + " 2>/dev/null";
-    RunAndKill(command, std::chrono::milliseconds(rng.Uniform(200, 900)));
+    e2e::RunAndKill(command, std::chrono::milliseconds(rng.Uniform(200, 900)));
     std::ifstream acks(scratch / "acks");
     std::string line;
     int acknowledged = 0;
