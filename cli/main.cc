@@ -61,8 +61,8 @@ void AddVerify(CLI::App& app, std::function<int()>* run) {
   CLI::App* sub = app.add_subcommand(
       "verify",
       "Check the whole log: dense seqs, canonical records, the hash chain, key ids and "
-      "signatures (by default the last record of every group, which authenticates the rest "
-      "through the chain). Exit 0 clean, 1 on any problem (naming the first bad seq), 2 on "
+      "signatures (by default the last record of every group commit, which authenticates the "
+      "rest through the chain). Exit 0 clean, 1 on any problem (naming the first bad seq), 2 on "
       "usage errors");
   sub->add_option("--data", options.data_dir, kDataHelp)->required();
   sub->add_flag("--all-signatures", options.all_signatures,
