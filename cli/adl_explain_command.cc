@@ -1,0 +1,207 @@
+// `backstop adl explain SEQ`: one ADL reduction explained in plain words from the events
+// logged with it (see query_commands.h and query/adl_explain.h).
+
+#include <capnp/dynamic.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cli/common.h"
+#include "cli/event_json.h"
+#include "cli/internal/query_output.h"
+#include "query/adl_explain.h"
+#include "query/queries.h"
+#include "query/text.h"
+
+namespace cli {
+
+using ledger::Result;
+using ledger::Status;
+
+// ---- adl explain ----
+
+namespace {
+
+std::string SideWord(ledger::schema::Side side) {
+  return side == ledger::schema::Side::BUY ? "long" : "short";
+}
+
+std::string PolicyName(ledger::schema::AdlPolicy policy) {
+  switch (policy) {
+    case ledger::schema::AdlPolicy::BITMEX:
+      return "bitmex";
+    case ledger::schema::AdlPolicy::BINANCE_LEVERAGE_PNL:
+      return "binance_leverage_pnl";
+    case ledger::schema::AdlPolicy::PRO_RATA:
+      return "pro_rata";
+    case ledger::schema::AdlPolicy::HYPERLIQUID:
+      return "hyperliquid";
+  }
+  return "unknown";
+}
+
+// "1234 (0.001234 quote)" when the scale is known, else "1234".
+std::string Amount(int64_t amount, const query::MarketScale* scale) {
+  if (scale == nullptr) return std::to_string(amount);
+  return fmt::format("{} ({} {})", amount, query::QuoteAmount(amount, *scale), "quote");
+}
+
+std::string Lots(int64_t lots, const query::MarketScale* scale) {
+  if (scale == nullptr) return fmt::format("{} lots", lots);
+  return fmt::format("{} lots ({} base)", lots, query::BaseQuantity(lots, *scale));
+}
+
+std::string PerLot(int64_t price, const query::MarketScale* scale) {
+  if (scale == nullptr) return fmt::format("{} per lot", price);
+  return fmt::format("{} per lot ({} quote per base unit)", price,
+                     query::QuotePrice(price, *scale));
+}
+
+Json ExplainJson(const query::AdlExplanation& x, const Scales& scales) {
+  Json out;
+  out["reduction"] = AdlJson(x.reduction, scales);
+  out["liquidation"] = LiquidationJson(x.liquidation, scales);
+  Json queue;
+  AddTime(&queue, x.queue.ref);
+  queue["market"] = x.queue.market;
+  queue["account"] = x.queue.account;
+  queue["counterparty_side"] =
+      x.queue.counterparty_side == ledger::schema::Side::BUY ? "buy" : "sell";
+  queue["policy"] = PolicyName(x.queue.policy);
+  queue["queue_length"] = x.queue.queue_length;
+  queue["quantity_to_cover"] = x.queue.quantity_to_cover;
+  queue["fund_balance"] = x.queue.fund_balance;
+  queue["top"] = Json::array();
+  for (const auto& entry : x.queue.top) {
+    queue["top"].push_back({{"queue_position", entry.queue_position},
+                            {"account", entry.account},
+                            {"score", entry.score},
+                            {"position", entry.position}});
+  }
+  out["queue"] = std::move(queue);
+  out["reductions"] = Json::array();
+  for (const auto& row : x.reductions) out["reductions"].push_back(AdlJson(row, scales));
+  out["quantity_total"] = x.quantity_total;
+  out["deficit_total"] = x.deficit_total;
+  out["book_quantity"] = x.book_quantity;
+  out["fund_drawn"] = x.fund_drawn;
+  out["fund_credited"] = x.fund_credited;
+  out["counterparty_listed_in_top"] = x.counterparty_entry.has_value();
+  return out;
+}
+
+void PrintWhoAndWhy(const query::AdlExplanation& x, const query::MarketScale* scale) {
+  const auto& l = x.liquidation;
+  fmt::print("Liquidated position\n");
+  fmt::print("  Account {} held {} {} in market {} and was liquidated at seq {}:\n", l.account,
+             l.position > 0 ? "long" : "short",
+             Lots(l.position < 0 ? -l.position : l.position, scale), l.market, l.ref.seq);
+  fmt::print("  equity {} was below maintenance {} at mark {}.\n", Amount(l.account_equity, scale),
+             Amount(l.account_maintenance, scale), PerLot(l.mark_price, scale));
+  fmt::print("  Bankruptcy price {}; bankruptcy quote {}.\n", PerLot(l.bankruptcy_price, scale),
+             Amount(l.bankruptcy_quote, scale));
+  fmt::print("\nWhy the insurance fund did not cover it\n");
+  fmt::print("  The order book took {} first; the fund paid {} for fills beyond bankruptcy",
+             Lots(x.book_quantity, scale), Amount(x.fund_drawn, scale));
+  if (x.fund_credited > 0)
+    fmt::print(" and received {} of surplus", Amount(x.fund_credited, scale));
+  fmt::print(".\n  When ADL started {} were left to close and the fund held {}.\n",
+             Lots(x.queue.quantity_to_cover, scale), Amount(x.queue.fund_balance, scale));
+  if (x.deficit_total > x.queue.fund_balance) {
+    fmt::print(
+        "  Closing them at the mark would have left a deficit of {} against their "
+        "bankruptcy quote, more than the fund held, so they were closed against "
+        "counterparties at the bankruptcy price instead.\n",
+        Amount(x.deficit_total, scale));
+  } else {
+    fmt::print(
+        "  The deficit of the rest against the mark was {}: the book had no more "
+        "liquidity within the limits of Phase B (rulebook rule 5), so ADL closed it at "
+        "the bankruptcy price.\n",
+        Amount(x.deficit_total, scale));
+  }
+}
+
+void PrintQueueAndTaken(const query::AdlExplanation& x, const query::MarketScale* scale) {
+  const auto& r = x.reduction;
+  fmt::print("\nRanking queue at that moment (logged at seq {})\n", x.queue.ref.seq);
+  fmt::print("  Policy {}: {} {} counterparties ranked, higher score first; top {} logged.\n",
+             PolicyName(x.queue.policy), x.queue.queue_length, SideWord(x.queue.counterparty_side),
+             x.queue.top.size());
+  std::vector<std::vector<std::string>> cells;
+  for (const auto& entry : x.queue.top) {
+    cells.push_back({std::to_string(entry.queue_position), std::to_string(entry.account),
+                     std::to_string(entry.score), std::to_string(entry.position),
+                     entry.account == r.counterparty ? "<- this counterparty" : ""});
+  }
+  PrintTable({"  RANK", "ACCOUNT", "SCORE", "POSITION lots", ""},
+             {false, false, false, false, true}, cells);
+  fmt::print("\nWhere the counterparty stood\n");
+  fmt::print("  Account {} ranked {} of {} with score {}{}.\n", r.counterparty, r.queue_position,
+             r.queue_length, r.score,
+             x.counterparty_entry ? fmt::format(", holding {} lots", x.counterparty_entry->position)
+                                  : " (below the logged top of the queue)");
+  fmt::print("  It gave up {} at {}, settled for {}; versus a close at the mark it {} {}.\n",
+             Lots(r.quantity, scale), PerLot(r.price, scale), Amount(r.quote, scale),
+             r.gain_vs_mark < 0 ? "lost" : "gained",
+             Amount(r.gain_vs_mark < 0 ? -r.gain_vs_mark : r.gain_vs_mark, scale));
+  fmt::print("\nHow much was taken from whom\n");
+  cells.clear();
+  for (const auto& row : x.reductions) {
+    cells.push_back({std::to_string(row.ref.seq), std::to_string(row.queue_position),
+                     std::to_string(row.counterparty), std::to_string(row.quantity),
+                     std::to_string(row.quote), std::to_string(row.deficit_covered),
+                     std::to_string(row.remaining_before)});
+  }
+  PrintTable(
+      {"  SEQ", "RANK", "ACCOUNT", "QTY lots", "QUOTE", "DEFICIT COVERED", "REMAINING BEFORE"},
+      {false, false, false, false, false, false, false}, cells);
+  fmt::print("  Total: {} from {} counterpart{}; deficit covered {}.\n",
+             Lots(x.quantity_total, scale), x.reductions.size(),
+             x.reductions.size() == 1 ? "y" : "ies", Amount(x.deficit_total, scale));
+}
+
+}  // namespace
+
+int RunAdlExplain(const AdlExplainOptions& options) {
+  uint64_t seq = 0;
+  Status parsed = ParseUnsigned(options.seq, "SEQ", UINT64_MAX, &seq);
+  if (!parsed.ok()) return Exit(parsed);
+  auto log = OpenLog(options.data_dir);
+  if (!log.ok()) return Fail(log.status().message());
+  auto explanation = query::ExplainAdl(**log, seq);
+  if (!explanation.ok()) return Exit(explanation.status());
+  const query::AdlExplanation& x = *explanation;
+  auto scales = ScalesFor(**log, {x.reduction.market}, {});
+  if (!scales.ok()) return Exit(scales.status());
+  if (options.json) {
+    fmt::print("{}\n", ExplainJson(x, *scales).dump(2));
+    return kExitOk;
+  }
+  const query::MarketScale* scale = ScaleOf(*scales, x.reduction.market);
+  fmt::print("ADL reduction at seq {}, {} (group {}, market {})\n", seq,
+             FormatTimeNs(x.reduction.ref.time_ns), x.reduction.ref.group,
+             MarketLabel(*scales, x.reduction.market));
+  fmt::print(
+      "  Account {} had {} closed by auto-deleveraging against the liquidated account "
+      "{}.\n\n",
+      x.reduction.counterparty, Lots(x.reduction.quantity, scale), x.reduction.account);
+  PrintWhoAndWhy(x, scale);
+  PrintQueueAndTaken(x, scale);
+  if (scale != nullptr) {
+    fmt::print(
+        "\nDecimals in parentheses use market {}'s listing (lot_decimals {}, "
+        "quote_decimals {}); the integers are exact.\n",
+        scale->symbol, scale->lot_decimals, scale->quote_decimals);
+  }
+  return kExitOk;
+}
+
+}  // namespace cli

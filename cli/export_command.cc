@@ -1,0 +1,233 @@
+// `backstop export`: rows for jq and spreadsheets (JSON Lines or CSV), or one record's raw
+// signed bytes (see query_commands.h).
+
+#include <capnp/dynamic.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cli/common.h"
+#include "cli/event_json.h"
+#include "cli/internal/query_output.h"
+#include "query/adl_explain.h"
+#include "query/queries.h"
+#include "query/text.h"
+
+namespace cli {
+
+using ledger::Result;
+using ledger::Status;
+
+// ---- export ----
+
+namespace {
+
+const std::vector<std::string> kAdlColumns = {"seq",
+                                              "time_ns",
+                                              "time",
+                                              "group",
+                                              "market",
+                                              "symbol",
+                                              "account",
+                                              "counterparty",
+                                              "quantity",
+                                              "price",
+                                              "quote",
+                                              "score",
+                                              "queue_position",
+                                              "queue_length",
+                                              "remaining_before",
+                                              "deficit_covered",
+                                              "fund_balance_after",
+                                              "gain_vs_mark",
+                                              "quantity_dec",
+                                              "price_dec",
+                                              "quote_dec",
+                                              "deficit_covered_dec"};
+const std::vector<std::string> kLiquidationColumns = {"seq",
+                                                      "time_ns",
+                                                      "time",
+                                                      "group",
+                                                      "market",
+                                                      "symbol",
+                                                      "account",
+                                                      "position",
+                                                      "cost_basis",
+                                                      "mark_price",
+                                                      "account_equity",
+                                                      "account_maintenance",
+                                                      "position_maintenance",
+                                                      "equity_share",
+                                                      "bankruptcy_quote",
+                                                      "bankruptcy_price",
+                                                      "position_dec",
+                                                      "mark_price_dec",
+                                                      "bankruptcy_price_dec",
+                                                      "bankruptcy_quote_dec"};
+const std::vector<std::string> kFundColumns = {"seq",
+                                               "time_ns",
+                                               "time",
+                                               "group",
+                                               "asset",
+                                               "kind",
+                                               "reason",
+                                               "amount",
+                                               "balance_after",
+                                               "market",
+                                               "account",
+                                               "amount_dec",
+                                               "balance_after_dec"};
+
+std::string CsvCell(const Json& value) {
+  if (value.is_null()) return "";
+  std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::vector<std::string> ColumnsOf(const std::string& type) {
+  if (type == "adl") return kAdlColumns;
+  if (type == "liquidations") return kLiquidationColumns;
+  if (type == "fund") return kFundColumns;
+  std::vector<std::string> all = {"type"};  // The union, in first-seen order.
+  for (const auto* list : {&kAdlColumns, &kLiquidationColumns, &kFundColumns}) {
+    for (const std::string& column : *list) {
+      if (std::find(all.begin(), all.end(), column) == all.end()) all.push_back(column);
+    }
+  }
+  return all;
+}
+
+// The rows of `type` ("all": the three merged in seq order, each with a "type" field).
+Result<std::vector<Json>> ExportRows(const ledger::EventLog& log, const std::string& type,
+                                     const query::Filter& filter) {
+  std::vector<std::pair<uint64_t, Json>> rows;
+  const bool all = type == "all";
+  auto add = [&](uint64_t seq, const char* kind, Json row) {
+    if (!all) {
+      rows.emplace_back(seq, std::move(row));
+      return;
+    }
+    Json tagged;
+    tagged["type"] = kind;
+    tagged.update(row);
+    rows.emplace_back(seq, std::move(tagged));
+  };
+  if (type == "adl" || all) {
+    LEDGER_ASSIGN_OR_RETURN(auto adl, query::ListAdlReductions(log, filter));
+    LEDGER_ASSIGN_OR_RETURN(auto scales, query::LoadMarketScales(log, MarketsOf(adl), {}));
+    for (const auto& row : adl) add(row.ref.seq, "adl_reduction", AdlJson(row, scales));
+  }
+  if (type == "liquidations" || all) {
+    LEDGER_ASSIGN_OR_RETURN(auto liquidations, query::ListLiquidations(log, filter));
+    LEDGER_ASSIGN_OR_RETURN(auto scales, query::LoadMarketScales(log, MarketsOf(liquidations), {}));
+    for (const auto& row : liquidations) {
+      add(row.ref.seq, "liquidation", LiquidationJson(row, scales));
+    }
+  }
+  if (type == "fund" || all) {
+    LEDGER_ASSIGN_OR_RETURN(auto fund, query::ListFundMovements(log, filter));
+    LEDGER_ASSIGN_OR_RETURN(auto scales, query::LoadMarketScales(log, {}, AssetsOf(fund)));
+    for (const auto& row : fund) add(row.ref.seq, "fund_movement", FundJson(row, scales));
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (all && filter.limit != 0 && rows.size() > filter.limit) rows.resize(filter.limit);
+  std::vector<Json> out;
+  out.reserve(rows.size());
+  for (auto& row : rows) out.push_back(std::move(row.second));
+  return out;
+}
+
+Status CheckExportForm(const ExportOptions& options) {
+  const QueryOptions& f = options.filters;
+  const bool has_filters = !f.account.empty() || !f.market.empty() || !f.asset.empty() ||
+                           !f.since.empty() || !f.until.empty() || f.limit != 0;
+  if (options.raw) {
+    if (options.seq.empty()) return Status::InvalidArgument("export --raw", "needs a SEQ");
+    if (options.out.empty()) return Status::InvalidArgument("export --raw", "needs --out PREFIX");
+    if (!options.type.empty() || !options.format.empty() || has_filters) {
+      return Status::InvalidArgument("export --raw",
+                                     "exports one record: --type, --format and filters do not "
+                                     "apply (use `export --type ...` for rows)");
+    }
+    return Status::OK();
+  }
+  if (!options.seq.empty()) {
+    return Status::InvalidArgument("export", "a SEQ is only for `export SEQ --raw --out PREFIX`");
+  }
+  if (options.type.empty()) {
+    return Status::InvalidArgument("export",
+                                   "give --type adl|liquidations|fund|all (or SEQ --raw)");
+  }
+  if (options.type != "adl" && options.type != "liquidations" && options.type != "fund" &&
+      options.type != "all") {
+    return Status::InvalidArgument(
+        "export", "--type must be adl, liquidations, fund or all, not '" + options.type + "'");
+  }
+  if (!options.format.empty() && options.format != "jsonl" && options.format != "csv") {
+    return Status::InvalidArgument("export",
+                                   "--format must be jsonl or csv, not '" + options.format + "'");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+int RunExport(const ExportOptions& options) {
+  Status form = CheckExportForm(options);
+  if (!form.ok()) return Exit(form);
+  if (options.raw) {
+    ExportRawOptions raw;
+    raw.data_dir = options.filters.data_dir;
+    raw.out = options.out;
+    Status parsed = ParseUnsigned(options.seq, "SEQ", UINT64_MAX, &raw.seq);
+    if (!parsed.ok()) return Exit(parsed);
+    return RunExportRaw(raw);
+  }
+  auto filter = ParseFilter(options.filters);
+  if (!filter.ok()) return Exit(filter.status());
+  auto log = OpenLog(options.filters.data_dir);
+  if (!log.ok()) return Fail(log.status().message());
+  auto rows = ExportRows(**log, options.type, *filter);
+  if (!rows.ok()) return Exit(rows.status());
+  std::ofstream file;
+  const bool to_stdout = options.out.empty() || options.out == "-";
+  if (!to_stdout) {
+    file.open(options.out, std::ios::trunc);
+    if (!file) return Fail("export: cannot write " + options.out);
+  }
+  std::ostream& out = to_stdout ? std::cout : file;
+  if (options.format == "csv") {
+    const std::vector<std::string> columns = ColumnsOf(options.type);
+    for (size_t i = 0; i < columns.size(); ++i) out << (i > 0 ? "," : "") << columns[i];
+    out << "\n";
+    for (const Json& row : *rows) {
+      for (size_t i = 0; i < columns.size(); ++i) {
+        const auto it = row.find(columns[i]);
+        out << (i > 0 ? "," : "") << (it == row.end() ? "" : CsvCell(*it));
+      }
+      out << "\n";
+    }
+  } else {
+    for (const Json& row : *rows) out << row.dump() << "\n";
+  }
+  out.flush();
+  if (!out) return Fail("export: cannot write " + (to_stdout ? "stdout" : options.out));
+  if (!to_stdout) fmt::print(stderr, "wrote {} rows to {}\n", rows->size(), options.out);
+  return kExitOk;
+}
+
+}  // namespace cli

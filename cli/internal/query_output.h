@@ -1,0 +1,61 @@
+// Private to cli/: what the history-query commands share (query_commands.cc,
+// adl_explain_command.cc, export_command.cc): filters parsed from text, opening the log, row
+// JSON, the markets' display scales and aligned tables. Stateless; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cli/common.h"
+#include "cli/query_commands.h"
+#include "ledger/event_log.h"
+#include "query/queries.h"
+#include "query/text.h"
+
+namespace cli {
+
+using Json = nlohmann::ordered_json;
+using Scales = std::map<uint32_t, query::MarketScale>;
+
+// `text` as a decimal in [0, max]; InvalidArgument naming `what` otherwise.
+ledger::Status ParseUnsigned(const std::string& text, const char* what, uint64_t max,
+                             uint64_t* out);
+// The query filter of the command-line options; InvalidArgument for bad ids, times or ranges.
+ledger::Result<query::Filter> ParseFilter(const QueryOptions& options);
+// A usage error, or data the log does not have: exit 2. A corrupt log: exit 1 (a finding).
+inline int Exit(const ledger::Status& status) { return Fail(status); }
+// The log in `data_dir`, read-only; IOError naming the folder.
+ledger::Result<std::unique_ptr<ledger::EventLog>> OpenLog(const std::string& data_dir);
+
+// seq, time_ns, time (ISO-8601) and group of a record, into `*out`.
+void AddTime(Json* out, const query::RecordRef& ref);
+// The display scale of `market`, or nullptr if it was never listed.
+const query::MarketScale* ScaleOf(const Scales& scales, uint32_t market);
+// "1 BTCUSDT", or "1" for an unknown market.
+std::string MarketLabel(const Scales& scales, uint32_t market);
+// A human-scaled cell, or "-" when the market's spec is unknown.
+template <typename F>
+std::string Scaled(const query::MarketScale* scale, F format) {
+  return scale == nullptr ? "-" : format(*scale);
+}
+// Prints an aligned table: `left` columns left-aligned, the others right-aligned.
+void PrintTable(const std::vector<std::string>& headers, const std::vector<bool>& left,
+                const std::vector<std::vector<std::string>>& rows);
+// The display scales of `markets` and of the markets quoted in `assets`.
+ledger::Result<Scales> ScalesFor(const ledger::EventLog& log, std::set<uint32_t> markets,
+                                 std::set<uint32_t> assets);
+
+// Row JSON, shared by --json and export.
+Json AdlJson(const query::AdlReductionRow& row, const Scales& scales);
+Json LiquidationJson(const query::LiquidationRow& row, const Scales& scales);
+Json FundJson(const query::FundMovementRow& row, const Scales& scales);
+std::set<uint32_t> MarketsOf(const std::vector<query::AdlReductionRow>& rows);
+std::set<uint32_t> MarketsOf(const std::vector<query::LiquidationRow>& rows);
+std::set<uint32_t> AssetsOf(const std::vector<query::FundMovementRow>& rows);
+
+}  // namespace cli
