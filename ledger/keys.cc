@@ -162,7 +162,6 @@ Hash Sha256::Finish() {
   unsigned int size = 0;
   BACKSTOP_ASSERT(EVP_DigestFinal_ex(ctx_, digest.data(), &size) == 1, OpenSslError());
   BACKSTOP_ASSERT(size == digest.size(), size);
-  Reset();
   return digest;
 }
 
@@ -190,9 +189,8 @@ Result<PublicKey> PublicKey::LoadPem(const std::string& path) {
   if (text.find("PRIVATE KEY") != std::string::npos) {
     return Status::InvalidArgument(path, "holds a private key; expected a public-key PEM");
   }
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(text.data(),
-                                                                static_cast<int>(text.size())),
-                                                BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(text.data(), static_cast<int>(text.size())), BIO_free);
   EVP_PKEY* pkey = PEM_read_bio_PUBKEY_ex(bio.get(), nullptr, nullptr, nullptr, nullptr, nullptr);
   if (pkey == nullptr) {
     return Status::InvalidArgument(path, "not a public-key PEM: " + OpenSslError());
@@ -230,9 +228,8 @@ Result<PrivateKey> PrivateKey::Generate() {
 
 Result<PrivateKey> PrivateKey::LoadPem(const std::string& path) {
   LEDGER_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path));
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(text.data(),
-                                                                static_cast<int>(text.size())),
-                                                BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(text.data(), static_cast<int>(text.size())), BIO_free);
   EVP_PKEY* pkey =
       PEM_read_bio_PrivateKey_ex(bio.get(), nullptr, nullptr, nullptr, nullptr, nullptr);
   OPENSSL_cleanse(text.data(), text.size());
@@ -286,8 +283,7 @@ SignatureVerifier::SignatureVerifier() : ctx_(EVP_MD_CTX_new()) {
 
 SignatureVerifier::~SignatureVerifier() { EVP_MD_CTX_free(ctx_); }
 
-bool SignatureVerifier::Verify(const PublicKey& key, const Hash& hash,
-                               const Signature& signature) {
+bool SignatureVerifier::Verify(const PublicKey& key, const Hash& hash, const Signature& signature) {
   // OpenSSL 3.0 keeps the old key when a used context is re-initialised with another one, so
   // reset the context whenever the key changes (same key: reuse, which is the cheap path).
   if (key.pkey() != last_pkey_) {
@@ -320,8 +316,7 @@ Status Keyring::AddPemDirectory(const std::string& dir) {
     return Status::NotFound(dir, "keyring folder does not exist");
   }
   std::vector<std::string> paths;
-  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end;
-       it.increment(ec)) {
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     if (paths.size() >= kMaxKeyringFiles) {
       return Status::InvalidArgument(dir, "more files than kMaxKeyringFiles");
     }

@@ -28,8 +28,8 @@ inline constexpr size_t kSignatureBytes = 64;
 inline constexpr size_t kPublicKeyBytes = 32;
 inline constexpr size_t kKeyIdBytes = 16;
 
-using Hash = std::array<uint8_t, kHashBytes>;             // SHA-256 digest.
-using Signature = std::array<uint8_t, kSignatureBytes>;   // Ed25519 signature.
+using Hash = std::array<uint8_t, kHashBytes>;               // SHA-256 digest.
+using Signature = std::array<uint8_t, kSignatureBytes>;     // Ed25519 signature.
 using RawPublicKey = std::array<uint8_t, kPublicKeyBytes>;  // Raw Ed25519 public key.
 // First 16 bytes of SHA-256(raw public key); shown as 32 lowercase hex characters.
 using KeyId = std::array<uint8_t, kKeyIdBytes>;
@@ -50,9 +50,9 @@ class Sha256 {
   Sha256(const Sha256&) = delete;
   Sha256& operator=(const Sha256&) = delete;
 
-  void Reset();
+  void Reset();  // Starts a message: call before the first Update of each one.
   void Update(std::span<const uint8_t> bytes);
-  Hash Finish();  // Also resets, ready for the next message.
+  Hash Finish();
   // One-shot convenience (reuses this object's context).
   Hash Of(std::span<const uint8_t> bytes);
 

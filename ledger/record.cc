@@ -15,12 +15,14 @@ DomainTag MakeDomainTag(const ChainId& chain_id) {
 Hash ChainHash(Sha256& sha, const DomainTag& tag, const Hash& prev_hash, SequenceNumber seq,
                std::span<const uint8_t> envelope_bytes) {
   BACKSTOP_ASSERT(seq >= 1, seq);
-  std::array<uint8_t, 8> seq_bytes{};
-  for (int i = 0; i < 8; ++i) seq_bytes[i] = static_cast<uint8_t>(seq >> (56 - 8 * i));
+  std::array<uint8_t, kDomainTagBytes + kHashBytes + 8> prefix;
+  std::memcpy(prefix.data(), tag.data(), kDomainTagBytes);
+  std::memcpy(prefix.data() + kDomainTagBytes, prev_hash.data(), kHashBytes);
+  for (int i = 0; i < 8; ++i) {
+    prefix[kDomainTagBytes + kHashBytes + i] = static_cast<uint8_t>(seq >> (56 - 8 * i));
+  }
   sha.Reset();
-  sha.Update(tag);
-  sha.Update(prev_hash);
-  sha.Update(seq_bytes);
+  sha.Update(prefix);
   sha.Update(envelope_bytes);
   return sha.Finish();
 }

@@ -19,11 +19,11 @@ using SequenceNumber = uint64_t;  // Dense from 1; 0 means "none".
 
 // Named limits of the format (STYLE.md D5). Larger values are rejected as Corruption on read
 // and InvalidArgument on append.
-inline constexpr size_t kMaxEventBytes = 64 * 1024;                 // One event, capnp words.
-inline constexpr size_t kMaxEnvelopeBytes = kMaxEventBytes + 1024;  // Envelope around it.
+inline constexpr size_t kMaxEventBytes = 64 * 1024;                  // One event, capnp words.
+inline constexpr size_t kMaxEnvelopeBytes = kMaxEventBytes + 1024;   // Envelope around it.
 inline constexpr size_t kMaxRecordBytes = kMaxEnvelopeBytes + 1024;  // Stored Record value.
-inline constexpr size_t kMaxGroupRecords = 4096;                    // Events in one group.
-inline constexpr uint64_t kReaderNestingLimit = 16;                 // capnp ReaderOptions.
+inline constexpr size_t kMaxGroupRecords = 4096;                     // Events in one group.
+inline constexpr uint64_t kReaderNestingLimit = 16;                  // capnp ReaderOptions.
 
 inline constexpr size_t kChainIdBytes = 16;
 using ChainId = std::array<uint8_t, kChainIdBytes>;
@@ -41,6 +41,7 @@ Hash ChainHash(Sha256& sha, const DomainTag& tag, const Hash& prev_hash, Sequenc
 // valid as long as the LogRecord lives.
 class LogRecord {
  public:
+  LogRecord();  // Empty: only for DecodeRecordInto to fill.
   ~LogRecord();
   LogRecord(LogRecord&&) noexcept;
   LogRecord& operator=(LogRecord&&) noexcept;
@@ -62,9 +63,8 @@ class LogRecord {
   schema::Event::Reader event() const { return envelope().getEvent(); }
 
  private:
-  friend Result<LogRecord> DecodeRecord(std::span<const uint8_t> value);
+  friend Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record);
   struct Storage;
-  LogRecord();
 
   SequenceNumber seq_ = 0;
   int64_t time_ns_ = 0;
@@ -81,6 +81,9 @@ class LogRecord {
 // id). It does NOT check the hash, signature or chain: that is Verify's job. Corruption with
 // a human-readable detail on any failure; never throws or crashes on arbitrary bytes.
 Result<LogRecord> DecodeRecord(std::span<const uint8_t> value);
+// The same, into `*record`, reusing its buffers: the form for loops over many records. On
+// failure `*record` is left empty or stale and must not be read.
+Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record);
 
 // Events of one logical group (an input and its effects), built in place for appending.
 // Move-only; each event lives in its own capnp message.

@@ -116,20 +116,30 @@ class ParallelSignatureChecker {
   std::vector<std::thread> workers_;
 };
 
-class Verification {
- public:
-  Verification(const EventLog& log, const Keyring& keyring, const VerifyOptions& options)
-      : log_(log), keyring_(keyring), options_(options), tag_(log.domain_tag()) {}
+}  // namespace
 
-  VerifyReport Run();
+class ChainVerifier::Impl {
+ public:
+  Impl(const EventLog& log, const Keyring& keyring, const VerifyOptions& options)
+      : log_(log), keyring_(keyring), options_(options), tag_(log.domain_tag()) {
+    for (const PublicKey& key : options.prior_keys) introduced_keys_.emplace(key.key_id(), key);
+    int threads = options_.threads > 0
+                      ? options_.threads
+                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    parallel_.emplace(threads);
+    started_ = Start();
+  }
+
+  bool CheckValue(SequenceNumber key_seq, std::span<const uint8_t> value, LogRecord* record);
+  VerifyReport Finish(const RecordIterator& it);
 
  private:
-  bool Start(RecordIterator& it);
-  bool CheckRecord(SequenceNumber key_seq, std::span<const uint8_t> value);
+  bool Start();
+  bool CheckRecord(SequenceNumber key_seq, const LogRecord& record);
   bool CheckKey(const LogRecord& record, const PublicKey** key);
   bool CheckRotation(const LogRecord& record);
   void CheckPendingSignature();
-  bool CheckMetaHead(RecordIterator& it);
+  bool CheckMetaHead(const RecordIterator& it);
   bool Fail(SequenceNumber seq, std::string message);
 
   const EventLog& log_;
@@ -151,9 +161,11 @@ class Verification {
   uint64_t total_ = 0;                       // Records expected in the range, for progress.
   std::vector<SequenceNumber> commit_ends_;  // Last seqs of the group commits in the range.
   size_t next_commit_end_ = 0;               // First entry not below the previous record.
+  bool started_ = false;                     // Start() succeeded.
+  uint64_t done_ = 0;                        // Records fed, for progress.
 };
 
-bool Verification::Fail(SequenceNumber seq, std::string message) {
+bool ChainVerifier::Impl::Fail(SequenceNumber seq, std::string message) {
   // A record before `seq` may still hold an unchecked signature: it may be the earlier problem,
   // which Run() prefers when the parallel checker reports it.
   if (pending_ && pending_->seq < seq) CheckPendingSignature();
@@ -165,15 +177,14 @@ bool Verification::Fail(SequenceNumber seq, std::string message) {
 }
 
 // Hands the pending group-end signature to the parallel checker.
-void Verification::CheckPendingSignature() {
+void ChainVerifier::Impl::CheckPendingSignature() {
   if (!pending_) return;
   parallel_->Add(*pending_);
   pending_.reset();
 }
 
-bool Verification::Start(RecordIterator& it) {
-  Result<std::pair<SequenceNumber, Hash>> head = it.StoredHead();
-  SequenceNumber last = options_.last != 0 ? options_.last : (head.ok() ? head->first : 0);
+bool ChainVerifier::Impl::Start() {
+  SequenceNumber last = options_.last != 0 ? options_.last : log_.head_seq();
   total_ = last >= options_.first ? last - options_.first + 1 : 0;
   if (!options_.all_signatures) {
     Result<std::vector<SequenceNumber>> ends = log_.CommitEnds(options_.first, options_.last);
@@ -201,16 +212,23 @@ bool Verification::Start(RecordIterator& it) {
   return true;
 }
 
-bool Verification::CheckRecord(SequenceNumber key_seq, std::span<const uint8_t> value) {
+bool ChainVerifier::Impl::CheckValue(SequenceNumber key_seq, std::span<const uint8_t> value,
+                                     LogRecord* record) {
+  if (!started_ || !report_.message.empty()) return false;
   if (key_seq != expected_seq_) {
     return Fail(expected_seq_, fmt::format("seq {}: missing (the next stored record is seq {})",
                                            expected_seq_, key_seq));
   }
-  Result<LogRecord> decoded = DecodeRecord(value);
-  if (!decoded.ok()) {
-    return Fail(key_seq, fmt::format("seq {}: {}", key_seq, decoded.status().message()));
+  Status decoded = DecodeRecordInto(value, record);
+  if (!decoded.ok()) return Fail(key_seq, fmt::format("seq {}: {}", key_seq, decoded.message()));
+  if (!CheckRecord(key_seq, *record)) return false;
+  if (++done_ % kProgressEveryRecords == 0 && options_.progress) {
+    options_.progress(done_, std::max(done_, total_));
   }
-  const LogRecord& record = *decoded;
+  return true;
+}
+
+bool ChainVerifier::Impl::CheckRecord(SequenceNumber key_seq, const LogRecord& record) {
   if (record.seq() != key_seq) {
     return Fail(key_seq, fmt::format("seq {}: the record says seq {} (stored under the wrong key)",
                                      key_seq, record.seq()));
@@ -267,7 +285,7 @@ bool Verification::CheckRecord(SequenceNumber key_seq, std::span<const uint8_t> 
   return true;
 }
 
-bool Verification::CheckKey(const LogRecord& record, const PublicKey** key_out) {
+bool ChainVerifier::Impl::CheckKey(const LogRecord& record, const PublicKey** key_out) {
   const KeyId& id = record.key_id();
   if (expected_key_ && id != *expected_key_) {
     return Fail(record.seq(),
@@ -289,7 +307,7 @@ bool Verification::CheckKey(const LogRecord& record, const PublicKey** key_out) 
   return true;
 }
 
-bool Verification::CheckRotation(const LogRecord& record) {
+bool ChainVerifier::Impl::CheckRotation(const LogRecord& record) {
   Result<internal::RotationTarget> target = internal::ReadKeyRotation(record.event());
   if (!target.ok()) {
     return Fail(record.seq(), fmt::format("seq {}: {}", record.seq(), target.status().message()));
@@ -310,7 +328,7 @@ bool Verification::CheckRotation(const LogRecord& record) {
   return true;
 }
 
-bool Verification::CheckMetaHead(RecordIterator& it) {
+bool ChainVerifier::Impl::CheckMetaHead(const RecordIterator& it) {
   Result<std::pair<SequenceNumber, Hash>> head = it.StoredHead();
   if (!head.ok()) return Fail(0, fmt::format("meta head: {}", head.status().message()));
   SequenceNumber last = expected_seq_ - 1;
@@ -321,30 +339,16 @@ bool Verification::CheckMetaHead(RecordIterator& it) {
                                head->first, ToHex(head->second), last, ToHex(report_.head_hash)));
 }
 
-VerifyReport Verification::Run() {
-  std::unique_ptr<RecordIterator> it = log_.NewIterator(options_.first, options_.last);
-  int threads = options_.threads > 0
-                    ? options_.threads
-                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  parallel_.emplace(threads);
-  uint64_t done = 0;
-  if (Start(*it)) {
-    for (; it->Valid(); it->Next()) {
-      if (!CheckRecord(it->key_seq(), it->value())) break;
-      if (++done % kProgressEveryRecords == 0 && options_.progress) {
-        options_.progress(done, std::max(done, total_));
-      }
-    }
-  }
+VerifyReport ChainVerifier::Impl::Finish(const RecordIterator& it) {
   if (report_.message.empty()) {
-    if (!it->status().ok()) {
-      Fail(expected_seq_, fmt::format("seq {}: {}", expected_seq_, it->status().message()));
+    if (!it.status().ok()) {
+      Fail(expected_seq_, fmt::format("seq {}: {}", expected_seq_, it.status().message()));
     } else if (options_.last != 0 && expected_seq_ <= options_.last) {
       Fail(expected_seq_, fmt::format("seq {}: missing (the log ends at seq {})", expected_seq_,
                                       expected_seq_ - 1));
     } else {
       CheckPendingSignature();  // The last record checked always has its signature checked.
-      if (options_.last == 0) CheckMetaHead(*it);
+      if (options_.last == 0) CheckMetaHead(it);
     }
   }
   CheckPendingSignature();
@@ -357,15 +361,31 @@ VerifyReport Verification::Run() {
         fmt::format("seq {}: bad signature by key {}", bad, ToHex(parallel_->bad_key_id()));
   }
   report_.ok = report_.message.empty();
-  if (options_.progress) options_.progress(done, std::max(done, total_));
+  for (const auto& [id, key] : introduced_keys_) report_.introduced_keys.push_back(key);
+  if (options_.progress) options_.progress(done_, std::max(done_, total_));
   return report_;
 }
 
-}  // namespace
+ChainVerifier::ChainVerifier(const EventLog& log, const Keyring& keyring,
+                             const VerifyOptions& options)
+    : impl_(std::make_unique<Impl>(log, keyring, options)) {}
+ChainVerifier::~ChainVerifier() = default;
+
+bool ChainVerifier::CheckValue(SequenceNumber key_seq, std::span<const uint8_t> value,
+                               LogRecord* record) {
+  return impl_->CheckValue(key_seq, value, record);
+}
+
+VerifyReport ChainVerifier::Finish(const RecordIterator& it) { return impl_->Finish(it); }
 
 VerifyReport Verify(const EventLog& log, const Keyring& keyring, const VerifyOptions& options) {
-  Verification verification(log, keyring, options);
-  return verification.Run();
+  std::unique_ptr<RecordIterator> it = log.NewIterator(options.first, options.last);
+  ChainVerifier verifier(log, keyring, options);
+  LogRecord record;
+  for (; it->Valid(); it->Next()) {
+    if (!verifier.CheckValue(it->key_seq(), it->value(), &record)) break;
+  }
+  return verifier.Finish(*it);
 }
 
 }  // namespace ledger

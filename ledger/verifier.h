@@ -6,7 +6,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
@@ -31,6 +34,9 @@ struct VerifyOptions {
   // Called with (records done, records total) from the verifying thread, at most about every
   // 4096 records and once at the end. Default: none.
   std::function<void(uint64_t done, uint64_t total)> progress;
+  // Keys that keyRotation records before `first` introduced (the caller checked those
+  // records), trusted like the keyring's. Default: none.
+  std::vector<PublicKey> prior_keys;
 };
 
 struct VerifyReport {
@@ -44,6 +50,8 @@ struct VerifyReport {
   std::string message;
   SequenceNumber head_seq = 0;  // Last record checked.
   Hash head_hash{};             // Its hash.
+  // Keys introduced by the keyRotation records checked (and options.prior_keys).
+  std::vector<PublicKey> introduced_keys;
 };
 
 // Checks `log` against `keyring`. A record's key must be in the keyring, except a key that a
@@ -52,5 +60,28 @@ struct VerifyReport {
 // its predecessor's key id. Never crashes on damaged data; storage errors become a failed
 // report naming the seq where reading stopped.
 VerifyReport Verify(const EventLog& log, const Keyring& keyring, const VerifyOptions& options);
+
+// Verify, fed one stored record at a time by a caller that reads the log itself (the audit
+// checks the chain in the same pass that replays it). Feed the records of [options.first,
+// options.last] in order, as the iterator returns them, then call Finish once. Signatures are
+// checked on options.threads threads of its own. Thread-compatible.
+class ChainVerifier {
+ public:
+  ChainVerifier(const EventLog& log, const Keyring& keyring, const VerifyOptions& options);
+  ~ChainVerifier();
+  ChainVerifier(const ChainVerifier&) = delete;
+  ChainVerifier& operator=(const ChainVerifier&) = delete;
+
+  // Decodes `value` (stored under `key_seq`) into `*record` and checks it. False once a problem
+  // is found: stop feeding, and read it in Finish's report. `*record` is usable only on true.
+  bool CheckValue(SequenceNumber key_seq, std::span<const uint8_t> value, LogRecord* record);
+  // Checks that the range was complete (and the meta head, when checking to the head) against
+  // `it`, the iterator the records came from, and waits for the signatures.
+  VerifyReport Finish(const RecordIterator& it);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace ledger

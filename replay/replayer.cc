@@ -4,27 +4,36 @@
 
 #include <capnp/message.h>
 #include <capnp/pretty-print.h>
+#include <capnp/serialize.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "ledger/event_codec.h"
 
 namespace replay {
-namespace {
 
 using ledger::SequenceNumber;
 using ledger::Status;
+
+namespace {
+
+constexpr size_t kScratchWords = 512;
 
 std::string Text(ledger::schema::Event::Reader event) {
   return capnp::prettyPrint(event).flatten().cStr();
 }
 
+}  // namespace
+
 // Tracks one group: the effects the engine re-derived for its input and how many of them the
-// log has shown so far.
-class GroupCheck {
+// log has shown so far. A re-derived effect is compared as a whole envelope: it is encoded
+// with the logged record's seq, time, key id and group, canonicalized, and the bytes must equal
+// the logged envelope's (which are what the chain hash covers).
+class ReplayStepper::GroupCheck {
  public:
-  explicit GroupCheck(bool compare) : compare_(compare) {}
+  explicit GroupCheck(bool compare) : compare_(compare), scratch_(kScratchWords) {}
 
   void Start(SequenceNumber seq) {
     group_ = seq;
@@ -35,21 +44,28 @@ class GroupCheck {
   SequenceNumber group() const { return group_; }
   std::vector<engine::Effect>* effects() { return &effects_; }
 
-  // Checks the next logged effect against the next re-derived one.
-  std::optional<Divergence> Next(SequenceNumber seq, ledger::schema::Event::Reader logged) {
+  // Checks the logged effect `record` against the next re-derived one.
+  std::optional<Divergence> Next(const ledger::LogRecord& record) {
     if (next_ >= effects_.size()) {
-      return Divergence{seq, "logged effect that re-derivation does not produce", "", Text(logged)};
+      return Divergence{record.seq(), "logged effect that re-derivation does not produce", "",
+                        Text(record.event())};
     }
     const engine::Effect& effect = effects_[next_++];
     if (!compare_) return std::nullopt;
-    capnp::MallocMessageBuilder builder(256);
-    auto expected = builder.initRoot<ledger::schema::Event>();
-    ledger::EncodeEffect(effect, expected);
-    auto expected_bytes = capnp::canonicalize(expected.asReader());
-    auto logged_bytes = capnp::canonicalize(logged);
-    if (expected_bytes.asBytes() == logged_bytes.asBytes()) return std::nullopt;
-    return Divergence{seq, "effect differs from re-derivation", Text(expected.asReader()),
-                      Text(logged)};
+    // The builder re-zeroes the scratch it used when destroyed, as the next use requires.
+    capnp::MallocMessageBuilder builder(kj::arrayPtr(scratch_.data(), scratch_.size()));
+    auto envelope = builder.initRoot<ledger::schema::Envelope>();
+    envelope.setSeq(record.seq());
+    envelope.setTimeNs(record.time_ns());
+    envelope.setKeyId(capnp::Data::Reader(record.key_id().data(), record.key_id().size()));
+    envelope.setGroup(record.group());
+    ledger::EncodeEffect(effect, envelope.initEvent());
+    auto expected = capnp::canonicalize(envelope.asReader());
+    const auto logged = record.envelope_bytes();
+    const auto bytes = expected.asBytes();
+    if (std::equal(bytes.begin(), bytes.end(), logged.begin(), logged.end())) return std::nullopt;
+    return Divergence{record.seq(), "effect differs from re-derivation",
+                      Text(envelope.getEvent().asReader()), Text(record.event())};
   }
 
   // At the end of the group: every re-derived effect must have been logged.
@@ -66,23 +82,44 @@ class GroupCheck {
 
  private:
   bool compare_;
+  std::vector<capnp::word> scratch_;
   SequenceNumber group_ = 0;
   std::vector<engine::Effect> effects_;
   size_t next_ = 0;
 };
 
-// Applies one record to the engine or checks it against the current group.
-ledger::Result<std::optional<Divergence>> Step(const ledger::LogRecord& record,
-                                               engine::RiskEngine* engine, GroupCheck* group) {
+ReplayStepper::ReplayStepper(engine::RiskEngine* engine, const ReplayOptions& options,
+                             SequenceNumber first, const ledger::Hash& start_hash)
+    : engine_(engine),
+      options_(options),
+      group_(std::make_unique<GroupCheck>(options.compare_effects)) {
+  BACKSTOP_ASSERT(first >= 1, first);
+  result_.last_seq = first - 1;
+  result_.last_hash = start_hash;
+}
+
+ReplayStepper::~ReplayStepper() = default;
+
+Status ReplayStepper::FinishGroup(SequenceNumber next_seq) {
+  if (!group_->active()) return Status::OK();
+  if (auto divergence = group_->Finish(next_seq)) {
+    result_.divergence = std::move(divergence);
+    return Status::OK();
+  }
+  if (options_.after_group) return options_.after_group(result_.last_seq, *engine_);
+  return Status::OK();
+}
+
+ledger::Result<std::optional<Divergence>> ReplayStepper::Step(const ledger::LogRecord& record) {
   const auto event = record.event();
   const bool is_input = ledger::IsInput(event);
   if (record.group() != record.seq()) {
-    if (!group->active() || record.group() != group->group() || is_input) {
+    if (!group_->active() || record.group() != group_->group() || is_input) {
       return std::optional<Divergence>(Divergence{
           record.seq(), fmt::format("record claims group {} outside its group", record.group()), "",
           Text(event)});
     }
-    return group->Next(record.seq(), event);
+    return group_->Next(record);
   }
   if (!is_input) {
     return std::optional<Divergence>(
@@ -93,67 +130,64 @@ ledger::Result<std::optional<Divergence>> Step(const ledger::LogRecord& record,
     return Status::Corruption("replay",
                               fmt::format("seq {}: {}", record.seq(), input.status().message()));
   }
-  group->Start(record.seq());
-  engine->Apply(*input, record.time_ns(), group->effects());
+  group_->Start(record.seq());
+  engine_->Apply(*input, record.time_ns(), group_->effects());
   return std::optional<Divergence>();
 }
 
-}  // namespace
+Status ReplayStepper::Feed(const ledger::LogRecord& record) {
+  BACKSTOP_ASSERT(!result_.divergence);
+  const SequenceNumber seq = result_.last_seq + 1;
+  if (record.seq() != seq || record.prev_hash() != result_.last_hash) {
+    return Status::Corruption("replay", fmt::format("seq {}: chain link broken", seq));
+  }
+  if (record.group() == seq) {
+    LEDGER_RETURN_IF_ERROR(FinishGroup(seq));
+    if (result_.divergence) return Status::OK();
+    ++result_.groups;
+  }
+  LEDGER_ASSIGN_OR_RETURN(std::optional<Divergence> divergence, Step(record));
+  if (divergence) {
+    result_.divergence = std::move(divergence);
+    return Status::OK();
+  }
+  result_.last_seq = seq;
+  result_.last_hash = record.hash();
+  ++result_.records;
+  return Status::OK();
+}
+
+Status ReplayStepper::Finish() {
+  if (result_.divergence) return Status::OK();
+  return FinishGroup(result_.last_seq + 1);
+}
 
 ledger::Result<ReplayResult> Replay(const ledger::EventLog& log, SequenceNumber first,
                                     SequenceNumber last, const ledger::Hash& start_hash,
                                     engine::RiskEngine* engine, const ReplayOptions& options) {
-  BACKSTOP_ASSERT(first >= 1, first);
-  ReplayResult result;
-  result.last_seq = first - 1;
-  result.last_hash = start_hash;
+  ReplayStepper stepper(engine, options, first, start_hash);
   const uint64_t total = (last == 0 ? log.head_seq() : last) + 1 - first;
-  GroupCheck group(options.compare_effects);
-  auto finish_group = [&](SequenceNumber next_seq) -> Status {
-    if (!group.active()) return Status::OK();
-    if (auto divergence = group.Finish(next_seq)) {
-      result.divergence = std::move(divergence);
-      return Status::OK();
-    }
-    if (options.after_group) return options.after_group(result.last_seq, *engine);
-    return Status::OK();
-  };
+  ledger::LogRecord record;
   auto it = log.NewIterator(first, last);
   for (; it->Valid(); it->Next()) {
-    const SequenceNumber seq = result.last_seq + 1;
+    const SequenceNumber seq = stepper.result().last_seq + 1;
     if (it->key_seq() != seq) {
       return Status::Corruption("replay",
                                 fmt::format("seq {} missing (found {})", seq, it->key_seq()));
     }
-    auto record = ledger::DecodeRecord(it->value());
-    if (!record.ok()) {
-      return Status::Corruption("replay",
-                                fmt::format("seq {}: {}", seq, record.status().message()));
+    Status decoded = ledger::DecodeRecordInto(it->value(), &record);
+    if (!decoded.ok()) {
+      return Status::Corruption("replay", fmt::format("seq {}: {}", seq, decoded.message()));
     }
-    if (record->seq() != seq || record->prev_hash() != result.last_hash) {
-      return Status::Corruption("replay", fmt::format("seq {}: chain link broken", seq));
-    }
-    if (record->group() == seq) {
-      LEDGER_RETURN_IF_ERROR(finish_group(seq));
-      if (result.divergence) return result;
-      ++result.groups;
-    }
-    LEDGER_ASSIGN_OR_RETURN(std::optional<Divergence> divergence, Step(*record, engine, &group));
-    if (divergence) {
-      result.divergence = std::move(divergence);
-      return result;
-    }
-    result.last_seq = seq;
-    result.last_hash = record->hash();
-    ++result.records;
-    if (options.progress && (result.records & 0xffff) == 0) {
-      options.progress(result.records, total);
-    }
+    LEDGER_RETURN_IF_ERROR(stepper.Feed(record));
+    if (stepper.result().divergence) return stepper.result();
+    const uint64_t records = stepper.result().records;
+    if (options.progress && (records & 0xffff) == 0) options.progress(records, total);
   }
   LEDGER_RETURN_IF_ERROR(it->status());
-  LEDGER_RETURN_IF_ERROR(finish_group(result.last_seq + 1));
-  if (options.progress) options.progress(result.records, total);
-  return result;
+  LEDGER_RETURN_IF_ERROR(stepper.Finish());
+  if (options.progress) options.progress(stepper.result().records, total);
+  return stepper.result();
 }
 
 }  // namespace replay

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -44,6 +45,38 @@ struct ReplayResult {
   ledger::SequenceNumber last_seq = 0;   // Last record applied (first - 1 if none).
   ledger::Hash last_hash{};              // Its stored hash.
   std::optional<Divergence> divergence;  // Set when re-derivation and the log disagree.
+};
+
+// The replay loop fed one decoded record at a time, for callers that read the log themselves
+// (the audit decodes each record once for the chain check and the replay). Replay() below is
+// this over an iterator. Thread-compatible.
+class ReplayStepper {
+ public:
+  // `engine` must hold the state after record first - 1, whose stored hash is `start_hash`;
+  // `engine` and `options` must outlive the stepper.
+  ReplayStepper(engine::RiskEngine* engine, const ReplayOptions& options,
+                ledger::SequenceNumber first, const ledger::Hash& start_hash);
+  ~ReplayStepper();
+  ReplayStepper(const ReplayStepper&) = delete;
+  ReplayStepper& operator=(const ReplayStepper&) = delete;
+
+  // Applies or checks the next record (seq result().last_seq + 1). A divergence is recorded in
+  // result() and ends the replay: feed nothing more after one. Corruption for a broken chain
+  // link or an input that does not decode (also final); a non-OK after_group is returned.
+  ledger::Status Feed(const ledger::LogRecord& record);
+  // After the last record: checks that the open group got all its effects.
+  ledger::Status Finish();
+  const ReplayResult& result() const { return result_; }
+
+ private:
+  class GroupCheck;
+  ledger::Result<std::optional<Divergence>> Step(const ledger::LogRecord& record);
+  ledger::Status FinishGroup(ledger::SequenceNumber next_seq);
+
+  engine::RiskEngine* engine_;
+  const ReplayOptions& options_;
+  std::unique_ptr<GroupCheck> group_;
+  ReplayResult result_;
 };
 
 // Feeds records [first, last] (last 0: to the head) of `log` to `engine`. `first` must start a

@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 #include <kj/exception.h>
 
+#include <bit>
 #include <cstring>
 #include <exception>
 #include <optional>
@@ -71,9 +72,8 @@ Status CapnpError(std::string_view what, const kj::Exception& e) {
 // LogRecord
 
 struct LogRecord::Storage {
-  std::vector<capnp::word> record_words;
-  std::vector<capnp::word> envelope_words;
-  kj::ArrayPtr<const capnp::word> envelope_segment;
+  std::vector<capnp::word> words;  // The stored value, copied to 8-byte alignment.
+  kj::ArrayPtr<const capnp::word> envelope_segment;  // Inside `words`.
   std::optional<capnp::SegmentArrayMessageReader> envelope_reader;
 };
 
@@ -83,13 +83,13 @@ LogRecord::LogRecord(LogRecord&&) noexcept = default;
 LogRecord& LogRecord::operator=(LogRecord&&) noexcept = default;
 
 std::span<const uint8_t> LogRecord::record_bytes() const {
-  const auto& words = storage_->record_words;
+  const auto& words = storage_->words;
   return {reinterpret_cast<const uint8_t*>(words.data()), words.size() * sizeof(capnp::word)};
 }
 
 std::span<const uint8_t> LogRecord::envelope_bytes() const {
-  const auto& words = storage_->envelope_words;
-  return {reinterpret_cast<const uint8_t*>(words.data()), words.size() * sizeof(capnp::word)};
+  const auto segment = storage_->envelope_segment;
+  return {reinterpret_cast<const uint8_t*>(segment.begin()), segment.size() * sizeof(capnp::word)};
 }
 
 schema::Envelope::Reader LogRecord::envelope() const {
@@ -99,8 +99,6 @@ schema::Envelope::Reader LogRecord::envelope() const {
 
 namespace {
 
-// Checks one canonical segment and returns its root. Throws kj::Exception on malformed input;
-// callers catch it.
 Status CheckCanonicalSize(std::string_view what, size_t size_bytes, size_t max_bytes) {
   if (size_bytes == 0 || size_bytes % sizeof(capnp::word) != 0 || size_bytes > max_bytes) {
     return Status::Corruption(
@@ -110,56 +108,104 @@ Status CheckCanonicalSize(std::string_view what, size_t size_bytes, size_t max_b
   return Status::OK();
 }
 
+// The canonical layout of a Record, which has no data section and four Data pointers of
+// fixed or known length, is fully determined by the envelope's length: the root struct
+// pointer, the four list pointers, then the four byte lists in field order, each starting on
+// a word. Checking those five words and the total size is an exact canonical-form check that
+// needs no capnp reader (docs/formats/event_log.md).
+constexpr size_t kRecordHeaderWords = 5;  // Root pointer + four pointers.
+constexpr size_t kPrevHashWord = kRecordHeaderWords;
+constexpr size_t kHashWord = kPrevHashWord + kHashBytes / 8;
+constexpr size_t kSignatureWord = kHashWord + kHashBytes / 8;
+constexpr size_t kEnvelopeWord = kSignatureWord + kSignatureBytes / 8;
+static_assert(kHashBytes % 8 == 0 && kSignatureBytes % 8 == 0);
+
+uint64_t ListPointer(size_t pointer_word, size_t target_word, uint64_t byte_count) {
+  const uint64_t offset = target_word - pointer_word - 1;
+  return 1 | (offset << 2) | (uint64_t{2} << 32) | (byte_count << 35);  // Byte elements.
+}
+
+static_assert(std::endian::native == std::endian::little, "capnp words are little-endian");
+uint64_t LoadWord(const capnp::word* word) {
+  uint64_t value = 0;
+  std::memcpy(&value, word, sizeof(value));
+  return value;
+}
+
+Status CheckRecordLayout(std::span<const capnp::word> words) {
+  if (words.size() <= kEnvelopeWord) return Status::Corruption("record", "Record is too short");
+  const uint64_t envelope_bytes = LoadWord(&words[4]) >> 35;
+  LEDGER_RETURN_IF_ERROR(CheckCanonicalSize("envelope", envelope_bytes, kMaxEnvelopeBytes));
+  const std::array<uint64_t, kRecordHeaderWords> expected = {
+      uint64_t{4} << 48,  // Root: struct at offset 0, no data, four pointers.
+      ListPointer(1, kPrevHashWord, kHashBytes),
+      ListPointer(2, kHashWord, kHashBytes),
+      ListPointer(3, kSignatureWord, kSignatureBytes),
+      ListPointer(4, kEnvelopeWord, envelope_bytes),
+  };
+  constexpr std::array<std::string_view, 3> kNames = {"prevHash", "hash", "signature"};
+  constexpr std::array<uint64_t, 3> kBytes = {kHashBytes, kHashBytes, kSignatureBytes};
+  for (size_t i = 0; i < kRecordHeaderWords; ++i) {
+    const uint64_t found = LoadWord(&words[i]);
+    if (found == expected[i]) continue;
+    if (i >= 1 && i <= 3 && (found & 3) == 1 && (found >> 35) != kBytes[i - 1]) {
+      return Status::Corruption("record", fmt::format("{} is {} bytes, not {}", kNames[i - 1],
+                                                      found >> 35, kBytes[i - 1]));
+    }
+    return Status::Corruption("record", "Record is not canonical");
+  }
+  if (words.size() != kEnvelopeWord + envelope_bytes / sizeof(capnp::word)) {
+    return Status::Corruption("record", "Record is not canonical (size)");
+  }
+  return Status::OK();
+}
+
+template <size_t N>
+void CopyAt(std::span<const capnp::word> words, size_t word, std::array<uint8_t, N>* out) {
+  std::memcpy(out->data(), &words[word], N);
+}
+
 }  // namespace
 
-Result<LogRecord> DecodeRecord(std::span<const uint8_t> value) {
+Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record) {
   LEDGER_RETURN_IF_ERROR(CheckCanonicalSize("record", value.size(), kMaxRecordBytes));
-  LogRecord record;
-  record.storage_ = std::make_unique<LogRecord::Storage>();
-  LogRecord::Storage& storage = *record.storage_;
-  storage.record_words.resize(value.size() / sizeof(capnp::word));
-  std::memcpy(storage.record_words.data(), value.data(), value.size());
+  if (record->storage_ == nullptr) record->storage_ = std::make_unique<LogRecord::Storage>();
+  LogRecord::Storage& storage = *record->storage_;
+  storage.envelope_reader.reset();
+  storage.words.resize(value.size() / sizeof(capnp::word));
+  std::memcpy(storage.words.data(), value.data(), value.size());
+  const std::span<const capnp::word> words(storage.words);
+  LEDGER_RETURN_IF_ERROR(CheckRecordLayout(words));
+  CopyAt(words, kPrevHashWord, &record->prev_hash_);
+  CopyAt(words, kHashWord, &record->hash_);
+  CopyAt(words, kSignatureWord, &record->signature_);
+  storage.envelope_segment =
+      kj::ArrayPtr<const capnp::word>(words.data() + kEnvelopeWord, words.size() - kEnvelopeWord);
   try {
-    kj::ArrayPtr<const capnp::word> segment(storage.record_words.data(),
-                                            storage.record_words.size());
-    capnp::SegmentArrayMessageReader reader(kj::arrayPtr(&segment, 1), LimitedReaderOptions());
-    if (!reader.isCanonical()) return Status::Corruption("record", "Record is not canonical");
-    auto root = reader.getRoot<schema::Record>();
-    if (!CopyFixed(root.getPrevHash(), &record.prev_hash_)) {
-      return Status::Corruption("record", "prevHash is not 32 bytes");
-    }
-    if (!CopyFixed(root.getHash(), &record.hash_)) {
-      return Status::Corruption("record", "hash is not 32 bytes");
-    }
-    if (!CopyFixed(root.getSignature(), &record.signature_)) {
-      return Status::Corruption(
-          "record", fmt::format("signature is {} bytes, not 64", root.getSignature().size()));
-    }
-    capnp::Data::Reader envelope = root.getEnvelope();
-    LEDGER_RETURN_IF_ERROR(CheckCanonicalSize("envelope", envelope.size(), kMaxEnvelopeBytes));
-    storage.envelope_words.resize(envelope.size() / sizeof(capnp::word));
-    std::memcpy(storage.envelope_words.data(), envelope.begin(), envelope.size());
-    storage.envelope_segment = kj::ArrayPtr<const capnp::word>(storage.envelope_words.data(),
-                                                                storage.envelope_words.size());
     storage.envelope_reader.emplace(kj::arrayPtr(&storage.envelope_segment, 1),
                                     LimitedReaderOptions());
     if (!storage.envelope_reader->isCanonical()) {
       return Status::Corruption("record", "Envelope is not canonical");
     }
     auto envelope_root = storage.envelope_reader->getRoot<schema::Envelope>();
-    if (!CopyFixed(envelope_root.getKeyId(), &record.key_id_)) {
+    if (!CopyFixed(envelope_root.getKeyId(), &record->key_id_)) {
       return Status::Corruption("record", "keyId is not 16 bytes");
     }
     if (!envelope_root.hasEvent()) return Status::Corruption("record", "envelope has no event");
-    record.seq_ = envelope_root.getSeq();
-    record.time_ns_ = envelope_root.getTimeNs();
-    record.group_ = envelope_root.getGroup();
+    record->seq_ = envelope_root.getSeq();
+    record->time_ns_ = envelope_root.getTimeNs();
+    record->group_ = envelope_root.getGroup();
   } catch (const kj::Exception& e) {
     return CapnpError("malformed record", e);
   } catch (const std::exception& e) {
     return Status::Corruption("record", e.what());
   }
-  BACKSTOP_ASSERT(record.storage_ != nullptr);
+  return Status::OK();
+}
+
+Result<LogRecord> DecodeRecord(std::span<const uint8_t> value) {
+  LogRecord record;
+  LEDGER_RETURN_IF_ERROR(DecodeRecordInto(value, &record));
   return record;
 }
 
@@ -179,8 +225,8 @@ Status EnvelopeEncoder::Encode(SequenceNumber seq, int64_t time_ns, const KeyId&
     uint64_t size_bytes = event.totalSize().wordCount * sizeof(capnp::word);
     if (size_bytes > kMaxEventBytes) {
       return Status::InvalidArgument(
-          "append", fmt::format("event is {} bytes, over kMaxEventBytes {}", size_bytes,
-                                kMaxEventBytes));
+          "append",
+          fmt::format("event is {} bytes, over kMaxEventBytes {}", size_bytes, kMaxEventBytes));
     }
     // The builder re-zeroes the used scratch in its destructor, as the next use requires.
     capnp::MallocMessageBuilder message(kj::arrayPtr(scratch_.data(), scratch_.size()));
@@ -224,7 +270,7 @@ EventKind ClassifyEvent(schema::Event::Reader event) {
   try {
     uint16_t which = static_cast<uint16_t>(event.which());
     kind.is_key_rotation = event.which() == schema::Event::KEY_ROTATION;
-    KJ_IF_MAYBE(field, capnp::Schema::from<schema::Event>().getFieldByDiscriminant(which)) {
+    KJ_IF_MAYBE (field, capnp::Schema::from<schema::Event>().getFieldByDiscriminant(which)) {
       kind.kind_name = field->getProto().getName().cStr();
     } else {
       kind.kind_name = fmt::format("unknown({})", which);

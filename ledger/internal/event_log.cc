@@ -460,6 +460,8 @@ class RocksRecordIterator final : public RecordIterator {
                       SequenceNumber first, SequenceNumber last)
       : impl_(impl), db_(db), snapshot_(db->GetSnapshot()) {
     options.snapshot = snapshot_;
+    options.fill_cache = false;
+    options.readahead_size = 2 << 20;
     if (last != 0 && last < UINT64_MAX) {
       upper_bound_key_ = EncodeSeqKey(last + 1);
       upper_bound_ = rocksdb::Slice(upper_bound_key_);
