@@ -153,8 +153,10 @@ void AddAudit(CLI::App& app, std::function<int()>* run) {
       "audit",
       "Re-derive the whole history: re-apply every input to a fresh engine and compare every "
       "effect with the logged one byte for byte; check the chain and signatures as verify "
-      "does; check each snapshot's state hash against the replayed state. Exit 0 clean, 1 on "
-      "any finding (the first divergence is named with its seq, expected and found)");
+      "does; check each snapshot's state hash against the replayed state; check the indexes. "
+      "Segments between verified snapshots run in parallel, each record read once "
+      "(docs/AUDIT.md). Exit 0 clean, 1 on any finding (the first divergence is named with "
+      "its seq, expected and found)");
   sub->add_option("--data", options.data_dir, kDataHelp)->required();
   sub->add_option("--from-snapshot", options.from_snapshot,
                   "Start from this snapshot's seq (it must verify) instead of genesis");

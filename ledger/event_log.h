@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "ledger/indexes.h"
@@ -120,19 +121,34 @@ class EventLog {
   // Last seq of every synced WriteBatch in [first, last] (last 0: to the head), ascending.
   // Verify checks these records' signatures by default: each one authenticates everything
   // before it through the chain.
-  Result<std::vector<SequenceNumber>> CommitEnds(SequenceNumber first,
-                                                 SequenceNumber last) const;
-  // Seqs of the keys of `index` in [lower, upper) (upper empty: no bound), ascending by key,
-  // at most `limit` (0: no limit). Corruption if a key is malformed.
+  Result<std::vector<SequenceNumber>> CommitEnds(SequenceNumber first, SequenceNumber last) const;
+  // Calls `visit` with the key and value of each entry of `index` in [lower, upper) (upper
+  // empty: no bound), ascending by key, until it returns false; the views are valid during the
+  // call only. Corruption if a key is malformed (shorter than 12 bytes).
+  using IndexVisitor = std::function<bool(std::string_view key, std::string_view value)>;
+  Status VisitIndex(Index index, std::string_view lower, std::string_view upper,
+                    const IndexVisitor& visit) const;
+  // Seqs of the keys of `index` in [lower, upper), as VisitIndex, at most `limit` (0: no
+  // limit).
   Result<std::vector<SequenceNumber>> ScanIndex(Index index, std::string_view lower,
                                                 std::string_view upper, size_t limit) const;
-  // Rebuilds every index from the events: deletes their keys, then writes the keys of each
-  // record, in synced batches. Writable logs only (InvalidArgument otherwise), with no append
-  // in flight. `progress` gets (records done, records total).
+  // Rebuilds every index from the events: deletes their entries, then writes the entries of
+  // each record, in synced batches. Writable logs only (InvalidArgument otherwise), with no
+  // append in flight. `progress` gets (records done, records total).
   Status RebuildIndexes(const std::function<void(uint64_t, uint64_t)>& progress);
-  // Compares every index with the keys the events imply. Returns "" when they agree, else the
-  // first difference ("idx_adl_account: missing key for seq 42", "...: stray key for seq 7").
+  // Compares every index (keys and values) with `expected`, the digest of the entries the
+  // events imply (IndexEntries of every record from seq 1 to the head). Returns "" when they
+  // agree, else the first difference, found by a second scan of the log and of the index that
+  // disagrees ("idx_adl_account: missing key for seq 42", "...: stray key for seq 7",
+  // "...: value differs for seq 9").
+  Result<std::string> CheckIndexes(const IndexDigest& expected) const;
+  // The same, with `expected` computed by scanning the log.
   Result<std::string> CheckIndexes() const;
+  // As CheckIndexes(expected), with the stored side given: `stored` is the sum of
+  // StoredIndexDigest of every index (the audit computes those while it reads the log).
+  Result<std::string> CheckIndexes(const IndexDigest& expected, const IndexDigest& stored) const;
+  // The digest of the entries `index` holds.
+  Result<IndexDigest> StoredIndexDigest(Index index) const;
   DomainTag domain_tag() const { return MakeDomainTag(chain_id()); }
   const std::string& dir() const;
 

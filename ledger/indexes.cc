@@ -1,6 +1,16 @@
-// Index keys of log records (see indexes.h).
+// Index entries of log records: keys, covering values and their digest (see indexes.h).
+//
+// Covering values (docs/formats/event_log.md, "Index values"; change both together):
+//   value  := format fields
+//   format := kIndexValueFormat, 1 byte
+//   fields := every field of AdlIndexValue or LiquidationIndexValue in ForEachField order,
+//             big-endian at its own width (int64_t, uint64_t: 8 bytes; uint32_t: 4 bytes)
 
 #include "ledger/indexes.h"
+
+#include <type_traits>
+
+#include "engine/assert.h"
 
 namespace ledger {
 namespace {
@@ -16,6 +26,119 @@ void AppendBigEndian(uint64_t value, int bytes, std::string* out) {
 std::string WithSeq(std::string prefix, SequenceNumber seq) {
   AppendBigEndian(seq, 8, &prefix);
   return prefix;
+}
+
+// The fields of each index value in encoding order: the one list behind both the encoder and
+// the decoder. `V` is the value type, const or not.
+template <typename V, typename F>
+requires std::is_same_v<std::remove_const_t<V>, AdlIndexValue>
+constexpr void ForEachField(V& value, F&& visit) {
+  visit(value.time_ns);
+  visit(value.group);
+  visit(value.market);
+  visit(value.account);
+  visit(value.counterparty);
+  visit(value.quantity);
+  visit(value.price);
+  visit(value.quote);
+  visit(value.score);
+  visit(value.queue_position);
+  visit(value.queue_length);
+  visit(value.remaining_before);
+  visit(value.deficit_covered);
+  visit(value.fund_balance_after);
+  visit(value.gain_vs_mark);
+}
+
+template <typename V, typename F>
+requires std::is_same_v<std::remove_const_t<V>, LiquidationIndexValue>
+constexpr void ForEachField(V& value, F&& visit) {
+  visit(value.time_ns);
+  visit(value.group);
+  visit(value.account);
+  visit(value.market);
+  visit(value.position);
+  visit(value.cost_basis);
+  visit(value.mark_price);
+  visit(value.account_equity);
+  visit(value.account_maintenance);
+  visit(value.position_maintenance);
+  visit(value.equity_share);
+  visit(value.bankruptcy_quote);
+  visit(value.bankruptcy_price);
+}
+
+template <typename V>
+constexpr size_t EncodedSize() {
+  size_t size = 1;  // The format byte.
+  V value{};
+  ForEachField(value, [&size](const auto& field) { size += sizeof(field); });
+  return size;
+}
+static_assert(EncodedSize<AdlIndexValue>() == kAdlIndexValueBytes);
+static_assert(EncodedSize<LiquidationIndexValue>() == kLiquidationIndexValueBytes);
+
+template <typename V>
+std::string EncodeValue(const V& value) {
+  std::string out;
+  out.reserve(EncodedSize<V>());
+  out.push_back(static_cast<char>(kIndexValueFormat));
+  ForEachField(value, [&out](auto field) {
+    AppendBigEndian(static_cast<std::make_unsigned_t<decltype(field)>>(field), sizeof(field), &out);
+  });
+  BACKSTOP_ASSERT(out.size() == EncodedSize<V>(), out.size());
+  return out;
+}
+
+template <typename V>
+bool DecodeValue(std::string_view bytes, V* out) {
+  if (bytes.size() != EncodedSize<V>()) return false;
+  if (static_cast<uint8_t>(bytes[0]) != kIndexValueFormat) return false;
+  size_t at = 1;
+  ForEachField(*out, [&](auto& field) {
+    using Unsigned = std::make_unsigned_t<std::remove_reference_t<decltype(field)>>;
+    uint64_t raw = 0;
+    for (size_t i = 0; i < sizeof(field); ++i) raw = (raw << 8) | static_cast<uint8_t>(bytes[at++]);
+    field = static_cast<std::remove_reference_t<decltype(field)>>(static_cast<Unsigned>(raw));
+  });
+  BACKSTOP_ASSERT(at == bytes.size(), at);
+  return true;
+}
+
+AdlIndexValue AdlValueOf(int64_t time_ns, SequenceNumber group, E::Reader event) {
+  const auto adl = event.getAdlReduction();
+  return {time_ns,
+          group,
+          adl.getMarket(),
+          adl.getAccount(),
+          adl.getCounterparty(),
+          adl.getQuantity(),
+          adl.getPrice(),
+          adl.getQuote(),
+          adl.getScore(),
+          adl.getQueuePosition(),
+          adl.getQueueLength(),
+          adl.getRemainingBefore(),
+          adl.getDeficitCovered(),
+          adl.getFundBalanceAfter(),
+          adl.getGainVsMark()};
+}
+
+LiquidationIndexValue LiquidationValueOf(int64_t time_ns, SequenceNumber group, E::Reader event) {
+  const auto liquidation = event.getLiquidation();
+  return {time_ns,
+          group,
+          liquidation.getAccount(),
+          liquidation.getMarket(),
+          liquidation.getPosition(),
+          liquidation.getCostBasis(),
+          liquidation.getMarkPrice(),
+          liquidation.getAccountEquity(),
+          liquidation.getAccountMaintenance(),
+          liquidation.getPositionMaintenance(),
+          liquidation.getEquityShare(),
+          liquidation.getBankruptcyQuote(),
+          liquidation.getBankruptcyPrice()};
 }
 
 // The accounts an event names, at most two; account 0 (the venue) is left out.
@@ -133,37 +256,84 @@ SequenceNumber SeqOfIndexKey(std::string_view key) {
   return seq;
 }
 
-void IndexEntries(SequenceNumber seq, int64_t time_ns, schema::Event::Reader event,
-                  std::vector<IndexEntry>* out) {
+void IndexEntries(SequenceNumber seq, int64_t time_ns, SequenceNumber group,
+                  schema::Event::Reader event, std::vector<IndexEntry>* out) {
   uint64_t accounts[2] = {0, 0};
   const int touched = AccountsOf(event, accounts);
   for (int i = 0; i < touched; ++i) {
-    out->push_back({Index::kAccountEvent, WithSeq(AccountPrefix(accounts[i]), seq)});
+    out->push_back({Index::kAccountEvent, WithSeq(AccountPrefix(accounts[i]), seq), ""});
   }
   switch (event.which()) {
-    case E::ADL_REDUCTION:
+    case E::ADL_REDUCTION: {
+      const std::string value = EncodeAdlIndexValue(AdlValueOf(time_ns, group, event));
       for (int i = 0; i < touched; ++i) {
-        out->push_back({Index::kAdlByAccount, WithSeq(AccountPrefix(accounts[i]), seq)});
+        out->push_back({Index::kAdlByAccount, WithSeq(AccountPrefix(accounts[i]), seq), value});
       }
-      out->push_back(
-          {Index::kAdlByMarket, WithSeq(MarketPrefix(event.getAdlReduction().getMarket()), seq)});
-      out->push_back({Index::kAdlByTime, WithSeq(TimeKey(time_ns), seq)});
+      out->push_back({Index::kAdlByMarket,
+                      WithSeq(MarketPrefix(event.getAdlReduction().getMarket()), seq), value});
+      out->push_back({Index::kAdlByTime, WithSeq(TimeKey(time_ns), seq), value});
       break;
+    }
     case E::LIQUIDATION:
       out->push_back({Index::kLiquidationByAccount,
-                      WithSeq(AccountPrefix(event.getLiquidation().getAccount()), seq)});
+                      WithSeq(AccountPrefix(event.getLiquidation().getAccount()), seq),
+                      EncodeLiquidationIndexValue(LiquidationValueOf(time_ns, group, event))});
       break;
     case E::INSURANCE_FUND_CREDIT:
       out->push_back({Index::kFundMovement,
-                      WithSeq(AssetPrefix(event.getInsuranceFundCredit().getAsset()), seq)});
+                      WithSeq(AssetPrefix(event.getInsuranceFundCredit().getAsset()), seq), ""});
       break;
     case E::INSURANCE_FUND_DRAW:
       out->push_back({Index::kFundMovement,
-                      WithSeq(AssetPrefix(event.getInsuranceFundDraw().getAsset()), seq)});
+                      WithSeq(AssetPrefix(event.getInsuranceFundDraw().getAsset()), seq), ""});
       break;
     default:
       break;
   }
+}
+
+void IndexEntries(const LogRecord& record, std::vector<IndexEntry>* out) {
+  IndexEntries(record.seq(), record.time_ns(), record.group(), record.event(), out);
+}
+
+std::string EncodeAdlIndexValue(const AdlIndexValue& value) { return EncodeValue(value); }
+
+std::string EncodeLiquidationIndexValue(const LiquidationIndexValue& value) {
+  return EncodeValue(value);
+}
+
+bool DecodeAdlIndexValue(std::string_view bytes, AdlIndexValue* out) {
+  return DecodeValue(bytes, out);
+}
+
+bool DecodeLiquidationIndexValue(std::string_view bytes, LiquidationIndexValue* out) {
+  return DecodeValue(bytes, out);
+}
+
+void IndexDigest::Add(Index index, std::string_view key, std::string_view value) {
+  // FNV-1a 64 over the key, its length, then the value: cheap, and entries of the same index
+  // cannot trade bytes between key and value.
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (char c : key) hash = (hash ^ static_cast<uint8_t>(c)) * 0x100000001b3ull;
+  hash = (hash ^ key.size()) * 0x100000001b3ull;
+  for (char c : value) hash = (hash ^ static_cast<uint8_t>(c)) * 0x100000001b3ull;
+  Sums& sums = sums_[static_cast<size_t>(index)];
+  ++sums.count;
+  sums.sum += hash;
+  sums.sum_of_squares += hash * hash;
+}
+
+IndexDigest& IndexDigest::operator+=(const IndexDigest& other) {
+  for (size_t i = 0; i < sums_.size(); ++i) {
+    sums_[i].count += other.sums_[i].count;
+    sums_[i].sum += other.sums_[i].sum;
+    sums_[i].sum_of_squares += other.sums_[i].sum_of_squares;
+  }
+  return *this;
+}
+
+bool IndexDigest::Matches(const IndexDigest& other, Index index) const {
+  return sums_[static_cast<size_t>(index)] == other.sums_[static_cast<size_t>(index)];
 }
 
 }  // namespace ledger

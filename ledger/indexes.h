@@ -1,9 +1,11 @@
 // Secondary indexes over the event log: which records are ADL reductions of an account, of a
 // market or in a time range, which are liquidations of an account, which move an insurance
 // fund, and which touch an account at all. Each index is a RocksDB column family whose keys
-// end in the record's 8-byte big-endian seq (values are empty); the log writes an event's index
-// keys in the same WriteBatch as the event, so the two never disagree after a crash.
-// Stateless functions; thread-safe.
+// end in the record's 8-byte big-endian seq. The ADL and liquidation indexes are covering: each
+// value holds the row's fields (AdlIndexValue, LiquidationIndexValue), so a listing reads no
+// record; the other indexes' values are empty. The log writes an event's index entries in the
+// same WriteBatch as the event, so the two never disagree after a crash.
+// Stateless functions; thread-safe. IndexDigest is a regular value type.
 #pragma once
 
 #include <array>
@@ -34,12 +36,94 @@ std::array<Index, kIndexCount> AllIndexes();
 
 struct IndexEntry {
   Index index;
-  std::string key;  // Ends with the seq, 8 bytes big-endian.
+  std::string key;    // Ends with the seq, 8 bytes big-endian.
+  std::string value;  // ADL indexes: EncodeAdlIndexValue; kLiquidationByAccount:
+                      // EncodeLiquidationIndexValue; the others: empty.
 };
 
-// Appends the index keys of one record to `*out` (none for most events).
-void IndexEntries(SequenceNumber seq, int64_t time_ns, schema::Event::Reader event,
-                  std::vector<IndexEntry>* out);
+// Appends the index entries of one record to `*out` (none for most events). `group` is the seq
+// of the first record of the record's group (LogRecord::group).
+void IndexEntries(SequenceNumber seq, int64_t time_ns, SequenceNumber group,
+                  schema::Event::Reader event, std::vector<IndexEntry>* out);
+void IndexEntries(const LogRecord& record, std::vector<IndexEntry>* out);
+
+// The value of an ADL index entry: the record's stamp and group, then every field of its
+// adlReduction (ledger/schema/event.capnp AdlReduction). Stored as a format byte (1) and the
+// fields in this order as fixed-width big-endian integers, kAdlIndexValueBytes in all
+// (docs/formats/event_log.md).
+struct AdlIndexValue {
+  int64_t time_ns = 0;
+  SequenceNumber group = 0;
+  uint32_t market = 0;
+  uint64_t account = 0;
+  uint64_t counterparty = 0;
+  int64_t quantity = 0;
+  int64_t price = 0;
+  int64_t quote = 0;
+  int64_t score = 0;
+  uint32_t queue_position = 0;
+  uint32_t queue_length = 0;
+  int64_t remaining_before = 0;
+  int64_t deficit_covered = 0;
+  int64_t fund_balance_after = 0;
+  int64_t gain_vs_mark = 0;
+  bool operator==(const AdlIndexValue&) const = default;
+};
+inline constexpr size_t kAdlIndexValueBytes = 1 + 8 + 8 + 4 + 8 + 8 + 4 * 8 + 4 + 4 + 4 * 8;
+
+// The value of a kLiquidationByAccount entry: stamp, group and every field of the liquidation
+// (schema Liquidation), encoded the same way.
+struct LiquidationIndexValue {
+  int64_t time_ns = 0;
+  SequenceNumber group = 0;
+  uint64_t account = 0;
+  uint32_t market = 0;
+  int64_t position = 0;
+  int64_t cost_basis = 0;
+  int64_t mark_price = 0;
+  int64_t account_equity = 0;
+  int64_t account_maintenance = 0;
+  int64_t position_maintenance = 0;
+  int64_t equity_share = 0;
+  int64_t bankruptcy_quote = 0;
+  int64_t bankruptcy_price = 0;
+  bool operator==(const LiquidationIndexValue&) const = default;
+};
+inline constexpr size_t kLiquidationIndexValueBytes = 1 + 8 + 8 + 8 + 4 + 9 * 8;
+
+// Format byte of both values, first in the encoding; a new layout takes a new byte.
+inline constexpr uint8_t kIndexValueFormat = 1;
+
+std::string EncodeAdlIndexValue(const AdlIndexValue& value);
+std::string EncodeLiquidationIndexValue(const LiquidationIndexValue& value);
+// False (and `*out` unspecified) unless `bytes` has exactly the size of the encoding and
+// starts with kIndexValueFormat. Callers report false as Corruption (a log whose indexes
+// predate values, or damage: `backstop reindex` rewrites them).
+[[nodiscard]] bool DecodeAdlIndexValue(std::string_view bytes, AdlIndexValue* out);
+[[nodiscard]] bool DecodeLiquidationIndexValue(std::string_view bytes, LiquidationIndexValue* out);
+
+// An order-independent digest of index entries: per index, their count and two sums of 64-bit
+// hashes of key and value. Equal sets of entries give equal digests. Additive: the digests of
+// disjoint sets (say, of disjoint seq ranges) merge with +=, so a single-pass auditor can build
+// the expected digest of a whole log from IndexEntries and pass it to EventLog::CheckIndexes.
+class IndexDigest {
+ public:
+  void Add(Index index, std::string_view key, std::string_view value);
+  void Add(const IndexEntry& entry) { Add(entry.index, entry.key, entry.value); }
+  IndexDigest& operator+=(const IndexDigest& other);
+  bool operator==(const IndexDigest&) const = default;
+  // True if the entries of `index` agree with those in `other`.
+  bool Matches(const IndexDigest& other, Index index) const;
+
+ private:
+  struct Sums {
+    uint64_t count = 0;
+    uint64_t sum = 0;
+    uint64_t sum_of_squares = 0;
+    bool operator==(const Sums&) const = default;
+  };
+  std::array<Sums, kIndexCount> sums_{};
+};
 
 // Key builders, for range scans: a prefix, and the seq of a full key.
 std::string AccountPrefix(uint64_t account);

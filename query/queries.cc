@@ -1,6 +1,8 @@
 // Index-driven queries over the event log (see queries.h). Each query picks the narrowest
-// index for its filter, walks it in batches, reads the records it names and applies the
-// remaining filters; only `liquidations` without an account scans records (no index).
+// index for its filter and applies the remaining filters. ADL reductions and the liquidations
+// of an account come from covering indexes (the rows are the index values: no record reads);
+// the other queries walk their index in batches and read the records it names. Only
+// `liquidations` without an account scans records (no index).
 
 #include "query/queries.h"
 
@@ -138,6 +140,79 @@ Result<std::vector<T>> Collect(const ledger::EventLog& log, const IndexRange& ra
   return rows;
 }
 
+AdlReductionRow AdlRowOf(SequenceNumber seq, const ledger::AdlIndexValue& value) {
+  AdlReductionRow row;
+  row.ref = {seq, value.time_ns, value.group};
+  row.market = value.market;
+  row.account = value.account;
+  row.counterparty = value.counterparty;
+  row.quantity = value.quantity;
+  row.price = value.price;
+  row.quote = value.quote;
+  row.score = value.score;
+  row.queue_position = value.queue_position;
+  row.queue_length = value.queue_length;
+  row.remaining_before = value.remaining_before;
+  row.deficit_covered = value.deficit_covered;
+  row.fund_balance_after = value.fund_balance_after;
+  row.gain_vs_mark = value.gain_vs_mark;
+  return row;
+}
+
+LiquidationRow LiquidationRowOf(SequenceNumber seq, const ledger::LiquidationIndexValue& value) {
+  LiquidationRow row;
+  row.ref = {seq, value.time_ns, value.group};
+  row.account = value.account;
+  row.market = value.market;
+  row.position = value.position;
+  row.cost_basis = value.cost_basis;
+  row.mark_price = value.mark_price;
+  row.account_equity = value.account_equity;
+  row.account_maintenance = value.account_maintenance;
+  row.position_maintenance = value.position_maintenance;
+  row.equity_share = value.equity_share;
+  row.bankruptcy_quote = value.bankruptcy_quote;
+  row.bankruptcy_price = value.bankruptcy_price;
+  return row;
+}
+
+bool DecodeIndexValue(std::string_view bytes, ledger::AdlIndexValue* out) {
+  return ledger::DecodeAdlIndexValue(bytes, out);
+}
+bool DecodeIndexValue(std::string_view bytes, ledger::LiquidationIndexValue* out) {
+  return ledger::DecodeLiquidationIndexValue(bytes, out);
+}
+
+// Collects rows of kind T from a covering index: each entry's value decodes to a V, which
+// `row_of` turns into a row (given the seq of the key) or rejects; rows outside the filter's
+// time range are skipped; up to filter.limit. Corruption if a value does not decode.
+template <typename T, typename V>
+Result<std::vector<T>> CollectCovered(
+    const ledger::EventLog& log, const IndexRange& range, const Filter& filter,
+    const std::function<std::optional<T>(SequenceNumber, const V&)>& row_of) {
+  std::vector<T> rows;
+  std::optional<SequenceNumber> malformed;
+  LEDGER_RETURN_IF_ERROR(log.VisitIndex(
+      range.index, range.lower, range.upper, [&](std::string_view key, std::string_view value) {
+        V decoded;
+        if (!DecodeIndexValue(value, &decoded)) {
+          malformed = ledger::SeqOfIndexKey(key);
+          return false;
+        }
+        if (!InTime(filter, decoded.time_ns)) return true;
+        std::optional<T> row = row_of(ledger::SeqOfIndexKey(key), decoded);
+        if (row) rows.push_back(std::move(*row));
+        return filter.limit == 0 || rows.size() < filter.limit;
+      }));
+  if (malformed) {
+    return Status::Corruption(ledger::IndexColumnFamily(range.index),
+                              "malformed value for seq " + std::to_string(*malformed) +
+                                  " (indexes written before they held values, or damage: "
+                                  "`backstop reindex` rewrites them)");
+  }
+  return rows;
+}
+
 }  // namespace
 
 Status ValidateFilter(const Filter& filter) {
@@ -189,33 +264,26 @@ Result<std::vector<AdlReductionRow>> ListAdlReductions(const ledger::EventLog& l
     if (end == first) return std::vector<AdlReductionRow>{};
   }
   IndexRange range;
-  bool exact = true;  // The range holds exactly the matching rows.
   if (filter.account) {
     range = PrefixRange(Index::kAdlByAccount, ledger::AccountPrefix(*filter.account), first, end);
-    exact = !filter.market;
   } else if (filter.market) {
     range = PrefixRange(Index::kAdlByMarket, ledger::MarketPrefix(*filter.market), first, end);
   } else {
     range.index = Index::kAdlByTime;
     range.lower = filter.since_ns ? ledger::TimeKey(*filter.since_ns) : "";
     range.upper = filter.until_ns ? ledger::TimeKey(*filter.until_ns) : "";
-    range.key_of = [](const LogRecord& record) {
-      return ledger::TimeKey(record.time_ns()) + BigEndianSeq(record.seq());
-    };
   }
-  return Collect<AdlReductionRow>(log, range, filter, exact,
-                                  [&](const LogRecord& record) -> std::optional<AdlReductionRow> {
-                                    if (record.event().which() != E::ADL_REDUCTION)
-                                      return std::nullopt;
-                                    AdlReductionRow row = AdlReductionFromRecord(record);
-                                    if (filter.market && row.market != *filter.market)
-                                      return std::nullopt;
-                                    if (filter.account && row.account != *filter.account &&
-                                        row.counterparty != *filter.account) {
-                                      return std::nullopt;
-                                    }
-                                    return row;
-                                  });
+  return CollectCovered<AdlReductionRow, ledger::AdlIndexValue>(
+      log, range, filter,
+      [&](SequenceNumber seq,
+          const ledger::AdlIndexValue& value) -> std::optional<AdlReductionRow> {
+        if (filter.market && value.market != *filter.market) return std::nullopt;
+        if (filter.account && value.account != *filter.account &&
+            value.counterparty != *filter.account) {
+          return std::nullopt;
+        }
+        return AdlRowOf(seq, value);
+      });
 }
 
 Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log,
@@ -223,18 +291,22 @@ Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log
   LEDGER_RETURN_IF_ERROR(ValidateFilter(filter));
   LEDGER_RETURN_IF_ERROR(RequireKnownAccount(log, filter));
   LEDGER_ASSIGN_OR_RETURN(auto seqs, SeqRangeOf(log, filter));
-  auto keep = [&](const LogRecord& record) -> std::optional<LiquidationRow> {
-    if (record.event().which() != E::LIQUIDATION) return std::nullopt;
-    LiquidationRow row = LiquidationFromRecord(record);
-    if (filter.market && row.market != *filter.market) return std::nullopt;
-    if (filter.account && row.account != *filter.account) return std::nullopt;
-    return row;
+  auto matches = [&](const LiquidationRow& row) {
+    return (!filter.market || row.market == *filter.market) &&
+           (!filter.account || row.account == *filter.account);
   };
   if (filter.account) {
     const IndexRange range =
         PrefixRange(Index::kLiquidationByAccount, ledger::AccountPrefix(*filter.account),
                     seqs.first, seqs.second);
-    return Collect<LiquidationRow>(log, range, filter, !filter.market, keep);
+    return CollectCovered<LiquidationRow, ledger::LiquidationIndexValue>(
+        log, range, filter,
+        [&](SequenceNumber seq,
+            const ledger::LiquidationIndexValue& value) -> std::optional<LiquidationRow> {
+          LiquidationRow row = LiquidationRowOf(seq, value);
+          if (!matches(row)) return std::nullopt;
+          return row;
+        });
   }
   // No index covers all accounts: scan the records of the time range.
   std::vector<LiquidationRow> rows;
@@ -243,9 +315,10 @@ Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log
   auto it = log.NewIterator(seqs.first, last);
   for (; it->Valid(); it->Next()) {
     LEDGER_ASSIGN_OR_RETURN(LogRecord record, ledger::DecodeRecord(it->value()));
-    std::optional<LiquidationRow> row = keep(record);
-    if (!row) continue;
-    rows.push_back(std::move(*row));
+    if (record.event().which() != E::LIQUIDATION) continue;
+    LiquidationRow row = LiquidationFromRecord(record);
+    if (!matches(row)) continue;
+    rows.push_back(std::move(row));
     if (filter.limit != 0 && rows.size() >= filter.limit) return rows;
   }
   LEDGER_RETURN_IF_ERROR(it->status());

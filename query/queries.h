@@ -98,14 +98,16 @@ FundMovementRow FundMovementFromRecord(const ledger::LogRecord& record);
 std::optional<uint32_t> MarketOfEvent(ledger::schema::Event::Reader event);
 
 // ADL reductions matching `filter` (account: either side; asset ignored), in seq order.
-// Served by idx_adl_account, idx_adl_market or idx_adl_time. NotFound if filter.account has
-// no event at all in the log; InvalidArgument for a bad filter; Corruption/IOError from reads.
+// Served by idx_adl_account, idx_adl_market or idx_adl_time; the rows are those indexes'
+// values (no record is read). NotFound if filter.account has no event at all in the log;
+// InvalidArgument for a bad filter; Corruption (a value that does not decode) or IOError.
 ledger::Result<std::vector<AdlReductionRow>> ListAdlReductions(const ledger::EventLog& log,
                                                                const Filter& filter);
 
 // Liquidations matching `filter` (asset ignored), in seq order. With an account: served by
-// idx_liquidation_account. Without one there is no index: the query scans the records in the
-// time range (found by binary search on seq, as stamps never decrease). NotFound as above.
+// idx_liquidation_account, whose values are the rows. Without one there is no index: the query
+// scans the records in the time range (found by binary search on seq, as stamps never
+// decrease). NotFound as above.
 ledger::Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log,
                                                              const Filter& filter);
 

@@ -1,9 +1,10 @@
 // Benchmark of issue 6: `adl list --account` on a large log. A plain program (each figure is a
 // distribution over many queries, not a micro-benchmark). On a log of N records (default 10 M)
 // written through the sequencer from RandomStream(seed, 2000 accounts, 4 markets), it reports:
-//   - the query function in-process (query::ListAdlReductions, idx_adl_account), over many
-//     accounts in a seeded order: p50/p90/p99/max latency and rows returned, with and without
-//     --limit;
+//   - the query function in-process (query::ListAdlReductions, served by the covering index
+//     idx_adl_account: the rows are its values), over many accounts in a seeded order:
+//     p50/p90/p99/max latency and rows returned, with and without --limit;
+//   - the index scan alone (seqs only);
 //   - the brute-force answer beside it: a full scan + decode of the log for one account;
 //   - the CLI end to end (`backstop adl list --account A --json`, process start, read-only
 //     open of RocksDB, query, JSON), over fewer runs.
@@ -113,7 +114,8 @@ void TimeQueryFunction(const ledger::EventLog& log, const Config& config, size_t
       limit, config.queries, t.p50, t.p90, t.p99, t.max, r.p50, r.p99, r.max);
 }
 
-// The index scan alone (idx_adl_account, seqs only): what a query costs before reading rows.
+// The index scan alone (idx_adl_account, seqs only): what a query costs before it decodes the
+// rows from the index values.
 void TimeIndexOnly(const ledger::EventLog& log, const Config& config) {
   engine::testing::SplitMix rng(1);
   std::vector<int64_t> micros;

@@ -394,7 +394,7 @@ Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader>
     }
     record.prev_hash = prev;
     record.hash = ChainHash(sha_, tag_, prev, record.seq, record.envelope);
-    IndexEntries(record.seq, time_ns, events[i], &record.index_entries);
+    IndexEntries(record.seq, time_ns, group->range.first, events[i], &record.index_entries);
     prev = record.hash;
   }
   GroupRange range = group->range;
@@ -419,16 +419,16 @@ Status EventLog::Impl::WriteGroups(const internal::GroupBatch& batch) {
                                          record.value.size())),
           "event_log"));
       for (const IndexEntry& entry : record.index_entries) {
-        LEDGER_RETURN_IF_ERROR(
-            FromRocks(write_batch.Put(indexes_[static_cast<size_t>(entry.index)], entry.key, ""),
-                      "event_log"));
+        LEDGER_RETURN_IF_ERROR(FromRocks(
+            write_batch.Put(indexes_[static_cast<size_t>(entry.index)], entry.key, entry.value),
+            "event_log"));
       }
       last = &record;
     }
   }
   BACKSTOP_ASSERT(last != nullptr);
   // The head and the commit mark move in the same WriteBatch as the records (and their index
-  // keys): all or none survive a crash.
+  // entries): all or none survive a crash.
   LEDGER_RETURN_IF_ERROR(
       FromRocks(write_batch.Put(commits_, EncodeSeqKey(last->seq), ""), "event_log"));
   LEDGER_RETURN_IF_ERROR(

@@ -1,11 +1,11 @@
 // Group-commit marks and secondary indexes of the event log: scans, rebuild and check (see
-// event_log.h and indexes.h). The keys are written by the append path in event_log.cc.
+// event_log.h and indexes.h). The entries are written by the append path in event_log.cc.
 
 #include <fmt/format.h>
 #include <rocksdb/write_batch.h>
 
 #include <functional>
-#include <set>
+#include <map>
 
 #include "ledger/internal/event_log_impl.h"
 
@@ -25,60 +25,67 @@ rocksdb::ReadOptions CheckedReads() {
 
 std::string_view View(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
 
-// An order-independent summary of a set of keys: their count and two sums of 64-bit hashes.
-// Equal sets give equal digests; the detailed comparison runs only when digests differ.
-struct KeyDigest {
-  uint64_t count = 0;
-  uint64_t sum = 0;
-  uint64_t sum_of_squares = 0;
-  void Add(std::string_view key) {
-    uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a 64.
-    for (char c : key) hash = (hash ^ static_cast<uint8_t>(c)) * 0x100000001b3ull;
-    ++count;
-    sum += hash;
-    sum_of_squares += hash * hash;
+// Calls `visit` with each entry of `index` in [lower, upper) (upper "": no bound), in key
+// order, until it returns false. No check of the keys: callers decide what a bad key means.
+Status IterateIndex(const EventLog& log, Index index, std::string_view lower,
+                    std::string_view upper, const EventLog::IndexVisitor& visit) {
+  rocksdb::ReadOptions options = CheckedReads();
+  rocksdb::Slice upper_bound(upper.data(), upper.size());
+  if (!upper.empty()) options.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(
+      EventLogAccess::db(log)->NewIterator(options, EventLogAccess::index(log, index)));
+  for (it->Seek(rocksdb::Slice(lower.data(), lower.size())); it->Valid(); it->Next()) {
+    if (!visit(View(it->key()), View(it->value()))) break;
   }
-  bool operator==(const KeyDigest&) const = default;
-};
+  return FromRocks(it->status(), IndexColumnFamily(index));
+}
 
-// Walks every record once and hands each index key it implies to `visit`.
-Status ForEachExpectedKey(const EventLog& log,
-                          const std::function<void(const IndexEntry&)>& visit) {
+// Walks every record once and hands each index entry it implies to `visit`.
+Status ForEachExpectedEntry(const EventLog& log,
+                            const std::function<void(const IndexEntry&)>& visit) {
   std::vector<IndexEntry> entries;
   auto it = log.NewIterator(1, 0);
   for (; it->Valid(); it->Next()) {
     LEDGER_ASSIGN_OR_RETURN(LogRecord record, DecodeRecord(it->value()));
     entries.clear();
-    IndexEntries(record.seq(), record.time_ns(), record.event(), &entries);
+    IndexEntries(record, &entries);
     for (const IndexEntry& entry : entries) visit(entry);
   }
   return it->status();
 }
 
-// The first difference between the keys of `index` and the keys the events imply ("" if
-// none). Materializes that one index's expected keys: run it only after a digest mismatch.
+// The first difference between the entries of `index` and those the events imply ("" if
+// none). Materializes that one index's expected entries: run it only after a digest mismatch.
 Result<std::string> FirstDifference(const EventLog& log, Index index) {
-  std::set<std::string> want;
-  LEDGER_RETURN_IF_ERROR(ForEachExpectedKey(log, [&](const IndexEntry& entry) {
-    if (entry.index == index) want.insert(entry.key);
+  std::map<std::string, std::string> want;
+  LEDGER_RETURN_IF_ERROR(ForEachExpectedEntry(log, [&](const IndexEntry& entry) {
+    if (entry.index == index) want.emplace(entry.key, entry.value);
   }));
   auto next = want.begin();
-  std::unique_ptr<rocksdb::Iterator> it(
-      EventLogAccess::db(log)->NewIterator(CheckedReads(), EventLogAccess::index(log, index)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    const std::string key = it->key().ToString();
-    if (next != want.end() && *next < key) break;  // A wanted key is missing.
-    if (next == want.end() || *next != key) {
-      return fmt::format("{}: stray key for seq {}", IndexColumnFamily(index), SeqOfIndexKey(key));
-    }
-    ++next;
+  std::string difference;
+  LEDGER_RETURN_IF_ERROR(
+      IterateIndex(log, index, "", "", [&](std::string_view key, std::string_view value) {
+        const char* what = nullptr;
+        if (next != want.end() && next->first < key) {
+          what = "missing key";
+          key = next->first;
+        } else if (next == want.end() || next->first != key) {
+          what = "stray key";
+        } else if (next->second != value) {
+          what = "value differs";
+        }
+        ++next;
+        if (what != nullptr) {
+          difference =
+              fmt::format("{}: {} for seq {}", IndexColumnFamily(index), what, SeqOfIndexKey(key));
+        }
+        return what == nullptr;
+      }));
+  if (difference.empty() && next != want.end()) {
+    difference = fmt::format("{}: missing key for seq {}", IndexColumnFamily(index),
+                             SeqOfIndexKey(next->first));
   }
-  LEDGER_RETURN_IF_ERROR(FromRocks(it->status(), IndexColumnFamily(index)));
-  if (next != want.end()) {
-    return fmt::format("{}: missing key for seq {}", IndexColumnFamily(index),
-                       SeqOfIndexKey(*next));
-  }
-  return std::string();
+  return difference;
 }
 
 }  // namespace
@@ -100,23 +107,27 @@ Result<std::vector<SequenceNumber>> EventLog::CommitEnds(SequenceNumber first,
   return ends;
 }
 
+Status EventLog::VisitIndex(Index index, std::string_view lower, std::string_view upper,
+                            const IndexVisitor& visit) const {
+  bool malformed = false;
+  LEDGER_RETURN_IF_ERROR(
+      IterateIndex(*this, index, lower, upper, [&](std::string_view key, std::string_view value) {
+        malformed = key.size() < 8 + 4;
+        return !malformed && visit(key, value);
+      }));
+  if (malformed) return Status::Corruption(IndexColumnFamily(index), "malformed index key");
+  return Status::OK();
+}
+
 Result<std::vector<SequenceNumber>> EventLog::ScanIndex(Index index, std::string_view lower,
                                                         std::string_view upper,
                                                         size_t limit) const {
   std::vector<SequenceNumber> seqs;
-  rocksdb::ReadOptions options = CheckedReads();
-  rocksdb::Slice upper_bound(upper.data(), upper.size());
-  if (!upper.empty()) options.iterate_upper_bound = &upper_bound;
-  std::unique_ptr<rocksdb::Iterator> it(
-      EventLogAccess::db(*this)->NewIterator(options, EventLogAccess::index(*this, index)));
-  for (it->Seek(rocksdb::Slice(lower.data(), lower.size())); it->Valid(); it->Next()) {
-    if (it->key().size() < 8 + 4) {
-      return Status::Corruption(IndexColumnFamily(index), "malformed index key");
-    }
-    seqs.push_back(SeqOfIndexKey(View(it->key())));
-    if (limit != 0 && seqs.size() >= limit) break;
-  }
-  LEDGER_RETURN_IF_ERROR(FromRocks(it->status(), IndexColumnFamily(index)));
+  LEDGER_RETURN_IF_ERROR(
+      VisitIndex(index, lower, upper, [&](std::string_view key, std::string_view) {
+        seqs.push_back(SeqOfIndexKey(key));
+        return limit == 0 || seqs.size() < limit;
+      }));
   return seqs;
 }
 
@@ -142,10 +153,10 @@ Status EventLog::RebuildIndexes(const std::function<void(uint64_t, uint64_t)>& p
   for (; it->Valid(); it->Next()) {
     LEDGER_ASSIGN_OR_RETURN(LogRecord record, DecodeRecord(it->value()));
     entries.clear();
-    IndexEntries(record.seq(), record.time_ns(), record.event(), &entries);
+    IndexEntries(record, &entries);
     for (const IndexEntry& entry : entries) {
       LEDGER_RETURN_IF_ERROR(FromRocks(
-          batch.Put(EventLogAccess::index(*this, entry.index), entry.key, ""), "reindex"));
+          batch.Put(EventLogAccess::index(*this, entry.index), entry.key, entry.value), "reindex"));
     }
     if (++done % kRebuildBatchRecords == 0 || done == total) {
       LEDGER_RETURN_IF_ERROR(FromRocks(db->Write(synced, &batch), "reindex: write"));
@@ -157,25 +168,44 @@ Status EventLog::RebuildIndexes(const std::function<void(uint64_t, uint64_t)>& p
   return FromRocks(db->Write(synced, &batch), "reindex: write");
 }
 
-Result<std::string> EventLog::CheckIndexes() const {
-  std::array<KeyDigest, kIndexCount> expected{};
-  LEDGER_RETURN_IF_ERROR(ForEachExpectedKey(*this, [&](const IndexEntry& entry) {
-    expected[static_cast<size_t>(entry.index)].Add(entry.key);
-  }));
+Result<IndexDigest> EventLog::StoredIndexDigest(Index index) const {
+  IndexDigest stored;
+  LEDGER_RETURN_IF_ERROR(
+      IterateIndex(*this, index, "", "", [&](std::string_view key, std::string_view value) {
+        stored.Add(index, key, value);
+        return true;
+      }));
+  return stored;
+}
+
+Result<std::string> EventLog::CheckIndexes(const IndexDigest& expected,
+                                           const IndexDigest& stored) const {
   for (Index index : AllIndexes()) {
-    KeyDigest stored;
-    std::unique_ptr<rocksdb::Iterator> it(EventLogAccess::db(*this)->NewIterator(
-        CheckedReads(), EventLogAccess::index(*this, index)));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) stored.Add(View(it->key()));
-    LEDGER_RETURN_IF_ERROR(FromRocks(it->status(), IndexColumnFamily(index)));
-    if (stored == expected[static_cast<size_t>(index)]) continue;
+    if (stored.Matches(expected, index)) continue;
     LEDGER_ASSIGN_OR_RETURN(std::string difference, FirstDifference(*this, index));
     if (difference.empty()) {
-      difference = fmt::format("{}: keys differ from the events", IndexColumnFamily(index));
+      difference =
+          fmt::format("{}: entries differ from the expected digest", IndexColumnFamily(index));
     }
     return difference;
   }
   return std::string();
+}
+
+Result<std::string> EventLog::CheckIndexes(const IndexDigest& expected) const {
+  IndexDigest stored;
+  for (Index index : AllIndexes()) {
+    LEDGER_ASSIGN_OR_RETURN(IndexDigest one, StoredIndexDigest(index));
+    stored += one;
+  }
+  return CheckIndexes(expected, stored);
+}
+
+Result<std::string> EventLog::CheckIndexes() const {
+  IndexDigest expected;
+  LEDGER_RETURN_IF_ERROR(
+      ForEachExpectedEntry(*this, [&](const IndexEntry& entry) { expected.Add(entry); }));
+  return CheckIndexes(expected);
 }
 
 }  // namespace ledger

@@ -6,7 +6,9 @@
 // the log opens read-only, CheckIndexes() is "" and every query equals the brute-force scan.
 // (2) On a seeded log, all keys of one index are deleted through RocksDB itself;
 // CheckIndexes() names the missing key, queries disagree with brute force, RebuildIndexes()
-// repairs it and everything agrees again.
+// repairs it and everything agrees again. (3) The same for a changed or malformed covering
+// value of idx_adl_account. (4) An expected digest summed over two seq ranges, as a one-pass
+// auditor builds it, equals the whole log's and passes CheckIndexes(expected).
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
@@ -14,8 +16,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "cli/input_json.h"
@@ -88,8 +92,10 @@ TEST(IndexConsistencyTest, KillNineDuringIngestLeavesIndexesConsistent) {
   EXPECT_GE(killed_mid_stream, 1) << "at least one kill should land while appending";
 }
 
-// Deletes every key of `index` through RocksDB directly (all column families opened).
-void DeleteIndexKeys(const std::string& log_dir, ledger::Index index) {
+// Opens the log's RocksDB directly (all column families, writable) and hands `damage` the
+// column family of `index`, as a disk or a buggy writer could change it.
+void DamageIndex(const std::string& log_dir, ledger::Index index,
+                 const std::function<void(rocksdb::DB*, rocksdb::ColumnFamilyHandle*)>& damage) {
   std::vector<std::string> names;
   ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), log_dir, &names).ok());
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
@@ -98,16 +104,41 @@ void DeleteIndexKeys(const std::string& log_dir, ledger::Index index) {
   rocksdb::DB* db = nullptr;
   ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), log_dir, families, &handles, &db).ok());
   for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] != ledger::IndexColumnFamily(index)) continue;
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[i]));
-    rocksdb::WriteOptions sync;
-    sync.sync = true;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      ASSERT_TRUE(db->Delete(sync, handles[i], it->key()).ok());
-    }
+    if (names[i] == ledger::IndexColumnFamily(index)) damage(db, handles[i]);
   }
   for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
   delete db;
+}
+
+rocksdb::WriteOptions Synced() {
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return options;
+}
+
+void DeleteIndexKeys(const std::string& log_dir, ledger::Index index) {
+  DamageIndex(log_dir, index, [](rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), family));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ASSERT_TRUE(db->Delete(Synced(), family, it->key()).ok());
+    }
+  });
+}
+
+// Replaces the value of `key` (which must exist) in `index` with change(value).
+void ChangeIndexValue(const std::string& log_dir, ledger::Index index, const std::string& key,
+                      const std::function<std::string(std::string)>& change) {
+  DamageIndex(log_dir, index, [&](rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family) {
+    std::string value;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), family, key, &value).ok());
+    ASSERT_TRUE(db->Put(Synced(), family, key, change(value)).ok());
+  });
+}
+
+void Reindex(const std::string& log_dir) {
+  auto log = ledger::EventLog::Open(log_dir, ledger::LogOptions());
+  ASSERT_OK(log);
+  ASSERT_OK((*log)->RebuildIndexes([](uint64_t, uint64_t) {}));
 }
 
 TEST(IndexConsistencyTest, RebuildIndexesRepairsDeletedIndexKeys) {
@@ -135,11 +166,7 @@ TEST(IndexConsistencyTest, RebuildIndexesRepairsDeletedIndexKeys) {
         EXPECT_FALSE(ExpectedAdl(all, filter).empty());
       }
     }
-    {
-      auto log = ledger::EventLog::Open(seeded.data.log, ledger::LogOptions());
-      ASSERT_OK(log);
-      ASSERT_OK((*log)->RebuildIndexes([](uint64_t, uint64_t) {}));
-    }
+    Reindex(seeded.data.log);
     auto log = OpenReadOnlyLog(seeded.data.log);
     ASSERT_NE(log, nullptr);
     auto check = log->CheckIndexes();
@@ -148,6 +175,91 @@ TEST(IndexConsistencyTest, RebuildIndexesRepairsDeletedIndexKeys) {
     ExpectQueriesEqualBruteForce(*log, 11);
   }
   RemoveSeededLog(seeded);
+}
+
+// A covering value that changed (one bit flipped) is caught by CheckIndexes and shows
+// in the query's answer; a value that no longer decodes makes the query fail as Corruption.
+// RebuildIndexes repairs both.
+TEST(IndexConsistencyTest, CheckIndexesCatchesAChangedValueAndReindexRepairsIt) {
+  const SeededLog seeded = MakeSeededLog(13, 12'000);
+  AdlReductionRow target;
+  {
+    auto log = OpenReadOnlyLog(seeded.data.log);
+    ASSERT_NE(log, nullptr);
+    const BruteForce all = ScanAll(*log);
+    ASSERT_FALSE(all.adl.empty());
+    target = all.adl[all.adl.size() / 2];
+  }
+  // The counterparty's key in idx_adl_account: account | seq, both big-endian.
+  std::string key = ledger::AccountPrefix(target.counterparty);
+  for (int shift = 56; shift >= 0; shift -= 8)
+    key.push_back(static_cast<char>(target.ref.seq >> shift));
+  ChangeIndexValue(seeded.data.log, ledger::Index::kAdlByAccount, key, [](std::string value) {
+    value.back() ^= 1;  // The low bit of gainVsMark, the last field.
+    return value;
+  });
+  Filter filter;
+  filter.account = target.counterparty;
+  {
+    auto log = OpenReadOnlyLog(seeded.data.log);
+    ASSERT_NE(log, nullptr);
+    auto check = log->CheckIndexes();
+    ASSERT_OK(check);
+    EXPECT_EQ(*check, "idx_adl_account: value differs for seq " + std::to_string(target.ref.seq));
+    auto rows = ListAdlReductions(*log, filter);
+    ASSERT_OK(rows);
+    auto row = std::find_if(rows->begin(), rows->end(), [&](const AdlReductionRow& candidate) {
+      return candidate.ref == target.ref;
+    });
+    ASSERT_NE(row, rows->end());
+    EXPECT_EQ(row->gain_vs_mark, target.gain_vs_mark ^ 1);  // The damage shows in the answer.
+  }
+  ChangeIndexValue(seeded.data.log, ledger::Index::kAdlByAccount, key,
+                   [](std::string value) { return value.substr(1); });
+  {
+    auto log = OpenReadOnlyLog(seeded.data.log);
+    ASSERT_NE(log, nullptr);
+    auto rows = ListAdlReductions(*log, filter);
+    EXPECT_TRUE(rows.status().IsCorruption()) << rows.status().ToString();
+  }
+  Reindex(seeded.data.log);
+  auto log = OpenReadOnlyLog(seeded.data.log);
+  ASSERT_NE(log, nullptr);
+  auto check = log->CheckIndexes();
+  ASSERT_OK(check);
+  EXPECT_EQ(*check, "");
+  ExpectQueriesEqualBruteForce(*log, 13);
+  RemoveSeededLog(seeded);
+}
+
+// The expected digest an auditor builds in one pass: the digests of two disjoint seq ranges,
+// added, equal the digest of the whole log, and CheckIndexes accepts it; half the log's digest
+// is refused.
+TEST(IndexConsistencyTest, DigestsOfDisjointRangesAddUpToTheWholeLog) {
+  auto log = OpenReadOnlyLog(SharedSeededLog().data.log);
+  ASSERT_NE(log, nullptr);
+  auto digest_of = [&](SequenceNumber first, SequenceNumber last) {
+    ledger::IndexDigest digest;
+    std::vector<ledger::IndexEntry> entries;
+    for (auto it = log->NewIterator(first, last); it->Valid(); it->Next()) {
+      auto record = ledger::DecodeRecord(it->value());
+      EXPECT_OK(record);
+      entries.clear();
+      ledger::IndexEntries(*record, &entries);
+      for (const ledger::IndexEntry& entry : entries) digest.Add(entry);
+    }
+    return digest;
+  };
+  const SequenceNumber middle = log->head_seq() / 2;
+  ledger::IndexDigest sum = digest_of(1, middle);
+  sum += digest_of(middle + 1, 0);
+  EXPECT_EQ(sum, digest_of(1, 0));
+  auto check = log->CheckIndexes(sum);
+  ASSERT_OK(check);
+  EXPECT_EQ(*check, "");
+  check = log->CheckIndexes(digest_of(1, middle));
+  ASSERT_OK(check);
+  EXPECT_NE(*check, "");
 }
 
 }  // namespace

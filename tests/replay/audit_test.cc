@@ -1,13 +1,18 @@
 // Audit: a clean log audits clean; an insider who rewrites a logged effect and re-signs the
 // whole chain with the right key passes `verify` but is caught by re-derivation; a snapshot
-// whose state disagrees with the replay is named.
+// whose state disagrees with the replay is named. The audit runs segments between snapshots in
+// parallel: a segment is accepted only on an established start (a forged snapshot in the
+// middle, a divergence before a snapshot, a key rotation before one).
 
 #include <capnp/message.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "ledger/verifier.h"
 #include "replay/auditor.h"
+#include "replay/recovery.h"
+#include "replay/replayer.h"
 #include "snapshots/snapshot_store.h"
 #include "tests/replay/replay_test_util.h"
 
@@ -27,6 +32,7 @@ class AuditTest : public ReplayTest {
     EXPECT_TRUE(report.ok()) << report.status().ToString();
     return report.ok() ? *report : AuditReport();
   }
+  void ExpectForgedMiddleSnapshotNamed(const std::function<void(engine::EngineState*)>& forge);
 };
 
 TEST_F(AuditTest, CleanLogAuditsClean) {
@@ -132,6 +138,126 @@ TEST_F(AuditTest, InsiderRewriteWithTheRightKeyPassesVerifyButNotAudit) {
   EXPECT_NE(report.findings[0].what.find("differs"), std::string::npos);
   EXPECT_FALSE(report.findings[0].expected.empty());
   EXPECT_NE(report.findings[0].expected, report.findings[0].found);
+}
+
+// Writes a snapshot of `state` bound to record `seq` of `log`, signed by `key`.
+void WriteSnapshot(const DataDir& data, const ledger::EventLog& log, SequenceNumber seq,
+                   const engine::EngineState& state, const ledger::PrivateKey& key) {
+  snapshots::SnapshotStoreOptions store_options;
+  store_options.create_if_missing = true;
+  auto store = snapshots::SnapshotStore::Open(data.snapshots, store_options);
+  ASSERT_OK(store);
+  auto record = log.Read(seq);
+  ASSERT_OK(record);
+  snapshots::SnapshotMeta meta{seq, record->hash(), record->time_ns(), log.chain_id()};
+  ASSERT_OK((*store)->Write(state, meta, key));
+}
+
+// A snapshot signed with the right key but holding a state changed by `forge`, in the middle
+// of the log, and a genuine one after it: the audit names the forged one, re-derives the rest
+// from the replayed state (so the genuine one matches), and reports nothing else.
+void AuditTest::ExpectForgedMiddleSnapshotNamed(
+    const std::function<void(engine::EngineState*)>& forge) {
+  OpenSequencer();
+  Feed(800);
+  const SequenceNumber forged_at = sequencer_->log().head_seq();
+  engine::EngineState state = sequencer_->engine().Export();
+  forge(&state);
+  WriteSnapshot(data_, sequencer_->log(), forged_at, state, key_);
+  Feed(400);
+  ASSERT_OK(sequencer_->TakeSnapshot());
+  Feed(400);
+  const SequenceNumber head = sequencer_->log().head_seq();
+  CloseSequencer();
+  const AuditReport report = RunAudit(data_);
+  ASSERT_EQ(report.findings.size(), 1u) << report.findings[1].what;
+  EXPECT_EQ(report.findings[0].seq, forged_at);
+  EXPECT_NE(report.findings[0].what.find("snapshot state hash"), std::string::npos);
+  EXPECT_EQ(report.records_replayed, head);
+  EXPECT_EQ(report.records_verified, head);
+  EXPECT_EQ(report.snapshots_checked, 2u);
+}
+
+TEST_F(AuditTest, ForgedSnapshotInTheMiddleThatImportsIsNotReplayedFrom) {
+  ExpectForgedMiddleSnapshotNamed([](engine::EngineState* state) {
+    state->next_internal_order_id += 1000;  // Still a valid state.
+  });
+}
+
+TEST_F(AuditTest, ForgedSnapshotInTheMiddleThatDoesNotImportIsNamed) {
+  ExpectForgedMiddleSnapshotNamed([](engine::EngineState* state) {
+    state->assets.at(0).fee_account += 1;  // Money from nowhere: Import refuses it.
+  });
+}
+
+TEST_F(AuditTest, AfterADivergenceLaterSegmentsAreVerifiedButNotReDerived) {
+  OpenSequencer();
+  Feed(2'000);
+  CloseSequencer();
+  auto source = ReadOnlyLog();
+  const DataDir forged = DataDir::At(root_ + "/forged");
+  std::filesystem::create_directories(forged.root);
+  const SequenceNumber rewritten = RewriteFirstEffect(*source, forged, key_);
+  ASSERT_GT(rewritten, 0u);
+  // A snapshot of the true state past the rewrite, bound to the forged log's record there:
+  // the segment after it would replay clean, but it stands on a diverged history.
+  auto at = GroupEnd(*source, source->head_seq() / 2);
+  ASSERT_OK(at);
+  ASSERT_GT(*at, rewritten);
+  engine::RiskEngine engine;
+  ASSERT_OK(Replay(*source, 1, *at, ledger::Hash{}, &engine, ReplayOptions()));
+  {
+    ledger::LogOptions options;
+    options.read_only = true;
+    auto forged_log = ledger::EventLog::Open(forged.log, std::move(options));
+    ASSERT_OK(forged_log);
+    WriteSnapshot(forged, **forged_log, *at, engine.Export(), key_);
+  }
+  const AuditReport report = RunAudit(forged);
+  ASSERT_EQ(report.findings.size(), 1u) << report.findings[1].what;
+  EXPECT_EQ(report.findings[0].seq, rewritten);
+  EXPECT_EQ(report.records_replayed, rewritten - 1);
+  EXPECT_EQ(report.records_verified, source->head_seq());
+  EXPECT_EQ(report.snapshots_checked, 0u);
+}
+
+TEST_F(AuditTest, KeysARotationIntroducedAreTrustedInLaterSegments) {
+  const ledger::PrivateKey first_key = key_;
+  OpenSequencer();
+  Feed(300);
+  CloseSequencer();
+  auto new_key = ledger::PrivateKey::Generate();
+  ASSERT_OK(new_key);
+  {
+    ledger::LogOptions options;
+    options.signing_key = key_;
+    options.clock = [this] { return fake_time_ns_ += 1000; };
+    auto log = ledger::EventLog::Open(data_.log, std::move(options));
+    ASSERT_OK(log);
+    ASSERT_OK((*log)->RotateKey(*new_key));
+  }
+  key_ = *new_key;
+  OpenSequencer();
+  Feed(300);
+  // A snapshot after the rotation signed by the first key (the keyring's only key): the
+  // segment after it must trust the rotated-in key that the segment before it introduced.
+  WriteSnapshot(data_, sequencer_->log(), sequencer_->log().head_seq(),
+                sequencer_->engine().Export(), first_key);
+  Feed(300);
+  const SequenceNumber head = sequencer_->log().head_seq();
+  CloseSequencer();
+  ledger::LogOptions options;
+  options.read_only = true;
+  auto log = ledger::EventLog::Open(data_.log, std::move(options));
+  ASSERT_OK(log);
+  ledger::Keyring keyring;
+  keyring.Add(first_key.public_key());
+  auto report = Audit(**log, data_, keyring, AuditOptions());
+  ASSERT_OK(report);
+  EXPECT_TRUE(report->ok()) << report->findings[0].what;
+  EXPECT_EQ(report->records_replayed, head);
+  EXPECT_EQ(report->records_verified, head);
+  EXPECT_EQ(report->snapshots_checked, 1u);
 }
 
 TEST_F(AuditTest, SnapshotWithAStateTheReplayDisagreesWithIsNamed) {

@@ -1,0 +1,208 @@
+// Index entries: the covering values of the ADL and liquidation indexes (byte layout, round
+// trip, rejection of malformed bytes) and the additive IndexDigest that CheckIndexes compares.
+//
+// Goal and method: values with extreme fields (INT64_MIN/MAX, UINT64_MAX) survive
+// encode/decode unchanged; every size but the exact one, and any other format byte, is
+// refused; the entries of an adlReduction event carry one value that decodes to the event's
+// fields. Digests are checked on synthetic entries: order does not matter, disjoint parts add
+// up to the whole, and a changed value or a byte moved between key and value changes them.
+
+#include "ledger/indexes.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace ledger {
+namespace {
+
+constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+
+AdlIndexValue ExtremeAdlValue() {
+  return {.time_ns = kMin,
+          .group = 17,
+          .market = 0xfffffffe,
+          .account = UINT64_MAX,
+          .counterparty = 1,
+          .quantity = kMax,
+          .price = -1,
+          .quote = kMin + 1,
+          .score = 42,
+          .queue_position = 1,
+          .queue_length = UINT32_MAX,
+          .remaining_before = 7,
+          .deficit_covered = -8,
+          .fund_balance_after = 9,
+          .gain_vs_mark = kMin};
+}
+
+LiquidationIndexValue ExtremeLiquidationValue() {
+  return {.time_ns = kMax,
+          .group = 3,
+          .account = UINT64_MAX - 1,
+          .market = 4,
+          .position = -5,
+          .cost_basis = kMin,
+          .mark_price = 6,
+          .account_equity = -7,
+          .account_maintenance = 8,
+          .position_maintenance = kMax - 1,
+          .equity_share = -9,
+          .bankruptcy_quote = 10,
+          .bankruptcy_price = -11};
+}
+
+TEST(IndexValueTest, AdlValueRoundTripsAtFixedSize) {
+  const std::string bytes = EncodeAdlIndexValue(ExtremeAdlValue());
+  ASSERT_EQ(bytes.size(), kAdlIndexValueBytes);
+  EXPECT_EQ(static_cast<uint8_t>(bytes[0]), kIndexValueFormat);
+  // time_ns follows the format byte, big-endian: INT64_MIN is 80 00 ... 00.
+  EXPECT_EQ(bytes.substr(1, 8), std::string("\x80\0\0\0\0\0\0\0", 8));
+  AdlIndexValue decoded;
+  ASSERT_TRUE(DecodeAdlIndexValue(bytes, &decoded));
+  EXPECT_EQ(decoded, ExtremeAdlValue());
+}
+
+// The worked example of docs/formats/event_log.md, "Index values".
+TEST(IndexValueTest, EncodesTheDocumentedExample) {
+  const AdlIndexValue example{.time_ns = 1'700'000'000'000'000'000,
+                              .group = 41,
+                              .market = 1,
+                              .account = 7,
+                              .counterparty = 9,
+                              .quantity = 2,
+                              .price = 29950,
+                              .quote = 59900,
+                              .score = 1234,
+                              .queue_position = 1,
+                              .queue_length = 3,
+                              .remaining_before = 2,
+                              .deficit_covered = 140,
+                              .fund_balance_after = 0,
+                              .gain_vs_mark = -140};
+  const std::string bytes = EncodeAdlIndexValue(example);
+  EXPECT_EQ(ToHex({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}),
+            "0117979cfe362a00000000000000000029000000010000000000000007000000000000000900000000"
+            "0000000200000000000074fe000000000000e9fc00000000000004d20000000100000003000000000000"
+            "0002000000000000008c0000000000000000ffffffffffffff74");
+}
+
+TEST(IndexValueTest, LiquidationValueRoundTripsAtFixedSize) {
+  const std::string bytes = EncodeLiquidationIndexValue(ExtremeLiquidationValue());
+  ASSERT_EQ(bytes.size(), kLiquidationIndexValueBytes);
+  LiquidationIndexValue decoded;
+  ASSERT_TRUE(DecodeLiquidationIndexValue(bytes, &decoded));
+  EXPECT_EQ(decoded, ExtremeLiquidationValue());
+}
+
+TEST(IndexValueTest, RejectsEveryOtherSizeAndFormatByte) {
+  const std::string adl = EncodeAdlIndexValue(ExtremeAdlValue());
+  const std::string liquidation = EncodeLiquidationIndexValue(ExtremeLiquidationValue());
+  AdlIndexValue adl_out;
+  LiquidationIndexValue liquidation_out;
+  for (size_t size = 0; size < adl.size() + 9; ++size) {
+    if (size == adl.size()) continue;
+    std::string bytes = adl;
+    bytes.resize(size, '\0');
+    EXPECT_FALSE(DecodeAdlIndexValue(bytes, &adl_out)) << size;
+  }
+  for (int format = 0; format < 256; ++format) {
+    if (format == kIndexValueFormat) continue;
+    std::string bytes = adl;
+    bytes[0] = static_cast<char>(format);
+    EXPECT_FALSE(DecodeAdlIndexValue(bytes, &adl_out)) << format;
+  }
+  EXPECT_FALSE(DecodeLiquidationIndexValue(adl, &liquidation_out));
+  EXPECT_FALSE(DecodeAdlIndexValue(liquidation, &adl_out));
+  EXPECT_FALSE(DecodeAdlIndexValue("", &adl_out));  // An index written before values.
+}
+
+TEST(IndexValueTest, AdlReductionEntriesCarryTheEventAsTheirValue) {
+  EventGroup group;
+  auto adl = group.Add().initAdlReduction();
+  adl.setMarket(3);
+  adl.setAccount(11);
+  adl.setCounterparty(12);
+  adl.setQuantity(5);
+  adl.setPrice(-6);
+  adl.setQueuePosition(2);
+  adl.setGainVsMark(-9);
+  std::vector<IndexEntry> entries;
+  IndexEntries(/*seq=*/100, /*time_ns=*/-1, /*group=*/97, group.readers()[0], &entries);
+  AdlIndexValue want;
+  want.time_ns = -1;
+  want.group = 97;
+  want.market = 3;
+  want.account = 11;
+  want.counterparty = 12;
+  want.quantity = 5;
+  want.price = -6;
+  want.queue_position = 2;
+  want.gain_vs_mark = -9;
+  int adl_entries = 0;
+  for (const IndexEntry& entry : entries) {
+    EXPECT_EQ(SeqOfIndexKey(entry.key), 100u);
+    if (entry.index == Index::kAccountEvent) {
+      EXPECT_EQ(entry.value, "");
+      continue;
+    }
+    ++adl_entries;
+    AdlIndexValue decoded;
+    ASSERT_TRUE(DecodeAdlIndexValue(entry.value, &decoded)) << IndexColumnFamily(entry.index);
+    EXPECT_EQ(decoded, want);
+  }
+  EXPECT_EQ(adl_entries, 4);  // Both accounts, the market and the time.
+}
+
+std::vector<IndexEntry> SyntheticEntries(int count) {
+  std::vector<IndexEntry> entries;
+  for (int i = 0; i < count; ++i) {
+    const auto index = static_cast<Index>(i % kIndexCount);
+    entries.push_back({index, AccountPrefix(i % 7) + std::string(8, static_cast<char>(i)),
+                       i % 3 == 0 ? std::string(i % 5, 'v') : ""});
+  }
+  return entries;
+}
+
+IndexDigest DigestOf(const std::vector<IndexEntry>& entries, size_t first, size_t end) {
+  IndexDigest digest;
+  for (size_t i = first; i < end; ++i) digest.Add(entries[i]);
+  return digest;
+}
+
+TEST(IndexDigestTest, DisjointPartsAddUpToTheWholeInAnyOrder) {
+  const std::vector<IndexEntry> entries = SyntheticEntries(200);
+  const IndexDigest whole = DigestOf(entries, 0, entries.size());
+  IndexDigest parts = DigestOf(entries, 120, 200);
+  parts += DigestOf(entries, 0, 50);
+  parts += DigestOf(entries, 50, 120);
+  EXPECT_EQ(parts, whole);
+  for (Index index : AllIndexes()) EXPECT_TRUE(parts.Matches(whole, index));
+  EXPECT_NE(DigestOf(entries, 0, 199), whole);
+}
+
+TEST(IndexDigestTest, AChangedValueChangesOnlyItsIndex) {
+  std::vector<IndexEntry> entries = SyntheticEntries(60);
+  const IndexDigest before = DigestOf(entries, 0, entries.size());
+  entries[9].value += "x";
+  const IndexDigest after = DigestOf(entries, 0, entries.size());
+  EXPECT_NE(after, before);
+  for (Index index : AllIndexes()) {
+    EXPECT_EQ(after.Matches(before, index), index != entries[9].index);
+  }
+}
+
+TEST(IndexDigestTest, AByteMovedBetweenKeyAndValueChangesTheDigest) {
+  IndexDigest split;
+  split.Add(Index::kAdlByAccount, "0123456789abcdef", "g");
+  IndexDigest moved;
+  moved.Add(Index::kAdlByAccount, "0123456789abcdefg", "");
+  EXPECT_NE(split, moved);
+}
+
+}  // namespace
+}  // namespace ledger
