@@ -1,9 +1,10 @@
 // The audit: re-derive the whole history and check it against the signed log. Every input is
 // re-applied to a fresh engine (or to a verified snapshot) and the re-derived effects are
 // compared with the logged ones byte for byte; the chain and signatures are checked as
-// `verify` does (concurrently, on another thread); every snapshot's state hash is compared with
-// the replayed state at its seq; every secondary index is compared with the keys the events
-// imply. Read-only. Thread-compatible.
+// `verify` does; every snapshot's state hash is compared with the replayed state at its seq;
+// every secondary index is compared with the entries the events imply. The log is cut at its
+// verified snapshots into segments audited in parallel, one pass each (docs/AUDIT.md says why
+// that is as strong as one sequential replay). Read-only. Thread-compatible.
 #pragma once
 
 #include <cstdint>

@@ -8,6 +8,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <condition_variable>
+#include <mutex>
+#include <span>
+#include <thread>
 #include <vector>
 
 #include "ledger/event_codec.h"
@@ -162,29 +167,123 @@ Status ReplayStepper::Finish() {
   return FinishGroup(result_.last_seq + 1);
 }
 
+namespace {
+
+// Reads and decodes records [first, last] on a thread of its own, a batch at a time, so that
+// the replay loop only applies and compares: the replay runs at the speed of the engine. The
+// batches are reused (DecodeRecordInto keeps their buffers). Thread-compatible: one consumer.
+class RecordPrefetcher {
+ public:
+  RecordPrefetcher(const ledger::EventLog& log, SequenceNumber first, SequenceNumber last)
+      : it_(log.NewIterator(first, last)), next_seq_(first) {
+    for (Batch& batch : batches_) batch.records.resize(kBatchRecords);
+    reader_ = std::thread([this] { ReadLoop(); });
+  }
+  ~RecordPrefetcher() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    reader_.join();
+  }
+
+  // The next batch (valid until the next call), or nullptr at the end: status() says why.
+  std::span<const ledger::LogRecord> Next() {
+    std::unique_lock lock(mu_);
+    if (consumed_ != 0) {
+      --filled_;  // Hand the batch the caller held back to the reader.
+      cv_.notify_all();
+    }
+    cv_.wait(lock, [&] { return filled_ > 0 || finished_; });
+    if (filled_ == 0) return {};
+    const Batch& batch = batches_[consumed_++ % kBatches];
+    return std::span<const ledger::LogRecord>(batch.records.data(), batch.size);
+  }
+  Status status() const {
+    std::lock_guard lock(mu_);
+    return status_;
+  }
+
+ private:
+  static constexpr size_t kBatchRecords = 1024;
+  static constexpr size_t kBatches = 4;
+  struct Batch {
+    std::vector<ledger::LogRecord> records;
+    size_t size = 0;
+  };
+
+  // Fills `batch` from the iterator; a non-OK Status ends the read.
+  Status Fill(Batch* batch) {
+    batch->size = 0;
+    for (; it_->Valid() && batch->size < kBatchRecords; it_->Next(), ++next_seq_) {
+      if (it_->key_seq() != next_seq_) {
+        return Status::Corruption(
+            "replay", fmt::format("seq {} missing (found {})", next_seq_, it_->key_seq()));
+      }
+      Status decoded = ledger::DecodeRecordInto(it_->value(), &batch->records[batch->size]);
+      if (!decoded.ok()) {
+        return Status::Corruption("replay",
+                                  fmt::format("seq {}: {}", next_seq_, decoded.message()));
+      }
+      ++batch->size;
+    }
+    return it_->status();
+  }
+
+  void ReadLoop() {
+    for (uint64_t produced = 0;; ++produced) {
+      {
+        std::unique_lock lock(mu_);
+        // The consumer may hold one batch while the rest are filled.
+        cv_.wait(lock, [&] { return filled_ < kBatches - 1 || stopping_; });
+        if (stopping_) break;
+      }
+      Batch& batch = batches_[produced % kBatches];
+      Status status = Fill(&batch);
+      std::lock_guard lock(mu_);
+      if (batch.size > 0) ++filled_;
+      if (!status.ok() || batch.size < kBatchRecords) {
+        status_ = status;
+        break;
+      }
+      cv_.notify_all();
+    }
+    std::lock_guard lock(mu_);
+    finished_ = true;
+    cv_.notify_all();
+  }
+
+  std::unique_ptr<ledger::RecordIterator> it_;
+  SequenceNumber next_seq_;
+  std::array<Batch, kBatches> batches_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  size_t filled_ = 0;      // Batches filled and not yet handed back. Guarded by mu_.
+  uint64_t consumed_ = 0;  // Batches handed to the consumer. Consumer thread only.
+  bool finished_ = false;  // Guarded by mu_.
+  bool stopping_ = false;  // Guarded by mu_.
+  Status status_;          // Guarded by mu_.
+  std::thread reader_;
+};
+
+}  // namespace
+
 ledger::Result<ReplayResult> Replay(const ledger::EventLog& log, SequenceNumber first,
                                     SequenceNumber last, const ledger::Hash& start_hash,
                                     engine::RiskEngine* engine, const ReplayOptions& options) {
   ReplayStepper stepper(engine, options, first, start_hash);
   const uint64_t total = (last == 0 ? log.head_seq() : last) + 1 - first;
-  ledger::LogRecord record;
-  auto it = log.NewIterator(first, last);
-  for (; it->Valid(); it->Next()) {
-    const SequenceNumber seq = stepper.result().last_seq + 1;
-    if (it->key_seq() != seq) {
-      return Status::Corruption("replay",
-                                fmt::format("seq {} missing (found {})", seq, it->key_seq()));
+  RecordPrefetcher prefetcher(log, first, last);
+  for (auto batch = prefetcher.Next(); !batch.empty(); batch = prefetcher.Next()) {
+    for (const ledger::LogRecord& record : batch) {
+      LEDGER_RETURN_IF_ERROR(stepper.Feed(record));
+      if (stepper.result().divergence) return stepper.result();
+      const uint64_t records = stepper.result().records;
+      if (options.progress && (records & 0xffff) == 0) options.progress(records, total);
     }
-    Status decoded = ledger::DecodeRecordInto(it->value(), &record);
-    if (!decoded.ok()) {
-      return Status::Corruption("replay", fmt::format("seq {}: {}", seq, decoded.message()));
-    }
-    LEDGER_RETURN_IF_ERROR(stepper.Feed(record));
-    if (stepper.result().divergence) return stepper.result();
-    const uint64_t records = stepper.result().records;
-    if (options.progress && (records & 0xffff) == 0) options.progress(records, total);
   }
-  LEDGER_RETURN_IF_ERROR(it->status());
+  LEDGER_RETURN_IF_ERROR(prefetcher.status());
   LEDGER_RETURN_IF_ERROR(stepper.Finish());
   if (options.progress) options.progress(stepper.result().records, total);
   return stepper.result();

@@ -174,7 +174,7 @@ Status EventLog::Impl::OpenDb(const std::string& dir, bool create, bool read_onl
                                      "event_log: open " + dir));
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const auto& name : names) descriptors.emplace_back(name, MakeColumnFamilyOptions());
+  for (const auto& name : names) descriptors.emplace_back(name, MakeColumnFamilyOptions(name));
   rocksdb::Status s =
       read_only ? rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &handles_, &db_)
                 : rocksdb::DB::Open(db_options, dir, descriptors, &handles_, &db_);
@@ -188,8 +188,9 @@ Status EventLog::Impl::OpenDb(const std::string& dir, bool create, bool read_onl
                                 fmt::format("{}: no column family '{}'", dir, spec.name));
     }
     rocksdb::ColumnFamilyHandle* handle = nullptr;
-    LEDGER_RETURN_IF_ERROR(FromRocks(
-        db_->CreateColumnFamily(MakeColumnFamilyOptions(), spec.name, &handle), "event_log"));
+    LEDGER_RETURN_IF_ERROR(
+        FromRocks(db_->CreateColumnFamily(MakeColumnFamilyOptions(spec.name), spec.name, &handle),
+                  "event_log"));
     handles_.push_back(handle);
   }
   for (auto* handle : handles_) {

@@ -79,10 +79,13 @@ rocksdb::DBOptions MakeDbOptions(bool create) {
   return options;
 }
 
-rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions() {
+rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(std::string_view name) {
   rocksdb::ColumnFamilyOptions options;
-  // Records are mostly hashes and signatures: compression would cost CPU for little.
-  options.compression = rocksdb::kNoCompression;
+  // Records are mostly hashes and signatures: compression would cost CPU for little. Index
+  // entries are small big-endian integers, mostly zero bytes: LZ4 shrinks them severalfold, so
+  // a query reads fewer blocks, which matters most when they are not cached yet.
+  const bool index = name.starts_with("idx_");
+  options.compression = index ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
   options.write_buffer_size = 32 << 20;  // Bounds the WAL replayed on recovery (see above).
   rocksdb::BlockBasedTableOptions table;
   table.checksum = rocksdb::kCRC32c;  // Every block checksummed; verified on every read.

@@ -6,6 +6,7 @@
 #include <rocksdb/options.h>
 
 #include <string>
+#include <string_view>
 
 #include "ledger/record.h"
 #include "ledger/status.h"
@@ -20,7 +21,9 @@ Status CheckHeadMarker(const std::string& dir, SequenceNumber head_seq);
 void WriteHeadMarker(const std::string& dir, SequenceNumber head_seq);
 
 rocksdb::DBOptions MakeDbOptions(bool create);
-rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions();
+// Options of column family `name`: the secondary indexes ("idx_*") are LZ4-compressed, the
+// rest is not.
+rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(std::string_view name);
 rocksdb::ReadOptions MakeReadOptions();
 rocksdb::WriteOptions MakeWriteOptions();
 
