@@ -42,6 +42,7 @@ struct Config {
   uint64_t snapshot_every = 1'000'000;
   std::string only;              // Run only the measures whose names contain this ("" = all).
   uint64_t kill_tail = 900'000;  // Records appended after a snapshot before the kill.
+  int append_child_fd = -1;      // Internal: run as RecoveryAfterKill's child.
 };
 
 double Seconds(Clock::time_point start) {
@@ -104,23 +105,35 @@ ledger::PrivateKey BuildLog(const Config& config) {
 // mark); then the parent times its own recovery: RocksDB's open (WAL replay), the child's
 // snapshot, and the replay of the tail. With a snapshot every 1 M records, a tail just under
 // 1 M is the worst case.
+// The child of RecoveryAfterKill, a fresh process (exec'd: a forked copy of a process that has
+// run RocksDB would lack its background threads and stall): reopens the log, snapshots, and
+// appends forever, writing a byte to `fd` once `kill_tail` records are past the snapshot.
+[[noreturn]] void AppendUntilKilled(const Config& config, int fd) {
+  const ledger::PrivateKey key = *ledger::PrivateKey::LoadPem(config.dir + "/signer.key.pem");
+  auto sequencer = OpenSequencer(config, key);
+  auto snapshot = sequencer->TakeSnapshot();
+  Check(snapshot.status(), "child: snapshot");
+  engine::testing::RandomStream stream(7, 2'000, 4);
+  bool told = false;
+  for (;;) {
+    auto submitted = sequencer->Submit(stream.Next());
+    Check(submitted.status(), "child: submit");
+    if (!told && submitted->range.last >= *snapshot + config.kill_tail) {
+      told = write(fd, "x", 1) == 1;
+    }
+  }
+}
+
 void RecoveryAfterKill(const Config& config, const ledger::PrivateKey& key) {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) std::exit(1);
   const pid_t child = fork();
   if (child == 0) {
-    auto sequencer = OpenSequencer(config, key);
-    auto snapshot = sequencer->TakeSnapshot();
-    Check(snapshot.status(), "child: snapshot");
-    engine::testing::RandomStream stream(7, 2'000, 4);
-    bool told = false;
-    for (;;) {
-      auto submitted = sequencer->Submit(stream.Next());
-      Check(submitted.status(), "child: submit");
-      if (!told && submitted->range.last >= *snapshot + config.kill_tail) {
-        told = write(pipe_fds[1], "x", 1) == 1;
-      }
-    }
+    const std::string fd = std::to_string(pipe_fds[1]);
+    const std::string tail = std::to_string(config.kill_tail);
+    execl("/proc/self/exe", "replay_bench", "--dir", config.dir.c_str(), "--kill-tail",
+          tail.c_str(), "--append-child", fd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
   }
   close(pipe_fds[1]);
   char byte = 0;
@@ -263,6 +276,7 @@ Config ParseArgs(int argc, char** argv) {
     if (flag == "--records") config.records = std::strtoull(argv[i + 1], nullptr, 10);
     if (flag == "--only") config.only = argv[i + 1];
     if (flag == "--kill-tail") config.kill_tail = std::strtoull(argv[i + 1], nullptr, 10);
+    if (flag == "--append-child") config.append_child_fd = std::atoi(argv[i + 1]);
     if (flag == "--snapshot-every") {
       config.snapshot_every = std::strtoull(argv[i + 1], nullptr, 10);
     }
@@ -274,6 +288,7 @@ Config ParseArgs(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   const Config config = ParseArgs(argc, argv);
+  if (config.append_child_fd >= 0) AppendUntilKilled(config, config.append_child_fd);
   fmt::print("replay_bench: {} records, snapshot every {}, in {} ({} hardware threads)\n",
              config.records, config.snapshot_every, config.dir,
              std::thread::hardware_concurrency());

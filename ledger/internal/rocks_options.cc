@@ -89,6 +89,9 @@ rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(std::string_view name) {
   options.write_buffer_size = 32 << 20;  // Bounds the WAL replayed on recovery (see above).
   rocksdb::BlockBasedTableOptions table;
   table.checksum = rocksdb::kCRC32c;  // Every block checksummed; verified on every read.
+  // An account's index entries are contiguous: larger blocks read a whole history in fewer
+  // reads when it is not cached (each costs a disk round trip on a cold query).
+  if (index) table.block_size = 16 << 10;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return options;
 }
