@@ -141,6 +141,18 @@ void Reindex(const std::string& log_dir) {
   ASSERT_OK((*log)->RebuildIndexes([](uint64_t, uint64_t) {}));
 }
 
+// Rebuilds the indexes of `seeded`, then expects them to check clean and every query to equal
+// the brute-force scan (over `seed`'s accounts).
+void ReindexAndExpectClean(const SeededLog& seeded, uint64_t seed) {
+  Reindex(seeded.data.log);
+  auto log = OpenReadOnlyLog(seeded.data.log);
+  ASSERT_NE(log, nullptr);
+  auto check = log->CheckIndexes();
+  ASSERT_OK(check);
+  EXPECT_EQ(*check, "");
+  ExpectQueriesEqualBruteForce(*log, seed);
+}
+
 TEST(IndexConsistencyTest, RebuildIndexesRepairsDeletedIndexKeys) {
   const SeededLog seeded = MakeSeededLog(11, 12'000);
   for (ledger::Index index :
@@ -166,13 +178,7 @@ TEST(IndexConsistencyTest, RebuildIndexesRepairsDeletedIndexKeys) {
         EXPECT_FALSE(ExpectedAdl(all, filter).empty());
       }
     }
-    Reindex(seeded.data.log);
-    auto log = OpenReadOnlyLog(seeded.data.log);
-    ASSERT_NE(log, nullptr);
-    auto check = log->CheckIndexes();
-    ASSERT_OK(check);
-    EXPECT_EQ(*check, "");
-    ExpectQueriesEqualBruteForce(*log, 11);
+    ReindexAndExpectClean(seeded, 11);
   }
   RemoveSeededLog(seeded);
 }
@@ -222,13 +228,7 @@ TEST(IndexConsistencyTest, CheckIndexesCatchesAChangedValueAndReindexRepairsIt) 
     auto rows = ListAdlReductions(*log, filter);
     EXPECT_TRUE(rows.status().IsCorruption()) << rows.status().ToString();
   }
-  Reindex(seeded.data.log);
-  auto log = OpenReadOnlyLog(seeded.data.log);
-  ASSERT_NE(log, nullptr);
-  auto check = log->CheckIndexes();
-  ASSERT_OK(check);
-  EXPECT_EQ(*check, "");
-  ExpectQueriesEqualBruteForce(*log, 13);
+  ReindexAndExpectClean(seeded, 13);
   RemoveSeededLog(seeded);
 }
 

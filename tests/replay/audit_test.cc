@@ -33,6 +33,11 @@ class AuditTest : public ReplayTest {
     return report.ok() ? *report : AuditReport();
   }
   void ExpectForgedMiddleSnapshotNamed(const std::function<void(engine::EngineState*)>& forge);
+  // Feeds 2,000 inputs, then copies the log into root_/forged with its first fill rewritten and
+  // re-signed (rewritten_ is that seq). Returns the source log, open read-only.
+  std::unique_ptr<ledger::EventLog> ForgedCopy();
+
+  SequenceNumber rewritten_ = 0;
 };
 
 TEST_F(AuditTest, CleanLogAuditsClean) {
@@ -115,14 +120,21 @@ SequenceNumber RewriteFirstEffect(const ledger::EventLog& source, const DataDir&
   return rewritten;
 }
 
-TEST_F(AuditTest, InsiderRewriteWithTheRightKeyPassesVerifyButNotAudit) {
+std::unique_ptr<ledger::EventLog> AuditTest::ForgedCopy() {
   OpenSequencer();
   Feed(2'000);
   CloseSequencer();
   auto source = ReadOnlyLog();
   const DataDir forged = DataDir::At(root_ + "/forged");
   std::filesystem::create_directories(forged.root);
-  const SequenceNumber rewritten = RewriteFirstEffect(*source, forged, key_);
+  rewritten_ = RewriteFirstEffect(*source, forged, key_);
+  return source;
+}
+
+TEST_F(AuditTest, InsiderRewriteWithTheRightKeyPassesVerifyButNotAudit) {
+  auto source = ForgedCopy();
+  const DataDir forged = DataDir::At(root_ + "/forged");
+  const SequenceNumber rewritten = rewritten_;
   ASSERT_GT(rewritten, 0u) << "the stream should contain fills";
 
   ledger::LogOptions options;
@@ -191,13 +203,9 @@ TEST_F(AuditTest, ForgedSnapshotInTheMiddleThatDoesNotImportIsNamed) {
 }
 
 TEST_F(AuditTest, AfterADivergenceLaterSegmentsAreVerifiedButNotReDerived) {
-  OpenSequencer();
-  Feed(2'000);
-  CloseSequencer();
-  auto source = ReadOnlyLog();
+  auto source = ForgedCopy();
   const DataDir forged = DataDir::At(root_ + "/forged");
-  std::filesystem::create_directories(forged.root);
-  const SequenceNumber rewritten = RewriteFirstEffect(*source, forged, key_);
+  const SequenceNumber rewritten = rewritten_;
   ASSERT_GT(rewritten, 0u);
   // A snapshot of the true state past the rewrite, bound to the forged log's record there:
   // the segment after it would replay clean, but it stands on a diverged history.
