@@ -59,7 +59,10 @@ void AppendPipeline::Enqueue(std::unique_ptr<PendingGroup> group) {
   BACKSTOP_ASSERT(!group->records.empty());
   BACKSTOP_ASSERT(group->range.last - group->range.first + 1 == group->records.size(),
                   group->range.first, group->range.last, group->records.size());
-  group->unsigned_records.store(group->records.size(), std::memory_order_release);
+  // Once its records are queued for signing, the writer may write and free the group: read
+  // nothing from it after that.
+  const size_t records = group->records.size();
+  group->unsigned_records.store(records, std::memory_order_release);
   PendingGroup* raw = group.get();
   {
     std::lock_guard lock(writer_mu_);
@@ -71,10 +74,10 @@ void AppendPipeline::Enqueue(std::unique_ptr<PendingGroup> group) {
   }
   {
     std::lock_guard lock(sign_mu_);
-    for (size_t i = 0; i < raw->records.size(); ++i) sign_queue_.push_back({raw, i});
+    for (size_t i = 0; i < records; ++i) sign_queue_.push_back({raw, i});
     sign_tasks_queued_.store(sign_queue_.size(), std::memory_order_relaxed);
   }
-  if (raw->records.size() == 1) {
+  if (records == 1) {
     sign_cv_.notify_one();
   } else {
     sign_cv_.notify_all();
