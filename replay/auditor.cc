@@ -175,9 +175,10 @@ void RunSegment(AuditContext& context, Segment* segment) {
   verify_options.prior_keys = segment->prior_keys;
   ledger::ChainVerifier verifier(context.log, context.keyring, verify_options);
   const ReplayOptions replay_options = SegmentReplayOptions(context, segment);
-  engine::RiskEngine unused(context.options.engine_options);
-  ReplayStepper stepper(segment->replay ? segment->engine.get() : &unused, replay_options,
-                        segment->first, segment->start_hash);
+  std::optional<ReplayStepper> stepper;
+  if (segment->replay) {
+    stepper.emplace(segment->engine.get(), replay_options, segment->first, segment->start_hash);
+  }
   segment->replay_stopped = !segment->replay;
   ledger::LogRecord record;
   std::vector<ledger::IndexEntry> entries;
@@ -189,8 +190,8 @@ void RunSegment(AuditContext& context, Segment* segment) {
     ledger::IndexEntries(record, &entries);
     for (const ledger::IndexEntry& entry : entries) segment->index_digest.Add(entry);
     if (!segment->replay_stopped) {
-      segment->replay_status = stepper.Feed(record);
-      segment->replay_stopped = !segment->replay_status.ok() || stepper.result().divergence;
+      segment->replay_status = stepper->Feed(record);
+      segment->replay_stopped = !segment->replay_status.ok() || stepper->result().divergence;
     }
     if (++unreported == kProgressEveryRecords) {
       context.Progress(unreported);
@@ -200,10 +201,10 @@ void RunSegment(AuditContext& context, Segment* segment) {
   segment->verified = verifier.Finish(*it);
   if (!segment->verified.ok) segment->replay_stopped = true;
   if (!segment->replay_stopped) {
-    segment->replay_status = stepper.Finish();
-    segment->replay_stopped = !segment->replay_status.ok() || stepper.result().divergence;
+    segment->replay_status = stepper->Finish();
+    segment->replay_stopped = !segment->replay_status.ok() || stepper->result().divergence;
   }
-  segment->replayed = stepper.result();
+  if (stepper) segment->replayed = stepper->result();
   context.Progress(unreported);
 }
 

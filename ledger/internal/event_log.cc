@@ -1,5 +1,6 @@
 // EventLog on RocksDB: create/open with head cross-checks, the sequencer half of the
-// append path (seq, time, envelope, chain hash), the synced group write, and reads.
+// append path (seq, time, envelope, chain hash) and the synced group write. Reads are in
+// record_reader.cc.
 #include <fmt/format.h>
 #include <openssl/rand.h>
 #include <rocksdb/utilities/options_util.h>
@@ -450,93 +451,6 @@ Status EventLog::Impl::WriteGroups(const internal::GroupBatch& batch) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// RecordIterator
-
-namespace {
-
-class RocksRecordIterator final : public RecordIterator {
- public:
-  RocksRecordIterator(const EventLog::Impl* impl, rocksdb::DB* db,
-                      rocksdb::ColumnFamilyHandle* events, rocksdb::ReadOptions options,
-                      SequenceNumber first, SequenceNumber last)
-      : impl_(impl), db_(db), snapshot_(db->GetSnapshot()) {
-    options.snapshot = snapshot_;
-    options.fill_cache = false;
-    options.readahead_size = 2 << 20;
-    if (last != 0 && last < UINT64_MAX) {
-      upper_bound_key_ = EncodeSeqKey(last + 1);
-      upper_bound_ = rocksdb::Slice(upper_bound_key_);
-      options.iterate_upper_bound = &upper_bound_;
-    }
-    it_.reset(db->NewIterator(options, events));
-    it_->Seek(EncodeSeqKey(first));
-    last_good_ = first > 0 ? first - 1 : 0;
-    Settle();
-  }
-  ~RocksRecordIterator() override {
-    it_.reset();
-    db_->ReleaseSnapshot(snapshot_);
-  }
-
-  bool Valid() const override { return valid_; }
-  void Next() override {
-    BACKSTOP_ASSERT(valid_);
-    last_good_ = key_seq_;
-    it_->Next();
-    Settle();
-  }
-  SequenceNumber key_seq() const override {
-    BACKSTOP_ASSERT(valid_);
-    return key_seq_;
-  }
-  std::span<const uint8_t> value() const override {
-    BACKSTOP_ASSERT(valid_);
-    rocksdb::Slice value = it_->value();
-    return {reinterpret_cast<const uint8_t*>(value.data()), value.size()};
-  }
-  Status status() const override { return status_; }
-  Result<std::pair<SequenceNumber, Hash>> StoredHead() const override;
-
- private:
-  void Settle() {
-    valid_ = false;
-    if (!it_->Valid()) {
-      if (!it_->status().ok()) {
-        status_ = Status::Corruption(
-            "event_log",
-            fmt::format("reading after seq {}: {}", last_good_, it_->status().ToString()));
-      }
-      return;
-    }
-    rocksdb::Slice key = it_->key();
-    if (!DecodeSeqKey(std::string_view(key.data(), key.size()), &key_seq_)) {
-      status_ = Status::Corruption(
-          "event_log",
-          fmt::format("after seq {}: a key of {} bytes, not 8", last_good_, key.size()));
-      return;
-    }
-    valid_ = true;
-  }
-
-  const EventLog::Impl* impl_;
-  rocksdb::DB* db_;
-  const rocksdb::Snapshot* snapshot_;
-  std::string upper_bound_key_;
-  rocksdb::Slice upper_bound_;
-  std::unique_ptr<rocksdb::Iterator> it_;
-  bool valid_ = false;
-  SequenceNumber key_seq_ = 0;
-  SequenceNumber last_good_ = 0;
-  Status status_;
-};
-
-Result<std::pair<SequenceNumber, Hash>> RocksRecordIterator::StoredHead() const {
-  return impl_->ReadStoredHead(snapshot_);
-}
-
-}  // namespace
-
-// ---------------------------------------------------------------------------------------------
 // EventLog
 
 EventLog::EventLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -623,30 +537,15 @@ Result<GroupRange> EventLog::RotateKey(const PrivateKey& new_key) {
 }
 
 Result<LogRecord> EventLog::Read(SequenceNumber seq) const {
-  std::string value;
-  rocksdb::Status s =
-      impl_->db_->Get(impl_->read_options_, impl_->events_, EncodeSeqKey(seq), &value);
-  if (s.IsNotFound()) {
-    return Status::NotFound("event_log", fmt::format("seq {} is not in the log", seq));
-  }
-  LEDGER_RETURN_IF_ERROR(FromRocks(s, fmt::format("event_log: read seq {}", seq)));
-  Result<LogRecord> record =
-      DecodeRecord({reinterpret_cast<const uint8_t*>(value.data()), value.size()});
-  if (!record.ok()) {
-    return Status::Corruption("event_log",
-                              fmt::format("seq {}: {}", seq, record.status().message()));
-  }
-  if (record->seq() != seq) {
-    return Status::Corruption("event_log",
-                              fmt::format("seq {}: the record says seq {}", seq, record->seq()));
-  }
-  return record;
+  return internal::ReadRecord(impl_->db_, impl_->events_, impl_->read_options_, seq);
 }
 
 std::unique_ptr<RecordIterator> EventLog::NewIterator(SequenceNumber first,
                                                       SequenceNumber last) const {
-  return std::make_unique<RocksRecordIterator>(impl_.get(), impl_->db_, impl_->events_,
-                                               impl_->read_options_, first, last);
+  const Impl* impl = impl_.get();
+  return internal::NewRecordIterator(
+      impl_->db_, impl_->events_, impl_->read_options_, first, last,
+      [impl](const rocksdb::Snapshot* snapshot) { return impl->ReadStoredHead(snapshot); });
 }
 
 SequenceNumber EventLog::head_seq() const {

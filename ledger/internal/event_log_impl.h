@@ -5,10 +5,12 @@
 #include <rocksdb/db.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ledger/event_log.h"
@@ -36,6 +38,21 @@ std::string EncodeSeqKey(SequenceNumber seq);
 bool DecodeSeqKey(std::string_view key, SequenceNumber* seq);
 // Maps a RocksDB status to ours; `context` names the operation.
 Status FromRocks(const rocksdb::Status& status, std::string_view context);
+
+// The meta head as of a RocksDB snapshot (EventLog::Impl::ReadStoredHead).
+using StoredHeadReader =
+    std::function<Result<std::pair<SequenceNumber, Hash>>(const rocksdb::Snapshot*)>;
+// The iterator over records [first, last] (last 0: to the end) of `events`, at a snapshot it
+// takes; record_reader.cc.
+std::unique_ptr<RecordIterator> NewRecordIterator(rocksdb::DB* db,
+                                                  rocksdb::ColumnFamilyHandle* events,
+                                                  rocksdb::ReadOptions options,
+                                                  SequenceNumber first, SequenceNumber last,
+                                                  StoredHeadReader stored_head);
+// Record `seq`, decoded: NotFound if absent, Corruption if it does not decode or names
+// another seq; record_reader.cc.
+Result<LogRecord> ReadRecord(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
+                             const rocksdb::ReadOptions& options, SequenceNumber seq);
 
 struct EventLogAccess {
   static rocksdb::DB* db(const EventLog& log);
