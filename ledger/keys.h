@@ -19,7 +19,7 @@
 
 struct evp_pkey_st;
 struct evp_md_ctx_st;
-struct evp_md_st;
+struct SHA256state_st;
 
 namespace ledger {
 
@@ -57,8 +57,7 @@ class Sha256 {
   Hash Of(std::span<const uint8_t> bytes);
 
  private:
-  evp_md_st* md_;
-  evp_md_ctx_st* ctx_;
+  std::unique_ptr<SHA256state_st> ctx_;  // OpenSSL's SHA-256 state, reused message after message.
 };
 
 // An Ed25519 public key. Regular value type (shares one immutable EVP_PKEY).

@@ -75,6 +75,7 @@ struct LogRecord::Storage {
   std::vector<capnp::word> words;  // The stored value, copied to 8-byte alignment.
   kj::ArrayPtr<const capnp::word> envelope_segment;  // Inside `words`.
   std::optional<capnp::SegmentArrayMessageReader> envelope_reader;
+  schema::Envelope::Reader envelope_root;  // Of `envelope_reader`, read once.
 };
 
 LogRecord::LogRecord() = default;
@@ -94,7 +95,7 @@ std::span<const uint8_t> LogRecord::envelope_bytes() const {
 
 schema::Envelope::Reader LogRecord::envelope() const {
   // Validated (canonical, within limits) by DecodeRecord, so reading it cannot fail.
-  return storage_->envelope_reader->getRoot<schema::Envelope>();
+  return storage_->envelope_root;
 }
 
 namespace {
@@ -187,7 +188,8 @@ Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record) {
     if (!storage.envelope_reader->isCanonical()) {
       return Status::Corruption("record", "Envelope is not canonical");
     }
-    auto envelope_root = storage.envelope_reader->getRoot<schema::Envelope>();
+    storage.envelope_root = storage.envelope_reader->getRoot<schema::Envelope>();
+    const auto envelope_root = storage.envelope_root;
     if (!CopyFixed(envelope_root.getKeyId(), &record->key_id_)) {
       return Status::Corruption("record", "keyId is not 16 bytes");
     }
