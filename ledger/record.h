@@ -41,6 +41,16 @@ DomainTag MakeDomainTag(const ChainId& chain_id);
 Hash ChainHash(Sha256& sha, const DomainTag& tag, const Hash& prev_hash, SequenceNumber seq,
                std::span<const uint8_t> envelope_bytes);
 
+// What DecodeRecordInto checks of the envelope's canonical form.
+enum class EnvelopeCheck {
+  kAll,  // Every record's envelope (what DecodeRecord does).
+  // Inputs' envelopes only, for a caller that compares every effect's envelope bytes with a
+  // canonical re-derivation (bytes equal to canonical bytes are canonical) before it reads
+  // the effect's event. An effect it does not find equal must pass CheckEnvelopeCanonical
+  // before its event is read: until then reading it may throw kj::Exception.
+  kInputsOnly,
+};
+
 // A decoded record. Owns its bytes (8-byte aligned copies); the readers it returns stay
 // valid as long as the LogRecord lives.
 class LogRecord {
@@ -67,7 +77,9 @@ class LogRecord {
   schema::Event::Reader event() const { return envelope().getEvent(); }
 
  private:
-  friend Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record);
+  friend Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record,
+                                 EnvelopeCheck check);
+  friend Status CheckEnvelopeCanonical(const LogRecord& record);
   struct Storage;
 
   SequenceNumber seq_ = 0;
@@ -87,7 +99,10 @@ class LogRecord {
 Result<LogRecord> DecodeRecord(std::span<const uint8_t> value);
 // The same, into `*record`, reusing its buffers: the form for loops over many records. On
 // failure `*record` is left empty or stale and must not be read.
-Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record);
+Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record,
+                        EnvelopeCheck check = EnvelopeCheck::kAll);
+// Corruption unless `record`'s envelope is in canonical form (the check kInputsOnly skips).
+Status CheckEnvelopeCanonical(const LogRecord& record);
 
 // Events of one logical group (an input and its effects), built in place for appending.
 // Move-only; each event lives in its own capnp message.

@@ -83,7 +83,7 @@ template <typename T>
 class [[nodiscard]] Result {
  public:
   // Implicit on purpose, so a function returning Result<T> can `return value;`/`return status;`.
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     BACKSTOP_ASSERT(!status_.ok(), "Result<T> built from an OK Status without a value");
   }
@@ -115,9 +115,9 @@ class [[nodiscard]] Result {
 }  // namespace ledger
 
 // Returns the Status of `expr` from the enclosing function if it is not OK.
-#define LEDGER_RETURN_IF_ERROR(expr)                   \
-  do {                                                 \
-    ::ledger::Status ledger_status_tmp_ = (expr);      \
+#define LEDGER_RETURN_IF_ERROR(expr)                         \
+  do {                                                       \
+    ::ledger::Status ledger_status_tmp_ = (expr);            \
     if (!ledger_status_tmp_.ok()) return ledger_status_tmp_; \
   } while (false)
 

@@ -118,6 +118,15 @@ class ParallelSignatureChecker {
 
 }  // namespace
 
+namespace {
+
+// Read for every record: only the union tag (decoding checked that the event is readable).
+bool IsKeyRotation(const LogRecord& record) {
+  return record.event().which() == schema::Event::KEY_ROTATION;
+}
+
+}  // namespace
+
 class ChainVerifier::Impl {
  public:
   Impl(const EventLog& log, const Keyring& keyring, const VerifyOptions& options)
@@ -130,7 +139,9 @@ class ChainVerifier::Impl {
     started_ = Start();
   }
 
-  bool CheckValue(SequenceNumber key_seq, std::span<const uint8_t> value, LogRecord* record);
+  bool CheckValue(SequenceNumber key_seq, std::span<const uint8_t> value, LogRecord* record,
+                  EnvelopeCheck check);
+  bool CheckEnvelope(const LogRecord& record);
   VerifyReport Finish(const RecordIterator& it);
 
  private:
@@ -205,7 +216,7 @@ bool ChainVerifier::Impl::Start() {
   expected_key_ = record->key_id();
   report_.head_seq = before;
   report_.head_hash = record->hash();
-  prev_was_rotation_ = internal::ClassifyEvent(record->event()).is_key_rotation;
+  prev_was_rotation_ = IsKeyRotation(*record);
   if (prev_was_rotation_) {
     if (!CheckKey(*record, nullptr) || !CheckRotation(*record)) return false;
   }
@@ -213,19 +224,26 @@ bool ChainVerifier::Impl::Start() {
 }
 
 bool ChainVerifier::Impl::CheckValue(SequenceNumber key_seq, std::span<const uint8_t> value,
-                                     LogRecord* record) {
+                                     LogRecord* record, EnvelopeCheck check) {
   if (!started_ || !report_.message.empty()) return false;
   if (key_seq != expected_seq_) {
     return Fail(expected_seq_, fmt::format("seq {}: missing (the next stored record is seq {})",
                                            expected_seq_, key_seq));
   }
-  Status decoded = DecodeRecordInto(value, record);
+  Status decoded = DecodeRecordInto(value, record, check);
   if (!decoded.ok()) return Fail(key_seq, fmt::format("seq {}: {}", key_seq, decoded.message()));
   if (!CheckRecord(key_seq, *record)) return false;
   if (++done_ % kProgressEveryRecords == 0 && options_.progress) {
     options_.progress(done_, std::max(done_, total_));
   }
   return true;
+}
+
+bool ChainVerifier::Impl::CheckEnvelope(const LogRecord& record) {
+  if (!report_.message.empty()) return false;
+  Status canonical = CheckEnvelopeCanonical(record);
+  if (canonical.ok()) return true;
+  return Fail(record.seq(), fmt::format("seq {}: {}", record.seq(), canonical.message()));
 }
 
 bool ChainVerifier::Impl::CheckRecord(SequenceNumber key_seq, const LogRecord& record) {
@@ -273,7 +291,7 @@ bool ChainVerifier::Impl::CheckRecord(SequenceNumber key_seq, const LogRecord& r
   } else {
     pending_ = job;
   }
-  prev_was_rotation_ = internal::ClassifyEvent(record.event()).is_key_rotation;
+  prev_was_rotation_ = IsKeyRotation(record);
   if (prev_was_rotation_ && !CheckRotation(record)) return false;
   prev_hash_ = record.hash();
   prev_time_ns_ = record.time_ns();
@@ -372,9 +390,11 @@ ChainVerifier::ChainVerifier(const EventLog& log, const Keyring& keyring,
 ChainVerifier::~ChainVerifier() = default;
 
 bool ChainVerifier::CheckValue(SequenceNumber key_seq, std::span<const uint8_t> value,
-                               LogRecord* record) {
-  return impl_->CheckValue(key_seq, value, record);
+                               LogRecord* record, EnvelopeCheck check) {
+  return impl_->CheckValue(key_seq, value, record, check);
 }
+
+bool ChainVerifier::CheckEnvelope(const LogRecord& record) { return impl_->CheckEnvelope(record); }
 
 VerifyReport ChainVerifier::Finish(const RecordIterator& it) { return impl_->Finish(it); }
 

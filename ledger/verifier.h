@@ -74,7 +74,13 @@ class ChainVerifier {
 
   // Decodes `value` (stored under `key_seq`) into `*record` and checks it. False once a problem
   // is found: stop feeding, and read it in Finish's report. `*record` is usable only on true.
-  bool CheckValue(SequenceNumber key_seq, std::span<const uint8_t> value, LogRecord* record);
+  // With EnvelopeCheck::kInputsOnly an effect's envelope is left for the caller to prove
+  // canonical (record.h); CheckEnvelope checks one it could not.
+  bool CheckValue(SequenceNumber key_seq, std::span<const uint8_t> value, LogRecord* record,
+                  EnvelopeCheck check = EnvelopeCheck::kAll);
+  // The canonical-form check CheckValue skipped for `record` (the last record it was given);
+  // false, as CheckValue, when it fails.
+  bool CheckEnvelope(const LogRecord& record);
   // Checks that the range was complete (and the meta head, when checking to the head) against
   // `it`, the iterator the records came from, and waits for the signatures.
   VerifyReport Finish(const RecordIterator& it);

@@ -16,6 +16,7 @@
 #include <array>
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -185,14 +186,22 @@ void RunSegment(AuditContext& context, Segment* segment) {
   uint64_t unreported = 0;
   auto it = context.log.NewIterator(segment->first, segment->last);
   for (; it->Valid(); it->Next()) {
-    if (!verifier.CheckValue(it->key_seq(), it->value(), &record)) break;
+    // While re-deriving, an effect's envelope is proven canonical by comparing equal to the
+    // canonical re-derived one; one that does not is checked here before its event is read.
+    const bool comparing = !segment->replay_stopped;
+    if (!verifier.CheckValue(
+            it->key_seq(), it->value(), &record,
+            comparing ? ledger::EnvelopeCheck::kInputsOnly : ledger::EnvelopeCheck::kAll)) {
+      break;
+    }
+    if (comparing) {
+      segment->replay_status = stepper->Feed(record);
+      segment->replay_stopped = !segment->replay_status.ok() || stepper->result().divergence;
+      if (segment->replay_stopped && !verifier.CheckEnvelope(record)) break;
+    }
     entries.clear();
     ledger::IndexEntries(record, &entries);
     for (const ledger::IndexEntry& entry : entries) segment->index_digest.Add(entry);
-    if (!segment->replay_stopped) {
-      segment->replay_status = stepper->Feed(record);
-      segment->replay_stopped = !segment->replay_status.ok() || stepper->result().divergence;
-    }
     if (++unreported == kProgressEveryRecords) {
       context.Progress(unreported);
       unreported = 0;
@@ -242,24 +251,34 @@ struct StoredIndexes {
   }
 };
 
-// Runs the segments, then the stored index digests, on up to hardware_concurrency threads
-// taking tasks in that order.
+// Runs the segments and the stored index digests on up to hardware_concurrency threads, longest
+// first so that no thread is left alone with a long task at the end: the account index (an entry
+// for nearly every record), then the segments (about equal, the last one shorter), then the
+// other indexes (an entry per ADL reduction, liquidation or fund movement).
 void RunSegments(AuditContext& context, std::vector<Segment>* segments, StoredIndexes* stored) {
-  const size_t tasks = segments->size() + ledger::kIndexCount;
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < tasks; i = next++) {
-      if (i >= segments->size()) {
-        stored->Compute(context.log, i - segments->size());
-        continue;
-      }
+  std::vector<std::function<void()>> tasks;
+  auto index_task = [&](ledger::Index index) {
+    tasks.push_back(
+        [&context, stored, index] { stored->Compute(context.log, static_cast<size_t>(index)); });
+  };
+  index_task(ledger::Index::kAccountEvent);
+  for (size_t i = 0; i < segments->size(); ++i) {
+    tasks.push_back([&context, segments, i] {
       Segment& segment = (*segments)[i];
       if (i > 0) segment.start_status = ImportSnapshot(context, segment.first - 1, &segment);
       segment.replay = segment.start_status.ok();
       RunSegment(context, &segment);
-    }
+    });
+  }
+  for (ledger::Index index : ledger::AllIndexes()) {
+    if (index != ledger::Index::kAccountEvent) index_task(index);
+  }
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < tasks.size(); i = next++) tasks[i]();
   };
-  const size_t threads = std::min<size_t>(tasks, std::max(1u, std::thread::hardware_concurrency()));
+  const size_t threads =
+      std::min<size_t>(tasks.size(), std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> workers;
   for (size_t i = 1; i < threads; ++i) workers.emplace_back(work);
   work();

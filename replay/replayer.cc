@@ -26,8 +26,14 @@ namespace {
 
 constexpr size_t kScratchWords = 512;
 
+// An event as text for a divergence report. A logged effect that did not compare equal may not
+// have been checked for canonical form yet (ledger::EnvelopeCheck), so reading it may throw.
 std::string Text(ledger::schema::Event::Reader event) {
-  return capnp::prettyPrint(event).flatten().cStr();
+  try {
+    return capnp::prettyPrint(event).flatten().cStr();
+  } catch (const kj::Exception& e) {
+    return fmt::format("(unreadable: {})", e.getDescription().cStr());
+  }
 }
 
 // Writes the canonical form of an envelope into one reused, zeroed buffer: what
@@ -208,8 +214,9 @@ namespace {
 // batches are reused (DecodeRecordInto keeps their buffers). Thread-compatible: one consumer.
 class RecordPrefetcher {
  public:
-  RecordPrefetcher(const ledger::EventLog& log, SequenceNumber first, SequenceNumber last)
-      : it_(log.NewIterator(first, last)), next_seq_(first) {
+  RecordPrefetcher(const ledger::EventLog& log, SequenceNumber first, SequenceNumber last,
+                   ledger::EnvelopeCheck check)
+      : it_(log.NewIterator(first, last)), next_seq_(first), check_(check) {
     for (Batch& batch : batches_) batch.records.resize(kBatchRecords);
     reader_ = std::thread([this] { ReadLoop(); });
   }
@@ -255,7 +262,7 @@ class RecordPrefetcher {
         return Status::Corruption(
             "replay", fmt::format("seq {} missing (found {})", next_seq_, it_->key_seq()));
       }
-      Status decoded = ledger::DecodeRecordInto(it_->value(), &batch->records[batch->size]);
+      Status decoded = ledger::DecodeRecordInto(it_->value(), &batch->records[batch->size], check_);
       if (!decoded.ok()) {
         return Status::Corruption("replay",
                                   fmt::format("seq {}: {}", next_seq_, decoded.message()));
@@ -290,6 +297,7 @@ class RecordPrefetcher {
 
   std::unique_ptr<ledger::RecordIterator> it_;
   SequenceNumber next_seq_;
+  const ledger::EnvelopeCheck check_;
   std::array<Batch, kBatches> batches_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -308,11 +316,22 @@ ledger::Result<ReplayResult> Replay(const ledger::EventLog& log, SequenceNumber 
                                     engine::RiskEngine* engine, const ReplayOptions& options) {
   ReplayStepper stepper(engine, options, first, start_hash);
   const uint64_t total = (last == 0 ? log.head_seq() : last) + 1 - first;
-  RecordPrefetcher prefetcher(log, first, last);
+  // Comparing, an effect's envelope is canonical when it equals the canonical re-derivation;
+  // one that does not is checked before the divergence is reported.
+  const auto check =
+      options.compare_effects ? ledger::EnvelopeCheck::kInputsOnly : ledger::EnvelopeCheck::kAll;
+  RecordPrefetcher prefetcher(log, first, last, check);
   for (auto batch = prefetcher.Next(); !batch.empty(); batch = prefetcher.Next()) {
     for (const ledger::LogRecord& record : batch) {
       LEDGER_RETURN_IF_ERROR(stepper.Feed(record));
-      if (stepper.result().divergence) return stepper.result();
+      if (stepper.result().divergence) {
+        Status canonical = ledger::CheckEnvelopeCanonical(record);
+        if (!canonical.ok()) {
+          return Status::Corruption("replay",
+                                    fmt::format("seq {}: {}", record.seq(), canonical.message()));
+        }
+        return stepper.result();
+      }
       const uint64_t records = stepper.result().records;
       if (options.progress && (records & 0xffff) == 0) options.progress(records, total);
     }

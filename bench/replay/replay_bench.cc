@@ -1,12 +1,13 @@
 // Whole-system benchmarks of issue 4 (a plain program: each figure is one long run, not a
 // micro-benchmark). On a log of N records (default 10 M) written through the sequencer with a
 // snapshot every M records (default 1 M, all kept), it reports in one run:
-//   - recovery time after kill -9 with a tail of T records (default 900 k) after the newest
-//     snapshot (RocksDB open + snapshot + replay of the tail, every effect checked);
 //   - the ceilings: a bare scan, and scan + decode + SHA-256 chain hash, one thread;
 //   - replay without the engine (scan + decode + input decode), with the engine applying
 //     inputs, and with effects compared byte for byte (what recovery and audit do);
-//   - audit in its default mode (segments between snapshots in parallel, one pass each).
+//   - audit in its default mode (segments between snapshots in parallel, one pass each);
+//   - last, as it appends to the log: recovery time after kill -9 with a tail of T records
+//     (default 900 k) after the newest snapshot (RocksDB open + snapshot + replay of the tail,
+//     every effect checked).
 // Usage: replay_bench [--dir DIR] [--records N] [--snapshot-every M] [--only NAMES]
 //                     [--kill-tail T]
 // (NAMES: any of recovery, scan, chain, decode, apply, compare, audit: run only those).
@@ -287,6 +288,13 @@ Config ParseArgs(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+    fmt::print(
+        "usage: replay_bench [--dir DIR] [--records N] [--snapshot-every M] "
+        "[--only NAMES] [--kill-tail T]\n(NAMES: any of scan, chain, decode, apply, "
+        "compare, audit, recovery; the top of bench/replay/replay_bench.cc says more)\n");
+    return 0;
+  }
   const Config config = ParseArgs(argc, argv);
   if (config.append_child_fd >= 0) AppendUntilKilled(config, config.append_child_fd);
   fmt::print("replay_bench: {} records, snapshot every {}, in {} ({} hardware threads)\n",
@@ -296,17 +304,21 @@ int main(int argc, char** argv) {
   auto wanted = [&](const char* name) {
     return config.only.empty() || config.only.find(name) != std::string::npos;
   };
-  if (wanted("recovery")) RecoveryAfterKill(config, key);
-  auto log = ReadOnly(config);
-  if (wanted("scan") || wanted("chain") || wanted("decode") || wanted("apply") ||
-      wanted("compare") || wanted("audit")) {
-    ScanOnly(*log, "warm-up scan (reads the log into the page cache)");
+  {
+    auto log = ReadOnly(config);
+    if (wanted("scan") || wanted("chain") || wanted("decode") || wanted("apply") ||
+        wanted("compare") || wanted("audit")) {
+      ScanOnly(*log, "warm-up scan (reads the log into the page cache)");
+    }
+    if (wanted("scan")) ScanOnly(*log, "ceiling: scan only (RocksDB iterator)");
+    if (wanted("chain")) ScanCeiling(*log);
+    if (wanted("decode")) ScanAndDecodeInputs(*log);
+    if (wanted("apply")) ReplayRate(*log, false, "replay with engine apply, no compare");
+    if (wanted("compare")) {
+      ReplayRate(*log, true, "replay with apply + effects compared (recovery)");
+    }
+    if (wanted("audit")) AuditRate(*log, config);
   }
-  if (wanted("scan")) ScanOnly(*log, "ceiling: scan only (RocksDB iterator)");
-  if (wanted("chain")) ScanCeiling(*log);
-  if (wanted("decode")) ScanAndDecodeInputs(*log);
-  if (wanted("apply")) ReplayRate(*log, false, "replay with engine apply, no compare");
-  if (wanted("compare")) ReplayRate(*log, true, "replay with apply + effects compared (recovery)");
-  if (wanted("audit")) AuditRate(*log, config);
+  if (wanted("recovery")) RecoveryAfterKill(config, key);  // Last: it appends to the log.
   return 0;
 }

@@ -22,8 +22,7 @@ constexpr auto kBatchGatherTime = std::chrono::microseconds(500);
 }  // namespace
 
 AppendPipeline::AppendPipeline(SequenceNumber durable_seq, int signer_threads,
-                               size_t max_pending_records, size_t max_batch_records,
-                               WriteFn write)
+                               size_t max_pending_records, size_t max_batch_records, WriteFn write)
     : max_pending_records_(max_pending_records),
       max_batch_records_(max_batch_records),
       write_(std::move(write)),
@@ -40,9 +39,8 @@ AppendPipeline::~AppendPipeline() { Stop(); }
 Status AppendPipeline::Reserve(size_t records) {
   BACKSTOP_ASSERT(records >= 1 && records <= kMaxGroupRecords, records);
   std::unique_lock lock(writer_mu_);
-  space_cv_.wait(lock, [&] {
-    return !failure_.ok() || pending_records_ + records <= max_pending_records_;
-  });
+  space_cv_.wait(
+      lock, [&] { return !failure_.ok() || pending_records_ + records <= max_pending_records_; });
   if (!failure_.ok()) return failure_;
   pending_records_ += records;
   return Status::OK();
@@ -138,8 +136,8 @@ void AppendPipeline::SignerLoop() {
       if (signer == nullptr) signer = std::make_unique<Signer>(*group.key);
       Result<Signature> signature = signer->Sign(record.hash);
       if (!signature.ok() ||
-          !encoder.Encode(record.prev_hash, record.hash, *signature, record.envelope,
-                          &record.value).ok()) {
+          !encoder.Encode(record.prev_hash, record.hash, *signature, record.envelope, &record.value)
+               .ok()) {
         group.sign_failed.store(true, std::memory_order_relaxed);
       }
       // After the last decrement another thread may free the group: touch nothing after it.
@@ -165,8 +163,7 @@ size_t AppendPipeline::ReadyRecordsLocked() const {
 }
 
 bool AppendPipeline::FrontReadyLocked() const {
-  return !groups_.empty() &&
-         groups_.front()->unsigned_records.load(std::memory_order_acquire) == 0;
+  return !groups_.empty() && groups_.front()->unsigned_records.load(std::memory_order_acquire) == 0;
 }
 
 void AppendPipeline::WriterLoop() {
@@ -176,9 +173,8 @@ void AppendPipeline::WriterLoop() {
     {
       std::unique_lock lock(writer_mu_);
       writer_waiting_ = true;
-      writer_cv_.wait(lock, [&] {
-        return FrontReadyLocked() || (writer_stopping_ && groups_.empty());
-      });
+      writer_cv_.wait(lock,
+                      [&] { return FrontReadyLocked() || (writer_stopping_ && groups_.empty()); });
       writer_waiting_ = false;
       if (groups_.empty()) return;
       if (ReadyRecordsLocked() < kMinBatchRecords && !writer_stopping_ &&

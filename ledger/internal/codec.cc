@@ -28,6 +28,8 @@
 #include <exception>
 #include <optional>
 
+#include "ledger/event_codec.h"
+
 namespace ledger {
 namespace {
 
@@ -168,7 +170,7 @@ void CopyAt(std::span<const capnp::word> words, size_t word, std::array<uint8_t,
 
 }  // namespace
 
-Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record) {
+Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record, EnvelopeCheck check) {
   LEDGER_RETURN_IF_ERROR(CheckCanonicalSize("record", value.size(), kMaxRecordBytes));
   if (record->storage_ == nullptr) record->storage_ = std::make_unique<LogRecord::Storage>();
   LogRecord::Storage& storage = *record->storage_;
@@ -185,15 +187,16 @@ Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record) {
   try {
     storage.envelope_reader.emplace(kj::arrayPtr(&storage.envelope_segment, 1),
                                     LimitedReaderOptions());
-    if (!storage.envelope_reader->isCanonical()) {
-      return Status::Corruption("record", "Envelope is not canonical");
-    }
+    if (check == EnvelopeCheck::kAll) LEDGER_RETURN_IF_ERROR(CheckEnvelopeCanonical(*record));
     storage.envelope_root = storage.envelope_reader->getRoot<schema::Envelope>();
     const auto envelope_root = storage.envelope_root;
+    if (!envelope_root.hasEvent()) return Status::Corruption("record", "envelope has no event");
+    if (check == EnvelopeCheck::kInputsOnly && IsInput(envelope_root.getEvent())) {
+      LEDGER_RETURN_IF_ERROR(CheckEnvelopeCanonical(*record));
+    }
     if (!CopyFixed(envelope_root.getKeyId(), &record->key_id_)) {
       return Status::Corruption("record", "keyId is not 16 bytes");
     }
-    if (!envelope_root.hasEvent()) return Status::Corruption("record", "envelope has no event");
     record->seq_ = envelope_root.getSeq();
     record->time_ns_ = envelope_root.getTimeNs();
     record->group_ = envelope_root.getGroup();
@@ -203,6 +206,15 @@ Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record) {
     return Status::Corruption("record", e.what());
   }
   return Status::OK();
+}
+
+Status CheckEnvelopeCanonical(const LogRecord& record) {
+  try {
+    if (record.storage_->envelope_reader->isCanonical()) return Status::OK();
+  } catch (const kj::Exception& e) {
+    return CapnpError("malformed record", e);
+  }
+  return Status::Corruption("record", "Envelope is not canonical");
 }
 
 Result<LogRecord> DecodeRecord(std::span<const uint8_t> value) {

@@ -21,8 +21,8 @@ Status CheckHeadMarker(const std::string& dir, SequenceNumber head_seq);
 void WriteHeadMarker(const std::string& dir, SequenceNumber head_seq);
 
 rocksdb::DBOptions MakeDbOptions(bool create);
-// Options of column family `name`: the secondary indexes ("idx_*") are LZ4-compressed in
-// 16 KiB blocks, the rest is uncompressed in 4 KiB blocks.
+// Options of column family `name`: the secondary indexes ("idx_*") are LZ4-compressed, the rest
+// is not; all in 16 KiB blocks, each with an XXH3 checksum.
 rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(std::string_view name);
 rocksdb::ReadOptions MakeReadOptions();
 rocksdb::WriteOptions MakeWriteOptions();

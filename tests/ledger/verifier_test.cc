@@ -28,23 +28,23 @@ class VerifierTest : public testing::LogTest {
 
   std::string Get(SequenceNumber seq) {
     std::string value;
-    EXPECT_TRUE(EventLogAccess::db(*log_)
-                    ->Get(rocksdb::ReadOptions(), EventLogAccess::events(*log_),
-                          EncodeSeqKey(seq), &value)
-                    .ok());
+    EXPECT_TRUE(
+        EventLogAccess::db(*log_)
+            ->Get(rocksdb::ReadOptions(), EventLogAccess::events(*log_), EncodeSeqKey(seq), &value)
+            .ok());
     return value;
   }
   void Put(SequenceNumber seq, const std::string& value) {
-    ASSERT_TRUE(EventLogAccess::db(*log_)
-                    ->Put(rocksdb::WriteOptions(), EventLogAccess::events(*log_),
-                          EncodeSeqKey(seq), value)
-                    .ok());
+    ASSERT_TRUE(
+        EventLogAccess::db(*log_)
+            ->Put(rocksdb::WriteOptions(), EventLogAccess::events(*log_), EncodeSeqKey(seq), value)
+            .ok());
   }
   void Delete(SequenceNumber seq) {
-    ASSERT_TRUE(EventLogAccess::db(*log_)
-                    ->Delete(rocksdb::WriteOptions(), EventLogAccess::events(*log_),
-                             EncodeSeqKey(seq))
-                    .ok());
+    ASSERT_TRUE(
+        EventLogAccess::db(*log_)
+            ->Delete(rocksdb::WriteOptions(), EventLogAccess::events(*log_), EncodeSeqKey(seq))
+            .ok());
   }
   void PutMeta(const char* key, const std::string& value) {
     ASSERT_TRUE(EventLogAccess::db(*log_)
@@ -185,7 +185,7 @@ TEST_F(VerifierTest, RecordAfterRotationSignedByTheOldKeyIsReported) {
   auto new_key = PrivateKey::Generate();
   ASSERT_OK(new_key);
   ASSERT_OK(log_->RotateKey(*new_key));  // Seq 17.
-  AppendForged(key_);                     // Seq 18, by the old key.
+  AppendForged(key_);                    // Seq 18, by the old key.
   ExpectBad(18, "keys change only through a keyRotation");
 }
 
@@ -203,6 +203,49 @@ TEST_F(VerifierTest, TruncatedSignatureIsReported) {
   auto bytes = words.asBytes();
   Put(6, std::string(bytes.begin(), bytes.end()));
   ExpectBad(6, "signature is 63 bytes");
+}
+
+// An effect whose envelope is not in canonical form (a zero word appended), correctly hashed,
+// chained and signed: Verify refuses it; EnvelopeCheck::kInputsOnly lets it through to a caller
+// that compares effects (the audit), and CheckEnvelope then refuses it at its seq.
+TEST_F(VerifierTest, NonCanonicalEffectEnvelopeIsCaughtInBothCheckModes) {
+  const SequenceNumber seq = log_->head_seq() + 1;
+  const SequenceNumber group = 14;  // The last group (sizes 1, 3, 2, ...) starts at seq 14.
+  capnp::MallocMessageBuilder message;
+  message.initRoot<schema::Event>().initInsuranceFundCredit().setAsset(1);
+  std::vector<uint8_t> envelope;
+  ASSERT_OK(internal::EnvelopeEncoder().Encode(seq, int64_t{2'000'000'000} * 1'000'000'000,
+                                               key_.key_id(), group,
+                                               message.getRoot<schema::Event>(), &envelope));
+  envelope.resize(envelope.size() + sizeof(capnp::word));  // Still readable; not canonical.
+  Sha256 sha;
+  const Hash hash = ChainHash(sha, log_->domain_tag(), log_->head_hash(), seq, envelope);
+  auto signature = Signer(key_).Sign(hash);
+  ASSERT_OK(signature);
+  std::vector<uint8_t> value;
+  ASSERT_OK(
+      internal::RecordEncoder().Encode(log_->head_hash(), hash, *signature, envelope, &value));
+  Put(seq, std::string(value.begin(), value.end()));
+  PutMeta(internal::kMetaHeadSeq, EncodeSeqKey(seq));
+  PutMeta(internal::kMetaHeadHash, std::string(reinterpret_cast<const char*>(hash.data()), 32));
+
+  ExpectBad(seq, "Envelope is not canonical");
+
+  const VerifyOptions options;  // The verifier keeps a reference.
+  ChainVerifier verifier(*log_, keyring_, options);
+  LogRecord record;
+  auto it = log_->NewIterator(1, 0);
+  for (; it->Valid(); it->Next()) {
+    ASSERT_TRUE(
+        verifier.CheckValue(it->key_seq(), it->value(), &record, EnvelopeCheck::kInputsOnly));
+  }
+  EXPECT_EQ(record.seq(), seq);
+  EXPECT_FALSE(CheckEnvelopeCanonical(record).ok());
+  EXPECT_FALSE(verifier.CheckEnvelope(record));
+  const VerifyReport report = verifier.Finish(*it);
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_seq, seq) << report.message;
+  EXPECT_NE(report.message.find("not canonical"), std::string::npos) << report.message;
 }
 
 TEST_F(VerifierTest, SwappedRecordsAreReported) {

@@ -5,10 +5,15 @@
 // middle, a divergence before a snapshot, a key rotation before one).
 
 #include <capnp/message.h>
+#include <fmt/format.h>
+#include <rocksdb/db.h>
 
 #include <filesystem>
 #include <functional>
 
+#include "ledger/event_codec.h"
+#include "ledger/internal/codec.h"
+#include "ledger/internal/event_log_impl.h"
 #include "ledger/verifier.h"
 #include "replay/auditor.h"
 #include "replay/recovery.h"
@@ -289,6 +294,79 @@ TEST_F(AuditTest, SnapshotWithAStateTheReplayDisagreesWithIsNamed) {
   ASSERT_EQ(report.findings.size(), 1u);
   EXPECT_EQ(report.findings[0].seq, head);
   EXPECT_NE(report.findings[0].what.find("snapshot state hash"), std::string::npos);
+}
+
+// Rewrites the last effect below the head of the log at `data` (opening a log reads its head)
+// with its envelope in non-canonical form (a zero word appended: the same event, still
+// readable), and re-chains and re-signs every record after it, through RocksDB. Returns its seq.
+SequenceNumber MakeLastEffectNonCanonical(const DataDir& data, const ledger::PrivateKey& key) {
+  ledger::LogOptions options;
+  options.signing_key = key;
+  options.clock = [] { return int64_t{0}; };  // Appends nothing: it writes through RocksDB.
+  auto log = ledger::EventLog::Open(data.log, std::move(options));
+  EXPECT_TRUE(log.ok()) << log.status().ToString();
+  if (!log.ok()) return 0;
+  SequenceNumber target = (*log)->head_seq() - 1;
+  for (; target > 1; --target) {
+    auto record = (*log)->Read(target);
+    if (record.ok() && !ledger::IsInput(record->event())) break;
+  }
+  auto previous = (*log)->Read(target - 1);
+  EXPECT_TRUE(previous.ok());
+  ledger::Hash prev_hash = previous->hash();
+  ledger::Sha256 sha;
+  ledger::Signer signer(key);
+  rocksdb::WriteBatch batch;
+  for (SequenceNumber seq = target; seq <= (*log)->head_seq(); ++seq) {
+    auto record = (*log)->Read(seq);
+    EXPECT_TRUE(record.ok());
+    std::vector<uint8_t> envelope(record->envelope_bytes().begin(), record->envelope_bytes().end());
+    if (seq == target) envelope.resize(envelope.size() + sizeof(capnp::word));
+    const ledger::Hash hash =
+        ledger::ChainHash(sha, (*log)->domain_tag(), prev_hash, seq, envelope);
+    auto signature = signer.Sign(hash);
+    EXPECT_TRUE(signature.ok());
+    std::vector<uint8_t> value;
+    EXPECT_TRUE(ledger::internal::RecordEncoder()
+                    .Encode(prev_hash, hash, *signature, envelope, &value)
+                    .ok());
+    batch.Put(ledger::internal::EventLogAccess::events(**log), ledger::internal::EncodeSeqKey(seq),
+              rocksdb::Slice(reinterpret_cast<const char*>(value.data()), value.size()));
+    prev_hash = hash;
+  }
+  batch.Put(ledger::internal::EventLogAccess::meta(**log), ledger::internal::kMetaHeadHash,
+            rocksdb::Slice(reinterpret_cast<const char*>(prev_hash.data()), prev_hash.size()));
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  EXPECT_TRUE(ledger::internal::EventLogAccess::db(**log)->Write(synced, &batch).ok());
+  return target;
+}
+
+// The audit and replay skip the canonical-form check of an effect's envelope when it compares
+// equal to the canonical re-derivation (equal bytes are canonical): one that is not canonical
+// is still refused at its seq, not trusted and not crashed on.
+TEST_F(AuditTest, NonCanonicalEffectEnvelopeIsReportedByAuditAndReplay) {
+  OpenSequencer();
+  Feed(500);
+  CloseSequencer();
+  const SequenceNumber target = MakeLastEffectNonCanonical(data_, key_);
+  ASSERT_GT(target, 1u);
+
+  const AuditReport report = RunAudit(data_);
+  ASSERT_FALSE(report.ok());
+  bool named = false;
+  for (const AuditFinding& finding : report.findings) {
+    named |= finding.seq == target && finding.what.find("not canonical") != std::string::npos;
+  }
+  EXPECT_TRUE(named) << report.findings[0].what;
+
+  auto log = ReadOnlyLog();
+  engine::RiskEngine engine;
+  auto replayed = Replay(*log, 1, 0, ledger::Hash{}, &engine, ReplayOptions());
+  ASSERT_FALSE(replayed.ok());
+  const std::string message = replayed.status().message();
+  EXPECT_NE(message.find(fmt::format("seq {}: ", target)), std::string::npos) << message;
+  EXPECT_NE(message.find("not canonical"), std::string::npos) << message;
 }
 
 }  // namespace
