@@ -61,6 +61,8 @@ struct EventLogAccess {
   static rocksdb::ColumnFamilyHandle* commits(const EventLog& log);
   static rocksdb::ColumnFamilyHandle* index(const EventLog& log, Index index);
   static bool read_only(const EventLog& log);
+  // Starts the automatic compactions a writable log defers until its first write.
+  static Status StartCompactions(EventLog& log);
   // Every later WriteBatch fails with IOError, as a failing disk would.
   static void FailWritesForTest(EventLog& log);
 };

@@ -140,6 +140,7 @@ Status EventLog::RebuildIndexes(const std::function<void(uint64_t, uint64_t)>& p
     return Status::InvalidArgument("reindex", "the log is open read-only");
   }
   LEDGER_RETURN_IF_ERROR(Flush());
+  LEDGER_RETURN_IF_ERROR(EventLogAccess::StartCompactions(*this));
   rocksdb::DB* db = EventLogAccess::db(*this);
   rocksdb::WriteOptions synced;
   synced.sync = true;
