@@ -9,6 +9,7 @@
 #include "cli/query_commands.h"
 #include "cli/simulate_command.h"
 #include "cli/snapshot_commands.h"
+#include "ledger/event_log.h"
 
 namespace {
 
@@ -347,6 +348,7 @@ void AddQueries(CLI::App& app, std::function<int()>* run) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ledger::KeepFreedMemoryForScans();
   CLI::App app{
       "backstop: a signed, event-sourced clearing ledger for crypto perpetual futures.\n"
       "Every input and every effect of the risk engine is a signed Cap'n Proto record in a "

@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "ledger/event_codec.h"
+#include "ledger/event_log.h"
 #include "replay/auditor.h"
 #include "replay/recovery.h"
 #include "replay/replayer.h"
@@ -296,6 +297,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   const Config config = ParseArgs(argc, argv);
+  ledger::KeepFreedMemoryForScans();  // As the CLI does.
   if (config.append_child_fd >= 0) AppendUntilKilled(config, config.append_child_fd);
   fmt::print("replay_bench: {} records, snapshot every {}, in {} ({} hardware threads)\n",
              config.records, config.snapshot_every, config.dir,

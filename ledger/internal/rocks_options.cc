@@ -1,14 +1,29 @@
-// RocksDB options of the event log and the closed-head marker (see rocks_options.h).
+// RocksDB options of the event log, the closed-head marker (see rocks_options.h) and the
+// process's malloc settings for scans (KeepFreedMemoryForScans, ledger/event_log.h).
 
 #include "ledger/internal/rocks_options.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <malloc.h>
 #include <rocksdb/table.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+
+#include "ledger/event_log.h"
+
+namespace ledger {
+
+void KeepFreedMemoryForScans() {
+  // Fixed thresholds (which also stop glibc from adjusting them): blocks under 64 MiB come from
+  // the heap, and a heap is trimmed only when 256 MiB at its top are free.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
+
+}  // namespace ledger
 
 namespace ledger::internal {
 
