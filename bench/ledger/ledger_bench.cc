@@ -28,8 +28,9 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
-// In-flight bound of the saturated run: its latency is mostly this queue (Little's law).
-constexpr size_t kMaxPendingRecords = 16384;
+// In-flight bound of the saturated run: its latency is mostly this queue (Little's law). The
+// smallest the log accepts: one whole group of the largest size must fit.
+constexpr size_t kMaxPendingRecords = ledger::kMaxGroupRecords;
 
 struct Config {
   uint64_t records = 60000;   // Records appended (and then verified).
