@@ -188,16 +188,16 @@ void RunSegment(AuditContext& context, Segment* segment) {
   for (; it->Valid(); it->Next()) {
     // While re-deriving, an effect's envelope is proven canonical by comparing equal to the
     // canonical re-derived one; one that does not is checked here before its event is read.
-    const bool comparing = !segment->replay_stopped;
+    const bool comparing = !segment->replay_stopped && replay_options.compare_effects;
     if (!verifier.CheckValue(
             it->key_seq(), it->value(), &record,
             comparing ? ledger::EnvelopeCheck::kInputsOnly : ledger::EnvelopeCheck::kAll)) {
       break;
     }
-    if (comparing) {
+    if (!segment->replay_stopped) {
       segment->replay_status = stepper->Feed(record);
       segment->replay_stopped = !segment->replay_status.ok() || stepper->result().divergence;
-      if (segment->replay_stopped && !verifier.CheckEnvelope(record)) break;
+      if (comparing && segment->replay_stopped && !verifier.CheckEnvelope(record)) break;
     }
     entries.clear();
     ledger::IndexEntries(record, &entries);
