@@ -155,7 +155,7 @@ class ChainVerifier::Impl {
 
   const EventLog& log_;
   const Keyring& keyring_;
-  const VerifyOptions& options_;
+  const VerifyOptions options_;  // A copy: callers often pass a temporary.
   const DomainTag tag_;
   Sha256 sha_;
   std::optional<ParallelSignatureChecker> parallel_;

@@ -231,8 +231,7 @@ TEST_F(VerifierTest, NonCanonicalEffectEnvelopeIsCaughtInBothCheckModes) {
 
   ExpectBad(seq, "Envelope is not canonical");
 
-  const VerifyOptions options;  // The verifier keeps a reference.
-  ChainVerifier verifier(*log_, keyring_, options);
+  ChainVerifier verifier(*log_, keyring_, VerifyOptions());
   LogRecord record;
   auto it = log_->NewIterator(1, 0);
   for (; it->Valid(); it->Next()) {
