@@ -96,7 +96,8 @@ std::span<const uint8_t> LogRecord::envelope_bytes() const {
 }
 
 schema::Envelope::Reader LogRecord::envelope() const {
-  // Validated (canonical, within limits) by DecodeRecord, so reading it cannot fail.
+  // Validated (canonical, within limits) by DecodeRecordInto, so reading it cannot fail, unless
+  // EnvelopeCheck::kInputsOnly left an effect's check to the caller (record.h).
   return storage_->envelope_root;
 }
 
