@@ -28,35 +28,6 @@ int64_t RealTimeNs() {
       .count();
 }
 
-namespace internal {
-
-std::string EncodeSeqKey(SequenceNumber seq) {
-  std::string key(8, '\0');
-  for (int i = 0; i < 8; ++i) key[i] = static_cast<char>(seq >> (56 - 8 * i));
-  return key;
-}
-
-bool DecodeSeqKey(std::string_view key, SequenceNumber* seq) {
-  if (key.size() != 8) return false;
-  *seq = 0;
-  for (char c : key) *seq = (*seq << 8) | static_cast<uint8_t>(c);
-  return true;
-}
-
-Status FromRocks(const rocksdb::Status& status, std::string_view context) {
-  if (status.ok()) return Status::OK();
-  std::string detail = status.ToString();
-  if (status.IsNotFound()) return Status::NotFound(context, detail);
-  if (status.IsCorruption()) return Status::Corruption(context, detail);
-  if (status.IsInvalidArgument()) return Status::InvalidArgument(context, detail);
-  if (status.IsBusy() || status.IsTryAgain()) return Status::Busy(context, detail);
-  // RocksDB reports a held LOCK file as an IOError.
-  if (detail.find("lock") != std::string::npos) return Status::Busy(context, detail);
-  return Status::IOError(context, detail, status.IsIncomplete());
-}
-
-}  // namespace internal
-
 using internal::CheckHeadMarker;
 using internal::DecodeSeqKey;
 using internal::EncodeSeqKey;

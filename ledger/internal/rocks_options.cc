@@ -1,5 +1,6 @@
-// RocksDB options of the event log, the closed-head marker (see rocks_options.h) and the
-// process's malloc settings for scans (KeepFreedMemoryForScans, ledger/event_log.h).
+// RocksDB options of the event log, the closed-head marker (see rocks_options.h), the seq key
+// and Status conversions (event_log_impl.h) and the process's malloc settings for scans
+// (KeepFreedMemoryForScans, ledger/event_log.h).
 
 #include "ledger/internal/rocks_options.h"
 
@@ -13,6 +14,7 @@
 #include <fstream>
 
 #include "ledger/event_log.h"
+#include "ledger/internal/event_log_impl.h"
 
 namespace ledger {
 
@@ -26,6 +28,31 @@ void KeepFreedMemoryForScans() {
 }  // namespace ledger
 
 namespace ledger::internal {
+
+std::string EncodeSeqKey(SequenceNumber seq) {
+  std::string key(8, '\0');
+  for (int i = 0; i < 8; ++i) key[i] = static_cast<char>(seq >> (56 - 8 * i));
+  return key;
+}
+
+bool DecodeSeqKey(std::string_view key, SequenceNumber* seq) {
+  if (key.size() != 8) return false;
+  *seq = 0;
+  for (char c : key) *seq = (*seq << 8) | static_cast<uint8_t>(c);
+  return true;
+}
+
+Status FromRocks(const rocksdb::Status& status, std::string_view context) {
+  if (status.ok()) return Status::OK();
+  std::string detail = status.ToString();
+  if (status.IsNotFound()) return Status::NotFound(context, detail);
+  if (status.IsCorruption()) return Status::Corruption(context, detail);
+  if (status.IsInvalidArgument()) return Status::InvalidArgument(context, detail);
+  if (status.IsBusy() || status.IsTryAgain()) return Status::Busy(context, detail);
+  // RocksDB reports a held LOCK file as an IOError.
+  if (detail.find("lock") != std::string::npos) return Status::Busy(context, detail);
+  return Status::IOError(context, detail, status.IsIncomplete());
+}
 
 // The head of the last clean close, kept beside RocksDB's own files. RocksDB trusts its MANIFEST:
 // a damaged MANIFEST can make it open an older version of the database without an error (files
