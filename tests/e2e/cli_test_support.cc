@@ -28,19 +28,51 @@ CommandResult RunShell(const std::string& command) {
   return result;
 }
 
-void RunAndKill(const std::string& command, std::chrono::milliseconds delay) {
+namespace {
+
+// Starts `command` with /bin/sh as the leader of a new process group.
+pid_t StartGroup(const std::string& command) {
   const pid_t child = fork();
-  ASSERT_GE(child, 0);
   if (child == 0) {
     setpgid(0, 0);
     execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
-  setpgid(child, child);
-  std::this_thread::sleep_for(delay);
+  if (child > 0) setpgid(child, child);
+  return child;
+}
+
+void KillGroupAndReap(pid_t child) {
   killpg(child, SIGKILL);
   int status = 0;
   waitpid(child, &status, 0);
+}
+
+}  // namespace
+
+void RunAndKill(const std::string& command, std::chrono::milliseconds delay) {
+  const pid_t child = StartGroup(command);
+  ASSERT_GE(child, 0);
+  std::this_thread::sleep_for(delay);
+  KillGroupAndReap(child);
+}
+
+void RunAndKillAfterOutput(const std::string& command, const std::string& watch_path,
+                           uintmax_t min_bytes, std::chrono::milliseconds delay,
+                           std::chrono::milliseconds max_wait) {
+  const pid_t child = StartGroup(command);
+  ASSERT_GE(child, 0);
+  const auto deadline = std::chrono::steady_clock::now() + max_wait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::error_code error;
+    const uintmax_t size = std::filesystem::file_size(watch_path, error);
+    if (!error && size >= min_bytes) break;
+    int status = 0;
+    if (waitpid(child, &status, WNOHANG) == child) return;  // Exited on its own; reaped.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::this_thread::sleep_for(delay);
+  KillGroupAndReap(child);
 }
 
 CommandResult RunBackstop(const std::string& arguments) {

@@ -18,6 +18,12 @@ struct CommandResult {
 CommandResult RunShell(const std::string& command);
 // Runs `command` with /bin/sh in a new process group and SIGKILLs the group after `delay`.
 void RunAndKill(const std::string& command, std::chrono::milliseconds delay);
+// Like RunAndKill, but the delay starts once the file at `watch_path` holds at least
+// `min_bytes` (or the command has exited, or `max_wait` has passed): a kill that lands while
+// the command is producing output, whatever the machine's speed.
+void RunAndKillAfterOutput(const std::string& command, const std::string& watch_path,
+                           uintmax_t min_bytes, std::chrono::milliseconds delay,
+                           std::chrono::milliseconds max_wait = std::chrono::seconds(30));
 // Runs the backstop binary with `arguments` (already shell-quoted where needed).
 CommandResult RunBackstop(const std::string& arguments);
 
