@@ -16,7 +16,15 @@ void Core::DoFundingTick(const FundingTick& input) {
   Market& market = it->second;
   if (!market.has_mark) return Reject(Rejection::kNoMarkPrice);
   const AssetId asset = market.spec.quote_asset;
-  std::vector<std::pair<AccountId, Money>> payments;
+  struct Payment {
+    AccountId holder;
+    // Stays valid until paid: each holder's wallet map is touched once (the holders are
+    // distinct), and no account is added or removed in between.
+    Money* wallet;
+    Quantity q;
+    Money amount;
+  };
+  std::vector<Payment> payments;
   payments.reserve(market.holders.size());
   Int128 residue = 0;
   for (const AccountId holder : market.holders) {
@@ -26,19 +34,19 @@ void Core::DoFundingTick(const FundingTick& input) {
         Abs128(q) * market.mark * (input.rate_e8 < 0 ? -input.rate_e8 : input.rate_e8);
     const bool pays = input.rate_e8 != 0 && (q > 0) == (input.rate_e8 > 0);
     const Int128 amount = pays ? -DivCeil(raw, kRateScale) : DivFloor(raw, kRateScale);
-    const Int128 balance = Int128{Wallet(account, asset)} + amount;
+    Money& wallet = Wallet(account, asset);
+    const Int128 balance = Int128{wallet} + amount;
     if (!FitsInt64(amount) || !FitsInt64(balance)) return Reject(Rejection::kAmountOverflow);
-    payments.emplace_back(holder, static_cast<Money>(amount));
+    payments.push_back({holder, &wallet, q, static_cast<Money>(amount)});
     residue -= amount;
   }
   BACKSTOP_ASSERT(residue >= 0, residue);
   Money& fund = InsuranceOf(asset);
   if (!FitsInt64(Int128{fund} + residue)) return Reject(Rejection::kAmountOverflow);
-  for (const auto& [holder, amount] : payments) {
-    Account& account = accounts_.at(holder);
-    AddOrDie(&Wallet(account, asset), amount);
-    Emit(FundingPayment{holder, input.market, account.positions.at(input.market).q, market.mark,
-                        input.rate_e8, amount});
+  for (const Payment& payment : payments) {
+    AddOrDie(payment.wallet, payment.amount);
+    Emit(FundingPayment{payment.holder, input.market, payment.q, market.mark, input.rate_e8,
+                        payment.amount});
   }
   if (residue > 0) {
     AddOrDie(&fund, residue);

@@ -25,17 +25,6 @@ void AppendBigEndian(uint64_t value, int bytes, std::string* out) {
   }
 }
 
-// `prefix` then `seq`, 8 bytes big-endian, built in one allocation (an audit builds one or
-// more keys for nearly every record).
-std::string WithSeq(std::string_view prefix, SequenceNumber seq) {
-  std::string key(prefix.size() + 8, '\0');
-  std::memcpy(key.data(), prefix.data(), prefix.size());
-  static_assert(std::endian::native == std::endian::little);
-  const uint64_t big_endian = __builtin_bswap64(seq);
-  std::memcpy(key.data() + prefix.size(), &big_endian, 8);
-  return key;
-}
-
 // The fields of each index value in encoding order: the one list behind both the encoder and
 // the decoder. `V` is the value type, const or not.
 template <typename V, typename F>
@@ -212,6 +201,15 @@ int AccountsOf(E::Reader event, uint64_t accounts[2]) {
 
 }  // namespace
 
+IndexKey::IndexKey(std::string_view prefix, SequenceNumber seq)
+    : size_(static_cast<uint8_t>(prefix.size() + 8)) {
+  BACKSTOP_ASSERT(prefix.size() <= kMaxPrefixBytes, prefix.size());
+  std::memcpy(bytes_.data(), prefix.data(), prefix.size());
+  static_assert(std::endian::native == std::endian::little);
+  const uint64_t big_endian = __builtin_bswap64(seq);
+  std::memcpy(bytes_.data() + prefix.size(), &big_endian, 8);
+}
+
 const char* IndexColumnFamily(Index index) {
   switch (index) {
     case Index::kAdlByAccount:
@@ -269,31 +267,31 @@ void IndexEntries(SequenceNumber seq, int64_t time_ns, SequenceNumber group,
   uint64_t accounts[2] = {0, 0};
   const int touched = AccountsOf(event, accounts);
   for (int i = 0; i < touched; ++i) {
-    out->push_back({Index::kAccountEvent, WithSeq(AccountPrefix(accounts[i]), seq), ""});
+    out->push_back({Index::kAccountEvent, IndexKey(AccountPrefix(accounts[i]), seq), ""});
   }
   switch (event.which()) {
     case E::ADL_REDUCTION: {
       const std::string value = EncodeAdlIndexValue(AdlValueOf(time_ns, group, event));
       for (int i = 0; i < touched; ++i) {
-        out->push_back({Index::kAdlByAccount, WithSeq(AccountPrefix(accounts[i]), seq), value});
+        out->push_back({Index::kAdlByAccount, IndexKey(AccountPrefix(accounts[i]), seq), value});
       }
       out->push_back({Index::kAdlByMarket,
-                      WithSeq(MarketPrefix(event.getAdlReduction().getMarket()), seq), value});
-      out->push_back({Index::kAdlByTime, WithSeq(TimeKey(time_ns), seq), value});
+                      IndexKey(MarketPrefix(event.getAdlReduction().getMarket()), seq), value});
+      out->push_back({Index::kAdlByTime, IndexKey(TimeKey(time_ns), seq), value});
       break;
     }
     case E::LIQUIDATION:
       out->push_back({Index::kLiquidationByAccount,
-                      WithSeq(AccountPrefix(event.getLiquidation().getAccount()), seq),
+                      IndexKey(AccountPrefix(event.getLiquidation().getAccount()), seq),
                       EncodeLiquidationIndexValue(LiquidationValueOf(time_ns, group, event))});
       break;
     case E::INSURANCE_FUND_CREDIT:
       out->push_back({Index::kFundMovement,
-                      WithSeq(AssetPrefix(event.getInsuranceFundCredit().getAsset()), seq), ""});
+                      IndexKey(AssetPrefix(event.getInsuranceFundCredit().getAsset()), seq), ""});
       break;
     case E::INSURANCE_FUND_DRAW:
       out->push_back({Index::kFundMovement,
-                      WithSeq(AssetPrefix(event.getInsuranceFundDraw().getAsset()), seq), ""});
+                      IndexKey(AssetPrefix(event.getInsuranceFundDraw().getAsset()), seq), ""});
       break;
     default:
       break;

@@ -34,9 +34,25 @@ const char* IndexColumnFamily(Index index);
 // All indexes, in enum order.
 std::array<Index, kIndexCount> AllIndexes();
 
+// An index key: a prefix of at most 8 bytes (an account, market, asset or time, as in Index),
+// then the seq, 8 bytes big-endian. Held inline: nearly every record has one, and an audit
+// builds them all again.
+class IndexKey {
+ public:
+  static constexpr size_t kMaxPrefixBytes = 8;
+  IndexKey(std::string_view prefix, SequenceNumber seq);  // Asserts the prefix fits.
+  const char* data() const { return bytes_.data(); }
+  size_t size() const { return size_; }
+  operator std::string_view() const { return {bytes_.data(), size_}; }
+
+ private:
+  std::array<char, kMaxPrefixBytes + 8> bytes_{};
+  uint8_t size_ = 0;
+};
+
 struct IndexEntry {
   Index index;
-  std::string key;    // Ends with the seq, 8 bytes big-endian.
+  IndexKey key;
   std::string value;  // ADL indexes: EncodeAdlIndexValue; kLiquidationByAccount:
                       // EncodeLiquidationIndexValue; the others: empty.
 };

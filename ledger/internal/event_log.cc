@@ -413,7 +413,8 @@ Status EventLog::Impl::WriteGroups(const internal::GroupBatch& batch) {
           "event_log"));
       for (const IndexEntry& entry : record.index_entries) {
         LEDGER_RETURN_IF_ERROR(FromRocks(
-            write_batch.Put(indexes_[static_cast<size_t>(entry.index)], entry.key, entry.value),
+            write_batch.Put(indexes_[static_cast<size_t>(entry.index)],
+                            rocksdb::Slice(entry.key.data(), entry.key.size()), entry.value),
             "event_log"));
       }
       last = &record;

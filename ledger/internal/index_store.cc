@@ -63,7 +63,7 @@ Status ForEachExpectedEntry(const EventLog& log,
 Result<std::string> FirstDifference(const EventLog& log, Index index) {
   std::map<std::string, std::string> want;
   LEDGER_RETURN_IF_ERROR(ForEachExpectedEntry(log, [&](const IndexEntry& entry) {
-    if (entry.index == index) want.emplace(entry.key, entry.value);
+    if (entry.index == index) want.emplace(std::string(entry.key), entry.value);
   }));
   auto next = want.begin();
   std::string difference;
@@ -160,8 +160,10 @@ Status EventLog::RebuildIndexes(const std::function<void(uint64_t, uint64_t)>& p
     entries.clear();
     IndexEntries(record, &entries);
     for (const IndexEntry& entry : entries) {
-      LEDGER_RETURN_IF_ERROR(FromRocks(
-          batch.Put(EventLogAccess::index(*this, entry.index), entry.key, entry.value), "reindex"));
+      LEDGER_RETURN_IF_ERROR(
+          FromRocks(batch.Put(EventLogAccess::index(*this, entry.index),
+                              rocksdb::Slice(entry.key.data(), entry.key.size()), entry.value),
+                    "reindex"));
     }
     if (++done % kRebuildBatchRecords == 0 || done == total) {
       LEDGER_RETURN_IF_ERROR(FromRocks(db->Write(synced, &batch), "reindex: write"));

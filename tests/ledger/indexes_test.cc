@@ -162,7 +162,7 @@ std::vector<IndexEntry> SyntheticEntries(int count) {
   std::vector<IndexEntry> entries;
   for (int i = 0; i < count; ++i) {
     const auto index = static_cast<Index>(i % kIndexCount);
-    entries.push_back({index, AccountPrefix(i % 7) + std::string(8, static_cast<char>(i)),
+    entries.push_back({index, IndexKey(AccountPrefix(i % 7), 0x0101010101010101ull * i),
                        i % 3 == 0 ? std::string(i % 5, 'v') : ""});
   }
   return entries;
