@@ -74,7 +74,7 @@ class LogRecord {
   std::span<const uint8_t> envelope_bytes() const;
 
   schema::Envelope::Reader envelope() const;
-  schema::Event::Reader event() const { return envelope().getEvent(); }
+  schema::Event::Reader event() const;  // envelope().getEvent(), read once.
 
  private:
   friend Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record,

@@ -78,6 +78,7 @@ struct LogRecord::Storage {
   kj::ArrayPtr<const capnp::word> envelope_segment;  // Inside `words`.
   std::optional<capnp::SegmentArrayMessageReader> envelope_reader;
   schema::Envelope::Reader envelope_root;  // Of `envelope_reader`, read once.
+  schema::Event::Reader event_root;        // Its event, read once.
 };
 
 LogRecord::LogRecord() = default;
@@ -100,6 +101,8 @@ schema::Envelope::Reader LogRecord::envelope() const {
   // EnvelopeCheck::kInputsOnly left an effect's check to the caller (record.h).
   return storage_->envelope_root;
 }
+
+schema::Event::Reader LogRecord::event() const { return storage_->event_root; }
 
 namespace {
 
@@ -192,7 +195,8 @@ Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record, Envel
     storage.envelope_root = storage.envelope_reader->getRoot<schema::Envelope>();
     const auto envelope_root = storage.envelope_root;
     if (!envelope_root.hasEvent()) return Status::Corruption("record", "envelope has no event");
-    if (check == EnvelopeCheck::kInputsOnly && IsInput(envelope_root.getEvent())) {
+    storage.event_root = envelope_root.getEvent();
+    if (check == EnvelopeCheck::kInputsOnly && IsInput(storage.event_root)) {
       LEDGER_RETURN_IF_ERROR(CheckEnvelopeCanonical(*record));
     }
     if (!CopyFixed(envelope_root.getKeyId(), &record->key_id_)) {
