@@ -68,7 +68,10 @@ void RunAndKillAfterOutput(const std::string& command, const std::string& watch_
     const uintmax_t size = std::filesystem::file_size(watch_path, error);
     if (!error && size >= min_bytes) break;
     int status = 0;
-    if (waitpid(child, &status, WNOHANG) == child) return;  // Exited on its own; reaped.
+    if (waitpid(child, &status, WNOHANG) == child) {  // Exited on its own (now reaped).
+      killpg(child, SIGKILL);                         // Anything it left running in its group.
+      return;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   std::this_thread::sleep_for(delay);
