@@ -60,6 +60,7 @@ void RunAndKill(const std::string& command, std::chrono::milliseconds delay) {
 void RunAndKillAfterOutput(const std::string& command, const std::string& watch_path,
                            uintmax_t min_bytes, std::chrono::milliseconds delay,
                            std::chrono::milliseconds max_wait) {
+  std::filesystem::remove(watch_path);
   const pid_t child = StartGroup(command);
   ASSERT_GE(child, 0);
   const auto deadline = std::chrono::steady_clock::now() + max_wait;

@@ -20,7 +20,8 @@ CommandResult RunShell(const std::string& command);
 void RunAndKill(const std::string& command, std::chrono::milliseconds delay);
 // Like RunAndKill, but the delay starts once the file at `watch_path` holds at least
 // `min_bytes` (or the command has exited, or `max_wait` has passed): a kill that lands while
-// the command is producing output, whatever the machine's speed.
+// the command is producing output, whatever the machine's speed. Removes `watch_path` first,
+// so that an earlier run's file is never mistaken for this one's output.
 void RunAndKillAfterOutput(const std::string& command, const std::string& watch_path,
                            uintmax_t min_bytes, std::chrono::milliseconds delay,
                            std::chrono::milliseconds max_wait = std::chrono::seconds(30));
