@@ -73,7 +73,24 @@ TEST(KeysTest, SignaturesVerifyOnlyForTheSignedHashAndKey) {
   Hash changed = hash;
   changed[31] ^= 1;
   EXPECT_FALSE(verifier.Verify(key.public_key(), changed, *signature));
-  EXPECT_TRUE(verifier.Verify(key.public_key(), hash, *signature));  // Context reuse.
+  EXPECT_TRUE(verifier.Verify(key.public_key(), hash, *signature));  // Reuse.
+}
+
+// The identity point is a public key of order 1: R = identity, S = 0 satisfies the verification
+// equation for every message. OpenSSL 3.0 accepts that signature; our verifier must not.
+TEST(KeysTest, ASmallOrderKeySignsNothing) {
+  RawPublicKey identity{};
+  identity[0] = 1;
+  auto key = PublicKey::FromRaw(identity);
+  ASSERT_OK(key);  // OpenSSL takes the point as a key...
+  Signature forged{};
+  forged[0] = 1;
+  Hash hash{};
+  SignatureVerifier verifier;
+  for (uint8_t byte : {0, 7, 255}) {
+    hash.fill(byte);
+    EXPECT_FALSE(verifier.Verify(*key, hash, forged)) << int{byte};  // ...but no signature.
+  }
 }
 
 TEST(KeysTest, StockOpensslVerifiesOurSignatureWithOurPublicPem) {
