@@ -254,7 +254,7 @@ Status PrivateKey::SavePem(const std::string& path) const {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Signer and SignatureVerifier
+// Signer and VerifySignature
 
 Signer::Signer(const PrivateKey& key) : key_(key), ctx_(EVP_MD_CTX_new()) {
   BACKSTOP_ASSERT(ctx_ != nullptr, OpenSslError());
@@ -274,14 +274,10 @@ Result<Signature> Signer::Sign(const Hash& hash) {
   return signature;
 }
 
-SignatureVerifier::SignatureVerifier() {
+bool VerifySignature(const PublicKey& key, const Hash& hash, const Signature& signature) {
   // sodium_init is idempotent and thread-safe: 0 the first time, 1 after, -1 on failure.
   static const int initialized = sodium_init();
   BACKSTOP_ASSERT(initialized >= 0, initialized);
-}
-
-bool SignatureVerifier::Verify(const PublicKey& key, const Hash& hash,
-                               const Signature& signature) const {
   static_assert(std::tuple_size_v<Signature> == crypto_sign_BYTES);
   static_assert(std::tuple_size_v<RawPublicKey> == crypto_sign_PUBLICKEYBYTES);
   return crypto_sign_verify_detached(signature.data(), hash.data(), hash.size(),

@@ -5,7 +5,8 @@
 // Keys are PEM files: private keys PKCS#8 (mode 0600), public keys SubjectPublicKeyInfo, so
 // stock `openssl pkeyutl -verify -pubin -inkey PUB.pem -rawin` checks our signatures.
 // PrivateKey/PublicKey are immutable values, safe to share across threads. Sha256 and Signer
-// hold a reusable OpenSSL context: one per thread (thread-compatible).
+// hold a reusable OpenSSL context: one per thread (thread-compatible). VerifySignature is
+// thread-safe.
 #pragma once
 
 #include <array>
@@ -125,15 +126,9 @@ class Signer {
   evp_md_ctx_st* ctx_;
 };
 
-// Checks Ed25519 signatures over 32-byte hashes (libsodium's crypto_sign_verify_detached).
-// Stateless; thread-safe.
-class SignatureVerifier {
- public:
-  SignatureVerifier();
-
-  // True iff `signature` is `key`'s valid signature of `hash`.
-  bool Verify(const PublicKey& key, const Hash& hash, const Signature& signature) const;
-};
+// True iff `signature` is `key`'s valid Ed25519 signature of `hash` (libsodium's
+// crypto_sign_verify_detached). Thread-safe.
+bool VerifySignature(const PublicKey& key, const Hash& hash, const Signature& signature);
 
 // Public keys by key id. Value type; thread-compatible (const methods may run concurrently).
 class Keyring {

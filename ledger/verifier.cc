@@ -74,7 +74,6 @@ class ParallelSignatureChecker {
   }
 
   void Work() {
-    SignatureVerifier verifier;
     while (true) {
       std::vector<SignatureJob> jobs;
       {
@@ -89,7 +88,7 @@ class ParallelSignatureChecker {
       uint64_t checked = 0;
       for (const SignatureJob& job : jobs) {
         ++checked;
-        if (!verifier.Verify(*job.key, job.hash, job.signature)) {
+        if (!VerifySignature(*job.key, job.hash, job.signature)) {
           bad = &job;
           break;  // Jobs are in seq order: the first failure is the chunk's lowest.
         }

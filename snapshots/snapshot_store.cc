@@ -82,8 +82,7 @@ Result<LoadedSnapshot> VerifyFileBytes(std::span<const uint8_t> file,
   }
   ledger::Sha256 sha;
   const ledger::Hash signing_hash = internal::SigningHash(sha, expected_chain, view.body);
-  ledger::SignatureVerifier verifier;
-  if (!verifier.Verify(*key, signing_hash, view.signature)) {
+  if (!ledger::VerifySignature(*key, signing_hash, view.signature)) {
     return Status::Corruption("", "signature invalid");
   }
   LoadedSnapshot loaded;

@@ -67,13 +67,11 @@ TEST(KeysTest, SignaturesVerifyOnlyForTheSignedHashAndKey) {
   hash[0] = 1;
   auto signature = signer.Sign(hash);
   ASSERT_OK(signature);
-  SignatureVerifier verifier;
-  EXPECT_TRUE(verifier.Verify(key.public_key(), hash, *signature));
-  EXPECT_FALSE(verifier.Verify(other.public_key(), hash, *signature));
+  EXPECT_TRUE(VerifySignature(key.public_key(), hash, *signature));
+  EXPECT_FALSE(VerifySignature(other.public_key(), hash, *signature));
   Hash changed = hash;
   changed[31] ^= 1;
-  EXPECT_FALSE(verifier.Verify(key.public_key(), changed, *signature));
-  EXPECT_TRUE(verifier.Verify(key.public_key(), hash, *signature));  // Reuse.
+  EXPECT_FALSE(VerifySignature(key.public_key(), changed, *signature));
 }
 
 // The identity point is a public key of order 1: R = identity, S = 0 satisfies the verification
@@ -86,10 +84,9 @@ TEST(KeysTest, ASmallOrderKeySignsNothing) {
   Signature forged{};
   forged[0] = 1;
   Hash hash{};
-  SignatureVerifier verifier;
   for (uint8_t byte : {0, 7, 255}) {
     hash.fill(byte);
-    EXPECT_FALSE(verifier.Verify(*key, hash, forged)) << int{byte};  // ...but no signature.
+    EXPECT_FALSE(VerifySignature(*key, hash, forged)) << int{byte};  // ...but no signature.
   }
 }
 
