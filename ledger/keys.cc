@@ -1,5 +1,5 @@
-// Ed25519 keys and signing through OpenSSL 3 EVP, signature checks through libsodium, SHA-256;
-// PEM files and the keyring.
+// Ed25519 keys (OpenSSL 3 EVP: generation and PEM files), signing and signature checks
+// (libsodium), SHA-256; the keyring.
 // SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP, but they are supported
 // and much cheaper per message (see Sha256 below).
 #define OPENSSL_SUPPRESS_DEPRECATED
@@ -256,31 +256,48 @@ Status PrivateKey::SavePem(const std::string& path) const {
 // ---------------------------------------------------------------------------------------------
 // Signer and VerifySignature
 
-Signer::Signer(const PrivateKey& key) : key_(key), ctx_(EVP_MD_CTX_new()) {
-  BACKSTOP_ASSERT(ctx_ != nullptr, OpenSslError());
-}
+namespace {
 
-Signer::~Signer() { EVP_MD_CTX_free(ctx_); }
-
-Result<Signature> Signer::Sign(const Hash& hash) {
-  Signature signature{};
-  size_t size = signature.size();
-  // Ed25519 is one-shot: re-initialise the reused context for every message, with no digest.
-  if (EVP_DigestSignInit(ctx_, nullptr, nullptr, nullptr, key_.pkey()) != 1 ||
-      EVP_DigestSign(ctx_, signature.data(), &size, hash.data(), hash.size()) != 1) {
-    return Status::IOError("sign", OpenSslError());
-  }
-  BACKSTOP_ASSERT(size == signature.size(), size);
-  return signature;
-}
-
-bool VerifySignature(const PublicKey& key, const Hash& hash, const Signature& signature) {
+int InitSodium() {
   // sodium_init is idempotent and thread-safe: 0 the first time, 1 after, -1 on failure.
   static const int initialized = sodium_init();
   BACKSTOP_ASSERT(initialized >= 0, initialized);
+  return initialized;
+}
+
+}  // namespace
+
+Signer::Signer(const PrivateKey& key) : key_(key) {
+  InitSodium();
+  std::array<uint8_t, crypto_sign_SEEDBYTES> seed{};
+  size_t size = seed.size();
+  BACKSTOP_ASSERT(EVP_PKEY_get_raw_private_key(key.pkey(), seed.data(), &size) == 1 &&
+                      size == seed.size(),
+                  OpenSslError());
+  RawPublicKey public_key{};
+  static_assert(std::tuple_size_v<decltype(secret_key_)> == crypto_sign_SECRETKEYBYTES);
+  crypto_sign_seed_keypair(public_key.data(), secret_key_.data(), seed.data());
+  sodium_memzero(seed.data(), seed.size());
+  BACKSTOP_ASSERT(public_key == key.public_key().raw());
+}
+
+Signer::~Signer() { sodium_memzero(secret_key_.data(), secret_key_.size()); }
+
+Result<Signature> Signer::Sign(std::span<const uint8_t> message) {
+  Signature signature{};
+  if (crypto_sign_detached(signature.data(), nullptr, message.data(), message.size(),
+                           secret_key_.data()) != 0) {
+    return Status::IOError("sign", "libsodium crypto_sign_detached failed");
+  }
+  return signature;
+}
+
+bool VerifySignature(const PublicKey& key, std::span<const uint8_t> message,
+                     const Signature& signature) {
+  InitSodium();
   static_assert(std::tuple_size_v<Signature> == crypto_sign_BYTES);
   static_assert(std::tuple_size_v<RawPublicKey> == crypto_sign_PUBLICKEYBYTES);
-  return crypto_sign_verify_detached(signature.data(), hash.data(), hash.size(),
+  return crypto_sign_verify_detached(signature.data(), message.data(), message.size(),
                                      key.raw().data()) == 0;
 }
 
