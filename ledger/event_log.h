@@ -25,6 +25,17 @@ using Clock = std::function<int64_t()>;
 // The system's real-time clock, for callers to pass as LogOptions::clock.
 int64_t RealTimeNs();
 
+// How a log's records are authenticated; chosen at Create, fixed for the log's life
+// (docs/formats/checkpoint.md). Either way the log keeps the RFC 6962 Merkle tree of its
+// records and one signed checkpoint (a C2SP signed note) per group commit; format-1 logs,
+// written before checkpoints existed, have neither and sign every record.
+enum class SigningMode : uint8_t {
+  kCheckpoint = 1,  // Records carry no signature; the checkpoint of each group commit signs.
+  kEvery = 0,       // Every record also carries a signature over its hash.
+};
+// "checkpoint" or "every".
+std::string_view SigningModeName(SigningMode mode);
+
 struct LogOptions {
   // Open with RocksDB's OpenForReadOnly (no lock) and refuse appends. Meant for a log that no
   // process is appending to (RocksDB leaves a concurrent writer's effect on it undefined); in
@@ -46,6 +57,13 @@ struct LogOptions {
   // Most records the writer puts in one synced WriteBatch (whole groups only; a single larger
   // group still goes alone). Default: 4096.
   size_t max_batch_records = 4096;
+  // Create only: how the new log is signed. Default: kCheckpoint.
+  SigningMode signing = SigningMode::kCheckpoint;
+  // A file outside the data directory that holds the newest checkpoint: rewritten atomically
+  // (and synced) after every group commit, and checked on Open, which refuses a log whose
+  // head is behind it or whose tree differs from it (a crash plus a damaged MANIFEST would
+  // otherwise lose acknowledged records silently). Empty: none. Default: none.
+  std::string checkpoint_file;
   // Create only: the chain id of the new log. Set it to make a run reproducible byte for byte
   // (a simulation derives it from its seed); leave it unset for a fresh random id.
   // Default: none (random).
@@ -116,6 +134,30 @@ class EventLog {
   // Key id the next appended record will carry (nullopt when the log cannot append).
   std::optional<KeyId> signing_key_id() const;
   const ChainId& chain_id() const;
+  // 1: records signed one by one, no tree (logs written before checkpoints); 2: with tree and
+  // checkpoints.
+  uint32_t format_version() const;
+  SigningMode signing_mode() const;
+  bool has_tree() const { return format_version() >= 2; }
+  // The checkpoint origin and signing-key name: "backstop/" + chain id in hex.
+  std::string origin() const;
+
+  // ---- Merkle tree and checkpoints (format 2; InvalidArgument on a format-1 log) ----
+  // Root of the tree of the first `size` records (size <= head), from O(log size) stored nodes.
+  Result<Hash> TreeRoot(uint64_t size) const;
+  // Inclusion proof of record `seq` (leaf seq - 1) in the tree of `size` records.
+  Result<std::vector<Hash>> InclusionProof(SequenceNumber seq, uint64_t size) const;
+  // Consistency proof from the tree of `old_size` records to that of `new_size`.
+  Result<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
+  // The signed checkpoint note of tree size `size` (NotFound if no group commit ended there),
+  // or the newest one (NotFound if the log is empty).
+  Result<std::string> ReadCheckpoint(uint64_t size) const;
+  Result<std::string> LatestCheckpoint() const;
+  // Tree sizes of the checkpoints in [first, last] (last 0: no bound), ascending.
+  Result<std::vector<uint64_t>> CheckpointSizes(uint64_t first, uint64_t last) const;
+  // Rebuilds the stored tree nodes from the records (as RebuildIndexes; writable logs only).
+  // Checkpoints are signed and are not rebuilt: verify checks them against the tree.
+  Status RebuildTree(const std::function<void(uint64_t, uint64_t)>& progress);
 
   // ---- Group commits and secondary indexes (ledger/indexes.h) ----
   // Last seq of every synced WriteBatch in [first, last] (last 0: to the head), ascending.

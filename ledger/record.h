@@ -66,7 +66,9 @@ class LogRecord {
   const KeyId& key_id() const { return key_id_; }
   const Hash& prev_hash() const { return prev_hash_; }
   const Hash& hash() const { return hash_; }  // As stored; Verify recomputes it.
-  const Signature& signature() const { return signature_; }
+  // False in a log signed by checkpoints, whose records carry no signature of their own.
+  bool has_signature() const { return has_signature_; }
+  const Signature& signature() const { return signature_; }  // Zero when !has_signature().
 
   // The stored value: canonical bytes of a schema::Record (`capnp decode --flat ... Record`).
   std::span<const uint8_t> record_bytes() const;
@@ -89,6 +91,7 @@ class LogRecord {
   Hash prev_hash_{};
   Hash hash_{};
   Signature signature_{};
+  bool has_signature_ = false;
   std::unique_ptr<Storage> storage_;
 };
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -14,7 +15,10 @@
 #include <thread>
 #include <vector>
 
+#include "ledger/checkpoint.h"
 #include "ledger/internal/codec.h"
+#include "ledger/internal/event_log_impl.h"
+#include "ledger/merkle.h"
 
 namespace ledger {
 namespace {
@@ -28,7 +32,15 @@ struct SignatureJob {
   const PublicKey* key = nullptr;  // Owned by the keyring or Verification::introduced_keys_.
   Hash hash{};
   Signature signature{};
+  std::string note_body;  // A checkpoint's: signed instead of `hash` when not empty.
 };
+
+bool CheckJob(const SignatureJob& job) {
+  if (job.note_body.empty()) return VerifySignature(*job.key, job.hash, job.signature);
+  return VerifySignature(
+      *job.key, {reinterpret_cast<const uint8_t*>(job.note_body.data()), job.note_body.size()},
+      job.signature);
+}
 
 // Verifies signature jobs on `threads` threads; remembers the lowest failing seq.
 class ParallelSignatureChecker {
@@ -61,6 +73,7 @@ class ParallelSignatureChecker {
   }
   uint64_t checked() const { return checked_; }
   const KeyId& bad_key_id() const { return bad_key_id_; }
+  bool bad_is_checkpoint() const { return bad_is_checkpoint_; }
 
  private:
   void PushChunk() {
@@ -88,7 +101,7 @@ class ParallelSignatureChecker {
       uint64_t checked = 0;
       for (const SignatureJob& job : jobs) {
         ++checked;
-        if (!VerifySignature(*job.key, job.hash, job.signature)) {
+        if (!CheckJob(job)) {
           bad = &job;
           break;  // Jobs are in seq order: the first failure is the chunk's lowest.
         }
@@ -98,6 +111,7 @@ class ParallelSignatureChecker {
       if (bad != nullptr && (first_bad_ == 0 || bad->seq < first_bad_)) {
         first_bad_ = bad->seq;
         bad_key_id_ = bad->key->key_id();
+        bad_is_checkpoint_ = !bad->note_body.empty();
       }
     }
   }
@@ -112,6 +126,7 @@ class ParallelSignatureChecker {
   SequenceNumber first_bad_ = 0;                 // Guarded by mu_ until Finish.
   uint64_t checked_ = 0;                         // Guarded by mu_ until Finish.
   KeyId bad_key_id_{};                           // Guarded by mu_ until Finish.
+  bool bad_is_checkpoint_ = false;               // Guarded by mu_ until Finish.
   std::vector<std::thread> workers_;
 };
 
@@ -129,7 +144,13 @@ bool IsKeyRotation(const LogRecord& record) {
 class ChainVerifier::Impl {
  public:
   Impl(const EventLog& log, const Keyring& keyring, const VerifyOptions& options)
-      : log_(log), keyring_(keyring), options_(options), tag_(log.domain_tag()) {
+      : log_(log),
+        keyring_(keyring),
+        options_(options),
+        tag_(log.domain_tag()),
+        has_tree_(log.has_tree()),
+        signs_records_(log.signing_mode() == SigningMode::kEvery),
+        origin_(log.origin()) {
     for (const PublicKey& key : options.prior_keys) introduced_keys_.emplace(key.key_id(), key);
     int threads = options_.threads > 0
                       ? options_.threads
@@ -146,8 +167,12 @@ class ChainVerifier::Impl {
  private:
   bool Start();
   bool CheckRecord(SequenceNumber key_seq, const LogRecord& record);
+  bool AcceptRecord(SequenceNumber key_seq, const LogRecord& record);
   bool CheckKey(const LogRecord& record, const PublicKey** key);
   bool CheckRotation(const LogRecord& record);
+  bool StartTree(SequenceNumber before);
+  bool CheckTree(const LogRecord& record);
+  bool CheckCheckpoint(const LogRecord& record, const PublicKey* key, bool* checkpointed);
   void CheckPendingSignature();
   bool CheckMetaHead(const RecordIterator& it);
   bool Fail(SequenceNumber seq, std::string message);
@@ -156,6 +181,9 @@ class ChainVerifier::Impl {
   const Keyring& keyring_;
   const VerifyOptions options_;  // A copy: callers often pass a temporary.
   const DomainTag tag_;
+  const bool has_tree_;       // Format 2: tree nodes and checkpoints are checked.
+  const bool signs_records_;  // Every record carries a signature (format 1, or mode every).
+  const std::string origin_;
   Sha256 sha_;
   std::optional<ParallelSignatureChecker> parallel_;
   std::map<KeyId, PublicKey> introduced_keys_;  // Keys that verified keyRotations introduced.
@@ -173,6 +201,13 @@ class ChainVerifier::Impl {
   size_t next_commit_end_ = 0;               // First entry not below the previous record.
   bool started_ = false;                     // Start() succeeded.
   uint64_t done_ = 0;                        // Records fed, for progress.
+  // Format 2: the tree rebuilt from the records, and the stored nodes and checkpoints.
+  TreeFrontier frontier_;
+  std::vector<TreeNode> nodes_;  // Scratch: the nodes one record completes.
+  std::unique_ptr<rocksdb::Iterator> tree_it_;
+  std::unique_ptr<rocksdb::Iterator> checkpoint_it_;
+  uint64_t last_checkpoint_ = 0;  // Tree size of the last checkpoint checked.
+  uint64_t checkpoints_checked_ = 0;
 };
 
 bool ChainVerifier::Impl::Fail(SequenceNumber seq, std::string message) {
@@ -202,6 +237,7 @@ bool ChainVerifier::Impl::Start() {
     commit_ends_ = std::move(*ends);
   }
   expected_seq_ = std::max<SequenceNumber>(options_.first, 1);
+  if (has_tree_ && !StartTree(expected_seq_ - 1)) return false;
   if (expected_seq_ == 1) return true;
   SequenceNumber before = expected_seq_ - 1;
   Result<LogRecord> record = log_.Read(before);
@@ -275,6 +311,29 @@ bool ChainVerifier::Impl::CheckRecord(SequenceNumber key_seq, const LogRecord& r
   }
   const PublicKey* key = nullptr;
   if (!CheckKey(record, &key)) return false;
+  if (record.has_signature() != signs_records_) {
+    return Fail(key_seq, signs_records_
+                             ? fmt::format("seq {}: has no signature, but this log signs every "
+                                           "record",
+                                           key_seq)
+                             : fmt::format("seq {}: carries a signature, but this log is signed "
+                                           "by checkpoints alone",
+                                           key_seq));
+  }
+  bool checkpointed = false;
+  if (has_tree_ && (!CheckTree(record) || !CheckCheckpoint(record, key, &checkpointed))) {
+    return false;
+  }
+  if (!signs_records_) {
+    // Signed by checkpoints alone: a keyRotation must end a checkpoint, so that the key it
+    // replaces signs the introduction of the next.
+    if (IsKeyRotation(record) && !checkpointed) {
+      return Fail(key_seq, fmt::format("seq {}: keyRotation ends no checkpoint, so the key it "
+                                       "replaces never signed it",
+                                       key_seq));
+    }
+    return AcceptRecord(key_seq, record);
+  }
   // Default mode: the previous record's signature is checked if it ended a group commit.
   while (next_commit_end_ < commit_ends_.size() && commit_ends_[next_commit_end_] < key_seq - 1) {
     ++next_commit_end_;
@@ -283,13 +342,19 @@ bool ChainVerifier::Impl::CheckRecord(SequenceNumber key_seq, const LogRecord& r
       commit_ends_[next_commit_end_] == pending_->seq) {
     CheckPendingSignature();
   }
-  SignatureJob job{key_seq, key, record.hash(), record.signature()};
+  SignatureJob job{key_seq, key, record.hash(), record.signature(), {}};
   pending_.reset();
-  if (options_.all_signatures) {
+  // A keyRotation's own signature, by the key it replaces, is always checked: a later group
+  // commit's signature is by the new key, which cannot vouch for its own introduction.
+  if (options_.all_signatures || IsKeyRotation(record)) {
     parallel_->Add(job);
   } else {
     pending_ = job;
   }
+  return AcceptRecord(key_seq, record);
+}
+
+bool ChainVerifier::Impl::AcceptRecord(SequenceNumber key_seq, const LogRecord& record) {
   prev_was_rotation_ = IsKeyRotation(record);
   if (prev_was_rotation_ && !CheckRotation(record)) return false;
   prev_hash_ = record.hash();
@@ -345,6 +410,114 @@ bool ChainVerifier::Impl::CheckRotation(const LogRecord& record) {
   return true;
 }
 
+// Positions the stored-tree and checkpoint scans at the range's start, and rebuilds the
+// frontier of the tree before it from its stored complete subtrees (trusted as the stored hash
+// of the record before the range is).
+bool ChainVerifier::Impl::StartTree(SequenceNumber before) {
+  rocksdb::DB* db = internal::EventLogAccess::db(log_);
+  const rocksdb::ReadOptions& options = internal::EventLogAccess::read_options(log_);
+  if (before > 0) {
+    NodeReader read = internal::MakeNodeReader(db, internal::EventLogAccess::tree(log_), options);
+    std::vector<Hash> subtrees;
+    for (const TreeNode& node : CompleteSubtrees(before)) {
+      Result<Hash> hash = read(node.level, node.index);
+      if (!hash.ok()) {
+        return Fail(before, fmt::format("seq {} (the start of the checked range): {}", before,
+                                        hash.status().message()));
+      }
+      subtrees.push_back(*hash);
+    }
+    frontier_ = *TreeFrontier::FromSubtrees(before, std::move(subtrees));
+  }
+  tree_it_.reset(db->NewIterator(options, internal::EventLogAccess::tree(log_)));
+  tree_it_->Seek(internal::EncodeSeqKey(StoredNodeCount(before)));
+  checkpoint_it_.reset(db->NewIterator(options, internal::EventLogAccess::checkpoints(log_)));
+  checkpoint_it_->Seek(internal::EncodeSeqKey(before + 1));
+  return true;
+}
+
+// The nodes `record` completes, recomputed, against the stored ones.
+bool ChainVerifier::Impl::CheckTree(const LogRecord& record) {
+  nodes_.clear();
+  frontier_.Append(sha_, LeafHash(sha_, record.hash()), &nodes_);
+  for (const TreeNode& node : nodes_) {
+    uint64_t position = StoredNodePosition(node.level, node.index);
+    uint64_t stored_position = 0;
+    if (!tree_it_->Valid() ||
+        !internal::DecodeSeqKey(std::string_view(tree_it_->key().data(), tree_it_->key().size()),
+                                &stored_position) ||
+        stored_position != position) {
+      if (!tree_it_->status().ok()) {
+        return Fail(record.seq(), fmt::format("seq {}: tree: {}", record.seq(),
+                                              tree_it_->status().ToString()));
+      }
+      return Fail(record.seq(), fmt::format("seq {}: tree node (level {}, index {}) is missing",
+                                            record.seq(), node.level, node.index));
+    }
+    rocksdb::Slice value = tree_it_->value();
+    if (value.size() != kHashBytes || std::memcmp(value.data(), node.hash.data(), kHashBytes) != 0) {
+      return Fail(record.seq(),
+                  fmt::format("seq {}: tree node (level {}, index {}) differs from the one "
+                              "recomputed from the records",
+                              record.seq(), node.level, node.index));
+    }
+    tree_it_->Next();
+  }
+  return true;
+}
+
+// The checkpoint at tree size record.seq(), if a group commit ended there: its body must name
+// this log, this size, the recomputed root and the record's hash; its signature (checked on the
+// pool) must be by the key of the record.
+bool ChainVerifier::Impl::CheckCheckpoint(const LogRecord& record, const PublicKey* key,
+                                          bool* checkpointed) {
+  const SequenceNumber seq = record.seq();
+  uint64_t size = 0;
+  while (checkpoint_it_->Valid()) {
+    if (!internal::DecodeSeqKey(
+            std::string_view(checkpoint_it_->key().data(), checkpoint_it_->key().size()), &size)) {
+      return Fail(seq, fmt::format("seq {}: malformed key in the checkpoints", seq));
+    }
+    if (size >= seq) break;
+    return Fail(size, fmt::format("tree size {}: a checkpoint the scan did not meet", size));
+  }
+  if (!checkpoint_it_->status().ok()) {
+    return Fail(seq, fmt::format("seq {}: checkpoints: {}", seq,
+                                 checkpoint_it_->status().ToString()));
+  }
+  if (!checkpoint_it_->Valid() || size != seq) return true;
+  std::string_view text(checkpoint_it_->value().data(), checkpoint_it_->value().size());
+  Result<SignedNote> note = ParseSignedNote(text);
+  Result<Checkpoint> checkpoint =
+      note.ok() ? ParseCheckpointBody(note->body) : Result<Checkpoint>(note.status());
+  auto bad = [&](std::string_view what) {
+    return Fail(seq, fmt::format("seq {}: the checkpoint at tree size {} {}", seq, seq, what));
+  };
+  if (!checkpoint.ok()) return bad("is malformed: " + checkpoint.status().message());
+  if (checkpoint->origin != origin_) {
+    return bad(fmt::format("names log {}, not {}", checkpoint->origin, origin_));
+  }
+  if (checkpoint->size != seq) return bad(fmt::format("says tree size {}", checkpoint->size));
+  if (checkpoint->root != frontier_.Root(sha_)) {
+    return bad("has a root that differs from the tree of the records");
+  }
+  if (checkpoint->head_hash != record.hash()) return bad("names another head hash");
+  NoteKeyHash key_hash = MakeNoteKeyHash(origin_, key->raw());
+  const NoteSignature* signature = nullptr;
+  for (const NoteSignature& candidate : note->signatures) {
+    if (candidate.name == origin_ && candidate.key_hash == key_hash) signature = &candidate;
+  }
+  if (signature == nullptr) {
+    return bad(fmt::format("is not signed by key {}, the key of its records", ToHex(key->key_id())));
+  }
+  parallel_->Add({seq, key, Hash{}, signature->signature, std::move(note->body)});
+  checkpoint_it_->Next();
+  last_checkpoint_ = seq;
+  ++checkpoints_checked_;
+  *checkpointed = true;
+  return true;
+}
+
 bool ChainVerifier::Impl::CheckMetaHead(const RecordIterator& it) {
   Result<std::pair<SequenceNumber, Hash>> head = it.StoredHead();
   if (!head.ok()) return Fail(0, fmt::format("meta head: {}", head.status().message()));
@@ -365,17 +538,27 @@ VerifyReport ChainVerifier::Impl::Finish(const RecordIterator& it) {
                                       expected_seq_ - 1));
     } else {
       CheckPendingSignature();  // The last record checked always has its signature checked.
-      if (options_.last == 0) CheckMetaHead(it);
+      if (options_.last == 0 && CheckMetaHead(it) && has_tree_ && report_.head_seq != 0 &&
+          last_checkpoint_ != report_.head_seq) {
+        Fail(report_.head_seq,
+             fmt::format("seq {}: the head is covered by no signed checkpoint (the last one "
+                         "checked is at tree size {})",
+                         report_.head_seq, last_checkpoint_));
+      }
     }
   }
   CheckPendingSignature();
   SequenceNumber bad = parallel_->Finish();
   report_.signatures_checked = parallel_->checked();
+  report_.checkpoints_checked = checkpoints_checked_;
   if (bad != 0 &&
       (report_.message.empty() || report_.first_bad_seq == 0 || bad < report_.first_bad_seq)) {
     report_.first_bad_seq = bad;
     report_.message =
-        fmt::format("seq {}: bad signature by key {}", bad, ToHex(parallel_->bad_key_id()));
+        parallel_->bad_is_checkpoint()
+            ? fmt::format("seq {}: the checkpoint at tree size {} has a bad signature by key {}",
+                          bad, bad, ToHex(parallel_->bad_key_id()))
+            : fmt::format("seq {}: bad signature by key {}", bad, ToHex(parallel_->bad_key_id()));
   }
   report_.ok = report_.message.empty();
   for (const auto& [id, key] : introduced_keys_) report_.introduced_keys.push_back(key);

@@ -1,5 +1,6 @@
 // Verification of a stored event log: dense seqs, canonical records, the hash chain under the
-// log's domain tag, signing keys and key rotations, signatures, and the meta head.
+// log's domain tag, signing keys and key rotations, signatures, the meta head and, in a
+// format-2 log, every stored Merkle tree node and every signed checkpoint.
 // Read-only; safe to run while other threads append through the same EventLog (it checks a
 // RocksDB snapshot).
 #pragma once
@@ -43,6 +44,7 @@ struct VerifyReport {
   bool ok = false;
   uint64_t records_checked = 0;     // Records whose chain link and hash were checked.
   uint64_t signatures_checked = 0;  // Signatures verified (all valid when ok).
+  uint64_t checkpoints_checked = 0;  // Checkpoints whose body matched the tree (format 2).
   // First seq found bad (0 if ok, or if the problem has no seq, e.g. the meta head).
   SequenceNumber first_bad_seq = 0;
   // Empty when ok; else what is wrong, e.g. "seq 42: hash mismatch (stored 3fa1..., recomputed

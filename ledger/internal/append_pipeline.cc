@@ -132,11 +132,16 @@ void AppendPipeline::SignerLoop() {
     for (const SignTask& task : tasks) {
       PendingGroup& group = *task.group;
       PendingRecord& record = group.records[task.index];
-      auto& signer = signers[group.key->key_id()];
-      if (signer == nullptr) signer = std::make_unique<Signer>(*group.key);
-      Result<Signature> signature = signer->Sign(record.hash);
+      Result<Signature> signature = Signature{};
+      if (group.sign_records) {
+        auto& signer = signers[group.key->key_id()];
+        if (signer == nullptr) signer = std::make_unique<Signer>(*group.key);
+        signature = signer->Sign(record.hash);
+      }
       if (!signature.ok() ||
-          !encoder.Encode(record.prev_hash, record.hash, *signature, record.envelope, &record.value)
+          !encoder
+               .Encode(record.prev_hash, record.hash, group.sign_records ? &*signature : nullptr,
+                       record.envelope, &record.value)
                .ok()) {
         group.sign_failed.store(true, std::memory_order_relaxed);
       }
@@ -184,8 +189,12 @@ void AppendPipeline::WriterLoop() {
         writer_cv_.wait_for(lock, kBatchGatherTime);
       }
       size_t records = 0;
+      // One key per batch: its checkpoint is signed by the key of its records, so a keyRotation
+      // is always signed off by the key it replaces.
       while (FrontReadyLocked() &&
-             (batch.empty() || records + groups_.front()->records.size() <= max_batch_records_)) {
+             (batch.empty() ||
+              (records + groups_.front()->records.size() <= max_batch_records_ &&
+               groups_.front()->key->key_id() == batch.back()->key->key_id()))) {
         records += groups_.front()->records.size();
         batch.push_back(std::move(groups_.front()));
         groups_.pop_front();

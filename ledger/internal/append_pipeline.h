@@ -1,6 +1,7 @@
 // Private: the append pipeline behind EventLog. The sequencer (the caller of EventLog::Submit)
-// builds envelopes and chain hashes; signer threads sign records in parallel; one writer thread
-// commits whole groups in seq order, many groups per synced WriteBatch, then acknowledges them.
+// builds envelopes, chain hashes and tree nodes; signer threads sign (in every mode) and encode
+// records in parallel; one writer thread commits whole groups in seq order, many groups signed
+// by one key per synced WriteBatch, then acknowledges them.
 // Thread-safe as documented per method.
 #pragma once
 
@@ -18,6 +19,7 @@
 #include "ledger/event_log.h"
 #include "ledger/indexes.h"
 #include "ledger/keys.h"
+#include "ledger/merkle.h"
 #include "ledger/record.h"
 #include "ledger/status.h"
 
@@ -34,9 +36,14 @@ struct PendingRecord {
 
 struct PendingGroup {
   GroupRange range;
-  std::optional<PrivateKey> key;  // Signs every record of the group.
+  std::optional<PrivateKey> key;  // Signs the group's records or the checkpoint ending it.
+  bool sign_records = true;        // False in checkpoint mode: records are encoded unsigned.
   AppendCallback done;
   std::vector<PendingRecord> records;
+  // Format 2: the tree nodes the group's records complete, in stored order, and the tree's
+  // complete subtrees after the group (from which the writer computes a checkpoint's root).
+  std::vector<TreeNode> tree_nodes;
+  std::vector<Hash> subtrees;
   // Records not yet signed; the group is ready for the writer at 0.
   std::atomic<size_t> unsigned_records{0};
   // Set by a signer before it counts its record as done, if signing or encoding failed.

@@ -5,12 +5,13 @@
 //
 //   events CF:  key   := seq                              (8 bytes, big-endian, seq >= 1)
 //               value := canonical(Record)                (one capnp segment, no segment table)
-//   Record      := { prevHash: Data(32), hash: Data(32), signature: Data(64),
+//   Record      := { prevHash: Data(32), hash: Data(32), signature: Data(64) or null,
 //                    envelope: Data(8k bytes) = canonical(Envelope) }
 //   Envelope    := { seq: UInt64, timeNs: Int64, keyId: Data(16), group: UInt64, event: Event }
 //   tag         := "backstop-log-v1:" (16 ASCII bytes) || chain id (16 bytes)
 //   hash        := SHA-256(tag || prevHash || seq as 8 bytes big-endian || envelope)
-//   signature   := Ed25519(signing key, hash)               (64 bytes, over the 32-byte hash)
+//   signature   := Ed25519(signing key, hash)               (64 bytes, over the 32-byte hash;
+//                  null in a log signed by checkpoints, docs/formats/checkpoint.md)
 //   prevHash(1) := 32 zero bytes;  prevHash(n) := hash(n - 1)
 //
 // A reader copies the value into 8-byte-aligned words, reads it with SegmentArrayMessageReader
@@ -139,16 +140,21 @@ uint64_t LoadWord(const capnp::word* word) {
   return value;
 }
 
-Status CheckRecordLayout(std::span<const capnp::word> words) {
-  if (words.size() <= kEnvelopeWord) return Status::Corruption("record", "Record is too short");
+// A signed record (every-mode logs) holds a 64-byte signature; an unsigned one (checkpoint
+// mode) has a null signature pointer and its envelope where the signature would start.
+Status CheckRecordLayout(std::span<const capnp::word> words, bool* is_signed) {
+  if (words.size() <= kSignatureWord) return Status::Corruption("record", "Record is too short");
+  *is_signed = LoadWord(&words[3]) != 0;
+  const size_t envelope_word = *is_signed ? kEnvelopeWord : kSignatureWord;
+  if (words.size() <= envelope_word) return Status::Corruption("record", "Record is too short");
   const uint64_t envelope_bytes = LoadWord(&words[4]) >> 35;
   LEDGER_RETURN_IF_ERROR(CheckCanonicalSize("envelope", envelope_bytes, kMaxEnvelopeBytes));
   const std::array<uint64_t, kRecordHeaderWords> expected = {
       uint64_t{4} << 48,  // Root: struct at offset 0, no data, four pointers.
       ListPointer(1, kPrevHashWord, kHashBytes),
       ListPointer(2, kHashWord, kHashBytes),
-      ListPointer(3, kSignatureWord, kSignatureBytes),
-      ListPointer(4, kEnvelopeWord, envelope_bytes),
+      *is_signed ? ListPointer(3, kSignatureWord, kSignatureBytes) : 0,
+      ListPointer(4, envelope_word, envelope_bytes),
   };
   constexpr std::array<std::string_view, 3> kNames = {"prevHash", "hash", "signature"};
   constexpr std::array<uint64_t, 3> kBytes = {kHashBytes, kHashBytes, kSignatureBytes};
@@ -161,7 +167,7 @@ Status CheckRecordLayout(std::span<const capnp::word> words) {
     }
     return Status::Corruption("record", "Record is not canonical");
   }
-  if (words.size() != kEnvelopeWord + envelope_bytes / sizeof(capnp::word)) {
+  if (words.size() != envelope_word + envelope_bytes / sizeof(capnp::word)) {
     return Status::Corruption("record", "Record is not canonical (size)");
   }
   return Status::OK();
@@ -182,12 +188,19 @@ Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record, Envel
   storage.words.resize(value.size() / sizeof(capnp::word));
   std::memcpy(storage.words.data(), value.data(), value.size());
   const std::span<const capnp::word> words(storage.words);
-  LEDGER_RETURN_IF_ERROR(CheckRecordLayout(words));
+  bool is_signed = false;
+  LEDGER_RETURN_IF_ERROR(CheckRecordLayout(words, &is_signed));
   CopyAt(words, kPrevHashWord, &record->prev_hash_);
   CopyAt(words, kHashWord, &record->hash_);
-  CopyAt(words, kSignatureWord, &record->signature_);
+  record->has_signature_ = is_signed;
+  if (is_signed) {
+    CopyAt(words, kSignatureWord, &record->signature_);
+  } else {
+    record->signature_ = Signature{};
+  }
+  const size_t envelope_word = is_signed ? kEnvelopeWord : kSignatureWord;
   storage.envelope_segment =
-      kj::ArrayPtr<const capnp::word>(words.data() + kEnvelopeWord, words.size() - kEnvelopeWord);
+      kj::ArrayPtr<const capnp::word>(words.data() + envelope_word, words.size() - envelope_word);
   try {
     storage.envelope_reader.emplace(kj::arrayPtr(&storage.envelope_segment, 1),
                                     LimitedReaderOptions());
@@ -266,7 +279,7 @@ Status EnvelopeEncoder::Encode(SequenceNumber seq, int64_t time_ns, const KeyId&
 
 RecordEncoder::RecordEncoder() : scratch_(kScratchWords) {}
 
-Status RecordEncoder::Encode(const Hash& prev_hash, const Hash& hash, const Signature& signature,
+Status RecordEncoder::Encode(const Hash& prev_hash, const Hash& hash, const Signature* signature,
                              std::span<const uint8_t> envelope, std::vector<uint8_t>* out) {
   BACKSTOP_ASSERT(envelope.size() <= kMaxEnvelopeBytes, envelope.size());
   try {
@@ -274,7 +287,7 @@ Status RecordEncoder::Encode(const Hash& prev_hash, const Hash& hash, const Sign
     auto record = message.initRoot<schema::Record>();
     record.setPrevHash(AsData(prev_hash));
     record.setHash(AsData(hash));
-    record.setSignature(AsData(signature));
+    if (signature != nullptr) record.setSignature(AsData(*signature));
     record.setEnvelope(AsData(envelope));
     CopyWordsOut(capnp::canonicalize(record.asReader()), out);
   } catch (const kj::Exception& e) {

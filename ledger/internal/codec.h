@@ -28,11 +28,12 @@ class EnvelopeEncoder {
   std::vector<capnp::word> scratch_;
 };
 
-// Canonical bytes of Record{prev_hash, hash, signature, envelope}.
+// Canonical bytes of Record{prev_hash, hash, signature, envelope}; no signature (a null
+// pointer) when `signature` is null.
 class RecordEncoder {
  public:
   RecordEncoder();
-  Status Encode(const Hash& prev_hash, const Hash& hash, const Signature& signature,
+  Status Encode(const Hash& prev_hash, const Hash& hash, const Signature* signature,
                 std::span<const uint8_t> envelope, std::vector<uint8_t>* out);
 
  private:

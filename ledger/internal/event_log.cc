@@ -6,13 +6,19 @@
 #include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <thread>
 
+#include "ledger/checkpoint.h"
 #include "ledger/internal/event_log_impl.h"
 #include "ledger/internal/rocks_options.h"
 
@@ -54,14 +60,57 @@ constexpr ColumnFamilySpec kColumnFamilies[] = {
     {"idx_liquidation_account"},
     {"idx_fund"},
     {"idx_account"},
+    {internal::kTreeColumnFamily},
+    {internal::kCheckpointsColumnFamily},
 };
-static_assert(std::size(kColumnFamilies) == 3 + kIndexCount);
+static_assert(std::size(kColumnFamilies) == 5 + kIndexCount);
 
 std::string EncodeU64(uint64_t value) { return EncodeSeqKey(value); }
 
 std::string FormatHash(const Hash& hash) { return ToHex(hash); }
 
+rocksdb::Slice AsSlice(std::span<const uint8_t> bytes) {
+  return rocksdb::Slice(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+// Writes `text` to `path` atomically: a synced temporary file renamed over it, then the
+// folder synced, so that after a crash the file holds the old or the new text, whole.
+Status WriteFileAtomically(const std::string& path, std::string_view text) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError(tmp, std::strerror(errno));
+  size_t written = 0;
+  while (written < text.size()) {
+    ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      Status s = Status::IOError(tmp, std::strerror(errno));
+      ::close(fd);
+      return s;
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    Status s = Status::IOError(tmp, std::strerror(errno));
+    ::close(fd);
+    return s;
+  }
+  if (::close(fd) != 0) return Status::IOError(tmp, std::strerror(errno));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::IOError(path, std::strerror(errno));
+  std::string parent = std::filesystem::path(path).parent_path().string();
+  int dir_fd = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return Status::IOError(parent, std::strerror(errno));
+  int synced = ::fsync(dir_fd);
+  ::close(dir_fd);
+  if (synced != 0) return Status::IOError(parent, std::strerror(errno));
+  return Status::OK();
+}
+
 }  // namespace
+
+std::string_view SigningModeName(SigningMode mode) {
+  return mode == SigningMode::kCheckpoint ? "checkpoint" : "every";
+}
 
 // ---------------------------------------------------------------------------------------------
 // Impl
@@ -71,9 +120,13 @@ class EventLog::Impl {
   ~Impl();
 
   Status OpenDb(const std::string& dir, bool create, bool read_only);
-  Status InitializeMeta(const std::optional<ChainId>& chain_id);
+  Status InitializeMeta(const std::optional<ChainId>& chain_id, SigningMode signing);
   Status LoadMeta();
   Status LoadHead(const LogOptions& options);
+  Status LoadFrontier();
+  Status CheckCheckpointFile(const std::string& path);
+  Status PutCheckpoint(const internal::GroupBatch& batch, rocksdb::WriteBatch* write_batch);
+  NodeReader MakeNodeReader(uint64_t size) const;
   Status StartPipeline(const LogOptions& options);
   Result<GroupRange> Submit(std::span<const schema::Event::Reader> events, AppendCallback done,
                             const PrivateKey* rotate_to);
@@ -88,11 +141,17 @@ class EventLog::Impl {
   rocksdb::ColumnFamilyHandle* events_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* commits_ = nullptr;
+  rocksdb::ColumnFamilyHandle* tree_ = nullptr;
+  rocksdb::ColumnFamilyHandle* checkpoints_ = nullptr;
   std::array<rocksdb::ColumnFamilyHandle*, kIndexCount> indexes_{};
   rocksdb::ReadOptions read_options_ = MakeReadOptions();
   rocksdb::WriteOptions write_options_ = MakeWriteOptions();
   ChainId chain_id_{};
   DomainTag tag_{};
+  uint32_t format_version_ = internal::kFormatVersion;
+  SigningMode signing_mode_ = SigningMode::kCheckpoint;
+  std::string checkpoint_file_;  // LogOptions::checkpoint_file.
+  std::string latest_checkpoint_;  // Writer thread: the newest checkpoint note written.
   std::atomic<bool> fail_writes_for_test_{false};
   // A writable log opens with automatic compactions off and starts them before its first write:
   // after a crash, RocksDB would otherwise compact the files it just flushed on the same cores
@@ -115,6 +174,7 @@ class EventLog::Impl {
   Clock clock_;
   Sha256 sha_;                         // Guarded by sequencer_mu_.
   internal::EnvelopeEncoder encoder_;  // Guarded by sequencer_mu_.
+  TreeFrontier frontier_;              // Guarded by sequencer_mu_ (format 2).
   std::unique_ptr<AppendPipeline> pipeline_;
 };
 
@@ -181,18 +241,22 @@ Status EventLog::Impl::OpenDb(const std::string& dir, bool create, bool read_onl
   }
   for (auto* handle : handles_) {
     if (handle->GetName() == internal::kCommitsColumnFamily) commits_ = handle;
+    if (handle->GetName() == internal::kTreeColumnFamily) tree_ = handle;
+    if (handle->GetName() == internal::kCheckpointsColumnFamily) checkpoints_ = handle;
     for (Index index : AllIndexes()) {
       if (handle->GetName() == IndexColumnFamily(index)) {
         indexes_[static_cast<size_t>(index)] = handle;
       }
     }
   }
-  BACKSTOP_ASSERT(events_ != nullptr && meta_ != nullptr && commits_ != nullptr);
+  BACKSTOP_ASSERT(events_ != nullptr && meta_ != nullptr && commits_ != nullptr &&
+                  tree_ != nullptr && checkpoints_ != nullptr);
   for (auto* handle : indexes_) BACKSTOP_ASSERT(handle != nullptr);
   return Status::OK();
 }
 
-Status EventLog::Impl::InitializeMeta(const std::optional<ChainId>& chain_id) {
+Status EventLog::Impl::InitializeMeta(const std::optional<ChainId>& chain_id,
+                                      SigningMode signing) {
   if (chain_id) {
     chain_id_ = *chain_id;
   } else if (RAND_bytes(chain_id_.data(), static_cast<int>(chain_id_.size())) != 1) {
@@ -212,6 +276,9 @@ Status EventLog::Impl::InitializeMeta(const std::optional<ChainId>& chain_id) {
           std::string_view(reinterpret_cast<const char*>(chain_id_.data()), chain_id_.size())),
       "event_log"));
   LEDGER_RETURN_IF_ERROR(FromRocks(put(internal::kMetaFormatVersion, version), "event_log"));
+  const char mode = static_cast<char>(signing);
+  LEDGER_RETURN_IF_ERROR(
+      FromRocks(put(internal::kMetaSigningMode, std::string_view(&mode, 1)), "event_log"));
   LEDGER_RETURN_IF_ERROR(FromRocks(put(internal::kMetaHeadSeq, EncodeU64(0)), "event_log"));
   LEDGER_RETURN_IF_ERROR(
       FromRocks(put(internal::kMetaHeadHash, std::string(32, '\0')), "event_log"));
@@ -240,10 +307,21 @@ Status EventLog::Impl::LoadMeta() {
                           GetMeta(db_, meta_, read_options_, internal::kMetaFormatVersion, 4));
   uint32_t format = 0;
   for (char c : version) format = (format << 8) | static_cast<uint8_t>(c);
-  if (format != internal::kFormatVersion) {
+  if (format < internal::kFirstFormatVersion || format > internal::kFormatVersion) {
     return Status::InvalidArgument(
-        "event_log", fmt::format("format version {} is not supported (this build reads {})", format,
-                                 internal::kFormatVersion));
+        "event_log", fmt::format("format version {} is not supported (this build reads {} to {})",
+                                 format, internal::kFirstFormatVersion, internal::kFormatVersion));
+  }
+  format_version_ = format;
+  signing_mode_ = SigningMode::kEvery;
+  if (format >= 2) {
+    LEDGER_ASSIGN_OR_RETURN(std::string mode,
+                            GetMeta(db_, meta_, read_options_, internal::kMetaSigningMode, 1));
+    if (mode[0] != static_cast<char>(SigningMode::kEvery) &&
+        mode[0] != static_cast<char>(SigningMode::kCheckpoint)) {
+      return Status::Corruption("event_log", "meta 'signing_mode' is neither every nor checkpoint");
+    }
+    signing_mode_ = static_cast<SigningMode>(mode[0]);
   }
   LEDGER_ASSIGN_OR_RETURN(std::string chain,
                           GetMeta(db_, meta_, read_options_, internal::kMetaChainId, 16));
@@ -314,6 +392,11 @@ Status EventLog::Impl::LoadHead(const LogOptions& options) {
       expected_key_id_ = target.key_id;
     }
   }
+  if (format_version_ >= 2 && !read_only_) LEDGER_RETURN_IF_ERROR(LoadFrontier());
+  if (!options.checkpoint_file.empty()) {
+    LEDGER_RETURN_IF_ERROR(CheckCheckpointFile(options.checkpoint_file));
+    checkpoint_file_ = options.checkpoint_file;
+  }
   if (options.signing_key && expected_key_id_ &&
       options.signing_key->key_id() != *expected_key_id_) {
     return Status::InvalidArgument(
@@ -361,6 +444,7 @@ Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader>
   auto group = std::make_unique<PendingGroup>();
   group->range = {next_seq_, next_seq_ + events.size() - 1};
   group->key = *signing_key_;
+  group->sign_records = signing_mode_ == SigningMode::kEvery;
   group->done = std::move(done);
   group->records.resize(events.size());
   // One stamp per group (an input and its effects happen at one instant), never decreasing.
@@ -379,6 +463,14 @@ Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader>
     record.hash = ChainHash(sha_, tag_, prev, record.seq, record.envelope);
     IndexEntries(record.seq, time_ns, group->range.first, events[i], &record.index_entries);
     prev = record.hash;
+  }
+  if (format_version_ >= 2) {
+    // The frontier moves only once the whole group is encoded (an encoding failure above
+    // leaves it as it was).
+    for (const PendingRecord& record : group->records) {
+      frontier_.Append(sha_, LeafHash(sha_, record.hash), &group->tree_nodes);
+    }
+    group->subtrees = frontier_.subtrees();
   }
   GroupRange range = group->range;
   next_seq_ = range.last + 1;
@@ -421,6 +513,15 @@ Status EventLog::Impl::WriteGroups(const internal::GroupBatch& batch) {
     }
   }
   BACKSTOP_ASSERT(last != nullptr);
+  for (const auto& group : batch) {
+    for (const TreeNode& node : group->tree_nodes) {
+      LEDGER_RETURN_IF_ERROR(
+          FromRocks(write_batch.Put(tree_, EncodeSeqKey(StoredNodePosition(node.level, node.index)),
+                                    AsSlice(node.hash)),
+                    "event_log"));
+    }
+  }
+  if (format_version_ >= 2) LEDGER_RETURN_IF_ERROR(PutCheckpoint(batch, &write_batch));
   // The head and the commit mark move in the same WriteBatch as the records (and their index
   // entries): all or none survive a crash.
   LEDGER_RETURN_IF_ERROR(
@@ -435,11 +536,90 @@ Status EventLog::Impl::WriteGroups(const internal::GroupBatch& batch) {
   if (!s.ok()) {
     return Status::IOError("event_log", fmt::format("{}; the log is now read-only", s.message()));
   }
+  if (!checkpoint_file_.empty()) {
+    Status written = WriteFileAtomically(checkpoint_file_, latest_checkpoint_);
+    if (!written.ok()) {
+      return Status::IOError("event_log", fmt::format("checkpoint file: {}; the log is now "
+                                                      "read-only",
+                                                      written.ToString()));
+    }
+  }
   std::lock_guard lock(head_mu_);
   BACKSTOP_ASSERT(batch.front()->range.first == head_seq_ + 1, head_seq_);
   head_seq_ = last->seq;
   head_hash_ = last->hash;
   return Status::OK();
+}
+
+// The sequencer's tree frontier from the stored nodes of the head's complete subtrees.
+Status EventLog::Impl::LoadFrontier() {
+  NodeReader read = internal::MakeNodeReader(db_, tree_, read_options_);
+  std::vector<Hash> subtrees;
+  for (const TreeNode& node : CompleteSubtrees(head_seq_)) {
+    Result<Hash> hash = read(node.level, node.index);
+    if (!hash.ok()) {
+      return Status::Corruption("event_log", fmt::format("tree at the head (seq {}): {}; run "
+                                                         "verify",
+                                                         head_seq_, hash.status().message()));
+    }
+    subtrees.push_back(*hash);
+  }
+  LEDGER_ASSIGN_OR_RETURN(frontier_, TreeFrontier::FromSubtrees(head_seq_, std::move(subtrees)));
+  return Status::OK();
+}
+
+// Refuses a log that is behind, or differs from, the checkpoint kept outside it.
+Status EventLog::Impl::CheckCheckpointFile(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return Status::OK();  // Written at the first commit.
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) return Status::IOError(path, "cannot read the checkpoint file");
+  Result<SignedNote> note = ParseSignedNote(text);
+  Result<Checkpoint> checkpoint =
+      note.ok() ? ParseCheckpointBody(note->body) : Result<Checkpoint>(note.status());
+  if (!checkpoint.ok()) {
+    return Status::Corruption(path, "not a checkpoint: " + checkpoint.status().message());
+  }
+  if (checkpoint->origin != CheckpointOrigin(chain_id_)) {
+    return Status::InvalidArgument(
+        path, fmt::format("is the checkpoint of log {}, not of this log ({})", checkpoint->origin,
+                          CheckpointOrigin(chain_id_)));
+  }
+  if (format_version_ < 2) {
+    return Status::InvalidArgument(path, "a format-1 log keeps no checkpoints");
+  }
+  if (head_seq_ < checkpoint->size) {
+    return Status::Corruption(
+        "event_log",
+        fmt::format("the log ends at seq {}, behind the checkpoint in {} (tree size {}): "
+                    "acknowledged records are missing; do not append: restore from a backup",
+                    head_seq_, path, checkpoint->size));
+  }
+  Result<Hash> root =
+      ledger::TreeRoot(checkpoint->size, internal::MakeNodeReader(db_, tree_, read_options_));
+  if (!root.ok() || *root != checkpoint->root) {
+    return Status::Corruption(
+        "event_log", fmt::format("the log's tree at size {} is not the one the checkpoint in {} "
+                                 "signed: this log is not the history that was acknowledged",
+                                 checkpoint->size, path));
+  }
+  return Status::OK();
+}
+
+// Signs the checkpoint of the tree as it stands after `batch` with the key of the batch's
+// records (one key per batch: see AppendPipeline's writer) and puts it under its tree size.
+Status EventLog::Impl::PutCheckpoint(const internal::GroupBatch& batch,
+                                     rocksdb::WriteBatch* write_batch) {
+  const internal::PendingGroup& group = *batch.back();
+  Sha256 sha;
+  uint64_t size = group.range.last;
+  LEDGER_ASSIGN_OR_RETURN(TreeFrontier frontier, TreeFrontier::FromSubtrees(size, group.subtrees));
+  Checkpoint checkpoint{CheckpointOrigin(chain_id_), size, frontier.Root(sha),
+                        group.records.back().hash};
+  LEDGER_ASSIGN_OR_RETURN(latest_checkpoint_, SignCheckpoint(checkpoint, *group.key));
+  return FromRocks(write_batch->Put(checkpoints_, EncodeSeqKey(size), latest_checkpoint_),
+                   "event_log");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -452,7 +632,7 @@ Result<std::unique_ptr<EventLog>> EventLog::Create(const std::string& dir, LogOp
   if (options.read_only) return Status::InvalidArgument("event_log", "Create with read_only");
   auto impl = std::make_unique<Impl>();
   LEDGER_RETURN_IF_ERROR(impl->OpenDb(dir, /*create=*/true, /*read_only=*/false));
-  LEDGER_RETURN_IF_ERROR(impl->InitializeMeta(options.chain_id));
+  LEDGER_RETURN_IF_ERROR(impl->InitializeMeta(options.chain_id, options.signing));
   LEDGER_RETURN_IF_ERROR(impl->LoadMeta());
   LEDGER_RETURN_IF_ERROR(impl->LoadHead(options));
   LEDGER_RETURN_IF_ERROR(impl->StartPipeline(options));
@@ -562,6 +742,9 @@ std::optional<KeyId> EventLog::signing_key_id() const {
 }
 
 const ChainId& EventLog::chain_id() const { return impl_->chain_id_; }
+uint32_t EventLog::format_version() const { return impl_->format_version_; }
+SigningMode EventLog::signing_mode() const { return impl_->signing_mode_; }
+std::string EventLog::origin() const { return CheckpointOrigin(impl_->chain_id_); }
 const std::string& EventLog::dir() const { return impl_->dir_; }
 
 // ---------------------------------------------------------------------------------------------
@@ -576,6 +759,13 @@ rocksdb::ColumnFamilyHandle* EventLogAccess::events(const EventLog& log) {
 rocksdb::ColumnFamilyHandle* EventLogAccess::meta(const EventLog& log) { return log.impl_->meta_; }
 rocksdb::ColumnFamilyHandle* EventLogAccess::commits(const EventLog& log) {
   return log.impl_->commits_;
+}
+rocksdb::ColumnFamilyHandle* EventLogAccess::tree(const EventLog& log) { return log.impl_->tree_; }
+rocksdb::ColumnFamilyHandle* EventLogAccess::checkpoints(const EventLog& log) {
+  return log.impl_->checkpoints_;
+}
+const rocksdb::ReadOptions& EventLogAccess::read_options(const EventLog& log) {
+  return log.impl_->read_options_;
 }
 rocksdb::ColumnFamilyHandle* EventLogAccess::index(const EventLog& log, Index index) {
   return log.impl_->indexes_[static_cast<size_t>(index)];

@@ -16,6 +16,7 @@
 #include "ledger/event_log.h"
 #include "ledger/internal/append_pipeline.h"
 #include "ledger/internal/codec.h"
+#include "ledger/merkle.h"
 
 namespace ledger::internal {
 
@@ -25,13 +26,22 @@ inline constexpr char kEventsColumnFamily[] = "events";
 inline constexpr char kMetaColumnFamily[] = "meta";
 // Key: the last seq of each synced WriteBatch (8 bytes big-endian); value: empty.
 inline constexpr char kCommitsColumnFamily[] = "commits";
+// Format 2. Key: a node's StoredNodePosition (8 bytes big-endian); value: its 32-byte hash.
+inline constexpr char kTreeColumnFamily[] = "tree";
+// Format 2. Key: the tree size (the last seq) of each synced WriteBatch; value: the signed
+// checkpoint note.
+inline constexpr char kCheckpointsColumnFamily[] = "checkpoints";
 
 // Keys of the meta column family.
 inline constexpr char kMetaChainId[] = "chain_id";              // 16 bytes.
 inline constexpr char kMetaFormatVersion[] = "format_version";  // 4 bytes big-endian.
 inline constexpr char kMetaHeadSeq[] = "head_seq";              // 8 bytes big-endian.
 inline constexpr char kMetaHeadHash[] = "head_hash";            // 32 bytes.
-inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr char kMetaSigningMode[] = "signing_mode";      // Format 2: 1 byte, SigningMode.
+// Format 1: every record signed, no tree (read and appended to as before). Format 2: the tree
+// and checkpoints, and a signing mode. Create writes kFormatVersion.
+inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kFirstFormatVersion = 1;
 
 std::string EncodeSeqKey(SequenceNumber seq);
 // False unless `key` is exactly 8 bytes.
@@ -54,11 +64,19 @@ std::unique_ptr<RecordIterator> NewRecordIterator(rocksdb::DB* db,
 Result<LogRecord> ReadRecord(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
                              const rocksdb::ReadOptions& options, SequenceNumber seq);
 
+// Reads stored tree nodes of `tree` (tree_store.cc): Corruption naming the node if it is
+// missing or not 32 bytes.
+NodeReader MakeNodeReader(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* tree,
+                          rocksdb::ReadOptions options);
+
 struct EventLogAccess {
   static rocksdb::DB* db(const EventLog& log);
   static rocksdb::ColumnFamilyHandle* events(const EventLog& log);
   static rocksdb::ColumnFamilyHandle* meta(const EventLog& log);
   static rocksdb::ColumnFamilyHandle* commits(const EventLog& log);
+  static rocksdb::ColumnFamilyHandle* tree(const EventLog& log);
+  static rocksdb::ColumnFamilyHandle* checkpoints(const EventLog& log);
+  static const rocksdb::ReadOptions& read_options(const EventLog& log);
   static rocksdb::ColumnFamilyHandle* index(const EventLog& log, Index index);
   static bool read_only(const EventLog& log);
   // Starts the automatic compactions a writable log defers until its first write.

@@ -27,11 +27,12 @@ TEST_F(LogTest, AppendCloseReopenContinueVerifiesClean) {
   VerifyReport report = VerifyLog();
   EXPECT_TRUE(report.ok) << report.message;
   EXPECT_EQ(report.records_checked, 25u);
-  EXPECT_EQ(report.signatures_checked, 13u);  // One per group.
+  EXPECT_EQ(report.checkpoints_checked, 13u);                       // One per group commit,
+  EXPECT_EQ(report.signatures_checked, 13u + 13u);                  // and each group's end.
   EXPECT_EQ(report.head_seq, 25u);
   VerifyReport all = VerifyLog(/*all_signatures=*/true);
   EXPECT_TRUE(all.ok) << all.message;
-  EXPECT_EQ(all.signatures_checked, 25u);
+  EXPECT_EQ(all.signatures_checked, 25u + 13u);
 }
 
 TEST_F(LogTest, FirstRecordChainsFromZeroHashAndSeqsAreDense) {

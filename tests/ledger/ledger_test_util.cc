@@ -130,7 +130,9 @@ LogTest::LogTest() : key_(NewKey()) {}
 void LogTest::SetUp() { keyring_.Add(key_.public_key()); }
 
 void LogTest::CreateLog() {
-  auto log = EventLog::Create(log_dir(), SigningOptions(key_));
+  LogOptions options = SigningOptions(key_);
+  options.signing = signing_;
+  auto log = EventLog::Create(log_dir(), std::move(options));
   ASSERT_OK(log);
   log_ = std::move(log).value();
 }

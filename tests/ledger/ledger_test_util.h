@@ -98,6 +98,9 @@ class LogTest : public ::testing::Test {
   std::string log_dir() const { return dir_.Sub("log"); }
 
   TempDir dir_;
+  // How CreateLog signs. The tests written before checkpoints check per-record signatures, so
+  // the fixture signs every record unless a test chooses checkpoints.
+  SigningMode signing_ = SigningMode::kEvery;
   PrivateKey key_;
   Keyring keyring_;
   std::unique_ptr<EventLog> log_;

@@ -32,7 +32,7 @@ std::vector<uint8_t> StoredRecord(size_t note_bytes) {
   hash[2] = 2;
   signature[3] = 3;
   std::vector<uint8_t> value;
-  EXPECT_OK(internal::RecordEncoder().Encode(prev, hash, signature, envelope, &value));
+  EXPECT_OK(internal::RecordEncoder().Encode(prev, hash, &signature, envelope, &value));
   return value;
 }
 

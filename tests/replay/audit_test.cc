@@ -328,7 +328,7 @@ SequenceNumber MakeLastEffectNonCanonical(const DataDir& data, const ledger::Pri
     EXPECT_TRUE(signature.ok());
     std::vector<uint8_t> value;
     EXPECT_TRUE(ledger::internal::RecordEncoder()
-                    .Encode(prev_hash, hash, *signature, envelope, &value)
+                    .Encode(prev_hash, hash, &*signature, envelope, &value)
                     .ok());
     batch.Put(ledger::internal::EventLogAccess::events(**log), ledger::internal::EncodeSeqKey(seq),
               rocksdb::Slice(reinterpret_cast<const char*>(value.data()), value.size()));

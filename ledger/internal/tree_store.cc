@@ -1,0 +1,170 @@
+// The stored Merkle tree and checkpoints of a format-2 log: reads, proofs and the rebuild.
+#include <fmt/format.h>
+#include <rocksdb/write_batch.h>
+
+#include <cstring>
+
+#include "ledger/event_log.h"
+#include "ledger/internal/event_log_impl.h"
+
+namespace ledger {
+
+using internal::DecodeSeqKey;
+using internal::EncodeSeqKey;
+using internal::EventLogAccess;
+using internal::FromRocks;
+
+namespace {
+
+constexpr uint64_t kRebuildBatchRecords = 65536;
+
+Status RequireTree(const EventLog& log, std::string_view what) {
+  if (log.has_tree()) return Status::OK();
+  return Status::InvalidArgument(
+      what, "this log is format 1 (written before checkpoints): it has no Merkle tree");
+}
+
+Status RequireSize(const EventLog& log, uint64_t size) {
+  if (size <= log.head_seq()) return Status::OK();
+  return Status::InvalidArgument(
+      "tree", fmt::format("tree size {} is beyond the log's head (seq {})", size, log.head_seq()));
+}
+
+}  // namespace
+
+namespace internal {
+
+NodeReader MakeNodeReader(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* tree,
+                          rocksdb::ReadOptions options) {
+  return [db, tree, options](int level, uint64_t index) -> Result<Hash> {
+    std::string value;
+    rocksdb::Status s =
+        db->Get(options, tree, EncodeSeqKey(StoredNodePosition(level, index)), &value);
+    if (s.IsNotFound() || (s.ok() && value.size() != kHashBytes)) {
+      return Status::Corruption("tree", fmt::format("node (level {}, index {}) is {}", level,
+                                                    index, s.ok() ? "damaged" : "missing"));
+    }
+    LEDGER_RETURN_IF_ERROR(FromRocks(s, "tree"));
+    Hash hash{};
+    std::memcpy(hash.data(), value.data(), hash.size());
+    return hash;
+  };
+}
+
+}  // namespace internal
+
+namespace {
+
+NodeReader ReaderOf(const EventLog& log) {
+  return internal::MakeNodeReader(EventLogAccess::db(log), EventLogAccess::tree(log),
+                                  EventLogAccess::read_options(log));
+}
+
+}  // namespace
+
+Result<Hash> EventLog::TreeRoot(uint64_t size) const {
+  LEDGER_RETURN_IF_ERROR(RequireTree(*this, "tree"));
+  LEDGER_RETURN_IF_ERROR(RequireSize(*this, size));
+  return ledger::TreeRoot(size, ReaderOf(*this));
+}
+
+Result<std::vector<Hash>> EventLog::InclusionProof(SequenceNumber seq, uint64_t size) const {
+  LEDGER_RETURN_IF_ERROR(RequireTree(*this, "proof"));
+  LEDGER_RETURN_IF_ERROR(RequireSize(*this, size));
+  if (seq == 0 || seq > size) {
+    return Status::InvalidArgument("proof",
+                                   fmt::format("seq {} is not in the tree of size {}", seq, size));
+  }
+  return ledger::InclusionProof(seq - 1, size, ReaderOf(*this));
+}
+
+Result<std::vector<Hash>> EventLog::ConsistencyProof(uint64_t old_size, uint64_t new_size) const {
+  LEDGER_RETURN_IF_ERROR(RequireTree(*this, "proof"));
+  LEDGER_RETURN_IF_ERROR(RequireSize(*this, new_size));
+  return ledger::ConsistencyProof(old_size, new_size, ReaderOf(*this));
+}
+
+Result<std::string> EventLog::ReadCheckpoint(uint64_t size) const {
+  LEDGER_RETURN_IF_ERROR(RequireTree(*this, "checkpoint"));
+  std::string note;
+  rocksdb::Status s = EventLogAccess::db(*this)->Get(EventLogAccess::read_options(*this),
+                                                     EventLogAccess::checkpoints(*this),
+                                                     EncodeSeqKey(size), &note);
+  if (s.IsNotFound()) {
+    return Status::NotFound("checkpoint",
+                            fmt::format("no checkpoint at tree size {} (checkpoints are taken at "
+                                        "the end of each group commit)",
+                                        size));
+  }
+  LEDGER_RETURN_IF_ERROR(FromRocks(s, "checkpoint"));
+  return note;
+}
+
+Result<std::vector<uint64_t>> EventLog::CheckpointSizes(uint64_t first, uint64_t last) const {
+  LEDGER_RETURN_IF_ERROR(RequireTree(*this, "checkpoint"));
+  std::vector<uint64_t> sizes;
+  std::unique_ptr<rocksdb::Iterator> it(EventLogAccess::db(*this)->NewIterator(
+      EventLogAccess::read_options(*this), EventLogAccess::checkpoints(*this)));
+  for (it->Seek(EncodeSeqKey(first)); it->Valid(); it->Next()) {
+    uint64_t size = 0;
+    if (!DecodeSeqKey(std::string_view(it->key().data(), it->key().size()), &size)) {
+      return Status::Corruption("checkpoint", "malformed key in the checkpoints column family");
+    }
+    if (last != 0 && size > last) break;
+    sizes.push_back(size);
+  }
+  LEDGER_RETURN_IF_ERROR(FromRocks(it->status(), "checkpoint"));
+  return sizes;
+}
+
+Result<std::string> EventLog::LatestCheckpoint() const {
+  LEDGER_RETURN_IF_ERROR(RequireTree(*this, "checkpoint"));
+  std::unique_ptr<rocksdb::Iterator> it(EventLogAccess::db(*this)->NewIterator(
+      EventLogAccess::read_options(*this), EventLogAccess::checkpoints(*this)));
+  it->SeekToLast();
+  LEDGER_RETURN_IF_ERROR(FromRocks(it->status(), "checkpoint"));
+  if (!it->Valid()) return Status::NotFound("checkpoint", "the log is empty: no checkpoint yet");
+  return it->value().ToString();
+}
+
+Status EventLog::RebuildTree(const std::function<void(uint64_t, uint64_t)>& progress) {
+  LEDGER_RETURN_IF_ERROR(RequireTree(*this, "reindex"));
+  if (EventLogAccess::read_only(*this)) {
+    return Status::InvalidArgument("reindex", "the log is open read-only");
+  }
+  LEDGER_RETURN_IF_ERROR(Flush());
+  rocksdb::DB* db = EventLogAccess::db(*this);
+  rocksdb::ColumnFamilyHandle* tree = EventLogAccess::tree(*this);
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  LEDGER_RETURN_IF_ERROR(FromRocks(db->DeleteRange(synced, tree, "", std::string(9, '\xff')),
+                                   "reindex: clear tree"));
+  const uint64_t total = head_seq();
+  uint64_t done = 0;
+  Sha256 sha;
+  TreeFrontier frontier;
+  std::vector<TreeNode> nodes;
+  rocksdb::WriteBatch batch;
+  LogRecord record;
+  auto it = NewIterator(1, 0);
+  for (; it->Valid(); it->Next()) {
+    LEDGER_RETURN_IF_ERROR(DecodeRecordInto(it->value(), &record));
+    nodes.clear();
+    frontier.Append(sha, LeafHash(sha, record.hash()), &nodes);
+    for (const TreeNode& node : nodes) {
+      LEDGER_RETURN_IF_ERROR(FromRocks(
+          batch.Put(tree, EncodeSeqKey(StoredNodePosition(node.level, node.index)),
+                    rocksdb::Slice(reinterpret_cast<const char*>(node.hash.data()), kHashBytes)),
+          "reindex"));
+    }
+    if (++done % kRebuildBatchRecords == 0 || done == total) {
+      LEDGER_RETURN_IF_ERROR(FromRocks(db->Write(synced, &batch), "reindex: write tree"));
+      batch.Clear();
+      if (progress) progress(done, total);
+    }
+  }
+  LEDGER_RETURN_IF_ERROR(it->status());
+  return FromRocks(db->Write(synced, &batch), "reindex: write tree");
+}
+
+}  // namespace ledger
