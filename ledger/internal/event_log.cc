@@ -225,6 +225,11 @@ Status EventLog::Impl::OpenDb(const std::string& dir, bool create, bool read_onl
     bool found = false;
     for (auto* handle : handles_) found = found || handle->GetName() == spec.name;
     if (found) continue;
+    // Format-1 logs have no tree: a read-only open does without it (LoadMeta checks that a
+    // format-2 log has one); a writable open adds the empty column families, unused.
+    bool tree_family = std::string_view(spec.name) == internal::kTreeColumnFamily ||
+                       std::string_view(spec.name) == internal::kCheckpointsColumnFamily;
+    if (read_only && tree_family) continue;
     if (read_only) {
       return Status::Corruption("event_log",
                                 fmt::format("{}: no column family '{}'", dir, spec.name));
@@ -249,8 +254,7 @@ Status EventLog::Impl::OpenDb(const std::string& dir, bool create, bool read_onl
       }
     }
   }
-  BACKSTOP_ASSERT(events_ != nullptr && meta_ != nullptr && commits_ != nullptr &&
-                  tree_ != nullptr && checkpoints_ != nullptr);
+  BACKSTOP_ASSERT(events_ != nullptr && meta_ != nullptr && commits_ != nullptr);
   for (auto* handle : indexes_) BACKSTOP_ASSERT(handle != nullptr);
   return Status::OK();
 }
@@ -322,6 +326,9 @@ Status EventLog::Impl::LoadMeta() {
       return Status::Corruption("event_log", "meta 'signing_mode' is neither every nor checkpoint");
     }
     signing_mode_ = static_cast<SigningMode>(mode[0]);
+    if (tree_ == nullptr || checkpoints_ == nullptr) {
+      return Status::Corruption("event_log", "a format-2 log without its tree or checkpoints");
+    }
   }
   LEDGER_ASSIGN_OR_RETURN(std::string chain,
                           GetMeta(db_, meta_, read_options_, internal::kMetaChainId, 16));
