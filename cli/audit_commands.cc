@@ -9,13 +9,15 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/event_json.h"
+#include "cli/trust.h"
 #include "replay/auditor.h"
 #include "replay/recovery.h"
 
 namespace cli {
 namespace {
 
-void PrintAuditReport(const replay::AuditReport& report, bool all_signatures, bool json) {
+void PrintAuditReport(const replay::AuditReport& report, bool all_signatures, const Trust& trust,
+                      bool json) {
   if (json) {
     nlohmann::json findings = nlohmann::json::array();
     for (const auto& f : report.findings) {
@@ -27,6 +29,8 @@ void PrintAuditReport(const replay::AuditReport& report, bool all_signatures, bo
                           {"start_seq", report.start_seq},
                           {"records_verified", report.records_verified},
                           {"signatures_checked", report.signatures_checked},
+                          {"checkpoints_checked", report.checkpoints_checked},
+                          {"trust", TrustJson(trust)},
                           {"records_replayed", report.records_replayed},
                           {"inputs_replayed", report.inputs_replayed},
                           {"snapshots_checked", report.snapshots_checked},
@@ -38,7 +42,13 @@ void PrintAuditReport(const replay::AuditReport& report, bool all_signatures, bo
   fmt::print("chain      {} records: seqs dense, hashes recomputed, links intact\n",
              report.records_verified);
   fmt::print("signatures {} valid ({})\n", report.signatures_checked,
-             all_signatures ? "every record" : "last record of every group commit, and the head");
+             all_signatures ? "every signed record, and every checkpoint"
+                            : "every checkpoint; in logs that sign records, the last record of "
+                              "every group commit and the head");
+  if (report.checkpoints_checked > 0) {
+    fmt::print("checkpoints {} match the Merkle tree recomputed from the records\n",
+               report.checkpoints_checked);
+  }
   fmt::print("replay     {} records re-derived from {} ({} inputs re-applied)\n",
              report.records_replayed,
              report.start_seq == 0 ? "genesis" : fmt::format("snapshot {}", report.start_seq),
@@ -137,8 +147,15 @@ int RunAudit(const AuditCommandOptions& options) {
     return kExitFinding;
   }
   const replay::DataDir data = replay::DataDir::At(options.data_dir);
-  auto keyring = replay::LoadKeyring(data);
-  if (!keyring.ok()) return Fail(keyring.status());
+  auto trust = LoadTrust(options.trust, options.data_dir);
+  if (!trust.ok()) return Fail(trust.status());
+  WarnIfUnpinned(*trust);
+  if (std::string finding = CheckChain(*trust, **log); !finding.empty()) {
+    replay::AuditReport report;
+    report.findings.push_back({1, finding, "", ""});
+    PrintAuditReport(report, options.all_signatures, *trust, options.json);
+    return kExitFinding;
+  }
   replay::AuditOptions audit_options;
   audit_options.all_signatures = options.all_signatures;
   audit_options.from_snapshot = options.from_snapshot;
@@ -149,9 +166,9 @@ int RunAudit(const AuditCommandOptions& options) {
       progress.Update(done, total);
     };
   }
-  auto report = replay::Audit(**log, data, *keyring, audit_options);
+  auto report = replay::Audit(**log, data, trust->keyring, audit_options);
   if (!report.ok()) return Fail(report.status());
-  PrintAuditReport(*report, options.all_signatures, options.json);
+  PrintAuditReport(*report, options.all_signatures, *trust, options.json);
   return report->ok() ? kExitOk : kExitFinding;
 }
 
@@ -165,10 +182,20 @@ int RunReindex(const ReindexOptions& options) {
   ledger::Status status = (*log)->RebuildIndexes(
       [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); });
   if (!status.ok()) return Fail(status);
+  if ((*log)->has_tree()) {
+    ProgressLine tree_progress("hashed");
+    status = (*log)->RebuildTree(
+        [&tree_progress](uint64_t done, uint64_t total) { tree_progress.Update(done, total); });
+    if (!status.ok()) return Fail(status);
+  }
   auto check = (*log)->CheckIndexes();
   if (!check.ok()) return Fail(check.status());
   if (!check->empty()) return Fail("indexes still disagree after the rebuild: " + *check);
   fmt::print("rebuilt every index from {} records; they match the events\n", (*log)->head_seq());
+  if ((*log)->has_tree()) {
+    fmt::print("rebuilt the Merkle tree; run verify to check it against the signed "
+               "checkpoints\n");
+  }
   return kExitOk;
 }
 

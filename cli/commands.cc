@@ -16,6 +16,7 @@
 
 #include "cli/common.h"
 #include "cli/event_json.h"
+#include "cli/trust.h"
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
 #include "ledger/record.h"
@@ -160,6 +161,7 @@ int RunInit(const InitOptions& options) {
   ledger::LogOptions log_options;
   log_options.signing_key = *key;
   log_options.clock = ledger::RealTimeNs;
+  log_options.signing = options.signing;
   auto log = ledger::EventLog::Create(LogDir(options.data_dir), std::move(log_options));
   if (!log.ok()) return Fail(log.status());
   fs::create_directories(KeyringDir(options.data_dir), error);
@@ -168,8 +170,14 @@ int RunInit(const InitOptions& options) {
   const std::string public_path = (fs::path(KeyringDir(options.data_dir)) / (key_id + ".pem"));
   ledger::Status status = key->public_key().SavePem(public_path);
   if (!status.ok()) return Fail(status);
-  fmt::print("created log  {}\nchain id     {}\nsigning key  {} (public key {})\n",
-             LogDir(options.data_dir), ledger::ToHex((*log)->chain_id()), key_id, public_path);
+  fmt::print(
+      "created log  {}\nchain id     {}\norigin       {} (names its checkpoints)\nsigning      {}\n"
+      "signing key  {} (public key {})\n",
+      LogDir(options.data_dir), ledger::ToHex((*log)->chain_id()), (*log)->origin(),
+      options.signing == ledger::SigningMode::kCheckpoint
+          ? "checkpoint (one signed checkpoint per group commit; records unsigned)"
+          : "every (every record signed, and a checkpoint per group commit)",
+      key_id, public_path);
   return kExitOk;
 }
 
@@ -211,27 +219,32 @@ int RunLogTail(const LogTailOptions& options) {
 
 namespace {
 
-ledger::Status LoadKeyring(const VerifyCommandOptions& options, ledger::Keyring* keyring) {
-  const std::string dir =
-      options.keyring_dir.empty() ? KeyringDir(options.data_dir) : options.keyring_dir;
-  if (fs::exists(dir) || !options.keyring_dir.empty()) {
-    LEDGER_RETURN_IF_ERROR(keyring->AddPemDirectory(dir));
+// What the default mode checks, for the report.
+std::string SignatureScope(const ledger::EventLog& log, bool all_signatures) {
+  if (!log.has_tree()) {
+    return all_signatures ? "every record" : "last record of every group commit, and the head";
   }
-  for (const std::string& file : options.keys) LEDGER_RETURN_IF_ERROR(keyring->AddPemFile(file));
-  if (keyring->size() == 0) {
-    return ledger::Status::NotFound("keyring", "no public keys in " + dir + " and no --key");
+  if (log.signing_mode() == ledger::SigningMode::kCheckpoint) {
+    return "the checkpoint of every group commit; records carry none";
   }
-  return ledger::Status::OK();
+  return all_signatures ? "every record, and every checkpoint"
+                        : "every checkpoint, and the last record of every group commit";
 }
 
-void PrintVerifyReport(const ledger::VerifyReport& report, bool all_signatures, bool json) {
+void PrintVerifyReport(const ledger::EventLog& log, const ledger::VerifyReport& report,
+                       bool all_signatures, const Trust& trust, bool json) {
   if (json) {
     nlohmann::json out = {{"ok", report.ok},
+                          {"format_version", log.format_version()},
+                          {"signing", ledger::SigningModeName(log.signing_mode())},
                           {"records_checked", report.records_checked},
                           {"signatures_checked", report.signatures_checked},
+                          {"checkpoints_checked", report.checkpoints_checked},
                           {"all_signatures", all_signatures},
                           {"head_seq", report.head_seq},
-                          {"head_hash", ledger::ToHex(report.head_hash)}};
+                          {"head_hash", ledger::ToHex(report.head_hash)},
+                          {"chain_id", ledger::ToHex(log.chain_id())},
+                          {"trust", TrustJson(trust)}};
     if (!report.ok) {
       out["first_bad_seq"] = report.first_bad_seq;
       out["message"] = report.message;
@@ -248,20 +261,34 @@ void PrintVerifyReport(const ledger::VerifyReport& report, bool all_signatures, 
   fmt::print("OK  {} records: seqs dense, records canonical, hash chain intact\n",
              report.records_checked);
   fmt::print("    {} signatures valid ({})\n", report.signatures_checked,
-             all_signatures ? "every record" : "last record of every group commit, and the head");
+             SignatureScope(log, all_signatures));
+  if (log.has_tree()) {
+    fmt::print("    {} checkpoints match the Merkle tree recomputed from the records; every "
+               "stored tree node checked\n",
+               report.checkpoints_checked);
+  }
   fmt::print("    head seq {} hash {}\n", report.head_seq, ledger::ToHex(report.head_hash));
+  fmt::print("    log {} (format {}, signed by {})\n", log.origin(), log.format_version(),
+             log.has_tree() ? ledger::SigningModeName(log.signing_mode()) : "every record");
 }
 
 }  // namespace
 
 int RunVerify(const VerifyCommandOptions& options) {
-  ledger::Keyring keyring;
-  ledger::Status status = LoadKeyring(options, &keyring);
-  if (!status.ok()) return Fail(status);
+  auto trust = LoadTrust(options.trust, options.data_dir);
+  if (!trust.ok()) return Fail(trust.status());
+  WarnIfUnpinned(*trust);
   auto log = OpenReadOnly(options.data_dir);
   if (!log.ok()) {
     if (log.status().IsNotFound()) return Fail(log.status());
     fmt::print("FAILED  the log does not open: {}\n", log.status().message());
+    return kExitFinding;
+  }
+  if (std::string finding = CheckChain(*trust, **log); !finding.empty()) {
+    ledger::VerifyReport report;
+    report.first_bad_seq = 1;
+    report.message = finding;
+    PrintVerifyReport(**log, report, options.all_signatures, *trust, options.json);
     return kExitFinding;
   }
   ledger::VerifyOptions verify_options;
@@ -272,8 +299,8 @@ int RunVerify(const VerifyCommandOptions& options) {
       progress.Update(done, total);
     };
   }
-  const ledger::VerifyReport report = ledger::Verify(**log, keyring, verify_options);
-  PrintVerifyReport(report, options.all_signatures, options.json);
+  const ledger::VerifyReport report = ledger::Verify(**log, trust->keyring, verify_options);
+  PrintVerifyReport(**log, report, options.all_signatures, *trust, options.json);
   return report.ok ? kExitOk : kExitFinding;
 }
 

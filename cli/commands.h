@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "ledger/event_log.h"
+
 namespace cli {
 
 inline constexpr int kExitOk = 0;
@@ -17,6 +19,14 @@ inline constexpr int kExitError = 2;
 std::string LogDir(const std::string& data_dir);      // DATA/log: the RocksDB event log.
 std::string KeyringDir(const std::string& data_dir);  // DATA/keyring: trusted public keys.
 
+// Whom verify, audit and proof verify trust (cli/trust.h): the auditor's keys and log identity.
+struct TrustOptions {
+  // Public-key PEM files, or folders of them (repeatable).
+  std::vector<std::string> trusted_keys;
+  // The chain id (32 hex characters) or checkpoint origin ("backstop/<chain id>") of the log.
+  std::string chain_id;
+};
+
 struct KeygenOptions {
   std::string out;  // Prefix: writes PREFIX.key.pem (0600) and PREFIX.pub.pem.
 };
@@ -25,6 +35,7 @@ int RunKeygen(const KeygenOptions& options);
 struct InitOptions {
   std::string data_dir;
   std::string key_file;  // Private key that will sign; its public half enters the keyring.
+  ledger::SigningMode signing = ledger::SigningMode::kCheckpoint;
 };
 int RunInit(const InitOptions& options);
 
@@ -46,8 +57,7 @@ int RunLogTail(const LogTailOptions& options);
 struct VerifyCommandOptions {
   std::string data_dir;
   bool all_signatures = false;
-  std::vector<std::string> keys;  // Extra public-key PEM files beside DATA/keyring.
-  std::string keyring_dir;        // Replaces DATA/keyring when set.
+  TrustOptions trust;  // Without trusted keys, DATA/keyring's are used, with a warning.
   bool json = false;
 };
 int RunVerify(const VerifyCommandOptions& options);
@@ -67,6 +77,7 @@ struct IngestOptions {
   bool acks = false;            // Print "ack LINE SEQ" once each command is durable.
   uint64_t snapshot_every = 0;  // Records between automatic snapshots; 0 = none.
   size_t keep_snapshots = 3;
+  std::string checkpoint_file;  // Newest checkpoint kept outside DATA (LogOptions).
   bool json = false;  // Summary as JSON.
 };
 int RunIngest(const IngestOptions& options);
@@ -83,9 +94,45 @@ struct AuditCommandOptions {
   uint64_t from_snapshot = 0;
   bool all_signatures = false;
   bool check_invariants = false;  // Run the engine's O(n) invariant checks after every input.
+  TrustOptions trust;
   bool json = false;
 };
 int RunAudit(const AuditCommandOptions& options);
+
+// `backstop proof`: one record's inclusion proof as a C2SP tlog-proof file, a consistency proof
+// between two checkpoints, their checks with the public key alone, a checkpoint, a note key.
+struct ProofOptions {
+  std::string data_dir;
+  uint64_t seq = 0;
+  uint64_t checkpoint = 0;  // Tree size of the checkpoint to prove against; 0: the newest.
+  std::string out;          // Path prefix of the files written.
+};
+int RunProof(const ProofOptions& options);
+
+struct ConsistencyProofOptions {
+  std::string data_dir;
+  uint64_t old_size = 0;
+  uint64_t new_size = 0;  // 0: the newest checkpoint.
+  std::string out;
+};
+int RunConsistencyProof(const ConsistencyProofOptions& options);
+
+struct ProofVerifyOptions {
+  std::string file;            // A .tlog-proof or a consistency proof.
+  std::string old_checkpoint;  // For a consistency proof: the two checkpoints it links.
+  std::string new_checkpoint;
+  TrustOptions trust;  // --trusted-keys is required: no data directory to fall back on.
+  bool json = false;
+};
+int RunProofVerify(const ProofVerifyOptions& options);
+
+struct CheckpointShowOptions {
+  std::string data_dir;
+  uint64_t size = 0;      // 0: the newest.
+  std::string out;        // Write the note here instead of printing it.
+  bool vkey = false;      // Print the signing key's note verifier key (Go's note package).
+};
+int RunCheckpointShow(const CheckpointShowOptions& options);
 
 struct ReindexOptions {
   std::string data_dir;

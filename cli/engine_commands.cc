@@ -85,6 +85,7 @@ int RunIngest(const IngestOptions& options) {
   replay::SequencerOptions sequencer_options;
   sequencer_options.snapshot_every_records = options.snapshot_every;
   sequencer_options.keep_snapshots = options.keep_snapshots;
+  sequencer_options.checkpoint_file = options.checkpoint_file;
   auto sequencer = OpenSequencer(options.data_dir, options.key_file, sequencer_options);
   if (!sequencer.ok()) return Fail(sequencer.status());
   std::mutex ack_mutex;  // Acks print from the writer thread.

@@ -15,6 +15,18 @@ namespace {
 
 constexpr const char* kDataHelp = "Data directory (holds log/ and keyring/)";
 
+// --trusted-keys and --chain-id, shared by verify, audit and proof verify.
+void AddTrustOptions(CLI::App* sub, cli::TrustOptions* trust) {
+  sub->add_option("--trusted-keys", trust->trusted_keys,
+                  "The venue's public key: a PEM file or a folder of them (repeatable). Only "
+                  "these keys, and keys that a keyRotation signed by one of them introduced, "
+                  "are trusted. Without it the directory's own keyring is used, with a warning")
+      ->check(CLI::ExistingPath);
+  sub->add_option("--chain-id", trust->chain_id,
+                  "The log you expect: its chain id (32 hex characters) or checkpoint origin "
+                  "(backstop/<chain id>); a log of any other chain fails at seq 1");
+}
+
 void AddKeygen(CLI::App& app, std::function<int()>* run) {
   static cli::KeygenOptions options;
   CLI::App* sub = app.add_subcommand(
@@ -33,7 +45,18 @@ void AddInit(CLI::App& app, std::function<int()>* run) {
   sub->add_option("--key", options.key_file, "Private key (from keygen) that will sign")
       ->required()
       ->check(CLI::ExistingFile);
-  sub->callback([run] { *run = [] { return cli::RunInit(options); }; });
+  static std::string sign = "checkpoint";
+  sub->add_option("--sign", sign,
+                  "checkpoint: one signed checkpoint (a C2SP signed note over the Merkle tree "
+                  "of every record) per group commit, records unsigned; every: each record "
+                  "signed as well. Fixed for the log's life")
+      ->check(CLI::IsMember({"checkpoint", "every"}))
+      ->capture_default_str();
+  sub->callback([run] {
+    options.signing =
+        sign == "every" ? ledger::SigningMode::kEvery : ledger::SigningMode::kCheckpoint;
+    *run = [] { return cli::RunInit(options); };
+  });
 }
 
 void AddLog(CLI::App& app, std::function<int()>* run) {
@@ -61,18 +84,16 @@ void AddVerify(CLI::App& app, std::function<int()>* run) {
   static cli::VerifyCommandOptions options;
   CLI::App* sub = app.add_subcommand(
       "verify",
-      "Check the whole log: dense seqs, canonical records, the hash chain, key ids and "
-      "signatures (by default the last record of every group commit, which authenticates the "
-      "rest through the chain). Exit 0 clean, 1 on any problem (naming the first bad seq), 2 on "
-      "usage errors");
+      "Check the whole log: dense seqs, canonical records, the hash chain, key ids, every "
+      "stored Merkle tree node, every signed checkpoint (its root against the tree recomputed "
+      "from the records) and record signatures where the log has them (by default the last "
+      "record of every group commit, which authenticates the rest through the chain). Exit 0 "
+      "clean, 1 on any problem (naming the first bad seq or tree size), 2 on usage errors");
   sub->add_option("--data", options.data_dir, kDataHelp)->required();
   sub->add_flag("--all-signatures", options.all_signatures,
-                "Verify every record's signature, in parallel on all cores");
-  sub->add_option("--key", options.keys, "Extra trusted public-key PEM file (repeatable)")
-      ->check(CLI::ExistingFile);
-  sub->add_option("--keyring", options.keyring_dir,
-                  "Folder of trusted public-key PEM files, instead of DIR/keyring")
-      ->check(CLI::ExistingDirectory);
+                "In a log that signs every record: verify every record's signature, in "
+                "parallel on all cores");
+  AddTrustOptions(sub, &options.trust);
   sub->add_flag("--json", options.json, "Print the report as JSON");
   sub->callback([run] { *run = [] { return cli::RunVerify(options); }; });
 }
@@ -103,6 +124,10 @@ void AddIngest(CLI::App& app, std::function<int()>* run) {
       ->capture_default_str();
   sub->add_option("--keep-snapshots", options.keep_snapshots, "Snapshots to keep (newest)")
       ->capture_default_str();
+  sub->add_option("--checkpoint-file", options.checkpoint_file,
+                  "Keep the newest signed checkpoint in this file too (best outside the data "
+                  "directory; rewritten atomically after every group commit). Opening a log "
+                  "whose head is behind it, or whose tree differs, is refused");
   sub->add_flag("--json", options.json, "Print the summary as JSON");
   sub->callback([run] {
     options.skip_bad_lines = on_error == "skip";
@@ -161,11 +186,78 @@ void AddAudit(CLI::App& app, std::function<int()>* run) {
   sub->add_option("--data", options.data_dir, kDataHelp)->required();
   sub->add_option("--from-snapshot", options.from_snapshot,
                   "Start from this snapshot's seq (it must verify) instead of genesis");
-  sub->add_flag("--all-signatures", options.all_signatures, "Verify every record's signature");
+  sub->add_flag("--all-signatures", options.all_signatures,
+                "In a log that signs every record: verify every record's signature");
   sub->add_flag("--check-invariants", options.check_invariants,
                 "Also check the engine's invariants (conservation, ...) after every input");
+  AddTrustOptions(sub, &options.trust);
   sub->add_flag("--json", options.json, "Print the report as JSON");
   sub->callback([run] { *run = [] { return cli::RunAudit(options); }; });
+}
+
+void AddProof(CLI::App& app, std::function<int()>* run) {
+  static cli::ProofOptions inclusion;
+  CLI::App* proof = app.add_subcommand(
+      "proof",
+      "Transparency-log proofs: `proof SEQ --out PREFIX` writes PREFIX.tlog-proof, one record "
+      "(as `extra`) with its inclusion proof and the signed checkpoint (C2SP tlog-proof), for "
+      "any tlog-proof verifier; `proof consistency OLD NEW` proves a later checkpoint extends "
+      "an earlier one; `proof verify` checks either with the venue's public key alone");
+  proof->add_option("seq", inclusion.seq, "Seq of the record to prove");
+  proof->add_option("--data", inclusion.data_dir, kDataHelp);
+  proof->add_option("--checkpoint", inclusion.checkpoint,
+                    "Tree size of the checkpoint to prove against (default: the newest)");
+  proof->add_option("--out", inclusion.out, "Path prefix of the proof file");
+  proof->callback([proof, run] {
+    if (!proof->get_subcommands().empty()) return;
+    if (inclusion.seq == 0 || inclusion.data_dir.empty() || inclusion.out.empty()) {
+      throw CLI::ValidationError("proof", "give SEQ, --data and --out (or a subcommand)");
+    }
+    *run = [] { return cli::RunProof(inclusion); };
+  });
+
+  static cli::ConsistencyProofOptions consistency;
+  CLI::App* consistency_cmd = proof->add_subcommand(
+      "consistency",
+      "Write PREFIX.consistency (RFC 6962 consistency proof) and the two checkpoints it links "
+      "(PREFIX.old.checkpoint, PREFIX.new.checkpoint)");
+  consistency_cmd->add_option("old_size", consistency.old_size, "Tree size of the earlier checkpoint")
+      ->required();
+  consistency_cmd->add_option("new_size", consistency.new_size,
+                              "Tree size of the later checkpoint (default: the newest)");
+  consistency_cmd->add_option("--data", consistency.data_dir, kDataHelp)->required();
+  consistency_cmd->add_option("--out", consistency.out, "Path prefix of the files")->required();
+  consistency_cmd->callback([run] { *run = [] { return cli::RunConsistencyProof(consistency); }; });
+
+  static cli::ProofVerifyOptions verify;
+  CLI::App* verify_cmd = proof->add_subcommand(
+      "verify",
+      "Check a .tlog-proof (the record's hash from its bytes, the inclusion proof, the "
+      "checkpoint's signature) or a consistency proof (with --old and --new), with no data "
+      "directory. Exit 0 valid, 1 invalid");
+  verify_cmd->add_option("file", verify.file, "The proof file")->required()->check(CLI::ExistingFile);
+  verify_cmd->add_option("--old", verify.old_checkpoint, "Consistency: the earlier checkpoint")
+      ->check(CLI::ExistingFile);
+  verify_cmd->add_option("--new", verify.new_checkpoint, "Consistency: the later checkpoint")
+      ->check(CLI::ExistingFile);
+  AddTrustOptions(verify_cmd, &verify.trust);
+  verify_cmd->add_flag("--json", verify.json, "Print the result as JSON");
+  verify_cmd->callback([run] { *run = [] { return cli::RunProofVerify(verify); }; });
+}
+
+void AddCheckpoint(CLI::App& app, std::function<int()>* run) {
+  static cli::CheckpointShowOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "checkpoint",
+      "Print a signed checkpoint of the log (C2SP tlog-checkpoint note: origin, tree size, "
+      "root, head; one per group commit), or its signing key as a note verifier key");
+  sub->add_option("--data", options.data_dir, kDataHelp)->required();
+  sub->add_option("--size", options.size, "Tree size of the checkpoint (default: the newest)");
+  sub->add_option("--out", options.out, "Write the note to this file");
+  sub->add_flag("--vkey", options.vkey,
+                "Print the note verifier key (NAME+HASH+KEY) of the key that signed it, as Go's "
+                "golang.org/x/mod/sumdb/note reads it");
+  sub->callback([run] { *run = [] { return cli::RunCheckpointShow(options); }; });
 }
 
 void AddReindex(CLI::App& app, std::function<int()>* run) {
@@ -173,7 +265,8 @@ void AddReindex(CLI::App& app, std::function<int()>* run) {
   CLI::App* sub = app.add_subcommand(
       "reindex",
       "Rebuild the secondary indexes (ADL by account, market and time; liquidations; fund "
-      "movements; account history) from the events, then check them. Needs the log to "
+      "movements; account history) and the Merkle tree from the events, then check the "
+      "indexes (verify checks the tree against the signed checkpoints). Needs the log to "
       "itself: stop any ingest first");
   sub->add_option("--data", options.data_dir, kDataHelp)->required();
   sub->callback([run] { *run = [] { return cli::RunReindex(options); }; });
@@ -365,6 +458,8 @@ int main(int argc, char** argv) {
   AddAudit(app, &run);
   AddReplay(app, &run);
   AddReindex(app, &run);
+  AddProof(app, &run);
+  AddCheckpoint(app, &run);
   AddSimulate(app, &run);
   AddQueries(app, &run);
   try {

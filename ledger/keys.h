@@ -147,6 +147,7 @@ class Keyring {
   // nullptr if unknown. The pointer stays valid until the Keyring is modified or destroyed.
   const PublicKey* Find(const KeyId& key_id) const;
   size_t size() const { return keys_.size(); }
+  const std::map<KeyId, PublicKey>& keys() const { return keys_; }
 
  private:
   std::map<KeyId, PublicKey> keys_;

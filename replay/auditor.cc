@@ -333,6 +333,7 @@ void Collect(Segment& segment, AuditReport* report, std::optional<AuditFinding>*
              std::optional<AuditFinding>* replay, std::vector<AuditFinding>* snapshot_findings) {
   report->records_verified += segment.verified.records_checked;
   report->signatures_checked += segment.verified.signatures_checked;
+  report->checkpoints_checked += segment.verified.checkpoints_checked;
   if (!segment.verified.ok && !*chain) {
     *chain = AuditFinding{segment.verified.first_bad_seq, segment.verified.message, "", ""};
   }

@@ -43,7 +43,8 @@ struct AuditFinding {
 struct AuditReport {
   bool ok() const { return findings.empty(); }
   uint64_t records_verified = 0;         // Chain links and hashes checked.
-  uint64_t signatures_checked = 0;       // Signatures verified.
+  uint64_t signatures_checked = 0;       // Signatures verified (records' and checkpoints').
+  uint64_t checkpoints_checked = 0;      // Checkpoints matched against the tree (format 2).
   uint64_t records_replayed = 0;         // Records re-derived and compared.
   uint64_t inputs_replayed = 0;          // Inputs re-applied.
   uint64_t snapshots_checked = 0;        // Snapshot state hashes compared with the replay.

@@ -25,6 +25,7 @@ ledger::Result<std::unique_ptr<Sequencer>> Sequencer::Open(const DataDir& data,
   ledger::LogOptions log_options;
   log_options.signing_key = options.signing_key;
   log_options.clock = [stamp] { return *stamp; };
+  log_options.checkpoint_file = options.checkpoint_file;
   LEDGER_ASSIGN_OR_RETURN(auto log, ledger::EventLog::Open(data.log, std::move(log_options)));
   LEDGER_ASSIGN_OR_RETURN(ledger::Keyring keyring, LoadKeyring(data));
   keyring.Add(options.signing_key->public_key());

@@ -31,6 +31,9 @@ struct SequencerOptions {
   size_t keep_snapshots = 3;
   // The live engine's options (invariant checks after every input). Default: EngineOptions().
   engine::EngineOptions engine_options;
+  // ledger::LogOptions::checkpoint_file: the newest checkpoint, kept outside the data
+  // directory. Default: none.
+  std::string checkpoint_file;
 };
 
 // What Submit did with one command.

@@ -1,0 +1,281 @@
+// `backstop proof` and `backstop checkpoint`: transparency-log proofs that anyone can check with
+// the venue's public key alone (docs/AUDIT.md, docs/formats/checkpoint.md).
+#include <fmt/format.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/event_json.h"
+#include "cli/trust.h"
+#include "ledger/checkpoint.h"
+#include "ledger/merkle.h"
+
+namespace cli {
+namespace {
+
+ledger::Result<std::string> ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ledger::Status::NotFound(path, "cannot read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().size() > 4 * ledger::kMaxNoteBytes + 4 * ledger::kMaxRecordBytes) {
+    return ledger::Status::InvalidArgument(path, "too large for a proof");
+  }
+  return text.str();
+}
+
+ledger::Status WriteText(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return ledger::Status::IOError(path, "cannot write");
+  return ledger::Status::OK();
+}
+
+// The checkpoint of tree size `size`, or the newest when 0.
+ledger::Result<std::pair<uint64_t, std::string>> FindCheckpoint(const ledger::EventLog& log,
+                                                                uint64_t size) {
+  std::string note;
+  if (size == 0) {
+    LEDGER_ASSIGN_OR_RETURN(note, log.LatestCheckpoint());
+  } else {
+    LEDGER_ASSIGN_OR_RETURN(note, log.ReadCheckpoint(size));
+  }
+  LEDGER_ASSIGN_OR_RETURN(ledger::SignedNote signed_note, ledger::ParseSignedNote(note));
+  LEDGER_ASSIGN_OR_RETURN(ledger::Checkpoint checkpoint,
+                          ledger::ParseCheckpointBody(signed_note.body));
+  return std::make_pair(checkpoint.size, note);
+}
+
+// Opens `note` with whichever trusted key its signature names; the chain pin must match its
+// origin.
+ledger::Result<ledger::OpenedCheckpoint> OpenTrusted(const std::string& note, const Trust& trust) {
+  LEDGER_ASSIGN_OR_RETURN(ledger::SignedNote signed_note, ledger::ParseSignedNote(note));
+  LEDGER_ASSIGN_OR_RETURN(ledger::Checkpoint body, ledger::ParseCheckpointBody(signed_note.body));
+  if (trust.chain_id && body.origin != ledger::CheckpointOrigin(*trust.chain_id)) {
+    return ledger::Status::Corruption(
+        "checkpoint", fmt::format("is of log {}, not of the trusted log {}", body.origin,
+                                  ledger::CheckpointOrigin(*trust.chain_id)));
+  }
+  LEDGER_ASSIGN_OR_RETURN(ledger::NoteKeyHash key_hash, ledger::CheckpointKeyHash(note));
+  for (const auto& [id, key] : trust.keyring.keys()) {
+    if (ledger::MakeNoteKeyHash(body.origin, key.raw()) == key_hash) {
+      return ledger::OpenCheckpoint(note, key);
+    }
+  }
+  return ledger::Status::Corruption(
+      "checkpoint", fmt::format("tree size {}: signed by none of the trusted keys", body.size));
+}
+
+int ProofFinding(bool json, const std::string& message) {
+  if (json) {
+    fmt::print("{}\n", nlohmann::json{{"ok", false}, {"message", message}}.dump());
+  } else {
+    fmt::print("FAILED  {}\n", message);
+  }
+  return kExitFinding;
+}
+
+int VerifyInclusionFile(const std::string& text, const Trust& trust, bool json) {
+  auto file = ledger::ParseInclusionProofFile(text);
+  if (!file.ok()) return ProofFinding(json, file.status().message());
+  auto opened = OpenTrusted(file->checkpoint, trust);
+  if (!opened.ok()) return ProofFinding(json, "checkpoint " + opened.status().message());
+  const ledger::Checkpoint& checkpoint = opened->checkpoint;
+  if (file->extra.empty()) return ProofFinding(json, "the proof carries no record (extra)");
+  auto record = ledger::DecodeRecord(file->extra);
+  if (!record.ok()) return ProofFinding(json, "the record: " + record.status().message());
+  if (record->seq() != file->index + 1) {
+    return ProofFinding(json, fmt::format("the record is seq {}, but the proof is for index {} "
+                                          "(seq {})",
+                                          record->seq(), file->index, file->index + 1));
+  }
+  ledger::Sha256 sha;
+  auto chain = ledger::ChainIdFromOrigin(checkpoint.origin);
+  if (!chain.ok()) return ProofFinding(json, chain.status().message());
+  const ledger::Hash hash = ledger::ChainHash(sha, ledger::MakeDomainTag(*chain),
+                                              record->prev_hash(), record->seq(),
+                                              record->envelope_bytes());
+  if (hash != record->hash()) {
+    return ProofFinding(json, fmt::format("seq {}: the record's hash does not match its bytes",
+                                          record->seq()));
+  }
+  if (!ledger::VerifyInclusion(file->index, checkpoint.size, ledger::LeafHash(sha, hash),
+                               file->proof, checkpoint.root)) {
+    return ProofFinding(json, fmt::format("seq {}: the inclusion proof does not lead to the root "
+                                          "of the checkpoint at tree size {}",
+                                          record->seq(), checkpoint.size));
+  }
+  if (json) {
+    fmt::print("{}\n", nlohmann::json{{"ok", true},
+                                      {"kind", "inclusion"},
+                                      {"origin", checkpoint.origin},
+                                      {"seq", record->seq()},
+                                      {"tree_size", checkpoint.size},
+                                      {"record_hash", ledger::ToHex(hash)},
+                                      {"time_ns", record->time_ns()},
+                                      {"trust", TrustJson(trust)}}
+                           .dump());
+  } else {
+    fmt::print("OK  seq {} ({}) is in log {} at tree size {}\n", record->seq(),
+               FormatTimeNs(record->time_ns()), checkpoint.origin, checkpoint.size);
+    fmt::print("    record hash {}; checkpoint signed by a trusted key\n", ledger::ToHex(hash));
+  }
+  return kExitOk;
+}
+
+int VerifyConsistencyFile(const std::string& text, const ProofVerifyOptions& options,
+                          const Trust& trust) {
+  auto file = ledger::ParseConsistencyProofFile(text);
+  if (!file.ok()) return ProofFinding(options.json, file.status().message());
+  if (options.old_checkpoint.empty() || options.new_checkpoint.empty()) {
+    return Fail("a consistency proof is checked between two checkpoints: give --old and --new");
+  }
+  auto old_text = ReadText(options.old_checkpoint);
+  if (!old_text.ok()) return Fail(old_text.status());
+  auto new_text = ReadText(options.new_checkpoint);
+  if (!new_text.ok()) return Fail(new_text.status());
+  auto old_opened = OpenTrusted(*old_text, trust);
+  if (!old_opened.ok()) return ProofFinding(options.json, "old " + old_opened.status().message());
+  auto new_opened = OpenTrusted(*new_text, trust);
+  if (!new_opened.ok()) return ProofFinding(options.json, "new " + new_opened.status().message());
+  const ledger::Checkpoint& older = old_opened->checkpoint;
+  const ledger::Checkpoint& newer = new_opened->checkpoint;
+  if (older.origin != newer.origin) {
+    return ProofFinding(options.json, "the two checkpoints are of different logs");
+  }
+  if (older.size != file->old_size || newer.size != file->new_size) {
+    return ProofFinding(options.json,
+                        fmt::format("the proof links sizes {} and {}, the checkpoints are {} and {}",
+                                    file->old_size, file->new_size, older.size, newer.size));
+  }
+  if (!ledger::VerifyConsistency(older.size, newer.size, older.root, newer.root, file->proof)) {
+    return ProofFinding(options.json,
+                        fmt::format("the tree at size {} does not extend the tree at size {}: the "
+                                    "log was rewritten, not only appended to",
+                                    newer.size, older.size));
+  }
+  if (options.json) {
+    fmt::print("{}\n", nlohmann::json{{"ok", true},
+                                      {"kind", "consistency"},
+                                      {"origin", older.origin},
+                                      {"old_size", older.size},
+                                      {"new_size", newer.size},
+                                      {"trust", TrustJson(trust)}}
+                           .dump());
+  } else {
+    fmt::print("OK  log {}: the tree at size {} extends the tree at size {} (append-only)\n",
+               older.origin, newer.size, older.size);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunProof(const ProofOptions& options) {
+  auto log = OpenReadOnly(options.data_dir);
+  if (!log.ok()) return Fail(log.status());
+  auto found = FindCheckpoint(**log, options.checkpoint);
+  if (!found.ok()) return Fail(found.status());
+  const auto& [size, note] = *found;
+  if (options.seq == 0 || options.seq > size) {
+    return Fail(fmt::format("seq {} is not covered by the checkpoint at tree size {}",
+                            options.seq, size));
+  }
+  auto record = (*log)->Read(options.seq);
+  if (!record.ok()) return Fail(record.status());
+  auto proof = (*log)->InclusionProof(options.seq, size);
+  if (!proof.ok()) return Fail(proof.status());
+  ledger::InclusionProofFile file;
+  const auto bytes = record->record_bytes();
+  file.extra.assign(bytes.begin(), bytes.end());
+  file.index = options.seq - 1;
+  file.proof = *proof;
+  file.checkpoint = note;
+  const std::string path = options.out + ".tlog-proof";
+  ledger::Status status = WriteText(path, ledger::FormatInclusionProofFile(file));
+  if (!status.ok()) return Fail(status);
+  fmt::print("{}  seq {} (index {}) in the tree of {} records, {} proof hashes\n", path,
+             options.seq, file.index, size, proof->size());
+  fmt::print("record hash  {}\n", ledger::ToHex(record->hash()));
+  fmt::print("check it     backstop proof verify {} --trusted-keys VENUE.pub.pem --chain-id {}\n",
+             path, (*log)->origin());
+  return kExitOk;
+}
+
+int RunConsistencyProof(const ConsistencyProofOptions& options) {
+  auto log = OpenReadOnly(options.data_dir);
+  if (!log.ok()) return Fail(log.status());
+  auto older = FindCheckpoint(**log, options.old_size);
+  if (!older.ok()) return Fail(older.status());
+  auto newer = FindCheckpoint(**log, options.new_size);
+  if (!newer.ok()) return Fail(newer.status());
+  auto proof = (*log)->ConsistencyProof(older->first, newer->first);
+  if (!proof.ok()) return Fail(proof.status());
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {options.out + ".consistency",
+       ledger::FormatConsistencyProofFile({older->first, newer->first, *proof})},
+      {options.out + ".old.checkpoint", older->second},
+      {options.out + ".new.checkpoint", newer->second}};
+  for (const auto& [path, text] : files) {
+    ledger::Status status = WriteText(path, text);
+    if (!status.ok()) return Fail(status);
+  }
+  fmt::print("{}  tree size {} -> {}, {} proof hashes\n", files[0].first, older->first,
+             newer->first, proof->size());
+  fmt::print("{}  {}  the two signed checkpoints\n", files[1].first, files[2].first);
+  fmt::print("check it     backstop proof verify {} --old {} --new {} --trusted-keys "
+             "VENUE.pub.pem\n",
+             files[0].first, files[1].first, files[2].first);
+  return kExitOk;
+}
+
+int RunProofVerify(const ProofVerifyOptions& options) {
+  if (options.trust.trusted_keys.empty()) {
+    return Fail("give the venue's public key with --trusted-keys: a proof is checked against "
+                "the key you trust, never one it brings");
+  }
+  auto trust = LoadTrust(options.trust, "");
+  if (!trust.ok()) return Fail(trust.status());
+  WarnIfUnpinned(*trust);
+  auto text = ReadText(options.file);
+  if (!text.ok()) return Fail(text.status());
+  if (text->rfind("c2sp.org/tlog-proof@v1\n", 0) == 0) {
+    return VerifyInclusionFile(*text, *trust, options.json);
+  }
+  return VerifyConsistencyFile(*text, options, *trust);
+}
+
+int RunCheckpointShow(const CheckpointShowOptions& options) {
+  auto log = OpenReadOnly(options.data_dir);
+  if (!log.ok()) return Fail(log.status());
+  auto found = FindCheckpoint(**log, options.size);
+  if (!found.ok()) return Fail(found.status());
+  const std::string& note = found->second;
+  if (options.vkey) {
+    auto key_hash = ledger::CheckpointKeyHash(note);
+    if (!key_hash.ok()) return Fail(key_hash.status());
+    auto trust = LoadTrust({}, options.data_dir);
+    if (!trust.ok()) return Fail(trust.status());
+    for (const auto& [id, key] : trust->keyring.keys()) {
+      if (ledger::MakeNoteKeyHash((*log)->origin(), key.raw()) == *key_hash) {
+        fmt::print("{}\n", ledger::NoteVerifierKey((*log)->origin(), key.raw()));
+        return kExitOk;
+      }
+    }
+    return Fail("the key that signed this checkpoint is not in " + KeyringDir(options.data_dir));
+  }
+  if (!options.out.empty()) {
+    ledger::Status status = WriteText(options.out, note);
+    if (!status.ok()) return Fail(status);
+    fmt::print("checkpoint at tree size {} written to {}\n", found->first, options.out);
+    return kExitOk;
+  }
+  fmt::print("{}", note);
+  return kExitOk;
+}
+
+}  // namespace cli
