@@ -86,7 +86,6 @@ for rows in 1000 100; do
     echo "\\copy records from '$file' with (format binary)"
   done >"$copy_dir/load-$rows.sql"
 done
-chmod -R a+rX "$copy_dir"
 
 # ---- 3. A private PostgreSQL 15 cluster, removed on exit even on failure ----
 pg_user="$(id -un)"
@@ -119,8 +118,10 @@ pg_started=1
 as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w start \
   -o "-p $port -k $pg_dir -c listen_addresses='' -c fsync=on -c synchronous_commit=on" \
   >/dev/null || { cat "$pg_dir/server.log" >&2; exit 1; }
+# The client runs as the invoking user (root reaches the socket in the cluster's private
+# directory), so it reads the COPY files with the invoking user's permissions.
 pg() {
-  as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$pg_dir" -p "$port" -U bench -d postgres "$@"
+  psql -X -q -v ON_ERROR_STOP=1 -h "$pg_dir" -p "$port" -U bench -d postgres "$@"
 }
 echo "== PostgreSQL: $(pg -At -c 'SELECT version()' | cut -d, -f1), as $pg_user;" \
   "$(pg -At -c "SELECT string_agg(name || '=' || setting, ' ' ORDER BY name) FROM pg_settings
