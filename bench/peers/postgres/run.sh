@@ -7,7 +7,8 @@
 #            [--ledger-bench-records M]
 #   --records N   records to store and scan (default 1000000): the first N of the log
 #   --data DIR    a backstop data directory holding DIR/log (from `backstop simulate`,
-#                 `backstop ingest`...); default: a log built once by replay_bench under --work
+#                 `backstop ingest`...), or the log itself; default: a log built once by
+#                 replay_bench under --work
 #   --work DIR    scratch space: the built log, the COPY files (default
 #                 /var/tmp/backstop-peers-postgres; use a real disk)
 #   --ledger-bench-records M   records for ledger_bench's append and verify (default N)
@@ -25,7 +26,7 @@ work=/var/tmp/backstop-peers-postgres
 ledger_bench_records=""
 
 usage() {
-  sed -n '6,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '6,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -74,13 +75,15 @@ if [ -z "$data" ]; then
       --snapshot-every "$records" --only scan
   fi
 fi
-[ -d "$data/log" ] || { echo "run.sh: no log in $data" >&2; exit 1; }
+log_dir="$data/log"
+[ -d "$log_dir" ] || [ ! -f "$data/CURRENT" ] || log_dir="$data"  # --data named the log itself.
+[ -d "$log_dir" ] || { echo "run.sh: no log in $data" >&2; exit 1; }
 
 # ---- 2. COPY files (untimed): one complete binary COPY file per transaction ----
 copy_dir="$work/copy"
 rm -rf "$copy_dir"
 for rows in 1000 100; do
-  "$build/bench/peers/postgres/log_to_copy" --log "$data/log" --limit "$records" \
+  "$build/bench/peers/postgres/log_to_copy" --log "$log_dir" --limit "$records" \
     --format binary --chunk-rows "$rows" --out-dir "$copy_dir/$rows"
   for file in "$copy_dir/$rows"/chunk-*.copy; do
     echo "\\copy records from '$file' with (format binary)"
@@ -159,7 +162,7 @@ scan() {
     "${figure[$name]} records/s"
 }
 
-echo "== PostgreSQL (records: the first $records of $data/log)"
+echo "== PostgreSQL (records: the first $records of $log_dir)"
 load 100
 load 1000
 stored=$(pg -At -c "SELECT count(*) FROM records")
@@ -176,7 +179,7 @@ as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null
 
 # ---- 4. backstop on the same records: scan, and scan + decode ----
 echo "== backstop (same records)"
-"$build/bench/peers/postgres/log_to_copy" --log "$data/log" --limit "$records" --time-scan |
+"$build/bench/peers/postgres/log_to_copy" --log "$log_dir" --limit "$records" --time-scan |
   tee "$work/backstop-scan.txt"
 figure[bs-scan]=$(awk '$2 == "scan" {print $(NF-1)}' "$work/backstop-scan.txt")
 figure[bs-decode]=$(awk '$2 == "scan+decode" {print $(NF-1)}' "$work/backstop-scan.txt")
