@@ -12,8 +12,10 @@
 //	    -> ok old=<n> new=<m>
 //	tlogcheck selftest-fixtures DIR   (writes a signed test tree's files; see selftest.sh)
 //
-// VKEY is a note verifier key NAME+HASH+BASE64 (BASE64 = base64(0x01 || Ed25519 public key)),
-// or @FILE to read it from FILE. Formats:
+// VKEY is a note verifier key NAME+HASH+BASE64 (BASE64 = base64(0x01 || Ed25519 public key),
+// HASH = hex of the first 4 bytes of SHA-256(NAME || "\n" || 0x01 || public key)), or @FILE
+// to read it from FILE. consistency also requires both checkpoints to have the same origin.
+// Formats:
 //   - checkpoint: a C2SP tlog-checkpoint signed note: origin line, decimal tree size, base64
 //     root hash, optional extension lines; a blank line; "— NAME base64(keyhash || sig)" lines.
 //   - inclusion proof: a C2SP tlog-proof: "c2sp.org/tlog-proof@v1", optional "extra BASE64",
