@@ -193,8 +193,9 @@ int RunReindex(const ReindexOptions& options) {
   if (!check->empty()) return Fail("indexes still disagree after the rebuild: " + *check);
   fmt::print("rebuilt every index from {} records; they match the events\n", (*log)->head_seq());
   if ((*log)->has_tree()) {
-    fmt::print("rebuilt the Merkle tree; run verify to check it against the signed "
-               "checkpoints\n");
+    fmt::print(
+        "rebuilt the Merkle tree; run verify to check it against the signed "
+        "checkpoints\n");
   }
   return kExitOk;
 }

@@ -263,9 +263,10 @@ void PrintVerifyReport(const ledger::EventLog& log, const ledger::VerifyReport& 
   fmt::print("    {} signatures valid ({})\n", report.signatures_checked,
              SignatureScope(log, all_signatures));
   if (log.has_tree()) {
-    fmt::print("    {} checkpoints match the Merkle tree recomputed from the records; every "
-               "stored tree node checked\n",
-               report.checkpoints_checked);
+    fmt::print(
+        "    {} checkpoints match the Merkle tree recomputed from the records; every "
+        "stored tree node checked\n",
+        report.checkpoints_checked);
   }
   fmt::print("    head seq {} hash {}\n", report.head_seq, ledger::ToHex(report.head_hash));
   fmt::print("    log {} (format {}, signed by {})\n", log.origin(), log.format_version(),
@@ -310,10 +311,14 @@ int RunExportRaw(const ExportRawOptions& options) {
   auto record = (*log)->Read(options.seq);
   if (!record.ok()) return Fail(record.status());
   const ledger::DomainTag tag = (*log)->domain_tag();
-  const std::vector<std::pair<std::string, std::span<const uint8_t>>> files = {
-      {".record.bin", record->record_bytes()}, {".envelope.bin", record->envelope_bytes()},
-      {".prev.bin", record->prev_hash()},      {".hash.bin", record->hash()},
-      {".sig.bin", record->signature()},       {".tag.bin", tag}};
+  std::vector<std::pair<std::string, std::span<const uint8_t>>> files = {
+      {".record.bin", record->record_bytes()},
+      {".envelope.bin", record->envelope_bytes()},
+      {".prev.bin", record->prev_hash()},
+      {".hash.bin", record->hash()},
+      {".tag.bin", tag}};
+  // A log signed by checkpoints has none: `backstop proof` exports what vouches for the record.
+  if (record->has_signature()) files.emplace_back(".sig.bin", record->signature());
   for (const auto& [suffix, bytes] : files) {
     ledger::Status status = WriteFile(options.out + suffix, bytes);
     if (!status.ok()) return Fail(status);
@@ -330,6 +335,12 @@ int RunExportRaw(const ExportRawOptions& options) {
       "{:<40} record metadata (JSON)\nsee docs/AUDIT.md to check it with capnp and "
       "openssl\n",
       options.out + ".json");
+  if (!record->has_signature()) {
+    fmt::print(
+        "this log is signed by checkpoints: `backstop proof {} --out {}` exports the "
+        "inclusion proof and signed checkpoint that vouch for it\n",
+        options.seq, options.out);
+  }
   return kExitOk;
 }
 

@@ -78,7 +78,7 @@ struct IngestOptions {
   uint64_t snapshot_every = 0;  // Records between automatic snapshots; 0 = none.
   size_t keep_snapshots = 3;
   std::string checkpoint_file;  // Newest checkpoint kept outside DATA (LogOptions).
-  bool json = false;  // Summary as JSON.
+  bool json = false;            // Summary as JSON.
 };
 int RunIngest(const IngestOptions& options);
 
@@ -128,9 +128,9 @@ int RunProofVerify(const ProofVerifyOptions& options);
 
 struct CheckpointShowOptions {
   std::string data_dir;
-  uint64_t size = 0;      // 0: the newest.
-  std::string out;        // Write the note here instead of printing it.
-  bool vkey = false;      // Print the signing key's note verifier key (Go's note package).
+  uint64_t size = 0;  // 0: the newest.
+  std::string out;    // Write the note here instead of printing it.
+  bool vkey = false;  // Print the signing key's note verifier key (Go's note package).
 };
 int RunCheckpointShow(const CheckpointShowOptions& options);
 

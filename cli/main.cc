@@ -209,11 +209,7 @@ void AddProof(CLI::App& app, std::function<int()>* run) {
                     "Tree size of the checkpoint to prove against (default: the newest)");
   proof->add_option("--out", inclusion.out, "Path prefix of the proof file");
   proof->callback([proof, run] {
-    if (!proof->get_subcommands().empty()) return;
-    if (inclusion.seq == 0 || inclusion.data_dir.empty() || inclusion.out.empty()) {
-      throw CLI::ValidationError("proof", "give SEQ, --data and --out (or a subcommand)");
-    }
-    *run = [] { return cli::RunProof(inclusion); };
+    if (proof->get_subcommands().empty()) *run = [] { return cli::RunProof(inclusion); };
   });
 
   static cli::ConsistencyProofOptions consistency;
@@ -221,7 +217,8 @@ void AddProof(CLI::App& app, std::function<int()>* run) {
       "consistency",
       "Write PREFIX.consistency (RFC 6962 consistency proof) and the two checkpoints it links "
       "(PREFIX.old.checkpoint, PREFIX.new.checkpoint)");
-  consistency_cmd->add_option("old_size", consistency.old_size, "Tree size of the earlier checkpoint")
+  consistency_cmd
+      ->add_option("old_size", consistency.old_size, "Tree size of the earlier checkpoint")
       ->required();
   consistency_cmd->add_option("new_size", consistency.new_size,
                               "Tree size of the later checkpoint (default: the newest)");
@@ -235,7 +232,9 @@ void AddProof(CLI::App& app, std::function<int()>* run) {
       "Check a .tlog-proof (the record's hash from its bytes, the inclusion proof, the "
       "checkpoint's signature) or a consistency proof (with --old and --new), with no data "
       "directory. Exit 0 valid, 1 invalid");
-  verify_cmd->add_option("file", verify.file, "The proof file")->required()->check(CLI::ExistingFile);
+  verify_cmd->add_option("file", verify.file, "The proof file")
+      ->required()
+      ->check(CLI::ExistingFile);
   verify_cmd->add_option("--old", verify.old_checkpoint, "Consistency: the earlier checkpoint")
       ->check(CLI::ExistingFile);
   verify_cmd->add_option("--new", verify.new_checkpoint, "Consistency: the later checkpoint")

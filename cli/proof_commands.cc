@@ -96,12 +96,12 @@ int VerifyInclusionFile(const std::string& text, const Trust& trust, bool json) 
   ledger::Sha256 sha;
   auto chain = ledger::ChainIdFromOrigin(checkpoint.origin);
   if (!chain.ok()) return ProofFinding(json, chain.status().message());
-  const ledger::Hash hash = ledger::ChainHash(sha, ledger::MakeDomainTag(*chain),
-                                              record->prev_hash(), record->seq(),
-                                              record->envelope_bytes());
+  const ledger::Hash hash =
+      ledger::ChainHash(sha, ledger::MakeDomainTag(*chain), record->prev_hash(), record->seq(),
+                        record->envelope_bytes());
   if (hash != record->hash()) {
-    return ProofFinding(json, fmt::format("seq {}: the record's hash does not match its bytes",
-                                          record->seq()));
+    return ProofFinding(
+        json, fmt::format("seq {}: the record's hash does not match its bytes", record->seq()));
   }
   if (!ledger::VerifyInclusion(file->index, checkpoint.size, ledger::LeafHash(sha, hash),
                                file->proof, checkpoint.root)) {
@@ -148,9 +148,9 @@ int VerifyConsistencyFile(const std::string& text, const ProofVerifyOptions& opt
     return ProofFinding(options.json, "the two checkpoints are of different logs");
   }
   if (older.size != file->old_size || newer.size != file->new_size) {
-    return ProofFinding(options.json,
-                        fmt::format("the proof links sizes {} and {}, the checkpoints are {} and {}",
-                                    file->old_size, file->new_size, older.size, newer.size));
+    return ProofFinding(
+        options.json, fmt::format("the proof links sizes {} and {}, the checkpoints are {} and {}",
+                                  file->old_size, file->new_size, older.size, newer.size));
   }
   if (!ledger::VerifyConsistency(older.size, newer.size, older.root, newer.root, file->proof)) {
     return ProofFinding(options.json,
@@ -176,14 +176,19 @@ int VerifyConsistencyFile(const std::string& text, const ProofVerifyOptions& opt
 }  // namespace
 
 int RunProof(const ProofOptions& options) {
+  if (options.seq == 0 || options.data_dir.empty() || options.out.empty()) {
+    return Fail(
+        "usage: backstop proof SEQ --data DIR --out PREFIX, or proof consistency|verify "
+        "(see backstop proof --help)");
+  }
   auto log = OpenReadOnly(options.data_dir);
   if (!log.ok()) return Fail(log.status());
   auto found = FindCheckpoint(**log, options.checkpoint);
   if (!found.ok()) return Fail(found.status());
   const auto& [size, note] = *found;
   if (options.seq == 0 || options.seq > size) {
-    return Fail(fmt::format("seq {} is not covered by the checkpoint at tree size {}",
-                            options.seq, size));
+    return Fail(
+        fmt::format("seq {} is not covered by the checkpoint at tree size {}", options.seq, size));
   }
   auto record = (*log)->Read(options.seq);
   if (!record.ok()) return Fail(record.status());
@@ -227,16 +232,18 @@ int RunConsistencyProof(const ConsistencyProofOptions& options) {
   fmt::print("{}  tree size {} -> {}, {} proof hashes\n", files[0].first, older->first,
              newer->first, proof->size());
   fmt::print("{}  {}  the two signed checkpoints\n", files[1].first, files[2].first);
-  fmt::print("check it     backstop proof verify {} --old {} --new {} --trusted-keys "
-             "VENUE.pub.pem\n",
-             files[0].first, files[1].first, files[2].first);
+  fmt::print(
+      "check it     backstop proof verify {} --old {} --new {} --trusted-keys "
+      "VENUE.pub.pem\n",
+      files[0].first, files[1].first, files[2].first);
   return kExitOk;
 }
 
 int RunProofVerify(const ProofVerifyOptions& options) {
   if (options.trust.trusted_keys.empty()) {
-    return Fail("give the venue's public key with --trusted-keys: a proof is checked against "
-                "the key you trust, never one it brings");
+    return Fail(
+        "give the venue's public key with --trusted-keys: a proof is checked against "
+        "the key you trust, never one it brings");
   }
   auto trust = LoadTrust(options.trust, "");
   if (!trust.ok()) return Fail(trust.status());

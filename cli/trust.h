@@ -18,8 +18,8 @@ namespace cli {
 
 struct Trust {
   ledger::Keyring keyring;
-  bool pinned = false;              // The keys came from the auditor, not the directory.
-  std::string source;               // Where the keys came from, for the report.
+  bool pinned = false;  // The keys came from the auditor, not the directory.
+  std::string source;   // Where the keys came from, for the report.
   std::vector<std::string> key_ids;
   std::optional<ledger::ChainId> chain_id;
 };

@@ -156,7 +156,8 @@ Result<SignedNote> ParseSignedNote(std::string_view text) {
   note.body = std::string(text.substr(0, split + 1));
   std::vector<std::string_view> body_lines;
   std::vector<std::string_view> signature_lines;
-  if (!SplitLines(note.body, &body_lines) || !SplitLines(text.substr(split + 2), &signature_lines)) {
+  if (!SplitLines(note.body, &body_lines) ||
+      !SplitLines(text.substr(split + 2), &signature_lines)) {
     return Bad(kWhat, "the last line does not end in a newline");
   }
   for (std::string_view line : body_lines) {
@@ -206,8 +207,8 @@ Result<Checkpoint> ParseCheckpointBody(std::string_view body) {
   std::vector<std::string_view> lines;
   if (!SplitLines(body, &lines)) return Bad(kWhat, "the body does not end in a newline");
   if (lines.size() != 4) {
-    return Bad(kWhat, fmt::format("{} body lines; expected origin, size, root and {}",
-                                  lines.size(), kHeadExtension.substr(0, kHeadExtension.size() - 1)));
+    return Bad(kWhat, fmt::format("{} body lines; expected origin, size, root and {}", lines.size(),
+                                  kHeadExtension.substr(0, kHeadExtension.size() - 1)));
   }
   Checkpoint checkpoint;
   checkpoint.origin = std::string(lines[0]);
@@ -265,8 +266,8 @@ Result<OpenedCheckpoint> OpenCheckpoint(std::string_view text, const PublicKey& 
                         signature.signature)) {
       return opened;
     }
-    return Bad("checkpoint", fmt::format("size {}: bad signature by key {}",
-                                         opened.checkpoint.size, ToHex(key.key_id())));
+    return Bad("checkpoint", fmt::format("size {}: bad signature by key {}", opened.checkpoint.size,
+                                         ToHex(key.key_id())));
   }
   return Bad("checkpoint", fmt::format("size {}: not signed by key {}", opened.checkpoint.size,
                                        ToHex(key.key_id())));
@@ -303,8 +304,7 @@ Result<InclusionProofFile> ParseInclusionProofFile(std::string_view text) {
     return Bad(kWhat, "no valid index line");
   }
   ++at;
-  LEDGER_ASSIGN_OR_RETURN(file.proof,
-                          ParseHashLines(std::span(lines).subspan(at), kWhat));
+  LEDGER_ASSIGN_OR_RETURN(file.proof, ParseHashLines(std::span(lines).subspan(at), kWhat));
   return file;
 }
 
@@ -321,9 +321,9 @@ Result<ConsistencyProofFile> ParseConsistencyProofFile(std::string_view text) {
   std::vector<std::string_view> lines;
   if (!SplitLines(text, &lines)) return Bad(kWhat, "the last line does not end in a newline");
   ConsistencyProofFile file;
-  if (lines.size() < 3 || lines[0] != kConsistencyHeader ||
-      lines[1].substr(0, 4) != "old " || !ParseDecimal(lines[1].substr(4), &file.old_size) ||
-      lines[2].substr(0, 4) != "new " || !ParseDecimal(lines[2].substr(4), &file.new_size)) {
+  if (lines.size() < 3 || lines[0] != kConsistencyHeader || lines[1].substr(0, 4) != "old " ||
+      !ParseDecimal(lines[1].substr(4), &file.old_size) || lines[2].substr(0, 4) != "new " ||
+      !ParseDecimal(lines[2].substr(4), &file.new_size)) {
     return Bad(kWhat, fmt::format("expected {}, 'old N' and 'new M' lines", kConsistencyHeader));
   }
   LEDGER_ASSIGN_OR_RETURN(file.proof, ParseHashLines(std::span(lines).subspan(3), kWhat));

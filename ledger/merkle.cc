@@ -36,8 +36,8 @@ Result<Hash> RangeHash(Sha256& sha, uint64_t lo, uint64_t hi, const NodeReader& 
   return root;
 }
 
-Status InclusionPath(Sha256& sha, uint64_t index, uint64_t lo, uint64_t hi,
-                     const NodeReader& read, std::vector<Hash>* out) {
+Status InclusionPath(Sha256& sha, uint64_t index, uint64_t lo, uint64_t hi, const NodeReader& read,
+                     std::vector<Hash>* out) {
   if (hi - lo == 1) return Status::OK();
   uint64_t k = SplitPoint(hi - lo);
   if (index < lo + k) {

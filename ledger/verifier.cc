@@ -448,14 +448,15 @@ bool ChainVerifier::Impl::CheckTree(const LogRecord& record) {
                                 &stored_position) ||
         stored_position != position) {
       if (!tree_it_->status().ok()) {
-        return Fail(record.seq(), fmt::format("seq {}: tree: {}", record.seq(),
-                                              tree_it_->status().ToString()));
+        return Fail(record.seq(),
+                    fmt::format("seq {}: tree: {}", record.seq(), tree_it_->status().ToString()));
       }
       return Fail(record.seq(), fmt::format("seq {}: tree node (level {}, index {}) is missing",
                                             record.seq(), node.level, node.index));
     }
     rocksdb::Slice value = tree_it_->value();
-    if (value.size() != kHashBytes || std::memcmp(value.data(), node.hash.data(), kHashBytes) != 0) {
+    if (value.size() != kHashBytes ||
+        std::memcmp(value.data(), node.hash.data(), kHashBytes) != 0) {
       return Fail(record.seq(),
                   fmt::format("seq {}: tree node (level {}, index {}) differs from the one "
                               "recomputed from the records",
@@ -482,8 +483,8 @@ bool ChainVerifier::Impl::CheckCheckpoint(const LogRecord& record, const PublicK
     return Fail(size, fmt::format("tree size {}: a checkpoint the scan did not meet", size));
   }
   if (!checkpoint_it_->status().ok()) {
-    return Fail(seq, fmt::format("seq {}: checkpoints: {}", seq,
-                                 checkpoint_it_->status().ToString()));
+    return Fail(seq,
+                fmt::format("seq {}: checkpoints: {}", seq, checkpoint_it_->status().ToString()));
   }
   if (!checkpoint_it_->Valid() || size != seq) return true;
   std::string_view text(checkpoint_it_->value().data(), checkpoint_it_->value().size());
@@ -508,7 +509,8 @@ bool ChainVerifier::Impl::CheckCheckpoint(const LogRecord& record, const PublicK
     if (candidate.name == origin_ && candidate.key_hash == key_hash) signature = &candidate;
   }
   if (signature == nullptr) {
-    return bad(fmt::format("is not signed by key {}, the key of its records", ToHex(key->key_id())));
+    return bad(
+        fmt::format("is not signed by key {}, the key of its records", ToHex(key->key_id())));
   }
   parallel_->Add({seq, key, Hash{}, signature->signature, std::move(note->body)});
   checkpoint_it_->Next();

@@ -1,12 +1,11 @@
 // EventLog on RocksDB: create/open with head cross-checks, the sequencer half of the
 // append path (seq, time, envelope, chain hash) and the synced group write. Reads are in
 // record_reader.cc.
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/rand.h>
 #include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
-
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -150,7 +149,7 @@ class EventLog::Impl {
   DomainTag tag_{};
   uint32_t format_version_ = internal::kFormatVersion;
   SigningMode signing_mode_ = SigningMode::kCheckpoint;
-  std::string checkpoint_file_;  // LogOptions::checkpoint_file.
+  std::string checkpoint_file_;    // LogOptions::checkpoint_file.
   std::string latest_checkpoint_;  // Writer thread: the newest checkpoint note written.
   std::atomic<bool> fail_writes_for_test_{false};
   // A writable log opens with automatic compactions off and starts them before its first write:
@@ -259,8 +258,7 @@ Status EventLog::Impl::OpenDb(const std::string& dir, bool create, bool read_onl
   return Status::OK();
 }
 
-Status EventLog::Impl::InitializeMeta(const std::optional<ChainId>& chain_id,
-                                      SigningMode signing) {
+Status EventLog::Impl::InitializeMeta(const std::optional<ChainId>& chain_id, SigningMode signing) {
   if (chain_id) {
     chain_id_ = *chain_id;
   } else if (RAND_bytes(chain_id_.data(), static_cast<int>(chain_id_.size())) != 1) {

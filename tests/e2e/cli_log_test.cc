@@ -38,13 +38,26 @@ TEST_F(CliLogTest, InitRefusesAnExistingLog) {
 
 TEST_F(CliLogTest, VerifyIsCleanAndCountsRecords) {
   AppendDeposits(scratch_, 10);  // 1+2+3+4+1+2+3+4+1+2 = 23 records in 10 groups.
+  // Signed by checkpoints (the default): one signature per group commit, on its checkpoint.
   CommandResult verify = RunBackstop("verify --data " + Data());
   EXPECT_EQ(verify.exit_code, 0) << verify.output;
   EXPECT_NE(verify.output.find("OK  23 records"), std::string::npos) << verify.output;
   EXPECT_NE(verify.output.find("10 signatures valid"), std::string::npos) << verify.output;
-  CommandResult all = RunBackstop("verify --all-signatures --data " + Data());
+  EXPECT_NE(verify.output.find("10 checkpoints match"), std::string::npos) << verify.output;
+}
+
+TEST_F(CliLogTest, VerifyInEveryModeChecksRecordSignaturesToo) {
+  ScratchDir every("cli-every");
+  InitLog(every, "--sign every");
+  AppendDeposits(every, 10);
+  const std::string data = every / "data";
+  CommandResult verify = RunBackstop("verify --data " + data);
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  // 10 group-commit ends and 10 checkpoints.
+  EXPECT_NE(verify.output.find("20 signatures valid"), std::string::npos) << verify.output;
+  CommandResult all = RunBackstop("verify --all-signatures --data " + data);
   EXPECT_EQ(all.exit_code, 0) << all.output;
-  EXPECT_NE(all.output.find("23 signatures valid"), std::string::npos) << all.output;
+  EXPECT_NE(all.output.find("33 signatures valid"), std::string::npos) << all.output;
 }
 
 TEST_F(CliLogTest, VerifyWithAnUnknownKeyFails) {
@@ -53,9 +66,61 @@ TEST_F(CliLogTest, VerifyWithAnUnknownKeyFails) {
   fs::create_directories(scratch_ / "otherring");
   fs::copy(scratch_ / "other.pub.pem", scratch_ / "otherring/other.pem");
   CommandResult verify =
-      RunBackstop("verify --data " + Data() + " --keyring " + (scratch_ / "otherring"));
+      RunBackstop("verify --data " + Data() + " --trusted-keys " + (scratch_ / "otherring"));
   EXPECT_EQ(verify.exit_code, 1) << verify.output;
   EXPECT_NE(verify.output.find("first bad seq  1"), std::string::npos) << verify.output;
+}
+
+// Trust comes from the auditor: a whole other history, signed with a fresh key whose public
+// half sits in the directory's keyring, passes only when the directory is trusted (and says
+// so); with the venue's key pinned, verify and audit refuse it at seq 1; a log of another chain
+// signed by the venue's key is refused once the chain id is pinned.
+TEST_F(CliLogTest, PinnedKeysAndChainRefuseAForgedHistory) {
+  const std::string demo = std::string(BACKSTOP_SOURCE_DIR) + "/docs/examples/crash-demo.jsonl";
+  const std::string venue_key = scratch_ / "signer.pub.pem";
+  auto ingest = [&](const std::string& data, const std::string& key) {
+    CommandResult result = RunBackstop("ingest " + demo + " --data " + data + " --key " + key);
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+  };
+  ingest(Data(), scratch_ / "signer.key.pem");
+  ScratchDir forged("cli-forged");
+  InitLog(forged);
+  ingest(forged / "data", forged / "signer.key.pem");
+  const std::string forged_data = forged / "data";
+  CommandResult unpinned = RunBackstop("audit --data " + forged_data);
+  EXPECT_EQ(unpinned.exit_code, 0) << unpinned.output;
+  EXPECT_NE(unpinned.output.find("warning: trusting the keys the audited directory supplies"),
+            std::string::npos)
+      << unpinned.output;
+  CommandResult json = RunBackstop("verify --json --data " + forged_data);
+  EXPECT_NE(json.output.find("\"pinned\":false"), std::string::npos) << json.output;
+  for (const char* command : {"verify", "audit"}) {
+    CommandResult pinned = RunBackstop(std::string(command) + " --data " + forged_data +
+                                       " --trusted-keys " + venue_key);
+    EXPECT_EQ(pinned.exit_code, 1) << command << ": " << pinned.output;
+    EXPECT_NE(pinned.output.find("seq 1: key"), std::string::npos) << pinned.output;
+    EXPECT_EQ(pinned.output.find("warning: trusting"), std::string::npos) << pinned.output;
+  }
+  // The venue's own log, pinned: clean. Its key on another chain: refused at seq 1.
+  CommandResult head = RunBackstop("checkpoint --data " + Data());
+  const std::string origin = head.output.substr(0, head.output.find('\n'));
+  for (const char* command : {"verify", "audit"}) {
+    CommandResult good = RunBackstop(std::string(command) + " --data " + Data() +
+                                     " --trusted-keys " + venue_key + " --chain-id " + origin);
+    EXPECT_EQ(good.exit_code, 0) << command << ": " << good.output;
+  }
+  ScratchDir sibling("cli-sibling");
+  ASSERT_EQ(
+      RunBackstop("init --data " + (sibling / "data") + " --key " + (scratch_ / "signer.key.pem"))
+          .exit_code,
+      0);
+  ingest(sibling / "data", scratch_ / "signer.key.pem");
+  for (const char* command : {"verify", "audit"}) {
+    CommandResult other = RunBackstop(std::string(command) + " --data " + (sibling / "data") +
+                                      " --trusted-keys " + venue_key + " --chain-id " + origin);
+    EXPECT_EQ(other.exit_code, 1) << command << ": " << other.output;
+    EXPECT_NE(other.output.find("not the trusted chain"), std::string::npos) << other.output;
+  }
 }
 
 TEST_F(CliLogTest, ShowPrintsOneRangeAsTextAndJson) {

@@ -96,11 +96,11 @@ ScratchDir::~ScratchDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-void InitLog(const ScratchDir& scratch) {
+void InitLog(const ScratchDir& scratch, const std::string& init_flags) {
   CommandResult keygen = RunBackstop("keygen --out " + (scratch / "signer"));
   ASSERT_EQ(keygen.exit_code, 0) << keygen.output;
-  CommandResult init =
-      RunBackstop("init --data " + (scratch / "data") + " --key " + (scratch / "signer.key.pem"));
+  CommandResult init = RunBackstop("init --data " + (scratch / "data") + " --key " +
+                                   (scratch / "signer.key.pem") + " " + init_flags);
   ASSERT_EQ(init.exit_code, 0) << init.output;
 }
 

@@ -42,8 +42,9 @@ class ScratchDir {
   std::string path_;
 };
 
-// keygen + init in `scratch`: key prefix scratch/signer, data dir scratch/data.
-void InitLog(const ScratchDir& scratch);
+// keygen + init in `scratch`: key prefix scratch/signer, data dir scratch/data; `init_flags`
+// are passed to init (e.g. "--sign every").
+void InitLog(const ScratchDir& scratch, const std::string& init_flags = "");
 // Appends `groups` groups of 1 to 4 deposit events, signed with scratch/signer.key.pem.
 void AppendDeposits(const ScratchDir& scratch, int groups);
 

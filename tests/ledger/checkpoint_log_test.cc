@@ -103,9 +103,9 @@ TEST_F(CheckpointLogTest, AlteredTreeNodeIsNamedWithItsRecord) {
   bad[3] ^= 0x01;
   Put(EventLogAccess::tree(*log_), position, bad);
   ExpectBad(6, "tree node (level 1, index 2) differs");
-  ASSERT_TRUE(db()->Delete(rocksdb::WriteOptions(), EventLogAccess::tree(*log_),
-                           EncodeSeqKey(position))
-                  .ok());
+  ASSERT_TRUE(
+      db()->Delete(rocksdb::WriteOptions(), EventLogAccess::tree(*log_), EncodeSeqKey(position))
+          .ok());
   ExpectBad(6, "tree node (level 1, index 2) is missing");
 }
 
@@ -126,9 +126,9 @@ TEST_F(CheckpointLogTest, EveryAlteredCheckpointByteIsNamedWithItsTreeSize) {
 }
 
 TEST_F(CheckpointLogTest, HeadWithoutItsCheckpointIsReported) {
-  ASSERT_TRUE(db()->Delete(rocksdb::WriteOptions(), EventLogAccess::checkpoints(*log_),
-                           EncodeSeqKey(16))
-                  .ok());
+  ASSERT_TRUE(
+      db()->Delete(rocksdb::WriteOptions(), EventLogAccess::checkpoints(*log_), EncodeSeqKey(16))
+          .ok());
   ExpectBad(16, "covered by no signed checkpoint");
 }
 

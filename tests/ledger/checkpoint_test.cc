@@ -83,9 +83,9 @@ TEST(CheckpointTest, OpenSslVerifiesWhatLibsodiumSigns) {
     ASSERT_OK(signature);
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     ASSERT_EQ(EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key.public_key().pkey()), 1);
-    EXPECT_EQ(EVP_DigestVerify(ctx, signature->data(), signature->size(), message.data(),
-                               message.size()),
-              1)
+    EXPECT_EQ(
+        EVP_DigestVerify(ctx, signature->data(), signature->size(), message.data(), message.size()),
+        1)
         << size;
     EVP_MD_CTX_free(ctx);
     EXPECT_TRUE(VerifySignature(key.public_key(), message, *signature));
@@ -107,10 +107,10 @@ TEST(CheckpointTest, ProofFilesRoundTripAndRefuseDamage) {
   EXPECT_EQ(parsed->index, 41u);
   EXPECT_EQ(parsed->proof, file.proof);
   EXPECT_EQ(parsed->checkpoint, file.checkpoint);
-  EXPECT_FALSE(ParseInclusionProofFile("c2sp.org/tlog-proof@v1\nindex 01\n\n" + file.checkpoint)
-                   .ok());
-  EXPECT_FALSE(ParseInclusionProofFile("c2sp.org/tlog-proof@v2\nindex 1\n\n" + file.checkpoint)
-                   .ok());
+  EXPECT_FALSE(
+      ParseInclusionProofFile("c2sp.org/tlog-proof@v1\nindex 01\n\n" + file.checkpoint).ok());
+  EXPECT_FALSE(
+      ParseInclusionProofFile("c2sp.org/tlog-proof@v2\nindex 1\n\n" + file.checkpoint).ok());
 
   ConsistencyProofFile consistency{10, 20, file.proof};
   auto round = ParseConsistencyProofFile(FormatConsistencyProofFile(consistency));

@@ -96,8 +96,12 @@ struct GrownTree {
 TEST(MerkleTest, Rfc6962KnownAnswers) {
   // The eight leaves and the roots of sizes 1..8 of Certificate Transparency's reference tests
   // for RFC 6962 (leaf data hashed as SHA-256(0x00 || data)).
-  const std::vector<std::string> data = {"",         "00",       "10",
-                                         "2021",     "3031",     "40414243",
+  const std::vector<std::string> data = {"",
+                                         "00",
+                                         "10",
+                                         "2021",
+                                         "3031",
+                                         "40414243",
                                          "5051525354555657",
                                          "606162636465666768696a6b6c6d6e6f"};
   const std::vector<std::string> roots = {

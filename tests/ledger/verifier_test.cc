@@ -53,10 +53,11 @@ class VerifierTest : public testing::LogTest {
   }
   // Stores the tree nodes that record `seq` with chain hash `hash` completes.
   void PutTreeNodes(SequenceNumber seq, const Hash& hash) {
-    NodeReader read = internal::MakeNodeReader(
-        EventLogAccess::db(*log_), EventLogAccess::tree(*log_), rocksdb::ReadOptions());
+    NodeReader read = internal::MakeNodeReader(EventLogAccess::db(*log_),
+                                               EventLogAccess::tree(*log_), rocksdb::ReadOptions());
     std::vector<Hash> subtrees;
-    for (const TreeNode& node : CompleteSubtrees(seq - 1)) subtrees.push_back(*read(node.level, node.index));
+    for (const TreeNode& node : CompleteSubtrees(seq - 1))
+      subtrees.push_back(*read(node.level, node.index));
     auto frontier = TreeFrontier::FromSubtrees(seq - 1, subtrees);
     ASSERT_OK(frontier);
     Sha256 sha;

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 
+#include "ledger/checkpoint.h"
 #include "ledger/event_codec.h"
 #include "ledger/internal/codec.h"
 #include "ledger/internal/event_log_impl.h"
@@ -328,7 +329,8 @@ SequenceNumber MakeLastEffectNonCanonical(const DataDir& data, const ledger::Pri
     EXPECT_TRUE(signature.ok());
     std::vector<uint8_t> value;
     EXPECT_TRUE(ledger::internal::RecordEncoder()
-                    .Encode(prev_hash, hash, &*signature, envelope, &value)
+                    .Encode(prev_hash, hash, record->has_signature() ? &*signature : nullptr,
+                            envelope, &value)
                     .ok());
     batch.Put(ledger::internal::EventLogAccess::events(**log), ledger::internal::EncodeSeqKey(seq),
               rocksdb::Slice(reinterpret_cast<const char*>(value.data()), value.size()));
@@ -339,6 +341,23 @@ SequenceNumber MakeLastEffectNonCanonical(const DataDir& data, const ledger::Pri
   rocksdb::WriteOptions synced;
   synced.sync = true;
   EXPECT_TRUE(ledger::internal::EventLogAccess::db(**log)->Write(synced, &batch).ok());
+  // The insider holds the key: the tree is rebuilt and every later checkpoint re-signed, so
+  // that verify passes and only the audit's re-derivation can tell.
+  ledger::Status rebuilt = (*log)->RebuildTree(nullptr);
+  EXPECT_TRUE(rebuilt.ok()) << rebuilt.ToString();
+  auto sizes = (*log)->CheckpointSizes(target, 0);
+  EXPECT_TRUE(sizes.ok());
+  for (uint64_t size : *sizes) {
+    auto root = (*log)->TreeRoot(size);
+    auto head = (*log)->Read(size);
+    EXPECT_TRUE(root.ok() && head.ok());
+    auto note = ledger::SignCheckpoint({(*log)->origin(), size, *root, head->hash()}, key);
+    EXPECT_TRUE(note.ok());
+    EXPECT_TRUE(ledger::internal::EventLogAccess::db(**log)
+                    ->Put(synced, ledger::internal::EventLogAccess::checkpoints(**log),
+                          ledger::internal::EncodeSeqKey(size), *note)
+                    .ok());
+  }
   return target;
 }
 
