@@ -146,11 +146,14 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
   Account& zero = accounts_.at(kLiquidationAccount);
   const Quantity total = Abs64(zero.positions.at(market_id).q);
   const bool zero_long = zero.positions.at(market_id).q > 0;  // Then counterparties are short.
+  // The opposite side only, in ascending account id (the stable sort keeps it for ties).
+  const std::set<AccountId>& opposite = zero_long ? market.shorts : market.longs;
   std::vector<QueueEntry> queue;
-  for (const AccountId holder : market.holders) {
+  queue.reserve(opposite.size());
+  for (const AccountId holder : opposite) {
     if (holder == kLiquidationAccount || holder == liquidated) continue;
     const Position& position = accounts_.at(holder).positions.at(market_id);
-    if (zero_long ? position.q >= 0 : position.q <= 0) continue;
+    BACKSTOP_ASSERT(zero_long ? position.q < 0 : position.q > 0, holder, position.q);
     queue.push_back({holder, AdlScore(market, holder, position), position.q, 0});
   }
   std::stable_sort(queue.begin(), queue.end(),

@@ -25,9 +25,12 @@ void Core::DoFundingTick(const FundingTick& input) {
     Money amount;
   };
   std::vector<Payment> payments;
-  payments.reserve(market.holders.size());
+  std::vector<AccountId> holders;  // Ascending account id: the order of the payments.
+  holders.reserve(HolderCount(market));
+  ForEachHolder(market, [&](AccountId holder) { holders.push_back(holder); });
+  payments.reserve(holders.size());
   Int128 residue = 0;
-  for (const AccountId holder : market.holders) {
+  for (const AccountId holder : holders) {
     Account& account = accounts_.at(holder);
     const Quantity q = account.positions.at(input.market).q;
     const Int128 raw =

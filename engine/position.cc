@@ -53,9 +53,13 @@ Int128 Core::ApplyTrade(AccountId account_id, Account& account, Market& market, 
   BACKSTOP_ASSERT(Abs128(position.q) <= kMaxPosition * 2, position.q);
   if (position.q == 0) BACKSTOP_ASSERT(position.c == 0, position.c);
   AddOrDie(&Wallet(account, market.spec.quote_asset), realized);
-  if (before == 0 && position.q != 0) market.holders.insert(account_id);
+  if ((before > 0) != (position.q > 0) || (before < 0) != (position.q < 0)) {
+    if (before > 0) market.longs.erase(account_id);
+    if (before < 0) market.shorts.erase(account_id);
+    if (position.q > 0) market.longs.insert(account_id);
+    if (position.q < 0) market.shorts.insert(account_id);
+  }
   if (before != 0 && position.q == 0) {
-    market.holders.erase(account_id);
     Unwatch(account_id, position);
     ForgetPositionIfEmpty(account, market.spec.market_id);
   }
