@@ -272,7 +272,32 @@ void SetUpOneTickCascade(RiskEngine& engine, int accounts, TimeNs* time_ns) {
   }
 }
 
-void BM_CascadeOneTick(benchmark::State& state) {
+// The same crash with a long ADL queue: each long buys its lot from its own short (ids
+// 2+accounts.., 10,000 to 109,900 of collateral, so their scores differ), and every liquidation
+// ranks all the shorts still holding (the top one is closed by each ADL).
+void SetUpOneTickCascadeManyShorts(RiskEngine& engine, int accounts, TimeNs* time_ns) {
+  std::vector<Effect> effects;
+  auto apply = [&](const Input& input) {
+    effects.clear();
+    engine.Apply(input, ++*time_ns, &effects);
+  };
+  apply(ListMarket{Spec(1, 1)});
+  apply(SetMark{1, 10'000, 10'000});
+  for (int a = 0; a < accounts; ++a) {
+    const AccountId longer = static_cast<AccountId>(2 + a);
+    const AccountId shorter = static_cast<AccountId>(2 + accounts + a);
+    apply(OpenAccount{longer});
+    apply(Deposit{longer, kUsdt, 1'100});
+    apply(OpenAccount{shorter});
+    apply(Deposit{shorter, kUsdt, 10'000 + (a * 7'919) % 1'000 * 100});
+    apply(PlaceOrder{shorter, 1, 1, Side::kSell, OrderType::kLimit, TimeInForce::kGtc, false,
+                     10'000, 1});
+    apply(PlaceOrder{longer, 1, 1, Side::kBuy, OrderType::kLimit, TimeInForce::kIoc, false, 10'000,
+                     1});
+  }
+}
+
+void OneTickCascade(benchmark::State& state, void (*set_up)(RiskEngine&, int accounts, TimeNs*)) {
   const int accounts = static_cast<int>(state.range(0));
   RunResult result;
   std::optional<RiskEngine> engine;  // Destroyed untimed, after the loop or before the next setup.
@@ -281,7 +306,7 @@ void BM_CascadeOneTick(benchmark::State& state) {
     engine.reset();
     engine.emplace(FastOptions());
     TimeNs time_ns = 0;
-    SetUpOneTickCascade(*engine, accounts, &time_ns);
+    set_up(*engine, accounts, &time_ns);
     state.ResumeTiming();
     result = Run(*engine, {SetMark{1, 5'000, 5'000}}, &time_ns, nullptr);
   }
@@ -292,6 +317,18 @@ void BM_CascadeOneTick(benchmark::State& state) {
       static_cast<double>(result.liquidations) * static_cast<double>(state.iterations()),
       benchmark::Counter::kIsRate);
 }
+void BM_CascadeOneTick(benchmark::State& state) { OneTickCascade(state, SetUpOneTickCascade); }
+void BM_CascadeOneTickManyShorts(benchmark::State& state) {
+  OneTickCascade(state, SetUpOneTickCascadeManyShorts);
+}
+BENCHMARK(BM_CascadeOneTickManyShorts)
+    ->Arg(2'500)
+    ->Arg(5'000)
+    ->Arg(10'000)
+    ->Arg(20'000)
+    ->Arg(100'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 BENCHMARK(BM_CascadeOneTick)
     ->Arg(5'000)
     ->Arg(10'000)
