@@ -93,6 +93,27 @@ void AllocateProRata(std::vector<QueueEntry>* queue, Quantity total) {
   BACKSTOP_ASSERT(assigned == total, assigned, total);
 }
 
+// Verify mode: `queue`, taken from the index, is the top of a fresh ranking of `side` (its
+// holders but account 0 and the liquidated one, in ascending id, stably sorted by score).
+template <typename Score>
+void VerifyQueue(const std::vector<QueueEntry>& queue, int64_t queue_length,
+                 const std::set<AccountId>& side, AccountId liquidated, Score&& score) {
+  std::vector<std::pair<int64_t, AccountId>> fresh;
+  for (const AccountId holder : side) {
+    if (holder != kLiquidationAccount && holder != liquidated) {
+      fresh.emplace_back(score(holder), holder);
+    }
+  }
+  std::stable_sort(fresh.begin(), fresh.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  BACKSTOP_ASSERT(static_cast<int64_t>(fresh.size()) == queue_length, fresh.size(), queue_length);
+  BACKSTOP_ASSERT(queue.size() <= fresh.size(), queue.size(), fresh.size());
+  for (size_t i = 0; i < queue.size(); ++i) {
+    BACKSTOP_ASSERT(fresh[i].second == queue[i].account, i, fresh[i].second, queue[i].account);
+    BACKSTOP_ASSERT(fresh[i].first == queue[i].score, i, fresh[i].first, queue[i].score);
+  }
+}
+
 }  // namespace
 
 int64_t Core::AdlScore(const Market& market, AccountId account_id, const Position& position) const {
@@ -115,6 +136,39 @@ int64_t Core::AdlScore(const Market& market, AccountId account_id, const Positio
   }
   BACKSTOP_ASSERT(false, static_cast<int>(market.spec.adl_policy));
   return 0;
+}
+
+const AdlIndex& Core::UpdatedAdlIndex(const Market& market, bool longs) {
+  const MarketId market_id = market.spec.market_id;
+  const std::set<AccountId>& side = longs ? market.longs : market.shorts;
+  const auto [it, built] = adl_indexes_.try_emplace({market_id, longs});
+  AdlIndex& index = it->second;
+  auto add = [&](AccountId account) {
+    const int64_t score = AdlScore(market, account, accounts_.at(account).positions.at(market_id));
+    const bool inserted = index.ranked.insert({score, account}).second;
+    BACKSTOP_ASSERT(inserted, account, score);
+    index.score_of.emplace(account, score);
+  };
+  if (built) {
+    for (const AccountId holder : side) {
+      if (holder != kLiquidationAccount) add(holder);
+    }
+    index.changes_applied = adl_changed_.size();
+    return index;
+  }
+  // Only these accounts' positions or wallets moved since: every other score is as it was.
+  for (; index.changes_applied < adl_changed_.size(); ++index.changes_applied) {
+    const AccountId account = adl_changed_[index.changes_applied];
+    if (const auto old = index.score_of.find(account); old != index.score_of.end()) {
+      const size_t erased = index.ranked.erase({old->second, account});
+      BACKSTOP_ASSERT(erased == 1, account, old->second);
+      index.score_of.erase(old);
+    }
+    if (side.count(account) != 0) add(account);
+  }
+  BACKSTOP_ASSERT(index.ranked.size() == side.size() - side.count(kLiquidationAccount), market_id,
+                  index.ranked.size(), side.size());
+  return index;
 }
 
 Int128 Core::SettleAdlReduction(Market& market, AccountId counterparty, Quantity x, Int128* gain) {
@@ -146,19 +200,29 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
   Account& zero = accounts_.at(kLiquidationAccount);
   const Quantity total = Abs64(zero.positions.at(market_id).q);
   const bool zero_long = zero.positions.at(market_id).q > 0;  // Then counterparties are short.
-  // The opposite side only, in ascending account id (the stable sort keeps it for ties).
-  const std::set<AccountId>& opposite = zero_long ? market.shorts : market.longs;
+  // The queue from its top: all of it for pro-rata, else the listed top K and every entry the
+  // reductions reach (the rest would take nothing).
+  const AdlIndex& ranking = UpdatedAdlIndex(market, !zero_long);
+  const bool pro_rata = market.spec.adl_policy == AdlPolicy::kProRata;
+  const int64_t queue_length =
+      static_cast<int64_t>(ranking.ranked.size() - ranking.score_of.count(liquidated));
   std::vector<QueueEntry> queue;
-  queue.reserve(opposite.size());
-  for (const AccountId holder : opposite) {
-    if (holder == kLiquidationAccount || holder == liquidated) continue;
-    const Position& position = accounts_.at(holder).positions.at(market_id);
-    BACKSTOP_ASSERT(zero_long ? position.q < 0 : position.q > 0, holder, position.q);
-    queue.push_back({holder, AdlScore(market, holder, position), position.q, 0});
+  Quantity uncovered = total;
+  for (const AdlRank& rank : ranking.ranked) {
+    if (!pro_rata && uncovered == 0 && queue.size() >= static_cast<size_t>(kAdlQueueTopK)) break;
+    if (rank.account == liquidated) continue;
+    const Position& position = accounts_.at(rank.account).positions.at(market_id);
+    BACKSTOP_ASSERT(zero_long ? position.q < 0 : position.q > 0, rank.account, position.q);
+    queue.push_back({rank.account, rank.score, position.q, 0});
+    uncovered -= std::min(uncovered, Abs64(position.q));
   }
-  std::stable_sort(queue.begin(), queue.end(),
-                   [](const QueueEntry& a, const QueueEntry& b) { return a.score > b.score; });
-  if (market.spec.adl_policy == AdlPolicy::kProRata) {
+  if (options_.verify_invariants) {
+    VerifyQueue(queue, queue_length, zero_long ? market.shorts : market.longs, liquidated,
+                [&](AccountId holder) {
+                  return AdlScore(market, holder, accounts_.at(holder).positions.at(market_id));
+                });
+  }
+  if (pro_rata) {
     AllocateProRata(&queue, total);
   } else {
     AllocateQueue(&queue, total);
@@ -167,7 +231,7 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
                    liquidated,
                    zero_long ? Side::kSell : Side::kBuy,
                    market.spec.adl_policy,
-                   static_cast<int64_t>(queue.size()),
+                   queue_length,
                    {},
                    total,
                    InsuranceOf(asset)};
@@ -184,8 +248,8 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
     Int128 gain = 0;
     const Int128 quote = SettleAdlReduction(market, entry.account, x, &gain);
     Emit(AdlReduction{market_id, liquidated, entry.account, x, bankruptcy_price, ToInt64(quote),
-                      entry.score, static_cast<int64_t>(i + 1), static_cast<int64_t>(queue.size()),
-                      remaining, ToInt64(-gain), InsuranceOf(asset), ToInt64(gain)});
+                      entry.score, static_cast<int64_t>(i + 1), queue_length, remaining,
+                      ToInt64(-gain), InsuranceOf(asset), ToInt64(gain)});
     remaining -= x;
     std::vector<uint32_t> to_cancel;
     for (const auto& [order_id, index] : accounts_.at(entry.account).orders) {
@@ -196,6 +260,10 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
   }
   // Rule 10: ADL at the bankruptcy quote always covers everything.
   BACKSTOP_ASSERT(remaining == 0, market_id, remaining);
+  CreditAdlResidue(asset);
+}
+
+void Core::CreditAdlResidue(AssetId asset) {
   Money& residue = Wallet(accounts_.at(kLiquidationAccount), asset);
   BACKSTOP_ASSERT(residue >= 0, residue);
   if (residue > 0) {
