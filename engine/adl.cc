@@ -95,22 +95,22 @@ void AllocateProRata(std::vector<QueueEntry>* queue, Quantity total) {
 
 // Verify mode: `queue`, taken from the index, is the top of a fresh ranking of `side` (its
 // holders but account 0 and the liquidated one, in ascending id, stably sorted by score).
-template <typename Score>
+// `entry(holder)` scores a holder now.
+template <typename Entry>
 void VerifyQueue(const std::vector<QueueEntry>& queue, int64_t queue_length,
-                 const std::set<AccountId>& side, AccountId liquidated, Score&& score) {
-  std::vector<std::pair<int64_t, AccountId>> fresh;
+                 const std::set<AccountId>& side, AccountId liquidated, Entry&& entry) {
+  std::vector<QueueEntry> fresh;
   for (const AccountId holder : side) {
-    if (holder != kLiquidationAccount && holder != liquidated) {
-      fresh.emplace_back(score(holder), holder);
-    }
+    if (holder != kLiquidationAccount && holder != liquidated) fresh.push_back(entry(holder));
   }
   std::stable_sort(fresh.begin(), fresh.end(),
-                   [](const auto& a, const auto& b) { return a.first > b.first; });
+                   [](const QueueEntry& a, const QueueEntry& b) { return a.score > b.score; });
   BACKSTOP_ASSERT(static_cast<int64_t>(fresh.size()) == queue_length, fresh.size(), queue_length);
   BACKSTOP_ASSERT(queue.size() <= fresh.size(), queue.size(), fresh.size());
   for (size_t i = 0; i < queue.size(); ++i) {
-    BACKSTOP_ASSERT(fresh[i].second == queue[i].account, i, fresh[i].second, queue[i].account);
-    BACKSTOP_ASSERT(fresh[i].first == queue[i].score, i, fresh[i].first, queue[i].score);
+    BACKSTOP_ASSERT(fresh[i].account == queue[i].account, i, fresh[i].account, queue[i].account);
+    BACKSTOP_ASSERT(fresh[i].score == queue[i].score, i, fresh[i].score, queue[i].score);
+    BACKSTOP_ASSERT(fresh[i].position == queue[i].position, i, fresh[i].position);
   }
 }
 
@@ -144,8 +144,9 @@ const AdlIndex& Core::UpdatedAdlIndex(const Market& market, bool longs) {
   const auto [it, built] = adl_indexes_.try_emplace({market_id, longs});
   AdlIndex& index = it->second;
   auto add = [&](AccountId account) {
-    const int64_t score = AdlScore(market, account, accounts_.at(account).positions.at(market_id));
-    const bool inserted = index.ranked.insert({score, account}).second;
+    const Position& position = accounts_.at(account).positions.at(market_id);
+    const int64_t score = AdlScore(market, account, position);
+    const bool inserted = index.ranked.insert({score, account, position.q}).second;
     BACKSTOP_ASSERT(inserted, account, score);
     index.score_of.emplace(account, score);
   };
@@ -160,7 +161,7 @@ const AdlIndex& Core::UpdatedAdlIndex(const Market& market, bool longs) {
   for (; index.changes_applied < adl_changed_.size(); ++index.changes_applied) {
     const AccountId account = adl_changed_[index.changes_applied];
     if (const auto old = index.score_of.find(account); old != index.score_of.end()) {
-      const size_t erased = index.ranked.erase({old->second, account});
+      const size_t erased = index.ranked.erase({old->second, account, 0});
       BACKSTOP_ASSERT(erased == 1, account, old->second);
       index.score_of.erase(old);
     }
@@ -211,15 +212,15 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
   for (const AdlRank& rank : ranking.ranked) {
     if (!pro_rata && uncovered == 0 && queue.size() >= static_cast<size_t>(kAdlQueueTopK)) break;
     if (rank.account == liquidated) continue;
-    const Position& position = accounts_.at(rank.account).positions.at(market_id);
-    BACKSTOP_ASSERT(zero_long ? position.q < 0 : position.q > 0, rank.account, position.q);
-    queue.push_back({rank.account, rank.score, position.q, 0});
-    uncovered -= std::min(uncovered, Abs64(position.q));
+    BACKSTOP_ASSERT(zero_long ? rank.position < 0 : rank.position > 0, rank.account);
+    queue.push_back({rank.account, rank.score, rank.position, 0});
+    uncovered -= std::min(uncovered, Abs64(rank.position));
   }
   if (options_.verify_invariants) {
     VerifyQueue(queue, queue_length, zero_long ? market.shorts : market.longs, liquidated,
                 [&](AccountId holder) {
-                  return AdlScore(market, holder, accounts_.at(holder).positions.at(market_id));
+                  const Position& position = accounts_.at(holder).positions.at(market_id);
+                  return QueueEntry{holder, AdlScore(market, holder, position), position.q, 0};
                 });
   }
   if (pro_rata) {

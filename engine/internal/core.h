@@ -130,6 +130,7 @@ struct PoolMargin {
 struct AdlRank {
   int64_t score = 0;
   AccountId account = 0;
+  Quantity position = 0;  // Its Q when scored (not part of the order).
   bool operator<(const AdlRank& other) const {
     if (score != other.score) return score > other.score;
     return account < other.account;
