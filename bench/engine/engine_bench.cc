@@ -321,14 +321,16 @@ void BM_CascadeOneTick(benchmark::State& state) { OneTickCascade(state, SetUpOne
 void BM_CascadeOneTickManyShorts(benchmark::State& state) {
   OneTickCascade(state, SetUpOneTickCascadeManyShorts);
 }
+// One iteration = one tick on a fresh engine (the setup is not timed); the mean of 3 below 1 M.
 BENCHMARK(BM_CascadeOneTickManyShorts)
     ->Arg(2'500)
     ->Arg(5'000)
     ->Arg(10'000)
     ->Arg(20'000)
+    ->Arg(40'000)
     ->Arg(100'000)
     ->Unit(benchmark::kMillisecond)
-    ->Iterations(1);
+    ->Iterations(3);
 BENCHMARK(BM_CascadeOneTick)
     ->Arg(5'000)
     ->Arg(10'000)
@@ -336,9 +338,9 @@ BENCHMARK(BM_CascadeOneTick)
     ->Arg(40'000)
     ->Arg(100'000)
     ->Arg(200'000)
-    ->Arg(1'000'000)
     ->Unit(benchmark::kMillisecond)
-    ->Iterations(1);
+    ->Iterations(3);
+BENCHMARK(BM_CascadeOneTick)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 
