@@ -93,15 +93,18 @@ void AllocateProRata(std::vector<QueueEntry>* queue, Quantity total) {
   BACKSTOP_ASSERT(assigned == total, assigned, total);
 }
 
-// Verify mode: `queue`, taken from the index, is the top of a fresh ranking of `side` (its
-// holders but account 0 and the liquidated one, in ascending id, stably sorted by score).
-// `entry(holder)` scores a holder now.
+// Verify mode: `queue`, taken from the index, is the top of a fresh ranking of the `holders`
+// on the counterparty side (but account 0 and the liquidated one), in ascending id, stably
+// sorted by score. `entry(holder)` scores a holder now, with position 0 if not on that side.
 template <typename Entry>
 void VerifyQueue(const std::vector<QueueEntry>& queue, int64_t queue_length,
-                 const std::set<AccountId>& side, AccountId liquidated, Entry&& entry) {
+                 const std::set<AccountId>& holders, bool longs, AccountId liquidated,
+                 Entry&& entry) {
   std::vector<QueueEntry> fresh;
-  for (const AccountId holder : side) {
-    if (holder != kLiquidationAccount && holder != liquidated) fresh.push_back(entry(holder));
+  for (const AccountId holder : holders) {
+    if (holder == kLiquidationAccount || holder == liquidated) continue;
+    const QueueEntry scored = entry(holder);
+    if (longs ? scored.position > 0 : scored.position < 0) fresh.push_back(scored);
   }
   std::stable_sort(fresh.begin(), fresh.end(),
                    [](const QueueEntry& a, const QueueEntry& b) { return a.score > b.score; });
@@ -140,20 +143,22 @@ int64_t Core::AdlScore(const Market& market, AccountId account_id, const Positio
 
 const AdlIndex& Core::UpdatedAdlIndex(const Market& market, bool longs) {
   const MarketId market_id = market.spec.market_id;
-  const std::set<AccountId>& side = longs ? market.longs : market.shorts;
   const auto [it, built] = adl_indexes_.try_emplace({market_id, longs});
   AdlIndex& index = it->second;
+  // Scores and adds `account` if it holds this side (account 0 never counts).
   auto add = [&](AccountId account) {
-    const Position& position = accounts_.at(account).positions.at(market_id);
-    const int64_t score = AdlScore(market, account, position);
-    const bool inserted = index.ranked.insert({score, account, position.q}).second;
+    if (account == kLiquidationAccount) return;
+    const auto& positions = accounts_.at(account).positions;
+    const auto position = positions.find(market_id);
+    if (position == positions.end() || (longs ? position->second.q <= 0 : position->second.q >= 0))
+      return;
+    const int64_t score = AdlScore(market, account, position->second);
+    const bool inserted = index.ranked.insert({score, account, position->second.q}).second;
     BACKSTOP_ASSERT(inserted, account, score);
     index.score_of.emplace(account, score);
   };
-  if (built) {
-    for (const AccountId holder : side) {
-      if (holder != kLiquidationAccount) add(holder);
-    }
+  if (built) {  // One pass over the holders per input and side.
+    for (const AccountId holder : market.holders) add(holder);
     index.changes_applied = adl_changed_.size();
     return index;
   }
@@ -165,10 +170,9 @@ const AdlIndex& Core::UpdatedAdlIndex(const Market& market, bool longs) {
       BACKSTOP_ASSERT(erased == 1, account, old->second);
       index.score_of.erase(old);
     }
-    if (side.count(account) != 0) add(account);
+    add(account);
   }
-  BACKSTOP_ASSERT(index.ranked.size() == side.size() - side.count(kLiquidationAccount), market_id,
-                  index.ranked.size(), side.size());
+  BACKSTOP_ASSERT(index.ranked.size() == index.score_of.size(), market_id, index.score_of.size());
   return index;
 }
 
@@ -217,11 +221,10 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
     uncovered -= std::min(uncovered, Abs64(rank.position));
   }
   if (options_.verify_invariants) {
-    VerifyQueue(queue, queue_length, zero_long ? market.shorts : market.longs, liquidated,
-                [&](AccountId holder) {
-                  const Position& position = accounts_.at(holder).positions.at(market_id);
-                  return QueueEntry{holder, AdlScore(market, holder, position), position.q, 0};
-                });
+    VerifyQueue(queue, queue_length, market.holders, !zero_long, liquidated, [&](AccountId holder) {
+      const Position& position = accounts_.at(holder).positions.at(market_id);
+      return QueueEntry{holder, AdlScore(market, holder, position), position.q, 0};
+    });
   }
   if (pro_rata) {
     AllocateProRata(&queue, total);

@@ -25,12 +25,9 @@ void Core::DoFundingTick(const FundingTick& input) {
     Money amount;
   };
   std::vector<Payment> payments;
-  std::vector<AccountId> holders;  // Ascending account id: the order of the payments.
-  holders.reserve(HolderCount(market));
-  ForEachHolder(market, [&](AccountId holder) { holders.push_back(holder); });
-  payments.reserve(holders.size());
+  payments.reserve(market.holders.size());
   Int128 residue = 0;
-  for (const AccountId holder : holders) {
+  for (const AccountId holder : market.holders) {
     Account& account = accounts_.at(holder);
     const Quantity q = account.positions.at(input.market).q;
     const Int128 raw =

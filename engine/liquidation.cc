@@ -100,7 +100,7 @@ void Core::PopCrossedWatches(Market& market) {
 }
 
 void Core::CompactWatches(Market& market) {
-  const size_t limit = 2 * HolderCount(market) + 64;
+  const size_t limit = 2 * market.holders.size() + 64;
   if (market.watch_low.size() + market.watch_high.size() <= 2 * limit) return;
   const MarketId market_id = market.spec.market_id;
   auto keep_live = [&](std::vector<WatchEntry>& heap, auto order) {

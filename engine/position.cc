@@ -56,13 +56,9 @@ Int128 Core::ApplyTrade(AccountId account_id, Account& account, Market& market, 
   if (!adl_indexes_.empty() && account_id != kLiquidationAccount) {
     adl_changed_.push_back(account_id);  // Its ADL scores may have moved (fees follow).
   }
-  if ((before > 0) != (position.q > 0) || (before < 0) != (position.q < 0)) {
-    if (before > 0) market.longs.erase(account_id);
-    if (before < 0) market.shorts.erase(account_id);
-    if (position.q > 0) market.longs.insert(account_id);
-    if (position.q < 0) market.shorts.insert(account_id);
-  }
+  if (before == 0 && position.q != 0) market.holders.insert(account_id);
   if (before != 0 && position.q == 0) {
+    market.holders.erase(account_id);
     Unwatch(account_id, position);
     ForgetPositionIfEmpty(account, market.spec.market_id);
   }

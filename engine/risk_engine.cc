@@ -119,9 +119,9 @@ void Core::Apply(const Input& input, TimeNs time_ns, std::vector<Effect>* effect
 void Core::Reject(Rejection reason) { Emit(InputRejected{reason}); }
 
 void Core::AddHoldersToCandidates(const Market& market) {
-  ForEachHolder(market, [&](AccountId holder) {
+  for (const AccountId holder : market.holders) {
     if (holder != kLiquidationAccount) Touch(holder, market.spec.quote_asset);
-  });
+  }
 }
 
 Rejection Core::ValidateSpec(const MarketSpec& spec) const {

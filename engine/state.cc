@@ -183,7 +183,7 @@ std::string Core::Import(const EngineState& state) {
       if (target.q != 0) return "duplicate position";
       target.q = position.quantity;
       target.c = position.cost;
-      (target.q > 0 ? market->second.longs : market->second.shorts).insert(in.account);
+      market->second.holders.insert(in.account);
     }
   }
   for (const OrderState& in : state.orders) {
@@ -243,10 +243,7 @@ std::string Core::FindMoneyViolation() const {
       if (position.market != &markets_.at(market_id)) return "position market pointer";
       quote_balance[position.market->spec.quote_asset] -= position.c;
       open_interest[market_id] += position.q;
-      if ((position.q > 0) != (position.market->longs.count(id) != 0) ||
-          (position.q < 0) != (position.market->shorts.count(id) != 0)) {
-        return "holders sets";
-      }
+      if ((position.q != 0) != (position.market->holders.count(id) != 0)) return "holders set";
       if ((position.q != 0) != position.watched) return "mark watch flag";
       if (position.q == 0 && position.c != 0) return "cost basis without position";
       if (position.q == 0 && position.open_orders == 0) return "empty position entry kept";
@@ -348,14 +345,14 @@ std::string Core::FindWatchViolation() const {
       return sorted;
     };
     const auto low = keys(market.watch_low), high = keys(market.watch_high);
-    bool found = true;
-    ForEachHolder(market, [&](AccountId holder) {
+    for (const AccountId holder : market.holders) {
       const std::pair<AccountId, uint64_t> key{
           holder, accounts_.at(holder).positions.at(market_id).watch_stamp};
-      found = found && std::binary_search(low.begin(), low.end(), key) &&
-              std::binary_search(high.begin(), high.end(), key);
-    });
-    if (!found) return "mark watch heaps";
+      if (!std::binary_search(low.begin(), low.end(), key) ||
+          !std::binary_search(high.begin(), high.end(), key)) {
+        return "mark watch heaps";
+      }
+    }
   }
   return "";
 }

@@ -60,35 +60,13 @@ struct Market {
   Price mark = 0;
   Price index = 0;
   Book book;
-  // Accounts with Q != 0 here, by side. Rule 6 ranks only the side opposite the liquidated
-  // position, so a cascade of longs does not walk every other long once per liquidation.
-  std::set<AccountId> longs;   // Q > 0.
-  std::set<AccountId> shorts;  // Q < 0.
+  std::set<AccountId> holders;  // Accounts with Q != 0 here.
   // Mark watch index (a cache, not state): a holder must be re-checked against rule 4 only when
   // the mark leaves [low, high] of its entry; inside, its equity >= MM is proven (ENGINE.md).
   // Binary heaps with lazy deletion: an entry is live only while its stamp is its position's.
   std::vector<WatchEntry> watch_low;   // Max-heap on key: re-check when mark < key.
   std::vector<WatchEntry> watch_high;  // Min-heap on key: re-check when mark > key.
 };
-
-inline size_t HolderCount(const Market& market) {
-  return market.longs.size() + market.shorts.size();
-}
-
-// Calls visit(account_id) for every holder of `market` (Q != 0), in ascending account id.
-template <typename Visit>
-void ForEachHolder(const Market& market, Visit&& visit) {
-  auto long_it = market.longs.begin();
-  auto short_it = market.shorts.begin();
-  while (long_it != market.longs.end() || short_it != market.shorts.end()) {
-    if (short_it == market.shorts.end() ||
-        (long_it != market.longs.end() && *long_it < *short_it)) {
-      visit(*long_it++);
-    } else {
-      visit(*short_it++);
-    }
-  }
-}
 
 // An account's exposure in one market. Kept while Q != 0 or it has open orders there.
 struct Position {
