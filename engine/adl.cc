@@ -149,11 +149,12 @@ const AdlIndex& Core::UpdatedAdlIndex(const Market& market, bool longs) {
   auto add = [&](AccountId account) {
     if (account == kLiquidationAccount) return;
     const auto& positions = accounts_.at(account).positions;
-    const auto position = positions.find(market_id);
-    if (position == positions.end() || (longs ? position->second.q <= 0 : position->second.q >= 0))
-      return;
-    const int64_t score = AdlScore(market, account, position->second);
-    const bool inserted = index.ranked.insert({score, account, position->second.q}).second;
+    const auto found = positions.find(market_id);
+    if (found == positions.end()) return;
+    const Position& position = found->second;
+    if (longs ? position.q <= 0 : position.q >= 0) return;
+    const int64_t score = AdlScore(market, account, position);
+    const bool inserted = index.ranked.insert({score, account, position.q}).second;
     BACKSTOP_ASSERT(inserted, account, score);
     index.score_of.emplace(account, score);
   };

@@ -177,7 +177,7 @@ class CascadeTest : public EngineTest {
 
 // Golden values, per ADL policy: the effect digest of both ticks and the final state hash
 // (Fnv1a64 of CanonicalState), computed with this test's shape on the engine at commit f333d0b,
-// before the per-side holder sets, and copied from the failure message of a first run.
+// before the issue #19 ADL index, and copied from the failure message of a first run.
 struct Golden {
   AdlPolicy policy;
   uint64_t effects;
