@@ -1,8 +1,8 @@
 // Issue #19: big one-tick cascades. Thousands of accounts liquidated by one mark, each closed
-// through the book (Phase A and B) and by ADL against a queue of shorts that some of them also
-// leave below MM, then one squeeze the other way. The effects of every input must be exactly
-// those of the engine before the cascade was made incremental: their digest and the final state
-// hash are compared with golden values (how they were obtained is said at each constant).
+// through the book (Phase A and B) and by ADL against a queue of up to 50 shorts, then a squeeze
+// that liquidates thin shorts the other way. The effects of both ticks must be exactly those of
+// the engine before its rule 6 queue became an incremental index: their digest and the final
+// state hash are compared with golden values (how they were obtained is said at each constant).
 
 #include <algorithm>
 #include <cstdio>
