@@ -93,6 +93,30 @@ void AllocateProRata(std::vector<QueueEntry>* queue, Quantity total) {
   BACKSTOP_ASSERT(assigned == total, assigned, total);
 }
 
+// Verify mode: `queue`, taken from the index, is the top of a fresh ranking of the `holders`
+// on the counterparty side (but account 0 and the liquidated one), in ascending id, stably
+// sorted by score. `entry(holder)` scores a holder now, with position 0 if not on that side.
+template <typename Entry>
+void VerifyQueue(const std::vector<QueueEntry>& queue, int64_t queue_length,
+                 const std::set<AccountId>& holders, bool longs, AccountId liquidated,
+                 Entry&& entry) {
+  std::vector<QueueEntry> fresh;
+  for (const AccountId holder : holders) {
+    if (holder == kLiquidationAccount || holder == liquidated) continue;
+    const QueueEntry scored = entry(holder);
+    if (longs ? scored.position > 0 : scored.position < 0) fresh.push_back(scored);
+  }
+  std::stable_sort(fresh.begin(), fresh.end(),
+                   [](const QueueEntry& a, const QueueEntry& b) { return a.score > b.score; });
+  BACKSTOP_ASSERT(static_cast<int64_t>(fresh.size()) == queue_length, fresh.size(), queue_length);
+  BACKSTOP_ASSERT(queue.size() <= fresh.size(), queue.size(), fresh.size());
+  for (size_t i = 0; i < queue.size(); ++i) {
+    BACKSTOP_ASSERT(fresh[i].account == queue[i].account, i, fresh[i].account, queue[i].account);
+    BACKSTOP_ASSERT(fresh[i].score == queue[i].score, i, fresh[i].score, queue[i].score);
+    BACKSTOP_ASSERT(fresh[i].position == queue[i].position, i, fresh[i].position);
+  }
+}
+
 }  // namespace
 
 int64_t Core::AdlScore(const Market& market, AccountId account_id, const Position& position) const {
@@ -115,6 +139,42 @@ int64_t Core::AdlScore(const Market& market, AccountId account_id, const Positio
   }
   BACKSTOP_ASSERT(false, static_cast<int>(market.spec.adl_policy));
   return 0;
+}
+
+const AdlIndex& Core::UpdatedAdlIndex(const Market& market, bool longs) {
+  const MarketId market_id = market.spec.market_id;
+  const auto [it, built] = adl_indexes_.try_emplace({market_id, longs});
+  AdlIndex& index = it->second;
+  // Scores and adds `account` if it holds this side (account 0 never counts).
+  auto add = [&](AccountId account) {
+    if (account == kLiquidationAccount) return;
+    const auto& positions = accounts_.at(account).positions;
+    const auto found = positions.find(market_id);
+    if (found == positions.end()) return;
+    const Position& position = found->second;
+    if (longs ? position.q <= 0 : position.q >= 0) return;
+    const int64_t score = AdlScore(market, account, position);
+    const bool inserted = index.ranked.insert({score, account, position.q}).second;
+    BACKSTOP_ASSERT(inserted, account, score);
+    index.score_of.emplace(account, score);
+  };
+  if (built) {  // One pass over the holders per input and side.
+    for (const AccountId holder : market.holders) add(holder);
+    index.changes_applied = adl_changed_.size();
+    return index;
+  }
+  // Only these accounts' positions or wallets moved since: every other score is as it was.
+  for (; index.changes_applied < adl_changed_.size(); ++index.changes_applied) {
+    const AccountId account = adl_changed_[index.changes_applied];
+    if (const auto old = index.score_of.find(account); old != index.score_of.end()) {
+      const size_t erased = index.ranked.erase({old->second, account, 0});
+      BACKSTOP_ASSERT(erased == 1, account, old->second);
+      index.score_of.erase(old);
+    }
+    add(account);
+  }
+  BACKSTOP_ASSERT(index.ranked.size() == index.score_of.size(), market_id, index.score_of.size());
+  return index;
 }
 
 Int128 Core::SettleAdlReduction(Market& market, AccountId counterparty, Quantity x, Int128* gain) {
@@ -146,16 +206,28 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
   Account& zero = accounts_.at(kLiquidationAccount);
   const Quantity total = Abs64(zero.positions.at(market_id).q);
   const bool zero_long = zero.positions.at(market_id).q > 0;  // Then counterparties are short.
+  // The queue from its top: all of it for pro-rata, else the listed top K and every entry the
+  // reductions reach (the rest would take nothing).
+  const AdlIndex& ranking = UpdatedAdlIndex(market, !zero_long);
+  const bool pro_rata = market.spec.adl_policy == AdlPolicy::kProRata;
+  const int64_t queue_length =
+      static_cast<int64_t>(ranking.ranked.size() - ranking.score_of.count(liquidated));
   std::vector<QueueEntry> queue;
-  for (const AccountId holder : market.holders) {
-    if (holder == kLiquidationAccount || holder == liquidated) continue;
-    const Position& position = accounts_.at(holder).positions.at(market_id);
-    if (zero_long ? position.q >= 0 : position.q <= 0) continue;
-    queue.push_back({holder, AdlScore(market, holder, position), position.q, 0});
+  Quantity uncovered = total;
+  for (const AdlRank& rank : ranking.ranked) {
+    if (!pro_rata && uncovered == 0 && queue.size() >= static_cast<size_t>(kAdlQueueTopK)) break;
+    if (rank.account == liquidated) continue;
+    BACKSTOP_ASSERT(zero_long ? rank.position < 0 : rank.position > 0, rank.account);
+    queue.push_back({rank.account, rank.score, rank.position, 0});
+    uncovered -= std::min(uncovered, Abs64(rank.position));
   }
-  std::stable_sort(queue.begin(), queue.end(),
-                   [](const QueueEntry& a, const QueueEntry& b) { return a.score > b.score; });
-  if (market.spec.adl_policy == AdlPolicy::kProRata) {
+  if (options_.verify_invariants) {
+    VerifyQueue(queue, queue_length, market.holders, !zero_long, liquidated, [&](AccountId holder) {
+      const Position& position = accounts_.at(holder).positions.at(market_id);
+      return QueueEntry{holder, AdlScore(market, holder, position), position.q, 0};
+    });
+  }
+  if (pro_rata) {
     AllocateProRata(&queue, total);
   } else {
     AllocateQueue(&queue, total);
@@ -164,7 +236,7 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
                    liquidated,
                    zero_long ? Side::kSell : Side::kBuy,
                    market.spec.adl_policy,
-                   static_cast<int64_t>(queue.size()),
+                   queue_length,
                    {},
                    total,
                    InsuranceOf(asset)};
@@ -181,8 +253,8 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
     Int128 gain = 0;
     const Int128 quote = SettleAdlReduction(market, entry.account, x, &gain);
     Emit(AdlReduction{market_id, liquidated, entry.account, x, bankruptcy_price, ToInt64(quote),
-                      entry.score, static_cast<int64_t>(i + 1), static_cast<int64_t>(queue.size()),
-                      remaining, ToInt64(-gain), InsuranceOf(asset), ToInt64(gain)});
+                      entry.score, static_cast<int64_t>(i + 1), queue_length, remaining,
+                      ToInt64(-gain), InsuranceOf(asset), ToInt64(gain)});
     remaining -= x;
     std::vector<uint32_t> to_cancel;
     for (const auto& [order_id, index] : accounts_.at(entry.account).orders) {
@@ -193,6 +265,10 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
   }
   // Rule 10: ADL at the bankruptcy quote always covers everything.
   BACKSTOP_ASSERT(remaining == 0, market_id, remaining);
+  CreditAdlResidue(asset);
+}
+
+void Core::CreditAdlResidue(AssetId asset) {
   Money& residue = Wallet(accounts_.at(kLiquidationAccount), asset);
   BACKSTOP_ASSERT(residue >= 0, residue);
   if (residue > 0) {

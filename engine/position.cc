@@ -53,6 +53,9 @@ Int128 Core::ApplyTrade(AccountId account_id, Account& account, Market& market, 
   BACKSTOP_ASSERT(Abs128(position.q) <= kMaxPosition * 2, position.q);
   if (position.q == 0) BACKSTOP_ASSERT(position.c == 0, position.c);
   AddOrDie(&Wallet(account, market.spec.quote_asset), realized);
+  if (!adl_indexes_.empty() && account_id != kLiquidationAccount) {
+    adl_changed_.push_back(account_id);  // Its ADL scores may have moved (fees follow).
+  }
   if (before == 0 && position.q != 0) market.holders.insert(account_id);
   if (before != 0 && position.q == 0) {
     market.holders.erase(account_id);

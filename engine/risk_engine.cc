@@ -110,6 +110,8 @@ void Core::Apply(const Input& input, TimeNs time_ns, std::vector<Effect>* effect
       input);
   RunLiquidationLoop();
   candidates_.clear();
+  adl_indexes_.clear();
+  adl_changed_.clear();
   if (options_.verify_invariants) CheckInvariants();
   effects_ = nullptr;
 }

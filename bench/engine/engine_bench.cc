@@ -1,7 +1,9 @@
 // Benchmarks of the risk engine alone (Google Benchmark), on seeded, pre-generated inputs:
 // (a) a mixed workload: limit and market orders, cancels, a mark update every ~100 events and
 //     funding every ~100k events over 10k accounts and 4 markets;
-// (b) a cascade: a staged crash that liquidates leveraged longs through the book and ADL.
+// (b) a cascade: a staged crash that liquidates leveraged longs through the book and ADL;
+// (c) a one-tick cascade (issue #19): N accounts, each 1 lot long against one market maker, all
+//     liquidated and deleveraged by a single mark.
 // Reports input events/s (items_per_second) and p50/p99 ns per event. See README.md.
 
 #include <benchmark/benchmark.h>
@@ -9,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "engine/risk_engine.h"
@@ -241,6 +244,103 @@ void BM_Cascade(benchmark::State& state) {
   ReportLatency(state, std::move(latencies));
 }
 BENCHMARK(BM_Cascade)->Arg(2'000)->Unit(benchmark::kMillisecond)->Iterations(5);
+
+// Issue #19: `accounts` longs (ids 2..accounts+1) each buy 1 lot at 10,000 from one resting ask
+// of the market maker (id 1) with about 9x leverage. The inputs are applied as generated (a
+// stored 1 M-account setup would take more memory than the engine). Empty book and fund: one
+// mark at 5,000 makes every long bankrupt, and each is closed by ADL against the market maker
+// alone (a queue of one).
+void SetUpOneTickCascade(RiskEngine& engine, int accounts, TimeNs* time_ns) {
+  std::vector<Effect> effects;
+  auto apply = [&](const Input& input) {
+    effects.clear();
+    engine.Apply(input, ++*time_ns, &effects);
+  };
+  apply(ListMarket{Spec(1, 1)});
+  apply(SetMark{1, 10'000, 10'000});
+  const AccountId maker = 1;
+  apply(OpenAccount{maker});
+  apply(Deposit{maker, kUsdt, 1'000'000'000'000});
+  apply(PlaceOrder{maker, 1, 1, Side::kSell, OrderType::kLimit, TimeInForce::kGtc, false, 10'000,
+                   accounts});
+  for (int a = 0; a < accounts; ++a) {
+    const AccountId account = static_cast<AccountId>(2 + a);
+    apply(OpenAccount{account});
+    apply(Deposit{account, kUsdt, 1'100});
+    apply(PlaceOrder{account, 1, 1, Side::kBuy, OrderType::kLimit, TimeInForce::kIoc, false, 10'000,
+                     1});
+  }
+}
+
+// The same crash with a long ADL queue: each long buys its lot from its own short (ids
+// 2+accounts.., 10,000 to 109,900 of collateral, so their scores differ), and every liquidation
+// ranks all the shorts still holding (the top one is closed by each ADL).
+void SetUpOneTickCascadeManyShorts(RiskEngine& engine, int accounts, TimeNs* time_ns) {
+  std::vector<Effect> effects;
+  auto apply = [&](const Input& input) {
+    effects.clear();
+    engine.Apply(input, ++*time_ns, &effects);
+  };
+  apply(ListMarket{Spec(1, 1)});
+  apply(SetMark{1, 10'000, 10'000});
+  for (int a = 0; a < accounts; ++a) {
+    const AccountId longer = static_cast<AccountId>(2 + a);
+    const AccountId shorter = static_cast<AccountId>(2 + accounts + a);
+    apply(OpenAccount{longer});
+    apply(Deposit{longer, kUsdt, 1'100});
+    apply(OpenAccount{shorter});
+    apply(Deposit{shorter, kUsdt, 10'000 + (a * 7'919) % 1'000 * 100});
+    apply(PlaceOrder{shorter, 1, 1, Side::kSell, OrderType::kLimit, TimeInForce::kGtc, false,
+                     10'000, 1});
+    apply(PlaceOrder{longer, 1, 1, Side::kBuy, OrderType::kLimit, TimeInForce::kIoc, false, 10'000,
+                     1});
+  }
+}
+
+void OneTickCascade(benchmark::State& state, void (*set_up)(RiskEngine&, int accounts, TimeNs*)) {
+  const int accounts = static_cast<int>(state.range(0));
+  RunResult result;
+  std::optional<RiskEngine> engine;  // Destroyed untimed, after the loop or before the next setup.
+  for (auto _ : state) {
+    state.PauseTiming();
+    engine.reset();
+    engine.emplace(FastOptions());
+    TimeNs time_ns = 0;
+    set_up(*engine, accounts, &time_ns);
+    state.ResumeTiming();
+    result = Run(*engine, {SetMark{1, 5'000, 5'000}}, &time_ns, nullptr);
+  }
+  state.counters["liquidations"] = static_cast<double>(result.liquidations);
+  state.counters["adl_reductions"] = static_cast<double>(result.reductions);
+  state.counters["effects"] = static_cast<double>(result.effects);
+  state.counters["liquidations_per_s"] = benchmark::Counter(
+      static_cast<double>(result.liquidations) * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate);
+}
+void BM_CascadeOneTick(benchmark::State& state) { OneTickCascade(state, SetUpOneTickCascade); }
+void BM_CascadeOneTickManyShorts(benchmark::State& state) {
+  OneTickCascade(state, SetUpOneTickCascadeManyShorts);
+}
+// One iteration = one tick on a fresh engine (the setup is not timed); the mean of 3 below 1 M.
+BENCHMARK(BM_CascadeOneTickManyShorts)
+    ->Arg(2'500)
+    ->Arg(5'000)
+    ->Arg(10'000)
+    ->Arg(20'000)
+    ->Arg(40'000)
+    ->Arg(100'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
+BENCHMARK(BM_CascadeOneTick)
+    ->Arg(5'000)
+    ->Arg(10'000)
+    ->Arg(20'000)
+    ->Arg(40'000)
+    ->Arg(100'000)
+    ->Arg(200'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
+BENCHMARK(BM_CascadeOneTick)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 

@@ -104,6 +104,27 @@ struct PoolMargin {
   Int128 maintenance = 0;
 };
 
+// Rule 6's ranking of one side of a market: score descending, ties by account id.
+struct AdlRank {
+  int64_t score = 0;
+  AccountId account = 0;
+  Quantity position = 0;  // Its Q when scored (not part of the order).
+  bool operator<(const AdlRank& other) const {
+    if (score != other.score) return score > other.score;
+    return account < other.account;
+  }
+};
+
+// The holders of one market side (account 0 excepted) in rule 6 order, as scored at the current
+// marks. Built at the side's first ADL of an input; before each later one, the accounts whose
+// positions or wallets changed since (Core::adl_changed_) are re-scored. A cache, not state:
+// dropped at the end of every input, since a mark, funding or deposit rescores everyone.
+struct AdlIndex {
+  std::set<AdlRank> ranked;
+  std::unordered_map<AccountId, int64_t> score_of;  // Looked up only, never iterated.
+  size_t changes_applied = 0;                       // Prefix of Core::adl_changed_ reflected.
+};
+
 // A taker walking the book: the client's order, or account 0's liquidation order.
 struct Taker {
   AccountId account = 0;
@@ -212,10 +233,14 @@ class Core {
 
   // adl.cc: rule 6.
   void RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price);
+  // Moves account 0's leftover cash after an ADL (its rounding residue, >= 0) to the fund.
+  void CreditAdlResidue(AssetId asset);
   // Moves x lots between account 0 and `counterparty` at the share of account 0's remaining
   // cost basis (rounded against the counterparty); returns the quote, sets its gain vs mark.
   Int128 SettleAdlReduction(Market& market, AccountId counterparty, Quantity x, Int128* gain);
   int64_t AdlScore(const Market& market, AccountId account, const Position& position) const;
+  // The rule 6 ranking of the market's longs (or shorts) now, built or brought up to date.
+  const AdlIndex& UpdatedAdlIndex(const Market& market, bool longs);
 
   // funding.cc: rule 8.
   void DoFundingTick(const FundingTick& input);
@@ -232,6 +257,10 @@ class Core {
   std::vector<uint32_t> free_orders_;
   // Pools whose equity or MM may have fallen in this input (duplicates allowed).
   std::vector<PoolKey> candidates_;
+  // This input's rule 6 indexes by (market, longs?), and every account ApplyTrade changed since
+  // the first of them was built (duplicates allowed). Both are emptied after every input.
+  std::map<std::pair<MarketId, bool>, AdlIndex> adl_indexes_;
+  std::vector<AccountId> adl_changed_;
   OrderId next_internal_order_id_ = 1;
   uint64_t next_watch_stamp_ = 1;  // Cache bookkeeping, not state.
   TimeNs last_time_ns_ = 0;
