@@ -1,9 +1,11 @@
-// ledger_bench: throughput of the signed, durable append pipeline beside the machine's raw
-// Ed25519 signing ceiling on all cores, and of Verify (both modes) beside the raw verify and
-// SHA-256 ceilings, all in one run. Seeded, fixed workload; prints a table and JSON.
+// ledger_bench: throughput of the durable append pipeline in checkpoint mode beside the synced
+// RocksDB group-commit ceiling, and in every mode beside the Ed25519 signing ceiling; Verify
+// beside the SHA-256 and verify ceilings; inclusion-proof latency; all in one run. Seeded,
+// fixed workload; prints a table and JSON.
 // Usage: ledger_bench [--records N] [--group G] [--dir DIR] [--seconds S] [--json FILE]
 #include <fmt/format.h>
-
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,8 +22,10 @@
 #include <thread>
 #include <vector>
 
+#include "ledger/checkpoint.h"
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
+#include "ledger/merkle.h"
 #include "ledger/verifier.h"
 
 namespace {
@@ -118,20 +122,65 @@ Rate VerifyCeiling(const Config& config, const ledger::PrivateKey& key) {
   });
 }
 
-// One core: the chain is sequential. 32 tag + 32 prev + 8 seq + a 200-byte envelope.
+// One core: the chain is sequential. What verify must hash per record of a format-2 log: the
+// chain hash (32 tag + 32 prev + 8 seq + a 200-byte envelope), the leaf (0x00 || hash) and, on
+// average, one interior node (0x01 || left || right): records per second.
 uint64_t Sha256Ceiling(const Config& config) {
   ledger::Sha256 sha;
   std::vector<uint8_t> message(272, 7);
+  ledger::Hash left{};
   uint64_t count = 0;
   auto start = Steady::now();
   while (ElapsedNs(start) < config.ceiling_ms * 1'000'000) {
     for (int i = 0; i < 1000; ++i, ++count) {
       message[0] = static_cast<uint8_t>(count);
       ledger::Hash digest = sha.Of(message);
-      message[1] ^= digest[0];
+      ledger::Hash leaf = ledger::LeafHash(sha, digest);
+      left = ledger::NodeHash(sha, left, leaf);
+      message[1] ^= left[0];
     }
   }
   return PerSecond(count, ElapsedNs(start));
+}
+
+// The storage ceiling: synced RocksDB WriteBatches of `batch` records, each a value of
+// `record_bytes` plus two 32-byte tree nodes under 8-byte keys (what a checkpoint-mode group
+// commit writes, less the hashing, signing and encoding), one writer, for ceiling_ms.
+uint64_t StorageCeiling(const Config& config, const std::string& dir, size_t record_bytes,
+                        size_t batch) {
+  std::filesystem::remove_all(dir);
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::Open(options, dir, &raw).ok()) std::exit(1);
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  std::string value(record_bytes, 'r');
+  std::string node(32, 'n');
+  uint64_t records = 0;
+  uint64_t nodes = 0;
+  auto key = [](uint64_t prefix, uint64_t n) {
+    std::string k(9, '\0');
+    k[0] = static_cast<char>(prefix);
+    for (int i = 0; i < 8; ++i) k[8 - i] = static_cast<char>(n >> (8 * i));
+    return k;
+  };
+  auto start = Steady::now();
+  while (ElapsedNs(start) < config.ceiling_ms * 1'000'000) {
+    rocksdb::WriteBatch write_batch;
+    for (size_t i = 0; i < batch; ++i, ++records) {
+      value[0] = static_cast<char>(records);
+      write_batch.Put(key(0, records), value);
+      write_batch.Put(key(1, nodes++), node);
+      write_batch.Put(key(1, nodes++), node);
+    }
+    if (!db->Write(synced, &write_batch).ok()) std::exit(1);
+  }
+  uint64_t rate = PerSecond(records, ElapsedNs(start));
+  db.reset();
+  std::filesystem::remove_all(dir);
+  return rate;
 }
 
 // A group as the sequencer would append it: an order, its acceptance and a fill (~200 bytes
@@ -199,11 +248,11 @@ AppendFigures RunAppend(ledger::EventLog& log, const std::vector<ledger::EventGr
     }
     const auto& events = readers[i % readers.size()];
     auto submitted = Steady::now();
-    auto range = log.Submit(events, [&latency_ns, i, submitted](const ledger::Status& s,
-                                                               ledger::GroupRange) {
-      if (!s.ok()) std::abort();
-      latency_ns[i] = ElapsedNs(submitted);
-    });
+    auto range = log.Submit(
+        events, [&latency_ns, i, submitted](const ledger::Status& s, ledger::GroupRange) {
+          if (!s.ok()) std::abort();
+          latency_ns[i] = ElapsedNs(submitted);
+        });
     if (!range.ok()) {
       std::fprintf(stderr, "%s\n", range.status().ToString().c_str());
       std::exit(1);
@@ -233,17 +282,71 @@ uint64_t RunVerify(const ledger::EventLog& log, const ledger::Keyring& keyring, 
   return PerSecond(report.records_checked, ns);
 }
 
+struct ProofFigures {
+  int64_t generate_p50_ns = 0, generate_p99_ns = 0;
+  int64_t verify_p50_ns = 0, verify_p99_ns = 0;
+  uint64_t samples = 0;
+};
+
+// Inclusion proofs of random records against the newest checkpoint: generating one (the
+// proof's O(log N) node reads, the record and the checkpoint) and checking one (the record's
+// hash, the path, the checkpoint's signature), as `backstop proof` and `proof verify` do.
+ProofFigures RunProofs(const ledger::EventLog& log, const ledger::PublicKey& key, uint32_t seed) {
+  ProofFigures figures;
+  auto note = log.LatestCheckpoint();
+  if (!note.ok()) std::exit(1);
+  auto head = ledger::OpenCheckpoint(*note, key);
+  if (!head.ok()) std::exit(1);
+  const uint64_t size = head->checkpoint.size;
+  std::mt19937_64 rng(seed);
+  std::vector<int64_t> generate_ns, verify_ns;
+  ledger::Sha256 sha;
+  for (int i = 0; i < 2000; ++i) {
+    const ledger::SequenceNumber seq = 1 + rng() % size;
+    auto start = Steady::now();
+    auto record = log.Read(seq);
+    auto proof = log.InclusionProof(seq, size);
+    auto checkpoint = log.ReadCheckpoint(size);
+    generate_ns.push_back(ElapsedNs(start));
+    if (!record.ok() || !proof.ok() || !checkpoint.ok()) std::exit(1);
+    start = Steady::now();
+    auto opened = ledger::OpenCheckpoint(*checkpoint, key);
+    const ledger::Hash hash = ledger::ChainHash(sha, log.domain_tag(), record->prev_hash(), seq,
+                                                record->envelope_bytes());
+    bool ok = opened.ok() && ledger::VerifyInclusion(seq - 1, size, ledger::LeafHash(sha, hash),
+                                                     *proof, opened->checkpoint.root);
+    verify_ns.push_back(ElapsedNs(start));
+    if (!ok) {
+      std::fprintf(stderr, "proof of seq %llu does not verify\n",
+                   static_cast<unsigned long long>(seq));
+      std::exit(1);
+    }
+  }
+  figures.generate_p50_ns = Percentile(generate_ns, 50);
+  figures.generate_p99_ns = Percentile(generate_ns, 99);
+  figures.verify_p50_ns = Percentile(verify_ns, 50);
+  figures.verify_p99_ns = Percentile(verify_ns, 99);
+  figures.samples = generate_ns.size();
+  return figures;
+}
+
 Config ParseArgs(int argc, char** argv) {
   Config config;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     std::string value = argv[i + 1];
-    if (flag == "--records") config.records = std::stoull(value);
-    else if (flag == "--group") config.group = std::max<uint64_t>(1, std::stoull(value));
-    else if (flag == "--dir") config.dir = value;
-    else if (flag == "--ceiling-ms") config.ceiling_ms = std::stoll(value);
-    else if (flag == "--json") config.json = value;
-    else if (flag == "--seed") config.seed = static_cast<uint32_t>(std::stoul(value));
+    if (flag == "--records")
+      config.records = std::stoull(value);
+    else if (flag == "--group")
+      config.group = std::max<uint64_t>(1, std::stoull(value));
+    else if (flag == "--dir")
+      config.dir = value;
+    else if (flag == "--ceiling-ms")
+      config.ceiling_ms = std::stoll(value);
+    else if (flag == "--json")
+      config.json = value;
+    else if (flag == "--seed")
+      config.seed = static_cast<uint32_t>(std::stoul(value));
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       std::exit(2);
@@ -259,102 +362,145 @@ std::string Percent(uint64_t part, uint64_t whole) {
 }
 
 struct Figures {
-  uint64_t total_records, group;
+  uint64_t total_records, group, commits;
   Rate sign_ceiling;
-  AppendFigures saturated, paced;
+  uint64_t storage_ceiling;
+  AppendFigures saturated, paced, every;
   uint64_t paced_records_per_second;
   Rate verify_ceiling;
-  uint64_t sha_ceiling, verify_default, verify_all;
+  uint64_t sha_ceiling, verify_checkpoint, verify_default, verify_all;
+  ProofFigures proofs;
 };
 
 void Report(const Config& config, const Figures& f) {
-  std::printf("ledger_bench: %u cores, %llu records in groups of %llu, seed %u\n", Cores(),
-              static_cast<unsigned long long>(f.total_records),
-              static_cast<unsigned long long>(f.group), config.seed);
-  std::printf("%-44s %12s\n", "measure", "value");
+  std::printf(
+      "ledger_bench: %u cores, %llu records in groups of %llu (%llu group commits in "
+      "checkpoint mode), seed %u\n",
+      Cores(), static_cast<unsigned long long>(f.total_records),
+      static_cast<unsigned long long>(f.group), static_cast<unsigned long long>(f.commits),
+      config.seed);
+  std::printf("%-52s %12s\n", "measure", "value");
   auto row = [](const std::string& name, const std::string& value) {
-    std::printf("%-44s %12s\n", name.c_str(), value.c_str());
+    std::printf("%-52s %12s\n", name.c_str(), value.c_str());
   };
-  row("Ed25519 sign ceiling, all cores (sig/s)", fmt::format("{}", f.sign_ceiling.per_second));
-  row("signed durable append, saturated (rec/s)",
+  row("RocksDB synced group-commit ceiling (rec/s)", fmt::format("{}", f.storage_ceiling));
+  row("checkpoint mode: durable append, saturated (rec/s)",
       fmt::format("{}", f.saturated.records_per_second));
-  row("  ratio to the signing ceiling (wall clock)",
-      Percent(f.saturated.records_per_second, f.sign_ceiling.per_second));
-  row("  ratio per CPU-second (robust to load)",
-      Percent(f.saturated.records_per_cpu_second, f.sign_ceiling.per_cpu_second));
+  row("  ratio to the RocksDB ceiling (goal >= 60%)",
+      Percent(f.saturated.records_per_second, f.storage_ceiling));
   row(fmt::format("  latency p50 / p99 (us), {} in flight", kMaxPendingRecords),
       fmt::format("{} / {}", f.saturated.p50_ns / 1000, f.saturated.p99_ns / 1000));
-  row(fmt::format("append at {} rec/s: latency p50 / p99 (us)", f.paced_records_per_second),
+  row(fmt::format("  at {} rec/s: latency p50 / p99 (us)", f.paced_records_per_second),
       fmt::format("{} / {}", f.paced.p50_ns / 1000, f.paced.p99_ns / 1000));
+  row("Ed25519 sign ceiling, all cores (sig/s)", fmt::format("{}", f.sign_ceiling.per_second));
+  row("every mode: durable append, saturated (rec/s)",
+      fmt::format("{}", f.every.records_per_second));
+  row("  ratio to the signing ceiling (wall clock)",
+      Percent(f.every.records_per_second, f.sign_ceiling.per_second));
+  row("  checkpoint mode / every mode",
+      Percent(f.saturated.records_per_second, f.every.records_per_second));
+  row("SHA-256 per record (chain, leaf, node), 1 core", fmt::format("{}", f.sha_ceiling));
+  row("verify, checkpoint mode (rec/s)", fmt::format("{}", f.verify_checkpoint));
+  row("  ratio to the SHA-256 ceiling (goal >= 70%)", Percent(f.verify_checkpoint, f.sha_ceiling));
+  row("verify, every mode, group-end signatures (rec/s)", fmt::format("{}", f.verify_default));
+  row("verify --all-signatures, every mode (rec/s)", fmt::format("{}", f.verify_all));
   row("Ed25519 verify ceiling, all cores (sig/s)", fmt::format("{}", f.verify_ceiling.per_second));
-  row("SHA-256 ceiling, 272 B, one core (hash/s)", fmt::format("{}", f.sha_ceiling));
-  row("verify, group-end signatures (rec/s)", fmt::format("{}", f.verify_default));
-  row("verify --all-signatures (rec/s)", fmt::format("{}", f.verify_all));
-  row("  ratio to the verify ceiling", Percent(f.verify_all, f.verify_ceiling.per_second));
+  row("  --all-signatures / verify ceiling", Percent(f.verify_all, f.verify_ceiling.per_second));
+  row(fmt::format("proof generation p50 / p99 (us), {} samples", f.proofs.samples),
+      fmt::format("{} / {}", f.proofs.generate_p50_ns / 1000, f.proofs.generate_p99_ns / 1000));
+  row("proof verification p50 / p99 (us)",
+      fmt::format("{} / {}", f.proofs.verify_p50_ns / 1000, f.proofs.verify_p99_ns / 1000));
   if (config.json.empty()) return;
   std::ofstream(config.json) << fmt::format(
-      "{{\"cores\": {}, \"records\": {}, \"group\": {}, \"sign_ceiling\": {}, "
-      "\"sign_ceiling_per_cpu_second\": {}, \"append_records_per_cpu_second\": {}, "
-      "\"append_records_per_second\": {}, \"append_p50_us\": {}, \"append_p99_us\": {}, "
+      "{{\"cores\": {}, \"records\": {}, \"group\": {}, \"commits\": {}, "
+      "\"storage_ceiling\": {}, \"append_records_per_second\": {}, "
+      "\"append_records_per_cpu_second\": {}, \"append_p50_us\": {}, \"append_p99_us\": {}, "
       "\"paced_records_per_second\": {}, \"paced_p50_us\": {}, \"paced_p99_us\": {}, "
-      "\"verify_ceiling\": {}, \"sha256_ceiling\": {}, \"verify_default\": {}, "
-      "\"verify_all\": {}}}\n",
-      Cores(), f.total_records, f.group, f.sign_ceiling.per_second,
-      f.sign_ceiling.per_cpu_second, f.saturated.records_per_cpu_second,
-      f.saturated.records_per_second,
-      f.saturated.p50_ns / 1000, f.saturated.p99_ns / 1000, f.paced_records_per_second,
-      f.paced.p50_ns / 1000, f.paced.p99_ns / 1000, f.verify_ceiling.per_second, f.sha_ceiling,
-      f.verify_default, f.verify_all);
+      "\"sign_ceiling\": {}, \"append_every_records_per_second\": {}, "
+      "\"sha256_record_ceiling\": {}, \"verify_checkpoint\": {}, \"verify_default\": {}, "
+      "\"verify_all\": {}, \"verify_ceiling\": {}, \"proof_generate_p50_us\": {}, "
+      "\"proof_generate_p99_us\": {}, \"proof_verify_p50_us\": {}, "
+      "\"proof_verify_p99_us\": {}}}\n",
+      Cores(), f.total_records, f.group, f.commits, f.storage_ceiling,
+      f.saturated.records_per_second, f.saturated.records_per_cpu_second, f.saturated.p50_ns / 1000,
+      f.saturated.p99_ns / 1000, f.paced_records_per_second, f.paced.p50_ns / 1000,
+      f.paced.p99_ns / 1000, f.sign_ceiling.per_second, f.every.records_per_second, f.sha_ceiling,
+      f.verify_checkpoint, f.verify_default, f.verify_all, f.verify_ceiling.per_second,
+      f.proofs.generate_p50_ns / 1000, f.proofs.generate_p99_ns / 1000,
+      f.proofs.verify_p50_ns / 1000, f.proofs.verify_p99_ns / 1000);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   Config config = ParseArgs(argc, argv);
-  std::filesystem::remove_all(config.dir);
   ledger::PrivateKey key = MustKey();
   ledger::Keyring keyring;
   keyring.Add(key.public_key());
   std::mt19937_64 rng(config.seed);
   std::vector<ledger::EventGroup> pool;
   for (int i = 0; i < 1024; ++i) pool.push_back(MakeGroup(config.group, rng));
+  const uint64_t groups = std::max<uint64_t>(1, config.records / config.group);
+  auto create = [&](const std::string& dir, ledger::SigningMode signing) {
+    std::filesystem::remove_all(dir);
+    ledger::LogOptions options;
+    options.signing_key = key;
+    options.clock = ledger::RealTimeNs;
+    options.signer_threads = 0;  // All cores.
+    options.max_pending_records = kMaxPendingRecords;
+    options.max_batch_records = 4096;
+    options.signing = signing;
+    auto log = ledger::EventLog::Create(dir, options);
+    if (!log.ok()) {
+      std::fprintf(stderr, "%s\n", log.status().ToString().c_str());
+      std::exit(1);
+    }
+    return std::move(log).value();
+  };
 
-  // The machines are shared and noisy: measure the ceiling before and after the append runs
-  // and compare against the higher (the conservative ratio).
+  // Checkpoint mode (the default): the append beside the storage ceiling, measured right after.
+  const std::string checkpoint_dir = config.dir + "/checkpoint";
+  auto log = create(checkpoint_dir, ledger::SigningMode::kCheckpoint);
+  AppendFigures saturated = RunAppend(*log, pool, groups, 0);
+  auto commits = log->CommitEnds(1, 0);
+  auto sample = log->Read(1);
+  if (!commits.ok() || !sample.ok()) std::exit(1);
+  const uint64_t storage_ceiling =
+      StorageCeiling(config, config.dir + "/ceiling", sample->record_bytes().size(),
+                     std::max<size_t>(1, log->head_seq() / commits->size()));
+  // Latency at a third of the saturated rate: what a client sees when the venue is not busy.
+  uint64_t paced_records_per_second = std::max<uint64_t>(1, saturated.records_per_second / 3);
+  int64_t interval_ns =
+      static_cast<int64_t>(config.group * 1'000'000'000 / paced_records_per_second);
+  AppendFigures paced = RunAppend(*log, pool, std::min<uint64_t>(groups, 5000), interval_ns);
+  uint64_t verify_checkpoint = RunVerify(*log, keyring, false);
+  ProofFigures proofs = RunProofs(*log, key.public_key(), config.seed);
+  const uint64_t total_records = log->head_seq();
+  const uint64_t commit_count = commits->size();
+  log.reset();
+  std::filesystem::remove_all(checkpoint_dir);
+
+  // Every mode: each record signed too, beside the signing ceiling.
   Rate sign_ceiling_before = SignCeiling(config, key);
-  ledger::LogOptions options;
-  options.signing_key = key;
-  options.clock = ledger::RealTimeNs;
-  options.signer_threads = 0;  // All cores.
-  options.max_pending_records = kMaxPendingRecords;
-  options.max_batch_records = 4096;
-  auto log = ledger::EventLog::Create(config.dir, options);
-  if (!log.ok()) {
-    std::fprintf(stderr, "%s\n", log.status().ToString().c_str());
-    return 1;
-  }
-  uint64_t groups = std::max<uint64_t>(1, config.records / config.group);
-  AppendFigures saturated = RunAppend(**log, pool, groups, 0);
+  const std::string every_dir = config.dir + "/every";
+  log = create(every_dir, ledger::SigningMode::kEvery);
+  AppendFigures every = RunAppend(*log, pool, groups, 0);
   Rate sign_ceiling_after = SignCeiling(config, key);
-  Rate sign_ceiling{std::max(sign_ceiling_before.per_second, sign_ceiling_after.per_second),
-                    std::max(sign_ceiling_before.per_cpu_second,
-                             sign_ceiling_after.per_cpu_second)};
-  // Latency at half the signing ceiling: what a client sees when the venue is not saturated.
-  uint64_t paced_records_per_second = std::max<uint64_t>(1, sign_ceiling.per_second / 2);
-  int64_t interval_ns = static_cast<int64_t>(config.group * 1'000'000'000 /
-                                             paced_records_per_second);
-  AppendFigures paced = RunAppend(**log, pool, std::min<uint64_t>(groups, 5000), interval_ns);
-  uint64_t verify_default = RunVerify(**log, keyring, false);
-  uint64_t verify_all = RunVerify(**log, keyring, true);
+  Rate sign_ceiling{
+      std::max(sign_ceiling_before.per_second, sign_ceiling_after.per_second),
+      std::max(sign_ceiling_before.per_cpu_second, sign_ceiling_after.per_cpu_second)};
+  uint64_t verify_default = RunVerify(*log, keyring, false);
+  uint64_t verify_all = RunVerify(*log, keyring, true);
+  log.reset();
+  std::filesystem::remove_all(config.dir);
   Rate verify_ceiling = VerifyCeiling(config, key);
   uint64_t sha_ceiling = Sha256Ceiling(config);
-  uint64_t total_records = (*log)->head_seq();
-  log->reset();
-  std::filesystem::remove_all(config.dir);
 
-  Figures figures{total_records, config.group, sign_ceiling, saturated, paced,
-                  paced_records_per_second, verify_ceiling, sha_ceiling, verify_default,
-                  verify_all};
+  Figures figures{total_records,  config.group,    commit_count,
+                  sign_ceiling,   storage_ceiling, saturated,
+                  paced,          every,           paced_records_per_second,
+                  verify_ceiling, sha_ceiling,     verify_checkpoint,
+                  verify_default, verify_all,      proofs};
   Report(config, figures);
   return 0;
 }

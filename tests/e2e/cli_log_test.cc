@@ -221,3 +221,45 @@ TEST_F(CliLogTest, OnDiskFlipsAreReportedAndNeverCrashTheTool) {
 
 }  // namespace
 }  // namespace e2e
+
+namespace e2e {
+namespace {
+
+// A log written by main before signed checkpoints (format 1, every record signed; kept in
+// tests/fixtures/v1-crash-demo with its signer's public key) verifies and audits with today's
+// binary, pinned to its key and chain, and takes more commands in its own format.
+TEST(FormatOneLogTest, VerifiesAuditsAndGrowsInItsOwnFormat) {
+  ScratchDir scratch("format-one");
+  fs::copy(std::string(BACKSTOP_SOURCE_DIR) + "/tests/fixtures/v1-crash-demo", scratch / "data",
+           fs::copy_options::recursive);
+  const std::string pin = " --data " + (scratch / "data") + " --trusted-keys " +
+                          (scratch / "data/trusted-signer.pub.pem") +
+                          " --chain-id bc936faddc407af23bdaf689cb0164da";
+  CommandResult verify = RunBackstop("verify --all-signatures" + pin);
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_NE(verify.output.find("48 signatures valid (every record)"), std::string::npos)
+      << verify.output;
+  EXPECT_NE(verify.output.find("format 1"), std::string::npos) << verify.output;
+  CommandResult audit = RunBackstop("audit" + pin);
+  EXPECT_EQ(audit.exit_code, 0) << audit.output;
+  EXPECT_NE(audit.output.find("OK  head seq 48"), std::string::npos) << audit.output;
+  CommandResult proof =
+      RunBackstop("proof 3 --out " + (scratch / "p") + " --data " + (scratch / "data"));
+  EXPECT_EQ(proof.exit_code, 2) << proof.output;
+  EXPECT_NE(proof.output.find("format 1"), std::string::npos) << proof.output;
+  std::ofstream(scratch / "more.jsonl") << "{\"type\":\"open_account\",\"account\":900}\n"
+                                           "{\"type\":\"deposit\",\"account\":900,"
+                                           "\"asset\":1,\"amount\":5000000}\n";
+  CommandResult ingest =
+      RunBackstop("ingest " + (scratch / "more.jsonl") + " --data " + (scratch / "data") +
+                  " --key " + (scratch / "data/fixture-signer.key.pem"));
+  EXPECT_EQ(ingest.exit_code, 0) << ingest.output;
+  CommandResult grown = RunBackstop("verify --all-signatures" + pin);
+  EXPECT_EQ(grown.exit_code, 0) << grown.output;
+  EXPECT_NE(grown.output.find("50 signatures valid (every record)"), std::string::npos)
+      << grown.output;
+  EXPECT_NE(grown.output.find("format 1"), std::string::npos) << grown.output;
+}
+
+}  // namespace
+}  // namespace e2e
