@@ -443,6 +443,7 @@ int main(int argc, char** argv) {
   const uint64_t groups = std::max<uint64_t>(1, config.records / config.group);
   auto create = [&](const std::string& dir, ledger::SigningMode signing) {
     std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(config.dir);
     ledger::LogOptions options;
     options.signing_key = key;
     options.clock = ledger::RealTimeNs;

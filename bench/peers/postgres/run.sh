@@ -195,12 +195,23 @@ echo "== Summary (records/s, this run)"
 row() { printf '%-64s %12s\n' "$1" "$2"; }
 row "PostgreSQL durable COPY, 1000 records per transaction" "${figure[copy1000]}"
 row "PostgreSQL durable COPY, 100 records per transaction" "${figure[copy100]}"
-row "backstop durable append, saturated (ledger_bench; group commits)" \
-  "$(json_field append_records_per_second)"
+append=$(json_field append_records_per_second)
+row "backstop durable append, checkpoint mode (ledger_bench)" "$append"
+if [[ "$append" =~ ^[0-9]+$ && "${figure[copy1000]}" =~ ^[0-9]+$ ]]; then
+  row "  ratio to PostgreSQL's COPY of 1000 (goal >= 2.00x)" \
+    "$(awk -v a="$append" -v b="${figure[copy1000]}" 'BEGIN { printf "%.2fx", a / b }')"
+fi
+row "backstop durable append, every mode (ledger_bench)" \
+  "$(json_field append_every_records_per_second)"
+row "RocksDB synced group-commit ceiling (ledger_bench)" "$(json_field storage_ceiling)"
 row "PostgreSQL scan: COPY TO STDOUT, binary" "${figure[copy-binary]}"
 row "PostgreSQL scan: COPY TO STDOUT, text" "${figure[copy-text]}"
 row "PostgreSQL scan: count(*), sum(length(event)), nothing sent" "${figure[count-sum]}"
 row "backstop scan (RocksDB iterator)" "${figure[bs-scan]}"
 row "backstop scan + decode (DecodeRecordInto)" "${figure[bs-decode]}"
-row "backstop verify, default mode (ledger_bench)" "$(json_field verify_default)"
-row "backstop verify, all signatures (ledger_bench)" "$(json_field verify_all)"
+row "backstop verify, checkpoint mode (ledger_bench)" "$(json_field verify_checkpoint)"
+row "SHA-256 ceiling per record: chain, leaf, node (ledger_bench)" \
+  "$(json_field sha256_record_ceiling)"
+row "backstop verify, every mode, group-end signatures (ledger_bench)" \
+  "$(json_field verify_default)"
+row "backstop verify, every mode, all signatures (ledger_bench)" "$(json_field verify_all)"
