@@ -5,8 +5,6 @@
 #include <capnp/schema.h>
 #include <fmt/format.h>
 
-#include <ctime>
-
 namespace cli {
 namespace {
 
@@ -107,20 +105,6 @@ std::string StructToText(capnp::DynamicStruct::Reader value) {
                    ScalarToText(v));
   }
   return out;
-}
-
-std::string FormatTimeNs(int64_t time_ns) {
-  int64_t seconds = time_ns / 1000000000;
-  int64_t nanos = time_ns % 1000000000;
-  if (nanos < 0) {
-    nanos += 1000000000;
-    --seconds;
-  }
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nanos);
 }
 
 }  // namespace cli

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "text/text.h"
+
 namespace cli {
 
 // JSON of any struct: integers as numbers, Data as lower-case hex, enums by name, a union as
@@ -17,8 +19,8 @@ nlohmann::json StructToJson(capnp::DynamicStruct::Reader value);
 // "field=value field=value ..." of a struct's scalar fields, for one-line listings.
 std::string StructToText(capnp::DynamicStruct::Reader value);
 
-// "2026-11-22T03:04:05.123456789Z" for nanoseconds since the Unix epoch.
-std::string FormatTimeNs(int64_t time_ns);
+// "2026-11-22T03:04:05.123456789Z" for nanoseconds since the Unix epoch (text/text.h).
+using text::FormatTimeNs;
 
 // "lowerCamel" -> "lower_camel".
 std::string SnakeCase(const std::string& name);

@@ -19,6 +19,7 @@
 #include "query/adl_explain.h"
 #include "query/queries.h"
 #include "query/text.h"
+#include "text/text.h"
 
 namespace cli {
 
@@ -85,16 +86,10 @@ const std::vector<std::string> kFundColumns = {"seq",
                                                "amount_dec",
                                                "balance_after_dec"};
 
+// A CSV cell of a row field: empty for null, strings as they are, other JSON as it dumps.
 std::string CsvCell(const Json& value) {
   if (value.is_null()) return "";
-  std::string text = value.is_string() ? value.get<std::string>() : value.dump();
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
+  return text::CsvCell(value.is_string() ? value.get<std::string>() : value.dump());
 }
 
 std::vector<std::string> ColumnsOf(const std::string& type) {
