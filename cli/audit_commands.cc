@@ -65,6 +65,10 @@ void PrintState(const engine::RiskEngine& engine, const replay::Recovered& state
   nlohmann::json out;
   out["seq"] = state.seq;
   out["hash"] = ledger::ToHex(state.hash);
+  // Always present, possibly empty; every opened account has at least one row.
+  out["markets"] = nlohmann::json::array();
+  out["assets"] = nlohmann::json::array();
+  out["accounts"] = nlohmann::json::array();
   for (const auto& market : exported.markets) {
     out["markets"].push_back({{"market", market.spec.market_id},
                               {"symbol", market.spec.symbol},
@@ -80,12 +84,23 @@ void PrintState(const engine::RiskEngine& engine, const replay::Recovered& state
                              {"top_ups", asset.top_ups}});
   }
   for (const auto& account : exported.accounts) {
+    nlohmann::json positions = nlohmann::json::array();
+    for (const auto& p : account.positions) {
+      positions.push_back({{"market", p.market}, {"quantity", p.quantity}, {"cost", p.cost}});
+    }
+    // An account with no wallet yet (opened, nothing deposited): one row without an asset.
+    // Account 0 (liquidation) is never opened and shows only while it holds a wallet.
+    if (account.balances.empty() && account.account != 0) {
+      out["accounts"].push_back({{"account", account.account},
+                                 {"asset", nullptr},
+                                 {"wallet_balance", 0},
+                                 {"equity", 0},
+                                 {"maintenance_margin", 0},
+                                 {"initial_margin", 0},
+                                 {"positions", positions}});
+    }
     for (const auto& balance : account.balances) {
       const engine::MarginView margin = engine.Margin(account.account, balance.asset);
-      nlohmann::json positions = nlohmann::json::array();
-      for (const auto& p : account.positions) {
-        positions.push_back({{"market", p.market}, {"quantity", p.quantity}, {"cost", p.cost}});
-      }
       out["accounts"].push_back({{"account", account.account},
                                  {"asset", balance.asset},
                                  {"wallet_balance", margin.wallet_balance},
@@ -121,7 +136,7 @@ void PrintState(const engine::RiskEngine& engine, const replay::Recovered& state
                                p["quantity"].get<int64_t>(), p["cost"].get<int64_t>());
     }
     fmt::print("{:>8} {:>5} {:>18} {:>18} {:>16}  {}\n", a["account"].get<uint64_t>(),
-               a["asset"].get<uint32_t>(), a["wallet_balance"].get<int64_t>(),
+               a["asset"].is_null() ? "-" : a["asset"].dump(), a["wallet_balance"].get<int64_t>(),
                a["equity"].get<int64_t>(), a["maintenance_margin"].get<int64_t>(), positions);
   }
   fmt::print("\namounts and prices are integers in quote minor units (prices per lot)\n");
@@ -178,8 +193,12 @@ int RunReplay(const ReplayCommandOptions& options) {
   const replay::DataDir data = replay::DataDir::At(options.data_dir);
   auto keyring = replay::LoadKeyring(data);
   if (!keyring.ok()) return Fail(keyring.status());
-  ledger::SequenceNumber to = options.to == 0 ? (*log)->head_seq() : options.to;
-  if (to == 0) return Fail("the log is empty");
+  const ledger::SequenceNumber to = options.to.value_or((*log)->head_seq());
+  if (to == 0) {  // Before seq 1: the engine as it starts, with nothing applied.
+    const replay::Recovered genesis{engine::RiskEngine(), 0, 0, ledger::Hash{}, 0};
+    PrintState(genesis.engine, genesis, options.json);
+    return kExitOk;
+  }
   auto end = replay::GroupEnd(**log, to);
   if (!end.ok()) return Fail(end.status());
   if (*end != to) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -11,7 +12,9 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/event_json.h"
 #include "cli/input_json.h"
+#include "ledger/schema/event.capnp.h"
 #include "replay/auditor.h"
 #include "replay/recovery.h"
 #include "replay/sequencer.h"
@@ -53,6 +56,37 @@ struct IngestSummary {
   double seconds = 0;  // Wall time, for the throughput line only (never hashed).
 };
 
+// Commands the engine refused whose groups are not yet durable (so not yet readable).
+struct PendingRefusal {
+  uint64_t line = 0;
+  ledger::GroupRange range;
+};
+
+// Prints "line N: refused by the engine: <reason> (<code>)" on stderr for each pending refusal
+// whose group is durable (all of them once the log is flushed), reading the reason from the
+// logged orderRejected or inputRejected effect.
+ledger::Status ReportRefusals(const ledger::EventLog& log, std::deque<PendingRefusal>* pending) {
+  while (!pending->empty() && pending->front().range.last <= log.head_seq()) {
+    const PendingRefusal refusal = pending->front();
+    pending->pop_front();
+    for (SequenceNumber seq = refusal.range.first + 1; seq <= refusal.range.last; ++seq) {
+      LEDGER_ASSIGN_OR_RETURN(ledger::LogRecord record, log.Read(seq));
+      const auto event = record.event();
+      std::optional<uint16_t> code;
+      if (event.which() == ledger::schema::Event::ORDER_REJECTED) {
+        code = event.getOrderRejected().getReason();
+      } else if (event.which() == ledger::schema::Event::INPUT_REJECTED) {
+        code = event.getInputRejected().getReason();
+      }
+      if (!code) continue;
+      fmt::print(stderr, "line {}: refused by the engine: {} ({})\n", refusal.line,
+                 RejectionReasonName(*code), *code);
+      break;
+    }
+  }
+  return ledger::Status::OK();
+}
+
 void PrintIngestSummary(const IngestSummary& s, const ledger::EventLog& log, bool json) {
   const std::string head_hash = ledger::ToHex(log.head_hash());
   const double rate = s.seconds > 0 ? static_cast<double>(s.commands) / s.seconds : 0;
@@ -66,7 +100,7 @@ void PrintIngestSummary(const IngestSummary& s, const ledger::EventLog& log, boo
   }
   fmt::print("commands   {:>12}   (from {} lines)\n", s.commands, s.lines);
   fmt::print("effects    {:>12}\n", s.effects);
-  fmt::print("refusals   {:>12}   (commands the engine refused; see their effects)\n", s.refusals);
+  fmt::print("refusals   {:>12}   (commands the engine refused; each named above)\n", s.refusals);
   fmt::print("bad lines  {:>12}{}\n", s.bad_lines,
              s.bad_lines ? fmt::format("   (first at line {})", s.first_bad_line) : "");
   fmt::print("head       seq {} hash {}\n", log.head_seq(), head_hash);
@@ -89,6 +123,7 @@ int RunIngest(const IngestOptions& options) {
   if (!sequencer.ok()) return Fail(sequencer.status());
   std::mutex ack_mutex;  // Acks print from the writer thread.
   IngestSummary summary;
+  std::deque<PendingRefusal> refusals;
   const auto start = std::chrono::steady_clock::now();
   std::string line;
   while (std::getline(in, line)) {
@@ -119,8 +154,13 @@ int RunIngest(const IngestOptions& options) {
     ++summary.commands;
     summary.effects += submitted->effects;
     summary.refusals += submitted->refused ? 1 : 0;
+    if (submitted->refused) refusals.push_back({summary.lines, submitted->range});
+    ledger::Status reported = ReportRefusals((*sequencer)->log(), &refusals);
+    if (!reported.ok()) return Fail(reported);
   }
   ledger::Status flushed = (*sequencer)->Flush();
+  if (!flushed.ok()) return Fail(flushed);
+  flushed = ReportRefusals((*sequencer)->log(), &refusals);
   if (!flushed.ok()) return Fail(flushed);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::lock_guard<std::mutex> lock(ack_mutex);

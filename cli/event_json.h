@@ -22,6 +22,12 @@ std::string StructToText(capnp::DynamicStruct::Reader value);
 // "2026-11-22T03:04:05.123456789Z" for nanoseconds since the Unix epoch (text/text.h).
 using text::FormatTimeNs;
 
+// The snake_case name of an engine reason code (engine/rejection.h, docs/ENGINE.md):
+// "unknown_account" for 101; "unknown" for a code the engine does not define.
+std::string RejectionReasonName(uint16_t code);
+// The same for an order cancellation's reason (engine::CancelReason): "ioc_remainder" for 1.
+std::string CancelReasonName(uint16_t code);
+
 // "lowerCamel" -> "lower_camel".
 std::string SnakeCase(const std::string& name);
 

@@ -51,7 +51,8 @@ const std::vector<std::string> kAdlColumns = {"seq",
                                               "quantity_dec",
                                               "price_dec",
                                               "quote_dec",
-                                              "deficit_covered_dec"};
+                                              "deficit_covered_dec",
+                                              "settlement_price_dec"};
 const std::vector<std::string> kLiquidationColumns = {"seq",
                                                       "time_ns",
                                                       "time",
@@ -71,7 +72,8 @@ const std::vector<std::string> kLiquidationColumns = {"seq",
                                                       "position_dec",
                                                       "mark_price_dec",
                                                       "bankruptcy_price_dec",
-                                                      "bankruptcy_quote_dec"};
+                                                      "bankruptcy_quote_dec",
+                                                      "settlement_price_dec"};
 const std::vector<std::string> kFundColumns = {"seq",
                                                "time_ns",
                                                "time",

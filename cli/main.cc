@@ -228,7 +228,9 @@ void AddReplay(CLI::App& app, std::function<int()>* run) {
   static cli::ReplayCommandOptions options;
   CLI::App* sub = app.add_subcommand(
       "replay", "Print the state (markets, insurance funds, accounts, positions) as of a seq");
-  sub->add_option("--to", options.to, "Seq (default: the head); rounded up to its group's end");
+  sub->add_option("--to", options.to,
+                  "Seq (default: the head); rounded up to its group's end. 0: the empty state "
+                  "before seq 1");
   sub->add_option("--data", options.data_dir, kDataHelp)->required();
   sub->add_flag("--json", options.json, "Print the state as JSON");
   sub->callback([run] { *run = [] { return cli::RunReplay(options); }; });

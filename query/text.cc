@@ -77,7 +77,7 @@ std::string QuotePrice(int64_t price_per_lot, const MarketScale& scale) {
 }
 
 std::string SettlementPrice(int64_t quote, int64_t lots, const MarketScale& scale) {
-  BACKSTOP_ASSERT(lots != 0, quote);
+  if (lots == 0) return "-";
   __int128 numerator = quote;
   __int128 denominator = lots;
   for (int i = 0; i < scale.lot_decimals; ++i) numerator *= 10;

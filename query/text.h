@@ -42,8 +42,8 @@ std::string QuoteAmount(int64_t amount, const MarketScale& scale);
 std::string QuotePrice(int64_t price_per_lot, const MarketScale& scale);
 // The exact price at which `quote` minor units settled `lots` lots, in quote units per one base
 // unit: quote * 10^lot_decimals / (lots * 10^quote_decimals), with quote_decimals fraction digits
-// (as QuotePrice) and as many more as it needs up to 18, then cut and marked "...". lots != 0; the
-// sign is that of quote / lots.
+// (as QuotePrice) and as many more as it needs up to 18, then cut and marked "...". The sign is
+// that of quote / lots; "-" when lots is 0.
 std::string SettlementPrice(int64_t quote, int64_t lots, const MarketScale& scale);
 
 }  // namespace query

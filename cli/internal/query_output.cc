@@ -137,6 +137,7 @@ Json AdlJson(const query::AdlReductionRow& row, const Scales& scales) {
   if (scale != nullptr) {
     out["quantity_dec"] = query::BaseQuantity(row.quantity, *scale);
     out["price_dec"] = query::QuotePrice(row.price, *scale);
+    out["settlement_price_dec"] = query::SettlementPrice(row.quote, row.quantity, *scale);
     out["quote_dec"] = query::QuoteAmount(row.quote, *scale);
     out["deficit_covered_dec"] = query::QuoteAmount(row.deficit_covered, *scale);
   }
@@ -164,6 +165,8 @@ Json LiquidationJson(const query::LiquidationRow& row, const Scales& scales) {
     out["mark_price_dec"] = query::QuotePrice(row.mark_price, *scale);
     out["bankruptcy_price_dec"] = query::QuotePrice(row.bankruptcy_price, *scale);
     out["bankruptcy_quote_dec"] = query::QuoteAmount(row.bankruptcy_quote, *scale);
+    out["settlement_price_dec"] =
+        query::SettlementPrice(row.bankruptcy_quote, row.position, *scale);
   }
   return out;
 }
