@@ -208,7 +208,12 @@ int RunReplay(const ReplayCommandOptions& options) {
   std::vector<std::string> warnings;
   replay::ReplayOptions replay_options;
   replay_options.engine_options.verify_invariants = false;
+  ProgressLine progress("replayed");
+  replay_options.progress = [&progress](uint64_t done, uint64_t total) {
+    progress.Update(done, total);
+  };
   auto state = replay::Recover(**log, data, *keyring, *end, &warnings, replay_options);
+  progress.Clear();
   for (const std::string& warning : warnings) fmt::print(stderr, "warning: {}\n", warning);
   if (!state.ok()) return Fail(state.status());
   PrintState(state->engine, *state, options.json);

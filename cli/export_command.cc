@@ -128,7 +128,13 @@ Result<std::vector<Json>> ExportRows(const ledger::EventLog& log, const std::str
     for (const auto& row : adl) add(row.ref.seq, "adl_reduction", AdlJson(row, scales));
   }
   if (type == "liquidations" || all) {
-    LEDGER_ASSIGN_OR_RETURN(auto liquidations, query::ListLiquidations(log, filter));
+    ProgressLine progress("scanned");
+    LEDGER_ASSIGN_OR_RETURN(
+        auto liquidations,
+        query::ListLiquidations(log, filter, [&progress](uint64_t done, uint64_t total) {
+          progress.Update(done, total);
+        }));
+    progress.Clear();
     LEDGER_ASSIGN_OR_RETURN(auto scales, query::LoadMarketScales(log, MarketsOf(liquidations), {}));
     for (const auto& row : liquidations) {
       add(row.ref.seq, "liquidation", LiquidationJson(row, scales));

@@ -135,7 +135,10 @@ int RunLiquidationsList(const QueryOptions& options) {
   if (!filter.ok()) return Exit(filter.status());
   auto log = OpenLog(options.data_dir);
   if (!log.ok()) return Fail(log.status().message());
-  auto rows = query::ListLiquidations(**log, *filter);
+  ProgressLine progress("scanned");
+  auto rows = query::ListLiquidations(
+      **log, *filter, [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); });
+  progress.Clear();
   if (!rows.ok()) return Exit(rows.status());
   auto scales = ScalesFor(**log, MarketsOf(*rows), {});
   if (!scales.ok()) return Exit(scales.status());
