@@ -85,7 +85,9 @@ void AddIngest(CLI::App& app, std::function<int()>* run) {
       "Feed input commands (JSON Lines, docs/INPUT.md) through the sequencer: each command is "
       "applied to the engine and appended with its effects as one signed group; commands are "
       "acknowledged once synced. Opening the log recovers the engine first (newest valid "
-      "snapshot + replay of the tail). Exit 0, or 1 if any line was refused as malformed");
+      "snapshot + replay of the tail). A command the engine refuses is logged and named on "
+      "stderr (line, reason name and code). Exit 0, or 1 if any line was refused as "
+      "malformed");
   sub->add_option("input", options.input, "JSONL file, or - for stdin")->required();
   sub->add_option("--data", options.data_dir, kDataHelp)->required();
   sub->add_option("--key", options.key_file, "Private key that signs (the log's current key)")
@@ -267,8 +269,9 @@ void AddAdlQueries(CLI::App& app, std::function<int()>* run) {
   adl->require_subcommand(1);
   CLI::App* list = adl->add_subcommand(
       "list",
-      "ADL reductions: both sides, quantity, price, score, queue position, deficit "
-      "covered, seq and time (--account matches either side)");
+      "ADL reductions: both sides, quantity, bankruptcy price on the tick and the exact "
+      "settlement price, score, queue position, deficit covered, seq and time (--account "
+      "matches either side)");
   AddQueryFilters(list, list_options, "am");
   list->callback([run] { *run = [] { return cli::RunAdlList(list_options); }; });
   CLI::App* explain = adl->add_subcommand(
@@ -305,7 +308,9 @@ void AddHistoryQueries(CLI::App& app, std::function<int()>* run) {
   CLI::App* liquidations = app.add_subcommand("liquidations", "Past liquidations");
   liquidations->require_subcommand(1);
   CLI::App* list = liquidations->add_subcommand(
-      "list", "Positions taken over by the liquidation account, with bankruptcy price and quote");
+      "list",
+      "Positions taken over by the liquidation account: bankruptcy price on the tick (BP), "
+      "bankruptcy quote amount (BQ) and the exact settlement price BQ / position");
   AddQueryFilters(list, liquidation_options, "am");
   list->callback([run] { *run = [] { return cli::RunLiquidationsList(liquidation_options); }; });
 }
