@@ -60,7 +60,8 @@ void PrintAuditReport(const replay::AuditReport& report, bool all_signatures, bo
   }
 }
 
-void PrintState(const engine::RiskEngine& engine, const replay::Recovered& state, bool json) {
+// The state as JSON: seq, hash, markets, assets and accounts (the arrays always present).
+nlohmann::json StateJson(const engine::RiskEngine& engine, const replay::Recovered& state) {
   const engine::EngineState exported = engine.Export();
   nlohmann::json out;
   out["seq"] = state.seq;
@@ -110,6 +111,11 @@ void PrintState(const engine::RiskEngine& engine, const replay::Recovered& state
                                  {"positions", positions}});
     }
   }
+  return out;
+}
+
+void PrintState(const engine::RiskEngine& engine, const replay::Recovered& state, bool json) {
+  const nlohmann::json out = StateJson(engine, state);
   if (json) {
     fmt::print("{}\n", out.dump());
     return;

@@ -66,10 +66,10 @@ Result<int64_t> ParseIso(std::string_view original) {
   std::string text(original);
   if (text.size() > 10 && (text[10] == 't' || text[10] == ' ')) text[10] = 'T';
   if (!text.empty() && text.back() == 'z') text.back() = 'Z';
+  if (text.size() < 10 || text[4] != '-') return BadTime(original, "not a date YYYY-MM-DD");
   int year = 0;
   const auto [year_end, year_error] = std::from_chars(text.data(), text.data() + 4, year);
-  if (text.size() < 10 || year_error != std::errc() || year_end != text.data() + 4 ||
-      text[4] != '-') {
+  if (year_error != std::errc() || year_end != text.data() + 4) {
     return BadTime(original, "not a date YYYY-MM-DD");
   }
   if (year < kFirstYear || year > kLastYear) {
@@ -81,7 +81,8 @@ Result<int64_t> ParseIso(std::string_view original) {
     return static_cast<int64_t>(day.time_since_epoch().count()) * 86400 * kNanosPerSecond;
   }
   const size_t dot = text.find('.');
-  if (dot != std::string::npos && (dot + 1 == text.size() || !std::isdigit(text[dot + 1]))) {
+  if (dot != std::string::npos &&
+      (dot + 1 == text.size() || !std::isdigit(static_cast<unsigned char>(text[dot + 1])))) {
     return BadTime(original, "no digits after '.'");
   }
   const size_t offset = text.find_first_of("+-", 11);
@@ -94,8 +95,9 @@ Result<int64_t> ParseIso(std::string_view original) {
   }
   date::sys_time<std::chrono::nanoseconds> time;
   for (const char* format : {"%FT%TZ", "%FT%T%Ez", "%FT%RZ", "%FT%R%Ez"}) {
-    if (ParseWhole(text, format, &time))
+    if (ParseWhole(text, format, &time)) {
       return static_cast<int64_t>(time.time_since_epoch().count());
+    }
   }
   return BadTime(original, "not ISO-8601 (YYYY-MM-DDTHH:MM[:SS[.fraction]] then Z or +HH:MM)");
 }
