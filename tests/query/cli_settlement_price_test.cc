@@ -12,6 +12,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "tests/e2e/cli_test_support.h"
 
@@ -45,13 +47,20 @@ class CliSettlementPriceTest : public ::testing::Test {
   static CommandResult Run(const std::string& arguments) {
     return RunBackstop(arguments + " --data " + (*scratch_ / "data") + " 2>&1");
   }
-  static void ExpectContains(const CommandResult& result, const std::string& text) {
-    EXPECT_NE(result.output.find(text), std::string::npos) << "no '" << text << "' in:\n"
-                                                           << result.output;
-  }
-  static void ExpectLacks(const CommandResult& result, const std::string& text) {
-    EXPECT_EQ(result.output.find(text), std::string::npos) << "'" << text << "' in:\n"
-                                                           << result.output;
+  // Runs `backstop ARGS`, which must succeed and print every text of `says` and none of
+  // `never`.
+  static void ExpectWords(const std::string& arguments, std::vector<std::string> says,
+                          std::vector<std::string> never) {
+    const CommandResult result = Run(arguments);
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    for (const std::string& text : says) {
+      EXPECT_NE(result.output.find(text), std::string::npos) << "no '" << text << "' in:\n"
+                                                             << result.output;
+    }
+    for (const std::string& text : never) {
+      EXPECT_EQ(result.output.find(text), std::string::npos) << "'" << text << "' in:\n"
+                                                             << result.output;
+    }
   }
 
   static e2e::ScratchDir* scratch_;
@@ -68,21 +77,12 @@ TEST_F(CliSettlementPriceTest, TheLogHoldsARoundedBankruptcyPrice) {
 }
 
 TEST_F(CliSettlementPriceTest, LiquidationsListShowsTheExactPriceUnderClearNames) {
-  const CommandResult list = Run("liquidations list");
-  ASSERT_EQ(list.exit_code, 0) << list.output;
-  for (const char* text : {"BP /lot", "BQ AMOUNT", "SETTLED PRICE*", "58036.000000"}) {
-    ExpectContains(list, text);
-  }
-  ExpectLacks(list, "58100.000000");
-  ExpectLacks(list, "BANKRUPTCY quote*");
+  ExpectWords("liquidations list", {"BP /lot", "BQ AMOUNT", "SETTLED PRICE*", "58036.000000"},
+              {"58100.000000", "BANKRUPTCY quote*"});
 }
 
 TEST_F(CliSettlementPriceTest, AdlListShowsTheExactPrice) {
-  const CommandResult list = Run("adl list");
-  ASSERT_EQ(list.exit_code, 0) << list.output;
-  ExpectContains(list, "SETTLED PRICE*");
-  ExpectContains(list, "58036.000000");
-  ExpectLacks(list, "58100.000000");
+  ExpectWords("adl list", {"SETTLED PRICE*", "58036.000000"}, {"58100.000000"});
   const auto rows = nlohmann::json::parse(Run("adl list --json").output);
   ASSERT_EQ(rows.size(), 1u) << rows;
   EXPECT_EQ(rows[0]["settlement_price_dec"], "58036.000000");
@@ -90,12 +90,11 @@ TEST_F(CliSettlementPriceTest, AdlListShowsTheExactPrice) {
 }
 
 TEST_F(CliSettlementPriceTest, AdlExplainSaysWhatTheTradeSettledAt) {
-  const CommandResult explain = Run("adl explain 48");
-  ASSERT_EQ(explain.exit_code, 0) << explain.output;
-  ExpectContains(explain, "settled for 22866184000 (22866.184000 quote)");
-  ExpectContains(explain, "exactly 58036.000000 quote per base unit");
-  ExpectContains(explain, "the bankruptcy price on the tick is 58100000 per lot");
-  ExpectLacks(explain, "at 58100000 per lot");
+  ExpectWords(
+      "adl explain 48",
+      {"settled for 22866184000 (22866.184000 quote)", "exactly 58036.000000 quote per base unit",
+       "the bankruptcy price on the tick is 58100000 per lot"},
+      {"at 58100000 per lot"});
 }
 
 }  // namespace
