@@ -19,6 +19,7 @@
 #include "query/adl_explain.h"
 #include "query/queries.h"
 #include "query/text.h"
+#include "text/text.h"
 
 namespace cli {
 
@@ -64,6 +65,17 @@ std::string PerLot(int64_t price, const query::MarketScale* scale) {
                      query::QuotePrice(price, *scale));
 }
 
+// The exact price of `quote` for `lots`: "58036.000000 quote per base unit", or without the
+// market's listing "58036000 per lot" (as many decimals as the quotient needs).
+std::string SettledAt(int64_t quote, int64_t lots, const query::MarketScale* scale) {
+  if (scale != nullptr) {
+    return fmt::format("{} quote per base unit", query::SettlementPrice(quote, lots, *scale));
+  }
+  if (lots == 0) return "-";
+  const __int128 sign = lots < 0 ? -1 : 1;
+  return fmt::format("{} per lot", text::FormatQuotient(sign * quote, sign * lots, 0, 18));
+}
+
 Json ExplainJson(const query::AdlExplanation& x, const Scales& scales) {
   Json out;
   out["reduction"] = AdlJson(x.reduction, scales);
@@ -105,8 +117,11 @@ void PrintWhoAndWhy(const query::AdlExplanation& x, const query::MarketScale* sc
              Lots(l.position < 0 ? -l.position : l.position, scale), l.market, l.ref.seq);
   fmt::print("  equity {} was below maintenance {} at mark {}.\n", Amount(l.account_equity, scale),
              Amount(l.account_maintenance, scale), PerLot(l.mark_price, scale));
-  fmt::print("  Bankruptcy price {}; bankruptcy quote {}.\n", PerLot(l.bankruptcy_price, scale),
-             Amount(l.bankruptcy_quote, scale));
+  fmt::print(
+      "  Bankruptcy quote {} for the position: exactly {}; the bankruptcy price on the tick "
+      "is {}.\n",
+      Amount(l.bankruptcy_quote, scale), SettledAt(l.bankruptcy_quote, l.position, scale),
+      PerLot(l.bankruptcy_price, scale));
   fmt::print("\nWhy the insurance fund did not cover it\n");
   fmt::print("  The order book took {} first; the fund paid {} for fills beyond bankruptcy",
              Lots(x.book_quantity, scale), Amount(x.fund_drawn, scale));
@@ -118,13 +133,13 @@ void PrintWhoAndWhy(const query::AdlExplanation& x, const query::MarketScale* sc
     fmt::print(
         "  Closing them at the mark would have left a deficit of {} against their "
         "bankruptcy quote, more than the fund held, so they were closed against "
-        "counterparties at the bankruptcy price instead.\n",
+        "counterparties at their bankruptcy quote instead.\n",
         Amount(x.deficit_total, scale));
   } else {
     fmt::print(
         "  The deficit of the rest against the mark was {}: the book had no more "
         "liquidity within the limits of Phase B (rulebook rule 5), so ADL closed it at "
-        "the bankruptcy price.\n",
+        "its bankruptcy quote.\n",
         Amount(x.deficit_total, scale));
   }
 }
@@ -148,10 +163,12 @@ void PrintQueueAndTaken(const query::AdlExplanation& x, const query::MarketScale
              r.queue_length, r.score,
              x.counterparty_entry ? fmt::format(", holding {} lots", x.counterparty_entry->position)
                                   : " (below the logged top of the queue)");
-  fmt::print("  It gave up {} at {}, settled for {}; versus a close at the mark it {} {}.\n",
-             Lots(r.quantity, scale), PerLot(r.price, scale), Amount(r.quote, scale),
-             r.gain_vs_mark < 0 ? "lost" : "gained",
-             Amount(r.gain_vs_mark < 0 ? -r.gain_vs_mark : r.gain_vs_mark, scale));
+  fmt::print(
+      "  It gave up {} and settled for {}, its share of the bankruptcy quote: exactly {}; "
+      "versus a close at the mark it {} {}.\n",
+      Lots(r.quantity, scale), Amount(r.quote, scale), SettledAt(r.quote, r.quantity, scale),
+      r.gain_vs_mark < 0 ? "lost" : "gained",
+      Amount(r.gain_vs_mark < 0 ? -r.gain_vs_mark : r.gain_vs_mark, scale));
   fmt::print("\nHow much was taken from whom\n");
   cells.clear();
   for (const auto& row : x.reductions) {

@@ -70,11 +70,16 @@ void PrintAuditReport(const replay::AuditReport& report, bool all_signatures, co
   }
 }
 
-void PrintState(const engine::RiskEngine& engine, const replay::Recovered& state, bool json) {
+// The state as JSON: seq, hash, markets, assets and accounts (the arrays always present).
+nlohmann::json StateJson(const engine::RiskEngine& engine, const replay::Recovered& state) {
   const engine::EngineState exported = engine.Export();
   nlohmann::json out;
   out["seq"] = state.seq;
   out["hash"] = ledger::ToHex(state.hash);
+  // Always present, possibly empty; every opened account has at least one row.
+  out["markets"] = nlohmann::json::array();
+  out["assets"] = nlohmann::json::array();
+  out["accounts"] = nlohmann::json::array();
   for (const auto& market : exported.markets) {
     out["markets"].push_back({{"market", market.spec.market_id},
                               {"symbol", market.spec.symbol},
@@ -90,12 +95,23 @@ void PrintState(const engine::RiskEngine& engine, const replay::Recovered& state
                              {"top_ups", asset.top_ups}});
   }
   for (const auto& account : exported.accounts) {
+    nlohmann::json positions = nlohmann::json::array();
+    for (const auto& p : account.positions) {
+      positions.push_back({{"market", p.market}, {"quantity", p.quantity}, {"cost", p.cost}});
+    }
+    // An account with no wallet yet (opened, nothing deposited): one row without an asset.
+    // Account 0 (liquidation) is never opened and shows only while it holds a wallet.
+    if (account.balances.empty() && account.account != 0) {
+      out["accounts"].push_back({{"account", account.account},
+                                 {"asset", nullptr},
+                                 {"wallet_balance", 0},
+                                 {"equity", 0},
+                                 {"maintenance_margin", 0},
+                                 {"initial_margin", 0},
+                                 {"positions", positions}});
+    }
     for (const auto& balance : account.balances) {
       const engine::MarginView margin = engine.Margin(account.account, balance.asset);
-      nlohmann::json positions = nlohmann::json::array();
-      for (const auto& p : account.positions) {
-        positions.push_back({{"market", p.market}, {"quantity", p.quantity}, {"cost", p.cost}});
-      }
       out["accounts"].push_back({{"account", account.account},
                                  {"asset", balance.asset},
                                  {"wallet_balance", margin.wallet_balance},
@@ -105,6 +121,11 @@ void PrintState(const engine::RiskEngine& engine, const replay::Recovered& state
                                  {"positions", positions}});
     }
   }
+  return out;
+}
+
+void PrintState(const engine::RiskEngine& engine, const replay::Recovered& state, bool json) {
+  const nlohmann::json out = StateJson(engine, state);
   if (json) {
     fmt::print("{}\n", out.dump());
     return;
@@ -131,7 +152,7 @@ void PrintState(const engine::RiskEngine& engine, const replay::Recovered& state
                                p["quantity"].get<int64_t>(), p["cost"].get<int64_t>());
     }
     fmt::print("{:>8} {:>5} {:>18} {:>18} {:>16}  {}\n", a["account"].get<uint64_t>(),
-               a["asset"].get<uint32_t>(), a["wallet_balance"].get<int64_t>(),
+               a["asset"].is_null() ? "-" : a["asset"].dump(), a["wallet_balance"].get<int64_t>(),
                a["equity"].get<int64_t>(), a["maintenance_margin"].get<int64_t>(), positions);
   }
   fmt::print("\namounts and prices are integers in quote minor units (prices per lot)\n");
@@ -206,8 +227,12 @@ int RunReplay(const ReplayCommandOptions& options) {
   const replay::DataDir data = replay::DataDir::At(options.data_dir);
   auto keyring = replay::LoadKeyring(data);
   if (!keyring.ok()) return Fail(keyring.status());
-  ledger::SequenceNumber to = options.to == 0 ? (*log)->head_seq() : options.to;
-  if (to == 0) return Fail("the log is empty");
+  const ledger::SequenceNumber to = options.to.value_or((*log)->head_seq());
+  if (to == 0) {  // Before seq 1: the engine as it starts, with nothing applied.
+    const replay::Recovered genesis{engine::RiskEngine(), 0, 0, ledger::Hash{}, 0};
+    PrintState(genesis.engine, genesis, options.json);
+    return kExitOk;
+  }
   auto end = replay::GroupEnd(**log, to);
   if (!end.ok()) return Fail(end.status());
   if (*end != to) {
@@ -217,7 +242,12 @@ int RunReplay(const ReplayCommandOptions& options) {
   std::vector<std::string> warnings;
   replay::ReplayOptions replay_options;
   replay_options.engine_options.verify_invariants = false;
+  ProgressLine progress("replayed");
+  replay_options.progress = [&progress](uint64_t done, uint64_t total) {
+    progress.Update(done, total);
+  };
   auto state = replay::Recover(**log, data, *keyring, *end, &warnings, replay_options);
+  progress.Clear();
   for (const std::string& warning : warnings) fmt::print(stderr, "warning: {}\n", warning);
   if (!state.ok()) return Fail(state.status());
   PrintState(state->engine, *state, options.json);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -141,7 +142,8 @@ int RunReindex(const ReindexOptions& options);
 
 struct ReplayCommandOptions {
   std::string data_dir;
-  uint64_t to = 0;  // 0: the head.
+  // Unset: the head. 0: the empty state before seq 1. Otherwise rounded up to its group's end.
+  std::optional<uint64_t> to;
   bool json = false;
 };
 int RunReplay(const ReplayCommandOptions& options);

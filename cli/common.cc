@@ -29,24 +29,4 @@ ledger::Result<std::unique_ptr<ledger::EventLog>> OpenReadOnly(const std::string
   return ledger::EventLog::Open(LogDir(data_dir), std::move(options));
 }
 
-void ProgressLine::Update(uint64_t done, uint64_t total) {
-  const auto now = std::chrono::steady_clock::now();
-  if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(500)) {
-    return;
-  }
-  last_ = now;
-  shown_ = true;
-  if (total == 0) {
-    fmt::print(stderr, "\r{} {} records", verb_, done);
-    return;
-  }
-  const uint64_t percent = done * 100 / total;
-  const std::string bar(percent / 4, '#');
-  fmt::print(stderr, "\r{} [{:<25}] {} / {} records ({}%)", verb_, bar, done, total, percent);
-}
-
-ProgressLine::~ProgressLine() {
-  if (shown_) fmt::print(stderr, "\r\033[K");
-}
-
 }  // namespace cli

@@ -2,13 +2,13 @@
 // read-only, and a progress line for long runs.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 
 #include "ledger/event_log.h"
 #include "ledger/status.h"
+#include "text/text.h"
 
 namespace cli {
 
@@ -20,21 +20,11 @@ int Fail(const std::string& message);
 // Opens DATA/log read-only; NotFound with a hint if there is none.
 ledger::Result<std::unique_ptr<ledger::EventLog>> OpenReadOnly(const std::string& data_dir);
 
-// Prints "<verb> N / M records (P%)" on stderr at most twice a second, once a run has lasted
-// a second; clears the line when destroyed. Not thread-safe.
-class ProgressLine {
+// The progress line of text/text.h counting records: "<verb> [###   ] N / M records (P%)" on
+// stderr when it is a terminal. Not thread-safe.
+class ProgressLine : public text::ProgressLine {
  public:
-  explicit ProgressLine(std::string verb) : verb_(std::move(verb)) {}
-  ~ProgressLine();
-  ProgressLine(const ProgressLine&) = delete;
-  ProgressLine& operator=(const ProgressLine&) = delete;
-  void Update(uint64_t done, uint64_t total);
-
- private:
-  std::string verb_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point last_{};
-  bool shown_ = false;
+  explicit ProgressLine(std::string verb) : text::ProgressLine(std::move(verb), "records") {}
 };
 
 }  // namespace cli

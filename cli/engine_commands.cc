@@ -3,15 +3,20 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/event_json.h"
 #include "cli/input_json.h"
+#include "ledger/schema/event.capnp.h"
 #include "replay/auditor.h"
 #include "replay/recovery.h"
 #include "replay/sequencer.h"
@@ -23,6 +28,39 @@ using ledger::SequenceNumber;
 
 constexpr size_t kMaxLineBytes = 1 << 20;
 
+// While recovery runs inside Sequencer::Open (which reports no counts), the progress line shows
+// the seconds elapsed, redrawn from a thread of its own until the object dies.
+class RecoveryHeartbeat {
+ public:
+  RecoveryHeartbeat()
+      : thread_([this] {
+          std::unique_lock<std::mutex> lock(mutex_);
+          const auto start = std::chrono::steady_clock::now();
+          while (!cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return done_; })) {
+            const auto elapsed = std::chrono::steady_clock::now() - start;
+            line_.Update(std::chrono::duration_cast<std::chrono::seconds>(elapsed).count(), 0);
+          }
+          line_.Clear();
+        }) {}
+  ~RecoveryHeartbeat() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  RecoveryHeartbeat(const RecoveryHeartbeat&) = delete;
+  RecoveryHeartbeat& operator=(const RecoveryHeartbeat&) = delete;
+
+ private:
+  text::ProgressLine line_{"recovering:", "s elapsed (snapshot + replay of the log after it)"};
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;  // Last: starts once the members above exist.
+};
+
 ledger::Result<std::unique_ptr<replay::Sequencer>> OpenSequencer(const std::string& data_dir,
                                                                  const std::string& key_file,
                                                                  replay::SequencerOptions options) {
@@ -32,7 +70,10 @@ ledger::Result<std::unique_ptr<replay::Sequencer>> OpenSequencer(const std::stri
   options.clock = ledger::RealTimeNs;
   options.engine_options.verify_invariants = false;
   std::vector<std::string> warnings;
-  auto sequencer = replay::Sequencer::Open(replay::DataDir::At(data_dir), options, &warnings);
+  auto sequencer = [&] {
+    RecoveryHeartbeat heartbeat;
+    return replay::Sequencer::Open(replay::DataDir::At(data_dir), options, &warnings);
+  }();
   for (const std::string& warning : warnings) fmt::print(stderr, "warning: {}\n", warning);
   if (sequencer.ok() && (*sequencer)->log().head_seq() > 0) {
     const SequenceNumber snapshot = (*sequencer)->recovered_from_snapshot();
@@ -53,6 +94,37 @@ struct IngestSummary {
   double seconds = 0;  // Wall time, for the throughput line only (never hashed).
 };
 
+// Commands the engine refused whose groups are not yet durable (so not yet readable).
+struct PendingRefusal {
+  uint64_t line = 0;
+  ledger::GroupRange range;
+};
+
+// Prints "line N: refused by the engine: <reason> (<code>)" on stderr for each pending refusal
+// whose group is durable (all of them once the log is flushed), reading the reason from the
+// logged orderRejected or inputRejected effect.
+ledger::Status ReportRefusals(const ledger::EventLog& log, std::deque<PendingRefusal>* pending) {
+  while (!pending->empty() && pending->front().range.last <= log.head_seq()) {
+    const PendingRefusal refusal = pending->front();
+    pending->pop_front();
+    for (SequenceNumber seq = refusal.range.first + 1; seq <= refusal.range.last; ++seq) {
+      LEDGER_ASSIGN_OR_RETURN(ledger::LogRecord record, log.Read(seq));
+      const auto event = record.event();
+      std::optional<uint16_t> code;
+      if (event.which() == ledger::schema::Event::ORDER_REJECTED) {
+        code = event.getOrderRejected().getReason();
+      } else if (event.which() == ledger::schema::Event::INPUT_REJECTED) {
+        code = event.getInputRejected().getReason();
+      }
+      if (!code) continue;
+      fmt::print(stderr, "line {}: refused by the engine: {} ({})\n", refusal.line,
+                 RejectionReasonName(*code), *code);
+      break;
+    }
+  }
+  return ledger::Status::OK();
+}
+
 void PrintIngestSummary(const IngestSummary& s, const ledger::EventLog& log, bool json) {
   const std::string head_hash = ledger::ToHex(log.head_hash());
   const double rate = s.seconds > 0 ? static_cast<double>(s.commands) / s.seconds : 0;
@@ -66,7 +138,7 @@ void PrintIngestSummary(const IngestSummary& s, const ledger::EventLog& log, boo
   }
   fmt::print("commands   {:>12}   (from {} lines)\n", s.commands, s.lines);
   fmt::print("effects    {:>12}\n", s.effects);
-  fmt::print("refusals   {:>12}   (commands the engine refused; see their effects)\n", s.refusals);
+  fmt::print("refusals   {:>12}   (commands the engine refused; each named above)\n", s.refusals);
   fmt::print("bad lines  {:>12}{}\n", s.bad_lines,
              s.bad_lines ? fmt::format("   (first at line {})", s.first_bad_line) : "");
   fmt::print("head       seq {} hash {}\n", log.head_seq(), head_hash);
@@ -90,6 +162,7 @@ int RunIngest(const IngestOptions& options) {
   if (!sequencer.ok()) return Fail(sequencer.status());
   std::mutex ack_mutex;  // Acks print from the writer thread.
   IngestSummary summary;
+  std::deque<PendingRefusal> refusals;
   const auto start = std::chrono::steady_clock::now();
   std::string line;
   while (std::getline(in, line)) {
@@ -120,8 +193,13 @@ int RunIngest(const IngestOptions& options) {
     ++summary.commands;
     summary.effects += submitted->effects;
     summary.refusals += submitted->refused ? 1 : 0;
+    if (submitted->refused) refusals.push_back({summary.lines, submitted->range});
+    ledger::Status reported = ReportRefusals((*sequencer)->log(), &refusals);
+    if (!reported.ok()) return Fail(reported);
   }
   ledger::Status flushed = (*sequencer)->Flush();
+  if (!flushed.ok()) return Fail(flushed);
+  flushed = ReportRefusals((*sequencer)->log(), &refusals);
   if (!flushed.ok()) return Fail(flushed);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::lock_guard<std::mutex> lock(ack_mutex);

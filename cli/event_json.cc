@@ -5,7 +5,11 @@
 #include <capnp/schema.h>
 #include <fmt/format.h>
 
-#include <ctime>
+#include <optional>
+#include <string_view>
+
+#include "engine/events.h"
+#include "ledger/schema/event.capnp.h"
 
 namespace cli {
 namespace {
@@ -48,6 +52,28 @@ nlohmann::json ValueToJson(const capnp::DynamicValue::Reader& value) {
   }
 }
 
+// "UnknownAccount" -> "unknown_account".
+std::string SnakeCaseOfName(const char* name) {
+  std::string out = SnakeCase(name);
+  return out.size() > 1 && out[0] == '_' ? out.substr(1) : out;
+}
+
+// The name of `field` of `value` if it is a reason code (the `reason` of orderRejected,
+// inputRejected and orderCancelled, stored as a number), else nothing.
+std::optional<std::string> ReasonName(capnp::DynamicStruct::Reader value,
+                                      capnp::StructSchema::Field field) {
+  if (std::string_view(field.getProto().getName().cStr()) != "reason") return std::nullopt;
+  const capnp::StructSchema schema = value.getSchema();
+  if (schema == capnp::Schema::from<ledger::schema::OrderRejected>() ||
+      schema == capnp::Schema::from<ledger::schema::InputRejected>()) {
+    return RejectionReasonName(value.get(field).as<uint16_t>());
+  }
+  if (schema == capnp::Schema::from<ledger::schema::OrderCancelled>()) {
+    return CancelReasonName(value.get(field).as<uint16_t>());
+  }
+  return std::nullopt;
+}
+
 std::string ScalarToText(const capnp::DynamicValue::Reader& value) {
   nlohmann::json json = ValueToJson(value);
   if (json.is_string()) return json.get<std::string>();
@@ -55,6 +81,15 @@ std::string ScalarToText(const capnp::DynamicValue::Reader& value) {
 }
 
 }  // namespace
+
+std::string RejectionReasonName(uint16_t code) {
+  return SnakeCaseOfName(engine::RejectionName(static_cast<engine::Rejection>(code)));
+}
+
+std::string CancelReasonName(uint16_t code) {
+  if (code > UINT8_MAX) return "unknown";
+  return SnakeCaseOfName(engine::CancelReasonName(static_cast<engine::CancelReason>(code)));
+}
 
 std::string SnakeCase(const std::string& name) {
   std::string out;
@@ -83,6 +118,11 @@ nlohmann::json StructToJson(capnp::DynamicStruct::Reader value) {
   nlohmann::json out = nlohmann::json::object();
   for (auto field : value.getSchema().getNonUnionFields()) {
     if (field.getType().isStruct() && !value.has(field)) continue;
+    if (const auto reason = ReasonName(value, field)) {  // Named, with the stable code beside.
+      out["reason"] = *reason;
+      out["reason_code"] = value.get(field).as<uint16_t>();
+      continue;
+    }
     out[SnakeCase(field.getProto().getName().cStr())] = ValueToJson(value.get(field));
   }
   KJ_IF_MAYBE (field, value.which()) {
@@ -98,6 +138,11 @@ std::string StructToText(capnp::DynamicStruct::Reader value) {
   for (auto field : value.getSchema().getNonUnionFields()) {
     auto v = value.get(field);
     const std::string name = SnakeCase(field.getProto().getName().cStr());
+    if (const auto reason = ReasonName(value, field)) {
+      fmt::format_to(std::back_inserter(out), "{}{}={}({})", out.empty() ? "" : " ", name, *reason,
+                     v.as<uint16_t>());
+      continue;
+    }
     if (v.getType() == capnp::DynamicValue::STRUCT || v.getType() == capnp::DynamicValue::LIST) {
       nlohmann::json json = ValueToJson(v);
       fmt::format_to(std::back_inserter(out), "{}{}={}", out.empty() ? "" : " ", name, json.dump());
@@ -107,20 +152,6 @@ std::string StructToText(capnp::DynamicStruct::Reader value) {
                    ScalarToText(v));
   }
   return out;
-}
-
-std::string FormatTimeNs(int64_t time_ns) {
-  int64_t seconds = time_ns / 1000000000;
-  int64_t nanos = time_ns % 1000000000;
-  if (nanos < 0) {
-    nanos += 1000000000;
-    --seconds;
-  }
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nanos);
 }
 
 }  // namespace cli

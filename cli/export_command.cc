@@ -19,6 +19,7 @@
 #include "query/adl_explain.h"
 #include "query/queries.h"
 #include "query/text.h"
+#include "text/text.h"
 
 namespace cli {
 
@@ -50,7 +51,8 @@ const std::vector<std::string> kAdlColumns = {"seq",
                                               "quantity_dec",
                                               "price_dec",
                                               "quote_dec",
-                                              "deficit_covered_dec"};
+                                              "deficit_covered_dec",
+                                              "settlement_price_dec"};
 const std::vector<std::string> kLiquidationColumns = {"seq",
                                                       "time_ns",
                                                       "time",
@@ -70,7 +72,8 @@ const std::vector<std::string> kLiquidationColumns = {"seq",
                                                       "position_dec",
                                                       "mark_price_dec",
                                                       "bankruptcy_price_dec",
-                                                      "bankruptcy_quote_dec"};
+                                                      "bankruptcy_quote_dec",
+                                                      "settlement_price_dec"};
 const std::vector<std::string> kFundColumns = {"seq",
                                                "time_ns",
                                                "time",
@@ -85,16 +88,10 @@ const std::vector<std::string> kFundColumns = {"seq",
                                                "amount_dec",
                                                "balance_after_dec"};
 
+// A CSV cell of a row field: empty for null, strings as they are, other JSON as it dumps.
 std::string CsvCell(const Json& value) {
   if (value.is_null()) return "";
-  std::string text = value.is_string() ? value.get<std::string>() : value.dump();
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
+  return text::CsvCell(value.is_string() ? value.get<std::string>() : value.dump());
 }
 
 std::vector<std::string> ColumnsOf(const std::string& type) {
@@ -131,7 +128,13 @@ Result<std::vector<Json>> ExportRows(const ledger::EventLog& log, const std::str
     for (const auto& row : adl) add(row.ref.seq, "adl_reduction", AdlJson(row, scales));
   }
   if (type == "liquidations" || all) {
-    LEDGER_ASSIGN_OR_RETURN(auto liquidations, query::ListLiquidations(log, filter));
+    ProgressLine progress("scanned");
+    LEDGER_ASSIGN_OR_RETURN(
+        auto liquidations,
+        query::ListLiquidations(log, filter, [&progress](uint64_t done, uint64_t total) {
+          progress.Update(done, total);
+        }));
+    progress.Clear();
     LEDGER_ASSIGN_OR_RETURN(auto scales, query::LoadMarketScales(log, MarketsOf(liquidations), {}));
     for (const auto& row : liquidations) {
       add(row.ref.seq, "liquidation", LiquidationJson(row, scales));

@@ -106,7 +106,9 @@ void AddIngest(CLI::App& app, std::function<int()>* run) {
       "Feed input commands (JSON Lines, docs/INPUT.md) through the sequencer: each command is "
       "applied to the engine and appended with its effects as one signed group; commands are "
       "acknowledged once synced. Opening the log recovers the engine first (newest valid "
-      "snapshot + replay of the tail). Exit 0, or 1 if any line was refused as malformed");
+      "snapshot + replay of the tail). A command the engine refuses is logged and named on "
+      "stderr (line, reason name and code). Exit 0, or 1 if any line was refused as "
+      "malformed");
   sub->add_option("input", options.input, "JSONL file, or - for stdin")->required();
   sub->add_option("--data", options.data_dir, kDataHelp)->required();
   sub->add_option("--key", options.key_file, "Private key that signs (the log's current key)")
@@ -320,7 +322,9 @@ void AddReplay(CLI::App& app, std::function<int()>* run) {
   static cli::ReplayCommandOptions options;
   CLI::App* sub = app.add_subcommand(
       "replay", "Print the state (markets, insurance funds, accounts, positions) as of a seq");
-  sub->add_option("--to", options.to, "Seq (default: the head); rounded up to its group's end");
+  sub->add_option("--to", options.to,
+                  "Seq (default: the head); rounded up to its group's end. 0: the empty state "
+                  "before seq 1");
   sub->add_option("--data", options.data_dir, kDataHelp)->required();
   sub->add_flag("--json", options.json, "Print the state as JSON");
   sub->callback([run] { *run = [] { return cli::RunReplay(options); }; });
@@ -357,8 +361,9 @@ void AddAdlQueries(CLI::App& app, std::function<int()>* run) {
   adl->require_subcommand(1);
   CLI::App* list = adl->add_subcommand(
       "list",
-      "ADL reductions: both sides, quantity, price, score, queue position, deficit "
-      "covered, seq and time (--account matches either side)");
+      "ADL reductions: both sides, quantity, bankruptcy price on the tick and the exact "
+      "settlement price, score, queue position, deficit covered, seq and time (--account "
+      "matches either side)");
   AddQueryFilters(list, list_options, "am");
   list->callback([run] { *run = [] { return cli::RunAdlList(list_options); }; });
   CLI::App* explain = adl->add_subcommand(
@@ -395,7 +400,9 @@ void AddHistoryQueries(CLI::App& app, std::function<int()>* run) {
   CLI::App* liquidations = app.add_subcommand("liquidations", "Past liquidations");
   liquidations->require_subcommand(1);
   CLI::App* list = liquidations->add_subcommand(
-      "list", "Positions taken over by the liquidation account, with bankruptcy price and quote");
+      "list",
+      "Positions taken over by the liquidation account: bankruptcy price on the tick (BP), "
+      "bankruptcy quote amount (BQ) and the exact settlement price BQ / position");
   AddQueryFilters(list, liquidation_options, "am");
   list->callback([run] { *run = [] { return cli::RunLiquidationsList(liquidation_options); }; });
 }

@@ -40,12 +40,12 @@ void PrintAdlTable(const std::vector<query::AdlReductionRow>& rows, const Scales
          std::to_string(row.score), fmt::format("{}/{}", row.queue_position, row.queue_length),
          std::to_string(row.deficit_covered),
          Scaled(scale, [&](auto& s) { return query::BaseQuantity(row.quantity, s); }),
-         Scaled(scale, [&](auto& s) { return query::QuotePrice(row.price, s); }),
+         Scaled(scale, [&](auto& s) { return query::SettlementPrice(row.quote, row.quantity, s); }),
          Scaled(scale, [&](auto& s) { return query::QuoteAmount(row.deficit_covered, s); })});
   }
   PrintTable(
-      {"SEQ", "TIME (UTC)", "MARKET", "LIQUIDATED", "COUNTERPARTY", "QTY lots", "PRICE /lot",
-       "SCORE", "RANK", "DEFICIT", "QTY base*", "PRICE quote*", "DEFICIT quote*"},
+      {"SEQ", "TIME (UTC)", "MARKET", "LIQUIDATED", "COUNTERPARTY", "QTY lots", "BP /lot", "SCORE",
+       "RANK", "DEFICIT", "QTY base*", "SETTLED PRICE*", "DEFICIT quote*"},
       {false, true, true, false, false, false, false, false, false, false, false, false, false},
       cells);
 }
@@ -53,27 +53,29 @@ void PrintAdlTable(const std::vector<query::AdlReductionRow>& rows, const Scales
 void PrintScaleNote(const Scales& scales) {
   if (scales.empty()) return;
   fmt::print(
-      "* decimals from the market listing (lotDecimals, quoteDecimals); the integer "
-      "columns are exact: lots and quote minor units (per lot for prices)\n");
+      "* decimals from the market listing (lotDecimals, quoteDecimals), in base and quote units; "
+      "SETTLED PRICE is the exact quote / quantity; the integer columns are exact: lots and quote "
+      "minor units (per lot for prices; BP is the bankruptcy price on the tick)\n");
 }
 
 void PrintLiquidationTable(const std::vector<query::LiquidationRow>& rows, const Scales& scales) {
   std::vector<std::vector<std::string>> cells;
   for (const auto& row : rows) {
     const query::MarketScale* scale = ScaleOf(scales, row.market);
-    cells.push_back(
-        {std::to_string(row.ref.seq), FormatTimeNs(row.ref.time_ns),
-         MarketLabel(scales, row.market), std::to_string(row.account), std::to_string(row.position),
-         std::to_string(row.mark_price), std::to_string(row.bankruptcy_price),
-         std::to_string(row.bankruptcy_quote), std::to_string(row.account_equity),
-         std::to_string(row.account_maintenance),
-         Scaled(scale, [&](auto& s) { return query::BaseQuantity(row.position, s); }),
-         Scaled(scale, [&](auto& s) { return query::QuotePrice(row.bankruptcy_price, s); })});
+    cells.push_back({std::to_string(row.ref.seq), FormatTimeNs(row.ref.time_ns),
+                     MarketLabel(scales, row.market), std::to_string(row.account),
+                     std::to_string(row.position), std::to_string(row.mark_price),
+                     std::to_string(row.bankruptcy_price), std::to_string(row.bankruptcy_quote),
+                     std::to_string(row.account_equity), std::to_string(row.account_maintenance),
+                     Scaled(scale, [&](auto& s) { return query::BaseQuantity(row.position, s); }),
+                     Scaled(scale, [&](auto& s) {
+                       return query::SettlementPrice(row.bankruptcy_quote, row.position, s);
+                     })});
   }
-  PrintTable(
-      {"SEQ", "TIME (UTC)", "MARKET", "ACCOUNT", "POSITION lots", "MARK /lot", "BANKRUPTCY /lot",
-       "BANKRUPTCY QUOTE", "EQUITY", "MAINTENANCE", "POSITION base*", "BANKRUPTCY quote*"},
-      {false, true, true, false, false, false, false, false, false, false, false, false}, cells);
+  PrintTable({"SEQ", "TIME (UTC)", "MARKET", "ACCOUNT", "POSITION lots", "MARK /lot", "BP /lot",
+              "BQ AMOUNT", "EQUITY", "MAINTENANCE", "POSITION base*", "SETTLED PRICE*"},
+             {false, true, true, false, false, false, false, false, false, false, false, false},
+             cells);
 }
 
 void PrintFundTable(const std::vector<query::FundMovementRow>& rows, const Scales& scales) {
@@ -133,7 +135,10 @@ int RunLiquidationsList(const QueryOptions& options) {
   if (!filter.ok()) return Exit(filter.status());
   auto log = OpenLog(options.data_dir);
   if (!log.ok()) return Fail(log.status().message());
-  auto rows = query::ListLiquidations(**log, *filter);
+  ProgressLine progress("scanned");
+  auto rows = query::ListLiquidations(
+      **log, *filter, [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); });
+  progress.Clear();
   if (!rows.ok()) return Exit(rows.status());
   auto scales = ScalesFor(**log, MarketsOf(*rows), {});
   if (!scales.ok()) return Exit(scales.status());

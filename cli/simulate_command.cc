@@ -3,11 +3,8 @@
 
 #include "cli/simulate_command.h"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
-#include <chrono>
-#include <ctime>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -15,6 +12,7 @@
 #include "cli/common.h"
 #include "ledger/keys.h"
 #include "sim/simulation.h"
+#include "text/text.h"
 
 namespace cli {
 
@@ -23,33 +21,9 @@ namespace {
 using engine::Money;
 using engine::Price;
 
-// "1,234,567" for a non-negative integer string.
-std::string GroupThousands(const std::string& digits) {
-  std::string out;
-  const size_t n = digits.size();
-  for (size_t i = 0; i < n; ++i) {
-    if (i > 0 && (n - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
-
-std::string Count(uint64_t value) { return GroupThousands(std::to_string(value)); }
-
-// An exact fixed-point decimal: value / 10^decimals, grouped ("-1,234.500000").
+std::string Count(uint64_t value) { return text::FormatCount(value); }
 std::string Decimal(int64_t value, int decimals) {
-  const bool negative = value < 0;
-  const unsigned __int128 magnitude =
-      negative ? static_cast<unsigned __int128>(-(static_cast<__int128>(value)))
-               : static_cast<unsigned __int128>(value);
-  uint64_t scale = 1;
-  for (int i = 0; i < decimals; ++i) scale *= 10;
-  const std::string whole = std::to_string(static_cast<uint64_t>(magnitude / scale));
-  std::string text = fmt::format("{}{}", negative ? "-" : "", GroupThousands(whole));
-  if (decimals > 0) {
-    text += fmt::format(".{:0{}}", static_cast<uint64_t>(magnitude % scale), decimals);
-  }
-  return text;
+  return text::FormatScaledGrouped(value, decimals);
 }
 
 // Quote minor units as USDT (6 decimals, exact).
@@ -59,37 +33,19 @@ std::string UsdtPerBtc(Price price) {
   return Decimal(price, sim::kQuoteDecimals - sim::kLotDecimals);
 }
 
-std::string UtcTime(int64_t time_ns) {
-  const std::time_t seconds = static_cast<std::time_t>(time_ns / 1'000'000'000);
-  return fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::gmtime(seconds));
-}
-
-// One progress line on stderr, at most twice a second once a run has lasted half a second.
+// A progress line counting steps, with where the run is in simulated time and money.
 class SimulationProgressLine {
  public:
-  ~SimulationProgressLine() { Clear(); }
-  void Clear() {
-    if (shown_) fmt::print(stderr, "\r\033[K");
-    shown_ = false;
-  }
   void Update(const sim::SimulationProgress& at) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - start_ < std::chrono::milliseconds(500) ||
-        now - last_ < std::chrono::milliseconds(500)) {
-      return;
-    }
-    last_ = now;
-    shown_ = true;
-    const uint64_t percent = at.steps == 0 ? 100 : at.step * 100 / at.steps;
-    fmt::print(stderr, "\r\033[Ksimulating [{:<25}] {}% {} UTC  mark {}  fund {}  {} inputs",
-               std::string(percent / 4, '#'), percent, UtcTime(at.time_ns), UsdtPerBtc(at.mark),
-               Usdt(at.insurance_fund), Count(at.inputs));
+    line_.Update(
+        at.step, at.steps,
+        fmt::format("  {} UTC  mark {}  fund {}  {} inputs", text::FormatTimeSeconds(at.time_ns),
+                    UsdtPerBtc(at.mark), Usdt(at.insurance_fund), Count(at.inputs)));
   }
+  void Clear() { line_.Clear(); }
 
  private:
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point last_{};
-  bool shown_ = false;
+  text::ProgressLine line_{"simulating", "steps"};
 };
 
 // Whole events per second of wall clock (display only).
@@ -101,8 +57,8 @@ void PrintOverview(const sim::SimulationReport& r) {
   const sim::LogTally& t = r.tally;
   fmt::print("scenario         {} (seed {}, {} traders, {} market makers)\n", r.scenario, r.seed,
              Count(static_cast<uint64_t>(r.traders)), r.market_makers);
-  fmt::print("simulated time   {} -> {} UTC ({} steps)\n", UtcTime(r.start_time_ns),
-             UtcTime(r.end_time_ns), Count(r.steps));
+  fmt::print("simulated time   {} -> {} UTC ({} steps)\n", text::FormatTimeSeconds(r.start_time_ns),
+             text::FormatTimeSeconds(r.end_time_ns), Count(r.steps));
   fmt::print("mark             {} -> {}  (low {}, high {}) USDT/BTC\n", UsdtPerBtc(r.mark_start),
              UsdtPerBtc(r.mark_end), UsdtPerBtc(r.venue.mark_low), UsdtPerBtc(r.venue.mark_high));
   fmt::print("records          {} ({} inputs, {} effects; {} refusals)\n", Count(t.records),

@@ -119,6 +119,26 @@ enum class CancelReason : uint8_t {
   kFokUnfilled = 5,
   kReduceOnly = 6,  // A reduce-only order that can no longer reduce.
 };
+// The enumerator's name without the leading 'k' ("IocRemainder"); "Unknown" otherwise.
+constexpr const char* CancelReasonName(CancelReason reason) {
+  switch (reason) {
+    case CancelReason::kUser:
+      return "User";
+    case CancelReason::kIocRemainder:
+      return "IocRemainder";
+    case CancelReason::kSelfTrade:
+      return "SelfTrade";
+    case CancelReason::kLiquidation:
+      return "Liquidation";
+    case CancelReason::kAdl:
+      return "Adl";
+    case CancelReason::kFokUnfilled:
+      return "FokUnfilled";
+    case CancelReason::kReduceOnly:
+      return "ReduceOnly";
+  }
+  return "Unknown";
+}
 enum class LiquidationPhase : uint8_t { kA = 0, kB = 1 };
 enum class CreditReason : uint8_t {
   kLiquidationSurplus = 0,

@@ -23,6 +23,7 @@ using ledger::Result;
 using ledger::Status;
 
 constexpr size_t kIndexBatch = 256;  // Seqs fetched per ScanIndex call when filtering after.
+constexpr uint64_t kScanProgressEveryRecords = 1 << 16;
 
 std::string BigEndianSeq(SequenceNumber seq) {
   std::string out;
@@ -287,7 +288,8 @@ Result<std::vector<AdlReductionRow>> ListAdlReductions(const ledger::EventLog& l
 }
 
 Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log,
-                                                     const Filter& filter) {
+                                                     const Filter& filter,
+                                                     const ScanProgress& progress) {
   LEDGER_RETURN_IF_ERROR(ValidateFilter(filter));
   LEDGER_RETURN_IF_ERROR(RequireKnownAccount(log, filter));
   LEDGER_ASSIGN_OR_RETURN(auto seqs, SeqRangeOf(log, filter));
@@ -313,7 +315,11 @@ Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log
   const SequenceNumber last = seqs.second == 0 ? 0 : seqs.second - 1;
   if (seqs.second != 0 && seqs.second <= seqs.first) return rows;
   auto it = log.NewIterator(seqs.first, last);
+  const SequenceNumber end = last == 0 ? log.head_seq() : last;
+  const uint64_t total = end >= seqs.first ? end - seqs.first + 1 : 0;
+  uint64_t done = 0;
   for (; it->Valid(); it->Next()) {
+    if (progress && ++done % kScanProgressEveryRecords == 0) progress(done, total);
     LEDGER_ASSIGN_OR_RETURN(LogRecord record, ledger::DecodeRecord(it->value()));
     if (record.event().which() != E::LIQUIDATION) continue;
     LiquidationRow row = LiquidationFromRecord(record);

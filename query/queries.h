@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -104,12 +105,17 @@ std::optional<uint32_t> MarketOfEvent(ledger::schema::Event::Reader event);
 ledger::Result<std::vector<AdlReductionRow>> ListAdlReductions(const ledger::EventLog& log,
                                                                const Filter& filter);
 
+// Called with (records read, records to read) about every 65536 records while a query scans
+// the log itself (no index covers it), for a progress display. Default: none.
+using ScanProgress = std::function<void(uint64_t done, uint64_t total)>;
+
 // Liquidations matching `filter` (asset ignored), in seq order. With an account: served by
 // idx_liquidation_account, whose values are the rows. Without one there is no index: the query
 // scans the records in the time range (found by binary search on seq, as stamps never
-// decrease). NotFound as above.
+// decrease), reporting to `progress`. NotFound as above.
 ledger::Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log,
-                                                             const Filter& filter);
+                                                             const Filter& filter,
+                                                             const ScanProgress& progress = {});
 
 // Insurance-fund credits and draws matching `filter`, in seq order. Account and market keep
 // only the draws of that liquidated account / market (credits name neither). Served by

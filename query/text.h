@@ -1,6 +1,6 @@
-// Text in and out of queries: time arguments (ISO-8601 or epoch), and exact decimal display
-// of integer amounts using a market's lotDecimals/quoteDecimals (integer arithmetic only).
-// Stateless functions, except LoadMarketScales which reads the log; thread-safe.
+// Exact decimal display of a market's integers using its lotDecimals/quoteDecimals (integer
+// arithmetic only; the digits come from text/text.h). Stateless functions, except
+// LoadMarketScales which reads the log; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -13,14 +13,6 @@
 #include "ledger/status.h"
 
 namespace query {
-
-// Parses a time argument into nanoseconds since the Unix epoch:
-//  - ISO-8601 UTC: "2025-10-10T21:15:00Z", with optional fractional seconds (1-9 digits),
-//    "Z" or a "+HH:MM"/"-HH:MM" offset; or a date alone, "2025-10-10" (midnight UTC).
-//  - Epoch, a decimal integer, unit by magnitude of |value|: < 1e11 seconds, < 1e14
-//    milliseconds, < 1e17 microseconds, otherwise nanoseconds.
-// InvalidArgument naming the text and the accepted forms otherwise.
-ledger::Result<int64_t> ParseTime(std::string_view text);
 
 // How one market's integers scale for people (marketListed of that market).
 struct MarketScale {
@@ -42,14 +34,16 @@ ledger::Result<std::map<uint32_t, MarketScale>> LoadMarketScales(const ledger::E
 // The scale of the lowest-id market quoted in `asset`, or nullptr.
 const MarketScale* ScaleOfAsset(const std::map<uint32_t, MarketScale>& scales, uint32_t asset);
 
-// value / 10^decimals as an exact decimal string with `decimals` fraction digits
-// ("-0.394" for -394, 3). decimals in [0, 30].
-std::string FormatScaled(__int128 value, int decimals);
 // Lots in base units: lots / 10^lot_decimals.
 std::string BaseQuantity(int64_t lots, const MarketScale& scale);
 // Quote minor units in quote units: amount / 10^quote_decimals.
 std::string QuoteAmount(int64_t amount, const MarketScale& scale);
 // Price per lot as quote units per one base unit: price * 10^lot_decimals / 10^quote_decimals.
 std::string QuotePrice(int64_t price_per_lot, const MarketScale& scale);
+// The exact price at which `quote` minor units settled `lots` lots, in quote units per one base
+// unit: quote * 10^lot_decimals / (lots * 10^quote_decimals), with quote_decimals fraction digits
+// (as QuotePrice) and as many more as it needs up to 18, then cut and marked "...". The sign is
+// that of quote / lots; "-" when lots is 0.
+std::string SettlementPrice(int64_t quote, int64_t lots, const MarketScale& scale);
 
 }  // namespace query

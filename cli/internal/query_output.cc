@@ -19,6 +19,7 @@
 #include "query/adl_explain.h"
 #include "query/queries.h"
 #include "query/text.h"
+#include "text/text.h"
 
 namespace cli {
 
@@ -62,10 +63,10 @@ Result<query::Filter> ParseFilter(const QueryOptions& options) {
     filter.asset = static_cast<uint32_t>(value);
   }
   if (!options.since.empty()) {
-    LEDGER_ASSIGN_OR_RETURN(filter.since_ns, query::ParseTime(options.since));
+    LEDGER_ASSIGN_OR_RETURN(filter.since_ns, text::ParseTime(options.since));
   }
   if (!options.until.empty()) {
-    LEDGER_ASSIGN_OR_RETURN(filter.until_ns, query::ParseTime(options.until));
+    LEDGER_ASSIGN_OR_RETURN(filter.until_ns, text::ParseTime(options.until));
   }
   if (filter.since_ns && filter.until_ns && *filter.since_ns >= *filter.until_ns) {
     return Status::InvalidArgument("bad time range", "--since " + FormatTimeNs(*filter.since_ns) +
@@ -103,26 +104,9 @@ std::string MarketLabel(const Scales& scales, uint32_t market) {
   return scale == nullptr ? std::to_string(market) : fmt::format("{} {}", market, scale->symbol);
 }
 
-// Prints an aligned table: text columns left-aligned, the others right-aligned.
 void PrintTable(const std::vector<std::string>& headers, const std::vector<bool>& left,
                 const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths(headers.size());
-  for (size_t i = 0; i < headers.size(); ++i) widths[i] = headers[i].size();
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  auto print_row = [&](const std::vector<std::string>& cells) {
-    std::string line;
-    for (size_t i = 0; i < cells.size(); ++i) {
-      if (i > 0) line += "  ";
-      line += left[i] ? fmt::format("{:<{}}", cells[i], widths[i])
-                      : fmt::format("{:>{}}", cells[i], widths[i]);
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    fmt::print("{}\n", line);
-  };
-  print_row(headers);
-  for (const auto& row : rows) print_row(row);
+  fmt::print("{}", text::FormatTable(headers, left, rows));
 }
 
 Result<Scales> ScalesFor(const ledger::EventLog& log, std::set<uint32_t> markets,
@@ -153,6 +137,7 @@ Json AdlJson(const query::AdlReductionRow& row, const Scales& scales) {
   if (scale != nullptr) {
     out["quantity_dec"] = query::BaseQuantity(row.quantity, *scale);
     out["price_dec"] = query::QuotePrice(row.price, *scale);
+    out["settlement_price_dec"] = query::SettlementPrice(row.quote, row.quantity, *scale);
     out["quote_dec"] = query::QuoteAmount(row.quote, *scale);
     out["deficit_covered_dec"] = query::QuoteAmount(row.deficit_covered, *scale);
   }
@@ -180,6 +165,8 @@ Json LiquidationJson(const query::LiquidationRow& row, const Scales& scales) {
     out["mark_price_dec"] = query::QuotePrice(row.mark_price, *scale);
     out["bankruptcy_price_dec"] = query::QuotePrice(row.bankruptcy_price, *scale);
     out["bankruptcy_quote_dec"] = query::QuoteAmount(row.bankruptcy_quote, *scale);
+    out["settlement_price_dec"] =
+        query::SettlementPrice(row.bankruptcy_quote, row.position, *scale);
   }
   return out;
 }

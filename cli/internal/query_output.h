@@ -43,7 +43,7 @@ template <typename F>
 std::string Scaled(const query::MarketScale* scale, F format) {
   return scale == nullptr ? "-" : format(*scale);
 }
-// Prints an aligned table: `left` columns left-aligned, the others right-aligned.
+// Prints text::FormatTable on stdout: `left` columns left-aligned, the others right-aligned.
 void PrintTable(const std::vector<std::string>& headers, const std::vector<bool>& left,
                 const std::vector<std::vector<std::string>>& rows);
 // The display scales of `markets` and of the markets quoted in `assets`.

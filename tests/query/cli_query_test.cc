@@ -131,7 +131,8 @@ TEST_F(CliQueryTest, AdlExplainInPlainWords) {
   ASSERT_EQ(explain.exit_code, 0) << explain.output;
   for (const char* text :
        {"Account 3 had 394 lots", "Account 2 held long 500 lots", "liquidated at seq 40",
-        "Bankruptcy price 58036000 per lot", "bankruptcy quote 29018000000", "the fund held 184000",
+        "Bankruptcy quote 29018000000", "exactly 58036.000000 quote per base unit",
+        "the bankruptcy price on the tick is 58036000 per lot", "the fund held 184000",
         "deficit of 14184000", "Policy bitmex: 2 short counterparties", "<- this counterparty",
         "ranked 1 of 2 with score 87902733332",
         "Total: 394 lots (0.394 base) from 1 counterparty"}) {
@@ -187,7 +188,8 @@ TEST_F(CliQueryTest, FundHistoryShowsCreditsDrawsAndBalances) {
 TEST_F(CliQueryTest, LiquidationsListShowsBankruptcyPriceAndQuote) {
   const CommandResult list = Demo("liquidations list --account 2");
   ASSERT_EQ(list.exit_code, 0) << list.output;
-  for (const char* text : {"BANKRUPTCY", " 40 ", "58036000", "29018000000", "0.500"}) {
+  for (const char* text :
+       {"BQ AMOUNT", " 40 ", "58036000", "29018000000", "0.500", "58036.000000"}) {
     ExpectContains(list, text);
   }
   EXPECT_EQ(Json(Demo("liquidations list --json"))[0]["position"], 500);

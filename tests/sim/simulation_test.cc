@@ -148,12 +148,31 @@ TEST_F(SimulationTest, RefusesBadOptions) {
   EXPECT_FALSE(fs::exists(replay::DataDir::At(options.data_dir).log));
 }
 
+// Whether a real-data file is missing, reported loudly: a failure naming the path when the build
+// requires the shared data (BACKSTOP_REQUIRE_SHARED_DATA, the default and CI's setting), a skip
+// otherwise.
+#define SIM_REQUIRE_FILE(path)                                                              \
+  do {                                                                                      \
+    if (!fs::exists(path)) {                                                                \
+      if (BACKSTOP_REQUIRE_SHARED_DATA) {                                                   \
+        FAIL() << (path) << " is missing: CI runs with shared/ beside the checkout (see "   \
+               << "../shared/data/SOURCES.md); configure with "                             \
+               << "-DBACKSTOP_REQUIRE_SHARED_DATA=OFF to skip the real-data tests instead"; \
+      }                                                                                     \
+      GTEST_SKIP() << (path) << " is not present (see ../shared/data/SOURCES.md)";          \
+    }                                                                                       \
+  } while (false)
+
+TEST(SharedDataTest, TheFolderBesideTheCheckoutIsPresent) {
+  SIM_REQUIRE_FILE(fs::path(BACKSTOP_SHARED_DATA_DIR) / "SOURCES.md");
+}
+
 // The real kline files of SOURCES.md, read from ../shared/data at run time.
 class RealDataTest : public SimulationTest, public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(RealDataTest, DefaultPopulationIsLiquidatedDrawsTheFundAndIsDeleveraged) {
   const fs::path csv = fs::path(BACKSTOP_SHARED_DATA_DIR) / GetParam();
-  if (!fs::exists(csv)) GTEST_SKIP() << csv << " is not present (see ../shared/data/SOURCES.md)";
+  SIM_REQUIRE_FILE(csv);
   const std::string dir = FreshDir("real");
   SimulationOptions options = Options(dir, "crash", SimulationOptions().traders);
   options.prices_csv = csv.string();

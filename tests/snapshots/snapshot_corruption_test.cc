@@ -52,7 +52,7 @@ class SnapshotCorruptionTest : public SnapshotTest {
   // Loads `bytes` as snapshot kSeq; expects Corruption whose message contains `expected`.
   // Returns the message.
   std::string ExpectCorrupt(const std::vector<uint8_t>& bytes, const std::string& expected,
-                     const std::string& what) {
+                            const std::string& what) {
     testing::WriteBytes(path_, bytes);
     auto loaded = LoadAt(kSeq);
     EXPECT_FALSE(loaded.ok()) << what;
@@ -89,14 +89,12 @@ class SnapshotCorruptionTest : public SnapshotTest {
   std::vector<uint8_t> original_;
 };
 
-TEST_F(SnapshotCorruptionTest, TheUntouchedFileLoads) {
-  ASSERT_OK(LoadAt(kSeq));
-}
+TEST_F(SnapshotCorruptionTest, TheUntouchedFileLoads) { ASSERT_OK(LoadAt(kSeq)); }
 
 TEST_F(SnapshotCorruptionTest, EverySingleByteFlipIsRejected) {
   for (size_t position = 0; position < original_.size(); ++position) {
-    for (const uint8_t mask : {uint8_t{0x01}, static_cast<uint8_t>(1u << (position % 8)),
-                               uint8_t{0xFF}}) {
+    for (const uint8_t mask :
+         {uint8_t{0x01}, static_cast<uint8_t>(1u << (position % 8)), uint8_t{0xFF}}) {
       std::vector<uint8_t> bytes = original_;
       bytes[position] ^= mask;
       ExpectCorrupt(bytes, "", "flip at " + std::to_string(position));

@@ -4,15 +4,17 @@
 // and feed the body decoder seeded random words (some dressed as a plausible root pointer) to
 // show that arbitrary bytes yield Corruption, never a crash or an exception.
 
+#include "snapshots/internal/snapshot_format.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <random>
 #include <string_view>
 
+#include "ledger/keys.h"
 #include "snapshot_test_util.h"
 #include "snapshots/internal/crc32c.h"
-#include "snapshots/internal/snapshot_format.h"
 #include "snapshots/internal/state_codec.h"
 #include "snapshots/state_hash.h"
 
@@ -99,6 +101,18 @@ TEST(SnapshotCodecTest, TheTestStateIsNotTrivial) {
   }
   EXPECT_TRUE(long_seen && short_seen);
   EXPECT_NE(StateHash(state), StateHash(testing::MakeEngineState(1)));
+}
+
+// The body of a non-trivial state, byte for byte (its SHA-256): a change to the body codec or to
+// the engine state it carries fails here; an intended one bumps kBodyVersion and this value.
+TEST(SnapshotCodecTest, SnapshotBodyBytesArePinned) {
+  const engine::EngineState state = testing::MakeEngineState();
+  auto body = internal::EncodeBody(Fields(state), state, 1 << 20);
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  ledger::Sha256 sha;
+  EXPECT_EQ(body->size(), 1256u);
+  EXPECT_EQ(ledger::ToHex(sha.Of(*body)),
+            "aa97133b34e2eb123905d678f310f5c772799bb42516fd9b8500a323296d4ab1");
 }
 
 TEST(SnapshotCodecTest, OversizedStateIsRefused) {

@@ -44,8 +44,9 @@ engine::MarketSpec Spec(engine::MarketId market, std::string symbol) {
 engine::PlaceOrder Limit(engine::AccountId account, engine::OrderId id, engine::Side side,
                          engine::Price price, engine::Quantity quantity,
                          engine::MarketId market = 1) {
-  return engine::PlaceOrder{account, market, id, side, engine::OrderType::kLimit,
-                            engine::TimeInForce::kGtc, false, price, quantity};
+  return engine::PlaceOrder{
+      account, market, id,      side, engine::OrderType::kLimit, engine::TimeInForce::kGtc,
+      false,   price,  quantity};
 }
 
 }  // namespace
@@ -73,12 +74,12 @@ engine::EngineState MakeEngineState(int step) {
   apply(engine::TopUpInsurance{1, 123'456});
   apply(engine::SetMark{1, 20'000, 19'995});
   apply(engine::SetMark{2, 1'500, 1'501});
-  apply(Limit(1, 11, engine::Side::kBuy, 20'000, 10));   // Rests.
-  apply(Limit(1, 12, engine::Side::kBuy, 19'990, 7));    // Rests behind.
-  apply(Limit(2, 21, engine::Side::kSell, 20'000, 4));   // Fills 4 against order 11.
-  apply(Limit(3, 31, engine::Side::kSell, 20'050, 5));   // Rests (ask).
-  apply(Limit(4, 41, engine::Side::kSell, 20'050, 3));   // Rests behind 31 (time priority).
-  apply(Limit(2, 22, engine::Side::kBuy, 1'500, 9, 2));  // Market 2 bid.
+  apply(Limit(1, 11, engine::Side::kBuy, 20'000, 10));           // Rests.
+  apply(Limit(1, 12, engine::Side::kBuy, 19'990, 7));            // Rests behind.
+  apply(Limit(2, 21, engine::Side::kSell, 20'000, 4));           // Fills 4 against order 11.
+  apply(Limit(3, 31, engine::Side::kSell, 20'050, 5));           // Rests (ask).
+  apply(Limit(4, 41, engine::Side::kSell, 20'050, 3));           // Rests behind 31 (time priority).
+  apply(Limit(2, 22, engine::Side::kBuy, 1'500, 9, 2));          // Market 2 bid.
   apply(Limit(3, 32, engine::Side::kSell, 1'500, 2 + step, 2));  // Crosses it.
   return engine.Export();
 }

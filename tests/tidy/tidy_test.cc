@@ -109,8 +109,9 @@ std::vector<SourceLine> ReadSources(const std::vector<std::string>& folders) {
   return lines;
 }
 
-const std::vector<std::string> kAllFolders = {"engine", "ledger", "snapshots", "replay", "sim",
-                                              "query",  "server", "cli",       "tests",  "bench"};
+const std::vector<std::string> kAllFolders = {"engine", "ledger", "snapshots", "replay",
+                                              "sim",    "query",  "text",      "server",
+                                              "cli",    "tests",  "bench"};
 
 // Runs `rule` over the lines of `folders` and fails once per offending line.
 void ExpectNoLine(const std::vector<std::string>& folders, const std::string& what,

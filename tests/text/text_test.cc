@@ -1,0 +1,116 @@
+// Text for people (text/text.h): time arguments and stamps, exact decimals, CSV cells and
+// tables, table-driven.
+
+#include "text/text.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/status_testing.h"
+
+namespace text {
+namespace {
+
+struct TimeCase {
+  const char* text;
+  int64_t expected_ns;
+};
+
+TEST(ParseTimeTest, AcceptsIsoAndEpochForms) {
+  const TimeCase cases[] = {
+      {"2025-10-10T21:15:00Z", 1'760'130'900'000'000'000},
+      {"2025-10-10T21:15:00.5Z", 1'760'130'900'500'000'000},
+      {"2025-10-10T21:15:00.123456789Z", 1'760'130'900'123'456'789},
+      {"2025-10-10t21:15:00z", 1'760'130'900'000'000'000},
+      {"2025-10-10T21:15Z", 1'760'130'900'000'000'000},
+      {"2025-10-10T23:15:00+02:00", 1'760'130'900'000'000'000},
+      {"2025-10-10T20:15:00-01:00", 1'760'130'900'000'000'000},
+      {"2025-10-10", 1'760'054'400'000'000'000},
+      {"1970-01-01T00:00:00Z", 0},
+      {"1969-12-31T23:59:59Z", -1'000'000'000},
+      {"2024-02-29T00:00:00Z", 1'709'164'800'000'000'000},
+      {"1760130900", 1'760'130'900'000'000'000},        // seconds
+      {"1760130900123", 1'760'130'900'123'000'000},     // milliseconds
+      {"1760130900123456", 1'760'130'900'123'456'000},  // microseconds
+      {"1760130900123456789", 1'760'130'900'123'456'789},
+      {"0", 0},
+  };
+  for (const TimeCase& c : cases) {
+    auto parsed = ParseTime(c.text);
+    ASSERT_OK(parsed);
+    EXPECT_EQ(*parsed, c.expected_ns) << c.text;
+  }
+}
+
+TEST(ParseTimeTest, RejectsMalformedTimesWithTheText) {
+  for (const char* text :
+       {"", "yesterday", "ab", "3000-01-01", "1600-01-01", "2025-10-10T21:15:00+02", "2025-13-01",
+        "2025-02-30", "2025-10-10T25:00:00Z", "2025-10-10T21:15:00", "2025-10-10T21:15:00.Z",
+        "2025-10-10T21:15:00.1234567890Z", "2025-10-10T21:15:00+2", "99999999999999999999", "12abc",
+        "2025-10-10T21:15:00Zjunk"}) {
+    auto parsed = ParseTime(text);
+    ASSERT_TRUE(parsed.status().IsInvalidArgument()) << text;
+    EXPECT_NE(parsed.status().message().find(std::string("'") + text + "'"), std::string::npos)
+        << parsed.status().message();
+  }
+}
+
+TEST(FormatScaledTest, IsExact) {
+  EXPECT_EQ(FormatScaled(394, 3), "0.394");
+  EXPECT_EQ(FormatScaled(-394, 3), "-0.394");
+  EXPECT_EQ(FormatScaled(5, 3), "0.005");
+  EXPECT_EQ(FormatScaled(123456, 0), "123456");
+  EXPECT_EQ(FormatScaled(INT64_MIN, 6), "-9223372036854.775808");
+}
+
+TEST(FormatTimeTest, PrintsNanosecondsInUtc) {
+  EXPECT_EQ(FormatTimeNs(1'760'130'900'123'456'789), "2025-10-10T21:15:00.123456789Z");
+  EXPECT_EQ(FormatTimeNs(0), "1970-01-01T00:00:00.000000000Z");
+  EXPECT_EQ(FormatTimeNs(-1), "1969-12-31T23:59:59.999999999Z");
+  EXPECT_EQ(FormatTimeSeconds(1'760'130'900'999'999'999), "2025-10-10 21:15:00");
+  EXPECT_EQ(FormatTimeSeconds(-1), "1969-12-31 23:59:59");
+}
+
+TEST(FormatTimeTest, ParsesWhatItPrints) {
+  for (int64_t ns : {int64_t{0}, int64_t{-1}, int64_t{1'760'130'900'123'456'789},
+                     int64_t{-9'000'000'000'000'000'000}, int64_t{9'000'000'000'000'000'000}}) {
+    auto parsed = ParseTime(FormatTimeNs(ns));
+    ASSERT_OK(parsed);
+    EXPECT_EQ(*parsed, ns);
+  }
+}
+
+TEST(FormatScaledTest, GroupsThousands) {
+  EXPECT_EQ(FormatScaledGrouped(-1'234'500'000, 6), "-1,234.500000");
+  EXPECT_EQ(FormatScaledGrouped(123, 0), "123");
+  EXPECT_EQ(FormatScaledGrouped(1'000, 3), "1.000");
+  EXPECT_EQ(FormatCount(1'234'567), "1,234,567");
+  EXPECT_EQ(FormatCount(0), "0");
+}
+
+TEST(FormatQuotientTest, IsExactWhenItEndsAndMarkedWhenCut) {
+  EXPECT_EQ(FormatQuotient(135'030, 3, 0, 6), "45010");
+  EXPECT_EQ(FormatQuotient(135'031, 3, 0, 3), "45010.333...");
+  EXPECT_EQ(FormatQuotient(1, 8, 2, 6), "0.125");
+  EXPECT_EQ(FormatQuotient(1, 2, 3, 6), "0.500");
+  EXPECT_EQ(FormatQuotient(-7, 2, 0, 6), "-3.5");
+  EXPECT_EQ(FormatQuotient(0, 5, 1, 6), "0.0");
+}
+
+TEST(CsvCellTest, QuotesOnlyWhatNeedsIt) {
+  EXPECT_EQ(CsvCell("plain"), "plain");
+  EXPECT_EQ(CsvCell("a,b"), "\"a,b\"");
+  EXPECT_EQ(CsvCell("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(CsvCell("two\nlines"), "\"two\nlines\"");
+  EXPECT_EQ(CsvCell(""), "");
+}
+
+TEST(FormatTableTest, AlignsColumnsAndTrimsTrailingSpaces) {
+  EXPECT_EQ(FormatTable({"SEQ", "NAME", ""}, {false, true, true},
+                        {{"7", "alpha", ""}, {"12345", "b", "<- this"}}),
+            "  SEQ  NAME\n"
+            "    7  alpha\n"
+            "12345  b      <- this\n");
+}
+
+}  // namespace
+}  // namespace text
