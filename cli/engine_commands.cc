@@ -3,14 +3,12 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <fstream>
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -28,39 +26,6 @@ using ledger::SequenceNumber;
 
 constexpr size_t kMaxLineBytes = 1 << 20;
 
-// While recovery runs inside Sequencer::Open (which reports no counts), the progress line shows
-// the seconds elapsed, redrawn from a thread of its own until the object dies.
-class RecoveryHeartbeat {
- public:
-  RecoveryHeartbeat()
-      : thread_([this] {
-          std::unique_lock<std::mutex> lock(mutex_);
-          const auto start = std::chrono::steady_clock::now();
-          while (!cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return done_; })) {
-            const auto elapsed = std::chrono::steady_clock::now() - start;
-            line_.Update(std::chrono::duration_cast<std::chrono::seconds>(elapsed).count(), 0);
-          }
-          line_.Clear();
-        }) {}
-  ~RecoveryHeartbeat() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      done_ = true;
-    }
-    cv_.notify_one();
-    thread_.join();
-  }
-  RecoveryHeartbeat(const RecoveryHeartbeat&) = delete;
-  RecoveryHeartbeat& operator=(const RecoveryHeartbeat&) = delete;
-
- private:
-  text::ProgressLine line_{"recovering:", "s elapsed (snapshot + replay of the log after it)"};
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::thread thread_;  // Last: starts once the members above exist.
-};
-
 ledger::Result<std::unique_ptr<replay::Sequencer>> OpenSequencer(const std::string& data_dir,
                                                                  const std::string& key_file,
                                                                  replay::SequencerOptions options) {
@@ -71,7 +36,10 @@ ledger::Result<std::unique_ptr<replay::Sequencer>> OpenSequencer(const std::stri
   options.engine_options.verify_invariants = false;
   std::vector<std::string> warnings;
   auto sequencer = [&] {
-    RecoveryHeartbeat heartbeat;
+    text::ProgressLine line("recovering:", "records replayed (snapshot + the log after it)");
+    options.recovery_progress = [&line](uint64_t done, uint64_t total) {
+      line.Update(done, total);
+    };
     return replay::Sequencer::Open(replay::DataDir::At(data_dir), options, &warnings);
   }();
   for (const std::string& warning : warnings) fmt::print(stderr, "warning: {}\n", warning);

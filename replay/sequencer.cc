@@ -31,6 +31,7 @@ ledger::Result<std::unique_ptr<Sequencer>> Sequencer::Open(const DataDir& data,
   keyring.Add(options.signing_key->public_key());
   ReplayOptions replay_options;
   replay_options.engine_options = options.engine_options;
+  replay_options.progress = options.recovery_progress;
   LEDGER_ASSIGN_OR_RETURN(Recovered recovered,
                           Recover(*log, data, keyring, 0, warnings, replay_options));
   if (recovered.seq > 0) {

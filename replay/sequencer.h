@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct SequencerOptions {
   // ledger::LogOptions::checkpoint_file: the newest checkpoint, kept outside the data
   // directory. Default: none.
   std::string checkpoint_file;
+  // Called with (records replayed, records to replay) while Open recovers the engine.
+  // Default: none.
+  std::function<void(uint64_t, uint64_t)> recovery_progress;
 };
 
 // What Submit did with one command.
