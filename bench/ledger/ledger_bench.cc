@@ -2,7 +2,8 @@
 // RocksDB group-commit ceiling, and in every mode beside the Ed25519 signing ceiling; Verify
 // beside the SHA-256 and verify ceilings; inclusion-proof latency; all in one run. Seeded,
 // fixed workload; prints a table and JSON.
-// Usage: ledger_bench [--records N] [--group G] [--dir DIR] [--seconds S] [--json FILE]
+// Usage: ledger_bench [--records N] [--group G] [--dir DIR] [--ceiling-ms MS] [--json FILE]
+//                     [--seed S] [--checkpoint-only 1]
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
@@ -37,11 +38,12 @@ using Steady = std::chrono::steady_clock;
 constexpr size_t kMaxPendingRecords = ledger::kMaxGroupRecords;
 
 struct Config {
-  uint64_t records = 60000;   // Records appended (and then verified).
-  uint64_t group = 3;         // Events per group: an order, its acceptance and a fill.
-  int64_t ceiling_ms = 2000;  // Length of each ceiling measurement.
-  std::string dir;            // Log folder (created, then removed); default under /var/tmp.
-  std::string json;           // Also write the figures as JSON here.
+  uint64_t records = 60000;      // Records appended (and then verified).
+  uint64_t group = 3;            // Events per group: an order, its acceptance and a fill.
+  int64_t ceiling_ms = 2000;     // Length of each ceiling measurement.
+  std::string dir;               // Log folder (created, then removed); default under /var/tmp.
+  std::string json;              // Also write the figures as JSON here.
+  bool checkpoint_only = false;  // Skip every mode (for the proof latency of a 10 M-record log).
   uint32_t seed = 42;
 };
 
@@ -347,6 +349,8 @@ Config ParseArgs(int argc, char** argv) {
       config.json = value;
     else if (flag == "--seed")
       config.seed = static_cast<uint32_t>(std::stoul(value));
+    else if (flag == "--checkpoint-only")
+      config.checkpoint_only = value == "1";
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       std::exit(2);
@@ -430,6 +434,77 @@ void Report(const Config& config, const Figures& f) {
       f.proofs.verify_p50_ns / 1000, f.proofs.verify_p99_ns / 1000);
 }
 
+std::unique_ptr<ledger::EventLog> CreateLog(const Config& config, const std::string& dir,
+                                            const ledger::PrivateKey& key,
+                                            ledger::SigningMode signing) {
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(config.dir);
+  ledger::LogOptions options;
+  options.signing_key = key;
+  options.clock = ledger::RealTimeNs;
+  options.signer_threads = 0;  // All cores.
+  options.max_pending_records = kMaxPendingRecords;
+  options.max_batch_records = 4096;
+  options.signing = signing;
+  auto log = ledger::EventLog::Create(dir, options);
+  if (!log.ok()) {
+    std::fprintf(stderr, "%s\n", log.status().ToString().c_str());
+    std::exit(1);
+  }
+  return std::move(log).value();
+}
+
+struct CheckpointRun {
+  AppendFigures saturated, paced;
+  uint64_t storage_ceiling = 0, paced_records_per_second = 0, verify = 0;
+  uint64_t records = 0, commits = 0;
+  ProofFigures proofs;
+};
+
+// Checkpoint mode (the default): the append beside the storage ceiling measured right after,
+// paced latency, verify and proofs.
+CheckpointRun RunCheckpointMode(const Config& config, const ledger::PrivateKey& key,
+                                const ledger::Keyring& keyring,
+                                const std::vector<ledger::EventGroup>& pool, uint64_t groups) {
+  CheckpointRun run;
+  const std::string dir = config.dir + "/checkpoint";
+  auto log = CreateLog(config, dir, key, ledger::SigningMode::kCheckpoint);
+  run.saturated = RunAppend(*log, pool, groups, 0);
+  auto commits = log->CommitEnds(1, 0);
+  auto sample = log->Read(1);
+  if (!commits.ok() || !sample.ok()) std::exit(1);
+  run.storage_ceiling =
+      StorageCeiling(config, config.dir + "/ceiling", sample->record_bytes().size(),
+                     std::max<size_t>(1, log->head_seq() / commits->size()));
+  // Latency at a third of the saturated rate: what a client sees when the venue is not busy.
+  run.paced_records_per_second = std::max<uint64_t>(1, run.saturated.records_per_second / 3);
+  int64_t interval_ns =
+      static_cast<int64_t>(config.group * 1'000'000'000 / run.paced_records_per_second);
+  run.paced = RunAppend(*log, pool, std::min<uint64_t>(groups, 5000), interval_ns);
+  run.verify = RunVerify(*log, keyring, false);
+  run.proofs = RunProofs(*log, key.public_key(), config.seed);
+  run.records = log->head_seq();
+  run.commits = commits->size();
+  log.reset();
+  std::filesystem::remove_all(dir);
+  return run;
+}
+
+void ReportCheckpointOnly(const CheckpointRun& run) {
+  std::printf("checkpoint mode only: %llu records, %llu group commits\n",
+              static_cast<unsigned long long>(run.records),
+              static_cast<unsigned long long>(run.commits));
+  std::printf("append %llu rec/s, RocksDB ceiling %llu rec/s, verify %llu rec/s\n",
+              static_cast<unsigned long long>(run.saturated.records_per_second),
+              static_cast<unsigned long long>(run.storage_ceiling),
+              static_cast<unsigned long long>(run.verify));
+  std::printf("proof generation p50 / p99 %lld / %lld us, verification %lld / %lld us\n",
+              static_cast<long long>(run.proofs.generate_p50_ns / 1000),
+              static_cast<long long>(run.proofs.generate_p99_ns / 1000),
+              static_cast<long long>(run.proofs.verify_p50_ns / 1000),
+              static_cast<long long>(run.proofs.verify_p99_ns / 1000));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -441,50 +516,16 @@ int main(int argc, char** argv) {
   std::vector<ledger::EventGroup> pool;
   for (int i = 0; i < 1024; ++i) pool.push_back(MakeGroup(config.group, rng));
   const uint64_t groups = std::max<uint64_t>(1, config.records / config.group);
-  auto create = [&](const std::string& dir, ledger::SigningMode signing) {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(config.dir);
-    ledger::LogOptions options;
-    options.signing_key = key;
-    options.clock = ledger::RealTimeNs;
-    options.signer_threads = 0;  // All cores.
-    options.max_pending_records = kMaxPendingRecords;
-    options.max_batch_records = 4096;
-    options.signing = signing;
-    auto log = ledger::EventLog::Create(dir, options);
-    if (!log.ok()) {
-      std::fprintf(stderr, "%s\n", log.status().ToString().c_str());
-      std::exit(1);
-    }
-    return std::move(log).value();
-  };
-
-  // Checkpoint mode (the default): the append beside the storage ceiling, measured right after.
-  const std::string checkpoint_dir = config.dir + "/checkpoint";
-  auto log = create(checkpoint_dir, ledger::SigningMode::kCheckpoint);
-  AppendFigures saturated = RunAppend(*log, pool, groups, 0);
-  auto commits = log->CommitEnds(1, 0);
-  auto sample = log->Read(1);
-  if (!commits.ok() || !sample.ok()) std::exit(1);
-  const uint64_t storage_ceiling =
-      StorageCeiling(config, config.dir + "/ceiling", sample->record_bytes().size(),
-                     std::max<size_t>(1, log->head_seq() / commits->size()));
-  // Latency at a third of the saturated rate: what a client sees when the venue is not busy.
-  uint64_t paced_records_per_second = std::max<uint64_t>(1, saturated.records_per_second / 3);
-  int64_t interval_ns =
-      static_cast<int64_t>(config.group * 1'000'000'000 / paced_records_per_second);
-  AppendFigures paced = RunAppend(*log, pool, std::min<uint64_t>(groups, 5000), interval_ns);
-  uint64_t verify_checkpoint = RunVerify(*log, keyring, false);
-  ProofFigures proofs = RunProofs(*log, key.public_key(), config.seed);
-  const uint64_t total_records = log->head_seq();
-  const uint64_t commit_count = commits->size();
-  log.reset();
-  std::filesystem::remove_all(checkpoint_dir);
+  CheckpointRun checkpoint = RunCheckpointMode(config, key, keyring, pool, groups);
+  if (config.checkpoint_only) {
+    ReportCheckpointOnly(checkpoint);
+    std::filesystem::remove_all(config.dir);
+    return 0;
+  }
 
   // Every mode: each record signed too, beside the signing ceiling.
   Rate sign_ceiling_before = SignCeiling(config, key);
-  const std::string every_dir = config.dir + "/every";
-  log = create(every_dir, ledger::SigningMode::kEvery);
+  auto log = CreateLog(config, config.dir + "/every", key, ledger::SigningMode::kEvery);
   AppendFigures every = RunAppend(*log, pool, groups, 0);
   Rate sign_ceiling_after = SignCeiling(config, key);
   Rate sign_ceiling{
@@ -497,11 +538,21 @@ int main(int argc, char** argv) {
   Rate verify_ceiling = VerifyCeiling(config, key);
   uint64_t sha_ceiling = Sha256Ceiling(config);
 
-  Figures figures{total_records,  config.group,    commit_count,
-                  sign_ceiling,   storage_ceiling, saturated,
-                  paced,          every,           paced_records_per_second,
-                  verify_ceiling, sha_ceiling,     verify_checkpoint,
-                  verify_default, verify_all,      proofs};
+  Figures figures{checkpoint.records,
+                  config.group,
+                  checkpoint.commits,
+                  sign_ceiling,
+                  checkpoint.storage_ceiling,
+                  checkpoint.saturated,
+                  checkpoint.paced,
+                  every,
+                  checkpoint.paced_records_per_second,
+                  verify_ceiling,
+                  sha_ceiling,
+                  checkpoint.verify,
+                  verify_default,
+                  verify_all,
+                  checkpoint.proofs};
   Report(config, figures);
   return 0;
 }
