@@ -25,7 +25,7 @@ for mode in checkpoint every; do
   "$backstop" init --data "$data" --key "$work/venue.key.pem" --sign "$mode" >/dev/null
   start=$(date +%s%N)
   "$backstop" ingest "$work/stream.jsonl" --data "$data" --key "$work/venue.key.pem" --json \
-    >"$work/$mode.json"
+    >"$work/$mode.json" 2>"$work/$mode.stderr"  # One line per engine refusal.
   ns=$(( $(date +%s%N) - start ))
   records=$(jq -r '.head_seq' "$work/$mode.json")
   printf '%-12s %10s %12s %12s %14s\n' "$mode" "$((ns / 1000000))ms" "$records" \
