@@ -24,6 +24,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "ledger/internal/file_util.h"
+
 namespace ledger {
 namespace {
 
@@ -66,19 +68,7 @@ Status WriteNewFile(const std::string& path, const std::string& text, mode_t mod
     if (errno == EEXIST) return Status::InvalidArgument(path, "already exists");
     return Status::IOError(path, std::strerror(errno));
   }
-  size_t written = 0;
-  while (written < text.size()) {
-    ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      Status s = Status::IOError(path, std::strerror(errno));
-      ::close(fd);
-      return s;
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) return Status::IOError(path, std::strerror(errno));
-  return Status::OK();
+  return internal::WriteSyncAndClose(fd, text, path);
 }
 
 std::string BioToString(BIO* bio) {

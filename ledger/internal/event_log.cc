@@ -19,6 +19,7 @@
 
 #include "ledger/checkpoint.h"
 #include "ledger/internal/event_log_impl.h"
+#include "ledger/internal/file_util.h"
 #include "ledger/internal/rocks_options.h"
 
 namespace ledger {
@@ -78,23 +79,7 @@ Status WriteFileAtomically(const std::string& path, std::string_view text) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOError(tmp, std::strerror(errno));
-  size_t written = 0;
-  while (written < text.size()) {
-    ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      Status s = Status::IOError(tmp, std::strerror(errno));
-      ::close(fd);
-      return s;
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    Status s = Status::IOError(tmp, std::strerror(errno));
-    ::close(fd);
-    return s;
-  }
-  if (::close(fd) != 0) return Status::IOError(tmp, std::strerror(errno));
+  LEDGER_RETURN_IF_ERROR(internal::WriteSyncAndClose(fd, text, tmp));
   if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::IOError(path, std::strerror(errno));
   std::string parent = std::filesystem::path(path).parent_path().string();
   int dir_fd = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
