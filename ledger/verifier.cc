@@ -582,7 +582,10 @@ bool ChainVerifier::CheckEnvelope(const LogRecord& record) { return impl_->Check
 
 VerifyReport ChainVerifier::Finish(const RecordIterator& it) { return impl_->Finish(it); }
 
-VerifyReport Verify(const EventLog& log, const Keyring& keyring, const VerifyOptions& options) {
+namespace {
+
+VerifyReport VerifyOneSegment(const EventLog& log, const Keyring& keyring,
+                              const VerifyOptions& options) {
   std::unique_ptr<RecordIterator> it = log.NewIterator(options.first, options.last);
   ChainVerifier verifier(log, keyring, options);
   LogRecord record;
@@ -590,6 +593,80 @@ VerifyReport Verify(const EventLog& log, const Keyring& keyring, const VerifyOpt
     if (!verifier.CheckValue(it->key_seq(), it->value(), &record)) break;
   }
   return verifier.Finish(*it);
+}
+
+// Whether a segment failed only because it met a key that a rotation in an earlier segment
+// introduced (it is then checked again, knowing the earlier segments' keys).
+bool FailedOnAnUnknownKey(const VerifyReport& report) {
+  return !report.ok && report.message.find("is not in the keyring") != std::string::npos;
+}
+
+}  // namespace
+
+VerifyReport Verify(const EventLog& log, const Keyring& keyring, const VerifyOptions& options) {
+  const int threads = options.threads > 0
+                          ? options.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const SequenceNumber first = std::max<SequenceNumber>(options.first, 1);
+  const SequenceNumber last = options.last != 0 ? options.last : log.head_seq();
+  const uint64_t total = last >= first ? last - first + 1 : 0;
+  const uint64_t segments =
+      std::min<uint64_t>(threads, total / std::max<uint64_t>(1, options.min_segment_records));
+  if (segments <= 1) return VerifyOneSegment(log, keyring, options);
+
+  // Segment k checks [first + k * size, ...]; the last one runs to options.last (0: the head,
+  // with the meta head check). Progress is summed over the segments.
+  std::mutex progress_mu;
+  std::vector<uint64_t> done(segments, 0);
+  std::vector<VerifyOptions> parts(segments, options);
+  const uint64_t size = total / segments;
+  for (uint64_t k = 0; k < segments; ++k) {
+    parts[k].first = first + k * size;
+    parts[k].last = k + 1 == segments ? options.last : first + (k + 1) * size - 1;
+    parts[k].threads = 1;
+    if (!options.progress) continue;
+    parts[k].progress = [&, k](uint64_t segment_done, uint64_t) {
+      std::lock_guard lock(progress_mu);
+      done[k] = segment_done;
+      uint64_t sum = 0;
+      for (uint64_t d : done) sum += d;
+      options.progress(sum, std::max(sum, total));
+    };
+  }
+  std::vector<VerifyReport> reports(segments);
+  std::vector<std::thread> workers;
+  for (uint64_t k = 0; k < segments; ++k) {
+    workers.emplace_back([&, k] { reports[k] = VerifyOneSegment(log, keyring, parts[k]); });
+  }
+  for (std::thread& worker : workers) worker.join();
+
+  VerifyReport merged;
+  std::map<KeyId, PublicKey> introduced;
+  for (const PublicKey& key : options.prior_keys) introduced.emplace(key.key_id(), key);
+  for (uint64_t k = 0; k < segments; ++k) {
+    if (k > 0 && FailedOnAnUnknownKey(reports[k])) {
+      parts[k].prior_keys = merged.introduced_keys;
+      parts[k].progress = nullptr;
+      reports[k] = VerifyOneSegment(log, keyring, parts[k]);
+    }
+    const VerifyReport& report = reports[k];
+    merged.records_checked += report.records_checked;
+    merged.signatures_checked += report.signatures_checked;
+    merged.checkpoints_checked += report.checkpoints_checked;
+    for (const PublicKey& key : report.introduced_keys) introduced.emplace(key.key_id(), key);
+    merged.introduced_keys.clear();
+    for (const auto& [id, key] : introduced) merged.introduced_keys.push_back(key);
+    merged.head_seq = report.head_seq;
+    merged.head_hash = report.head_hash;
+    if (!report.ok) {
+      merged.ok = false;
+      merged.first_bad_seq = report.first_bad_seq;
+      merged.message = report.message;
+      return merged;  // Later segments trusted what this one could not confirm.
+    }
+  }
+  merged.ok = true;
+  return merged;
 }
 
 }  // namespace ledger

@@ -38,6 +38,11 @@ struct VerifyOptions {
   // Keys that keyRotation records before `first` introduced (the caller checked those
   // records), trusted like the keyring's. Default: none.
   std::vector<PublicKey> prior_keys;
+  // Verify (not ChainVerifier) splits a range of at least this many records per thread into
+  // one segment per thread, checked in parallel: each segment trusts the stored hash and tree
+  // of the record before it, which the segment before checks (as the audit's segments do).
+  // Default: 262144.
+  uint64_t min_segment_records = 262144;
 };
 
 struct VerifyReport {
@@ -57,7 +62,9 @@ struct VerifyReport {
 };
 
 // Checks `log` against `keyring`. A record's key must be in the keyring, except a key that a
-// verified keyRotation record introduced (its raw key is in the signed event). From the record
+// verified keyRotation record introduced (its raw key is in the signed event). Long ranges are
+// checked in parallel segments (VerifyOptions::min_segment_records); the report is the same as
+// one pass would give (the lowest bad seq wins). From the record
 // after a keyRotation on, records must carry the new key id; otherwise every record carries
 // its predecessor's key id. Never crashes on damaged data; storage errors become a failed
 // report naming the seq where reading stopped.
