@@ -15,13 +15,17 @@ namespace {
 
 constexpr const char* kDataHelp = "Data directory (holds log/ and keyring/)";
 
-// --trusted-keys and --chain-id, shared by verify, audit and proof verify.
-void AddTrustOptions(CLI::App* sub, cli::TrustOptions* trust) {
-  sub->add_option("--trusted-keys", trust->trusted_keys,
-                  "The venue's public key: a PEM file or a folder of them (repeatable). Only "
+// --trusted-keys and --chain-id, shared by verify, audit and proof verify. Without a data
+// directory to fall back on (proof verify), --trusted-keys is required.
+void AddTrustOptions(CLI::App* sub, cli::TrustOptions* trust, bool has_data_dir = true) {
+  CLI::Option* keys = sub->add_option(
+      "--trusted-keys", trust->trusted_keys,
+      std::string("The venue's public key: a PEM file or a folder of them (repeatable). Only "
                   "these keys, and keys that a keyRotation signed by one of them introduced, "
-                  "are trusted. Without it the directory's own keyring is used, with a warning")
-      ->check(CLI::ExistingPath);
+                  "are trusted") +
+          (has_data_dir ? ". Without it the directory's own keyring is used, with a warning" : ""));
+  keys->check(CLI::ExistingPath);
+  if (!has_data_dir) keys->required();
   sub->add_option("--chain-id", trust->chain_id,
                   "The log you expect: its chain id (32 hex characters) or checkpoint origin "
                   "(backstop/<chain id>); a log of any other chain fails at seq 1");
@@ -241,7 +245,7 @@ void AddProof(CLI::App& app, std::function<int()>* run) {
       ->check(CLI::ExistingFile);
   verify_cmd->add_option("--new", verify.new_checkpoint, "Consistency: the later checkpoint")
       ->check(CLI::ExistingFile);
-  AddTrustOptions(verify_cmd, &verify.trust);
+  AddTrustOptions(verify_cmd, &verify.trust, /*has_data_dir=*/false);
   verify_cmd->add_flag("--json", verify.json, "Print the result as JSON");
   verify_cmd->callback([run] { *run = [] { return cli::RunProofVerify(verify); }; });
 }
