@@ -4,9 +4,9 @@
 // non-canonical points): see docs/AUDIT.md.
 // Keys are PEM files: private keys PKCS#8 (mode 0600), public keys SubjectPublicKeyInfo, so
 // stock `openssl pkeyutl -verify -pubin -inkey PUB.pem -rawin` checks our signatures.
-// PrivateKey/PublicKey are immutable values, safe to share across threads. Sha256 and Signer
-// hold a reusable OpenSSL context: one per thread (thread-compatible). VerifySignature is
-// thread-safe.
+// PrivateKey/PublicKey are immutable values, safe to share across threads. Sha256 (a reusable
+// OpenSSL context) and Signer (an expanded libsodium key): one per thread (thread-compatible).
+// VerifySignature is thread-safe.
 #pragma once
 
 #include <array>

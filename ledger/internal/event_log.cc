@@ -382,7 +382,6 @@ Status EventLog::Impl::LoadHead(const LogOptions& options) {
       expected_key_id_ = target.key_id;
     }
   }
-  if (format_version_ >= 2 && !read_only_) LEDGER_RETURN_IF_ERROR(LoadFrontier());
   if (!options.checkpoint_file.empty()) {
     LEDGER_RETURN_IF_ERROR(CheckCheckpointFile(options.checkpoint_file));
     checkpoint_file_ = options.checkpoint_file;
@@ -403,6 +402,9 @@ Status EventLog::Impl::StartPipeline(const LogOptions& options) {
   if (options.max_pending_records < kMaxGroupRecords || options.max_batch_records == 0) {
     return Status::InvalidArgument("event_log", "max_pending_records < kMaxGroupRecords");
   }
+  // Only appends need the frontier: a log whose stored tree is damaged still opens for
+  // reindex (which rebuilds it) and for reading.
+  if (format_version_ >= 2) LEDGER_RETURN_IF_ERROR(LoadFrontier());
   signing_key_ = options.signing_key;
   clock_ = options.clock;
   int threads = options.signer_threads;
@@ -548,9 +550,10 @@ Status EventLog::Impl::LoadFrontier() {
   for (const TreeNode& node : CompleteSubtrees(head_seq_)) {
     Result<Hash> hash = read(node.level, node.index);
     if (!hash.ok()) {
-      return Status::Corruption("event_log", fmt::format("tree at the head (seq {}): {}; run "
-                                                         "verify",
-                                                         head_seq_, hash.status().message()));
+      return Status::Corruption(
+          "event_log", fmt::format("tree at the head (seq {}): {}; run verify, and reindex to "
+                                   "rebuild the tree from the records",
+                                   head_seq_, hash.status().message()));
     }
     subtrees.push_back(*hash);
   }

@@ -260,6 +260,26 @@ TEST_F(CheckpointLogTest, RebuiltTreeEqualsTheOneWrittenWithTheRecords) {
   EXPECT_TRUE(VerifyLog().ok);
 }
 
+TEST_F(CheckpointLogTest, DamagedTreeStopsAppendsUntilReindexRebuildsIt) {
+  // Node (level 4, index 0) is the head's largest complete subtree (16 records).
+  ASSERT_TRUE(db()->Delete(rocksdb::WriteOptions(), EventLogAccess::tree(*log_),
+                           EncodeSeqKey(StoredNodePosition(4, 0)))
+                  .ok());
+  log_.reset();
+  auto writer = EventLog::Open(log_dir(), testing::SigningOptions(key_));
+  ASSERT_FALSE(writer.ok());
+  EXPECT_NE(writer.status().message().find("reindex"), std::string::npos)
+      << writer.status().ToString();
+  auto keyless = EventLog::Open(log_dir(), LogOptions());  // What `backstop reindex` opens.
+  ASSERT_OK(keyless);
+  ASSERT_OK((*keyless)->RebuildTree(nullptr));
+  keyless->reset();
+  Reopen();
+  EXPECT_EQ(AppendGroups(2), 20u);
+  VerifyReport report = VerifyLog();
+  EXPECT_TRUE(report.ok) << report.message;
+}
+
 TEST_F(CheckpointLogTest, CheckpointFileRefusesALogThatLostAcknowledgedRecords) {
   const std::string file = dir_.Sub("head.checkpoint");
   const std::string copy = dir_.Sub("log-copy");
