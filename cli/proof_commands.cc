@@ -11,7 +11,6 @@
 #include "cli/event_json.h"
 #include "cli/trust.h"
 #include "ledger/checkpoint.h"
-#include "ledger/merkle.h"
 
 namespace cli {
 namespace {
@@ -50,26 +49,6 @@ ledger::Result<std::pair<uint64_t, std::string>> FindCheckpoint(const ledger::Ev
   return std::make_pair(checkpoint.size, note);
 }
 
-// Opens `note` with whichever trusted key its signature names; the chain pin must match its
-// origin.
-ledger::Result<ledger::OpenedCheckpoint> OpenTrusted(const std::string& note, const Trust& trust) {
-  LEDGER_ASSIGN_OR_RETURN(ledger::SignedNote signed_note, ledger::ParseSignedNote(note));
-  LEDGER_ASSIGN_OR_RETURN(ledger::Checkpoint body, ledger::ParseCheckpointBody(signed_note.body));
-  if (trust.chain_id && body.origin != ledger::CheckpointOrigin(*trust.chain_id)) {
-    return ledger::Status::Corruption(
-        "checkpoint", fmt::format("is of log {}, not of the trusted log {}", body.origin,
-                                  ledger::CheckpointOrigin(*trust.chain_id)));
-  }
-  LEDGER_ASSIGN_OR_RETURN(ledger::NoteKeyHash key_hash, ledger::CheckpointKeyHash(note));
-  for (const auto& [id, key] : trust.keyring.keys()) {
-    if (ledger::MakeNoteKeyHash(body.origin, key.raw()) == key_hash) {
-      return ledger::OpenCheckpoint(note, key);
-    }
-  }
-  return ledger::Status::Corruption(
-      "checkpoint", fmt::format("tree size {}: signed by none of the trusted keys", body.size));
-}
-
 int ProofFinding(bool json, const std::string& message) {
   if (json) {
     fmt::print("{}\n", nlohmann::json{{"ok", false}, {"message", message}}.dump());
@@ -80,57 +59,31 @@ int ProofFinding(bool json, const std::string& message) {
 }
 
 int VerifyInclusionFile(const std::string& text, const Trust& trust, bool json) {
-  auto file = ledger::ParseInclusionProofFile(text);
-  if (!file.ok()) return ProofFinding(json, file.status().message());
-  auto opened = OpenTrusted(file->checkpoint, trust);
-  if (!opened.ok()) return ProofFinding(json, "checkpoint " + opened.status().message());
-  const ledger::Checkpoint& checkpoint = opened->checkpoint;
-  if (file->extra.empty()) return ProofFinding(json, "the proof carries no record (extra)");
-  auto record = ledger::DecodeRecord(file->extra);
-  if (!record.ok()) return ProofFinding(json, "the record: " + record.status().message());
-  if (record->seq() != file->index + 1) {
-    return ProofFinding(json, fmt::format("the record is seq {}, but the proof is for index {} "
-                                          "(seq {})",
-                                          record->seq(), file->index, file->index + 1));
-  }
-  ledger::Sha256 sha;
-  auto chain = ledger::ChainIdFromOrigin(checkpoint.origin);
-  if (!chain.ok()) return ProofFinding(json, chain.status().message());
-  const ledger::Hash hash =
-      ledger::ChainHash(sha, ledger::MakeDomainTag(*chain), record->prev_hash(), record->seq(),
-                        record->envelope_bytes());
-  if (hash != record->hash()) {
-    return ProofFinding(
-        json, fmt::format("seq {}: the record's hash does not match its bytes", record->seq()));
-  }
-  if (!ledger::VerifyInclusion(file->index, checkpoint.size, ledger::LeafHash(sha, hash),
-                               file->proof, checkpoint.root)) {
-    return ProofFinding(json, fmt::format("seq {}: the inclusion proof does not lead to the root "
-                                          "of the checkpoint at tree size {}",
-                                          record->seq(), checkpoint.size));
-  }
+  auto proven = ledger::CheckInclusionProofFile(text, trust.keyring, trust.chain_id);
+  if (!proven.ok()) return ProofFinding(json, proven.status().message());
+  const ledger::Checkpoint& checkpoint = proven->checkpoint;
+  const ledger::LogRecord& record = proven->record;
   if (json) {
     fmt::print("{}\n", nlohmann::json{{"ok", true},
                                       {"kind", "inclusion"},
                                       {"origin", checkpoint.origin},
-                                      {"seq", record->seq()},
+                                      {"seq", record.seq()},
                                       {"tree_size", checkpoint.size},
-                                      {"record_hash", ledger::ToHex(hash)},
-                                      {"time_ns", record->time_ns()},
+                                      {"record_hash", ledger::ToHex(record.hash())},
+                                      {"time_ns", record.time_ns()},
                                       {"trust", TrustJson(trust)}}
                            .dump());
   } else {
-    fmt::print("OK  seq {} ({}) is in log {} at tree size {}\n", record->seq(),
-               FormatTimeNs(record->time_ns()), checkpoint.origin, checkpoint.size);
-    fmt::print("    record hash {}; checkpoint signed by a trusted key\n", ledger::ToHex(hash));
+    fmt::print("OK  seq {} ({}) is in log {} at tree size {}\n", record.seq(),
+               FormatTimeNs(record.time_ns()), checkpoint.origin, checkpoint.size);
+    fmt::print("    record hash {}; checkpoint signed by a trusted key\n",
+               ledger::ToHex(record.hash()));
   }
   return kExitOk;
 }
 
 int VerifyConsistencyFile(const std::string& text, const ProofVerifyOptions& options,
                           const Trust& trust) {
-  auto file = ledger::ParseConsistencyProofFile(text);
-  if (!file.ok()) return ProofFinding(options.json, file.status().message());
   if (options.old_checkpoint.empty() || options.new_checkpoint.empty()) {
     return Fail("a consistency proof is checked between two checkpoints: give --old and --new");
   }
@@ -138,26 +91,10 @@ int VerifyConsistencyFile(const std::string& text, const ProofVerifyOptions& opt
   if (!old_text.ok()) return Fail(old_text.status());
   auto new_text = ReadText(options.new_checkpoint);
   if (!new_text.ok()) return Fail(new_text.status());
-  auto old_opened = OpenTrusted(*old_text, trust);
-  if (!old_opened.ok()) return ProofFinding(options.json, "old " + old_opened.status().message());
-  auto new_opened = OpenTrusted(*new_text, trust);
-  if (!new_opened.ok()) return ProofFinding(options.json, "new " + new_opened.status().message());
-  const ledger::Checkpoint& older = old_opened->checkpoint;
-  const ledger::Checkpoint& newer = new_opened->checkpoint;
-  if (older.origin != newer.origin) {
-    return ProofFinding(options.json, "the two checkpoints are of different logs");
-  }
-  if (older.size != file->old_size || newer.size != file->new_size) {
-    return ProofFinding(
-        options.json, fmt::format("the proof links sizes {} and {}, the checkpoints are {} and {}",
-                                  file->old_size, file->new_size, older.size, newer.size));
-  }
-  if (!ledger::VerifyConsistency(older.size, newer.size, older.root, newer.root, file->proof)) {
-    return ProofFinding(options.json,
-                        fmt::format("the tree at size {} does not extend the tree at size {}: the "
-                                    "log was rewritten, not only appended to",
-                                    newer.size, older.size));
-  }
+  auto linked =
+      ledger::CheckConsistencyProofFile(text, *old_text, *new_text, trust.keyring, trust.chain_id);
+  if (!linked.ok()) return ProofFinding(options.json, linked.status().message());
+  const auto& [older, newer] = *linked;
   if (options.json) {
     fmt::print("{}\n", nlohmann::json{{"ok", true},
                                       {"kind", "consistency"},

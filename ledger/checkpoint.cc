@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "ledger/merkle.h"
+
 namespace ledger {
 namespace {
 
@@ -328,6 +330,77 @@ Result<ConsistencyProofFile> ParseConsistencyProofFile(std::string_view text) {
   }
   LEDGER_ASSIGN_OR_RETURN(file.proof, ParseHashLines(std::span(lines).subspan(3), kWhat));
   return file;
+}
+
+Result<OpenedCheckpoint> OpenTrustedCheckpoint(std::string_view note, const Keyring& keyring,
+                                               const std::optional<ChainId>& chain) {
+  LEDGER_ASSIGN_OR_RETURN(SignedNote signed_note, ParseSignedNote(note));
+  LEDGER_ASSIGN_OR_RETURN(Checkpoint body, ParseCheckpointBody(signed_note.body));
+  if (chain && body.origin != CheckpointOrigin(*chain)) {
+    return Bad("checkpoint", fmt::format("is of log {}, not of the trusted log {}", body.origin,
+                                         CheckpointOrigin(*chain)));
+  }
+  LEDGER_ASSIGN_OR_RETURN(NoteKeyHash key_hash, CheckpointKeyHash(note));
+  for (const auto& [id, key] : keyring.keys()) {
+    if (MakeNoteKeyHash(body.origin, key.raw()) == key_hash) return OpenCheckpoint(note, key);
+  }
+  return Bad("checkpoint",
+             fmt::format("tree size {}: signed by none of the trusted keys", body.size));
+}
+
+Result<ProvenRecord> CheckInclusionProofFile(std::string_view text, const Keyring& keyring,
+                                             const std::optional<ChainId>& chain) {
+  constexpr std::string_view kWhat = "tlog-proof";
+  LEDGER_ASSIGN_OR_RETURN(InclusionProofFile file, ParseInclusionProofFile(text));
+  LEDGER_ASSIGN_OR_RETURN(OpenedCheckpoint opened,
+                          OpenTrustedCheckpoint(file.checkpoint, keyring, chain));
+  const Checkpoint& checkpoint = opened.checkpoint;
+  if (file.extra.empty()) return Bad(kWhat, "the proof carries no record (extra)");
+  Result<LogRecord> record = DecodeRecord(file.extra);
+  if (!record.ok()) return Bad(kWhat, "the record: " + record.status().message());
+  if (record->seq() != file.index + 1) {
+    return Bad(kWhat, fmt::format("the record is seq {}, but the proof is for index {} (seq {})",
+                                  record->seq(), file.index, file.index + 1));
+  }
+  LEDGER_ASSIGN_OR_RETURN(ChainId chain_id, ChainIdFromOrigin(checkpoint.origin));
+  Sha256 sha;
+  const Hash hash = ChainHash(sha, MakeDomainTag(chain_id), record->prev_hash(), record->seq(),
+                              record->envelope_bytes());
+  if (hash != record->hash()) {
+    return Bad(kWhat,
+               fmt::format("seq {}: the record's hash does not match its bytes", record->seq()));
+  }
+  if (!VerifyInclusion(file.index, checkpoint.size, LeafHash(sha, hash), file.proof,
+                       checkpoint.root)) {
+    return Bad(kWhat, fmt::format("seq {}: the inclusion proof does not lead to the root of the "
+                                  "checkpoint at tree size {}",
+                                  record->seq(), checkpoint.size));
+  }
+  return ProvenRecord{checkpoint, std::move(record).value()};
+}
+
+Result<std::pair<Checkpoint, Checkpoint>> CheckConsistencyProofFile(
+    std::string_view text, std::string_view old_note, std::string_view new_note,
+    const Keyring& keyring, const std::optional<ChainId>& chain) {
+  constexpr std::string_view kWhat = "consistency proof";
+  LEDGER_ASSIGN_OR_RETURN(ConsistencyProofFile file, ParseConsistencyProofFile(text));
+  Result<OpenedCheckpoint> older = OpenTrustedCheckpoint(old_note, keyring, chain);
+  if (!older.ok()) return Bad(kWhat, "old checkpoint " + older.status().message());
+  Result<OpenedCheckpoint> newer = OpenTrustedCheckpoint(new_note, keyring, chain);
+  if (!newer.ok()) return Bad(kWhat, "new checkpoint " + newer.status().message());
+  const Checkpoint& a = older->checkpoint;
+  const Checkpoint& b = newer->checkpoint;
+  if (a.origin != b.origin) return Bad(kWhat, "the two checkpoints are of different logs");
+  if (a.size != file.old_size || b.size != file.new_size) {
+    return Bad(kWhat, fmt::format("the proof links sizes {} and {}, the checkpoints are {} and {}",
+                                  file.old_size, file.new_size, a.size, b.size));
+  }
+  if (!VerifyConsistency(a.size, b.size, a.root, b.root, file.proof)) {
+    return Bad(kWhat, fmt::format("the tree at size {} does not extend the tree at size {}: the "
+                                  "log was rewritten, not only appended to",
+                                  b.size, a.size));
+  }
+  return std::make_pair(a, b);
 }
 
 }  // namespace ledger

@@ -110,4 +110,29 @@ struct ConsistencyProofFile {
 std::string FormatConsistencyProofFile(const ConsistencyProofFile& file);
 Result<ConsistencyProofFile> ParseConsistencyProofFile(std::string_view text);
 
+// ---- Checking proofs with trusted keys alone (what `backstop proof verify` does) ----
+
+// Opens `note` with the key of `keyring` whose key hash its signature names. With `chain`, the
+// origin must name that chain. Corruption naming what failed otherwise.
+Result<OpenedCheckpoint> OpenTrustedCheckpoint(std::string_view note, const Keyring& keyring,
+                                               const std::optional<ChainId>& chain);
+
+struct ProvenRecord {
+  Checkpoint checkpoint;  // The checkpoint the record is proven against.
+  LogRecord record;       // From the proof's `extra`.
+};
+// Checks a c2sp.org/tlog-proof file whose `extra` holds the record's stored bytes: the record
+// decodes and is seq index + 1, its chain hash recomputes under the chain id the checkpoint's
+// origin names, the inclusion proof leads to the checkpoint's root, and the checkpoint is
+// signed by a trusted key. Corruption naming the first check that failed.
+Result<ProvenRecord> CheckInclusionProofFile(std::string_view text, const Keyring& keyring,
+                                             const std::optional<ChainId>& chain);
+
+// Checks a consistency proof between two checkpoint notes: both open with trusted keys and
+// name the same log, the sizes are the proof's, and the newer tree extends the older one.
+// Returns the two checkpoints (older, newer).
+Result<std::pair<Checkpoint, Checkpoint>> CheckConsistencyProofFile(
+    std::string_view text, std::string_view old_note, std::string_view new_note,
+    const Keyring& keyring, const std::optional<ChainId>& chain);
+
 }  // namespace ledger

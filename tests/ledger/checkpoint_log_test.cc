@@ -246,6 +246,52 @@ TEST_F(CheckpointLogTest, ProofsFromTheLogCheckAgainstItsCheckpoints) {
   EXPECT_FALSE(log_->InclusionProof(17, 17).ok());  // Beyond the head.
 }
 
+// What `backstop proof verify` runs: a proof file from the log checks out with the key alone,
+// and any single altered byte of it (record, index, path, checkpoint, signature) is refused.
+TEST_F(CheckpointLogTest, EveryAlteredByteOfAProofFileIsRefused) {
+  auto record = log_->Read(5);
+  auto proof = log_->InclusionProof(5, 16);
+  auto note = log_->ReadCheckpoint(16);
+  ASSERT_OK(record);
+  ASSERT_OK(proof);
+  ASSERT_OK(note);
+  InclusionProofFile file;
+  file.extra.assign(record->record_bytes().begin(), record->record_bytes().end());
+  file.index = 4;
+  file.proof = *proof;
+  file.checkpoint = *note;
+  const std::string text = FormatInclusionProofFile(file);
+  auto proven = CheckInclusionProofFile(text, keyring_, log_->chain_id());
+  ASSERT_OK(proven);
+  EXPECT_EQ(proven->record.seq(), 5u);
+  EXPECT_EQ(proven->checkpoint.size, 16u);
+  for (size_t i = 0; i < text.size(); ++i) {
+    std::string bad = text;
+    bad[i] ^= 0x01;
+    EXPECT_FALSE(CheckInclusionProofFile(bad, keyring_, std::nullopt).ok()) << "byte " << i;
+  }
+  ChainId other = log_->chain_id();
+  other[0] ^= 0x01;
+  EXPECT_FALSE(CheckInclusionProofFile(text, keyring_, other).ok());
+  Keyring stranger;
+  stranger.Add(PrivateKey::Generate()->public_key());
+  EXPECT_FALSE(CheckInclusionProofFile(text, stranger, std::nullopt).ok());
+
+  auto older = log_->ReadCheckpoint(6);
+  auto consistency = log_->ConsistencyProof(6, 16);
+  ASSERT_OK(older);
+  ASSERT_OK(consistency);
+  const std::string linked = FormatConsistencyProofFile({6, 16, *consistency});
+  EXPECT_OK(CheckConsistencyProofFile(linked, *older, *note, keyring_, std::nullopt));
+  for (size_t i = 0; i < linked.size(); ++i) {
+    std::string bad = linked;
+    bad[i] ^= 0x01;
+    EXPECT_FALSE(CheckConsistencyProofFile(bad, *older, *note, keyring_, std::nullopt).ok())
+        << "byte " << i;
+  }
+  EXPECT_FALSE(CheckConsistencyProofFile(linked, *note, *older, keyring_, std::nullopt).ok());
+}
+
 TEST_F(CheckpointLogTest, RebuiltTreeEqualsTheOneWrittenWithTheRecords) {
   auto root = log_->TreeRoot(16);
   ASSERT_OK(root);
