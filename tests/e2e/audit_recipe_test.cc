@@ -56,13 +56,14 @@ class AuditRecipeTest : public ::testing::Test {
                        (scratch_ / "data"));
   }
 
-  CommandResult RunRecipe(int seq, const std::string& chain_id) {
+  // Runs recipe.sh with the recipe's inputs set; `extra_env` adds more ("NAME=value ...").
+  CommandResult RunRecipe(int seq, const std::string& chain_id, const std::string& extra_env = "") {
     const std::string prefix = scratch_ / ("rec" + std::to_string(seq));
     const std::string pub = RunShell("ls " + (scratch_ / "data/keyring/*.pem")).output;
     return RunShell("cd " + scratch_.path() + " && SCHEMA=" + BACKSTOP_SOURCE_DIR +
                     "/ledger/schema/event.capnp PUB=" + pub.substr(0, pub.size() - 1) +
                     " CHAIN_ID=" + chain_id + " SEQ=" + std::to_string(seq) + " REC=" + prefix +
-                    " bash recipe.sh");
+                    " " + extra_env + " bash recipe.sh");
   }
 
   void FlipFirstByteOf(const std::string& path, size_t offset) {
@@ -132,13 +133,8 @@ class CheckpointRecipeTest : public AuditRecipeTest {
                        (scratch_ / "data"));
   }
   CommandResult RunCheckpointRecipe(int seq, const std::string& chain_id) {
-    const std::string prefix = scratch_ / ("rec" + std::to_string(seq));
-    const std::string pub = RunShell("ls " + (scratch_ / "data/keyring/*.pem")).output;
-    return RunShell("cd " + scratch_.path() + " && SCHEMA=" + BACKSTOP_SOURCE_DIR +
-                    "/ledger/schema/event.capnp PUB=" + pub.substr(0, pub.size() - 1) +
-                    " CHAIN_ID=" + chain_id + " SEQ=" + std::to_string(seq) + " REC=" + prefix +
-                    " PROOF=" + prefix + ".tlog-proof TLOGCHECK=" + (scratch_ / "tlogcheck") +
-                    " bash recipe.sh");
+    const std::string proof = scratch_ / ("rec" + std::to_string(seq) + ".tlog-proof");
+    return RunRecipe(seq, chain_id, "PROOF=" + proof + " TLOGCHECK=" + (scratch_ / "tlogcheck"));
   }
 };
 
