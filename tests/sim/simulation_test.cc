@@ -127,6 +127,31 @@ TEST_F(SimulationTest, SameSeedSameLogOtherSeedOtherLog) {
   EXPECT_NE(first.chain_id, other.chain_id);
 }
 
+// The bytes of the log are pinned: a seeded crash simulation signed by a fixed key (kept in
+// tests/fixtures/golden) must end at this head hash and this Merkle root, on every build. A
+// change that alters any record's bytes (encoding, engine, simulator, hashing) shows here at
+// once; if it is intended, the log's format version must say so before the values change.
+TEST_F(SimulationTest, GoldenHeadHashAndTreeRootOfAFixedSimulation) {
+  auto key = ledger::PrivateKey::LoadPem(std::string(BACKSTOP_SOURCE_DIR) +
+                                         "/tests/fixtures/golden/signer.key.pem");
+  ASSERT_OK(key);
+  SimulationOptions options = Options(FreshDir("golden"), "crash", 100);
+  options.signing_key = *key;
+  options.engine_options.verify_invariants = false;
+  options.seed = 7;
+  const SimulationReport report = Run(options);
+  ledger::LogOptions read_only;
+  read_only.read_only = true;
+  auto log = ledger::EventLog::Open(options.data_dir + "/log", read_only);
+  ASSERT_OK(log);
+  auto root = (*log)->TreeRoot(report.head_seq);
+  ASSERT_OK(root);
+  EXPECT_EQ(report.head_seq, 44378u);
+  EXPECT_EQ(report.head_hash, "8fd9f6dd5909ba6ca98dcd1242ff1589fb1b8d63c363c9da31a058bca29a7a31");
+  EXPECT_EQ(ledger::ToHex(*root),
+            "1a5227a6da56f888eb77bf5c3cc05f1b4e205e6a2c7be4e4464217c5f2b57e84");
+}
+
 TEST_F(SimulationTest, RefusesADirectoryThatHoldsALog) {
   SimulationOptions options = Options(FreshDir("used"), "calm", 2);
   options.engine_options.verify_invariants = false;
