@@ -283,7 +283,8 @@ std::string Core::FindBookViolation() const {
   // Book consistency: levels, order index and per-position open quantities agree.
   std::map<std::pair<AccountId, MarketId>, std::pair<Quantity, Quantity>> open;
   size_t live_orders = 0;
-  for (const auto& [market_id, market] : markets_) {
+  for (const auto& [id, market] : markets_) {
+    const MarketId market_id = id;  // A structured binding cannot be captured (C++20, clang).
     auto check_side = [&](const auto& levels, Side side) -> std::string {
       for (const auto& [price, level] : levels) {
         Quantity total = 0;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <span>
 #include <thread>
@@ -46,7 +47,8 @@ class CanonicalWriter {
   // The canonical bytes of `envelope`, valid until the next call; empty when they do not fit
   // the buffer (then they are larger than any envelope the log accepts).
   std::span<const uint8_t> Write(ledger::schema::Envelope::Reader envelope) {
-    std::fill_n(words_.begin(), used_, capnp::word{});  // A FlatMessageBuilder needs zeroes.
+    // A FlatMessageBuilder needs zeroes (memset: capnp::word has no assignment under clang).
+    std::memset(words_.data(), 0, used_ * sizeof(capnp::word));
     used_ = 0;
     try {
       capnp::FlatMessageBuilder builder(kj::arrayPtr(words_.data(), words_.size()));

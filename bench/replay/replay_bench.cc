@@ -241,6 +241,7 @@ void ScanAndDecodeInputs(const ledger::EventLog& log) {
     if (record.group() == record.seq()) inputs += ledger::DecodeInput(record.event()).ok();
     ++records;
   }
+  if (inputs == 0) fmt::print("no inputs decoded!\n");
   Report("replay without engine (scan + decode inputs)", records, watch);
 }
 

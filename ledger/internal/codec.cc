@@ -75,8 +75,14 @@ Status CapnpError(std::string_view what, const kj::Exception& e) {
 // LogRecord
 
 struct LogRecord::Storage {
-  std::vector<capnp::word> words;  // The stored value, copied to 8-byte alignment.
-  kj::ArrayPtr<const capnp::word> envelope_segment;  // Inside `words`.
+  // The stored value, copied to 8-byte alignment. (capnp::word cannot be moved, so a vector of
+  // it cannot grow: libstdc++ under clang refuses resize.)
+  std::vector<uint64_t> aligned;
+  std::span<const capnp::word> words() const {
+    static_assert(sizeof(capnp::word) == sizeof(uint64_t));
+    return {reinterpret_cast<const capnp::word*>(aligned.data()), aligned.size()};
+  }
+  kj::ArrayPtr<const capnp::word> envelope_segment;  // Inside `aligned`.
   std::optional<capnp::SegmentArrayMessageReader> envelope_reader;
   schema::Envelope::Reader envelope_root;  // Of `envelope_reader`, read once.
   schema::Event::Reader event_root;        // Its event, read once.
@@ -88,8 +94,8 @@ LogRecord::LogRecord(LogRecord&&) noexcept = default;
 LogRecord& LogRecord::operator=(LogRecord&&) noexcept = default;
 
 std::span<const uint8_t> LogRecord::record_bytes() const {
-  const auto& words = storage_->words;
-  return {reinterpret_cast<const uint8_t*>(words.data()), words.size() * sizeof(capnp::word)};
+  const auto& aligned = storage_->aligned;
+  return {reinterpret_cast<const uint8_t*>(aligned.data()), aligned.size() * sizeof(uint64_t)};
 }
 
 std::span<const uint8_t> LogRecord::envelope_bytes() const {
@@ -185,9 +191,9 @@ Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record, Envel
   if (record->storage_ == nullptr) record->storage_ = std::make_unique<LogRecord::Storage>();
   LogRecord::Storage& storage = *record->storage_;
   storage.envelope_reader.reset();
-  storage.words.resize(value.size() / sizeof(capnp::word));
-  std::memcpy(storage.words.data(), value.data(), value.size());
-  const std::span<const capnp::word> words(storage.words);
+  storage.aligned.resize(value.size() / sizeof(uint64_t));
+  std::memcpy(storage.aligned.data(), value.data(), value.size());
+  const std::span<const capnp::word> words = storage.words();
   bool is_signed = false;
   LEDGER_RETURN_IF_ERROR(CheckRecordLayout(words, &is_signed));
   CopyAt(words, kPrevHashWord, &record->prev_hash_);
