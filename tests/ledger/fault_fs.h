@@ -1,6 +1,7 @@
 // A RocksDB FileSystem for tests that fails on purpose: it simulates a crash (everything written
 // but not synced is lost), and injects I/O errors, disk-full errors and short writes at a chosen
-// write or sync call. Wraps the real file system; public RocksDB API only.
+// write or sync call. Wraps the real file system; public RocksDB API only. Syncs are recorded,
+// not performed: the crash is simulated, so only the bookkeeping decides what survives.
 // Thread-safe: RocksDB calls it from its own threads, and one mutex guards all of its state.
 #pragma once
 
@@ -8,7 +9,6 @@
 #include <rocksdb/file_system.h>
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -84,14 +84,11 @@ class FaultFs : public rocksdb::FileSystemWrapper {
   // Called by the file and directory wrappers (fault_fs.cc).
   rocksdb::IOStatus Append(const std::string& name, const rocksdb::Slice& data,
                            rocksdb::FSWritableFile* file, const rocksdb::IOOptions& options);
-  rocksdb::IOStatus Sync(const std::string& name, rocksdb::FSWritableFile* file,
-                         const rocksdb::IOOptions& options, bool full);
+  rocksdb::IOStatus Sync(const std::string& name);
   rocksdb::IOStatus Truncate(const std::string& name, uint64_t size, rocksdb::FSWritableFile* file,
                              const rocksdb::IOOptions& options);
-  // Runs `sync` (the real sync of folder `name`) unless crashed; on success the entries created
-  // in the folder are durable.
-  rocksdb::IOStatus SyncDirectory(const std::string& name,
-                                  const std::function<rocksdb::IOStatus()>& sync);
+  // Records a sync of folder `name` (unless crashed): the entries created in it are durable.
+  rocksdb::IOStatus SyncDirectory(const std::string& name);
 
  private:
   // What is known of one file written through this file system.

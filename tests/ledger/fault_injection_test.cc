@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
@@ -47,7 +48,7 @@ Status FromIo(const rocksdb::IOStatus& s) {
 
 int CrashRounds() {
   const char* rounds = std::getenv("LEDGER_FAULT_ROUNDS");
-  return rounds != nullptr ? std::atoi(rounds) : 100;
+  return rounds != nullptr ? std::atoi(rounds) : 80;
 }
 
 // The stored values of records [1, last] (none when last is 0).
@@ -212,6 +213,50 @@ class FaultInjectionTest : public LogTest {
     EXPECT_TRUE(log.Flush().IsIOError());
   }
 
+  // How a round arms its fault or crash, given its generator and the groups it will submit.
+  using Arm = std::function<void(std::mt19937& rng, int groups)>;
+  struct RoundStats {
+    int rounds = 0;
+    int cut_off = 0;            // Rounds in which a failure or the crash cut off groups in flight.
+    uint64_t acked_groups = 0;  // Acknowledged while armed (not counting warm-ups).
+    void Print(const char* what) const {
+      std::printf("%d %s rounds; %d cut off groups in flight; %llu groups acknowledged\n", rounds,
+                  what, cut_off, static_cast<unsigned long long>(acked_groups));
+    }
+  };
+
+  // Runs `rounds` rounds on one log of `mode`: each opens the log on a fresh FaultFs (checking
+  // the previous round), warms it up, arms it with `arm`, submits 1 to 12 groups, crashes and
+  // drops what was not synced. The last round is checked on the real file system.
+  void RunRounds(SigningMode mode, uint32_t seed, int rounds, RoundStats* stats, const Arm& arm) {
+    const std::string dir = dir_.Sub(std::string(SigningModeName(mode)));
+    Appended last;  // What the previous round appended, checked by the next open.
+    CreateTemplate(dir, mode, &last);
+    for (int round = 0; round < rounds && !HasFailure(); ++round) {
+      std::mt19937 rng(seed + round + (mode == SigningMode::kEvery ? 1'000'000 : 0));
+      SCOPED_TRACE(::testing::Message() << SigningModeName(mode) << " round " << round);
+      fs_ = std::make_shared<FaultFs>();
+      std::unique_ptr<EventLog> log = OpenAndCheck(dir, fs_, last);
+      ASSERT_NE(log, nullptr);
+      Appended appended;
+      WarmUp(*log, &appended);
+      const int groups = 1 + static_cast<int>(rng() % 12);
+      arm(rng, groups);
+      SubmitGroups(*log, rng, groups, &appended);
+      ReadAcked(*log, &appended);
+      fs_->CrashAtCall(0);  // If the run ended first, the crash comes now.
+      log.reset();          // Closes RocksDB; no write reaches the disk any more.
+      ASSERT_OK(FromIo(fs_->DropUnsyncedData()));
+      ++stats->rounds;
+      stats->cut_off += appended.acked.size() < appended.submitted.size() ? 1 : 0;
+      stats->acked_groups += appended.acked.size() - 1;
+      last = std::move(appended);
+    }
+    std::unique_ptr<EventLog> log = OpenAndCheck(dir, nullptr, last);
+    ASSERT_NE(log, nullptr);
+    ASSERT_OK(log->Append(DepositGroup(2)));
+  }
+
   std::shared_ptr<FaultFs> fs_ = std::make_shared<FaultFs>();
 };
 
@@ -271,43 +316,34 @@ TEST(FaultFsTest, DiskFullWritesAPrefixAndStaysFull) {
 // submits 1 to 12 groups with a crash at a random write or sync among them.
 TEST_F(FaultInjectionTest, AcknowledgedGroupsSurviveCrashesAtRandomPoints) {
   const uint32_t seed = TestSeed("AcknowledgedGroupsSurviveCrashesAtRandomPoints");
-  const int rounds = CrashRounds();
-  int cut_off = 0;  // Rounds where the crash cut off groups in flight.
-  uint64_t acked_groups = 0;
+  RoundStats stats;
   for (SigningMode mode : kModes) {
-    const std::string dir = dir_.Sub(std::string(SigningModeName(mode)));
-    Appended last;  // What the previous round appended, checked by the next open.
-    CreateTemplate(dir, mode, &last);
-    for (int round = 0; round < rounds && !HasFailure(); ++round) {
-      std::mt19937 rng(seed + round + (mode == SigningMode::kEvery ? 1'000'000 : 0));
-      SCOPED_TRACE(::testing::Message() << SigningModeName(mode) << " round " << round);
-      fs_ = std::make_shared<FaultFs>();
-      std::unique_ptr<EventLog> log = OpenAndCheck(dir, fs_, last);
-      ASSERT_NE(log, nullptr);
-      Appended appended;
-      WarmUp(*log, &appended);
-      const int groups = 1 + static_cast<int>(rng() % 12);
-      // A synced batch (one or more groups) is one WAL write and one sync, so most crash points
-      // land inside the run; the others crash after it.
+    RunRounds(mode, seed, CrashRounds(), &stats, [this](std::mt19937& rng, int groups) {
+      // A synced batch (one or more groups) is one WAL write and one sync, so most crash
+      // points land inside the run; the others crash after it.
       fs_->CrashAtCall(FaultFs::RandomCall(rng(), groups + 2));
-      SubmitGroups(*log, rng, groups, &appended);
-      ReadAcked(*log, &appended);
-      fs_->CrashAtCall(0);  // If the run ended first, the crash comes now.
-      log.reset();          // Closes RocksDB; no write reaches the disk any more.
-      ASSERT_OK(FromIo(fs_->DropUnsyncedData()));
-      cut_off += appended.acked.size() < appended.submitted.size() ? 1 : 0;
-      acked_groups += appended.acked.size() - 1;  // Not the warm-up group.
-      last = std::move(appended);
-    }
-    // The last crash, on the real file system; the log goes on.
-    std::unique_ptr<EventLog> log = OpenAndCheck(dir, nullptr, last);
-    ASSERT_NE(log, nullptr);
-    ASSERT_OK(log->Append(DepositGroup(2)));
+    });
   }
-  std::printf(
-      "%d crash rounds per signing mode; %d cut off groups in flight; %llu groups "
-      "acknowledged under faults\n",
-      rounds, cut_off, static_cast<unsigned long long>(acked_groups));
+  stats.Print("crash");
+}
+
+// As above, but first a random fault: a write or a sync of any file (WAL, MANIFEST, tables,
+// OPTIONS), EIO or ENOSPC, once or for good, short or not; the crash comes after the run.
+TEST_F(FaultInjectionTest, AcknowledgedGroupsSurviveAnyFaultThenACrash) {
+  const uint32_t seed = TestSeed("AcknowledgedGroupsSurviveAnyFaultThenACrash");
+  RoundStats stats;
+  for (SigningMode mode : kModes) {
+    RunRounds(mode, seed, CrashRounds() / 2, &stats, [this](std::mt19937& rng, int groups) {
+      FaultFs::Fault fault;
+      fault.op = rng() % 2 == 0 ? Op::kWrite : Op::kSync;
+      fault.call = FaultFs::RandomCall(rng(), groups + 2);
+      fault.error = rng() % 2 == 0 ? Error::kIo : Error::kNoSpace;
+      fault.sticky = rng() % 2 == 0;
+      fault.short_write = rng() % 2 == 0;
+      fs_->Inject(fault);
+    });
+  }
+  stats.Print("fault");
 }
 
 TEST_F(FaultInjectionTest, FailedSyncIsNeverAcknowledged) {
