@@ -5,7 +5,8 @@
 // seeded random write or sync, then drop what was not synced and reopen on the real file
 // system: the survivors must match what was read back before the crash, and Verify (chain,
 // signatures, tree and checkpoints) must pass. Seeded (LEDGER_TEST_SEED replays a run);
-// LEDGER_FAULT_ROUNDS sets the crash rounds per signing mode.
+// LEDGER_FAULT_ROUNDS sets the crash rounds per signing mode (default 80; the random-fault
+// rounds are half as many).
 #include <rocksdb/env.h>
 
 #include <algorithm>
