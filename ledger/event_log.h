@@ -18,6 +18,10 @@
 #include "ledger/record.h"
 #include "ledger/status.h"
 
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
+
 namespace ledger {
 
 // Nanoseconds since the Unix epoch. Injected (STYLE.md D4); callers wire RealTimeNs.
@@ -68,6 +72,10 @@ struct LogOptions {
   // (a simulation derives it from its seed); leave it unset for a fresh random id.
   // Default: none (random).
   std::optional<ChainId> chain_id;
+  // For fault-injection tests: the RocksDB environment (its file system) the database is
+  // opened with, kept alive while the log is open. The closed-head marker and checkpoint_file
+  // are written outside it. Default: none (the real environment).
+  std::shared_ptr<rocksdb::Env> env;
 };
 
 // First and last seq of one appended group.

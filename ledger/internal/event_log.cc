@@ -120,6 +120,7 @@ class EventLog::Impl {
 
   std::string dir_;
   bool read_only_ = false;
+  std::shared_ptr<rocksdb::Env> env_;  // LogOptions::env; outlives db_.
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* events_ = nullptr;
@@ -188,6 +189,7 @@ Status EventLog::Impl::OpenDb(const std::string& dir, bool create, bool read_onl
     return Status::NotFound("event_log", dir + " is not an event log (no RocksDB CURRENT file)");
   }
   rocksdb::DBOptions db_options = MakeDbOptions(create);
+  if (env_ != nullptr) db_options.env = env_.get();
   std::vector<std::string> names;
   if (create) {
     names.push_back(rocksdb::kDefaultColumnFamilyName);
@@ -624,6 +626,7 @@ EventLog::~EventLog() = default;
 Result<std::unique_ptr<EventLog>> EventLog::Create(const std::string& dir, LogOptions options) {
   if (options.read_only) return Status::InvalidArgument("event_log", "Create with read_only");
   auto impl = std::make_unique<Impl>();
+  impl->env_ = options.env;
   LEDGER_RETURN_IF_ERROR(impl->OpenDb(dir, /*create=*/true, /*read_only=*/false));
   LEDGER_RETURN_IF_ERROR(impl->InitializeMeta(options.chain_id, options.signing));
   LEDGER_RETURN_IF_ERROR(impl->LoadMeta());
@@ -639,10 +642,12 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const std::string& dir, LogOpti
     // not reference, which would make a damaged MANIFEST's loss permanent.
     LogOptions probe;
     probe.read_only = true;
+    probe.env = options.env;
     auto probed = Open(dir, std::move(probe));
     if (!probed.ok() && !probed.status().IsBusy()) return probed.status();
   }
   auto impl = std::make_unique<Impl>();
+  impl->env_ = options.env;
   LEDGER_RETURN_IF_ERROR(impl->OpenDb(dir, /*create=*/false, options.read_only));
   LEDGER_RETURN_IF_ERROR(impl->LoadMeta());
   LEDGER_RETURN_IF_ERROR(impl->LoadHead(options));
