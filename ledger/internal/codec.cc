@@ -18,6 +18,7 @@
 // under explicit limits, and rejects it unless both the Record and the Envelope are canonical.
 #include "ledger/internal/codec.h"
 
+#include <capnp/any.h>
 #include <capnp/message.h>
 #include <capnp/schema.h>
 #include <capnp/serialize.h>
@@ -215,6 +216,14 @@ Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record, Envel
     const auto envelope_root = storage.envelope_root;
     if (!envelope_root.hasEvent()) return Status::Corruption("record", "envelope has no event");
     storage.event_root = envelope_root.getEvent();
+    // Every member of the Event union is a struct, in pointer slot 0: a pointer of another kind
+    // there would make the member's reader throw outside this adapter (found by fuzz_record).
+    const auto event_pointers = capnp::AnyStruct::Reader(storage.event_root).getPointerSection();
+    if (event_pointers.size() == 0 ||
+        (!event_pointers[0].isNull() &&
+         event_pointers[0].getPointerType() != capnp::PointerType::STRUCT)) {
+      return Status::Corruption("record", "the event's member is not a struct");
+    }
     if (check == EnvelopeCheck::kInputsOnly && IsInput(storage.event_root)) {
       LEDGER_RETURN_IF_ERROR(CheckEnvelopeCanonical(*record));
     }

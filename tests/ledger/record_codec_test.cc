@@ -7,6 +7,7 @@
 #include <cstring>
 #include <random>
 
+#include "ledger/checkpoint.h"
 #include "ledger/internal/codec.h"
 #include "ledger/record.h"
 #include "tests/testing/status_testing.h"
@@ -116,6 +117,30 @@ TEST(RecordCodecTest, NonCanonicalLayoutOfTheSameFieldsIsRejected) {
   ASSERT_FALSE(decoded.ok());
   EXPECT_NE(decoded.status().message().find("not canonical"), std::string::npos)
       << decoded.status().message();
+}
+
+}  // namespace
+}  // namespace ledger
+
+namespace ledger {
+namespace {
+
+// Found by scripts/fuzz.sh (fuzz_record): a canonical record whose event says orderCancelled
+// but whose member pointer is not a struct. It decoded, and the first reader of the effect
+// (IndexEntries, run by verify, audit and reindex) threw kj::Exception outside the codec,
+// ending the process. DecodeRecord now refuses it as Corruption.
+TEST(RecordCodecRegressionTest, EventMemberThatIsNotAStructIsCorruption) {
+  constexpr char kFound[] =
+      "AAAAAAAABAANAAAAAgEAABkAAAACAQAAAAAAAAAAAAAhAAAAwgIAAGHpT9m6M4A1xJLxbxMf0fXuvGiJ3a02+keqkipr"
+      "2/Oi7FZCA/mvhfMa0+E3KUfkGFpSwIPDG77ePwS4ronggocAAAAAAwACAAIAAAAAAAAAGuoqCkDJ7hgCAAAAAAAAAAUA"
+      "AACCAAAACAAAAAIAAQDnaKPcg5w0uJcAAAAAAAAADgAAAAAAAAAAAAAAAAABAAEAAAAAAAAA";
+  auto bytes = FromBase64(kFound, kMaxRecordBytes);
+  ASSERT_OK(bytes);
+  auto record = DecodeRecord(*bytes);
+  ASSERT_FALSE(record.ok());
+  EXPECT_TRUE(record.status().IsCorruption()) << record.status().ToString();
+  EXPECT_NE(record.status().message().find("not a struct"), std::string::npos)
+      << record.status().ToString();
 }
 
 }  // namespace

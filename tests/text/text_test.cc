@@ -54,6 +54,18 @@ TEST(ParseTimeTest, RejectsMalformedTimesWithTheText) {
   }
 }
 
+// Found by scripts/fuzz.sh (fuzz_input): junk bytes inside the time of day, and a time without
+// seconds tried against %T first, made the date library compute NaN seconds and convert them to
+// an integer inside <chrono> (undefined behaviour under UBSan). Malformed times are refused
+// before the library sees them, and each shape is parsed with its own format only.
+TEST(ParseTimeTest, RefusesJunkBytesInsideTheTimeOfDay) {
+  std::string text = "2024-08-05T00:1" + std::string(20, '\xac') + "2:30Z";
+  EXPECT_TRUE(ParseTime(text).status().IsInvalidArgument());
+  EXPECT_TRUE(ParseTime("2024-08-05T00:12:30Z").ok());
+  EXPECT_TRUE(ParseTime("2024-08-05T12:30Z").ok());  // Was parsed as %T first: NaN seconds.
+  EXPECT_TRUE(ParseTime("2024-08-05T00:12:30.25+02:00").ok());
+}
+
 TEST(FormatScaledTest, IsExact) {
   EXPECT_EQ(FormatScaled(394, 3), "0.394");
   EXPECT_EQ(FormatScaled(-394, 3), "-0.394");
