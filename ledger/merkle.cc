@@ -133,6 +133,15 @@ Result<TreeFrontier> TreeFrontier::FromSubtrees(uint64_t size, std::vector<Hash>
   return frontier;
 }
 
+Result<TreeFrontier> TreeFrontier::FromStored(uint64_t size, const NodeReader& read) {
+  std::vector<Hash> subtrees;
+  for (const TreeNode& node : CompleteSubtrees(size)) {
+    LEDGER_ASSIGN_OR_RETURN(Hash hash, read(node.level, node.index));
+    subtrees.push_back(hash);
+  }
+  return FromSubtrees(size, std::move(subtrees));
+}
+
 void TreeFrontier::Append(Sha256& sha, const Hash& leaf_hash, std::vector<TreeNode>* nodes) {
   uint64_t index = size_;
   Hash hash = leaf_hash;

@@ -35,6 +35,9 @@ uint64_t StoredNodePosition(int level, uint64_t index);
 // Number of stored nodes of a tree of `size` leaves.
 uint64_t StoredNodeCount(uint64_t size);
 
+// Returns the stored hash of complete node (level, index); Corruption/IOError as the store has.
+using NodeReader = std::function<Result<Hash>(int level, uint64_t index)>;
+
 // The right edge of a growing tree: the roots of its complete subtrees, largest first (one per
 // set bit of the size). Appending a leaf yields the nodes it completes.
 class TreeFrontier {
@@ -43,6 +46,8 @@ class TreeFrontier {
   // The frontier of a tree of `size` leaves from its complete subtrees' roots, largest first.
   // InvalidArgument unless there is one per set bit of `size`.
   static Result<TreeFrontier> FromSubtrees(uint64_t size, std::vector<Hash> subtrees);
+  // The frontier of a stored tree of `size` leaves, read from its complete subtrees.
+  static Result<TreeFrontier> FromStored(uint64_t size, const NodeReader& read);
 
   // Appends leaf `leaf_hash` (already LeafHash'ed); appends the stored nodes it creates (the
   // leaf itself, then each node it completes) to `*nodes` when not null.
@@ -56,9 +61,6 @@ class TreeFrontier {
   uint64_t size_ = 0;
   std::vector<Hash> subtrees_;  // Largest first.
 };
-
-// Returns the stored hash of complete node (level, index); Corruption/IOError as the store has.
-using NodeReader = std::function<Result<Hash>(int level, uint64_t index)>;
 
 // The complete subtrees of a tree of `size` leaves, largest first, as (level, index) nodes
 // without hashes.

@@ -1,14 +1,13 @@
-// Verify(): one sequential pass over a snapshot of the log checks seqs, decoding, the chain,
-// groups, keys and rotations, and feeds the signatures to check (group ends, or all) to a pool
-// of threads in chunks. The lowest bad seq found by either wins.
+// Verify(): one sequential pass over a snapshot of the log (or, for a long range, one pass per
+// segment in parallel) checks seqs, decoding, the chain, groups, keys and rotations, the stored
+// tree and the checkpoints, and feeds the signatures to check (group ends or all, and the
+// checkpoints') to a pool of threads (internal/signature_checker.h). The lowest bad seq wins.
 #include "ledger/verifier.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -18,121 +17,17 @@
 #include "ledger/checkpoint.h"
 #include "ledger/internal/codec.h"
 #include "ledger/internal/event_log_impl.h"
+#include "ledger/internal/signature_checker.h"
 #include "ledger/merkle.h"
 
 namespace ledger {
+
+using internal::ParallelSignatureChecker;
+using internal::SignatureJob;
+
 namespace {
 
 constexpr uint64_t kProgressEveryRecords = 4096;
-constexpr size_t kSignatureChunkRecords = 512;
-constexpr size_t kMaxQueuedChunksPerThread = 4;
-
-struct SignatureJob {
-  SequenceNumber seq = 0;
-  const PublicKey* key = nullptr;  // Owned by the keyring or Verification::introduced_keys_.
-  Hash hash{};
-  Signature signature{};
-  std::string note_body;  // A checkpoint's: signed instead of `hash` when not empty.
-};
-
-bool CheckJob(const SignatureJob& job) {
-  if (job.note_body.empty()) return VerifySignature(*job.key, job.hash, job.signature);
-  return VerifySignature(
-      *job.key, {reinterpret_cast<const uint8_t*>(job.note_body.data()), job.note_body.size()},
-      job.signature);
-}
-
-// Verifies signature jobs on `threads` threads; remembers the lowest failing seq.
-class ParallelSignatureChecker {
- public:
-  explicit ParallelSignatureChecker(int threads) {
-    BACKSTOP_ASSERT(threads >= 1, threads);
-    max_queued_ = kMaxQueuedChunksPerThread * static_cast<size_t>(threads);
-    for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
-  }
-  ~ParallelSignatureChecker() { Finish(); }
-
-  void Add(const SignatureJob& job) {
-    chunk_.push_back(job);
-    if (chunk_.size() >= kSignatureChunkRecords) PushChunk();
-  }
-
-  // Waits for every job. Returns the lowest failing seq (0 if none); bad_key_id() names its key.
-  SequenceNumber Finish() {
-    if (!workers_.empty()) {
-      PushChunk();
-      {
-        std::lock_guard lock(mu_);
-        stopping_ = true;
-      }
-      work_cv_.notify_all();
-      for (auto& worker : workers_) worker.join();
-      workers_.clear();
-    }
-    return first_bad_;
-  }
-  uint64_t checked() const { return checked_; }
-  const KeyId& bad_key_id() const { return bad_key_id_; }
-  bool bad_is_checkpoint() const { return bad_is_checkpoint_; }
-
- private:
-  void PushChunk() {
-    if (chunk_.empty()) return;
-    std::unique_lock lock(mu_);
-    space_cv_.wait(lock, [&] { return queue_.size() < max_queued_; });
-    queue_.push_back(std::move(chunk_));
-    chunk_.clear();
-    lock.unlock();
-    work_cv_.notify_one();
-  }
-
-  void Work() {
-    while (true) {
-      std::vector<SignatureJob> jobs;
-      {
-        std::unique_lock lock(mu_);
-        work_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-        if (queue_.empty()) return;
-        jobs = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      space_cv_.notify_one();
-      const SignatureJob* bad = nullptr;
-      uint64_t checked = 0;
-      for (const SignatureJob& job : jobs) {
-        ++checked;
-        if (!CheckJob(job)) {
-          bad = &job;
-          break;  // Jobs are in seq order: the first failure is the chunk's lowest.
-        }
-      }
-      std::lock_guard lock(mu_);
-      checked_ += checked;
-      if (bad != nullptr && (first_bad_ == 0 || bad->seq < first_bad_)) {
-        first_bad_ = bad->seq;
-        bad_key_id_ = bad->key->key_id();
-        bad_is_checkpoint_ = !bad->note_body.empty();
-      }
-    }
-  }
-
-  size_t max_queued_ = 0;
-  std::vector<SignatureJob> chunk_;  // Filled by the caller's thread only.
-  std::mutex mu_;
-  std::condition_variable work_cv_;
-  std::condition_variable space_cv_;
-  std::deque<std::vector<SignatureJob>> queue_;  // Guarded by mu_.
-  bool stopping_ = false;                        // Guarded by mu_.
-  SequenceNumber first_bad_ = 0;                 // Guarded by mu_ until Finish.
-  uint64_t checked_ = 0;                         // Guarded by mu_ until Finish.
-  KeyId bad_key_id_{};                           // Guarded by mu_ until Finish.
-  bool bad_is_checkpoint_ = false;               // Guarded by mu_ until Finish.
-  std::vector<std::thread> workers_;
-};
-
-}  // namespace
-
-namespace {
 
 // Read for every record: only the union tag (decoding checked that the event is readable).
 bool IsKeyRotation(const LogRecord& record) {
@@ -417,17 +312,13 @@ bool ChainVerifier::Impl::StartTree(SequenceNumber before) {
   rocksdb::DB* db = internal::EventLogAccess::db(log_);
   const rocksdb::ReadOptions& options = internal::EventLogAccess::read_options(log_);
   if (before > 0) {
-    NodeReader read = internal::MakeNodeReader(db, internal::EventLogAccess::tree(log_), options);
-    std::vector<Hash> subtrees;
-    for (const TreeNode& node : CompleteSubtrees(before)) {
-      Result<Hash> hash = read(node.level, node.index);
-      if (!hash.ok()) {
-        return Fail(before, fmt::format("seq {} (the start of the checked range): {}", before,
-                                        hash.status().message()));
-      }
-      subtrees.push_back(*hash);
+    Result<TreeFrontier> frontier = TreeFrontier::FromStored(
+        before, internal::MakeNodeReader(db, internal::EventLogAccess::tree(log_), options));
+    if (!frontier.ok()) {
+      return Fail(before, fmt::format("seq {} (the start of the checked range): {}", before,
+                                      frontier.status().message()));
     }
-    frontier_ = *TreeFrontier::FromSubtrees(before, std::move(subtrees));
+    frontier_ = std::move(frontier).value();
   }
   tree_it_.reset(db->NewIterator(options, internal::EventLogAccess::tree(log_)));
   tree_it_->Seek(internal::EncodeSeqKey(StoredNodeCount(before)));

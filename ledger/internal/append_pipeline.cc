@@ -192,9 +192,8 @@ void AppendPipeline::WriterLoop() {
       // One key per batch: its checkpoint is signed by the key of its records, so a keyRotation
       // is always signed off by the key it replaces.
       while (FrontReadyLocked() &&
-             (batch.empty() ||
-              (records + groups_.front()->records.size() <= max_batch_records_ &&
-               groups_.front()->key->key_id() == batch.back()->key->key_id()))) {
+             (batch.empty() || (records + groups_.front()->records.size() <= max_batch_records_ &&
+                                groups_.front()->key->key_id() == batch.back()->key->key_id()))) {
         records += groups_.front()->records.size();
         batch.push_back(std::move(groups_.front()));
         groups_.pop_front();

@@ -29,15 +29,15 @@ struct PendingRecord {
   SequenceNumber seq = 0;
   Hash prev_hash{};
   Hash hash{};
-  std::vector<uint8_t> envelope;  // Canonical Envelope bytes (set by the sequencer).
-  std::vector<uint8_t> value;     // Canonical Record bytes (set by a signer thread).
+  std::vector<uint8_t> envelope;          // Canonical Envelope bytes (set by the sequencer).
+  std::vector<uint8_t> value;             // Canonical Record bytes (set by a signer thread).
   std::vector<IndexEntry> index_entries;  // Written with the record (set by the sequencer).
 };
 
 struct PendingGroup {
   GroupRange range;
   std::optional<PrivateKey> key;  // Signs the group's records or the checkpoint ending it.
-  bool sign_records = true;        // False in checkpoint mode: records are encoded unsigned.
+  bool sign_records = true;       // False in checkpoint mode: records are encoded unsigned.
   AppendCallback done;
   std::vector<PendingRecord> records;
   // Format 2: the tree nodes the group's records complete, in stored order, and the tree's
@@ -97,14 +97,14 @@ class AppendPipeline {
 
   std::mutex sign_mu_;
   std::condition_variable sign_cv_;
-  std::deque<SignTask> sign_queue_;  // Guarded by sign_mu_.
-  bool signers_stopping_ = false;    // Guarded by sign_mu_.
+  std::deque<SignTask> sign_queue_;           // Guarded by sign_mu_.
+  bool signers_stopping_ = false;             // Guarded by sign_mu_.
   std::atomic<size_t> sign_tasks_queued_{0};  // sign_queue_.size(), readable without sign_mu_.
 
   mutable std::mutex writer_mu_;
-  std::condition_variable writer_cv_;   // Front group became ready, or stopping.
-  std::condition_variable space_cv_;    // pending_records_ fell.
-  std::condition_variable durable_cv_;  // durable_seq_ rose or failure_ set.
+  std::condition_variable writer_cv_;                 // Front group became ready, or stopping.
+  std::condition_variable space_cv_;                  // pending_records_ fell.
+  std::condition_variable durable_cv_;                // durable_seq_ rose or failure_ set.
   std::deque<std::unique_ptr<PendingGroup>> groups_;  // Guarded by writer_mu_; seq order.
   size_t pending_records_ = 0;                        // Guarded by writer_mu_.
   SequenceNumber durable_seq_ = 0;                    // Guarded by writer_mu_.

@@ -1,25 +1,21 @@
-// EventLog on RocksDB: create/open with head cross-checks, the sequencer half of the
-// append path (seq, time, envelope, chain hash) and the synced group write. Reads are in
-// record_reader.cc.
-#include <fcntl.h>
+// EventLog on RocksDB: create/open with meta and head cross-checks, and the public methods.
+// The append path is in append_path.cc, reads in record_reader.cc, the tree and checkpoints in
+// tree_store.cc.
 #include <fmt/format.h>
 #include <openssl/rand.h>
 #include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <future>
 #include <mutex>
-#include <thread>
 
 #include "ledger/checkpoint.h"
 #include "ledger/internal/event_log_impl.h"
-#include "ledger/internal/file_util.h"
+#include "ledger/internal/event_log_state.h"
 #include "ledger/internal/rocks_options.h"
 
 namespace ledger {
@@ -69,27 +65,6 @@ std::string EncodeU64(uint64_t value) { return EncodeSeqKey(value); }
 
 std::string FormatHash(const Hash& hash) { return ToHex(hash); }
 
-rocksdb::Slice AsSlice(std::span<const uint8_t> bytes) {
-  return rocksdb::Slice(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-}
-
-// Writes `text` to `path` atomically: a synced temporary file renamed over it, then the
-// folder synced, so that after a crash the file holds the old or the new text, whole.
-Status WriteFileAtomically(const std::string& path, std::string_view text) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError(tmp, std::strerror(errno));
-  LEDGER_RETURN_IF_ERROR(internal::WriteSyncAndClose(fd, text, tmp));
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::IOError(path, std::strerror(errno));
-  std::string parent = std::filesystem::path(path).parent_path().string();
-  int dir_fd = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) return Status::IOError(parent, std::strerror(errno));
-  int synced = ::fsync(dir_fd);
-  ::close(dir_fd);
-  if (synced != 0) return Status::IOError(parent, std::strerror(errno));
-  return Status::OK();
-}
-
 }  // namespace
 
 std::string_view SigningModeName(SigningMode mode) {
@@ -97,71 +72,7 @@ std::string_view SigningModeName(SigningMode mode) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Impl
-
-class EventLog::Impl {
- public:
-  ~Impl();
-
-  Status OpenDb(const std::string& dir, bool create, bool read_only);
-  Status InitializeMeta(const std::optional<ChainId>& chain_id, SigningMode signing);
-  Status LoadMeta();
-  Status LoadHead(const LogOptions& options);
-  Status LoadFrontier();
-  Status CheckCheckpointFile(const std::string& path);
-  Status PutCheckpoint(const internal::GroupBatch& batch, rocksdb::WriteBatch* write_batch);
-  NodeReader MakeNodeReader(uint64_t size) const;
-  Status StartPipeline(const LogOptions& options);
-  Result<GroupRange> Submit(std::span<const schema::Event::Reader> events, AppendCallback done,
-                            const PrivateKey* rotate_to);
-  Status WriteGroups(const internal::GroupBatch& batch);
-  Status StartCompactions();
-  Result<std::pair<SequenceNumber, Hash>> ReadStoredHead(const rocksdb::Snapshot* snapshot) const;
-
-  std::string dir_;
-  bool read_only_ = false;
-  std::shared_ptr<rocksdb::Env> env_;  // LogOptions::env; outlives db_.
-  rocksdb::DB* db_ = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  rocksdb::ColumnFamilyHandle* events_ = nullptr;
-  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
-  rocksdb::ColumnFamilyHandle* commits_ = nullptr;
-  rocksdb::ColumnFamilyHandle* tree_ = nullptr;
-  rocksdb::ColumnFamilyHandle* checkpoints_ = nullptr;
-  std::array<rocksdb::ColumnFamilyHandle*, kIndexCount> indexes_{};
-  rocksdb::ReadOptions read_options_ = MakeReadOptions();
-  rocksdb::WriteOptions write_options_ = MakeWriteOptions();
-  ChainId chain_id_{};
-  DomainTag tag_{};
-  uint32_t format_version_ = internal::kFormatVersion;
-  SigningMode signing_mode_ = SigningMode::kCheckpoint;
-  std::string checkpoint_file_;    // LogOptions::checkpoint_file.
-  std::string latest_checkpoint_;  // Writer thread: the newest checkpoint note written.
-  std::atomic<bool> fail_writes_for_test_{false};
-  // A writable log opens with automatic compactions off and starts them before its first write:
-  // after a crash, RocksDB would otherwise compact the files it just flushed on the same cores
-  // as recovery's replay of the tail (which it slowed down twofold), while nothing is written.
-  std::once_flag compactions_started_;
-  Status compactions_status_;  // Of EnableAutoCompaction, once started.
-
-  // Durable head, updated by the writer thread after each synced batch.
-  mutable std::mutex head_mu_;
-  SequenceNumber head_seq_ = 0;  // Guarded by head_mu_.
-  Hash head_hash_{};             // Guarded by head_mu_.
-
-  // Sequencer state: the tail of the chain as sequenced (ahead of the durable head).
-  std::mutex sequencer_mu_;
-  SequenceNumber next_seq_ = 1;            // Guarded by sequencer_mu_.
-  Hash last_hash_{};                       // Guarded by sequencer_mu_.
-  int64_t last_time_ns_ = 0;               // Guarded by sequencer_mu_.
-  std::optional<PrivateKey> signing_key_;  // Guarded by sequencer_mu_.
-  std::optional<KeyId> expected_key_id_;   // Key the next record must carry, if known.
-  Clock clock_;
-  Sha256 sha_;                         // Guarded by sequencer_mu_.
-  internal::EnvelopeEncoder encoder_;  // Guarded by sequencer_mu_.
-  TreeFrontier frontier_;              // Guarded by sequencer_mu_ (format 2).
-  std::unique_ptr<AppendPipeline> pipeline_;
-};
+// Impl (its state: event_log_state.h; the append path: append_path.cc)
 
 EventLog::Impl::~Impl() {
   if (pipeline_ != nullptr) pipeline_->Stop();
@@ -385,7 +296,9 @@ Status EventLog::Impl::LoadHead(const LogOptions& options) {
     }
   }
   if (!options.checkpoint_file.empty()) {
-    LEDGER_RETURN_IF_ERROR(CheckCheckpointFile(options.checkpoint_file));
+    LEDGER_RETURN_IF_ERROR(internal::CheckCheckpointFile(
+        options.checkpoint_file, chain_id_, format_version_, head_seq_,
+        format_version_ >= 2 ? internal::MakeNodeReader(db_, tree_, read_options_) : nullptr));
     checkpoint_file_ = options.checkpoint_file;
   }
   if (options.signing_key && expected_key_id_ &&
@@ -395,226 +308,6 @@ Status EventLog::Impl::LoadHead(const LogOptions& options) {
                                  ToHex(*expected_key_id_), ToHex(options.signing_key->key_id())));
   }
   return Status::OK();
-}
-
-Status EventLog::Impl::StartPipeline(const LogOptions& options) {
-  if (!options.signing_key) return Status::OK();
-  if (read_only_) return Status::InvalidArgument("event_log", "read_only log with a signing key");
-  if (!options.clock) return Status::InvalidArgument("event_log", "a signing key needs a clock");
-  if (options.max_pending_records < kMaxGroupRecords || options.max_batch_records == 0) {
-    return Status::InvalidArgument("event_log", "max_pending_records < kMaxGroupRecords");
-  }
-  // Only appends need the frontier: a log whose stored tree is damaged still opens for
-  // reindex (which rebuilds it) and for reading.
-  if (format_version_ >= 2) LEDGER_RETURN_IF_ERROR(LoadFrontier());
-  signing_key_ = options.signing_key;
-  clock_ = options.clock;
-  int threads = options.signer_threads;
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  pipeline_ = std::make_unique<AppendPipeline>(
-      head_seq_, threads, options.max_pending_records, options.max_batch_records,
-      [this](const internal::GroupBatch& batch) { return WriteGroups(batch); });
-  return Status::OK();
-}
-
-Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader> events,
-                                          AppendCallback done, const PrivateKey* rotate_to) {
-  if (events.empty()) return Status::InvalidArgument("append", "empty group");
-  if (events.size() > kMaxGroupRecords) {
-    return Status::InvalidArgument(
-        "append", fmt::format("group of {} events exceeds kMaxGroupRecords {}", events.size(),
-                              kMaxGroupRecords));
-  }
-  for (const auto& event : events) {
-    if (internal::ClassifyEvent(event).is_key_rotation && rotate_to == nullptr) {
-      return Status::InvalidArgument("append", "keyRotation events go through RotateKey");
-    }
-  }
-  std::lock_guard lock(sequencer_mu_);
-  if (pipeline_ == nullptr || !signing_key_) {
-    return Status::InvalidArgument("append", "the log was opened without a signing key");
-  }
-  LEDGER_RETURN_IF_ERROR(pipeline_->Reserve(events.size()));
-  auto group = std::make_unique<PendingGroup>();
-  group->range = {next_seq_, next_seq_ + events.size() - 1};
-  group->key = *signing_key_;
-  group->sign_records = signing_mode_ == SigningMode::kEvery;
-  group->done = std::move(done);
-  group->records.resize(events.size());
-  // One stamp per group (an input and its effects happen at one instant), never decreasing.
-  int64_t time_ns = std::max(clock_(), last_time_ns_);
-  Hash prev = last_hash_;
-  for (size_t i = 0; i < events.size(); ++i) {
-    PendingRecord& record = group->records[i];
-    record.seq = next_seq_ + i;
-    Status s = encoder_.Encode(record.seq, time_ns, signing_key_->key_id(), group->range.first,
-                               events[i], &record.envelope);
-    if (!s.ok()) {
-      pipeline_->Unreserve(events.size());
-      return s;
-    }
-    record.prev_hash = prev;
-    record.hash = ChainHash(sha_, tag_, prev, record.seq, record.envelope);
-    IndexEntries(record.seq, time_ns, group->range.first, events[i], &record.index_entries);
-    prev = record.hash;
-  }
-  if (format_version_ >= 2) {
-    // The frontier moves only once the whole group is encoded (an encoding failure above
-    // leaves it as it was).
-    for (const PendingRecord& record : group->records) {
-      frontier_.Append(sha_, LeafHash(sha_, record.hash), &group->tree_nodes);
-    }
-    group->subtrees = frontier_.subtrees();
-  }
-  GroupRange range = group->range;
-  next_seq_ = range.last + 1;
-  last_hash_ = prev;
-  last_time_ns_ = time_ns;
-  if (rotate_to != nullptr) signing_key_ = *rotate_to;
-  pipeline_->Enqueue(std::move(group));
-  return range;
-}
-
-Status EventLog::Impl::StartCompactions() {
-  if (read_only_) return Status::OK();
-  std::call_once(compactions_started_, [this] {
-    compactions_status_ =
-        FromRocks(db_->EnableAutoCompaction(handles_), "event_log: start compactions");
-  });
-  return compactions_status_;
-}
-
-Status EventLog::Impl::WriteGroups(const internal::GroupBatch& batch) {
-  LEDGER_RETURN_IF_ERROR(StartCompactions());
-  if (fail_writes_for_test_.load()) return Status::IOError("event_log", "injected write failure");
-  rocksdb::WriteBatch write_batch;
-  const PendingRecord* last = nullptr;
-  for (const auto& group : batch) {
-    for (const PendingRecord& record : group->records) {
-      BACKSTOP_ASSERT(!record.value.empty(), record.seq);
-      LEDGER_RETURN_IF_ERROR(FromRocks(
-          write_batch.Put(events_, EncodeSeqKey(record.seq),
-                          rocksdb::Slice(reinterpret_cast<const char*>(record.value.data()),
-                                         record.value.size())),
-          "event_log"));
-      for (const IndexEntry& entry : record.index_entries) {
-        LEDGER_RETURN_IF_ERROR(FromRocks(
-            write_batch.Put(indexes_[static_cast<size_t>(entry.index)],
-                            rocksdb::Slice(entry.key.data(), entry.key.size()), entry.value),
-            "event_log"));
-      }
-      last = &record;
-    }
-  }
-  BACKSTOP_ASSERT(last != nullptr);
-  for (const auto& group : batch) {
-    for (const TreeNode& node : group->tree_nodes) {
-      LEDGER_RETURN_IF_ERROR(
-          FromRocks(write_batch.Put(tree_, EncodeSeqKey(StoredNodePosition(node.level, node.index)),
-                                    AsSlice(node.hash)),
-                    "event_log"));
-    }
-  }
-  if (format_version_ >= 2) LEDGER_RETURN_IF_ERROR(PutCheckpoint(batch, &write_batch));
-  // The head and the commit mark move in the same WriteBatch as the records (and their index
-  // entries): all or none survive a crash.
-  LEDGER_RETURN_IF_ERROR(
-      FromRocks(write_batch.Put(commits_, EncodeSeqKey(last->seq), ""), "event_log"));
-  LEDGER_RETURN_IF_ERROR(
-      FromRocks(write_batch.Put(meta_, internal::kMetaHeadSeq, EncodeU64(last->seq)), "event_log"));
-  LEDGER_RETURN_IF_ERROR(FromRocks(
-      write_batch.Put(meta_, internal::kMetaHeadHash,
-                      rocksdb::Slice(reinterpret_cast<const char*>(last->hash.data()), 32)),
-      "event_log"));
-  Status s = FromRocks(db_->Write(write_options_, &write_batch), "event_log: write");
-  if (!s.ok()) {
-    return Status::IOError("event_log", fmt::format("{}; the log is now read-only", s.message()));
-  }
-  if (!checkpoint_file_.empty()) {
-    Status written = WriteFileAtomically(checkpoint_file_, latest_checkpoint_);
-    if (!written.ok()) {
-      return Status::IOError("event_log", fmt::format("checkpoint file: {}; the log is now "
-                                                      "read-only",
-                                                      written.ToString()));
-    }
-  }
-  std::lock_guard lock(head_mu_);
-  BACKSTOP_ASSERT(batch.front()->range.first == head_seq_ + 1, head_seq_);
-  head_seq_ = last->seq;
-  head_hash_ = last->hash;
-  return Status::OK();
-}
-
-// The sequencer's tree frontier from the stored nodes of the head's complete subtrees.
-Status EventLog::Impl::LoadFrontier() {
-  NodeReader read = internal::MakeNodeReader(db_, tree_, read_options_);
-  std::vector<Hash> subtrees;
-  for (const TreeNode& node : CompleteSubtrees(head_seq_)) {
-    Result<Hash> hash = read(node.level, node.index);
-    if (!hash.ok()) {
-      return Status::Corruption(
-          "event_log", fmt::format("tree at the head (seq {}): {}; run verify, and reindex to "
-                                   "rebuild the tree from the records",
-                                   head_seq_, hash.status().message()));
-    }
-    subtrees.push_back(*hash);
-  }
-  LEDGER_ASSIGN_OR_RETURN(frontier_, TreeFrontier::FromSubtrees(head_seq_, std::move(subtrees)));
-  return Status::OK();
-}
-
-// Refuses a log that is behind, or differs from, the checkpoint kept outside it.
-Status EventLog::Impl::CheckCheckpointFile(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return Status::OK();  // Written at the first commit.
-  std::ifstream in(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) return Status::IOError(path, "cannot read the checkpoint file");
-  Result<SignedNote> note = ParseSignedNote(text);
-  Result<Checkpoint> checkpoint =
-      note.ok() ? ParseCheckpointBody(note->body) : Result<Checkpoint>(note.status());
-  if (!checkpoint.ok()) {
-    return Status::Corruption(path, "not a checkpoint: " + checkpoint.status().message());
-  }
-  if (checkpoint->origin != CheckpointOrigin(chain_id_)) {
-    return Status::InvalidArgument(
-        path, fmt::format("is the checkpoint of log {}, not of this log ({})", checkpoint->origin,
-                          CheckpointOrigin(chain_id_)));
-  }
-  if (format_version_ < 2) {
-    return Status::InvalidArgument(path, "a format-1 log keeps no checkpoints");
-  }
-  if (head_seq_ < checkpoint->size) {
-    return Status::Corruption(
-        "event_log",
-        fmt::format("the log ends at seq {}, behind the checkpoint in {} (tree size {}): "
-                    "acknowledged records are missing; do not append: restore from a backup",
-                    head_seq_, path, checkpoint->size));
-  }
-  Result<Hash> root =
-      ledger::TreeRoot(checkpoint->size, internal::MakeNodeReader(db_, tree_, read_options_));
-  if (!root.ok() || *root != checkpoint->root) {
-    return Status::Corruption(
-        "event_log", fmt::format("the log's tree at size {} is not the one the checkpoint in {} "
-                                 "signed: this log is not the history that was acknowledged",
-                                 checkpoint->size, path));
-  }
-  return Status::OK();
-}
-
-// Signs the checkpoint of the tree as it stands after `batch` with the key of the batch's
-// records (one key per batch: see AppendPipeline's writer) and puts it under its tree size.
-Status EventLog::Impl::PutCheckpoint(const internal::GroupBatch& batch,
-                                     rocksdb::WriteBatch* write_batch) {
-  const internal::PendingGroup& group = *batch.back();
-  Sha256 sha;
-  uint64_t size = group.range.last;
-  LEDGER_ASSIGN_OR_RETURN(TreeFrontier frontier, TreeFrontier::FromSubtrees(size, group.subtrees));
-  Checkpoint checkpoint{CheckpointOrigin(chain_id_), size, frontier.Root(sha),
-                        group.records.back().hash};
-  LEDGER_ASSIGN_OR_RETURN(latest_checkpoint_, SignCheckpoint(checkpoint, *group.key));
-  return FromRocks(write_batch->Put(checkpoints_, EncodeSeqKey(size), latest_checkpoint_),
-                   "event_log");
 }
 
 // ---------------------------------------------------------------------------------------------

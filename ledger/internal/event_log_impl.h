@@ -69,6 +69,16 @@ Result<LogRecord> ReadRecord(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* event
 NodeReader MakeNodeReader(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* tree,
                           rocksdb::ReadOptions options);
 
+// The signed checkpoint note of the tree as it stands after `batch`, signed by the key of the
+// batch's records (one key per batch: see AppendPipeline's writer); tree_store.cc.
+Result<std::string> SignBatchCheckpoint(const GroupBatch& batch, const ChainId& chain_id);
+// Refuses a log that is behind, or differs from, the checkpoint kept in the file at `path`
+// (LogOptions::checkpoint_file; no file yet is fine); `read` reads the log's tree (null for a
+// format-1 log); tree_store.cc.
+Status CheckCheckpointFile(const std::string& path, const ChainId& chain_id,
+                           uint32_t format_version, SequenceNumber head_seq,
+                           const NodeReader& read);
+
 struct EventLogAccess {
   static rocksdb::DB* db(const EventLog& log);
   static rocksdb::ColumnFamilyHandle* events(const EventLog& log);

@@ -1,9 +1,11 @@
 #include "ledger/internal/file_util.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace ledger::internal {
 
@@ -25,6 +27,23 @@ Status WriteSyncAndClose(int fd, std::string_view text, const std::string& path)
     return s;
   }
   if (::close(fd) != 0) return Status::IOError(path, std::strerror(errno));
+  return Status::OK();
+}
+
+// Writes `text` to `path` atomically: a synced temporary file renamed over it, then the
+// folder synced, so that after a crash the file holds the old or the new text, whole.
+Status WriteFileAtomically(const std::string& path, std::string_view text) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError(tmp, std::strerror(errno));
+  LEDGER_RETURN_IF_ERROR(WriteSyncAndClose(fd, text, tmp));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::IOError(path, std::strerror(errno));
+  std::string parent = std::filesystem::path(path).parent_path().string();
+  int dir_fd = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return Status::IOError(parent, std::strerror(errno));
+  int synced = ::fsync(dir_fd);
+  ::close(dir_fd);
+  if (synced != 0) return Status::IOError(parent, std::strerror(errno));
   return Status::OK();
 }
 

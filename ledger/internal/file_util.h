@@ -12,4 +12,8 @@ namespace ledger::internal {
 // IOError naming `path` on any failure.
 Status WriteSyncAndClose(int fd, std::string_view text, const std::string& path);
 
+// Writes `text` to `path` atomically: a synced temporary file (path + ".tmp") renamed over it,
+// then the folder synced, so that after a crash the file holds the old or the new text, whole.
+Status WriteFileAtomically(const std::string& path, std::string_view text);
+
 }  // namespace ledger::internal

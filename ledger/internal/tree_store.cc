@@ -3,7 +3,10 @@
 #include <rocksdb/write_batch.h>
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
+#include "ledger/checkpoint.h"
 #include "ledger/event_log.h"
 #include "ledger/internal/event_log_impl.h"
 
@@ -49,6 +52,55 @@ NodeReader MakeNodeReader(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* tree,
     std::memcpy(hash.data(), value.data(), hash.size());
     return hash;
   };
+}
+
+Result<std::string> SignBatchCheckpoint(const GroupBatch& batch, const ChainId& chain_id) {
+  const PendingGroup& group = *batch.back();
+  const uint64_t size = group.range.last;
+  LEDGER_ASSIGN_OR_RETURN(TreeFrontier frontier, TreeFrontier::FromSubtrees(size, group.subtrees));
+  Sha256 sha;
+  Checkpoint checkpoint{CheckpointOrigin(chain_id), size, frontier.Root(sha),
+                        group.records.back().hash};
+  return SignCheckpoint(checkpoint, *group.key);
+}
+
+Status CheckCheckpointFile(const std::string& path, const ChainId& chain_id,
+                           uint32_t format_version, SequenceNumber head_seq,
+                           const NodeReader& read) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return Status::OK();  // Written at the first commit.
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) return Status::IOError(path, "cannot read the checkpoint file");
+  Result<SignedNote> note = ParseSignedNote(text);
+  Result<Checkpoint> checkpoint =
+      note.ok() ? ParseCheckpointBody(note->body) : Result<Checkpoint>(note.status());
+  if (!checkpoint.ok()) {
+    return Status::Corruption(path, "not a checkpoint: " + checkpoint.status().message());
+  }
+  if (checkpoint->origin != CheckpointOrigin(chain_id)) {
+    return Status::InvalidArgument(
+        path, fmt::format("is the checkpoint of log {}, not of this log ({})", checkpoint->origin,
+                          CheckpointOrigin(chain_id)));
+  }
+  if (format_version < 2) {
+    return Status::InvalidArgument(path, "a format-1 log keeps no checkpoints");
+  }
+  if (head_seq < checkpoint->size) {
+    return Status::Corruption(
+        "event_log",
+        fmt::format("the log ends at seq {}, behind the checkpoint in {} (tree size {}): "
+                    "acknowledged records are missing; do not append: restore from a backup",
+                    head_seq, path, checkpoint->size));
+  }
+  Result<Hash> root = TreeRoot(checkpoint->size, read);
+  if (!root.ok() || *root != checkpoint->root) {
+    return Status::Corruption(
+        "event_log", fmt::format("the log's tree at size {} is not the one the checkpoint in {} "
+                                 "signed: this log is not the history that was acknowledged",
+                                 checkpoint->size, path));
+  }
+  return Status::OK();
 }
 
 }  // namespace internal

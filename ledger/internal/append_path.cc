@@ -1,0 +1,201 @@
+// The append path of EventLog: the sequencer half (seq, time, envelope, chain hash, tree
+// nodes) and the synced group write (records, index entries, tree nodes, the signed checkpoint,
+// the commit mark and the head, in one WriteBatch), then the external checkpoint file.
+#include <fmt/format.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "ledger/internal/event_log_impl.h"
+#include "ledger/internal/event_log_state.h"
+#include "ledger/internal/file_util.h"
+
+namespace ledger {
+
+using internal::AppendPipeline;
+using internal::EncodeSeqKey;
+using internal::FromRocks;
+using internal::PendingGroup;
+using internal::PendingRecord;
+
+namespace {
+
+rocksdb::Slice AsSlice(std::span<const uint8_t> bytes) {
+  return rocksdb::Slice(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+}  // namespace
+
+Status EventLog::Impl::StartPipeline(const LogOptions& options) {
+  if (!options.signing_key) return Status::OK();
+  if (read_only_) return Status::InvalidArgument("event_log", "read_only log with a signing key");
+  if (!options.clock) return Status::InvalidArgument("event_log", "a signing key needs a clock");
+  if (options.max_pending_records < kMaxGroupRecords || options.max_batch_records == 0) {
+    return Status::InvalidArgument("event_log", "max_pending_records < kMaxGroupRecords");
+  }
+  // Only appends need the frontier: a log whose stored tree is damaged still opens for
+  // reindex (which rebuilds it) and for reading.
+  if (format_version_ >= 2) LEDGER_RETURN_IF_ERROR(LoadFrontier());
+  signing_key_ = options.signing_key;
+  clock_ = options.clock;
+  int threads = options.signer_threads;
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  pipeline_ = std::make_unique<AppendPipeline>(
+      head_seq_, threads, options.max_pending_records, options.max_batch_records,
+      [this](const internal::GroupBatch& batch) { return WriteGroups(batch); });
+  return Status::OK();
+}
+
+Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader> events,
+                                          AppendCallback done, const PrivateKey* rotate_to) {
+  if (events.empty()) return Status::InvalidArgument("append", "empty group");
+  if (events.size() > kMaxGroupRecords) {
+    return Status::InvalidArgument(
+        "append", fmt::format("group of {} events exceeds kMaxGroupRecords {}", events.size(),
+                              kMaxGroupRecords));
+  }
+  for (const auto& event : events) {
+    if (internal::ClassifyEvent(event).is_key_rotation && rotate_to == nullptr) {
+      return Status::InvalidArgument("append", "keyRotation events go through RotateKey");
+    }
+  }
+  std::lock_guard lock(sequencer_mu_);
+  if (pipeline_ == nullptr || !signing_key_) {
+    return Status::InvalidArgument("append", "the log was opened without a signing key");
+  }
+  LEDGER_RETURN_IF_ERROR(pipeline_->Reserve(events.size()));
+  auto group = std::make_unique<PendingGroup>();
+  group->range = {next_seq_, next_seq_ + events.size() - 1};
+  group->key = *signing_key_;
+  group->sign_records = signing_mode_ == SigningMode::kEvery;
+  group->done = std::move(done);
+  group->records.resize(events.size());
+  // One stamp per group (an input and its effects happen at one instant), never decreasing.
+  int64_t time_ns = std::max(clock_(), last_time_ns_);
+  Hash prev = last_hash_;
+  for (size_t i = 0; i < events.size(); ++i) {
+    PendingRecord& record = group->records[i];
+    record.seq = next_seq_ + i;
+    Status s = encoder_.Encode(record.seq, time_ns, signing_key_->key_id(), group->range.first,
+                               events[i], &record.envelope);
+    if (!s.ok()) {
+      pipeline_->Unreserve(events.size());
+      return s;
+    }
+    record.prev_hash = prev;
+    record.hash = ChainHash(sha_, tag_, prev, record.seq, record.envelope);
+    IndexEntries(record.seq, time_ns, group->range.first, events[i], &record.index_entries);
+    prev = record.hash;
+  }
+  if (format_version_ >= 2) {
+    // The frontier moves only once the whole group is encoded (an encoding failure above
+    // leaves it as it was).
+    for (const PendingRecord& record : group->records) {
+      frontier_.Append(sha_, LeafHash(sha_, record.hash), &group->tree_nodes);
+    }
+    group->subtrees = frontier_.subtrees();
+  }
+  GroupRange range = group->range;
+  next_seq_ = range.last + 1;
+  last_hash_ = prev;
+  last_time_ns_ = time_ns;
+  if (rotate_to != nullptr) signing_key_ = *rotate_to;
+  pipeline_->Enqueue(std::move(group));
+  return range;
+}
+
+Status EventLog::Impl::StartCompactions() {
+  if (read_only_) return Status::OK();
+  std::call_once(compactions_started_, [this] {
+    compactions_status_ =
+        FromRocks(db_->EnableAutoCompaction(handles_), "event_log: start compactions");
+  });
+  return compactions_status_;
+}
+
+Status EventLog::Impl::WriteGroups(const internal::GroupBatch& batch) {
+  LEDGER_RETURN_IF_ERROR(StartCompactions());
+  if (fail_writes_for_test_.load()) return Status::IOError("event_log", "injected write failure");
+  rocksdb::WriteBatch write_batch;
+  const PendingRecord* last = nullptr;
+  for (const auto& group : batch) {
+    for (const PendingRecord& record : group->records) {
+      BACKSTOP_ASSERT(!record.value.empty(), record.seq);
+      LEDGER_RETURN_IF_ERROR(FromRocks(
+          write_batch.Put(events_, EncodeSeqKey(record.seq),
+                          rocksdb::Slice(reinterpret_cast<const char*>(record.value.data()),
+                                         record.value.size())),
+          "event_log"));
+      for (const IndexEntry& entry : record.index_entries) {
+        LEDGER_RETURN_IF_ERROR(FromRocks(
+            write_batch.Put(indexes_[static_cast<size_t>(entry.index)],
+                            rocksdb::Slice(entry.key.data(), entry.key.size()), entry.value),
+            "event_log"));
+      }
+      last = &record;
+    }
+  }
+  BACKSTOP_ASSERT(last != nullptr);
+  for (const auto& group : batch) {
+    for (const TreeNode& node : group->tree_nodes) {
+      LEDGER_RETURN_IF_ERROR(
+          FromRocks(write_batch.Put(tree_, EncodeSeqKey(StoredNodePosition(node.level, node.index)),
+                                    AsSlice(node.hash)),
+                    "event_log"));
+    }
+  }
+  if (format_version_ >= 2) LEDGER_RETURN_IF_ERROR(PutCheckpoint(batch, &write_batch));
+  // The head and the commit mark move in the same WriteBatch as the records (and their index
+  // entries): all or none survive a crash.
+  LEDGER_RETURN_IF_ERROR(
+      FromRocks(write_batch.Put(commits_, EncodeSeqKey(last->seq), ""), "event_log"));
+  LEDGER_RETURN_IF_ERROR(FromRocks(
+      write_batch.Put(meta_, internal::kMetaHeadSeq, EncodeSeqKey(last->seq)), "event_log"));
+  LEDGER_RETURN_IF_ERROR(FromRocks(
+      write_batch.Put(meta_, internal::kMetaHeadHash,
+                      rocksdb::Slice(reinterpret_cast<const char*>(last->hash.data()), 32)),
+      "event_log"));
+  Status s = FromRocks(db_->Write(write_options_, &write_batch), "event_log: write");
+  if (!s.ok()) {
+    return Status::IOError("event_log", fmt::format("{}; the log is now read-only", s.message()));
+  }
+  if (!checkpoint_file_.empty()) {
+    Status written = internal::WriteFileAtomically(checkpoint_file_, latest_checkpoint_);
+    if (!written.ok()) {
+      return Status::IOError("event_log", fmt::format("checkpoint file: {}; the log is now "
+                                                      "read-only",
+                                                      written.ToString()));
+    }
+  }
+  std::lock_guard lock(head_mu_);
+  BACKSTOP_ASSERT(batch.front()->range.first == head_seq_ + 1, head_seq_);
+  head_seq_ = last->seq;
+  head_hash_ = last->hash;
+  return Status::OK();
+}
+
+// The sequencer's tree frontier from the stored nodes of the head's complete subtrees.
+Status EventLog::Impl::LoadFrontier() {
+  Result<TreeFrontier> frontier =
+      TreeFrontier::FromStored(head_seq_, internal::MakeNodeReader(db_, tree_, read_options_));
+  if (!frontier.ok()) {
+    return Status::Corruption(
+        "event_log", fmt::format("tree at the head (seq {}): {}; run verify, and reindex to "
+                                 "rebuild the tree from the records",
+                                 head_seq_, frontier.status().message()));
+  }
+  frontier_ = std::move(frontier).value();
+  return Status::OK();
+}
+
+// Signs the checkpoint that ends `batch` and puts it under its tree size.
+Status EventLog::Impl::PutCheckpoint(const internal::GroupBatch& batch,
+                                     rocksdb::WriteBatch* write_batch) {
+  LEDGER_ASSIGN_OR_RETURN(latest_checkpoint_, internal::SignBatchCheckpoint(batch, chain_id_));
+  return FromRocks(
+      write_batch->Put(checkpoints_, EncodeSeqKey(batch.back()->range.last), latest_checkpoint_),
+      "event_log");
+}
+
+}  // namespace ledger
