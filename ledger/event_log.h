@@ -118,6 +118,14 @@ class EventLog {
   // or the log has no signing key; IOError if an earlier write failed (the log is then
   // read-only for good). Blocks while max_pending_records are in flight.
   Result<GroupRange> Submit(std::span<const schema::Event::Reader> events, AppendCallback done);
+  // Sequences more effects of `group`, the group of the last sequenced record, as one more
+  // submission (its own group commit, or part of one): how an input whose effects exceed
+  // kMaxGroupRecords is logged. The records carry envelope group `group` and the time of the
+  // group's input. InvalidArgument if `group` is not the last sequenced group (or is a key
+  // rotation's), `events` holds an input, or as Submit.
+  Result<GroupRange> SubmitContinuation(SequenceNumber group,
+                                        std::span<const schema::Event::Reader> events,
+                                        AppendCallback done);
   // Submit and wait: returns OK only after the group is synced to disk.
   Result<GroupRange> Append(std::span<const schema::Event::Reader> events);
   Result<GroupRange> Append(const EventGroup& group);

@@ -22,10 +22,9 @@ using SequenceNumber = uint64_t;  // Dense from 1; 0 means "none".
 inline constexpr size_t kMaxEventBytes = 64 * 1024;                  // One event, capnp words.
 inline constexpr size_t kMaxEnvelopeBytes = kMaxEventBytes + 1024;   // Envelope around it.
 inline constexpr size_t kMaxRecordBytes = kMaxEnvelopeBytes + 1024;  // Stored Record value.
-// Events in one group: an input and every effect it causes. A mark tick that liquidates a
-// whole crowded side emits several effects per account (liquidation, fund movement, each ADL
-// reduction), so this is sized for tens of thousands of accounts in one tick; at most
-// LogOptions::max_pending_records.
+// Events in one append submission. A group (an input and every effect it causes) larger than
+// this is submitted as the input with the first effects, then continuations of the rest
+// (EventLog::SubmitContinuation); at most LogOptions::max_pending_records.
 inline constexpr size_t kMaxGroupRecords = 65536;
 inline constexpr uint64_t kReaderNestingLimit = 16;  // capnp ReaderOptions.
 

@@ -196,10 +196,6 @@ bool ChainVerifier::Impl::CheckRecord(SequenceNumber key_seq, const LogRecord& r
     return Fail(key_seq, fmt::format("seq {}: group {} does not continue the group of seq {} ({})",
                                      key_seq, record.group(), key_seq - 1, prev_group_));
   }
-  if (key_seq - record.group() >= kMaxGroupRecords) {
-    return Fail(key_seq,
-                fmt::format("seq {}: group {} exceeds kMaxGroupRecords", key_seq, record.group()));
-  }
   if (record.time_ns() < prev_time_ns_) {
     return Fail(key_seq, fmt::format("seq {}: time {} is before the previous record's {}", key_seq,
                                      record.time_ns(), prev_time_ns_));

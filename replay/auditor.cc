@@ -341,6 +341,10 @@ void Collect(Segment& segment, AuditReport* report, std::optional<AuditFinding>*
   report->records_replayed += segment.replayed.records;
   report->inputs_replayed += segment.replayed.groups;
   report->snapshots_checked += segment.snapshots_checked;
+  if (segment.replayed.unfinished_group != 0) {
+    report->unfinished_group = segment.replayed.unfinished_group;
+    report->unlogged_effects = segment.replayed.unlogged_effects.size();
+  }
   if (!*replay && !segment.replay_status.ok()) {
     *replay = AuditFinding{0, "replay stopped: " + segment.replay_status.message(), "", ""};
   } else if (!*replay && segment.replayed.divergence) {

@@ -51,6 +51,11 @@ struct AuditReport {
   bool indexes_checked = false;          // Every secondary index matched the events.
   ledger::SequenceNumber start_seq = 0;  // Replay started after this seq (a snapshot, or 0).
   ledger::SequenceNumber head_seq = 0;
+  // The log ends inside this group with `unlogged_effects` of its re-derived effects not yet
+  // logged (a crash between the group commits of one large input; the sequencer logs them
+  // when it next opens the log). Not a finding: every logged record was re-derived.
+  ledger::SequenceNumber unfinished_group = 0;
+  uint64_t unlogged_effects = 0;
   std::vector<AuditFinding> findings;
 };
 

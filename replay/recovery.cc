@@ -76,7 +76,7 @@ ledger::Result<Recovered> Recover(const ledger::EventLog& log, const DataDir& da
                                   const ReplayOptions& options) {
   if (to == 0) to = log.head_seq();
   LEDGER_ASSIGN_OR_RETURN(auto snapshot, FindSnapshot(log, data, keyring, to, warnings));
-  Recovered recovered{engine::RiskEngine(options.engine_options)};
+  Recovered recovered(engine::RiskEngine(options.engine_options));
   if (snapshot) {
     std::string error;
     auto engine = engine::RiskEngine::Import(snapshot->state, &error, options.engine_options);
@@ -102,6 +102,14 @@ ledger::Result<Recovered> Recover(const ledger::EventLog& log, const DataDir& da
     recovered.replayed_records = result.records;
     recovered.seq = result.last_seq;
     recovered.hash = result.last_hash;
+    recovered.unfinished_group = result.unfinished_group;
+    recovered.unlogged_effects = std::move(result.unlogged_effects);
+    if (recovered.unfinished_group != 0 && warnings != nullptr) {
+      warnings->push_back(fmt::format(
+          "the log ends inside the group of seq {}: {} effect(s) of its input are not logged "
+          "yet (a crash between its group commits); they are re-derived from the input",
+          recovered.unfinished_group, recovered.unlogged_effects.size()));
+    }
   }
   return recovered;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/risk_engine.h"
@@ -16,11 +17,18 @@
 namespace replay {
 
 struct Recovered {
+  explicit Recovered(engine::RiskEngine start) : engine(std::move(start)) {}
+
   engine::RiskEngine engine;
   ledger::SequenceNumber snapshot_seq = 0;  // Snapshot started from; 0: genesis.
   ledger::SequenceNumber seq = 0;           // Last record applied.
   ledger::Hash hash{};                      // Its hash.
   uint64_t replayed_records = 0;            // Records replayed after the snapshot.
+  // The log ends inside group `unfinished_group` (a crash between the group commits of one
+  // large input): the effects it has not logged yet, which `engine` already holds (see
+  // ReplayResult). 0 and empty otherwise.
+  ledger::SequenceNumber unfinished_group = 0;
+  std::vector<engine::Effect> unlogged_effects;
 };
 
 // The last seq of the group that holds `seq` (seq itself if it is the head). NotFound beyond
@@ -32,7 +40,8 @@ ledger::Result<ledger::SequenceNumber> GroupEnd(const ledger::EventLog& log,
 // Snapshots in data.snapshots (if the folder exists) that fail to verify against `keyring` and
 // the log's chain are skipped, each adding a line to `*warnings`; a snapshot whose log hash
 // differs from the log's record is skipped the same way. Corruption if the replay diverges
-// (naming the seq); other errors as Replay.
+// (naming the seq); other errors as Replay. A log that ends inside a group adds a warning line
+// and returns the group's unlogged effects.
 ledger::Result<Recovered> Recover(const ledger::EventLog& log, const DataDir& data,
                                   const ledger::Keyring& keyring, ledger::SequenceNumber to,
                                   std::vector<std::string>* warnings,

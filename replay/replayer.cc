@@ -114,6 +114,14 @@ class ReplayStepper::GroupCheck {
                       Text(envelope.getEvent().asReader()), Text(record.event())};
   }
 
+  // The re-derived effects not logged so far, moved out.
+  std::vector<engine::Effect> TakeUnlogged() {
+    std::vector<engine::Effect> rest(std::make_move_iterator(effects_.begin() + next_),
+                                     std::make_move_iterator(effects_.end()));
+    next_ = effects_.size();
+    return rest;
+  }
+
   // At the end of the group: every re-derived effect must have been logged.
   std::optional<Divergence> Finish(SequenceNumber next_seq) {
     if (next_ >= effects_.size()) return std::nullopt;
@@ -206,6 +214,10 @@ Status ReplayStepper::Feed(const ledger::LogRecord& record) {
 
 Status ReplayStepper::Finish() {
   if (result_.divergence) return Status::OK();
+  if (group_->active()) {
+    result_.unlogged_effects = group_->TakeUnlogged();
+    if (!result_.unlogged_effects.empty()) result_.unfinished_group = group_->group();
+  }
   return FinishGroup(result_.last_seq + 1);
 }
 

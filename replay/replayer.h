@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/risk_engine.h"
 #include "ledger/event_log.h"
@@ -45,6 +46,14 @@ struct ReplayResult {
   ledger::SequenceNumber last_seq = 0;   // Last record applied (first - 1 if none).
   ledger::Hash last_hash{};              // Its stored hash.
   std::optional<Divergence> divergence;  // Set when re-derivation and the log disagree.
+  // When the records end inside a group that has not logged all its effects yet: an input
+  // whose effects exceed kMaxGroupRecords is logged over several group commits, and a crash
+  // between them leaves its first part. Then the group's seq and the re-derived effects the
+  // log does not hold (the engine holds the state after the whole input); the sequencer logs
+  // them when it next opens the log (docs/formats/event_log.md, "Groups larger than one
+  // submission").
+  ledger::SequenceNumber unfinished_group = 0;
+  std::vector<engine::Effect> unlogged_effects;
 };
 
 // The replay loop fed one decoded record at a time, for callers that read the log themselves
@@ -64,7 +73,8 @@ class ReplayStepper {
   // result() and ends the replay: feed nothing more after one. Corruption for a broken chain
   // link or an input that does not decode (also final); a non-OK after_group is returned.
   ledger::Status Feed(const ledger::LogRecord& record);
-  // After the last record: checks that the open group got all its effects.
+  // After the last record: ends the open group; the effects it has not logged yet are
+  // returned in result() (see ReplayResult::unfinished_group), not as a divergence.
   ledger::Status Finish();
   const ReplayResult& result() const { return result_; }
 

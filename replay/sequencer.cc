@@ -46,6 +46,17 @@ ledger::Result<std::unique_ptr<Sequencer>> Sequencer::Open(const DataDir& data,
   sequencer->recovered_from_ = recovered.snapshot_seq;
   sequencer->recovered_records_ = recovered.replayed_records;
   sequencer->last_snapshot_ = recovered.snapshot_seq;
+  if (recovered.unfinished_group != 0) {
+    // The input was logged, so its effects are decided: log the rest before anything else.
+    LEDGER_ASSIGN_OR_RETURN(
+        SequenceNumber last,
+        sequencer->AppendContinuation(recovered.unfinished_group, recovered.unlogged_effects, {}));
+    LEDGER_RETURN_IF_ERROR(sequencer->log_->Flush());
+    if (warnings != nullptr) {
+      warnings->push_back(fmt::format("completed the group of seq {}: logged seqs {}..{}",
+                                      recovered.unfinished_group, recovered.seq + 1, last));
+    }
+  }
   return sequencer;
 }
 
@@ -68,18 +79,27 @@ ledger::Result<Submitted> Sequencer::Submit(const engine::Input& input,
   *stamp_ns_ = std::max(options_.clock(), *stamp_ns_);
   effects_.clear();
   engine_.Apply(input, *stamp_ns_, &effects_);
-  ledger::EventGroup group;
-  ledger::EncodeInput(input, group.Add());
   Submitted submitted;
   for (const engine::Effect& effect : effects_) {
-    ledger::EncodeEffect(effect, group.Add());
     submitted.refused = submitted.refused ||
                         std::holds_alternative<engine::OrderRejected>(effect) ||
                         std::holds_alternative<engine::InputRejected>(effect);
   }
   submitted.effects = effects_.size();
+  // The input and the effects that fit one submission; the rest continue its group.
+  const size_t first = std::min(effects_.size(), ledger::kMaxGroupRecords - 1);
+  const bool whole = first == effects_.size();
+  ledger::EventGroup group;
+  ledger::EncodeInput(input, group.Add());
+  for (size_t i = 0; i < first; ++i) ledger::EncodeEffect(effects_[i], group.Add());
   const std::vector<ledger::schema::Event::Reader> events = group.readers();
-  auto range = log_->Submit(events, std::move(done));
+  auto range = log_->Submit(events, whole ? std::move(done) : ledger::AppendCallback());
+  if (range.ok() && !whole) {
+    auto last =
+        AppendContinuation(range->first, std::span(effects_).subspan(first), std::move(done));
+    if (last.ok()) range->last = *last;
+    if (!last.ok()) range = last.status();
+  }
   if (!range.ok()) {
     failed_ = Status::IOError(
         "sequencer", "append failed, the engine is ahead of the log: " + range.status().message());
@@ -92,6 +112,23 @@ ledger::Result<Submitted> Sequencer::Submit(const engine::Input& input,
     if (!snapshot.ok()) return snapshot.status();
   }
   return submitted;
+}
+
+ledger::Result<SequenceNumber> Sequencer::AppendContinuation(
+    SequenceNumber group, std::span<const engine::Effect> effects, ledger::AppendCallback done) {
+  SequenceNumber last = 0;
+  for (size_t begin = 0; begin < effects.size(); begin += ledger::kMaxGroupRecords) {
+    const size_t end = std::min(effects.size(), begin + ledger::kMaxGroupRecords);
+    ledger::EventGroup chunk;
+    for (size_t i = begin; i < end; ++i) ledger::EncodeEffect(effects[i], chunk.Add());
+    const std::vector<ledger::schema::Event::Reader> events = chunk.readers();
+    LEDGER_ASSIGN_OR_RETURN(
+        ledger::GroupRange range,
+        log_->SubmitContinuation(
+            group, events, end == effects.size() ? std::move(done) : ledger::AppendCallback()));
+    last = range.last;
+  }
+  return last;
 }
 
 Status Sequencer::Flush() {

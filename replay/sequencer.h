@@ -6,9 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
-#include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -61,8 +62,11 @@ class Sequencer {
   Sequencer& operator=(const Sequencer&) = delete;
 
   // Stamps and applies `input`, then appends the group. Returns once the group is sequenced;
-  // `done` (optional) runs on the writer thread once it is durable or has failed. IOError once
-  // any append failed: the engine is then ahead of the log, and the sequencer refuses every
+  // `done` (optional) runs on the writer thread once it is durable or has failed. A group of
+  // more than ledger::kMaxGroupRecords records is appended as several submissions (each its
+  // own group commit or part of one), and `done` runs once the last is durable; if the process
+  // dies between them, the next Open logs the rest (see ReplayResult::unfinished_group). IOError
+  // once any append failed: the engine is then ahead of the log, and the sequencer refuses every
   // later command (reopen to recover).
   ledger::Result<Submitted> Submit(const engine::Input& input, ledger::AppendCallback done = {});
   // Waits until every submitted group is durable.
@@ -77,6 +81,11 @@ class Sequencer {
   uint64_t recovered_records() const { return recovered_records_; }
 
  private:
+  // Appends `effects` continuing `group` (the last sequenced group) in submissions of at most
+  // kMaxGroupRecords; `done` goes with the last. Returns the last seq.
+  ledger::Result<ledger::SequenceNumber> AppendContinuation(ledger::SequenceNumber group,
+                                                            std::span<const engine::Effect> effects,
+                                                            ledger::AppendCallback done);
   Sequencer(DataDir data, SequencerOptions options, std::unique_ptr<ledger::EventLog> log,
             engine::RiskEngine engine);
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "ledger/event_codec.h"
 #include "ledger/internal/event_log_impl.h"
 #include "ledger/internal/event_log_state.h"
 #include "ledger/internal/file_util.h"
@@ -47,22 +48,42 @@ Status EventLog::Impl::StartPipeline(const LogOptions& options) {
   return Status::OK();
 }
 
-Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader> events,
-                                          AppendCallback done, const PrivateKey* rotate_to) {
+namespace {
+
+// What Submit checks of `events` before it takes the sequencer lock.
+Status CheckSubmission(std::span<const schema::Event::Reader> events, bool rotation,
+                       SequenceNumber continues) {
   if (events.empty()) return Status::InvalidArgument("append", "empty group");
   if (events.size() > kMaxGroupRecords) {
     return Status::InvalidArgument(
-        "append", fmt::format("group of {} events exceeds kMaxGroupRecords {}", events.size(),
-                              kMaxGroupRecords));
+        "append", fmt::format("{} events in one submission exceed kMaxGroupRecords {}",
+                              events.size(), kMaxGroupRecords));
   }
   for (const auto& event : events) {
-    if (internal::ClassifyEvent(event).is_key_rotation && rotate_to == nullptr) {
+    if (internal::ClassifyEvent(event).is_key_rotation && !rotation) {
       return Status::InvalidArgument("append", "keyRotation events go through RotateKey");
     }
+    if (continues != 0 && IsInput(event)) {
+      return Status::InvalidArgument("append", "a group's continuation holds effects only");
+    }
   }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader> events,
+                                          AppendCallback done, const PrivateKey* rotate_to,
+                                          SequenceNumber continues) {
+  LEDGER_RETURN_IF_ERROR(CheckSubmission(events, rotate_to != nullptr, continues));
   std::lock_guard lock(sequencer_mu_);
   if (pipeline_ == nullptr || !signing_key_) {
     return Status::InvalidArgument("append", "the log was opened without a signing key");
+  }
+  if (continues != 0 && (continues != last_group_ || last_group_is_rotation_)) {
+    return Status::InvalidArgument(
+        "append",
+        fmt::format("group {} is not the last sequenced group ({})", continues, last_group_));
   }
   LEDGER_RETURN_IF_ERROR(pipeline_->Reserve(events.size()));
   auto group = std::make_unique<PendingGroup>();
@@ -71,21 +92,23 @@ Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader>
   group->sign_records = signing_mode_ == SigningMode::kEvery;
   group->done = std::move(done);
   group->records.resize(events.size());
-  // One stamp per group (an input and its effects happen at one instant), never decreasing.
-  int64_t time_ns = std::max(clock_(), last_time_ns_);
+  // One stamp per group (an input and its effects happen at one instant, also when they are
+  // logged in several submissions), never decreasing.
+  const int64_t time_ns = continues != 0 ? last_time_ns_ : std::max(clock_(), last_time_ns_);
+  const SequenceNumber group_seq = continues != 0 ? continues : group->range.first;
   Hash prev = last_hash_;
   for (size_t i = 0; i < events.size(); ++i) {
     PendingRecord& record = group->records[i];
     record.seq = next_seq_ + i;
-    Status s = encoder_.Encode(record.seq, time_ns, signing_key_->key_id(), group->range.first,
-                               events[i], &record.envelope);
+    Status s = encoder_.Encode(record.seq, time_ns, signing_key_->key_id(), group_seq, events[i],
+                               &record.envelope);
     if (!s.ok()) {
       pipeline_->Unreserve(events.size());
       return s;
     }
     record.prev_hash = prev;
     record.hash = ChainHash(sha_, tag_, prev, record.seq, record.envelope);
-    IndexEntries(record.seq, time_ns, group->range.first, events[i], &record.index_entries);
+    IndexEntries(record.seq, time_ns, group_seq, events[i], &record.index_entries);
     prev = record.hash;
   }
   if (format_version_ >= 2) {
@@ -100,6 +123,8 @@ Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader>
   next_seq_ = range.last + 1;
   last_hash_ = prev;
   last_time_ns_ = time_ns;
+  last_group_ = group_seq;
+  last_group_is_rotation_ = rotate_to != nullptr;
   if (rotate_to != nullptr) signing_key_ = *rotate_to;
   pipeline_->Enqueue(std::move(group));
   return range;

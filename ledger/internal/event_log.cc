@@ -289,8 +289,10 @@ Status EventLog::Impl::LoadHead(const LogOptions& options) {
   last_hash_ = head_hash_;
   if (last) {
     last_time_ns_ = last->time_ns();
+    last_group_ = last->group();
     expected_key_id_ = last->key_id();
     if (internal::ClassifyEvent(last->event()).is_key_rotation) {
+      last_group_is_rotation_ = true;
       LEDGER_ASSIGN_OR_RETURN(auto target, internal::ReadKeyRotation(last->event()));
       expected_key_id_ = target.key_id;
     }
@@ -350,7 +352,14 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const std::string& dir, LogOpti
 
 Result<GroupRange> EventLog::Submit(std::span<const schema::Event::Reader> events,
                                     AppendCallback done) {
-  return impl_->Submit(events, std::move(done), nullptr);
+  return impl_->Submit(events, std::move(done), nullptr, 0);
+}
+
+Result<GroupRange> EventLog::SubmitContinuation(SequenceNumber group,
+                                                std::span<const schema::Event::Reader> events,
+                                                AppendCallback done) {
+  if (group == 0) return Status::InvalidArgument("append", "group 0 does not exist");
+  return impl_->Submit(events, std::move(done), nullptr, group);
 }
 
 namespace {
@@ -363,7 +372,7 @@ Result<GroupRange> SubmitAndWait(EventLog::Impl& impl,
   LEDGER_ASSIGN_OR_RETURN(
       GroupRange range,
       impl.Submit(
-          events, [promise](const Status& s, GroupRange) { promise->set_value(s); }, rotate_to));
+          events, [promise](const Status& s, GroupRange) { promise->set_value(s); }, rotate_to, 0));
   LEDGER_RETURN_IF_ERROR(durable.get());
   return range;
 }

@@ -34,8 +34,9 @@ class EventLog::Impl {
   Status PutCheckpoint(const internal::GroupBatch& batch, rocksdb::WriteBatch* write_batch);
   NodeReader MakeNodeReader(uint64_t size) const;
   Status StartPipeline(const LogOptions& options);
+  // continues: 0 to start a group, else the last sequenced group, which `events` continue.
   Result<GroupRange> Submit(std::span<const schema::Event::Reader> events, AppendCallback done,
-                            const PrivateKey* rotate_to);
+                            const PrivateKey* rotate_to, SequenceNumber continues);
   Status WriteGroups(const internal::GroupBatch& batch);
   Status StartCompactions();
   Result<std::pair<SequenceNumber, Hash>> ReadStoredHead(const rocksdb::Snapshot* snapshot) const;
@@ -76,6 +77,8 @@ class EventLog::Impl {
   SequenceNumber next_seq_ = 1;            // Guarded by sequencer_mu_.
   Hash last_hash_{};                       // Guarded by sequencer_mu_.
   int64_t last_time_ns_ = 0;               // Guarded by sequencer_mu_.
+  SequenceNumber last_group_ = 0;          // Guarded by sequencer_mu_: group of next_seq_ - 1.
+  bool last_group_is_rotation_ = false;    // Guarded by sequencer_mu_.
   std::optional<PrivateKey> signing_key_;  // Guarded by sequencer_mu_.
   std::optional<KeyId> expected_key_id_;   // Key the next record must carry, if known.
   Clock clock_;

@@ -48,6 +48,7 @@ void ReplayTest::OpenSequencer(uint64_t snapshot_every_records, size_t keep_snap
   options.clock = [this] { return fake_time_ns_ += 1000; };
   options.snapshot_every_records = snapshot_every_records;
   options.keep_snapshots = keep_snapshots;
+  options.engine_options = engine_options_;
   warnings_.clear();
   auto opened = Sequencer::Open(data_, options, &warnings_);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();

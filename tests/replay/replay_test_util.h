@@ -37,6 +37,7 @@ class ReplayTest : public ::testing::Test {
   ledger::PrivateKey key_;
   std::unique_ptr<Sequencer> sequencer_;
   std::vector<std::string> warnings_;
+  engine::EngineOptions engine_options_;  // The sequencer's engine (OpenSequencer).
   uint64_t seed_;
   std::unique_ptr<class StreamHolder> stream_;
   int64_t fake_time_ns_ = 1'700'000'000'000'000'000;
