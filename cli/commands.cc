@@ -22,6 +22,7 @@
 #include "ledger/record.h"
 #include "ledger/verifier.h"
 #include "replay/data_dir.h"
+#include "text/text.h"
 
 namespace cli {
 namespace {
@@ -89,35 +90,6 @@ ledger::Result<ledger::SequenceNumber> PrintRange(const ledger::EventLog& log,
   return printed;
 }
 
-bool ParseSeq(const std::string& text, uint64_t* out) {
-  if (text.empty() || text.size() > 19) return false;
-  uint64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    value = value * 10 + static_cast<uint64_t>(c - '0');
-  }
-  *out = value;
-  return true;
-}
-
-// "" (all), "SEQ", "FROM..TO", "FROM..", "..TO".
-bool ParseRange(const std::string& range, uint64_t* first, uint64_t* last) {
-  *first = 1;
-  *last = 0;
-  if (range.empty()) return true;
-  const size_t dots = range.find("..");
-  if (dots == std::string::npos) {
-    if (!ParseSeq(range, first) || *first == 0) return false;
-    *last = *first;
-    return true;
-  }
-  const std::string from = range.substr(0, dots);
-  const std::string to = range.substr(dots + 2);
-  if (!from.empty() && (!ParseSeq(from, first) || *first == 0)) return false;
-  if (!to.empty() && (!ParseSeq(to, last) || *last == 0)) return false;
-  return *last == 0 || *first <= *last;
-}
-
 ledger::Status WriteFile(const std::string& path, std::span<const uint8_t> bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()),
@@ -182,11 +154,10 @@ int RunInit(const InitOptions& options) {
 }
 
 int RunLogShow(const LogShowOptions& options) {
-  uint64_t first = 0;
-  uint64_t last = 0;
-  if (!ParseRange(options.range, &first, &last)) {
-    return Fail("bad range '" + options.range + "': use SEQ, FROM..TO, FROM.. or ..TO");
-  }
+  auto range = text::ParseSeqRange(options.range);
+  if (!range.ok()) return Fail(range.status());
+  const uint64_t first = range->first;
+  const uint64_t last = range->last;
   auto log = OpenReadOnly(options.data_dir);
   if (!log.ok()) return Fail(log.status());
   const uint64_t head = (*log)->head_seq();

@@ -142,6 +142,47 @@ Result<int64_t> ParseIso(std::string_view original) {
 
 }  // namespace
 
+Result<uint64_t> ParseUnsigned(std::string_view text, std::string_view what, uint64_t max) {
+  uint64_t value = 0;
+  bool ok = !text.empty() && text.size() <= 20;
+  for (char c : text) {
+    if (!ok || c < '0' || c > '9' || value > (max - static_cast<uint64_t>(c - '0')) / 10) {
+      ok = false;
+      break;
+    }
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (!ok) {
+    return Status::InvalidArgument(fmt::format("bad {}", what),
+                                   fmt::format("'{}' is not a number in [0, {}]", text, max));
+  }
+  return value;
+}
+
+Result<SeqRange> ParseSeqRange(std::string_view text) {
+  SeqRange range;
+  if (text.empty()) return range;
+  const size_t dots = text.find("..");
+  const std::string_view from = text.substr(0, dots);
+  const std::string_view to = dots == std::string_view::npos ? from : text.substr(dots + 2);
+  bool ok = !(from.empty() && to.empty());
+  if (ok && !from.empty()) {
+    auto first = ParseUnsigned(from, "range", UINT64_MAX);
+    ok = first.ok() && *first != 0;
+    range.first = ok ? *first : 0;
+  }
+  if (ok && !to.empty()) {
+    auto last = ParseUnsigned(to, "range", UINT64_MAX);
+    ok = last.ok() && *last != 0;
+    range.last = ok ? *last : 0;
+  }
+  if (!ok || (range.last != 0 && range.first > range.last)) {
+    return Status::InvalidArgument(
+        "bad range", fmt::format("'{}': use SEQ, FROM..TO, FROM.. or ..TO (seqs from 1)", text));
+  }
+  return range;
+}
+
 Result<int64_t> ParseTime(std::string_view text) {
   if (text.empty()) return BadTime(text, "empty");
   const size_t sign = text[0] == '-' ? 1 : 0;

@@ -14,6 +14,21 @@
 
 namespace text {
 
+// ---- Numbers and seq ranges ----
+
+// `text` as a decimal integer in [0, max]: digits only (no sign, spaces or separators), at most
+// 20 of them. InvalidArgument("bad WHAT", "'TEXT' is not a number in [0, MAX]") otherwise.
+ledger::Result<uint64_t> ParseUnsigned(std::string_view text, std::string_view what, uint64_t max);
+
+// A range of seqs [first, last]; last 0: to the head.
+struct SeqRange {
+  uint64_t first = 1;
+  uint64_t last = 0;
+};
+// "" (every record), "SEQ", "FROM..TO", "FROM.." or "..TO", seqs >= 1 and FROM <= TO.
+// InvalidArgument naming the text and the accepted forms otherwise.
+ledger::Result<SeqRange> ParseSeqRange(std::string_view text);
+
 // ---- Time ----
 
 // Parses a time argument into nanoseconds since the Unix epoch:

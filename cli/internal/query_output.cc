@@ -29,21 +29,7 @@ using ledger::Status;
 // ---- Arguments ----
 
 Status ParseUnsigned(const std::string& text, const char* what, uint64_t max, uint64_t* out) {
-  uint64_t value = 0;
-  bool ok = !text.empty() && text.size() <= 20;
-  for (char c : text) {
-    if (!ok || c < '0' || c > '9' || value > (max - static_cast<uint64_t>(c - '0')) / 10) {
-      ok = false;
-      break;
-    }
-    value = value * 10 + static_cast<uint64_t>(c - '0');
-  }
-  if (!ok) {
-    return Status::InvalidArgument(
-        std::string("bad ") + what,
-        "'" + text + "' is not a number in [0, " + std::to_string(max) + "]");
-  }
-  *out = value;
+  LEDGER_ASSIGN_OR_RETURN(*out, text::ParseUnsigned(text, what, max));
   return Status::OK();
 }
 

@@ -75,5 +75,36 @@ TEST(CanonicalStateTest, ImportRefusesAnInconsistentState) {
   EXPECT_NE(error.find("conservation"), std::string::npos) << error;
 }
 
+// Found by fuzz_snapshot: a snapshot body whose account sits below maintenance margin (which a
+// live engine never exports: it liquidates such a pool at once) made Import abort in the
+// liquidation watch instead of refusing the state.
+TEST(CanonicalStateTest, ImportRefusesAnAccountBelowMaintenanceMargin) {
+  RiskEngine engine;
+  std::vector<Effect> effects;
+  engine.Apply(ListMarket{PlainSpec()}, 1, &effects);
+  engine.Apply(SetMark{kMarket, 10'000, 10'000}, 2, &effects);
+  for (AccountId account : {1, 2}) {
+    engine.Apply(OpenAccount{account}, 3, &effects);
+    engine.Apply(Deposit{account, kUsdt, 2'000}, 4, &effects);
+  }
+  engine.Apply(PlaceOrder{1, kMarket, 1, Side::kSell, OrderType::kLimit, TimeInForce::kGtc, false,
+                          10'000, 1},
+               5, &effects);
+  engine.Apply(
+      PlaceOrder{2, kMarket, 1, Side::kBuy, OrderType::kLimit, TimeInForce::kIoc, false, 10'000, 1},
+      6, &effects);
+  ASSERT_EQ(engine.Position(2, kMarket).quantity, 1);
+  EngineState state = engine.Export();
+  std::string error;
+  ASSERT_TRUE(RiskEngine::Import(state, &error).has_value()) << error;
+  for (AccountState& account : state.accounts) {
+    if (account.account != 2) continue;
+    account.balances.at(0).wallet_balance = 50;  // Equity 50 < maintenance 100 at 10,000.
+    state.assets.at(0).deposits -= 1'950;        // Conservation still holds.
+  }
+  EXPECT_FALSE(RiskEngine::Import(state, &error).has_value());
+  EXPECT_EQ(error, "account 2 is below maintenance margin");
+}
+
 }  // namespace
 }  // namespace engine::testing

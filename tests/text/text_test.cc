@@ -66,6 +66,42 @@ TEST(ParseTimeTest, RefusesJunkBytesInsideTheTimeOfDay) {
   EXPECT_TRUE(ParseTime("2024-08-05T00:12:30.25+02:00").ok());
 }
 
+TEST(ParseUnsignedTest, AcceptsDigitsUpToTheMaximumOnly) {
+  EXPECT_EQ(*ParseUnsigned("0", "SEQ", 10), 0u);
+  EXPECT_EQ(*ParseUnsigned("10", "SEQ", 10), 10u);
+  EXPECT_EQ(*ParseUnsigned("18446744073709551615", "SEQ", UINT64_MAX), UINT64_MAX);
+  for (const char* bad : {"", "11", "-1", "+1", " 1", "1 ", "1e3", "0x1", "18446744073709551616",
+                          "000000000000000000001"}) {
+    auto parsed = ParseUnsigned(bad, "--market", 10);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.status().ToString(), "InvalidArgument: bad --market: '" + std::string(bad) +
+                                              "' is not a number in [0, 10]");
+  }
+}
+
+TEST(ParseSeqRangeTest, AcceptsTheFiveFormsAndNothingElse) {
+  auto check = [](const char* text, uint64_t first, uint64_t last) {
+    auto range = ParseSeqRange(text);
+    ASSERT_TRUE(range.ok()) << text << ": " << range.status().ToString();
+    EXPECT_EQ(range->first, first) << text;
+    EXPECT_EQ(range->last, last) << text;
+  };
+  check("", 1, 0);
+  check("7", 7, 7);
+  check("3..9", 3, 9);
+  check("3..", 3, 0);
+  check("..9", 1, 9);
+  check("5..5", 5, 5);
+  for (const char* bad :
+       {"..", "0", "0..5", "5..0", "9..3", "a", "3...9", "3..9..", "-1..2", " 3..9", "3. .9"}) {
+    auto range = ParseSeqRange(bad);
+    ASSERT_FALSE(range.ok()) << bad;
+    EXPECT_NE(range.status().ToString().find("use SEQ, FROM..TO, FROM.. or ..TO"),
+              std::string::npos)
+        << range.status().ToString();
+  }
+}
+
 TEST(FormatScaledTest, IsExact) {
   EXPECT_EQ(FormatScaled(394, 3), "0.394");
   EXPECT_EQ(FormatScaled(-394, 3), "-0.394");
