@@ -9,6 +9,7 @@
 #include "cli/query_commands.h"
 #include "cli/simulate_command.h"
 #include "cli/snapshot_commands.h"
+#include "cli/whatif_command.h"
 #include "ledger/event_log.h"
 
 namespace {
@@ -334,6 +335,36 @@ void AddReplay(CLI::App& app, std::function<int()>* run) {
   sub->callback([run] { *run = [] { return cli::RunReplay(options); }; });
 }
 
+void AddWhatIf(CLI::App& app, std::function<int()>* run) {
+  static cli::WhatIfCommandOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "whatif",
+      "Replay the logged inputs in memory (the log is not written) under other rules and print "
+      "the outcome beside the logged one: liquidations, Phase A/B/C lots, the insurance fund "
+      "(start, low, end), ADL reductions, socialized loss, and the accounts that differ. With "
+      "no rule changed it reproduces the log exactly. See docs/WHATIF.md");
+  sub->add_option("--data", options.data_dir, kDataHelp)->required();
+  sub->add_option("--from-snapshot", options.from_snapshot,
+                  "Start from this snapshot (it must verify) instead of genesis");
+  sub->add_option("--to", options.to, "Last seq (rounded up to its group's end; default: head)");
+  sub->add_option("--market", options.market,
+                  "Change this market only (and its quote asset's fund); default: all");
+  sub->add_option("--adl-policy", options.adl_policy, "ADL ranking policy")
+      ->check(CLI::IsMember({"bitmex", "binance_leverage_pnl", "pro_rata", "hyperliquid"}));
+  auto* fund = sub->add_option("--insurance-fund", options.insurance_fund,
+                               "Fund at the window start, quote minor units (from genesis: "
+                               "replaces the first top-up)");
+  sub->add_option("--fund-scale", options.fund_scale_pct,
+                  "Scale every top-up (and a snapshot's fund) by PCT percent")
+      ->excludes(fund);
+  sub->add_option("--mmr-scale", options.mmr_scale_pct,
+                  "Scale every tier's maintenance margin rate by PCT percent (rounded up)");
+  sub->add_option("--max-slippage-e8", options.max_slippage_e8,
+                  "Phase B price cap from mark, rate e8 (0: none)");
+  sub->add_flag("--json", options.json, "Print the outcome as JSON");
+  sub->callback([run] { *run = [] { return cli::RunWhatIf(options); }; });
+}
+
 constexpr const char* kQueryTimeHelp =
     "ISO-8601 UTC (2025-10-10T21:15:00Z, fractional seconds and +HH:MM allowed; or a date "
     "2025-10-10) or epoch seconds/ms/us/ns (told apart by magnitude)";
@@ -467,6 +498,7 @@ int main(int argc, char** argv) {
   AddSnapshot(app, &run);
   AddAudit(app, &run);
   AddReplay(app, &run);
+  AddWhatIf(app, &run);
   AddReindex(app, &run);
   AddProof(app, &run);
   AddCheckpoint(app, &run);

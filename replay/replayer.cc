@@ -149,7 +149,10 @@ ReplayStepper::~ReplayStepper() = default;
 
 Status ReplayStepper::FinishGroup(SequenceNumber next_seq) {
   if (!group_->active()) return Status::OK();
-  if (auto divergence = group_->Finish(next_seq)) {
+  if (options_.what_if != nullptr) {
+    if (!result_.first_difference) result_.first_difference = group_->Finish(next_seq);
+    options_.what_if->Derived(group_->group(), *group_->effects());
+  } else if (auto divergence = group_->Finish(next_seq)) {
     result_.divergence = std::move(divergence);
     return Status::OK();
   }
@@ -166,6 +169,10 @@ ledger::Result<std::optional<Divergence>> ReplayStepper::Step(const ledger::LogR
           record.seq(), fmt::format("record claims group {} outside its group", record.group()), "",
           Text(event)});
     }
+    if (options_.what_if != nullptr) {
+      WhatIfEffect(record);
+      return std::optional<Divergence>();
+    }
     return group_->Next(record);
   }
   if (!is_input) {
@@ -178,8 +185,17 @@ ledger::Result<std::optional<Divergence>> ReplayStepper::Step(const ledger::LogR
                               fmt::format("seq {}: {}", record.seq(), input.status().message()));
   }
   group_->Start(record.seq());
-  engine_->Apply(*input, record.time_ns(), group_->effects());
+  if (options_.what_if != nullptr) {
+    options_.what_if->Apply(record, *input, engine_, group_->effects());
+  } else {
+    engine_->Apply(*input, record.time_ns(), group_->effects());
+  }
   return std::optional<Divergence>();
+}
+
+void ReplayStepper::WhatIfEffect(const ledger::LogRecord& record) {
+  options_.what_if->Logged(record);
+  if (!result_.first_difference) result_.first_difference = group_->Next(record);
 }
 
 Status ReplayStepper::Feed(const ledger::LogRecord& record) {
@@ -320,8 +336,10 @@ ledger::Result<ReplayResult> Replay(const ledger::EventLog& log, SequenceNumber 
   const uint64_t total = (last == 0 ? log.head_seq() : last) + 1 - first;
   // Comparing, an effect's envelope is canonical when it equals the canonical re-derivation;
   // one that does not is checked before the divergence is reported.
-  const auto check =
-      options.compare_effects ? ledger::EnvelopeCheck::kInputsOnly : ledger::EnvelopeCheck::kAll;
+  // What-if reads every logged effect (WhatIfHooks::Logged), so each is checked first.
+  const auto check = options.compare_effects && options.what_if == nullptr
+                         ? ledger::EnvelopeCheck::kInputsOnly
+                         : ledger::EnvelopeCheck::kAll;
   RecordPrefetcher prefetcher(log, first, last, check);
   for (auto batch = prefetcher.Next(); !batch.empty(); batch = prefetcher.Next()) {
     for (const ledger::LogRecord& record : batch) {
