@@ -22,7 +22,9 @@ namespace {
 
 constexpr size_t kListed = 10;  // Accounts listed per section in the text output.
 
-ledger::Result<replay::WhatIfParams> ParamsFrom(const WhatIfCommandOptions& options) {
+}  // namespace
+
+ledger::Result<replay::WhatIfParams> WhatIfParamsFrom(const WhatIfCommandOptions& options) {
   replay::WhatIfParams params;
   params.market = options.market;
   if (!options.adl_policy.empty()) {
@@ -40,6 +42,8 @@ ledger::Result<replay::WhatIfParams> ParamsFrom(const WhatIfCommandOptions& opti
   LEDGER_RETURN_IF_ERROR(replay::ValidateWhatIfParams(params));
   return params;
 }
+
+namespace {
 
 std::string Signed(int64_t value) {
   const std::string magnitude = text::FormatCount(
@@ -153,7 +157,7 @@ void PrintText(const nlohmann::json& json) {
 }  // namespace
 
 int RunWhatIf(const WhatIfCommandOptions& options) {
-  auto params = ParamsFrom(options);
+  auto params = WhatIfParamsFrom(options);
   if (!params.ok()) return Fail(params.status());
   auto log = OpenReadOnly(options.data_dir);
   if (!log.ok()) return Fail(log.status());

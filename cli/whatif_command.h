@@ -6,6 +6,9 @@
 #include <optional>
 #include <string>
 
+#include "ledger/status.h"
+#include "replay/whatif.h"
+
 namespace cli {
 
 struct WhatIfCommandOptions {
@@ -20,6 +23,9 @@ struct WhatIfCommandOptions {
   std::optional<int64_t> max_slippage_e8;
   bool json = false;
 };
+
+// The parameters the options give; InvalidArgument for an unknown policy or bad values.
+ledger::Result<replay::WhatIfParams> WhatIfParamsFrom(const WhatIfCommandOptions& options);
 
 // kExitOk after a run (whatever it found), kExitError for bad options, kExitFinding when the
 // log does not reproduce its own effects.

@@ -12,6 +12,8 @@ namespace report {
 
 namespace {
 
+constexpr size_t kTopAccounts = 20;  // Rows of each top-accounts list.
+
 constexpr std::array<std::pair<const char*, engine::AdlPolicy>, 4> kPolicies = {{
     {"bitmex", engine::AdlPolicy::kBitmex},
     {"binance_leverage_pnl", engine::AdlPolicy::kBinanceLeveragePnl},
@@ -70,6 +72,38 @@ nlohmann::json AccountJson(const replay::AccountOutcome& account) {
           {"equity_difference", account.end_equity[1] - account.end_equity[0]}};
 }
 
+// The kTopAccounts accounts that lost most in either history (lowest pnl first), among those
+// that lost.
+nlohmann::json TopByLoss(const std::vector<replay::AccountOutcome>& accounts) {
+  std::vector<const replay::AccountOutcome*> losers;
+  for (const replay::AccountOutcome& account : accounts) {
+    if (std::min(account.pnl(0), account.pnl(1)) < 0) losers.push_back(&account);
+  }
+  std::stable_sort(losers.begin(), losers.end(), [](const auto* a, const auto* b) {
+    return std::min(a->pnl(0), a->pnl(1)) < std::min(b->pnl(0), b->pnl(1));
+  });
+  nlohmann::json rows = nlohmann::json::array();
+  for (size_t i = 0; i < losers.size() && i < kTopAccounts; ++i) {
+    rows.push_back(AccountJson(*losers[i]));
+  }
+  return rows;
+}
+
+// The kTopAccounts accounts most deleveraged in either history (largest quantity first).
+nlohmann::json TopByAdl(const std::vector<replay::AccountOutcome>& accounts) {
+  std::vector<const replay::AccountOutcome*> hit;
+  for (const replay::AccountOutcome& account : accounts) {
+    if (account.adl_quantity[0] > 0 || account.adl_quantity[1] > 0) hit.push_back(&account);
+  }
+  std::stable_sort(hit.begin(), hit.end(), [](const auto* a, const auto* b) {
+    return std::max(a->adl_quantity[0], a->adl_quantity[1]) >
+           std::max(b->adl_quantity[0], b->adl_quantity[1]);
+  });
+  nlohmann::json rows = nlohmann::json::array();
+  for (size_t i = 0; i < hit.size() && i < kTopAccounts; ++i) rows.push_back(AccountJson(*hit[i]));
+  return rows;
+}
+
 // Accounts ADL'd in one history only, and those whose end equity changed.
 nlohmann::json AccountsJson(const std::vector<replay::AccountOutcome>& accounts) {
   nlohmann::json only_logged = nlohmann::json::array();
@@ -94,10 +128,9 @@ nlohmann::json AccountsJson(const std::vector<replay::AccountOutcome>& accounts)
   });
   nlohmann::json rows = nlohmann::json::array();
   for (const replay::AccountOutcome* account : changed) rows.push_back(AccountJson(*account));
-  return {{"accounts", accounts.size()},
-          {"adl_only_logged", only_logged},
-          {"adl_only_what_if", only_what_if},
-          {"changed", rows}};
+  return {{"accounts", accounts.size()},        {"adl_only_logged", only_logged},
+          {"adl_only_what_if", only_what_if},   {"changed", rows},
+          {"top_by_loss", TopByLoss(accounts)}, {"top_by_adl_quantity", TopByAdl(accounts)}};
 }
 
 nlohmann::json DifferenceJson(const replay::WhatIfResult& result) {
