@@ -170,7 +170,7 @@ ledger::Result<std::optional<Divergence>> ReplayStepper::Step(const ledger::LogR
           Text(event)});
     }
     if (options_.what_if != nullptr) {
-      WhatIfEffect(record);
+      LEDGER_RETURN_IF_ERROR(WhatIfEffect(record));
       return std::optional<Divergence>();
     }
     return group_->Next(record);
@@ -193,9 +193,19 @@ ledger::Result<std::optional<Divergence>> ReplayStepper::Step(const ledger::LogR
   return std::optional<Divergence>();
 }
 
-void ReplayStepper::WhatIfEffect(const ledger::LogRecord& record) {
-  options_.what_if->Logged(record);
+Status ReplayStepper::WhatIfEffect(const ledger::LogRecord& record) {
   if (!result_.first_difference) result_.first_difference = group_->Next(record);
+  // An effect equal to its canonical re-derivation is canonical; any other is checked before
+  // the hooks read it (the reader could throw on malformed bytes).
+  if (result_.first_difference) {
+    Status canonical = ledger::CheckEnvelopeCanonical(record);
+    if (!canonical.ok()) {
+      return Status::Corruption("replay",
+                                fmt::format("seq {}: {}", record.seq(), canonical.message()));
+    }
+  }
+  options_.what_if->Logged(record);
+  return Status::OK();
 }
 
 Status ReplayStepper::Feed(const ledger::LogRecord& record) {
@@ -336,10 +346,8 @@ ledger::Result<ReplayResult> Replay(const ledger::EventLog& log, SequenceNumber 
   const uint64_t total = (last == 0 ? log.head_seq() : last) + 1 - first;
   // Comparing, an effect's envelope is canonical when it equals the canonical re-derivation;
   // one that does not is checked before the divergence is reported.
-  // What-if reads every logged effect (WhatIfHooks::Logged), so each is checked first.
-  const auto check = options.compare_effects && options.what_if == nullptr
-                         ? ledger::EnvelopeCheck::kInputsOnly
-                         : ledger::EnvelopeCheck::kAll;
+  const auto check =
+      options.compare_effects ? ledger::EnvelopeCheck::kInputsOnly : ledger::EnvelopeCheck::kAll;
   RecordPrefetcher prefetcher(log, first, last, check);
   for (auto batch = prefetcher.Next(); !batch.empty(); batch = prefetcher.Next()) {
     for (const ledger::LogRecord& record : batch) {

@@ -96,7 +96,7 @@ class ReplayStepper {
   class GroupCheck;
   ledger::Result<std::optional<Divergence>> Step(const ledger::LogRecord& record);
   ledger::Status FinishGroup(ledger::SequenceNumber next_seq);
-  void WhatIfEffect(const ledger::LogRecord& record);
+  ledger::Status WhatIfEffect(const ledger::LogRecord& record);
 
   engine::RiskEngine* engine_;
   const ReplayOptions& options_;
