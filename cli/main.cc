@@ -392,7 +392,8 @@ void AddReport(CLI::App& app, std::function<int()>* run) {
   sub->add_option("--out", options.out, "The HTML file to write")->required();
   CLI::Option* whatif = sub->add_flag(
       "--whatif", options.whatif,
-      "Overlay a what-if: the options after it (as `backstop whatif` takes them) change rules");
+      "Overlay a what-if whose rules the options marked Needs: --whatif change (as for "
+      "`backstop whatif`)");
   AddWhatIfParams(sub, options.whatif_options, whatif);
   sub->add_option("--adl-event", options.adl_event,
                   "Seq of the ADL reduction whose queue is drawn (default: the first)");
