@@ -89,6 +89,31 @@ TEST_F(WhatIfTest, ChangedRulesPartTheHistoriesAndStayStableAcrossRuns) {
   EXPECT_EQ(first.first_difference->seq, second.first_difference->seq);
 }
 
+TEST_F(WhatIfTest, FromASnapshotTheFundIsSetThereAndConservationHolds) {
+  OpenSequencer(/*snapshot_every_records=*/5'000);
+  Feed(6'000);
+  CloseSequencer();
+  auto log = ReadOnlyLog();
+  auto snapshot = GroupEnd(*log, 5'000);
+  ASSERT_OK(snapshot);
+  log.reset();
+  WhatIfOptions options;
+  options.from_snapshot = *snapshot;
+  options.engine_options.verify_invariants = true;  // Rule 9 after every input.
+  options.params.insurance_fund = 123'456'789;
+  options.params.mmr_scale_pct = 50;
+  const WhatIfResult result = Run(options);
+  EXPECT_EQ(result.start_seq, *snapshot);
+  ASSERT_FALSE(result.what_if.funds.empty());
+  EXPECT_EQ(result.what_if.funds[0].start, 123'456'789);
+  EXPECT_NE(result.logged.funds[0].start, 123'456'789);
+  EXPECT_TRUE(result.first_difference);
+  // --fund-scale 100 and no other change is the control again.
+  options.params = WhatIfParams{};
+  options.params.fund_scale_pct = 100;
+  ExpectIdentical(Run(options));
+}
+
 TEST_F(WhatIfTest, BadParametersAreRefused) {
   WhatIfParams params;
   params.insurance_fund = 1;
