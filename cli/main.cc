@@ -395,8 +395,9 @@ void AddReport(CLI::App& app, std::function<int()>* run) {
       "Overlay a what-if whose rules the options marked Needs: --whatif change (as for "
       "`backstop whatif`)");
   AddWhatIfParams(sub, options.whatif_options, whatif);
-  sub->add_option("--adl-event", options.adl_event,
-                  "Seq of the ADL reduction whose queue is drawn (default: the first)");
+  sub->add_option(
+      "--adl-event", options.adl_event,
+      "Seq of the ADL reduction whose queue is drawn (default: the first in the window)");
   sub->callback([run] { *run = [] { return cli::RunReport(options); }; });
 }
 

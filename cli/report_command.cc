@@ -25,11 +25,15 @@ namespace cli {
 
 namespace {
 
-// `adl explain SEQ --json` of `seq` (0: the log's first reduction); null when there is none.
-ledger::Result<nlohmann::json> AdlEvent(const ledger::EventLog& log, uint64_t seq) {
+// `adl explain SEQ --json` of `seq` (0: the first reduction stamped in the window); null when
+// there is none.
+ledger::Result<nlohmann::json> AdlEvent(const ledger::EventLog& log, uint64_t seq,
+                                        const replay::WhatIfResult& window) {
   if (seq == 0) {
     query::Filter first;
     first.limit = 1;
+    first.since_ns = window.start_time_ns;
+    first.until_ns = window.end_time_ns + 1;
     auto rows = query::ListAdlReductions(log, first);
     if (!rows.ok() && !rows.status().IsNotFound()) return rows.status();
     if (!rows.ok() || rows->empty()) return nlohmann::json(nullptr);
@@ -75,7 +79,7 @@ int RunReport(const ReportCommandOptions& options) {
   progress.Clear();
   if (!result.ok()) return Fail(result.status());
   for (const std::string& warning : result->warnings) fmt::print(stderr, "warning: {}\n", warning);
-  auto adl_event = AdlEvent(**log, options.adl_event);
+  auto adl_event = AdlEvent(**log, options.adl_event, *result);
   if (!adl_event.ok()) return Fail(adl_event.status());
   report::ReportPage page;
   page.title = "backstop report: " + options.data_dir;
