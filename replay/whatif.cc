@@ -24,6 +24,7 @@ using ledger::Status;
 namespace {
 
 constexpr int64_t kRateOne = 100'000'000;  // 1.0 as a rate e8.
+constexpr int64_t kMaxPct = 1'000'000;     // The largest scale accepted, in percent.
 
 // value * pct / 100 rounded down (the fund: payouts round down).
 engine::Money ScaleDown(engine::Money value, int64_t pct) {
@@ -270,12 +271,12 @@ Status ValidateWhatIfParams(const WhatIfParams& params) {
   if (params.insurance_fund && *params.insurance_fund < 0) {
     return Status::InvalidArgument("what-if", "the insurance fund cannot be negative");
   }
-  for (const auto& [name, pct] : {std::pair{"fund scale", params.fund_scale_pct},
-                                  std::pair{"mmr scale", params.mmr_scale_pct}}) {
-    if (pct && (*pct < 0 || *pct > 1'000'000)) {
-      return Status::InvalidArgument("what-if",
-                                     fmt::format("the {} must be 0..1000000 percent", name));
-    }
+  if (params.fund_scale_pct && (*params.fund_scale_pct < 0 || *params.fund_scale_pct > kMaxPct)) {
+    return Status::InvalidArgument("what-if", "the fund scale must be 0..1000000 percent");
+  }
+  // A rate of 0 is no margin at all: the engine refuses such a market.
+  if (params.mmr_scale_pct && (*params.mmr_scale_pct < 1 || *params.mmr_scale_pct > kMaxPct)) {
+    return Status::InvalidArgument("what-if", "the mmr scale must be 1..1000000 percent");
   }
   if (params.max_slippage_e8 &&
       (*params.max_slippage_e8 < 0 || *params.max_slippage_e8 > kRateOne)) {
@@ -341,6 +342,10 @@ ledger::Result<WhatIfResult> RunWhatIf(const ledger::EventLog& log, const DataDi
   for (auto& [id, account] : accounts) result.accounts.push_back(account);
   result.first_difference = std::move(replayed->first_difference);
   result.warnings = std::move(logged_end.warnings());
+  if (options.params.market && result.report_market != *options.params.market) {
+    result.warnings.push_back(fmt::format("market {} is not listed in the window: no rule changed",
+                                          *options.params.market));
+  }
   return result;
 }
 

@@ -36,7 +36,8 @@ struct WhatIfParams {
   // Every logged top-up in scope (and, from a snapshot, the fund's balance there) times PCT/100,
   // rounded down. Exclusive with insurance_fund.
   std::optional<int64_t> fund_scale_pct;
-  // Every risk tier's maintenance margin rate times PCT/100, rounded up (capped at 1e8); a
+  // Every risk tier's maintenance margin rate times PCT/100 (PCT >= 1), rounded up (capped at
+  // 1e8); a
   // tier whose max leverage would then break mmr * max_leverage <= 1e8 gets the largest
   // leverage that keeps it (at least 1).
   std::optional<int64_t> mmr_scale_pct;
@@ -142,7 +143,8 @@ struct WhatIfResult {
   std::vector<AccountOutcome> accounts;
   // Where the what-if first differs from the log, effect for effect (none: it never does).
   std::optional<Divergence> first_difference;
-  std::vector<std::string> warnings;  // Snapshots skipped by the recovery of the logged end.
+  // Snapshots skipped by the recovery of the logged end; a --market never listed.
+  std::vector<std::string> warnings;
 };
 
 // Runs the what-if over data.log. The logged history's end state comes from Recover (snapshot

@@ -125,6 +125,10 @@ TEST_F(WhatIfTest, BadParametersAreRefused) {
   params.insurance_fund.reset();
   params.mmr_scale_pct = -5;
   EXPECT_TRUE(ValidateWhatIfParams(params).IsInvalidArgument());
+  params.mmr_scale_pct = 0;  // No margin: the engine would refuse every listing.
+  EXPECT_TRUE(ValidateWhatIfParams(params).IsInvalidArgument());
+  params.mmr_scale_pct = 1;
+  EXPECT_TRUE(ValidateWhatIfParams(params).ok());
 }
 
 TEST(WhatIfSpecTest, MmrScaleRoundsUpAndKeepsTiersValid) {
