@@ -76,6 +76,8 @@ std::string SettledAt(int64_t quote, int64_t lots, const query::MarketScale* sca
   return fmt::format("{} per lot", text::FormatQuotient(sign * quote, sign * lots, 0, 18));
 }
 
+}  // namespace
+
 Json ExplainJson(const query::AdlExplanation& x, const Scales& scales) {
   Json out;
   out["reduction"] = AdlJson(x.reduction, scales);
@@ -108,6 +110,8 @@ Json ExplainJson(const query::AdlExplanation& x, const Scales& scales) {
   out["counterparty_listed_in_top"] = x.counterparty_entry.has_value();
   return out;
 }
+
+namespace {
 
 void PrintWhoAndWhy(const query::AdlExplanation& x, const query::MarketScale* scale) {
   const auto& l = x.liquidation;

@@ -7,8 +7,10 @@
 
 #include "cli/commands.h"
 #include "cli/query_commands.h"
+#include "cli/report_command.h"
 #include "cli/simulate_command.h"
 #include "cli/snapshot_commands.h"
+#include "cli/whatif_command.h"
 #include "ledger/event_log.h"
 
 namespace {
@@ -319,6 +321,8 @@ void AddSimulate(CLI::App& app, std::function<int()>* run) {
   sub->add_flag("--verify-invariants", options.verify_invariants,
                 "Check the engine's invariants after every input (slower)");
   sub->add_flag("--json", options.json, "Print the summary as JSON");
+  sub->add_option("--report", options.report,
+                  "Also write the HTML report of the run to this file (docs/REPORT.md)");
   sub->callback([run] { *run = [] { return cli::RunSimulate(options); }; });
 }
 
@@ -332,6 +336,69 @@ void AddReplay(CLI::App& app, std::function<int()>* run) {
   sub->add_option("--data", options.data_dir, kDataHelp)->required();
   sub->add_flag("--json", options.json, "Print the state as JSON");
   sub->callback([run] { *run = [] { return cli::RunReplay(options); }; });
+}
+
+// The what-if options shared by `whatif` and `report --whatif`, except --data and --json.
+// With `needs`, each parameter requires that flag.
+void AddWhatIfParams(CLI::App* sub, cli::WhatIfCommandOptions& options,
+                     CLI::Option* needs = nullptr) {
+  sub->add_option("--from-snapshot", options.from_snapshot,
+                  "Start from this snapshot (it must verify) instead of genesis");
+  sub->add_option("--to", options.to, "Last seq (rounded up to its group's end; default: head)");
+  sub->add_option("--market", options.market,
+                  "Change this market only (and its quote asset's fund); default: all");
+  sub->add_option("--adl-policy", options.adl_policy, "ADL ranking policy")
+      ->check(CLI::IsMember({"bitmex", "binance_leverage_pnl", "pro_rata", "hyperliquid"}));
+  auto* fund = sub->add_option("--insurance-fund", options.insurance_fund,
+                               "Fund at the window start, quote minor units (from genesis: "
+                               "replaces the first top-up)");
+  sub->add_option("--fund-scale", options.fund_scale_pct,
+                  "Scale every top-up (and a snapshot's fund) by PCT percent")
+      ->excludes(fund);
+  sub->add_option("--mmr-scale", options.mmr_scale_pct,
+                  "Scale every tier's maintenance margin rate by PCT percent (rounded up)");
+  sub->add_option("--max-slippage-e8", options.max_slippage_e8,
+                  "Phase B price cap from mark, rate e8 (0: none)");
+  if (needs == nullptr) return;
+  for (const char* name : {"--market", "--adl-policy", "--insurance-fund", "--fund-scale",
+                           "--mmr-scale", "--max-slippage-e8"}) {
+    sub->get_option(name)->needs(needs);
+  }
+}
+
+void AddWhatIf(CLI::App& app, std::function<int()>* run) {
+  static cli::WhatIfCommandOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "whatif",
+      "Replay the logged inputs in memory (the log is not written) under other rules and print "
+      "the outcome beside the logged one: liquidations, Phase A/B/C lots, the insurance fund "
+      "(start, low, end), ADL reductions, socialized loss, and the accounts that differ. With "
+      "no rule changed it reproduces the log exactly. See docs/WHATIF.md");
+  sub->add_option("--data", options.data_dir, kDataHelp)->required();
+  AddWhatIfParams(sub, options);
+  sub->add_flag("--json", options.json, "Print the outcome as JSON");
+  sub->callback([run] { *run = [] { return cli::RunWhatIf(options); }; });
+}
+
+void AddReport(CLI::App& app, std::function<int()>* run) {
+  static cli::ReportCommandOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "report",
+      "Write one self-contained HTML file (no network needed) with charts of the mark, "
+      "liquidations and ADL, the insurance fund, liquidated and ADL'd notional per minute and "
+      "one ADL queue, and the accounts that lost or were deleveraged most; with --whatif and "
+      "what-if options, the two histories overlaid. See docs/REPORT.md");
+  sub->add_option("--data", options.data_dir, kDataHelp)->required();
+  sub->add_option("--out", options.out, "The HTML file to write")->required();
+  CLI::Option* whatif = sub->add_flag(
+      "--whatif", options.whatif,
+      "Overlay a what-if whose rules the options marked Needs: --whatif change (as for "
+      "`backstop whatif`)");
+  AddWhatIfParams(sub, options.whatif_options, whatif);
+  sub->add_option(
+      "--adl-event", options.adl_event,
+      "Seq of the ADL reduction whose queue is drawn (default: the first in the window)");
+  sub->callback([run] { *run = [] { return cli::RunReport(options); }; });
 }
 
 constexpr const char* kQueryTimeHelp =
@@ -467,6 +534,8 @@ int main(int argc, char** argv) {
   AddSnapshot(app, &run);
   AddAudit(app, &run);
   AddReplay(app, &run);
+  AddWhatIf(app, &run);
+  AddReport(app, &run);
   AddReindex(app, &run);
   AddProof(app, &run);
   AddCheckpoint(app, &run);

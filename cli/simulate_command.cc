@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/report_command.h"
 #include "ledger/keys.h"
 #include "sim/simulation.h"
 #include "text/text.h"
@@ -206,6 +207,14 @@ int RunSimulate(const SimulateOptions& options) {
     fmt::print("{}\n", ReportJson(*report).dump());
   } else {
     PrintTable(*report);
+  }
+  if (!options.report.empty()) {
+    ReportCommandOptions report_options;
+    report_options.data_dir = options.data_dir;
+    report_options.out = options.report;
+    report_options.quiet = options.json;
+    const int written = RunReport(report_options);
+    if (written != kExitOk) return written;
   }
   return report->conservation.holds() ? kExitOk : kExitFinding;
 }

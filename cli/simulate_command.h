@@ -22,6 +22,7 @@ struct SimulateOptions {
   uint64_t snapshot_every = 0;     // Records between automatic snapshots; 0 = none.
   bool verify_invariants = false;  // Run the engine's O(n) checks after every input.
   bool json = false;               // Summary as one JSON object.
+  std::string report;              // Also write the HTML report here (docs/REPORT.md).
 };
 
 // Returns kExitOk after a complete run, kExitError for bad options or an existing log, and

@@ -157,7 +157,10 @@ ReplayStepper::~ReplayStepper() = default;
 
 Status ReplayStepper::FinishGroup(SequenceNumber next_seq) {
   if (!group_->active()) return Status::OK();
-  if (auto divergence = group_->Finish(next_seq)) {
+  if (options_.what_if != nullptr) {
+    if (!result_.first_difference) result_.first_difference = group_->Finish(next_seq);
+    options_.what_if->Derived(group_->group(), *group_->effects());
+  } else if (auto divergence = group_->Finish(next_seq)) {
     result_.divergence = std::move(divergence);
     return Status::OK();
   }
@@ -174,6 +177,10 @@ ledger::Result<std::optional<Divergence>> ReplayStepper::Step(const ledger::LogR
           record.seq(), fmt::format("record claims group {} outside its group", record.group()), "",
           Text(event)});
     }
+    if (options_.what_if != nullptr) {
+      LEDGER_RETURN_IF_ERROR(WhatIfEffect(record));
+      return std::optional<Divergence>();
+    }
     return group_->Next(record);
   }
   if (!is_input) {
@@ -186,8 +193,27 @@ ledger::Result<std::optional<Divergence>> ReplayStepper::Step(const ledger::LogR
                               fmt::format("seq {}: {}", record.seq(), input.status().message()));
   }
   group_->Start(record.seq());
-  engine_->Apply(*input, record.time_ns(), group_->effects());
+  if (options_.what_if != nullptr) {
+    options_.what_if->Apply(record, *input, engine_, group_->effects());
+  } else {
+    engine_->Apply(*input, record.time_ns(), group_->effects());
+  }
   return std::optional<Divergence>();
+}
+
+Status ReplayStepper::WhatIfEffect(const ledger::LogRecord& record) {
+  if (!result_.first_difference) result_.first_difference = group_->Next(record);
+  // An effect equal to its canonical re-derivation is canonical; any other is checked before
+  // the hooks read it (the reader could throw on malformed bytes).
+  if (result_.first_difference) {
+    Status canonical = ledger::CheckEnvelopeCanonical(record);
+    if (!canonical.ok()) {
+      return Status::Corruption("replay",
+                                fmt::format("seq {}: {}", record.seq(), canonical.message()));
+    }
+  }
+  options_.what_if->Logged(record);
+  return Status::OK();
 }
 
 Status ReplayStepper::Feed(const ledger::LogRecord& record) {
@@ -214,7 +240,7 @@ Status ReplayStepper::Feed(const ledger::LogRecord& record) {
 
 Status ReplayStepper::Finish() {
   if (result_.divergence) return Status::OK();
-  if (group_->active()) {
+  if (group_->active() && options_.what_if == nullptr) {
     result_.unlogged_effects = group_->TakeUnlogged();
     if (!result_.unlogged_effects.empty()) result_.unfinished_group = group_->group();
   }

@@ -25,6 +25,24 @@ struct Divergence {
   std::string found;               // What the log holds (capnp text), if anything.
 };
 
+// The what-if mode of the loop (replay/whatif.h): the logged inputs run under other parameters.
+// In this mode the loop hands each input to Apply (which may rewrite it, drop it or add inputs)
+// instead of the engine, shows every logged effect to Logged, and every group's re-derived
+// effects to Derived; re-derived and logged effects are compared byte for byte only until the
+// first difference (ReplayResult::first_difference), which does not stop the replay.
+class WhatIfHooks {
+ public:
+  virtual ~WhatIfHooks() = default;
+  // Applies the logged input `input` (record `record`) to `engine`, appending to `*effects`.
+  virtual void Apply(const ledger::LogRecord& record, const engine::Input& input,
+                     engine::RiskEngine* engine, std::vector<engine::Effect>* effects) = 0;
+  // A logged effect record, in log order.
+  virtual void Logged(const ledger::LogRecord& record) = 0;
+  // The effects re-derived for group `group`, once every logged effect of it has been seen.
+  virtual void Derived(ledger::SequenceNumber group,
+                       const std::vector<engine::Effect>& effects) = 0;
+};
+
 struct ReplayOptions {
   // Compare re-derived effects with the logged ones; off only to measure the apply cost.
   // Default: true.
@@ -38,6 +56,8 @@ struct ReplayOptions {
   // after every input cost O(accounts); the CLI turns them off unless asked.
   // Default: EngineOptions() (on in BACKSTOP_VERIFY builds).
   engine::EngineOptions engine_options;
+  // What-if mode (see WhatIfHooks); must outlive the replay. Default: none (replay and audit).
+  WhatIfHooks* what_if = nullptr;
 };
 
 struct ReplayResult {
@@ -54,6 +74,9 @@ struct ReplayResult {
   // submission").
   ledger::SequenceNumber unfinished_group = 0;
   std::vector<engine::Effect> unlogged_effects;
+  // What-if mode: where the what-if history first parts from the logged one (none: it never
+  // does, effect for effect). `divergence` then reports only a malformed log.
+  std::optional<Divergence> first_difference;
 };
 
 // The replay loop fed one decoded record at a time, for callers that read the log themselves
@@ -82,6 +105,7 @@ class ReplayStepper {
   class GroupCheck;
   ledger::Result<std::optional<Divergence>> Step(const ledger::LogRecord& record);
   ledger::Status FinishGroup(ledger::SequenceNumber next_seq);
+  ledger::Status WhatIfEffect(const ledger::LogRecord& record);
 
   engine::RiskEngine* engine_;
   const ReplayOptions& options_;

@@ -10,7 +10,7 @@ BACKSTOP_BUILD="${BACKSTOP_BUILD:-$BACKSTOP_ROOT/build}"
 packages=(cmake ninja-build g++ pkg-config ccache librocksdb-dev rocksdb-tools capnproto
   libcapnp-dev libboost-dev libssl-dev openssl libsodium-dev libgtest-dev libgmock-dev
   libbenchmark-dev libcli11-dev libfmt-dev libhowardhinnant-date-dev nlohmann-json3-dev xxd jq
-  golang-go golang-golang-x-mod-dev)
+  golang-go golang-golang-x-mod-dev chromium)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -25,6 +25,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The HTML report's chart library (uPlot), pinned by report/web/package-lock.json and embedded
+# in the binary at build time (docs/REPORT.md).
+if [ ! -f "$BACKSTOP_ROOT/report/web/node_modules/uplot/dist/uPlot.iife.min.js" ]; then
+  (cd "$BACKSTOP_ROOT/report/web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 
 if [ ! -f "$BACKSTOP_BUILD/build.ninja" ]; then

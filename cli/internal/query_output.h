@@ -14,6 +14,7 @@
 #include "cli/common.h"
 #include "cli/query_commands.h"
 #include "ledger/event_log.h"
+#include "query/adl_explain.h"
 #include "query/queries.h"
 #include "query/text.h"
 
@@ -54,6 +55,8 @@ ledger::Result<Scales> ScalesFor(const ledger::EventLog& log, std::set<uint32_t>
 Json AdlJson(const query::AdlReductionRow& row, const Scales& scales);
 Json LiquidationJson(const query::LiquidationRow& row, const Scales& scales);
 Json FundJson(const query::FundMovementRow& row, const Scales& scales);
+// `adl explain --json` of one reduction (adl_explain_command.cc; also embedded by `report`).
+Json ExplainJson(const query::AdlExplanation& x, const Scales& scales);
 std::set<uint32_t> MarketsOf(const std::vector<query::AdlReductionRow>& rows);
 std::set<uint32_t> MarketsOf(const std::vector<query::LiquidationRow>& rows);
 std::set<uint32_t> AssetsOf(const std::vector<query::FundMovementRow>& rows);
