@@ -169,7 +169,7 @@ void PrintState(const engine::RiskEngine& engine, const replay::Recovered& state
 }  // namespace
 
 int RunAudit(const AuditCommandOptions& options) {
-  auto log = OpenReadOnly(options.data_dir);
+  auto log = OpenReadOnlyChecked(options.data_dir);
   if (!log.ok()) {
     if (log.status().IsNotFound()) return Fail(log.status());
     fmt::print("FINDING  the log does not open: {}\n", log.status().message());

@@ -250,7 +250,7 @@ int RunVerify(const VerifyCommandOptions& options) {
   auto trust = LoadTrust(options.trust, options.data_dir);
   if (!trust.ok()) return Fail(trust.status());
   WarnIfUnpinned(*trust);
-  auto log = OpenReadOnly(options.data_dir);
+  auto log = OpenReadOnlyChecked(options.data_dir);
   if (!log.ok()) {
     if (log.status().IsNotFound()) return Fail(log.status());
     fmt::print("FAILED  the log does not open: {}\n", log.status().message());

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "cli/commands.h"
+#include "ledger/table_check.h"
 
 namespace cli {
 
@@ -27,6 +28,18 @@ ledger::Result<std::unique_ptr<ledger::EventLog>> OpenReadOnly(const std::string
   ledger::LogOptions options;
   options.read_only = true;
   return ledger::EventLog::Open(LogDir(data_dir), std::move(options));
+}
+
+ledger::Status CheckTablesBeforeOpen(const std::string& data_dir) {
+  if (!std::filesystem::exists(LogDir(data_dir))) return ledger::Status::OK();
+  LEDGER_ASSIGN_OR_RETURN(std::string finding, ledger::CheckTableFiles(LogDir(data_dir)));
+  if (finding.empty()) return ledger::Status::OK();
+  return ledger::Status::Corruption("table file", finding);
+}
+
+ledger::Result<std::unique_ptr<ledger::EventLog>> OpenReadOnlyChecked(const std::string& data_dir) {
+  LEDGER_RETURN_IF_ERROR(CheckTablesBeforeOpen(data_dir));
+  return OpenReadOnly(data_dir);
 }
 
 }  // namespace cli

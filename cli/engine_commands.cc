@@ -31,6 +31,7 @@ ledger::Result<std::unique_ptr<replay::Sequencer>> OpenSequencer(const std::stri
                                                                  replay::SequencerOptions options) {
   auto key = ledger::PrivateKey::LoadPem(key_file);
   if (!key.ok()) return key.status();
+  LEDGER_RETURN_IF_ERROR(CheckTablesBeforeOpen(data_dir));
   options.signing_key = *key;
   options.clock = ledger::RealTimeNs;
   options.engine_options.verify_invariants = false;
