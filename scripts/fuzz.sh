@@ -5,14 +5,29 @@
 # second; exits non-zero if a target finds a crash (the input is kept as
 # WORKDIR/crash-TARGET-*; turn it into a regression test).
 # Usage: ./scripts/fuzz.sh [TARGET|all] [SECONDS]   (default: all, 30 s each)
-#        FUZZ_WORK=/path (default /var/tmp/backstop-fuzz)
+#        FUZZ_WORK=/path (default build-fuzz/ beside the checkout's build/, one per checkout)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 target="${1:-all}"
 seconds="${2:-30}"
-work="${FUZZ_WORK:-/var/tmp/backstop-fuzz}"
+work="${FUZZ_WORK:-$root/build-fuzz}"
 build="$work/build"
-command -v clang++ >/dev/null || { echo "fuzz: needs clang (apt-get install clang)" >&2; exit 2; }
+# clang with libFuzzer's runtime (Debian 12: clang-14 and libclang-rt-14-dev), installed when
+# missing and running as root.
+need=()
+command -v clang++ >/dev/null || need+=(clang)
+[ -n "$(find /usr/lib/llvm-*/lib/clang -name 'libclang_rt.fuzzer-x86_64.a' 2>/dev/null)" ] ||
+  need+=(libclang-rt-14-dev)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "fuzz: needs ${need[*]} (apt-get install ${need[*]})" >&2
+    exit 2
+  fi
+  echo "fuzz: installing ${need[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" \
+      >/dev/null; }
+fi
 mkdir -p "$work"
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
