@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/query_commands.h"
+#include "cli/serve_commands.h"
 #include "cli/simulate_command.h"
 #include "cli/snapshot_commands.h"
 #include "ledger/event_log.h"
@@ -448,6 +449,85 @@ void AddQueries(CLI::App& app, std::function<int()>* run) {
   AddExportCommand(app, run);
 }
 
+// serve, submit: the network gateway (docs/PROTOCOL.md) and its client.
+void AddServe(CLI::App& app, std::function<int()>* run) {
+  static cli::ServeOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "serve",
+      "Run the venue's gateway: clients connect over TLS 1.3 with a certificate, the roles file "
+      "maps it to trader, operator or auditor, and every command of every connection goes "
+      "through the one sequencer in arrival order; each is answered once its group is synced "
+      "(docs/PROTOCOL.md). Opening the log recovers the engine first. SIGTERM or SIGINT: stop "
+      "accepting, answer what is queued, sync, write a snapshot, exit 0. SIGHUP: reload the "
+      "roles file");
+  sub->add_option("--data", options.data_dir, kDataHelp)->required();
+  sub->add_option("--key", options.key_file, "Private key that signs (the log's current key)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--listen", options.listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->required();
+  sub->add_option("--tls-cert", options.tls_cert, "The server's certificate chain (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--tls-key", options.tls_key, "The server certificate's private key (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--client-ca", options.client_ca,
+                  "CA certificate(s) that client certificates must chain to (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--roles", options.roles_file,
+                  "Roles file: client certificate (subject or SHA-256) -> role and accounts "
+                  "(JSON, docs/PROTOCOL.md)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--checkpoint-file", options.checkpoint_file,
+                  "Keep the newest signed checkpoint in this file too (as ingest)");
+  sub->add_option("--snapshot-every", options.snapshot_every,
+                  "Write a signed snapshot every N records (0: never)")
+      ->capture_default_str();
+  sub->add_option("--keep-snapshots", options.keep_snapshots, "Snapshots to keep (newest)")
+      ->capture_default_str();
+  sub->add_option("--max-connections", options.max_connections, "Connections open at once")
+      ->capture_default_str();
+  sub->add_option("--max-inflight", options.max_inflight,
+                  "Requests of one connection awaiting their answer; more are answered busy")
+      ->capture_default_str();
+  sub->add_option("--max-queue", options.max_queue,
+                  "Commands queued for the sequencer; more are answered busy")
+      ->capture_default_str();
+  sub->callback([run] { *run = [] { return cli::RunServe(options); }; });
+}
+
+void AddSubmit(CLI::App& app, std::function<int()>* run) {
+  static cli::SubmitOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "submit",
+      "Send JSONL input commands (docs/INPUT.md) to a running `backstop serve` and print each "
+      "answer once the server has synced it: 'ack LINE FIRST_SEQ LAST_SEQ', 'rejected LINE "
+      "FIRST_SEQ LAST_SEQ REASON (CODE)' (logged, refused by the engine) or 'refused LINE "
+      "REASON: DETAIL' (not logged). Each command carries the client id and its line number. "
+      "Exit 0, or 1 if any line was refused or malformed");
+  sub->add_option("input", options.input, "JSONL file, or - for stdin")->required();
+  sub->add_option("--connect", options.connect, "HOST:PORT of the server")->required();
+  sub->add_option("--cert", options.cert_file, "Client certificate (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--key", options.key_file, "The client certificate's private key (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--ca", options.ca_file,
+                  "CA certificate of the server (PEM); default: the system's CAs")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--client-id", options.client_id,
+                  "The client id sent with every command (default: the input file's name)");
+  sub->add_option("--window", options.window, "Commands sent ahead of their answers")
+      ->capture_default_str();
+  sub->add_flag("--json", options.json,
+                "One JSON object per answer, with the group's stored records in hex");
+  sub->callback([run] { *run = [] { return cli::RunSubmit(options); }; });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -472,6 +552,8 @@ int main(int argc, char** argv) {
   AddCheckpoint(app, &run);
   AddSimulate(app, &run);
   AddQueries(app, &run);
+  AddServe(app, &run);
+  AddSubmit(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,38 @@
+// `backstop serve` and its client `backstop submit` (docs/PROTOCOL.md).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace cli {
+
+struct ServeOptions {
+  std::string data_dir;
+  std::string key_file;    // Private key that signs (the log's current key).
+  std::string listen;      // HOST:PORT.
+  std::string tls_cert;    // Server certificate chain (PEM).
+  std::string tls_key;     // Its private key (PEM).
+  std::string client_ca;   // CA(s) client certificates must chain to (PEM).
+  std::string roles_file;  // Certificate -> role and accounts (JSON).
+  std::string checkpoint_file;
+  uint64_t snapshot_every = 0;
+  size_t keep_snapshots = 3;
+  size_t max_connections = 1024;
+  size_t max_inflight = 1024;
+  size_t max_queue = 16384;
+};
+int RunServe(const ServeOptions& options);
+
+struct SubmitOptions {
+  std::string connect;    // HOST:PORT.
+  std::string cert_file;  // Client certificate (PEM).
+  std::string key_file;   // Its private key (PEM).
+  std::string ca_file;    // CA of the server's certificate (PEM); empty: the system's.
+  std::string input = "-";
+  std::string client_id;  // Empty: the input file's name ("stdin" for -).
+  size_t window = 64;     // Commands sent ahead of their answers.
+  bool json = false;      // One JSON object per answer, with the records in hex.
+};
+int RunSubmit(const SubmitOptions& options);
+
+}  // namespace cli
