@@ -506,8 +506,10 @@ void AddSubmit(CLI::App& app, std::function<int()>* run) {
       "Send JSONL input commands (docs/INPUT.md) to a running `backstop serve` and print each "
       "answer once the server has synced it: 'ack LINE FIRST_SEQ LAST_SEQ', 'rejected LINE "
       "FIRST_SEQ LAST_SEQ REASON (CODE)' (logged, refused by the engine) or 'refused LINE "
-      "REASON: DETAIL' (not logged). Each command carries the client id and its line number. "
-      "Exit 0, or 1 if any line was refused or malformed");
+      "REASON: DETAIL' (not logged). Each command is named by the client id and its line "
+      "number, recorded in the log: running submit again on the same file with the same client "
+      "id applies only what was not applied and answers the rest from the log. Blank lines are "
+      "skipped (and keep the numbering). Exit 0, or 1 if any line was refused or malformed");
   sub->add_option("input", options.input, "JSONL file, or - for stdin")->required();
   sub->add_option("--connect", options.connect, "HOST:PORT of the server")->required();
   sub->add_option("--cert", options.cert_file, "Client certificate (PEM)")

@@ -58,8 +58,8 @@ Sequencer::Sequencer(DataDir data, SequencerOptions options, std::unique_ptr<led
 
 Sequencer::~Sequencer() { Flush().PermitUnchecked(); }
 
-ledger::Result<Submitted> Sequencer::Submit(const engine::Input& input,
-                                            ledger::AppendCallback done) {
+ledger::Result<Submitted> Sequencer::Submit(const engine::Input& input, ledger::AppendCallback done,
+                                            const ledger::CommandOrigin* origin) {
   if (!failed_.ok()) return failed_;
   if (std::holds_alternative<engine::RotateKey>(input)) {
     return Status::InvalidArgument("sequencer", "key rotation is not a trading command");
@@ -69,7 +69,9 @@ ledger::Result<Submitted> Sequencer::Submit(const engine::Input& input,
   effects_.clear();
   engine_.Apply(input, *stamp_ns_, &effects_);
   ledger::EventGroup group;
-  ledger::EncodeInput(input, group.Add());
+  ledger::schema::Event::Builder input_event = group.Add();
+  ledger::EncodeInput(input, input_event);
+  if (origin != nullptr) ledger::EncodeOrigin(*origin, input_event);
   Submitted submitted;
   for (const engine::Effect& effect : effects_) {
     ledger::EncodeEffect(effect, group.Add());

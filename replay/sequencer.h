@@ -6,13 +6,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "engine/risk_engine.h"
+#include "ledger/event_codec.h"
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
 #include "ledger/status.h"
@@ -64,7 +65,10 @@ class Sequencer {
   // `done` (optional) runs on the writer thread once it is durable or has failed. IOError once
   // any append failed: the engine is then ahead of the log, and the sequencer refuses every
   // later command (reopen to recover).
-  ledger::Result<Submitted> Submit(const engine::Input& input, ledger::AppendCallback done = {});
+  // `origin` (optional): the network command's sender, recorded in the input's event
+  // (ledger::EncodeOrigin) and indexed (ledger::Index::kClientCommand).
+  ledger::Result<Submitted> Submit(const engine::Input& input, ledger::AppendCallback done = {},
+                                   const ledger::CommandOrigin* origin = nullptr);
   // Waits until every submitted group is durable.
   ledger::Status Flush();
   // Flushes, then writes a signed snapshot of the engine at the head. Returns its seq.

@@ -126,6 +126,12 @@ ledger::Result<Roles> Roles::Parse(std::string_view json) {
                                                             "certificate",
                                                             j + 1, i + 1));
       }
+      // The name is the principal recorded with every command (idempotency keys on it).
+      if (a.name == b.name) {
+        return Status::InvalidArgument(
+            "roles",
+            fmt::format("entries {} and {} have the same name '{}'", j + 1, i + 1, a.name));
+      }
     }
   }
   return roles;

@@ -26,10 +26,10 @@ const char* RoleName(Role role);
 
 // One client of the roles file.
 struct ClientEntry {
-  std::string name;                         // For logs and metrics.
-  Role role = Role::kAuditor;               //
-  std::string subject;                      // RFC 2253 subject ("CN=alice,O=Venue"), or empty.
-  std::string sha256;                       // Fingerprint, 64 lowercase hex digits, or empty.
+  std::string name;            // Unique: logs, metrics, and the principal recorded with commands.
+  Role role = Role::kAuditor;  //
+  std::string subject;         // RFC 2253 subject ("CN=alice,O=Venue"), or empty.
+  std::string sha256;          // Fingerprint, 64 lowercase hex digits, or empty.
   std::vector<engine::AccountId> accounts;  // A trader's accounts (sorted).
 };
 

@@ -30,6 +30,9 @@ struct ServerOptions {
   std::string client_ca;
   // The roles file (server/roles.h). Required.
   std::string roles_file;
+  // Where the auditors' HTTP side listens, HOST:PORT (checkpoint, tiles, proofs, /healthz,
+  // /metrics); empty: none. Default: none.
+  std::string http_listen;
   // Connections open at once; more are closed at accept. Default: 1024.
   size_t max_connections = 1024;
   // Requests of one connection awaiting their answer; more are answered "busy". Default: 1024.
@@ -57,6 +60,8 @@ class Server {
 
   // The port listened on (the actual one when options.listen asked for port 0).
   uint16_t port() const;
+  // The HTTP port (0 without http_listen).
+  uint16_t http_port() const;
   // Serves until Stop: then stops accepting, answers every command already queued once it is
   // durable, closes the connections, flushes the log and (snapshot_on_stop) writes a snapshot.
   // The error that stopped it, if any (a failed append, a failed snapshot).

@@ -150,6 +150,8 @@ const char* RefusalReasonName(RefusalReason reason) {
       return "unavailable";
     case RefusalReason::kBadCommand:
       return "badCommand";
+    case RefusalReason::kClientSeqReused:
+      return "clientSeqReused";
   }
   return "unknown";
 }

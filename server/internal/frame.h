@@ -63,8 +63,9 @@ enum class RefusalReason : uint16_t {
   kBusy = 4,
   kUnavailable = 5,
   kBadCommand = 6,
+  kClientSeqReused = 7,
 };
-inline constexpr int kRefusalReasonCount = 7;
+inline constexpr int kRefusalReasonCount = 8;
 const char* RefusalReasonName(RefusalReason reason);
 
 std::string GroupAnswerFrame(uint64_t id, bool rejected, uint16_t rejection, uint64_t first_seq,

@@ -20,6 +20,8 @@
 #include "ledger/keys.h"
 #include "server/internal/dispatcher.h"
 #include "server/internal/frame.h"
+#include "server/internal/http_server.h"
+#include "server/internal/metrics.h"
 #include "server/server.h"
 
 namespace server {
@@ -48,6 +50,7 @@ class Server::Impl {
   // The sequencer thread posts to io_: it stops before io_ goes.
   ~Impl() {
     if (stopper_.joinable()) stopper_.join();
+    if (http_) http_->Stop();
     if (dispatcher_) dispatcher_->Stop();
   }
 
@@ -66,7 +69,13 @@ class Server::Impl {
     return roles_;
   }
   void CountRefusal(RefusalReason reason) {
-    refusals_[static_cast<size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
+    metrics_.refusals[static_cast<size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
+  }
+  // "" while the server can append; otherwise why not.
+  std::string Health() const {
+    if (stopping_flag_.load()) return "stopping";
+    const Status failure = dispatcher_->failure();
+    return failure.ok() ? "" : failure.ToString();
   }
   void Forget(uint64_t id) { sessions_.erase(id); }
 
@@ -80,7 +89,9 @@ class Server::Impl {
   bool stopping_ = false;                                // I/O thread only.
   std::map<uint64_t, std::weak_ptr<Session>> sessions_;  // I/O thread only.
   uint64_t next_session_ = 1;
-  std::array<std::atomic<uint64_t>, internal::kRefusalReasonCount> refusals_{};
+  internal::Metrics metrics_;
+  std::unique_ptr<internal::HttpServer> http_;
+  std::atomic<bool> stopping_flag_{false};  // stopping_, for other threads.
   std::thread stopper_;
   // Keeps Run going while the sequencer drains and its answers are still to be posted.
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> drain_guard_;
@@ -175,12 +186,13 @@ class Session : public std::enable_shared_from_this<Session> {
   bool finishing_ = false;  // Half-closed; reading only to see the peer close.
   bool reading_ = false;    // A read is pending.
   bool closed_ = false;
+  bool counted_ = false;  // In metrics_.connections under client_.role.
   size_t inflight_ = 0;
 };
 
 void Session::OnHandshake(const boost::system::error_code& ec) {
   if (ec) {
-    server_->CountRefusal(RefusalReason::kUnknownClient);
+    server_->metrics_.handshake_failures.fetch_add(1, std::memory_order_relaxed);
     server_->Log(
         fmt::format("connection {} from {}: TLS handshake refused: {}", id_, peer_, ec.message()));
     Close();
@@ -211,6 +223,8 @@ void Session::Identify() {
     return;
   }
   client_ = *entry;
+  counted_ = true;
+  server_->metrics_.connections[static_cast<size_t>(client_.role)].fetch_add(1);
   server_->Log(fmt::format("connection {} from {}: {} ({})", id_, peer_, client_.name,
                            RoleName(client_.role)));
   ReadHeader();
@@ -311,6 +325,8 @@ void Session::HandleCommand(internal::DecodedRequest&& request) {
   internal::Job job;
   job.kind = internal::Job::Kind::kCommand;
   job.input = std::move(request.input);
+  job.origin =
+      ledger::CommandOrigin{client_.name, std::move(request.client_id), request.client_seq};
   std::weak_ptr<Session> weak = weak_from_this();
   asio::io_context* io = &server_->io_;
   job.done = [weak, io, request_id = request.id](const internal::JobResult& result) {
@@ -348,23 +364,28 @@ void Session::HandleSnapshot(uint64_t request_id) {
 
 namespace {
 
-// The stored records of `range`, and the engine's rejection code if the group holds one.
-Status ReadGroup(const ledger::EventLog& log, ledger::GroupRange range,
-                 std::vector<std::string>* records, std::optional<uint16_t>* rejection) {
-  auto it = log.NewIterator(range.first, range.last);
+// The stored records of `*range`, and the engine's rejection code if the group holds one.
+// range->last == 0 (a resend, found by its input's seq): read to the group's end and set it.
+Status ReadGroup(const ledger::EventLog& log, ledger::GroupRange* range,
+                 std::vector<std::string>* records, std::optional<uint16_t>* rejection,
+                 internal::Metrics* metrics) {
+  auto it = log.NewIterator(range->first, range->last);
   for (; it->Valid(); it->Next()) {
     const std::span<const uint8_t> value = it->value();
-    records->emplace_back(reinterpret_cast<const char*>(value.data()), value.size());
-    if (records->size() == 1) continue;  // The input.
     LEDGER_ASSIGN_OR_RETURN(ledger::LogRecord record, ledger::DecodeRecord(value));
+    if (record.group() != range->first) break;  // The next group (only when last was 0).
+    records->emplace_back(reinterpret_cast<const char*>(value.data()), value.size());
     const auto event = record.event();
     if (event.isOrderRejected()) *rejection = event.getOrderRejected().getReason();
     if (event.isInputRejected()) *rejection = event.getInputRejected().getReason();
+    if (metrics != nullptr && event.isLiquidation()) metrics->liquidations.fetch_add(1);
+    if (metrics != nullptr && event.isAdlReduction()) metrics->adl_reductions.fetch_add(1);
   }
   LEDGER_RETURN_IF_ERROR(it->status());
-  if (records->size() != range.last - range.first + 1) {
+  if (range->last == 0) range->last = range->first + records->size() - 1;
+  if (records->empty() || records->size() != range->last - range->first + 1) {
     return Status::Corruption(
-        "server", fmt::format("group {}..{} is not all in the log", range.first, range.last));
+        "server", fmt::format("group {}..{} is not all in the log", range->first, range->last));
   }
   return Status::OK();
 }
@@ -375,17 +396,27 @@ void Session::OnDurable(uint64_t request_id, const internal::JobResult& result, 
   --inflight_;
   if (!result.status.ok()) {
     Refuse(request_id, RefusalReason::kUnavailable, result.status.ToString(), false);
+  } else if (result.reused) {
+    Refuse(request_id, RefusalReason::kClientSeqReused,
+           "the log holds a different command under this clientId and clientSeq", false);
   } else if (snapshot) {
     Send(internal::SnapshotAnswerFrame(request_id, result.snapshot_seq));
   } else {
     std::vector<std::string> records;
     std::optional<uint16_t> rejection;
-    Status read = ReadGroup(server_->sequencer_->log(), result.range, &records, &rejection);
+    ledger::GroupRange range = result.range;
+    internal::Metrics& metrics = server_->metrics_;
+    Status read = ReadGroup(server_->sequencer_->log(), &range, &records, &rejection,
+                            result.resent ? nullptr : &metrics);
     if (!read.ok()) {
       Refuse(request_id, RefusalReason::kUnavailable, read.ToString(), false);
     } else {
+      (result.resent ? metrics.resent
+       : rejection   ? metrics.rejected
+                     : metrics.accepted)
+          .fetch_add(1);
       Send(internal::GroupAnswerFrame(request_id, rejection.has_value(), rejection.value_or(0),
-                                      result.range.first, result.range.last, records));
+                                      range.first, range.last, records));
     }
   }
   MaybeFinish();
@@ -460,6 +491,7 @@ void Session::Close() {
   boost::system::error_code ignored;
   timer_.cancel();
   stream_.lowest_layer().close(ignored);
+  if (counted_) server_->metrics_.connections[static_cast<size_t>(client_.role)].fetch_sub(1);
   server_->Forget(id_);
 }
 
@@ -516,8 +548,17 @@ Status Server::Impl::Setup() {
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
     return Status::IOError("server", "cannot listen on " + options_.listen + ": " + ec.message());
-  dispatcher_ =
-      std::make_unique<internal::Dispatcher>(sequencer_.get(), options_.max_queued_commands);
+  dispatcher_ = std::make_unique<internal::Dispatcher>(sequencer_.get(),
+                                                       options_.max_queued_commands, &metrics_);
+  if (!options_.http_listen.empty()) {
+    internal::HttpSources sources;
+    sources.log = &sequencer_->log();
+    sources.metrics = &metrics_;
+    sources.health = [this] { return Health(); };
+    auto http = internal::HttpServer::Start(options_.http_listen, std::move(sources));
+    if (!http.ok()) return http.status();
+    http_ = std::move(*http);
+  }
   return Status::OK();
 }
 
@@ -532,6 +573,8 @@ void Server::Impl::Accept() {
       boost::system::error_code ignored;
       socket.close(ignored);
     } else {
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);  // Answers are small; never wait.
       const uint64_t id = next_session_++;
       auto session = std::make_shared<Session>(this, id, std::move(socket));
       sessions_[id] = session;
@@ -559,6 +602,7 @@ void Server::Impl::WaitForSignal() {
 void Server::Impl::BeginStop() {
   if (stopping_) return;
   stopping_ = true;
+  stopping_flag_.store(true);
   drain_guard_.emplace(io_.get_executor());
   boost::system::error_code ignored;
   acceptor_.close(ignored);
@@ -591,6 +635,7 @@ Status Server::Impl::Run() {
   Accept();
   io_.run();
   if (stopper_.joinable()) stopper_.join();
+  if (http_) http_->Stop();
   Status failure = dispatcher_->failure();
   if (!failure.ok()) return failure;
   if (options_.snapshot_on_stop && sequencer_->log().head_seq() > 0) {
@@ -621,6 +666,7 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() {
   if (impl_->stopper_.joinable()) impl_->stopper_.join();
 }
+uint16_t Server::http_port() const { return impl_->http_ ? impl_->http_->port() : 0; }
 uint16_t Server::port() const {
   boost::system::error_code ec;
   const tcp::endpoint endpoint = impl_->acceptor_.local_endpoint(ec);

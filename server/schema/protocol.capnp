@@ -55,6 +55,8 @@ enum Reason {
   badCommand @6;
   # The command is well-formed Cap'n Proto but not a valid input (an effect, a key rotation, a
   # clientId over 64 bytes, clientSeq 0).
+  clientSeqReused @7;
+  # The log already holds a different command under this clientId and clientSeq.
 }
 
 struct Group {

@@ -15,10 +15,13 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 #include <thread>
 
+#include "ledger/event_codec.h"
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
 #include "tests/e2e/cli_test_support.h"
@@ -47,16 +50,24 @@ class ServeTest : public ::testing::Test {
  protected:
   ServeTest() : scratch_("serve") {}
 
+  // Starts `backstop serve` in the background (certificates made on the first call) and waits
+  // until it listens.
   void StartServer() {
     const std::string certs = scratch_ / "certs";
-    ASSERT_EQ(RunShell(fmt::format("{}/tests/server/make_certs.sh {} ca server alice bob ops",
-                                   BACKSTOP_SOURCE_DIR, certs))
-                  .exit_code,
-              0);
-    std::ofstream(scratch_ / "roles.json") << R"({"clients": [
-      {"name": "alice", "subject": "CN=alice", "role": "trader", "accounts": [1, 2]},
-      {"name": "bob", "subject": "CN=bob", "role": "trader", "accounts": [3, 4]},
-      {"name": "ops", "subject": "CN=ops", "role": "operator"}]})";
+    if (!std::filesystem::exists(certs)) {
+      ASSERT_EQ(RunShell(fmt::format("{}/tests/server/make_certs.sh {} ca server alice bob ops",
+                                     BACKSTOP_SOURCE_DIR, certs))
+                    .exit_code,
+                0);
+      std::ofstream(scratch_ / "roles.json") << R"({"clients": [
+        {"name": "alice", "subject": "CN=alice", "role": "trader", "accounts": [1, 2]},
+        {"name": "bob", "subject": "CN=bob", "role": "trader", "accounts": [3, 4]},
+        {"name": "ops", "subject": "CN=ops", "role": "operator"}]})";
+    }
+    for (const char* file : {"serve.log", "serve.pid", "serve.exit"}) {
+      std::filesystem::remove(scratch_ / file);
+    }
+    port_ = 0;
     const std::string command = fmt::format(
         "({} serve --data {} --key {} --listen 127.0.0.1:0 --tls-cert {}/server.pem --tls-key "
         "{}/server.key --client-ca {}/ca.pem --roles {} 2>{} & echo $! >{}; wait $!; "
@@ -92,15 +103,15 @@ class ServeTest : public ::testing::Test {
     return result.output;
   }
 
-  // SIGTERM, then the server's exit code.
-  int StopServer() {
+  // Sends `signal` to the server, then waits for its exit code (128 + signal if it died of it).
+  int StopServer(int signal = SIGTERM) {
     const int pid = std::stoi(ReadFile(scratch_ / "serve.pid"));
-    kill(pid, SIGTERM);
+    kill(pid, signal);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
       const std::string code = ReadFile(scratch_ / "serve.exit");
       if (!code.empty() && code.back() == '\n') return std::stoi(code);
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     return -1;
   }
@@ -164,6 +175,156 @@ TEST_F(ServeTest, TwoTradersAndAnOperatorDriveACrashIntoAdl) {
   CommandResult audit = RunBackstop("audit --data " + (scratch_ / "data"));
   EXPECT_EQ(audit.exit_code, 0) << audit.output;
   EXPECT_NE(ReadFile(scratch_ / "serve.log").find("snapshot of seq"), std::string::npos);
+}
+
+// kill -9 under load, 20 times at random moments: every acknowledged command is in the
+// recovered log at the seq its answer named; resending the whole file after each crash (the
+// same client id and numbers) ends with every command applied exactly once; audit is clean.
+//
+// Method: `submit` sends a file of distinct deposits, each round only the lines not yet
+// answered, while the server is SIGKILLed a random 0-40 ms after the first answer arrives
+// (seeded by gtest's --gtest_random_seed, printed). Commands that were durable but whose answer
+// the kill cut off are resent and must get their original seq. Between rounds the log is opened
+// read-only and every answer seen so far is checked against it. A last round without a kill
+// answers every line.
+class KillNineTest : public ServeTest {
+ protected:
+  static constexpr uint64_t kLines = 3000;
+
+  void SetUpLoad() {
+    InitLog(scratch_);
+    StartServer();
+    int exit_code = -1;
+    Submit("ops",
+           R"({"type":"list_market","market":1,"symbol":"BTCUSDT","quote_asset":1,)"
+           R"("tick_size":100,"lot_decimals":3,"quote_decimals":6,"maker_fee_e8":0,)"
+           R"("taker_fee_e8":0,"funding_interval_ns":0,"adl_policy":"bitmex",)"
+           R"("max_slippage_e8":0,"tiers":[{"notional_floor":0,"mmr_e8":400000,)"
+           R"("max_leverage":125}]})"
+           "\n"
+           R"({"type":"open_account","account":1})"
+           "\n",
+           &exit_code);
+    ASSERT_EQ(exit_code, 0);
+  }
+
+  // Runs `submit` as alice, client id "load", on the load file with the lines acknowledged so
+  // far left blank (submit numbers commands by line and skips blank lines), answers into
+  // acks.jsonl.
+  void SubmitLoad() {
+    {
+      std::ofstream file(scratch_ / "load.jsonl");
+      for (uint64_t line = 1; line <= kLines; ++line) {
+        if (acked_.count(line) == 0) {
+          file << R"({"type":"deposit","account":1,"asset":1,"amount":)" << line << "}";
+        }
+        file << "\n";
+      }
+    }
+    const std::string certs = scratch_ / "certs";
+    std::filesystem::remove(scratch_ / "acks.jsonl");
+    submit_exit_ = RunShell(fmt::format("{{ {} submit {} --client-id load --json --connect "
+                                        "127.0.0.1:{} --cert {}/alice.pem "
+                                        "--key {}/alice.key --ca {}/ca.pem >{} 2>/dev/null; }}",
+                                        BACKSTOP_BINARY, scratch_ / "load.jsonl", port_, certs,
+                                        certs, certs, scratch_ / "acks.jsonl"))
+                       .exit_code;
+  }
+
+  // Starts the server and the load, and SIGKILLs the server a random while after the first
+  // answer; then collects the answers.
+  void KilledRound(std::mt19937* random) {
+    std::thread client([this] { SubmitLoad(); });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::error_code no_file;
+    while (std::filesystem::file_size(scratch_ / "acks.jsonl", no_file) == 0 || no_file) {
+      if (std::chrono::steady_clock::now() > deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds((*random)() % 40));
+    const int killed = StopServer(SIGKILL);
+    client.join();
+    interrupted_ += submit_exit_ != 0 ? 1 : 0;
+    EXPECT_TRUE(killed == 128 + SIGKILL || killed == 0) << killed;
+    Collect();
+  }
+
+  // Records every answer of acks.jsonl in acked_, failing on a line answered with two seqs.
+  void Collect() {
+    std::istringstream lines(ReadFile(scratch_ / "acks.jsonl"));
+    for (std::string text; std::getline(lines, text);) {
+      const nlohmann::json answer = nlohmann::json::parse(text, nullptr, false);
+      if (answer.is_discarded()) continue;  // Cut off by the kill.
+      ASSERT_NE(answer["answer"], "refused") << text;
+      const uint64_t line = answer["line"];
+      const uint64_t seq = answer["first_seq"];
+      auto [it, inserted] = acked_.emplace(line, seq);
+      EXPECT_EQ(it->second, seq) << "line " << line << " answered with two seqs";
+    }
+  }
+
+  std::unique_ptr<ledger::EventLog> ReadOnlyLog() {
+    ledger::LogOptions options;
+    options.read_only = true;
+    auto log = ledger::EventLog::Open(scratch_ / "data/log", std::move(options));
+    EXPECT_TRUE(log.ok()) << log.status().ToString();
+    return log.ok() ? std::move(*log) : nullptr;
+  }
+
+  // Every acknowledged line is the input at the seq its answer named.
+  void CheckAcknowledgedInLog() {
+    auto log = ReadOnlyLog();
+    ASSERT_NE(log, nullptr);
+    for (const auto& [line, seq] : acked_) {
+      auto record = log->Read(seq);
+      ASSERT_TRUE(record.ok()) << "acknowledged line " << line << " lost: seq " << seq;
+      auto origin = ledger::DecodeOrigin(record->event());
+      ASSERT_TRUE(origin.ok() && origin->has_value());
+      EXPECT_EQ(**origin, (ledger::CommandOrigin{"alice", "load", line}));
+    }
+  }
+
+  // Each line of the file is in the log exactly once.
+  void CheckAppliedOnce() {
+    auto log = ReadOnlyLog();
+    ASSERT_NE(log, nullptr);
+    std::map<uint64_t, int> applied;  // line -> inputs with its origin
+    for (uint64_t seq = 1; seq <= log->head_seq(); ++seq) {
+      auto record = log->Read(seq);
+      ASSERT_TRUE(record.ok());
+      auto origin = ledger::DecodeOrigin(record->event());
+      ASSERT_TRUE(origin.ok());
+      if (origin->has_value() && (*origin)->client_id == "load") ++applied[(*origin)->client_seq];
+    }
+    EXPECT_EQ(applied.size(), static_cast<size_t>(kLines));
+    for (const auto& [line, count] : applied) EXPECT_EQ(count, 1) << "line " << line;
+  }
+
+  std::map<uint64_t, uint64_t> acked_;  // line -> seq of its input
+  int submit_exit_ = -1;
+  int interrupted_ = 0;  // Rounds whose kill cut the load off.
+};
+
+TEST_F(KillNineTest, LosesNothingAcknowledgedAndAppliesEachCommandOnce) {
+  SetUpLoad();
+  const unsigned seed = ::testing::UnitTest::GetInstance()->random_seed();
+  SCOPED_TRACE(fmt::format("seed {}", seed));
+  std::mt19937 random(seed);
+  for (int round = 0; round < 20; ++round) {
+    if (round > 0) StartServer();
+    KilledRound(&random);
+    CheckAcknowledgedInLog();
+  }
+  EXPECT_GE(interrupted_, 10);  // Most kills land under load, not after it.
+  StartServer();
+  SubmitLoad();
+  ASSERT_EQ(StopServer(), 0) << ReadFile(scratch_ / "serve.log");
+  Collect();
+  EXPECT_EQ(acked_.size(), static_cast<size_t>(kLines));
+  CheckAcknowledgedInLog();
+  CheckAppliedOnce();
+  CommandResult audit = RunBackstop("audit --data " + (scratch_ / "data"));
+  EXPECT_EQ(audit.exit_code, 0) << audit.output;
 }
 
 }  // namespace

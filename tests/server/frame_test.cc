@@ -22,18 +22,19 @@ std::span<const uint8_t> Body(const std::string& frame) {
 TEST(FrameTest, TheDocumentedExample) {
   const std::string frame = CommandFrame(1, "ops", 1, engine::OpenAccount{7});
   EXPECT_EQ(ledger::ToHex({reinterpret_cast<const uint8_t*>(frame.data()), frame.size()}),
-            "60000000"
-            "000000000b000000"
+            "68000000"
+            "000000000c000000"
             "0000000002000100"
             "0100000000000000"
             "0000000000000000"
             "0000000001000200"
             "0100000000000000"
             "0500000022000000"
-            "0400000001000100"
+            "0400000001000200"
             "6f70730000000000"
             "0200000000000000"
-            "0000000001000000"
+            "0400000001000000"
+            "0000000000000000"
             "0700000000000000");
 }
 
