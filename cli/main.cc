@@ -481,6 +481,10 @@ void AddServe(CLI::App& app, std::function<int()>* run) {
                   "(JSON, docs/PROTOCOL.md)")
       ->required()
       ->check(CLI::ExistingFile);
+  sub->add_option("--http", options.http_listen,
+                  "HOST:PORT for the auditors' plain HTTP side: GET /checkpoint, tlog-tiles "
+                  "/tile/..., /proof/inclusion, /proof/consistency, /healthz, /metrics "
+                  "(docs/PROTOCOL.md)");
   sub->add_option("--checkpoint-file", options.checkpoint_file,
                   "Keep the newest signed checkpoint in this file too (as ingest)");
   sub->add_option("--snapshot-every", options.snapshot_every,

@@ -60,6 +60,7 @@ int RunServe(const ServeOptions& options) {
   server_options.tls_key = options.tls_key;
   server_options.client_ca = options.client_ca;
   server_options.roles_file = options.roles_file;
+  server_options.http_listen = options.http_listen;
   server_options.max_connections = options.max_connections;
   server_options.max_inflight_per_connection = options.max_inflight;
   server_options.max_queued_commands = options.max_queue;
@@ -69,6 +70,11 @@ int RunServe(const ServeOptions& options) {
   if (!server.ok()) return Fail(server.status());
   const size_t colon = options.listen.rfind(':');
   LogLine(fmt::format("listening on {}:{}", options.listen.substr(0, colon), (*server)->port()));
+  if (!options.http_listen.empty()) {
+    const size_t http_colon = options.http_listen.rfind(':');
+    LogLine(fmt::format("http on {}:{}", options.http_listen.substr(0, http_colon),
+                        (*server)->http_port()));
+  }
   ledger::Status stopped = (*server)->Run();
   if (!stopped.ok()) return Fail(stopped);
   LogLine(fmt::format("stopped at head seq {}", (*server)->sequencer().log().head_seq()));

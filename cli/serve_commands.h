@@ -8,12 +8,13 @@ namespace cli {
 
 struct ServeOptions {
   std::string data_dir;
-  std::string key_file;    // Private key that signs (the log's current key).
-  std::string listen;      // HOST:PORT.
-  std::string tls_cert;    // Server certificate chain (PEM).
-  std::string tls_key;     // Its private key (PEM).
-  std::string client_ca;   // CA(s) client certificates must chain to (PEM).
-  std::string roles_file;  // Certificate -> role and accounts (JSON).
+  std::string key_file;     // Private key that signs (the log's current key).
+  std::string listen;       // HOST:PORT.
+  std::string tls_cert;     // Server certificate chain (PEM).
+  std::string tls_key;      // Its private key (PEM).
+  std::string client_ca;    // CA(s) client certificates must chain to (PEM).
+  std::string roles_file;   // Certificate -> role and accounts (JSON).
+  std::string http_listen;  // HOST:PORT of the HTTP side; empty: none.
   std::string checkpoint_file;
   uint64_t snapshot_every = 0;
   size_t keep_snapshots = 3;

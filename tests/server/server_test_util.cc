@@ -2,7 +2,11 @@
 
 #include "tests/server/server_test_util.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -88,6 +92,7 @@ void ServerTest::StartServer() {
   server_options.client_ca = certs_ + "/ca.pem";
   server_options.roles_file = certs_ + "/roles.json";
   server_options.max_inflight_per_connection = 64;
+  if (with_http_) server_options.http_listen = "127.0.0.1:0";
   server_options.log = [this](std::string_view line) {
     std::lock_guard<std::mutex> lock(log_mutex_);
     log_lines_.emplace_back(line);
@@ -97,6 +102,7 @@ void ServerTest::StartServer() {
   server_ = std::move(*server);
   port_ = server_->port();
   ASSERT_NE(port_, 0);
+  http_port_ = server_->http_port();
   runner_ = std::thread([this] { run_status_ = server_->Run(); });
 }
 
@@ -132,6 +138,34 @@ Answer ServerTest::Call(Client& client, uint64_t id, const engine::Input& input)
   if (!answer.ok()) return Answer{};
   EXPECT_EQ(answer->id, id);
   return *answer;
+}
+
+HttpResult HttpGet(uint16_t port, const std::string& target) {
+  HttpResult result;
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return result;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    close(fd);
+    return result;
+  }
+  const std::string request = "GET " + target + " HTTP/1.0\r\nHost: test\r\n\r\n";
+  if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return result;
+  }
+  std::string response;
+  char buffer[65536];
+  for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) response.append(buffer, n);
+  close(fd);
+  const size_t end = response.find("\r\n\r\n");
+  if (response.rfind("HTTP/1.", 0) != 0 || end == std::string::npos) return result;
+  result.status = std::stoi(response.substr(9, 3));
+  result.body = response.substr(end + 4);
+  return result;
 }
 
 engine::ListMarket TestMarket() {

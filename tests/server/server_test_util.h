@@ -27,7 +27,8 @@ class ServerTest : public ::testing::Test {
   ServerTest();
   ~ServerTest() override;
 
-  // Starts the server over the data directory (recovering what is there).
+  // Starts the server over the data directory (recovering what is there), with the HTTP side
+  // on a loopback port when `with_http_`.
   void StartServer();
   // Stops it and waits for Run to return; returns Run's status.
   ledger::Status StopServer();
@@ -49,9 +50,19 @@ class ServerTest : public ::testing::Test {
   std::thread runner_;
   ledger::Status run_status_;
   uint16_t port_ = 0;
+  bool with_http_ = false;
+  uint16_t http_port_ = 0;
   std::vector<std::string> log_lines_;
   std::mutex log_mutex_;
 };
+
+// An HTTP/1.0 GET of `target` on 127.0.0.1:`port`: the status code and the body (status 0
+// if the connection failed).
+struct HttpResult {
+  int status = 0;
+  std::string body;
+};
+HttpResult HttpGet(uint16_t port, const std::string& target);
 
 // Inputs of the test venue.
 engine::ListMarket TestMarket();
