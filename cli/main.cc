@@ -534,6 +534,40 @@ void AddSubmit(CLI::App& app, std::function<int()>* run) {
   sub->callback([run] { *run = [] { return cli::RunSubmit(options); }; });
 }
 
+void AddLoad(CLI::App& app, std::function<int()>* run) {
+  static cli::LoadOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "load",
+      "Generate order flow against a running `backstop serve` and report throughput and "
+      "acknowledgement latency (p50, p99, p999). Each of --traders connections deposits into "
+      "its own account (--first-account + i, which the certificate's roles entry must list), "
+      "then alternately places a resting limit buy on --market and cancels it, keeping up to "
+      "--window commands in flight, for --duration seconds at --rate commands/s in all (0: as "
+      "fast as answers come). The market must be listed and the accounts opened");
+  sub->add_option("--connect", options.connect, "HOST:PORT of the server")->required();
+  sub->add_option("--cert", options.cert_file, "Trader certificate (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--key", options.key_file, "Its private key (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--ca", options.ca_file, "CA certificate of the server (PEM)")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--rate", options.rate, "Commands per second, all connections (0: unpaced)")
+      ->capture_default_str();
+  sub->add_option("--duration", options.duration, "Seconds of load")->capture_default_str();
+  sub->add_option("--traders", options.traders, "Connections")->capture_default_str();
+  sub->add_option("--first-account", options.first_account, "Account of connection 0")
+      ->capture_default_str();
+  sub->add_option("--market", options.market, "Market of the orders")->capture_default_str();
+  sub->add_option("--price", options.price, "Limit price of the buy orders (price units)")
+      ->capture_default_str();
+  sub->add_option("--window", options.window, "Commands in flight per connection")
+      ->capture_default_str();
+  sub->add_flag("--json", options.json, "Print the result as one JSON object");
+  sub->callback([run] { *run = [] { return cli::RunLoad(options); }; });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -560,6 +594,7 @@ int main(int argc, char** argv) {
   AddQueries(app, &run);
   AddServe(app, &run);
   AddSubmit(app, &run);
+  AddLoad(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -5,7 +5,9 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -13,6 +15,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -202,6 +205,157 @@ int RunSubmit(const SubmitOptions& options) {
   fmt::print(stderr, "submit: {} accepted, {} rejected by the engine, {} refused, {} bad lines\n",
              tally.accepted, tally.rejected, tally.refused, tally.bad_lines);
   return tally.refused == 0 && tally.bad_lines == 0 ? kExitOk : kExitFinding;
+}
+
+namespace {
+
+// What one load connection measured.
+struct LoadTally {
+  uint64_t answered = 0;
+  uint64_t refused = 0;  // By the server (busy included).
+  uint64_t busy = 0;
+  uint64_t rejected = 0;            // By the engine.
+  std::vector<int64_t> latency_us;  // Per answered command: send -> answer.
+  std::string error;
+};
+
+// The connection's k-th command (k from 0): a resting limit buy, then its cancel.
+engine::Input LoadCommand(const LoadOptions& options, engine::AccountId account, uint64_t k) {
+  const uint64_t order_id = k / 2 + 1;
+  if (k % 2 == 1) return engine::CancelOrder{account, order_id};
+  return engine::PlaceOrder{account,
+                            options.market,
+                            order_id,
+                            engine::Side::kBuy,
+                            engine::OrderType::kLimit,
+                            engine::TimeInForce::kGtc,
+                            false,
+                            options.price,
+                            options.quantity};
+}
+
+void CountAnswer(const server::Answer& answer, LoadTally* tally) {
+  ++tally->answered;
+  if (answer.kind == server::Answer::Kind::kRefused) {
+    ++tally->refused;
+    tally->busy += answer.reason == "busy" ? 1 : 0;
+  }
+  tally->rejected += answer.kind == server::Answer::Kind::kRejected ? 1 : 0;
+}
+
+// One connection: a deposit, then commands until `end`, paced at `rate` per second (0: as
+// fast as the window allows).
+void LoadConnection(const LoadOptions& options, size_t index, double rate,
+                    std::chrono::steady_clock::time_point end, LoadTally* tally) {
+  using Clock = std::chrono::steady_clock;
+  auto client = server::Client::Connect(
+      {options.connect, options.cert_file, options.key_file, options.ca_file});
+  if (!client.ok()) {
+    tally->error = client.status().ToString();
+    return;
+  }
+  const engine::AccountId account = options.first_account + index;
+  const std::string client_id = fmt::format("load-{}-{}", getpid(), index);
+  if (!(*client)->SendCommand(0, client_id, 1, engine::Deposit{account, 1, options.deposit}).ok() ||
+      !(*client)->Receive().ok()) {
+    tally->error = "the deposit was not answered";
+    return;
+  }
+  std::deque<Clock::time_point> sent;
+  const Clock::time_point start = Clock::now();
+  uint64_t k = 0;
+  while (true) {
+    const Clock::time_point now = Clock::now();
+    if (now >= end && sent.empty()) break;
+    bool send = now < end && sent.size() < options.window;
+    if (send && rate > 0) {
+      const auto due = start + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(static_cast<double>(k) / rate));
+      if (due > now && sent.empty()) {
+        std::this_thread::sleep_until(std::min(due, end));
+        continue;
+      }
+      send = due <= now;  // Otherwise take an answer while waiting.
+    }
+    if (send) {
+      if (!(*client)->SendCommand(k + 1, client_id, k + 2, LoadCommand(options, account, k)).ok()) {
+        tally->error = "send failed";
+        return;
+      }
+      sent.push_back(Clock::now());
+      ++k;
+      continue;
+    }
+    auto answer = (*client)->Receive();
+    if (!answer.ok()) {
+      tally->error = answer.status().ToString();
+      return;
+    }
+    tally->latency_us.push_back(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent.front()).count());
+    sent.pop_front();
+    CountAnswer(*answer, tally);
+  }
+}
+
+int64_t Percentile(const std::vector<int64_t>& sorted, double fraction) {
+  if (sorted.empty()) return 0;
+  const size_t at = std::min(sorted.size() - 1, static_cast<size_t>(fraction * sorted.size()));
+  return sorted[at];
+}
+
+}  // namespace
+
+int RunLoad(const LoadOptions& options) {
+  if (options.traders == 0 || options.duration <= 0) return Fail("--traders and --duration > 0");
+  std::vector<LoadTally> tallies(options.traders);
+  std::vector<std::thread> threads;
+  const auto start = std::chrono::steady_clock::now();
+  const auto end = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                               std::chrono::duration<double>(options.duration));
+  for (size_t i = 0; i < options.traders; ++i) {
+    threads.emplace_back(LoadConnection, std::cref(options), i,
+                         options.rate / static_cast<double>(options.traders), end, &tallies[i]);
+  }
+  for (std::thread& thread : threads) thread.join();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  LoadTally total;
+  for (LoadTally& tally : tallies) {
+    if (!tally.error.empty() && total.error.empty()) total.error = tally.error;
+    total.answered += tally.answered;
+    total.refused += tally.refused;
+    total.busy += tally.busy;
+    total.rejected += tally.rejected;
+    total.latency_us.insert(total.latency_us.end(), tally.latency_us.begin(),
+                            tally.latency_us.end());
+  }
+  if (!total.error.empty()) return Fail("load: " + total.error);
+  std::sort(total.latency_us.begin(), total.latency_us.end());
+  const double rate = static_cast<double>(total.answered) / seconds;
+  const int64_t p50 = Percentile(total.latency_us, 0.50);
+  const int64_t p99 = Percentile(total.latency_us, 0.99);
+  const int64_t p999 = Percentile(total.latency_us, 0.999);
+  if (options.json) {
+    nlohmann::json out = {{"connections", options.traders},
+                          {"seconds", seconds},
+                          {"answered", total.answered},
+                          {"per_second", rate},
+                          {"refused", total.refused},
+                          {"busy", total.busy},
+                          {"rejected", total.rejected},
+                          {"p50_us", p50},
+                          {"p99_us", p99},
+                          {"p999_us", p999}};
+    fmt::print("{}\n", out.dump());
+  } else {
+    fmt::print(
+        "{} connections, {:.1f} s: {} answered, {:.0f}/s ({} refused, {} busy, {} "
+        "rejected by the engine); ack latency p50 {} us, p99 {} us, p999 {} us\n",
+        options.traders, seconds, total.answered, rate, total.refused, total.busy, total.rejected,
+        p50, p99, p999);
+  }
+  return kExitOk;
 }
 
 }  // namespace cli

@@ -36,4 +36,23 @@ struct SubmitOptions {
 };
 int RunSubmit(const SubmitOptions& options);
 
+// `backstop load`: order flow from N trader connections, throughput and ack latency.
+struct LoadOptions {
+  std::string connect;
+  std::string cert_file;
+  std::string key_file;
+  std::string ca_file;
+  double rate = 0;          // Commands per second over all connections; 0: as fast as possible.
+  double duration = 10;     // Seconds of load after the deposits.
+  size_t traders = 1;       // Connections, each acting for its own account.
+  uint64_t first_account = 1;  // Connection i acts for account first_account + i.
+  uint32_t market = 1;
+  int64_t price = 30000000;  // Limit price of the (resting, then cancelled) buy orders.
+  int64_t quantity = 1;
+  int64_t deposit = 1000000000000;  // Each account's deposit before the load.
+  size_t window = 32;        // Commands in flight per connection.
+  bool json = false;
+};
+int RunLoad(const LoadOptions& options);
+
 }  // namespace cli
