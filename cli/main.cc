@@ -568,6 +568,33 @@ void AddLoad(CLI::App& app, std::function<int()>* run) {
   sub->callback([run] { *run = [] { return cli::RunLoad(options); }; });
 }
 
+void AddFollow(CLI::App& app, std::function<int()>* run) {
+  static cli::FollowOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "follow",
+      "Stream the log from a running `backstop serve` (auditor or operator certificate) from "
+      "--from on, and check it as it arrives: each record's seq, its link to the previous one "
+      "and its chain hash under --chain-id, and every checkpoint the server sends (signed by a "
+      "--trusted-keys key, the tree of the records received has its size and root). Prints one "
+      "line per record; runs until --until or until the connection ends. Exit 0, or 1 at the "
+      "first record or checkpoint that does not check (naming it)");
+  sub->add_option("--connect", options.connect, "HOST:PORT of the server")->required();
+  sub->add_option("--cert", options.cert_file, "Auditor or operator certificate (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--key", options.key_file, "Its private key (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--ca", options.ca_file, "CA certificate of the server (PEM)")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--from", options.from, "First seq to stream")->capture_default_str();
+  sub->add_option("--until", options.until, "Stop after this seq (0: follow for ever)")
+      ->capture_default_str();
+  AddTrustOptions(sub, &options.trust, /*has_data_dir=*/false);
+  sub->add_flag("--json", options.json, "One JSON object per record");
+  sub->callback([run] { *run = [] { return cli::RunFollow(options); }; });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -595,6 +622,7 @@ int main(int argc, char** argv) {
   AddServe(app, &run);
   AddSubmit(app, &run);
   AddLoad(app, &run);
+  AddFollow(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

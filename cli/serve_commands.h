@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "cli/commands.h"
+
 namespace cli {
 
 struct ServeOptions {
@@ -42,17 +44,30 @@ struct LoadOptions {
   std::string cert_file;
   std::string key_file;
   std::string ca_file;
-  double rate = 0;          // Commands per second over all connections; 0: as fast as possible.
-  double duration = 10;     // Seconds of load after the deposits.
-  size_t traders = 1;       // Connections, each acting for its own account.
+  double rate = 0;             // Commands per second over all connections; 0: as fast as possible.
+  double duration = 10;        // Seconds of load after the deposits.
+  size_t traders = 1;          // Connections, each acting for its own account.
   uint64_t first_account = 1;  // Connection i acts for account first_account + i.
   uint32_t market = 1;
   int64_t price = 30000000;  // Limit price of the (resting, then cancelled) buy orders.
   int64_t quantity = 1;
   int64_t deposit = 1000000000000;  // Each account's deposit before the load.
-  size_t window = 32;        // Commands in flight per connection.
+  size_t window = 32;               // Commands in flight per connection.
   bool json = false;
 };
 int RunLoad(const LoadOptions& options);
+
+// `backstop follow`: stream the log from a seq and check it as it arrives.
+struct FollowOptions {
+  std::string connect;
+  std::string cert_file;
+  std::string key_file;
+  std::string ca_file;
+  uint64_t from = 1;
+  uint64_t until = 0;  // Stop after this seq (0: follow for ever).
+  TrustOptions trust;  // --trusted-keys (required) and --chain-id (required).
+  bool json = false;   // One JSON object per record (log show --json's form).
+};
+int RunFollow(const FollowOptions& options);
 
 }  // namespace cli

@@ -26,17 +26,18 @@ struct ClientOptions {
 
 // One answer from the server (the protocol's Answer, decoded).
 struct Answer {
-  enum class Kind { kAccepted, kRejected, kRefused, kSnapshot, kCheckpoint };
+  enum class Kind { kAccepted, kRejected, kRefused, kSnapshot, kCheckpoint, kRecords };
   uint64_t id = 0;
   Kind kind = Kind::kRefused;
-  uint64_t first_seq = 0;            // kAccepted, kRejected: the logged group.
-  uint64_t last_seq = 0;             //
-  std::vector<std::string> records;  // kAccepted, kRejected: stored Record bytes, in order.
-  uint16_t rejection = 0;            // kRejected: the engine's reason code.
-  std::string reason;                // kRefused: the protocol Reason's name ("busy", ...).
-  std::string detail;                // kRefused: for people.
-  uint64_t snapshot_seq = 0;         // kSnapshot.
-  std::string checkpoint;            // kCheckpoint: the signed note ("" for an empty log).
+  uint64_t first_seq = 0;             // kAccepted, kRejected, kRecords: the first seq.
+  uint64_t last_seq = 0;              //
+  std::vector<std::string> records;   // kAccepted, kRejected, kRecords: stored Records.
+  uint16_t rejection = 0;             // kRejected: the engine's reason code.
+  std::string reason;                 // kRefused: the protocol Reason's name ("busy", ...).
+  std::string detail;                 // kRefused: for people.
+  uint64_t snapshot_seq = 0;          // kSnapshot.
+  std::string checkpoint;             // kCheckpoint, kRecords: a signed note, or "".
+  std::vector<std::string> frontier;  // kRecords: the first frame's subtree hashes.
 };
 // "accepted", "rejected", "refused", "snapshot", "checkpoint".
 const char* AnswerKindName(Answer::Kind kind);
@@ -55,6 +56,8 @@ class Client {
                              const engine::Input& input);
   ledger::Status SendSnapshotRequest(uint64_t id);
   ledger::Status SendCheckpointRequest(uint64_t id);
+  // Records from `from_seq` on, as `kRecords` answers, for as long as the connection lives.
+  ledger::Status SendStreamRequest(uint64_t id, uint64_t from_seq);
   // Sends `bytes` as they are (a frame, or anything else): for tests of malformed input.
   ledger::Status SendRaw(std::span<const uint8_t> bytes);
   // Waits for the next answer. IOError when the connection closes or fails; Corruption if

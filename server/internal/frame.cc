@@ -63,6 +63,11 @@ ledger::Result<DecodedRequest> ReadRequest(protocol::Request::Reader root, Decod
     case protocol::Request::CHECKPOINT:
       request.kind = RequestKind::kCheckpoint;
       return request;
+    case protocol::Request::STREAM:
+      request.kind = RequestKind::kStream;
+      request.stream_from = root.getStream();
+      if (request.stream_from == 0) return Status::InvalidArgument("request", "stream from 0");
+      return request;
     case protocol::Request::COMMAND:
       break;
     default:
@@ -123,6 +128,14 @@ std::string SnapshotRequestFrame(uint64_t id) {
   auto request = message.initRoot<protocol::Request>();
   request.setId(id);
   request.setSnapshot();
+  return ToFrame(message);
+}
+
+std::string StreamRequestFrame(uint64_t id, uint64_t from_seq) {
+  capnp::MallocMessageBuilder message;
+  auto request = message.initRoot<protocol::Request>();
+  request.setId(id);
+  request.setStream(from_seq);
   return ToFrame(message);
 }
 
@@ -212,6 +225,27 @@ std::string CheckpointAnswerFrame(uint64_t id, std::string_view note) {
   return ToFrame(message);
 }
 
+std::string RecordsFrame(uint64_t id, uint64_t first_seq, const std::vector<std::string>& records,
+                         std::string_view checkpoint, const std::vector<std::string>& frontier) {
+  capnp::MallocMessageBuilder message;
+  auto answer = message.initRoot<protocol::Answer>();
+  answer.setId(id);
+  auto out = answer.initRecords();
+  out.setFirstSeq(first_seq);
+  auto list = out.initRecords(static_cast<unsigned>(records.size()));
+  for (unsigned i = 0; i < records.size(); ++i) {
+    list.set(i, capnp::Data::Reader(reinterpret_cast<const kj::byte*>(records[i].data()),
+                                    records[i].size()));
+  }
+  out.setCheckpoint(capnp::Text::Reader(checkpoint.data(), checkpoint.size()));
+  auto hashes = out.initFrontier(static_cast<unsigned>(frontier.size()));
+  for (unsigned i = 0; i < frontier.size(); ++i) {
+    hashes.set(i, capnp::Data::Reader(reinterpret_cast<const kj::byte*>(frontier[i].data()),
+                                      frontier[i].size()));
+  }
+  return ToFrame(message);
+}
+
 namespace {
 
 void ReadGroup(protocol::Group::Reader group, Answer* answer) {
@@ -219,6 +253,18 @@ void ReadGroup(protocol::Group::Reader group, Answer* answer) {
   answer->last_seq = group.getLastSeq();
   for (capnp::Data::Reader record : group.getRecords()) {
     answer->records.emplace_back(reinterpret_cast<const char*>(record.begin()), record.size());
+  }
+}
+
+void ReadRecords(protocol::Records::Reader records, Answer* answer) {
+  answer->kind = Answer::Kind::kRecords;
+  answer->first_seq = records.getFirstSeq();
+  for (capnp::Data::Reader record : records.getRecords()) {
+    answer->records.emplace_back(reinterpret_cast<const char*>(record.begin()), record.size());
+  }
+  answer->checkpoint = records.getCheckpoint().cStr();
+  for (capnp::Data::Reader hash : records.getFrontier()) {
+    answer->frontier.emplace_back(reinterpret_cast<const char*>(hash.begin()), hash.size());
   }
 }
 
@@ -251,6 +297,9 @@ Answer ReadAnswer(protocol::Answer::Reader root) {
     case protocol::Answer::CHECKPOINT:
       answer.kind = Answer::Kind::kCheckpoint;
       answer.checkpoint = root.getCheckpoint().cStr();
+      break;
+    case protocol::Answer::RECORDS:
+      ReadRecords(root.getRecords(), &answer);
       break;
   }
   return answer;

@@ -29,14 +29,15 @@ inline constexpr size_t kMaxClientIdBytes = 64;
 // The body length a frame header announces.
 uint32_t FrameLength(std::span<const uint8_t, kFrameHeaderBytes> header);
 
-enum class RequestKind { kCommand, kSnapshot, kCheckpoint };
+enum class RequestKind { kCommand, kSnapshot, kCheckpoint, kStream };
 
 struct DecodedRequest {
   uint64_t id = 0;
   RequestKind kind = RequestKind::kCommand;
-  std::string client_id;    // kCommand.
-  uint64_t client_seq = 0;  // kCommand.
-  engine::Input input;      // kCommand.
+  std::string client_id;     // kCommand.
+  uint64_t client_seq = 0;   // kCommand.
+  engine::Input input;       // kCommand.
+  uint64_t stream_from = 0;  // kStream.
 };
 
 // Why a request frame was refused: malformed (close the connection) or a bad command in a
@@ -53,6 +54,7 @@ std::string CommandFrame(uint64_t id, std::string_view client_id, uint64_t clien
                          const engine::Input& input);
 std::string SnapshotRequestFrame(uint64_t id);
 std::string CheckpointRequestFrame(uint64_t id);
+std::string StreamRequestFrame(uint64_t id, uint64_t from_seq);
 
 // Reason names as in protocol.capnp's enum Reason.
 enum class RefusalReason : uint16_t {
@@ -73,6 +75,8 @@ std::string GroupAnswerFrame(uint64_t id, bool rejected, uint16_t rejection, uin
 std::string RefusalFrame(uint64_t id, RefusalReason reason, std::string_view detail);
 std::string SnapshotAnswerFrame(uint64_t id, uint64_t seq);
 std::string CheckpointAnswerFrame(uint64_t id, std::string_view note);
+std::string RecordsFrame(uint64_t id, uint64_t first_seq, const std::vector<std::string>& records,
+                         std::string_view checkpoint, const std::vector<std::string>& frontier);
 
 // Decodes one answer body. Corruption on any problem.
 ledger::Result<Answer> DecodeAnswer(std::span<const uint8_t> body);

@@ -30,6 +30,8 @@ const char* AnswerKindName(Answer::Kind kind) {
       return "snapshot";
     case Answer::Kind::kCheckpoint:
       return "checkpoint";
+    case Answer::Kind::kRecords:
+      return "records";
   }
   return "unknown";
 }
@@ -157,6 +159,9 @@ Status Client::SendSnapshotRequest(uint64_t id) {
 }
 Status Client::SendCheckpointRequest(uint64_t id) {
   return impl_->Write(Bytes(internal::CheckpointRequestFrame(id)));
+}
+Status Client::SendStreamRequest(uint64_t id, uint64_t from_seq) {
+  return impl_->Write(Bytes(internal::StreamRequestFrame(id, from_seq)));
 }
 Status Client::SendRaw(std::span<const uint8_t> bytes) { return impl_->Write(bytes); }
 ledger::Result<Answer> Client::Receive() { return impl_->Receive(); }

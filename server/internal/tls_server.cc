@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "ledger/keys.h"
+#include "ledger/merkle.h"
 #include "server/internal/dispatcher.h"
 #include "server/internal/frame.h"
 #include "server/internal/http_server.h"
@@ -133,7 +134,11 @@ std::string PeerFingerprint(X509* cert) {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Server::Impl* server, uint64_t id, tcp::socket socket)
-      : server_(server), id_(id), stream_(std::move(socket), server->tls_), timer_(server->io_) {
+      : server_(server),
+        id_(id),
+        stream_(std::move(socket), server->tls_),
+        timer_(server->io_),
+        stream_timer_(server->io_) {
     boost::system::error_code ec;
     const tcp::endpoint peer = stream_.lowest_layer().remote_endpoint(ec);
     peer_ = ec ? "unknown" : fmt::format("{}:{}", peer.address().to_string(), peer.port());
@@ -166,6 +171,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void Handle(internal::DecodedRequest&& request);
   void HandleCommand(internal::DecodedRequest&& request);
   void HandleSnapshot(uint64_t request_id);
+  void HandleStream(uint64_t request_id, uint64_t from_seq);
+  // Sends the next frame of the stream when the connection has nothing else to write, or
+  // waits for the log to grow.
+  void Pump();
+  ledger::Status SendStreamFrame(uint64_t head);
   void Refuse(uint64_t request_id, RefusalReason reason, std::string_view detail, bool close);
   void Send(std::string frame);
   void Write();
@@ -177,6 +187,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const uint64_t id_;
   ssl::stream<tcp::socket> stream_;
   asio::steady_timer timer_;
+  asio::steady_timer stream_timer_;
   std::string peer_;
   ClientEntry client_;
   bool identified_ = false;
@@ -190,6 +201,11 @@ class Session : public std::enable_shared_from_this<Session> {
   bool reading_ = false;    // A read is pending.
   bool closed_ = false;
   bool counted_ = false;  // In metrics_.connections under client_.role.
+  bool streaming_ = false;
+  uint64_t stream_id_ = 0;
+  uint64_t stream_next_ = 0;     // The next seq to send.
+  bool stream_waiting_ = false;  // stream_timer_ is armed.
+  bool stream_first_frame_ = true;
   size_t inflight_ = 0;
 };
 
@@ -312,6 +328,8 @@ void Session::Handle(internal::DecodedRequest&& request) {
     }
     case internal::RequestKind::kSnapshot:
       return HandleSnapshot(request.id);
+    case internal::RequestKind::kStream:
+      return HandleStream(request.id, request.stream_from);
     case internal::RequestKind::kCommand:
       return HandleCommand(std::move(request));
   }
@@ -363,6 +381,83 @@ void Session::HandleSnapshot(uint64_t request_id) {
     return;
   }
   ++inflight_;
+}
+
+// How often a caught-up stream looks for new records, and the most records in one frame.
+constexpr auto kStreamPollInterval = std::chrono::milliseconds(20);
+constexpr uint64_t kStreamFrameRecords = 256;
+
+void Session::HandleStream(uint64_t request_id, uint64_t from_seq) {
+  if (client_.role == Role::kTrader) {
+    Refuse(request_id, RefusalReason::kWrongRole, "only auditors and operators stream the log",
+           false);
+    return;
+  }
+  if (streaming_) {
+    Refuse(request_id, RefusalReason::kBadCommand, "this connection streams already", false);
+    return;
+  }
+  streaming_ = true;
+  stream_id_ = request_id;
+  stream_next_ = from_seq;
+  server_->Log(
+      fmt::format("connection {} ({}): streaming from seq {}", id_, client_.name, from_seq));
+  Pump();
+}
+
+void Session::Pump() {
+  if (closed_ || draining_ || writing_ || !outbox_.empty() || stream_waiting_) return;
+  const uint64_t head = server_->sequencer_->log().head_seq();
+  if (stream_next_ > head) {
+    stream_waiting_ = true;
+    stream_timer_.expires_after(kStreamPollInterval);
+    auto self = shared_from_this();
+    stream_timer_.async_wait([self](const boost::system::error_code& ec) {
+      self->stream_waiting_ = false;
+      if (!ec) self->Pump();
+    });
+    return;
+  }
+  Status sent = SendStreamFrame(head);
+  if (!sent.ok()) {
+    streaming_ = false;
+    Refuse(stream_id_, RefusalReason::kUnavailable, sent.ToString(), false);
+  }
+}
+
+Status Session::SendStreamFrame(uint64_t head) {
+  const ledger::EventLog& log = server_->sequencer_->log();
+  uint64_t last = std::min(head, stream_next_ + kStreamFrameRecords - 1);
+  std::string checkpoint;
+  if (log.has_tree()) {
+    // End the frame at a group commit's end when one falls in it, with that checkpoint.
+    LEDGER_ASSIGN_OR_RETURN(auto sizes, log.CheckpointSizes(stream_next_, last));
+    if (!sizes.empty()) {
+      last = sizes.back();
+      LEDGER_ASSIGN_OR_RETURN(checkpoint, log.ReadCheckpoint(last));
+    }
+  }
+  std::vector<std::string> records;
+  auto it = log.NewIterator(stream_next_, last);
+  for (; it->Valid(); it->Next()) {
+    const auto value = it->value();
+    records.emplace_back(reinterpret_cast<const char*>(value.data()), value.size());
+  }
+  LEDGER_RETURN_IF_ERROR(it->status());
+  if (records.size() != last - stream_next_ + 1) {
+    return Status::Corruption("stream", fmt::format("records {}..{} missing", stream_next_, last));
+  }
+  std::vector<std::string> frontier;
+  if (stream_next_ > 1 && stream_first_frame_ && log.has_tree()) {
+    for (const ledger::TreeNode& node : ledger::CompleteSubtrees(stream_next_ - 1)) {
+      LEDGER_ASSIGN_OR_RETURN(ledger::Hash hash, log.TreeNodeHash(node.level, node.index));
+      frontier.emplace_back(reinterpret_cast<const char*>(hash.data()), hash.size());
+    }
+  }
+  stream_first_frame_ = false;
+  Send(internal::RecordsFrame(stream_id_, stream_next_, records, checkpoint, frontier));
+  stream_next_ = last + 1;
+  return Status::OK();
 }
 
 namespace {
@@ -475,6 +570,7 @@ void Session::Write() {
                         return;
                       }
                       if (!self->outbox_.empty()) return self->Write();
+                      if (self->streaming_) self->Pump();
                       self->MaybeFinish();
                     });
 }
@@ -511,6 +607,7 @@ void Session::Close() {
   closed_ = true;
   boost::system::error_code ignored;
   timer_.cancel();
+  stream_timer_.cancel();
   stream_.lowest_layer().close(ignored);
   if (counted_) server_->metrics_.connections[static_cast<size_t>(client_.role)].fetch_sub(1);
   server_->Forget(id_);

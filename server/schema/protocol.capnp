@@ -26,6 +26,9 @@ struct Request {
     # Write a signed engine snapshot at the head (operators).
     checkpoint @3 :Void;
     # The newest signed checkpoint note (every role).
+    stream @4 :UInt64;
+    # Stream the log from this seq on, and keep streaming as it grows (auditors, operators):
+    # answered by `records` frames until the connection closes.
   }
 }
 
@@ -92,7 +95,24 @@ struct Answer {
     # The seq of the snapshot written.
     checkpoint @5 :Text;
     # The newest signed checkpoint note (C2SP tlog-checkpoint), empty for an empty log.
+    records @6 :Records;
+    # The next records of a stream.
   }
+}
+
+struct Records {
+  # One frame of a stream: consecutive stored records, and the checkpoint they end at.
+  firstSeq @0 :UInt64;
+  # Seq of the first record.
+  records @1 :List(Data);
+  # Stored Record bytes, firstSeq, firstSeq + 1, ... (at most 256).
+  checkpoint @2 :Text;
+  # The signed checkpoint of the tree that ends with the last record, when a group commit
+  # ended there (the server ends frames at commit ends when it can); empty otherwise.
+  frontier @3 :List(Data);
+  # First frame of a stream from seq > 1 only: the hashes of the complete subtrees of the tree
+  # of firstSeq - 1 records, largest first, so that the client can continue the tree (they are
+  # authenticated by the first checkpoint's root).
 }
 
 struct Rejected {

@@ -46,6 +46,19 @@ std::string Sender(const std::string& line) {
   return "ops";
 }
 
+// The crash demo as runs of consecutive lines with one sender: (sender, lines).
+std::vector<std::pair<std::string, std::string>> CrashDemoRuns() {
+  std::ifstream demo(std::string(BACKSTOP_SOURCE_DIR) + "/docs/examples/crash-demo.jsonl");
+  std::vector<std::pair<std::string, std::string>> runs;
+  std::string line;
+  while (std::getline(demo, line)) {
+    const std::string who = Sender(line);
+    if (runs.empty() || runs.back().first != who) runs.push_back({who, ""});
+    runs.back().second += line + "\n";
+  }
+  return runs;
+}
+
 class ServeTest : public ::testing::Test {
  protected:
   ServeTest() : scratch_("serve") {}
@@ -55,14 +68,16 @@ class ServeTest : public ::testing::Test {
   void StartServer() {
     const std::string certs = scratch_ / "certs";
     if (!std::filesystem::exists(certs)) {
-      ASSERT_EQ(RunShell(fmt::format("{}/tests/server/make_certs.sh {} ca server alice bob ops",
-                                     BACKSTOP_SOURCE_DIR, certs))
-                    .exit_code,
-                0);
+      ASSERT_EQ(
+          RunShell(fmt::format("{}/tests/server/make_certs.sh {} ca server alice bob ops audit",
+                               BACKSTOP_SOURCE_DIR, certs))
+              .exit_code,
+          0);
       std::ofstream(scratch_ / "roles.json") << R"({"clients": [
         {"name": "alice", "subject": "CN=alice", "role": "trader", "accounts": [1, 2]},
         {"name": "bob", "subject": "CN=bob", "role": "trader", "accounts": [3, 4]},
-        {"name": "ops", "subject": "CN=ops", "role": "operator"}]})";
+        {"name": "ops", "subject": "CN=ops", "role": "operator"},
+        {"name": "audit", "subject": "CN=audit", "role": "auditor"}]})";
     }
     for (const char* file : {"serve.log", "serve.pid", "serve.exit"}) {
       std::filesystem::remove(scratch_ / file);
@@ -124,14 +139,7 @@ class ServeTest : public ::testing::Test {
 TEST_F(ServeTest, TwoTradersAndAnOperatorDriveACrashIntoAdl) {
   InitLog(scratch_);
   StartServer();
-  std::ifstream demo(std::string(BACKSTOP_SOURCE_DIR) + "/docs/examples/crash-demo.jsonl");
-  std::vector<std::pair<std::string, std::string>> runs;  // (sender, lines)
-  std::string line;
-  while (std::getline(demo, line)) {
-    const std::string who = Sender(line);
-    if (runs.empty() || runs.back().first != who) runs.push_back({who, ""});
-    runs.back().second += line + "\n";
-  }
+  const auto runs = CrashDemoRuns();
   ASSERT_GE(runs.size(), 6u);
   std::vector<nlohmann::json> answers;
   for (const auto& [who, lines] : runs) {
@@ -175,6 +183,46 @@ TEST_F(ServeTest, TwoTradersAndAnOperatorDriveACrashIntoAdl) {
   CommandResult audit = RunBackstop("audit --data " + (scratch_ / "data"));
   EXPECT_EQ(audit.exit_code, 0) << audit.output;
   EXPECT_NE(ReadFile(scratch_ / "serve.log").find("snapshot of seq"), std::string::npos);
+}
+
+// `follow` streams the log live while the crash demo is sent, checks every record and
+// checkpoint (the last at the head, 48), and refuses the stream under another chain id.
+TEST_F(ServeTest, FollowChecksTheLogAsItArrives) {
+  InitLog(scratch_);
+  std::string origin;
+  {
+    ledger::LogOptions options;
+    options.read_only = true;
+    auto log = ledger::EventLog::Open(scratch_ / "data/log", std::move(options));
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    origin = (*log)->origin();
+  }
+  StartServer();
+  const std::string certs = scratch_ / "certs";
+  auto follow = [&](const std::string& chain, const std::string& range) {
+    return RunShell(fmt::format(
+        "{} follow --connect 127.0.0.1:{} --cert {}/audit.pem --key {}/audit.key --ca {}/ca.pem "
+        "--trusted-keys {} --chain-id {} {}",
+        BACKSTOP_BINARY, port_, certs, certs, certs, scratch_ / "signer.pub.pem", chain, range));
+  };
+  CommandResult live;
+  std::thread follower([&] { live = follow(origin, "--until 48"); });
+  for (const auto& [who, lines] : CrashDemoRuns()) {
+    int exit_code = -1;
+    Submit(who, lines, &exit_code);
+    EXPECT_EQ(exit_code, 0) << who;
+  }
+  follower.join();
+  EXPECT_EQ(live.exit_code, 0) << live.output;
+  EXPECT_NE(live.output.find("checkpoint 48 verified"), std::string::npos) << live.output;
+  EXPECT_NE(live.output.find("       48  "), std::string::npos) << live.output;
+  const CommandResult middle = follow(origin, "--from 20 --until 48");
+  EXPECT_EQ(middle.exit_code, 0) << middle.output;
+  EXPECT_NE(middle.output.find("checkpoint 48 verified"), std::string::npos) << middle.output;
+  const CommandResult other = follow("backstop/00112233445566778899aabbccddeeff", "--until 48");
+  EXPECT_EQ(other.exit_code, 1) << other.output;
+  EXPECT_NE(other.output.find("chain hash mismatch"), std::string::npos) << other.output;
+  ASSERT_EQ(StopServer(), 0) << ReadFile(scratch_ / "serve.log");
 }
 
 // kill -9 under load, 20 times at random moments: every acknowledged command is in the
