@@ -3,8 +3,9 @@
 
 #include "cli/serve_commands.h"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,10 +32,16 @@ namespace {
 
 constexpr size_t kMaxLineBytes = 1 << 20;
 
+// serve's log: one line per connection event, refusal, reload and stop (never one per
+// command), on stderr, stamped in UTC.
 void LogLine(std::string_view line) {
-  const auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  fmt::print(stderr, "{:%Y-%m-%dT%H:%M:%S}Z serve: {}\n", now, line);
-  std::fflush(stderr);
+  static const std::shared_ptr<spdlog::logger> logger = [] {
+    auto made = spdlog::stderr_logger_mt("serve");
+    made->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ serve: %v", spdlog::pattern_time_type::utc);
+    made->flush_on(spdlog::level::info);
+    return made;
+  }();
+  logger->info("{}", line);
 }
 
 }  // namespace
@@ -137,6 +144,12 @@ ledger::Status ReceiveOne(server::Client& client, const SubmitOptions& options,
                           SubmitTally* tally) {
   auto answer = client.Receive();
   if (!answer.ok()) return answer.status();
+  if (answer->kind == server::Answer::Kind::kRefused && answer->id == 0) {
+    // The connection itself is refused (unknownClient, malformed): the server closes it.
+    return ledger::Status::InvalidArgument(
+        "submit",
+        fmt::format("the server refused the connection: {}: {}", answer->reason, answer->detail));
+  }
   if (in_flight->empty() || answer->id != in_flight->front().line) {
     return ledger::Status::Corruption("submit",
                                       fmt::format("answer for line {} out of order", answer->id));

@@ -225,6 +225,53 @@ TEST_F(ServeTest, FollowChecksTheLogAsItArrives) {
   ASSERT_EQ(StopServer(), 0) << ReadFile(scratch_ / "serve.log");
 }
 
+// SIGHUP reloads the roles file: a client removed from it is refused from its next
+// connection on, the others keep working; a broken file keeps the roles in force.
+TEST_F(ServeTest, SighupReloadsTheRolesFile) {
+  InitLog(scratch_);
+  StartServer();
+  const std::string open_accounts = R"({"type":"open_account","account":1})"
+                                    "\n"
+                                    R"({"type":"open_account","account":3})"
+                                    "\n";
+  int exit_code = -1;
+  Submit("ops", open_accounts, &exit_code);
+  ASSERT_EQ(exit_code, 0);
+  const std::string pid = ReadFile(scratch_ / "serve.pid");
+  std::ofstream(scratch_ / "roles.json") << R"({"clients": [
+      {"name": "bob", "subject": "CN=bob", "role": "trader", "accounts": [3, 4]},
+      {"name": "ops", "subject": "CN=ops", "role": "operator"}]})";
+  ASSERT_EQ(kill(std::stoi(pid), SIGHUP), 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (ReadFile(scratch_ / "serve.log").find("roles file reloaded") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const std::string alice_output = Submit("alice",
+                                          R"({"type":"deposit","account":1,"asset":1,"amount":5})"
+                                          "\n",
+                                          &exit_code);
+  EXPECT_NE(exit_code, 0);
+  EXPECT_NE(alice_output.find("unknownClient"), std::string::npos) << alice_output;
+  Submit("bob",
+         R"({"type":"deposit","account":3,"asset":1,"amount":5})"
+         "\n",
+         &exit_code);
+  EXPECT_EQ(exit_code, 0);
+  std::ofstream(scratch_ / "roles.json") << "{not json";
+  ASSERT_EQ(kill(std::stoi(pid), SIGHUP), 0);
+  while (ReadFile(scratch_ / "serve.log").find("NOT reloaded") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  Submit("bob",
+         R"({"type":"deposit","account":3,"asset":1,"amount":6})"
+         "\n",
+         &exit_code);
+  EXPECT_EQ(exit_code, 0);
+  ASSERT_EQ(StopServer(), 0) << ReadFile(scratch_ / "serve.log");
+}
+
 // kill -9 under load, 20 times at random moments: every acknowledged command is in the
 // recovered log at the seq its answer named; resending the whole file after each crash (the
 // same client id and numbers) ends with every command applied exactly once; audit is clean.

@@ -43,8 +43,9 @@ std::string Fingerprint(const std::string& pem) {
 void ServerTest::SetUpTestSuite() {
   certs_ = MakeTempDir("backstop-certs");
   const std::string script = std::string(BACKSTOP_SOURCE_DIR) + "/tests/server/make_certs.sh";
-  ASSERT_EQ(std::system((script + " " + certs_ + " ca server alice bob ops audit mallory").c_str()),
-            0);
+  ASSERT_EQ(
+      std::system((script + " " + certs_ + " ca server alice bob ops audit mallory fuzz").c_str()),
+      0);
   ASSERT_EQ(std::system((script + " " + certs_ + "/rogue rogue-ca eve").c_str()), 0);
   // bob is named by his fingerprint, everyone else by subject.
   std::ofstream roles(certs_ + "/roles.json");
@@ -54,7 +55,8 @@ void ServerTest::SetUpTestSuite() {
         << Fingerprint(certs_ + "/bob.pem") << R"(", "role": "trader", "accounts": [3, 4]},
     {"name": "ops", "subject": "CN=ops", "role": "operator"},
     {"name": "audit", "subject": "CN=audit", "role": "auditor"},
-    {"name": "eve", "subject": "CN=eve", "role": "operator"}
+    {"name": "eve", "subject": "CN=eve", "role": "operator"},
+    {"name": "fuzz", "subject": "CN=fuzz", "role": "trader", "accounts": []}
   ]})";
 }
 

@@ -1,5 +1,6 @@
 // Fixture for server tests: certificates made for the test (a CA, the server, traders alice and
-// bob, operator ops, auditor audit, mallory who is not in the roles file, and eve whose
+// bob, operator ops, auditor audit, fuzz (a trader with no account), mallory who is not in
+// the roles file, and eve whose
 // certificate comes from another CA), a fresh signed log, and `backstop serve`'s Server running
 // in-process on a loopback port.
 #pragma once
