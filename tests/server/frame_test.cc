@@ -22,10 +22,11 @@ std::span<const uint8_t> Body(const std::string& frame) {
 TEST(FrameTest, TheDocumentedExample) {
   const std::string frame = CommandFrame(1, "ops", 1, engine::OpenAccount{7});
   EXPECT_EQ(ledger::ToHex({reinterpret_cast<const uint8_t*>(frame.data()), frame.size()}),
-            "68000000"
-            "000000000c000000"
-            "0000000002000100"
+            "70000000"
+            "000000000d000000"
+            "0000000003000100"
             "0100000000000000"
+            "0000000000000000"
             "0000000000000000"
             "0000000001000200"
             "0100000000000000"
