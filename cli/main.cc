@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/query_commands.h"
 #include "cli/report_command.h"
+#include "cli/serve_commands.h"
 #include "cli/simulate_command.h"
 #include "cli/snapshot_commands.h"
 #include "cli/whatif_command.h"
@@ -515,6 +516,152 @@ void AddQueries(CLI::App& app, std::function<int()>* run) {
   AddExportCommand(app, run);
 }
 
+// serve, submit: the network gateway (docs/PROTOCOL.md) and its client.
+void AddServe(CLI::App& app, std::function<int()>* run) {
+  static cli::ServeOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "serve",
+      "Run the venue's gateway: clients connect over TLS 1.3 with a certificate, the roles file "
+      "maps it to trader, operator or auditor, and every command of every connection goes "
+      "through the one sequencer in arrival order; each is answered once its group is synced "
+      "(docs/PROTOCOL.md). Opening the log recovers the engine first. SIGTERM or SIGINT: stop "
+      "accepting, answer what is queued, sync, write a snapshot, exit 0. SIGHUP: reload the "
+      "roles file");
+  sub->add_option("--data", options.data_dir, kDataHelp)->required();
+  sub->add_option("--key", options.key_file, "Private key that signs (the log's current key)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--listen", options.listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->required();
+  sub->add_option("--tls-cert", options.tls_cert, "The server's certificate chain (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--tls-key", options.tls_key, "The server certificate's private key (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--client-ca", options.client_ca,
+                  "CA certificate(s) that client certificates must chain to (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--roles", options.roles_file,
+                  "Roles file: client certificate (subject or SHA-256) -> role and accounts "
+                  "(JSON, docs/PROTOCOL.md)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--http", options.http_listen,
+                  "HOST:PORT for the auditors' plain HTTP side: GET /checkpoint, tlog-tiles "
+                  "/tile/..., /proof/inclusion, /proof/consistency, /healthz, /metrics "
+                  "(docs/PROTOCOL.md)");
+  sub->add_option("--checkpoint-file", options.checkpoint_file,
+                  "Keep the newest signed checkpoint in this file too (as ingest)");
+  sub->add_option("--snapshot-every", options.snapshot_every,
+                  "Write a signed snapshot every N records (0: never)")
+      ->capture_default_str();
+  sub->add_option("--keep-snapshots", options.keep_snapshots, "Snapshots to keep (newest)")
+      ->capture_default_str();
+  sub->add_option("--max-connections", options.max_connections, "Connections open at once")
+      ->capture_default_str();
+  sub->add_option("--max-inflight", options.max_inflight,
+                  "Requests of one connection awaiting their answer; more are answered busy")
+      ->capture_default_str();
+  sub->add_option("--max-queue", options.max_queue,
+                  "Commands queued for the sequencer; more are answered busy")
+      ->capture_default_str();
+  sub->callback([run] { *run = [] { return cli::RunServe(options); }; });
+}
+
+void AddSubmit(CLI::App& app, std::function<int()>* run) {
+  static cli::SubmitOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "submit",
+      "Send JSONL input commands (docs/INPUT.md) to a running `backstop serve` and print each "
+      "answer once the server has synced it: 'ack LINE FIRST_SEQ LAST_SEQ', 'rejected LINE "
+      "FIRST_SEQ LAST_SEQ REASON (CODE)' (logged, refused by the engine) or 'refused LINE "
+      "REASON: DETAIL' (not logged). Each command is named by the client id and its line "
+      "number, recorded in the log: running submit again on the same file with the same client "
+      "id applies only what was not applied and answers the rest from the log. Blank lines are "
+      "skipped (and keep the numbering). Exit 0, or 1 if any line was refused or malformed");
+  sub->add_option("input", options.input, "JSONL file, or - for stdin")->required();
+  sub->add_option("--connect", options.connect, "HOST:PORT of the server")->required();
+  sub->add_option("--cert", options.cert_file, "Client certificate (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--key", options.key_file, "The client certificate's private key (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--ca", options.ca_file,
+                  "CA certificate of the server (PEM); default: the system's CAs")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--client-id", options.client_id,
+                  "The client id sent with every command (default: the input file's name)");
+  sub->add_option("--window", options.window, "Commands sent ahead of their answers")
+      ->capture_default_str();
+  sub->add_flag("--json", options.json,
+                "One JSON object per answer, with the group's stored records in hex");
+  sub->callback([run] { *run = [] { return cli::RunSubmit(options); }; });
+}
+
+void AddLoad(CLI::App& app, std::function<int()>* run) {
+  static cli::LoadOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "load",
+      "Generate order flow against a running `backstop serve` and report throughput and "
+      "acknowledgement latency (p50, p99, p999). Each of --traders connections deposits into "
+      "its own account (--first-account + i, which the certificate's roles entry must list), "
+      "then alternately places a resting limit buy on --market and cancels it, keeping up to "
+      "--window commands in flight, for --duration seconds at --rate commands/s in all (0: as "
+      "fast as answers come). The market must be listed and the accounts opened");
+  sub->add_option("--connect", options.connect, "HOST:PORT of the server")->required();
+  sub->add_option("--cert", options.cert_file, "Trader certificate (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--key", options.key_file, "Its private key (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--ca", options.ca_file, "CA certificate of the server (PEM)")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--rate", options.rate, "Commands per second, all connections (0: unpaced)")
+      ->capture_default_str();
+  sub->add_option("--duration", options.duration, "Seconds of load")->capture_default_str();
+  sub->add_option("--traders", options.traders, "Connections")->capture_default_str();
+  sub->add_option("--first-account", options.first_account, "Account of connection 0")
+      ->capture_default_str();
+  sub->add_option("--market", options.market, "Market of the orders")->capture_default_str();
+  sub->add_option("--price", options.price, "Limit price of the buy orders (price units)")
+      ->capture_default_str();
+  sub->add_option("--window", options.window, "Commands in flight per connection")
+      ->capture_default_str();
+  sub->add_flag("--json", options.json, "Print the result as one JSON object");
+  sub->callback([run] { *run = [] { return cli::RunLoad(options); }; });
+}
+
+void AddFollow(CLI::App& app, std::function<int()>* run) {
+  static cli::FollowOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "follow",
+      "Stream the log from a running `backstop serve` (auditor or operator certificate) from "
+      "--from on, and check it as it arrives: each record's seq, its link to the previous one "
+      "and its chain hash under --chain-id, and every checkpoint the server sends (signed by a "
+      "--trusted-keys key, the tree of the records received has its size and root). Prints one "
+      "line per record; runs until --until or until the connection ends. Exit 0, or 1 at the "
+      "first record or checkpoint that does not check (naming it)");
+  sub->add_option("--connect", options.connect, "HOST:PORT of the server")->required();
+  sub->add_option("--cert", options.cert_file, "Auditor or operator certificate (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--key", options.key_file, "Its private key (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--ca", options.ca_file, "CA certificate of the server (PEM)")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--from", options.from, "First seq to stream")->capture_default_str();
+  sub->add_option("--until", options.until, "Stop after this seq (0: follow for ever)")
+      ->capture_default_str();
+  AddTrustOptions(sub, &options.trust, /*has_data_dir=*/false);
+  sub->add_flag("--json", options.json, "One JSON object per record");
+  sub->callback([run] { *run = [] { return cli::RunFollow(options); }; });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -541,6 +688,10 @@ int main(int argc, char** argv) {
   AddCheckpoint(app, &run);
   AddSimulate(app, &run);
   AddQueries(app, &run);
+  AddServe(app, &run);
+  AddSubmit(app, &run);
+  AddLoad(app, &run);
+  AddFollow(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

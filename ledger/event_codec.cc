@@ -351,4 +351,24 @@ Result<engine::Input> DecodeInput(schema::Event::Reader event) {
   return std::move(*result);
 }
 
+void EncodeOrigin(const CommandOrigin& origin, schema::Event::Builder event) {
+  auto out = event.initOrigin();
+  out.setPrincipal(capnp::Text::Reader(origin.principal.data(), origin.principal.size()));
+  out.setClientId(capnp::Text::Reader(origin.client_id.data(), origin.client_id.size()));
+  out.setClientSeq(origin.client_seq);
+}
+
+Result<std::optional<CommandOrigin>> DecodeOrigin(schema::Event::Reader event) {
+  std::optional<CommandOrigin> origin;
+  KJ_IF_MAYBE (exception, kj::runCatchingExceptions([&] {
+                 if (!event.hasOrigin()) return;
+                 auto in = event.getOrigin();
+                 origin = CommandOrigin{in.getPrincipal().cStr(), in.getClientId().cStr(),
+                                        in.getClientSeq()};
+               })) {
+    return Status::Corruption("event_codec", exception->getDescription().cStr());
+  }
+  return origin;
+}
+
 }  // namespace ledger

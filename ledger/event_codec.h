@@ -4,11 +4,23 @@
 // their canonical bytes with the logged ones. Stateless; thread-safe.
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <string>
+
 #include "engine/events.h"
 #include "ledger/schema/event.capnp.h"
 #include "ledger/status.h"
 
 namespace ledger {
+
+// Who sent a network command (schema CommandOrigin): recorded in the input's event.
+struct CommandOrigin {
+  std::string principal;  // The roles file's name for the client's certificate.
+  std::string client_id;  // The client's name for itself.
+  uint64_t client_seq = 0;
+  bool operator==(const CommandOrigin&) const = default;
+};
 
 // Writes `input` into `event` (which must be freshly initialised).
 void EncodeInput(const engine::Input& input, schema::Event::Builder event);
@@ -23,5 +35,10 @@ bool IsInput(schema::Event::Reader event);
 // sees exactly what the live engine saw. InvalidArgument if `event` is an effect or an
 // unknown union member; Corruption if a pointer field is malformed.
 Result<engine::Input> DecodeInput(schema::Event::Reader event);
+
+// Writes `origin` into an input event.
+void EncodeOrigin(const CommandOrigin& origin, schema::Event::Builder event);
+// The origin an input event records (nullopt if none). Corruption if it is malformed.
+Result<std::optional<CommandOrigin>> DecodeOrigin(schema::Event::Reader event);
 
 }  // namespace ledger

@@ -161,6 +161,9 @@ class EventLog {
   // ---- Merkle tree and checkpoints (format 2; InvalidArgument on a format-1 log) ----
   // Root of the tree of the first `size` records (size <= head), from O(log size) stored nodes.
   Result<Hash> TreeRoot(uint64_t size) const;
+  // The stored hash of complete node (level, index) (merkle.h: level 0 holds the leaf hashes):
+  // what a tlog-tiles tile is made of. NotFound unless the node is complete at the head.
+  Result<Hash> TreeNodeHash(int level, uint64_t index) const;
   // Inclusion proof of record `seq` (leaf seq - 1) in the tree of `size` records.
   Result<std::vector<Hash>> InclusionProof(SequenceNumber seq, uint64_t size) const;
   // Consistency proof from the tree of `old_size` records to that of `new_size`.

@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "engine/assert.h"
+#include "ledger/event_codec.h"
 
 namespace ledger {
 namespace {
@@ -224,13 +225,16 @@ const char* IndexColumnFamily(Index index) {
       return "idx_fund";
     case Index::kAccountEvent:
       return "idx_account";
+    case Index::kClientCommand:
+      return "idx_client";
   }
   return "idx_unknown";
 }
 
 std::array<Index, kIndexCount> AllIndexes() {
   return {Index::kAdlByAccount,         Index::kAdlByMarket,  Index::kAdlByTime,
-          Index::kLiquidationByAccount, Index::kFundMovement, Index::kAccountEvent};
+          Index::kLiquidationByAccount, Index::kFundMovement, Index::kAccountEvent,
+          Index::kClientCommand};
 }
 
 std::string AccountPrefix(uint64_t account) {
@@ -250,6 +254,26 @@ std::string AssetPrefix(uint32_t asset) { return MarketPrefix(asset); }
 std::string TimeKey(int64_t time_ns) {
   std::string out;
   AppendBigEndian(static_cast<uint64_t>(time_ns) ^ (uint64_t{1} << 63), 8, &out);
+  return out;
+}
+
+std::string ClientCommandPrefix(std::string_view principal, std::string_view client_id,
+                                uint64_t client_seq) {
+  constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ull;
+  constexpr uint64_t kFnvPrime = 0x100000001b3ull;
+  uint64_t hash = kFnvOffset;
+  auto mix = [&hash](std::string_view bytes) {
+    for (char c : bytes) hash = (hash ^ static_cast<uint8_t>(c)) * kFnvPrime;
+  };
+  std::string seq;
+  AppendBigEndian(client_seq, 8, &seq);
+  mix(principal);
+  mix(std::string_view("\0", 1));
+  mix(client_id);
+  mix(std::string_view("\0", 1));
+  mix(seq);
+  std::string out;
+  AppendBigEndian(hash, 8, &out);
   return out;
 }
 
@@ -295,6 +319,16 @@ void IndexEntries(SequenceNumber seq, int64_t time_ns, SequenceNumber group,
       break;
     default:
       break;
+  }
+  if (event.hasOrigin()) {
+    // A malformed origin indexes nothing: the audit's expected entries skip it the same way.
+    auto origin = DecodeOrigin(event);
+    if (origin.ok() && origin->has_value()) {
+      const CommandOrigin& o = **origin;
+      out->push_back({Index::kClientCommand,
+                      IndexKey(ClientCommandPrefix(o.principal, o.client_id, o.client_seq), seq),
+                      ""});
+    }
   }
 }
 

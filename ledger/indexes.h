@@ -26,8 +26,9 @@ enum class Index : uint8_t {
   kLiquidationByAccount = 3,  // key: account | seq; liquidation events.
   kFundMovement = 4,          // key: asset (4 BE) | seq; insuranceFundCredit, insuranceFundDraw.
   kAccountEvent = 5,          // key: account | seq; every input or effect that names the account.
+  kClientCommand = 6,         // key: ClientCommandPrefix | seq; inputs with a CommandOrigin.
 };
-inline constexpr int kIndexCount = 6;
+inline constexpr int kIndexCount = 7;
 
 // The column family that holds `index` ("idx_adl_account", ...).
 const char* IndexColumnFamily(Index index);
@@ -145,7 +146,12 @@ class IndexDigest {
 std::string AccountPrefix(uint64_t account);
 std::string MarketPrefix(uint32_t market);
 std::string AssetPrefix(uint32_t asset);
-std::string TimeKey(int64_t time_ns);                // The time part of a kAdlByTime key.
+std::string TimeKey(int64_t time_ns);  // The time part of a kAdlByTime key.
+// The prefix of a kClientCommand key: FNV-1a (64-bit) of principal, a zero byte, client id, a
+// zero byte and client_seq (8 bytes big-endian), stored big-endian. Different commands can
+// share a prefix: a lookup reads each record it finds and compares its origin.
+std::string ClientCommandPrefix(std::string_view principal, std::string_view client_id,
+                                uint64_t client_seq);
 SequenceNumber SeqOfIndexKey(std::string_view key);  // The last 8 bytes; 0 if too short.
 
 }  // namespace ledger

@@ -69,8 +69,8 @@ Sequencer::Sequencer(DataDir data, SequencerOptions options, std::unique_ptr<led
 
 Sequencer::~Sequencer() { Flush().PermitUnchecked(); }
 
-ledger::Result<Submitted> Sequencer::Submit(const engine::Input& input,
-                                            ledger::AppendCallback done) {
+ledger::Result<Submitted> Sequencer::Submit(const engine::Input& input, ledger::AppendCallback done,
+                                            const ledger::CommandOrigin* origin) {
   if (!failed_.ok()) return failed_;
   if (std::holds_alternative<engine::RotateKey>(input)) {
     return Status::InvalidArgument("sequencer", "key rotation is not a trading command");
@@ -90,7 +90,9 @@ ledger::Result<Submitted> Sequencer::Submit(const engine::Input& input,
   const size_t first = std::min(effects_.size(), ledger::kMaxGroupRecords - 1);
   const bool whole = first == effects_.size();
   ledger::EventGroup group;
-  ledger::EncodeInput(input, group.Add());
+  ledger::schema::Event::Builder input_event = group.Add();
+  ledger::EncodeInput(input, input_event);
+  if (origin != nullptr) ledger::EncodeOrigin(*origin, input_event);
   for (size_t i = 0; i < first; ++i) ledger::EncodeEffect(effects_[i], group.Add());
   const std::vector<ledger::schema::Event::Reader> events = group.readers();
   auto range = log_->Submit(events, whole ? std::move(done) : ledger::AppendCallback());

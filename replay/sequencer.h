@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/risk_engine.h"
+#include "ledger/event_codec.h"
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
 #include "ledger/status.h"
@@ -68,7 +69,10 @@ class Sequencer {
   // dies between them, the next Open logs the rest (see ReplayResult::unfinished_group). IOError
   // once any append failed: the engine is then ahead of the log, and the sequencer refuses every
   // later command (reopen to recover).
-  ledger::Result<Submitted> Submit(const engine::Input& input, ledger::AppendCallback done = {});
+  // `origin` (optional): the network command's sender, recorded in the input's event
+  // (ledger::EncodeOrigin) and indexed (ledger::Index::kClientCommand).
+  ledger::Result<Submitted> Submit(const engine::Input& input, ledger::AppendCallback done = {},
+                                   const ledger::CommandOrigin* origin = nullptr);
   // Waits until every submitted group is durable.
   ledger::Status Flush();
   // Flushes, then writes a signed snapshot of the engine at the head. Returns its seq.

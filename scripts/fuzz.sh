@@ -33,7 +33,7 @@ if [ ! -f "$build/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DBACKSTOP_FUZZ=ON -DBACKSTOP_BUILD_TESTS=OFF -DBACKSTOP_BUILD_BENCH=OFF >/dev/null
 fi
-targets=(fuzz_record fuzz_note fuzz_input fuzz_snapshot fuzz_index)
+targets=(fuzz_record fuzz_note fuzz_input fuzz_snapshot fuzz_index fuzz_frame)
 [ "$target" = all ] || targets=("$target")
 cmake --build "$build" --target "${targets[@]}" -- -j"$(nproc)" >/dev/null
 status=0

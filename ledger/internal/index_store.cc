@@ -29,6 +29,8 @@ std::string_view View(const rocksdb::Slice& slice) { return {slice.data(), slice
 // order, until it returns false. No check of the keys: callers decide what a bad key means.
 Status IterateIndex(const EventLog& log, Index index, std::string_view lower,
                     std::string_view upper, const EventLog::IndexVisitor& visit) {
+  // A read-only log written before an index existed has no column family for it: empty.
+  if (EventLogAccess::index(log, index) == nullptr) return Status::OK();
   rocksdb::ReadOptions options = CheckedReads();
   if (lower.empty() && upper.empty()) {  // A whole index (a digest, reindex): stream it.
     options.fill_cache = false;

@@ -120,6 +120,16 @@ Result<Hash> EventLog::TreeRoot(uint64_t size) const {
   return ledger::TreeRoot(size, ReaderOf(*this));
 }
 
+Result<Hash> EventLog::TreeNodeHash(int level, uint64_t index) const {
+  LEDGER_RETURN_IF_ERROR(RequireTree(*this, "tree"));
+  if (level < 0 || level >= 64 || ((index + 1) << level) >> level != index + 1 ||
+      ((index + 1) << level) > head_seq()) {
+    return Status::NotFound("tree", fmt::format("node ({}, {}) is not complete at tree size {}",
+                                                level, index, head_seq()));
+  }
+  return ReaderOf(*this)(level, index);
+}
+
 Result<std::vector<Hash>> EventLog::InclusionProof(SequenceNumber seq, uint64_t size) const {
   LEDGER_RETURN_IF_ERROR(RequireTree(*this, "proof"));
   LEDGER_RETURN_IF_ERROR(RequireSize(*this, size));

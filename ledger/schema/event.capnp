@@ -105,6 +105,21 @@ struct Event {
     socializedLoss @23 :SocializedLoss;
     # A loss no mechanism covered (an engine fault under the default rulebook).
   }
+  origin @24 :CommandOrigin;
+  # Inputs sent through `backstop serve` only: who sent the command and how the client numbered
+  # it, so that a resent command is answered from the log and never applied twice. Null
+  # otherwise, and then absent from the canonical bytes: records without it are byte for byte
+  # what they were before this field existed.
+}
+
+struct CommandOrigin {
+  # The sender of a network command (docs/PROTOCOL.md, "Idempotency").
+  principal @0 :Text;
+  # The client's name in the server's roles file (from its certificate).
+  clientId @1 :Text;
+  # The client's name for itself, 1 to 64 bytes.
+  clientSeq @2 :UInt64;
+  # The client's number for the command, > 0; (principal, clientId, clientSeq) names it.
 }
 
 # ---------------------------------------------------------------------------------------------

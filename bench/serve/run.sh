@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# End to end over loopback TLS: `backstop load` against `backstop serve` with 1, 16 and 256
+# trader connections (answers/s and ack latency p50/p99/p999, from each command's send to its
+# answer, which the server sends only after the group is synced), beside the in-process rate of
+# `backstop ingest` on the same command mix, same build, same run.
+# The mix, per account: one deposit, then a resting limit buy and its cancel, alternately (each
+# command is one group of 2 records: the input and orderAccepted / orderCancelled).
+# Each connection keeps 4 commands in flight (closed loop, unpaced).
+# Usage: bench/serve/run.sh [SECONDS] [WORKDIR]   (default 10 s per connection count)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+build="${BACKSTOP_BUILD:-$root/build}"
+seconds="${1:-10}"
+work="${2:-/var/tmp/backstop-serve-bench}"
+backstop="$build/cli/backstop"
+[ -x "$backstop" ] || { echo "run.sh: build it first: ninja -C $build backstop" >&2; exit 1; }
+rm -rf "$work"
+mkdir -p "$work"
+cd "$work"
+accounts=256
+
+"$backstop" keygen --out venue >/dev/null
+setup() {  # The market, a mark and the accounts.
+  echo '{"type":"list_market","market":1,"symbol":"BTCUSDT","quote_asset":1,"tick_size":100,"lot_decimals":3,"quote_decimals":6,"maker_fee_e8":0,"taker_fee_e8":0,"funding_interval_ns":0,"adl_policy":"bitmex","max_slippage_e8":0,"tiers":[{"notional_floor":0,"mmr_e8":400000,"max_leverage":125}]}'
+  echo '{"type":"mark","market":1,"mark_price":60000000,"index_price":60000000}'
+  for a in $(seq 1 $accounts); do echo "{\"type\":\"open_account\",\"account\":$a}"; done
+}
+setup >setup.jsonl
+
+# In-process: ingest of the same mix, 400 k commands over the 256 accounts.
+{
+  for a in $(seq 1 $accounts); do
+    echo "{\"type\":\"deposit\",\"account\":$a,\"asset\":1,\"amount\":1000000000000}"
+  done
+  awk -v accounts=$accounts 'BEGIN {
+    for (k = 0; k < 1562; ++k) for (a = 1; a <= accounts; ++a) {
+      id = int(k / 2) + 1
+      if (k % 2 == 0) printf "{\"type\":\"place_order\",\"account\":%d,\"market\":1,\"order_id\":%d,\"side\":\"buy\",\"order_type\":\"limit\",\"tif\":\"gtc\",\"price\":30000000,\"quantity\":1}\n", a, id
+      else printf "{\"type\":\"cancel_order\",\"account\":%d,\"order_id\":%d}\n", a, id
+    } }'
+} >mix.jsonl
+"$backstop" init --data ingest-data --key venue.key.pem >/dev/null
+"$backstop" ingest setup.jsonl --data ingest-data --key venue.key.pem >/dev/null 2>&1
+start=$(date +%s%N)
+"$backstop" ingest mix.jsonl --data ingest-data --key venue.key.pem --json >ingest.json 2>/dev/null
+ns=$(( $(date +%s%N) - start ))
+commands=$(jq -r '.commands' ingest.json)
+ingest_rate=$(( commands * 1000000000 / ns ))
+echo "in-process ingest: $commands commands in $(( ns / 1000000 )) ms: $ingest_rate commands/s"
+
+"$root/tests/server/make_certs.sh" certs ca server trader >/dev/null
+cat >roles.json <<JSON
+{"clients": [{"name": "trader", "subject": "CN=trader", "role": "trader",
+  "accounts": [$(seq -s, 1 $accounts)]}]}
+JSON
+printf '%-12s %10s %12s %8s %8s %8s %8s %10s\n' connections commands commands/s "%ingest" \
+  p50_us p99_us p999_us refused
+for connections in 1 16 256; do
+  rm -rf serve-data
+  "$backstop" init --data serve-data --key venue.key.pem >/dev/null
+  "$backstop" ingest setup.jsonl --data serve-data --key venue.key.pem >/dev/null 2>&1
+  "$backstop" serve --data serve-data --key venue.key.pem --listen 127.0.0.1:0 \
+    --tls-cert certs/server.pem --tls-key certs/server.key --client-ca certs/ca.pem \
+    --roles roles.json 2>serve.log &
+  server=$!
+  for _ in $(seq 1 600); do grep -q "listening on" serve.log && break; sleep 0.05; done
+  port=$(grep -o 'listening on 127.0.0.1:[0-9]*' serve.log | cut -d: -f2)
+  "$backstop" load --connect "127.0.0.1:$port" --cert certs/trader.pem --key certs/trader.key \
+    --ca certs/ca.pem --traders $connections --window 4 --duration "$seconds" --json \
+    >load-$connections.json
+  kill -TERM $server
+  wait $server
+  jq -r --arg c $connections --argjson ingest $ingest_rate \
+    '[$c, .answered, (.per_second|floor), ((.per_second * 100 / $ingest)|floor),
+      .p50_us, .p99_us, .p999_us, .refused] | @tsv' load-$connections.json |
+    awk -F'\t' '{ printf "%-12s %10s %12s %7s%% %8s %8s %8s %10s\n", $1,$2,$3,$4,$5,$6,$7,$8 }'
+done

@@ -1,0 +1,74 @@
+// A client of `backstop serve` (docs/PROTOCOL.md): one TLS 1.3 connection with a client
+// certificate, requests out and answers back as frames. Synchronous; used by `backstop submit`
+// and the tests. Thread-compatible: one thread uses a Client at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/events.h"
+#include "ledger/status.h"
+
+namespace server {
+
+struct ClientOptions {
+  std::string address;    // HOST:PORT of the server. Required.
+  std::string cert_file;  // PEM client certificate; empty: connect without one (refused).
+  std::string key_file;   // Its PEM private key.
+  std::string ca_file;    // PEM CA that signed the server's certificate; empty: the system's.
+  // Check that the server's certificate names the host of `address`. Default: false (the CA
+  // file pins the venue's own CA).
+  bool verify_host = false;
+};
+
+// One answer from the server (the protocol's Answer, decoded).
+struct Answer {
+  enum class Kind { kAccepted, kRejected, kRefused, kSnapshot, kCheckpoint, kRecords };
+  uint64_t id = 0;
+  Kind kind = Kind::kRefused;
+  uint64_t first_seq = 0;             // kAccepted, kRejected, kRecords: the first seq.
+  uint64_t last_seq = 0;              //
+  std::vector<std::string> records;   // kAccepted, kRejected, kRecords: stored Records.
+  uint16_t rejection = 0;             // kRejected: the engine's reason code.
+  std::string reason;                 // kRefused: the protocol Reason's name ("busy", ...).
+  std::string detail;                 // kRefused: for people.
+  uint64_t snapshot_seq = 0;          // kSnapshot.
+  std::string checkpoint;             // kCheckpoint, kRecords: a signed note, or "".
+  std::vector<std::string> frontier;  // kRecords: the first frame's subtree hashes.
+};
+// "accepted", "rejected", "refused", "snapshot", "checkpoint".
+const char* AnswerKindName(Answer::Kind kind);
+
+class Client {
+ public:
+  // Connects and completes the TLS handshake. IOError naming the address on failure (a server
+  // that refuses the certificate may only be noticed at the first Receive).
+  static ledger::Result<std::unique_ptr<Client>> Connect(const ClientOptions& options);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Send one request; the answer comes later through Receive, in order for commands.
+  ledger::Status SendCommand(uint64_t id, std::string_view client_id, uint64_t client_seq,
+                             const engine::Input& input);
+  ledger::Status SendSnapshotRequest(uint64_t id);
+  ledger::Status SendCheckpointRequest(uint64_t id);
+  // Records from `from_seq` on, as `kRecords` answers, for as long as the connection lives.
+  ledger::Status SendStreamRequest(uint64_t id, uint64_t from_seq);
+  // Sends `bytes` as they are (a frame, or anything else): for tests of malformed input.
+  ledger::Status SendRaw(std::span<const uint8_t> bytes);
+  // Waits for the next answer. IOError when the connection closes or fails; Corruption if
+  // the server's frame cannot be read.
+  ledger::Result<Answer> Receive();
+
+  class Impl;
+
+ private:
+  explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace server

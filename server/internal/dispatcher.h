@@ -1,0 +1,101 @@
+// The sequencer thread of the server: a bounded queue of jobs from the I/O thread, drained in
+// arrival order into the one replay::Sequencer. Thread-safe: TryPush from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/events.h"
+#include "ledger/event_codec.h"
+#include "ledger/event_log.h"
+#include "ledger/status.h"
+#include "replay/sequencer.h"
+#include "server/internal/metrics.h"
+
+namespace server::internal {
+
+struct JobResult {
+  ledger::Status status;  // OK once durable; the failure otherwise.
+  // kCommand: the group appended; for a resend, {the original's input seq, 0}.
+  ledger::GroupRange range;
+  uint64_t snapshot_seq = 0;  // kSnapshot: the snapshot written.
+  bool resent = false;        // kCommand: the log already held it; `range` is the original.
+  bool reused = false;        // kCommand: the log holds another command under its origin.
+};
+
+struct Job {
+  enum class Kind { kCommand, kSnapshot };
+  Kind kind = Kind::kCommand;
+  engine::Input input;  // kCommand.
+  // kCommand: who sent it. A command whose origin the log (or the pipeline) already holds is
+  // not applied again: it is answered with the original group, or refused as `reused` if the
+  // origin names a different input.
+  std::optional<ledger::CommandOrigin> origin;
+  // Called exactly once: on the log's writer thread once the group is durable, or on the
+  // sequencer thread if it failed before that. Must be quick (it posts to the I/O thread).
+  std::function<void(const JobResult&)> done;
+};
+
+class Dispatcher {
+ public:
+  // Starts the sequencer thread. `sequencer` and `metrics` must outlive the dispatcher.
+  Dispatcher(replay::Sequencer* sequencer, size_t capacity, Metrics* metrics);
+  // Stops (as Stop) and joins.
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Queues `job`; false (and `job` untouched) if the queue is full or stopping.
+  bool TryPush(Job&& job);
+  // Refuses new jobs, runs every queued one, flushes the log and joins the thread.
+  void Stop();
+  // Jobs queued now, and the most ever queued.
+  size_t depth() const;
+  // The first failure of the sequencer (OK while none).
+  ledger::Status failure() const;
+
+ private:
+  // A command sequenced but not yet durable, and the resends waiting for its answer.
+  struct InFlight {
+    engine::Input input;
+    std::vector<std::function<void(const JobResult&)>> waiters;
+  };
+
+  void Loop();
+  void RunCommand(Job& job);
+  // True if `job` was answered (or queued behind its original) without reaching the engine.
+  bool AnswerResend(Job& job, const std::string& key);
+  void RunSnapshot(Job& job);
+  // Group-commit metrics, on the log's writer thread: called once per durable group.
+  void OnDurable(ledger::GroupRange range, std::chrono::steady_clock::time_point sequenced);
+  // Insurance-fund gauges from the engine (sequencer thread).
+  void UpdateFunds(const engine::Input* input);
+
+  replay::Sequencer* const sequencer_;
+  const size_t capacity_;
+  Metrics* const metrics_;
+  std::vector<engine::AssetId> assets_;         // Sequencer thread: assets whose fund is reported.
+  ledger::SequenceNumber last_commit_end_ = 0;  // Writer thread: seen by OnDurable.
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Job> queue_;   // Guarded by mutex_.
+  bool stopping_ = false;   // Guarded by mutex_.
+  ledger::Status failure_;  // Guarded by mutex_.
+  // Origin key -> the command in flight. Entries live from Submit to durability, so there are
+  // at most LogOptions::max_pending_records of them.
+  std::mutex in_flight_mutex_;
+  std::map<std::string, std::shared_ptr<InFlight>> in_flight_;  // Guarded by in_flight_mutex_.
+  std::thread thread_;
+};
+
+}  // namespace server::internal

@@ -1,0 +1,84 @@
+// Frames of the wire protocol (docs/PROTOCOL.md): a 4-byte little-endian length, then a
+// Cap'n Proto message in the standard framed encoding. Encoders for both directions and
+// decoders that enforce the limits and never throw. Stateless; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/events.h"
+#include "ledger/status.h"
+#include "server/client.h"
+
+namespace server::internal {
+
+inline constexpr size_t kFrameHeaderBytes = 4;
+// The largest frame body either side accepts: one input event (ledger::kMaxEventBytes) plus
+// the request around it.
+inline constexpr size_t kMaxRequestBytes = 68 * 1024;
+// Answers carry a whole group; a mark tick that liquidates a crowded side is large.
+inline constexpr size_t kMaxAnswerBytes = 64 * 1024 * 1024;
+// capnp ReaderOptions for requests: traversal bounded by the frame, nesting by the schema.
+inline constexpr uint64_t kRequestTraversalWords = kMaxRequestBytes / 8 * 2;
+inline constexpr int kRequestNestingLimit = 16;
+inline constexpr size_t kMaxClientIdBytes = 64;
+
+// The body length a frame header announces.
+uint32_t FrameLength(std::span<const uint8_t, kFrameHeaderBytes> header);
+
+enum class RequestKind { kCommand, kSnapshot, kCheckpoint, kStream };
+
+struct DecodedRequest {
+  uint64_t id = 0;
+  RequestKind kind = RequestKind::kCommand;
+  std::string client_id;     // kCommand.
+  uint64_t client_seq = 0;   // kCommand.
+  engine::Input input;       // kCommand.
+  uint64_t stream_from = 0;  // kStream.
+};
+
+// Why a request frame was refused: malformed (close the connection) or a bad command in a
+// well-formed frame (answer and go on; `*id` is then the request's id).
+enum class DecodeFailure { kMalformed, kBadCommand };
+
+// Decodes one request body. On failure returns InvalidArgument with the reason and sets
+// `*failure` (and `*id` when the id could be read).
+ledger::Result<DecodedRequest> DecodeRequest(std::span<const uint8_t> body, DecodeFailure* failure,
+                                             uint64_t* id);
+
+// Whole frames (header + body), ready to write.
+std::string CommandFrame(uint64_t id, std::string_view client_id, uint64_t client_seq,
+                         const engine::Input& input);
+std::string SnapshotRequestFrame(uint64_t id);
+std::string CheckpointRequestFrame(uint64_t id);
+std::string StreamRequestFrame(uint64_t id, uint64_t from_seq);
+
+// Reason names as in protocol.capnp's enum Reason.
+enum class RefusalReason : uint16_t {
+  kMalformed = 0,
+  kUnknownClient = 1,
+  kWrongRole = 2,
+  kNotYourAccount = 3,
+  kBusy = 4,
+  kUnavailable = 5,
+  kBadCommand = 6,
+  kClientSeqReused = 7,
+};
+inline constexpr int kRefusalReasonCount = 8;
+const char* RefusalReasonName(RefusalReason reason);
+
+std::string GroupAnswerFrame(uint64_t id, bool rejected, uint16_t rejection, uint64_t first_seq,
+                             uint64_t last_seq, const std::vector<std::string>& records);
+std::string RefusalFrame(uint64_t id, RefusalReason reason, std::string_view detail);
+std::string SnapshotAnswerFrame(uint64_t id, uint64_t seq);
+std::string CheckpointAnswerFrame(uint64_t id, std::string_view note);
+std::string RecordsFrame(uint64_t id, uint64_t first_seq, const std::vector<std::string>& records,
+                         std::string_view checkpoint, const std::vector<std::string>& frontier);
+
+// Decodes one answer body. Corruption on any problem.
+ledger::Result<Answer> DecodeAnswer(std::span<const uint8_t> body);
+
+}  // namespace server::internal

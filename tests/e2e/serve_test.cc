@@ -1,0 +1,426 @@
+// `backstop serve` and `backstop submit` as a venue would run them: real TLS over loopback with
+// certificates made by openssl in the test, an operator and two traders driving the crash demo
+// into auto-deleveraging, each answer compared with the log, then a clean audit.
+//
+// Goal and method: the crash demo (docs/examples/crash-demo.jsonl) is split by who may send each
+// line (ops: markets, accounts, marks, funding, top-ups; alice: accounts 1 and 2; bob: 3 and
+// 4) and sent in its order by one `submit --json` per run of lines. The server is stopped
+// with SIGTERM (exit 0, snapshot written); every record of every answer must be the stored
+// record of its seq, the log must hold an ADL reduction, and `audit` must pass.
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "ledger/event_codec.h"
+#include "ledger/event_log.h"
+#include "ledger/keys.h"
+#include "tests/e2e/cli_test_support.h"
+
+namespace e2e {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// Who sends a crash-demo line: the trader owning its account, or ops.
+std::string Sender(const std::string& line) {
+  const nlohmann::json command = nlohmann::json::parse(line);
+  const std::string type = command["type"];
+  if (type == "place_order" || type == "cancel_order" || type == "deposit" || type == "withdraw") {
+    return command["account"].get<uint64_t>() <= 2 ? "alice" : "bob";
+  }
+  return "ops";
+}
+
+// The crash demo as runs of consecutive lines with one sender: (sender, lines).
+std::vector<std::pair<std::string, std::string>> CrashDemoRuns() {
+  std::ifstream demo(std::string(BACKSTOP_SOURCE_DIR) + "/docs/examples/crash-demo.jsonl");
+  std::vector<std::pair<std::string, std::string>> runs;
+  std::string line;
+  while (std::getline(demo, line)) {
+    const std::string who = Sender(line);
+    if (runs.empty() || runs.back().first != who) runs.push_back({who, ""});
+    runs.back().second += line + "\n";
+  }
+  return runs;
+}
+
+class ServeTest : public ::testing::Test {
+ protected:
+  ServeTest() : scratch_("serve") {}
+
+  // Starts `backstop serve` in the background (certificates made on the first call) and waits
+  // until it listens.
+  void StartServer() {
+    const std::string certs = scratch_ / "certs";
+    if (!std::filesystem::exists(certs)) {
+      ASSERT_EQ(
+          RunShell(fmt::format("{}/tests/server/make_certs.sh {} ca server alice bob ops audit",
+                               BACKSTOP_SOURCE_DIR, certs))
+              .exit_code,
+          0);
+      std::ofstream(scratch_ / "roles.json") << R"({"clients": [
+        {"name": "alice", "subject": "CN=alice", "role": "trader", "accounts": [1, 2]},
+        {"name": "bob", "subject": "CN=bob", "role": "trader", "accounts": [3, 4]},
+        {"name": "ops", "subject": "CN=ops", "role": "operator"},
+        {"name": "audit", "subject": "CN=audit", "role": "auditor"}]})";
+    }
+    for (const char* file : {"serve.log", "serve.pid", "serve.exit"}) {
+      std::filesystem::remove(scratch_ / file);
+    }
+    port_ = 0;
+    const std::string command = fmt::format(
+        "({} serve --data {} --key {} --listen 127.0.0.1:0 --tls-cert {}/server.pem --tls-key "
+        "{}/server.key --client-ca {}/ca.pem --roles {} 2>{} & echo $! >{}; wait $!; "
+        "echo $? >{}) >/dev/null 2>&1 &",
+        BACKSTOP_BINARY, scratch_ / "data", scratch_ / "signer.key.pem", certs, certs, certs,
+        scratch_ / "roles.json", scratch_ / "serve.log", scratch_ / "serve.pid",
+        scratch_ / "serve.exit");
+    ASSERT_EQ(RunShell(command).exit_code, 0);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      const std::string log = ReadFile(scratch_ / "serve.log");
+      const size_t at = log.find("listening on 127.0.0.1:");
+      if (at != std::string::npos && log.find('\n', at) != std::string::npos) {
+        port_ = std::stoi(log.substr(at + 23));
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_NE(port_, 0) << ReadFile(scratch_ / "serve.log");
+  }
+
+  // Sends `lines` as `who`; returns submit's output: one JSON answer per line, then its
+  // summary line.
+  std::string Submit(const std::string& who, const std::string& lines, int* exit_code) {
+    const std::string file = scratch_ / ("batch" + std::to_string(++batches_) + ".jsonl");
+    std::ofstream(file) << lines;
+    const std::string certs = scratch_ / "certs";
+    CommandResult result = RunShell(fmt::format(
+        "{} submit {} --json --connect 127.0.0.1:{} --cert {}/{}.pem --key {}/{}.key --ca "
+        "{}/ca.pem",
+        BACKSTOP_BINARY, file, port_, certs, who, certs, who, certs));
+    *exit_code = result.exit_code;
+    return result.output;
+  }
+
+  // Sends `signal` to the server, then waits for its exit code (128 + signal if it died of it).
+  int StopServer(int signal = SIGTERM) {
+    const int pid = std::stoi(ReadFile(scratch_ / "serve.pid"));
+    kill(pid, signal);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      const std::string code = ReadFile(scratch_ / "serve.exit");
+      if (!code.empty() && code.back() == '\n') return std::stoi(code);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return -1;
+  }
+
+  ScratchDir scratch_;
+  int port_ = 0;
+  int batches_ = 0;
+};
+
+TEST_F(ServeTest, TwoTradersAndAnOperatorDriveACrashIntoAdl) {
+  InitLog(scratch_);
+  StartServer();
+  const auto runs = CrashDemoRuns();
+  ASSERT_GE(runs.size(), 6u);
+  std::vector<nlohmann::json> answers;
+  for (const auto& [who, lines] : runs) {
+    int exit_code = -1;
+    std::istringstream out(Submit(who, lines, &exit_code));
+    EXPECT_EQ(exit_code, 0) << who;
+    for (std::string answer; std::getline(out, answer);) {
+      if (answer.rfind("submit: ", 0) == 0) continue;  // The summary, on stderr.
+      const nlohmann::json parsed = nlohmann::json::parse(answer, nullptr, false);
+      ASSERT_FALSE(parsed.is_discarded()) << answer;
+      answers.push_back(parsed);
+    }
+  }
+  ASSERT_EQ(StopServer(), 0) << ReadFile(scratch_ / "serve.log");
+  ASSERT_EQ(answers.size(), 23u);
+
+  ledger::LogOptions options;
+  options.read_only = true;
+  auto log = ledger::EventLog::Open(scratch_ / "data/log", std::move(options));
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  uint64_t next_seq = 1;
+  for (const nlohmann::json& answer : answers) {
+    ASSERT_NE(answer["answer"], "refused") << answer.dump();
+    const uint64_t first = answer["first_seq"];
+    EXPECT_EQ(first, next_seq);  // In the order sent, nothing else in between.
+    next_seq = answer["last_seq"].get<uint64_t>() + 1;
+    for (uint64_t seq = first; seq < next_seq; ++seq) {
+      auto record = (*log)->Read(seq);
+      ASSERT_TRUE(record.ok()) << record.status().ToString();
+      EXPECT_EQ(answer["records"][seq - first], ledger::ToHex(record->record_bytes()))
+          << "seq " << seq;
+    }
+  }
+  EXPECT_EQ(next_seq - 1, (*log)->head_seq());
+  int adl_reductions = 0;
+  for (uint64_t seq = 1; seq <= (*log)->head_seq(); ++seq) {
+    adl_reductions += (*log)->Read(seq)->event().isAdlReduction() ? 1 : 0;
+  }
+  EXPECT_GT(adl_reductions, 0);
+  log->reset();
+  CommandResult audit = RunBackstop("audit --data " + (scratch_ / "data"));
+  EXPECT_EQ(audit.exit_code, 0) << audit.output;
+  EXPECT_NE(ReadFile(scratch_ / "serve.log").find("snapshot of seq"), std::string::npos);
+}
+
+// `follow` streams the log live while the crash demo is sent, checks every record and
+// checkpoint (the last at the head, 48), and refuses the stream under another chain id.
+TEST_F(ServeTest, FollowChecksTheLogAsItArrives) {
+  InitLog(scratch_);
+  std::string origin;
+  {
+    ledger::LogOptions options;
+    options.read_only = true;
+    auto log = ledger::EventLog::Open(scratch_ / "data/log", std::move(options));
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    origin = (*log)->origin();
+  }
+  StartServer();
+  const std::string certs = scratch_ / "certs";
+  auto follow = [&](const std::string& chain, const std::string& range) {
+    return RunShell(fmt::format(
+        "{} follow --connect 127.0.0.1:{} --cert {}/audit.pem --key {}/audit.key --ca {}/ca.pem "
+        "--trusted-keys {} --chain-id {} {}",
+        BACKSTOP_BINARY, port_, certs, certs, certs, scratch_ / "signer.pub.pem", chain, range));
+  };
+  CommandResult live;
+  std::thread follower([&] { live = follow(origin, "--until 48"); });
+  for (const auto& [who, lines] : CrashDemoRuns()) {
+    int exit_code = -1;
+    Submit(who, lines, &exit_code);
+    EXPECT_EQ(exit_code, 0) << who;
+  }
+  follower.join();
+  EXPECT_EQ(live.exit_code, 0) << live.output;
+  EXPECT_NE(live.output.find("checkpoint 48 verified"), std::string::npos) << live.output;
+  EXPECT_NE(live.output.find("       48  "), std::string::npos) << live.output;
+  const CommandResult middle = follow(origin, "--from 20 --until 48");
+  EXPECT_EQ(middle.exit_code, 0) << middle.output;
+  EXPECT_NE(middle.output.find("checkpoint 48 verified"), std::string::npos) << middle.output;
+  const CommandResult other = follow("backstop/00112233445566778899aabbccddeeff", "--until 48");
+  EXPECT_EQ(other.exit_code, 1) << other.output;
+  EXPECT_NE(other.output.find("chain hash mismatch"), std::string::npos) << other.output;
+  ASSERT_EQ(StopServer(), 0) << ReadFile(scratch_ / "serve.log");
+}
+
+// SIGHUP reloads the roles file: a client removed from it is refused from its next
+// connection on, the others keep working; a broken file keeps the roles in force.
+TEST_F(ServeTest, SighupReloadsTheRolesFile) {
+  InitLog(scratch_);
+  StartServer();
+  const std::string open_accounts = R"({"type":"open_account","account":1})"
+                                    "\n"
+                                    R"({"type":"open_account","account":3})"
+                                    "\n";
+  int exit_code = -1;
+  Submit("ops", open_accounts, &exit_code);
+  ASSERT_EQ(exit_code, 0);
+  const std::string pid = ReadFile(scratch_ / "serve.pid");
+  std::ofstream(scratch_ / "roles.json") << R"({"clients": [
+      {"name": "bob", "subject": "CN=bob", "role": "trader", "accounts": [3, 4]},
+      {"name": "ops", "subject": "CN=ops", "role": "operator"}]})";
+  ASSERT_EQ(kill(std::stoi(pid), SIGHUP), 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (ReadFile(scratch_ / "serve.log").find("roles file reloaded") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const std::string alice_output = Submit("alice",
+                                          R"({"type":"deposit","account":1,"asset":1,"amount":5})"
+                                          "\n",
+                                          &exit_code);
+  EXPECT_NE(exit_code, 0);
+  EXPECT_NE(alice_output.find("unknownClient"), std::string::npos) << alice_output;
+  Submit("bob",
+         R"({"type":"deposit","account":3,"asset":1,"amount":5})"
+         "\n",
+         &exit_code);
+  EXPECT_EQ(exit_code, 0);
+  std::ofstream(scratch_ / "roles.json") << "{not json";
+  ASSERT_EQ(kill(std::stoi(pid), SIGHUP), 0);
+  while (ReadFile(scratch_ / "serve.log").find("NOT reloaded") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  Submit("bob",
+         R"({"type":"deposit","account":3,"asset":1,"amount":6})"
+         "\n",
+         &exit_code);
+  EXPECT_EQ(exit_code, 0);
+  ASSERT_EQ(StopServer(), 0) << ReadFile(scratch_ / "serve.log");
+}
+
+// kill -9 under load, 20 times at random moments: every acknowledged command is in the
+// recovered log at the seq its answer named; resending the whole file after each crash (the
+// same client id and numbers) ends with every command applied exactly once; audit is clean.
+//
+// Method: `submit` sends a file of distinct deposits, each round only the lines not yet
+// answered, while the server is SIGKILLed a random 0-40 ms after the first answer arrives
+// (seeded by gtest's --gtest_random_seed, printed). Commands that were durable but whose answer
+// the kill cut off are resent and must get their original seq. Between rounds the log is opened
+// read-only and every answer seen so far is checked against it. A last round without a kill
+// answers every line.
+class KillNineTest : public ServeTest {
+ protected:
+  static constexpr uint64_t kLines = 3000;
+
+  void SetUpLoad() {
+    InitLog(scratch_);
+    StartServer();
+    int exit_code = -1;
+    Submit("ops",
+           R"({"type":"list_market","market":1,"symbol":"BTCUSDT","quote_asset":1,)"
+           R"("tick_size":100,"lot_decimals":3,"quote_decimals":6,"maker_fee_e8":0,)"
+           R"("taker_fee_e8":0,"funding_interval_ns":0,"adl_policy":"bitmex",)"
+           R"("max_slippage_e8":0,"tiers":[{"notional_floor":0,"mmr_e8":400000,)"
+           R"("max_leverage":125}]})"
+           "\n"
+           R"({"type":"open_account","account":1})"
+           "\n",
+           &exit_code);
+    ASSERT_EQ(exit_code, 0);
+  }
+
+  // Runs `submit` as alice, client id "load", on the load file with the lines acknowledged so
+  // far left blank (submit numbers commands by line and skips blank lines), answers into
+  // acks.jsonl.
+  void SubmitLoad() {
+    {
+      std::ofstream file(scratch_ / "load.jsonl");
+      for (uint64_t line = 1; line <= kLines; ++line) {
+        if (acked_.count(line) == 0) {
+          file << R"({"type":"deposit","account":1,"asset":1,"amount":)" << line << "}";
+        }
+        file << "\n";
+      }
+    }
+    const std::string certs = scratch_ / "certs";
+    std::filesystem::remove(scratch_ / "acks.jsonl");
+    submit_exit_ = RunShell(fmt::format("{{ {} submit {} --client-id load --json --connect "
+                                        "127.0.0.1:{} --cert {}/alice.pem "
+                                        "--key {}/alice.key --ca {}/ca.pem >{} 2>/dev/null; }}",
+                                        BACKSTOP_BINARY, scratch_ / "load.jsonl", port_, certs,
+                                        certs, certs, scratch_ / "acks.jsonl"))
+                       .exit_code;
+  }
+
+  // Starts the server and the load, and SIGKILLs the server a random while after the first
+  // answer; then collects the answers.
+  void KilledRound(std::mt19937* random) {
+    std::thread client([this] { SubmitLoad(); });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::error_code no_file;
+    while (std::filesystem::file_size(scratch_ / "acks.jsonl", no_file) == 0 || no_file) {
+      if (std::chrono::steady_clock::now() > deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds((*random)() % 40));
+    const int killed = StopServer(SIGKILL);
+    client.join();
+    interrupted_ += submit_exit_ != 0 ? 1 : 0;
+    EXPECT_TRUE(killed == 128 + SIGKILL || killed == 0) << killed;
+    Collect();
+  }
+
+  // Records every answer of acks.jsonl in acked_, failing on a line answered with two seqs.
+  void Collect() {
+    std::istringstream lines(ReadFile(scratch_ / "acks.jsonl"));
+    for (std::string text; std::getline(lines, text);) {
+      const nlohmann::json answer = nlohmann::json::parse(text, nullptr, false);
+      if (answer.is_discarded()) continue;  // Cut off by the kill.
+      ASSERT_NE(answer["answer"], "refused") << text;
+      const uint64_t line = answer["line"];
+      const uint64_t seq = answer["first_seq"];
+      auto [it, inserted] = acked_.emplace(line, seq);
+      EXPECT_EQ(it->second, seq) << "line " << line << " answered with two seqs";
+    }
+  }
+
+  std::unique_ptr<ledger::EventLog> ReadOnlyLog() {
+    ledger::LogOptions options;
+    options.read_only = true;
+    auto log = ledger::EventLog::Open(scratch_ / "data/log", std::move(options));
+    EXPECT_TRUE(log.ok()) << log.status().ToString();
+    return log.ok() ? std::move(*log) : nullptr;
+  }
+
+  // Every acknowledged line is the input at the seq its answer named.
+  void CheckAcknowledgedInLog() {
+    auto log = ReadOnlyLog();
+    ASSERT_NE(log, nullptr);
+    for (const auto& [line, seq] : acked_) {
+      auto record = log->Read(seq);
+      ASSERT_TRUE(record.ok()) << "acknowledged line " << line << " lost: seq " << seq;
+      auto origin = ledger::DecodeOrigin(record->event());
+      ASSERT_TRUE(origin.ok() && origin->has_value());
+      EXPECT_EQ(**origin, (ledger::CommandOrigin{"alice", "load", line}));
+    }
+  }
+
+  // Each line of the file is in the log exactly once.
+  void CheckAppliedOnce() {
+    auto log = ReadOnlyLog();
+    ASSERT_NE(log, nullptr);
+    std::map<uint64_t, int> applied;  // line -> inputs with its origin
+    for (uint64_t seq = 1; seq <= log->head_seq(); ++seq) {
+      auto record = log->Read(seq);
+      ASSERT_TRUE(record.ok());
+      auto origin = ledger::DecodeOrigin(record->event());
+      ASSERT_TRUE(origin.ok());
+      if (origin->has_value() && (*origin)->client_id == "load") ++applied[(*origin)->client_seq];
+    }
+    EXPECT_EQ(applied.size(), static_cast<size_t>(kLines));
+    for (const auto& [line, count] : applied) EXPECT_EQ(count, 1) << "line " << line;
+  }
+
+  std::map<uint64_t, uint64_t> acked_;  // line -> seq of its input
+  int submit_exit_ = -1;
+  int interrupted_ = 0;  // Rounds whose kill cut the load off.
+};
+
+TEST_F(KillNineTest, LosesNothingAcknowledgedAndAppliesEachCommandOnce) {
+  SetUpLoad();
+  const unsigned seed = ::testing::UnitTest::GetInstance()->random_seed();
+  SCOPED_TRACE(fmt::format("seed {}", seed));
+  std::mt19937 random(seed);
+  for (int round = 0; round < 20; ++round) {
+    if (round > 0) StartServer();
+    KilledRound(&random);
+    CheckAcknowledgedInLog();
+  }
+  EXPECT_GE(interrupted_, 10);  // Most kills land under load, not after it.
+  StartServer();
+  SubmitLoad();
+  ASSERT_EQ(StopServer(), 0) << ReadFile(scratch_ / "serve.log");
+  Collect();
+  EXPECT_EQ(acked_.size(), static_cast<size_t>(kLines));
+  CheckAcknowledgedInLog();
+  CheckAppliedOnce();
+  CommandResult audit = RunBackstop("audit --data " + (scratch_ / "data"));
+  EXPECT_EQ(audit.exit_code, 0) << audit.output;
+}
+
+}  // namespace
+}  // namespace e2e

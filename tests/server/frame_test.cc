@@ -1,0 +1,124 @@
+// Frames: the documented byte example (docs/PROTOCOL.md), round trips, and refusals of bytes
+// that are not a request.
+
+#include "server/internal/frame.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <gtest/gtest.h>
+
+#include "ledger/keys.h"
+#include "server/schema/protocol.capnp.h"
+#include "tests/testing/status_testing.h"
+
+namespace server::internal {
+namespace {
+
+std::span<const uint8_t> Body(const std::string& frame) {
+  return {reinterpret_cast<const uint8_t*>(frame.data()) + kFrameHeaderBytes,
+          frame.size() - kFrameHeaderBytes};
+}
+
+TEST(FrameTest, TheDocumentedExample) {
+  const std::string frame = CommandFrame(1, "ops", 1, engine::OpenAccount{7});
+  EXPECT_EQ(ledger::ToHex({reinterpret_cast<const uint8_t*>(frame.data()), frame.size()}),
+            "70000000"
+            "000000000d000000"
+            "0000000003000100"
+            "0100000000000000"
+            "0000000000000000"
+            "0000000000000000"
+            "0000000001000200"
+            "0100000000000000"
+            "0500000022000000"
+            "0400000001000200"
+            "6f70730000000000"
+            "0200000000000000"
+            "0400000001000000"
+            "0000000000000000"
+            "0700000000000000");
+}
+
+TEST(FrameTest, CommandRoundTrip) {
+  engine::PlaceOrder order{3,
+                           1,
+                           42,
+                           engine::Side::kSell,
+                           engine::OrderType::kLimit,
+                           engine::TimeInForce::kPostOnly,
+                           true,
+                           60000000,
+                           25};
+  const std::string frame = CommandFrame(9, "desk-a", 17, order);
+  EXPECT_EQ(FrameLength(std::span<const uint8_t, kFrameHeaderBytes>(
+                reinterpret_cast<const uint8_t*>(frame.data()), kFrameHeaderBytes)),
+            frame.size() - kFrameHeaderBytes);
+  DecodeFailure failure;
+  uint64_t id = 0;
+  auto request = DecodeRequest(Body(frame), &failure, &id);
+  ASSERT_OK(request);
+  EXPECT_EQ(request->id, 9u);
+  EXPECT_EQ(request->kind, RequestKind::kCommand);
+  EXPECT_EQ(request->client_id, "desk-a");
+  EXPECT_EQ(request->client_seq, 17u);
+  ASSERT_TRUE(std::holds_alternative<engine::PlaceOrder>(request->input));
+  EXPECT_EQ(std::get<engine::PlaceOrder>(request->input).order_id, 42u);
+  EXPECT_EQ(std::get<engine::PlaceOrder>(request->input).price, 60000000);
+}
+
+TEST(FrameTest, AnswerRoundTrip) {
+  const std::string frame = GroupAnswerFrame(5, true, 201, 10, 11, {"input", "effect"});
+  auto answer = DecodeAnswer(Body(frame));
+  ASSERT_OK(answer);
+  EXPECT_EQ(answer->kind, Answer::Kind::kRejected);
+  EXPECT_EQ(answer->rejection, 201);
+  EXPECT_EQ(answer->records, (std::vector<std::string>{"input", "effect"}));
+  auto refused = DecodeAnswer(Body(RefusalFrame(6, RefusalReason::kNotYourAccount, "no")));
+  ASSERT_OK(refused);
+  EXPECT_EQ(refused->reason, "notYourAccount");
+  EXPECT_EQ(refused->detail, "no");
+}
+
+TEST(FrameTest, RefusesBytesThatAreNotARequest) {
+  DecodeFailure failure;
+  uint64_t id = 0;
+  const std::string frame = CommandFrame(1, "ops", 1, engine::OpenAccount{7});
+  std::string body(frame.substr(kFrameHeaderBytes));
+  std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(body.data()), body.size());
+  EXPECT_FALSE(DecodeRequest(bytes.first(bytes.size() - 8), &failure, &id).ok());
+  EXPECT_EQ(failure, DecodeFailure::kMalformed);
+  EXPECT_FALSE(DecodeRequest(bytes.first(bytes.size() - 3), &failure, &id).ok());
+  std::string trailing = body + std::string(8, '\0');
+  EXPECT_FALSE(DecodeRequest({reinterpret_cast<const uint8_t*>(trailing.data()), trailing.size()},
+                             &failure, &id)
+                   .ok());
+  EXPECT_EQ(failure, DecodeFailure::kMalformed);
+  std::string huge_segment = body;
+  huge_segment[4] = '\xff';  // The segment table claims more words than there are.
+  EXPECT_FALSE(
+      DecodeRequest({reinterpret_cast<const uint8_t*>(huge_segment.data()), huge_segment.size()},
+                    &failure, &id)
+          .ok());
+}
+
+TEST(FrameTest, AnEffectIsABadCommand) {
+  capnp::MallocMessageBuilder message;
+  auto request = message.initRoot<protocol::Request>();
+  request.setId(3);
+  auto command = request.initCommand();
+  command.setClientId("x");
+  command.setClientSeq(1);
+  command.initInput().initInputRejected().setReason(1);
+  const kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
+  DecodeFailure failure;
+  uint64_t id = 0;
+  EXPECT_FALSE(DecodeRequest({reinterpret_cast<const uint8_t*>(words.begin()),
+                              words.size() * sizeof(capnp::word)},
+                             &failure, &id)
+                   .ok());
+  EXPECT_EQ(failure, DecodeFailure::kBadCommand);
+  EXPECT_EQ(id, 3u);
+}
+
+}  // namespace
+}  // namespace server::internal
