@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "cli/backup_commands.h"
 #include "cli/commands.h"
 #include "cli/query_commands.h"
 #include "cli/simulate_command.h"
@@ -448,6 +449,69 @@ void AddQueries(CLI::App& app, std::function<int()>* run) {
   AddExportCommand(app, run);
 }
 
+void AddBackup(CLI::App& app, std::function<int()>* run) {
+  static cli::BackupCreateOptions create;
+  static cli::BackupListOptions list;
+  static cli::BackupVerifyOptions verify;
+  CLI::App* backup = app.add_subcommand(
+      "backup",
+      "Backups of a data directory (docs/OPERATIONS.md): RocksDB's BackupEngine, "
+      "incremental, plus the keyring, snapshots and newest signed checkpoint");
+  backup->require_subcommand(1);
+  CLI::App* create_cmd = backup->add_subcommand(
+      "create",
+      "Back up DIR's log (consistent as of one instant; table files already in BACKUP_DIR are "
+      "shared, not copied), keyring, snapshots and newest checkpoint. Needs the log to itself "
+      "(no ingest running); a server backs up through the library call instead");
+  create_cmd->add_option("--data", create.data_dir, kDataHelp)->required();
+  create_cmd->add_option("--to", create.backup_dir, "Backup directory (created if missing)")
+      ->required();
+  create_cmd->add_option("--keep", create.keep, "Keep only the newest N backups (0: all)")
+      ->capture_default_str();
+  create_cmd->add_flag("--json", create.json, "Print the result as JSON");
+  create_cmd->callback([run] { *run = [] { return cli::RunBackupCreate(create); }; });
+  CLI::App* list_cmd = backup->add_subcommand(
+      "list", "List backups: id, head seq and hash, time and size (listing verifies nothing)");
+  list_cmd->add_option("backup_dir", list.backup_dir, "Backup directory")->required();
+  list_cmd->add_flag("--json", list.json, "Print the list as JSON");
+  list_cmd->callback([run] { *run = [] { return cli::RunBackupList(list); }; });
+  CLI::App* verify_cmd = backup->add_subcommand(
+      "verify",
+      "Check a backup without restoring it: RocksDB's CRC32c of every file, the SHA-256 of "
+      "ours, then verify's chain, signature and checkpoint checks on the backed-up log. Exit 0 "
+      "clean, 1 damaged (naming the file or the first bad seq), 2 usage");
+  verify_cmd->add_option("backup_dir", verify.backup_dir, "Backup directory")->required();
+  verify_cmd->add_option("--id", verify.id, "Backup id (default: the newest)");
+  AddTrustOptions(verify_cmd, &verify.trust);
+  verify_cmd->add_flag("--json", verify.json, "Print the report as JSON");
+  verify_cmd->callback([run] { *run = [] { return cli::RunBackupVerify(verify); }; });
+}
+
+void AddRestore(CLI::App& app, std::function<int()>* run) {
+  static cli::RestoreCommandOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "restore",
+      "Restore a backup into a new (or empty) directory, never over a data directory; then "
+      "audit what was restored and report its head and how far behind the original log it is. "
+      "Exit 0 restored and audited clean, 1 damaged backup or audit finding, 2 usage");
+  sub->add_option("--from", options.backup_dir, "Backup directory")->required();
+  sub->add_option("--id", options.id, "Backup id (default: the newest)");
+  sub->add_option("--to", options.new_dir, "New data directory (must not exist or be empty)")
+      ->required();
+  sub->add_option("--to-seq", options.to_seq,
+                  "Only up to this seq: the log as it stood once the group holding it was "
+                  "durable (the end of its group commit, whose signed checkpoint heads the "
+                  "result); later snapshots dropped, indexes and Merkle tree rebuilt");
+  sub->add_option("--key", options.key_file,
+                  "With --to-seq: cut exactly at the end of the group holding SEQ, and when "
+                  "that is inside a group commit sign the new head's checkpoint with this key "
+                  "(the log's private key)")
+      ->check(CLI::ExistingFile);
+  AddTrustOptions(sub, &options.trust);
+  sub->add_flag("--json", options.json, "Print the result as JSON");
+  sub->callback([run] { *run = [] { return cli::RunRestore(options); }; });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -472,6 +536,8 @@ int main(int argc, char** argv) {
   AddCheckpoint(app, &run);
   AddSimulate(app, &run);
   AddQueries(app, &run);
+  AddBackup(app, &run);
+  AddRestore(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
