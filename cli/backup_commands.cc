@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backup/archive.h"
 #include "backup/backup.h"
 #include "cli/common.h"
 #include "cli/trust.h"
@@ -103,8 +104,9 @@ void PrintRestored(const RestoreCommandOptions& options, const backup::RestoreRe
           result.head_seq, result.head_seq);
     }
   }
-  fmt::print("head       seq {} hash {}; {} snapshots, keyring, {}/checkpoint\n", result.head_seq,
-             ledger::ToHex(result.head_hash), result.snapshots, options.new_dir);
+  fmt::print("head       seq {} hash {}; {} snapshots, keyring{}\n", result.head_seq,
+             ledger::ToHex(result.head_hash), result.snapshots,
+             result.backup.format_version >= 2 ? ", " + options.new_dir + "/checkpoint" : "");
   if (result.original_head) {
     fmt::print(
         "original   {} is at seq {}: the restored log is {} records behind it\n",
@@ -245,6 +247,59 @@ int RunRestore(const RestoreCommandOptions& options) {
   const int code = AuditRestored(options, &out);
   if (options.json) fmt::print("{}\n", out.dump());
   return code;
+}
+
+int RunArchiveCreate(const ArchiveCreateOptions& options) {
+  auto log = OpenReadOnly(options.data_dir);
+  if (!log.ok()) return Fail(log.status());
+  backup::ArchiveOptions archive;
+  archive.to_seq = options.to_seq;
+  ProgressLine progress("archived");
+  if (!options.json) {
+    archive.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
+  }
+  auto summary =
+      backup::CreateArchive(**log, replay::DataDir::At(options.data_dir), options.out, archive);
+  progress.Clear();
+  if (!summary.ok()) return Fail(summary.status());
+  if (options.json) {
+    fmt::print("{}\n", nlohmann::json({{"out", options.out},
+                                       {"last_seq", summary->last_seq},
+                                       {"checkpoints", summary->checkpoints},
+                                       {"snapshots", summary->snapshots},
+                                       {"bytes", summary->bytes},
+                                       {"chain_id", ledger::ToHex((*log)->chain_id())}})
+                           .dump());
+    return kExitOk;
+  }
+  fmt::print(
+      "archive {}: records 1..{} of chain {}, {} signed checkpoints, {} snapshots, the "
+      "keyring; {} bytes\n",
+      options.out, summary->last_seq, ledger::ToHex((*log)->chain_id()), summary->checkpoints,
+      summary->snapshots, text::FormatCount(summary->bytes));
+  fmt::print(
+      "check it with: backstop verify --archive {0} and backstop audit --archive {0} "
+      "(with --trusted-keys and --chain-id)\n",
+      options.out);
+  return kExitOk;
+}
+
+ledger::Result<std::string> DataDirOrArchive(const std::string& data_dir,
+                                             const std::string& archive,
+                                             std::unique_ptr<backup::UnpackedArchive>* keep) {
+  if (archive.empty() && data_dir.empty()) {
+    return ledger::Status::InvalidArgument("usage", "give --data DIR or --archive FILE");
+  }
+  if (archive.empty()) return data_dir;
+  ProgressLine progress("unpacked");
+  auto unpacked = backup::UnpackArchive(
+      archive, [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); });
+  progress.Clear();
+  if (!unpacked.ok()) return unpacked.status();
+  *keep = std::move(unpacked).value();
+  fmt::print(stderr, "archive {}: records 1..{} unpacked into a temporary data directory\n",
+             archive, (*keep)->summary().last_seq);
+  return (*keep)->data_dir();
 }
 
 }  // namespace cli

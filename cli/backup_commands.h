@@ -3,10 +3,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "cli/commands.h"
+
+namespace backup {
+class UnpackedArchive;
+}  // namespace backup
 
 namespace cli {
 
@@ -43,5 +48,19 @@ struct RestoreCommandOptions {
   bool json = false;
 };
 int RunRestore(const RestoreCommandOptions& options);
+
+struct ArchiveCreateOptions {
+  std::string data_dir;
+  std::string out;
+  std::optional<uint64_t> to_seq;  // Up to the group commit holding it; default: the head.
+  bool json = false;
+};
+int RunArchiveCreate(const ArchiveCreateOptions& options);
+
+// For `verify --archive` and `audit --archive`: with `archive` empty, `data_dir` (which must then
+// be given); otherwise the archive unpacked into a temporary data directory kept in `*keep`.
+ledger::Result<std::string> DataDirOrArchive(const std::string& data_dir,
+                                             const std::string& archive,
+                                             std::unique_ptr<backup::UnpackedArchive>* keep);
 
 }  // namespace cli

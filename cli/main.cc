@@ -94,7 +94,11 @@ void AddVerify(CLI::App& app, std::function<int()>* run) {
       "from the records) and record signatures where the log has them (by default the last "
       "record of every group commit, which authenticates the rest through the chain). Exit 0 "
       "clean, 1 on any problem (naming the first bad seq or tree size), 2 on usage errors");
-  sub->add_option("--data", options.data_dir, kDataHelp)->required();
+  CLI::Option* data = sub->add_option("--data", options.data_dir, kDataHelp);
+  sub->add_option("--archive", options.archive,
+                  "Instead of --data: an archive file (backstop archive create), checked alone")
+      ->check(CLI::ExistingFile)
+      ->excludes(data);
   sub->add_flag("--all-signatures", options.all_signatures,
                 "In a log that signs every record: verify every record's signature, in "
                 "parallel on all cores");
@@ -190,7 +194,11 @@ void AddAudit(CLI::App& app, std::function<int()>* run) {
       "Segments between verified snapshots run in parallel, each record read once "
       "(docs/AUDIT.md). Exit 0 clean, 1 on any finding (the first divergence is named with "
       "its seq, expected and found)");
-  sub->add_option("--data", options.data_dir, kDataHelp)->required();
+  CLI::Option* data = sub->add_option("--data", options.data_dir, kDataHelp);
+  sub->add_option("--archive", options.archive,
+                  "Instead of --data: an archive file (backstop archive create), checked alone")
+      ->check(CLI::ExistingFile)
+      ->excludes(data);
   sub->add_option("--from-snapshot", options.from_snapshot,
                   "Start from this snapshot's seq (it must verify) instead of genesis");
   sub->add_flag("--all-signatures", options.all_signatures,
@@ -512,6 +520,25 @@ void AddRestore(CLI::App& app, std::function<int()>* run) {
   sub->callback([run] { *run = [] { return cli::RunRestore(options); }; });
 }
 
+void AddArchive(CLI::App& app, std::function<int()>* run) {
+  static cli::ArchiveCreateOptions create;
+  CLI::App* archive = app.add_subcommand(
+      "archive", "One self-describing file of a log for auditors (docs/formats/archive.md)");
+  archive->require_subcommand(1);
+  CLI::App* create_cmd = archive->add_subcommand(
+      "create",
+      "Write the log's records (byte for byte, from seq 1) with their commit marks and signed "
+      "checkpoints, the keyring, the chain id and the snapshots as one Cap'n Proto message "
+      "stream; `verify --archive FILE` and `audit --archive FILE` check it alone");
+  create_cmd->add_option("--data", create.data_dir, kDataHelp)->required();
+  create_cmd->add_option("--out", create.out, "Archive file to write")->required();
+  create_cmd->add_option("--to", create.to_seq,
+                         "Last seq (rounded up to the end of its group commit, whose signed "
+                         "checkpoint covers it); default: the head");
+  create_cmd->add_flag("--json", create.json, "Print the summary as JSON");
+  create_cmd->callback([run] { *run = [] { return cli::RunArchiveCreate(create); }; });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -538,6 +565,7 @@ int main(int argc, char** argv) {
   AddQueries(app, &run);
   AddBackup(app, &run);
   AddRestore(app, &run);
+  AddArchive(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,12 +1,16 @@
 // Copies of an event log for backup/: a RocksDB BackupEngine backup of an open (possibly live)
-// log, and a new log holding a prefix of another log's records byte for byte. Both are
-// read-only on the source; thread-safe as EventLog's readers are.
+// log, a new log holding a prefix of another log's records byte for byte, and the builder both
+// that and an archive import use. Read-only on the source; thread-safe as EventLog's readers
+// are; a LogBuilder is thread-compatible.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
@@ -27,6 +31,46 @@ namespace ledger {
 // read-only (RocksDB cannot back up a read-only database); IOError on storage failure.
 Result<uint32_t> BackupDatabase(const EventLog& log, rocksdb::BackupEngine& engine,
                                 const std::string& app_metadata);
+
+// Writes a new log from stored records given one at a time, in seq order from 1, with their
+// commit marks and signed checkpoints; derives the secondary-index entries and (format 2) the
+// Merkle tree nodes in the same pass (what RebuildIndexes and RebuildTree write). Only the last
+// write (Finish) is synced. Nothing here checks signatures or checkpoints: verify the result.
+class LogBuilder {
+ public:
+  struct Identity {
+    ChainId chain_id{};
+    uint32_t format_version = 2;  // 1 or 2.
+    SigningMode signing = SigningMode::kCheckpoint;
+  };
+  // Creates the log in `dir` (which must not exist). InvalidArgument for a format this build
+  // does not write records of; IOError on storage failure.
+  static Result<std::unique_ptr<LogBuilder>> Create(const std::string& dir,
+                                                    const Identity& identity);
+  ~LogBuilder();
+  LogBuilder(const LogBuilder&) = delete;
+  LogBuilder& operator=(const LogBuilder&) = delete;
+
+  // Adds the stored value of record head()+1. Corruption if it does not decode, or its
+  // envelope names another seq.
+  Status AddRecord(std::span<const uint8_t> value);
+  // Adds the commit mark of a synced batch ending at `seq` <= head() (Corruption otherwise).
+  Status AddCommitMark(SequenceNumber seq);
+  // Adds the signed checkpoint note of tree size `size` <= head() (Corruption otherwise; format
+  // 2 only, InvalidArgument in format 1).
+  Status AddCheckpoint(uint64_t size, std::string_view note);
+  // Signs and adds the checkpoint of the tree of every record added, with a commit mark at the
+  // head, with `key`, which must be the head record's key (InvalidArgument otherwise).
+  Status SignHead(const PrivateKey& key);
+  // Writes the meta head (synced) and closes the log. Corruption if no record was added.
+  Status Finish();
+  SequenceNumber head() const;
+
+ private:
+  struct State;
+  explicit LogBuilder(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
 
 struct PrefixCopyOptions {
   // Format 2: when `last` ends a group but not a group commit (a commit holds several groups,
@@ -50,5 +94,6 @@ struct PrefixCopyOptions {
 // disagree (run verify).
 Status CopyLogPrefix(const EventLog& source, SequenceNumber last, const std::string& dir,
                      const PrefixCopyOptions& options);
+
 
 }  // namespace ledger

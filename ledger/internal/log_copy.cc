@@ -1,4 +1,5 @@
-// Backups of a live log through RocksDB's BackupEngine, and prefix copies (ledger/log_copy.h).
+// Backups of a live log through RocksDB's BackupEngine, the LogBuilder, and prefix copies
+// (ledger/log_copy.h).
 
 #include "ledger/log_copy.h"
 
@@ -22,11 +23,163 @@ using internal::FromRocks;
 
 namespace {
 
-constexpr size_t kCopyBatchRecords = 4096;
+constexpr size_t kBuildBatchRecords = 4096;
 
 rocksdb::Slice AsSlice(std::span<const uint8_t> bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// LogBuilder
+
+struct LogBuilder::State {
+  std::unique_ptr<EventLog> log;
+  Identity identity;
+  rocksdb::WriteBatch batch;
+  Sha256 sha;
+  TreeFrontier frontier;
+  LogRecord last;
+  SequenceNumber head = 0;
+  std::vector<IndexEntry> entries;
+  std::vector<TreeNode> nodes;
+
+  // Puts the record's secondary-index entries and the tree nodes it completes into the batch.
+  Status PutDerived() {
+    entries.clear();
+    IndexEntries(last, &entries);
+    for (const IndexEntry& entry : entries) {
+      LEDGER_RETURN_IF_ERROR(
+          FromRocks(batch.Put(EventLogAccess::index(*log, entry.index),
+                              rocksdb::Slice(entry.key.data(), entry.key.size()), entry.value),
+                    "build"));
+    }
+    if (identity.format_version < 2) return Status::OK();
+    nodes.clear();
+    frontier.Append(sha, LeafHash(sha, last.hash()), &nodes);
+    for (const TreeNode& node : nodes) {
+      LEDGER_RETURN_IF_ERROR(
+          FromRocks(batch.Put(EventLogAccess::tree(*log),
+                              internal::EncodeSeqKey(StoredNodePosition(node.level, node.index)),
+                              AsSlice(node.hash)),
+                    "build"));
+    }
+    return Status::OK();
+  }
+
+  Status WriteBatch(bool sync) {
+    rocksdb::WriteOptions options;
+    options.sync = sync;
+    LEDGER_RETURN_IF_ERROR(FromRocks(EventLogAccess::db(*log)->Write(options, &batch), "build"));
+    batch.Clear();
+    return Status::OK();
+  }
+};
+
+LogBuilder::LogBuilder(std::unique_ptr<State> state) : state_(std::move(state)) {}
+LogBuilder::~LogBuilder() = default;
+
+Result<std::unique_ptr<LogBuilder>> LogBuilder::Create(const std::string& dir,
+                                                       const Identity& identity) {
+  if (identity.format_version < 1 || identity.format_version > 2) {
+    return Status::InvalidArgument(
+        "build", fmt::format("format version {} is not supported", identity.format_version));
+  }
+  auto state = std::make_unique<State>();
+  state->identity = identity;
+  LogOptions create;
+  create.chain_id = identity.chain_id;
+  create.signing = identity.format_version < 2 ? SigningMode::kEvery : identity.signing;
+  LEDGER_ASSIGN_OR_RETURN(state->log, EventLog::Create(dir, std::move(create)));
+  return std::unique_ptr<LogBuilder>(new LogBuilder(std::move(state)));
+}
+
+SequenceNumber LogBuilder::head() const { return state_->head; }
+
+Status LogBuilder::AddRecord(std::span<const uint8_t> value) {
+  State& s = *state_;
+  const SequenceNumber seq = s.head + 1;
+  Status decoded = DecodeRecordInto(value, &s.last, EnvelopeCheck::kInputsOnly);
+  if (!decoded.ok()) {
+    return Status::Corruption("build", fmt::format("seq {}: {}", seq, decoded.message()));
+  }
+  if (s.last.seq() != seq) {
+    return Status::Corruption("build",
+                              fmt::format("seq {}: the record names seq {}", seq, s.last.seq()));
+  }
+  s.head = seq;
+  LEDGER_RETURN_IF_ERROR(FromRocks(
+      s.batch.Put(EventLogAccess::events(*s.log), internal::EncodeSeqKey(seq), AsSlice(value)),
+      "build"));
+  LEDGER_RETURN_IF_ERROR(s.PutDerived());
+  if (seq % kBuildBatchRecords == 0) LEDGER_RETURN_IF_ERROR(s.WriteBatch(/*sync=*/false));
+  return Status::OK();
+}
+
+Status LogBuilder::AddCommitMark(SequenceNumber seq) {
+  if (seq == 0 || seq > state_->head) {
+    return Status::Corruption("build", fmt::format("commit mark {} beyond the records", seq));
+  }
+  return FromRocks(
+      state_->batch.Put(EventLogAccess::commits(*state_->log), internal::EncodeSeqKey(seq), ""),
+      "build");
+}
+
+Status LogBuilder::AddCheckpoint(uint64_t size, std::string_view note) {
+  if (state_->identity.format_version < 2) {
+    return Status::InvalidArgument("build", "a format-1 log has no checkpoints");
+  }
+  if (size == 0 || size > state_->head) {
+    return Status::Corruption("build", fmt::format("checkpoint {} beyond the records", size));
+  }
+  return FromRocks(
+      state_->batch.Put(EventLogAccess::checkpoints(*state_->log), internal::EncodeSeqKey(size),
+                        rocksdb::Slice(note.data(), note.size())),
+      "build");
+}
+
+Status LogBuilder::SignHead(const PrivateKey& key) {
+  State& s = *state_;
+  if (s.head == 0) return Status::InvalidArgument("build", "no record to sign a checkpoint of");
+  if (s.last.key_id() != key.key_id()) {
+    return Status::InvalidArgument(
+        "build", fmt::format("record {} is signed by key {}, not by the given key {}", s.head,
+                             ToHex(s.last.key_id()), ToHex(key.key_id())));
+  }
+  const Checkpoint checkpoint{CheckpointOrigin(s.identity.chain_id), s.head, s.frontier.Root(s.sha),
+                              s.last.hash()};
+  LEDGER_ASSIGN_OR_RETURN(std::string note, SignCheckpoint(checkpoint, key));
+  LEDGER_RETURN_IF_ERROR(AddCheckpoint(s.head, note));
+  return AddCommitMark(s.head);
+}
+
+Status LogBuilder::Finish() {
+  State& s = *state_;
+  if (s.head == 0) return Status::Corruption("build", "no records");
+  rocksdb::ColumnFamilyHandle* meta = EventLogAccess::meta(*s.log);
+  std::string version(4, '\0');
+  for (int i = 0; i < 4; ++i) {
+    version[i] = static_cast<char>(s.identity.format_version >> (24 - 8 * i));
+  }
+  LEDGER_RETURN_IF_ERROR(
+      FromRocks(s.batch.Put(meta, internal::kMetaFormatVersion, version), "build"));
+  if (s.identity.format_version < 2) {
+    LEDGER_RETURN_IF_ERROR(FromRocks(s.batch.Delete(meta, internal::kMetaSigningMode), "build"));
+  }
+  LEDGER_RETURN_IF_ERROR(FromRocks(
+      s.batch.Put(meta, internal::kMetaHeadSeq, internal::EncodeSeqKey(s.head)), "build"));
+  LEDGER_RETURN_IF_ERROR(
+      FromRocks(s.batch.Put(meta, internal::kMetaHeadHash, AsSlice(s.last.hash())), "build"));
+  LEDGER_RETURN_IF_ERROR(s.WriteBatch(/*sync=*/true));
+  s.log.reset();  // Flushes and closes; the next Open loads the head written above.
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backups and prefix copies
+
+namespace {
 
 // InvalidArgument unless `last` may head a copy: a group end and, in format 2, a commit end
 // (or a head checkpoint to be signed). Sets `*commit_end` when it is one.
@@ -50,135 +203,62 @@ Status CheckCut(const EventLog& source, SequenceNumber last, bool may_sign, bool
   return Status::OK();
 }
 
-// Puts the signed checkpoint of the tree of records 1..`record`.seq() (root `root`) and a commit
-// mark there into `batch`.
-Status PutHeadCheckpoint(const LogRecord& record, const Hash& root, const ChainId& chain_id,
-                         const PrivateKey& key, EventLog& target, rocksdb::WriteBatch* batch) {
-  if (record.key_id() != key.key_id()) {
-    return Status::InvalidArgument(
-        "copy", fmt::format("record {} is signed by key {}, not by the given key {}", record.seq(),
-                            ToHex(record.key_id()), ToHex(key.key_id())));
-  }
-  const Checkpoint checkpoint{CheckpointOrigin(chain_id), record.seq(), root, record.hash()};
-  LEDGER_ASSIGN_OR_RETURN(std::string note, SignCheckpoint(checkpoint, key));
-  const std::string position = internal::EncodeSeqKey(record.seq());
-  LEDGER_RETURN_IF_ERROR(
-      FromRocks(batch->Put(EventLogAccess::checkpoints(target), position, note), "copy"));
-  return FromRocks(batch->Put(EventLogAccess::commits(target), position, ""), "copy");
-}
-
-// Copies the keys of family `family` of `source` at or below `last` (8-byte seq keys) into
-// `batch` for `target`.
+// Adds the keys (8-byte seqs) of `family` of `source` in [first, last] to `builder` with `add`.
 Status CopySeqKeyed(const EventLog& source, rocksdb::ColumnFamilyHandle* family,
-                    SequenceNumber last, rocksdb::ColumnFamilyHandle* target,
-                    rocksdb::WriteBatch* batch) {
-  if (family == nullptr) return Status::OK();
+                    SequenceNumber first, SequenceNumber last,
+                    const std::function<Status(SequenceNumber, std::string_view)>& add) {
   std::unique_ptr<rocksdb::Iterator> it(
       EventLogAccess::db(source)->NewIterator(EventLogAccess::read_options(source), family));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  for (it->Seek(internal::EncodeSeqKey(first)); it->Valid(); it->Next()) {
     SequenceNumber seq = 0;
     const rocksdb::Slice key = it->key();
     if (!internal::DecodeSeqKey(std::string_view(key.data(), key.size()), &seq)) {
       return Status::Corruption("copy", "a key of " + family->GetName() + " is not 8 bytes");
     }
     if (seq > last) break;
-    LEDGER_RETURN_IF_ERROR(FromRocks(batch->Put(target, key, it->value()), "copy"));
+    LEDGER_RETURN_IF_ERROR(add(seq, std::string_view(it->value().data(), it->value().size())));
   }
   return FromRocks(it->status(), "copy: " + family->GetName());
 }
 
-// Puts a copied record's secondary-index entries and, in format 2, the tree nodes it completes
-// into `batch`: the indexes and tree are rebuilt in the copy's own pass, as RebuildIndexes and
-// RebuildTree would write them, without their synced batches.
-Status PutDerived(const LogRecord& record, EventLog& target, Sha256& sha, TreeFrontier* frontier,
-                  rocksdb::WriteBatch* batch) {
-  std::vector<IndexEntry> entries;
-  IndexEntries(record, &entries);
-  for (const IndexEntry& entry : entries) {
-    LEDGER_RETURN_IF_ERROR(
-        FromRocks(batch->Put(EventLogAccess::index(target, entry.index),
-                             rocksdb::Slice(entry.key.data(), entry.key.size()), entry.value),
-                  "copy"));
-  }
-  if (frontier == nullptr) return Status::OK();
-  std::vector<TreeNode> nodes;
-  frontier->Append(sha, LeafHash(sha, record.hash()), &nodes);
-  for (const TreeNode& node : nodes) {
-    LEDGER_RETURN_IF_ERROR(
-        FromRocks(batch->Put(EventLogAccess::tree(target),
-                             internal::EncodeSeqKey(StoredNodePosition(node.level, node.index)),
-                             AsSlice(node.hash)),
-                  "copy"));
-  }
-  return Status::OK();
-}
-
-// Writes records 1..last (with their index entries and tree nodes), the commit marks and
-// checkpoints, and the meta of `source` into the freshly created `target`; only the last batch,
-// which sets the head, is synced.
-Status CopyRecords(const EventLog& source, SequenceNumber last, EventLog& target,
-                   const PrefixCopyOptions& options, bool commit_end) {
-  rocksdb::DB* db = EventLogAccess::db(target);
-  rocksdb::WriteOptions unsynced;
-  rocksdb::WriteBatch batch;
-  LogRecord record;
-  Sha256 sha;
-  TreeFrontier frontier;
-  auto it = source.NewIterator(1, last);
-  SequenceNumber expected = 1;
-  for (; it->Valid(); it->Next(), ++expected) {
-    if (it->key_seq() != expected) {
-      return Status::Corruption("copy", fmt::format("seq {}: missing from the source", expected));
+// Adds records builder.head()+1..`last` of `source` to `builder` with their commit marks and
+// checkpoints. `progress` gets (records done, `last`).
+Status CopyLogInto(const EventLog& source, SequenceNumber last, LogBuilder& builder,
+                   const std::function<void(uint64_t, uint64_t)>& progress) {
+  const SequenceNumber first = builder.head() + 1;
+  SequenceNumber next_mark = first;  // Marks and checkpoints follow the records they end.
+  auto flush_marks = [&](SequenceNumber upto) -> Status {
+    LEDGER_RETURN_IF_ERROR(CopySeqKeyed(
+        source, EventLogAccess::commits(source), next_mark, upto,
+        [&](SequenceNumber seq, std::string_view) { return builder.AddCommitMark(seq); }));
+    if (source.has_tree()) {
+      LEDGER_RETURN_IF_ERROR(CopySeqKeyed(source, EventLogAccess::checkpoints(source), next_mark,
+                                          upto, [&](SequenceNumber seq, std::string_view note) {
+                                            return builder.AddCheckpoint(seq, note);
+                                          }));
     }
-    LEDGER_RETURN_IF_ERROR(DecodeRecordInto(it->value(), &record, EnvelopeCheck::kInputsOnly));
-    if (record.seq() != expected) {
-      return Status::Corruption(
-          "copy", fmt::format("seq {}: envelope names seq {}", expected, record.seq()));
+    next_mark = upto + 1;
+    return Status::OK();
+  };
+  auto it = source.NewIterator(first, last);
+  for (; it->Valid(); it->Next()) {
+    if (it->key_seq() != builder.head() + 1) {
+      return Status::Corruption("copy",
+                                fmt::format("seq {}: missing from the source", builder.head() + 1));
     }
-    LEDGER_RETURN_IF_ERROR(
-        FromRocks(batch.Put(EventLogAccess::events(target), internal::EncodeSeqKey(expected),
-                            AsSlice(it->value())),
-                  "copy"));
-    LEDGER_RETURN_IF_ERROR(
-        PutDerived(record, target, sha, source.has_tree() ? &frontier : nullptr, &batch));
-    if (expected % kCopyBatchRecords == 0) {
-      LEDGER_RETURN_IF_ERROR(FromRocks(db->Write(unsynced, &batch), "copy: write records"));
-      batch.Clear();
-      if (options.progress) options.progress(expected, last);
+    LEDGER_RETURN_IF_ERROR(builder.AddRecord(it->value()));
+    if (builder.head() % kBuildBatchRecords == 0) {
+      LEDGER_RETURN_IF_ERROR(flush_marks(builder.head()));
+      if (progress) progress(builder.head(), last);
     }
   }
   LEDGER_RETURN_IF_ERROR(it->status());
-  if (expected != last + 1) {
-    return Status::Corruption("copy", fmt::format("seq {}: missing from the source", expected));
+  if (builder.head() != last) {
+    return Status::Corruption("copy",
+                              fmt::format("seq {}: missing from the source", builder.head() + 1));
   }
-  LEDGER_RETURN_IF_ERROR(CopySeqKeyed(source, EventLogAccess::commits(source), last,
-                                      EventLogAccess::commits(target), &batch));
-  if (source.has_tree()) {
-    LEDGER_RETURN_IF_ERROR(CopySeqKeyed(source, EventLogAccess::checkpoints(source), last,
-                                        EventLogAccess::checkpoints(target), &batch));
-    if (!commit_end) {
-      BACKSTOP_ASSERT(options.sign_head.has_value(), last);
-      LEDGER_RETURN_IF_ERROR(PutHeadCheckpoint(record, frontier.Root(sha), source.chain_id(),
-                                               *options.sign_head, target, &batch));
-    }
-  }
-  rocksdb::ColumnFamilyHandle* meta = EventLogAccess::meta(target);
-  std::string version(4, '\0');
-  for (int i = 0; i < 4; ++i) {
-    version[i] = static_cast<char>(source.format_version() >> (24 - 8 * i));
-  }
-  LEDGER_RETURN_IF_ERROR(FromRocks(batch.Put(meta, internal::kMetaFormatVersion, version), "copy"));
-  if (!source.has_tree()) {
-    LEDGER_RETURN_IF_ERROR(FromRocks(batch.Delete(meta, internal::kMetaSigningMode), "copy"));
-  }
-  LEDGER_RETURN_IF_ERROR(
-      FromRocks(batch.Put(meta, internal::kMetaHeadSeq, internal::EncodeSeqKey(last)), "copy"));
-  LEDGER_RETURN_IF_ERROR(
-      FromRocks(batch.Put(meta, internal::kMetaHeadHash, AsSlice(record.hash())), "copy"));
-  rocksdb::WriteOptions synced;
-  synced.sync = true;
-  LEDGER_RETURN_IF_ERROR(FromRocks(db->Write(synced, &batch), "copy: write head"));
-  if (options.progress) options.progress(last, last);
+  LEDGER_RETURN_IF_ERROR(flush_marks(last));
+  if (progress) progress(last, last);
   return Status::OK();
 }
 
@@ -204,11 +284,17 @@ Status CopyLogPrefix(const EventLog& source, SequenceNumber last, const std::str
                      const PrefixCopyOptions& options) {
   bool commit_end = false;
   LEDGER_RETURN_IF_ERROR(CheckCut(source, last, options.sign_head.has_value(), &commit_end));
-  LogOptions create;
-  create.chain_id = source.chain_id();
-  create.signing = source.signing_mode();
-  LEDGER_ASSIGN_OR_RETURN(auto target, EventLog::Create(dir, std::move(create)));
-  return CopyRecords(source, last, *target, options, commit_end);
+  LogBuilder::Identity identity;
+  identity.chain_id = source.chain_id();
+  identity.format_version = source.format_version();
+  identity.signing = source.signing_mode();
+  LEDGER_ASSIGN_OR_RETURN(auto builder, LogBuilder::Create(dir, identity));
+  LEDGER_RETURN_IF_ERROR(CopyLogInto(source, last, *builder, options.progress));
+  if (source.has_tree() && !commit_end) {
+    BACKSTOP_ASSERT(options.sign_head.has_value(), last);
+    LEDGER_RETURN_IF_ERROR(builder->SignHead(*options.sign_head));
+  }
+  return builder->Finish();
 }
 
 }  // namespace ledger

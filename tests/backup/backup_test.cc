@@ -8,14 +8,18 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <thread>
 
+#include "backup/archive.h"
 #include "ledger/event_log.h"
+#include "ledger/verifier.h"
 #include "replay/auditor.h"
 #include "replay/recovery.h"
 #include "sim/simulation.h"
@@ -76,6 +80,7 @@ class BackupTest : public ::testing::Test {
     auto key = ledger::PrivateKey::Generate();
     ASSERT_OK(key);
     ASSERT_OK(key->SavePem(KeyPath()));
+    ASSERT_OK(key->public_key().SavePem(*fixture_ / "signer.pub.pem"));
     sim::SimulationOptions options;
     options.data_dir = CrashDir();
     options.signing_key = *key;
@@ -89,6 +94,7 @@ class BackupTest : public ::testing::Test {
 
   static std::string CrashDir() { return *fixture_ / "crash"; }
   static std::string KeyPath() { return *fixture_ / "signer.key.pem"; }
+  static std::string PublicKeyPath() { return *fixture_ / "signer.pub.pem"; }
 
   // A copy of the crash data directory at `dir`.
   static void CopyCrash(const std::string& dir) {
@@ -329,6 +335,131 @@ TEST_F(BackupTest, RestoreToSeqsExactlyWithKey) {
 // The 100 random seqs, cut exactly at each seq's group (`replay --to SEQ`).
 TEST_F(BackupTest, RestoreToHundredRandomSeqs) {
   CheckRestoresToSeqs(CrashDir(), KeyPath(), 100, 2026);
+}
+
+// Lines of `capnp decode --short` of `archive` that start with `prefix`.
+int CountDecoded(const std::string& archive, const std::string& prefix) {
+  auto decoded = e2e::RunShell(fmt::format(
+      "capnp decode --short {}/backup/schema/archive.capnp ArchiveEntry < {} | grep -c '^{}'",
+      BACKSTOP_SOURCE_DIR, archive, prefix));
+  return std::atoi(decoded.output.c_str());
+}
+
+TEST_F(BackupTest, ArchiveOfCrashLogChecksAloneAndDecodesWithCapnp) {
+  e2e::ScratchDir scratch("backup_archive");
+  const std::string data = scratch / "data";
+  const std::string archive = scratch / "crash.archive";
+  CopyCrash(data);
+  std::string chain;
+  ledger::SequenceNumber head = 0;
+  {
+    auto log = OpenLog(data);
+    chain = ledger::ToHex(log->chain_id());
+    head = log->head_seq();
+  }
+  auto created =
+      RunBackstop(fmt::format("archive create --data {} --out {} --json", data, archive));
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  const auto summary = nlohmann::json::parse(created.output.substr(created.output.find('{')));
+  fs::remove_all(data);  // The auditor has the file and the public key, nothing else.
+  const std::string trust = fmt::format("--trusted-keys {} --chain-id {}", PublicKeyPath(), chain);
+  auto verify = RunBackstop(fmt::format("verify --archive {} {}", archive, trust));
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_NE(verify.output.find(fmt::format("{} records", head)), std::string::npos)
+      << verify.output;
+  auto audit = RunBackstop(fmt::format("audit --archive {} {}", archive, trust));
+  EXPECT_EQ(audit.exit_code, 0) << audit.output;
+  EXPECT_NE(audit.output.find(fmt::format("OK  head seq {}", head)), std::string::npos)
+      << audit.output;
+  auto other_chain = RunBackstop(fmt::format("verify --archive {} --trusted-keys {} --chain-id {}",
+                                             archive, PublicKeyPath(), std::string(32, '0')));
+  EXPECT_EQ(other_chain.exit_code, 1) << other_chain.output;
+  EXPECT_EQ(CountDecoded(archive, "(header = "), 1);
+  EXPECT_EQ(CountDecoded(archive, "(record = "), static_cast<int>(head));
+  EXPECT_EQ(CountDecoded(archive, "(checkpoint = "), summary["checkpoints"].get<int>());
+  EXPECT_EQ(CountDecoded(archive, "(trailer = "), 1);
+}
+
+TEST_F(BackupTest, ArchiveUpToASeqEndsOnItsGroupCommit) {
+  e2e::ScratchDir scratch("backup_archive_to");
+  const std::string archive = scratch / "part.archive";
+  auto created = RunBackstop(
+      fmt::format("archive create --data {} --out {} --to 5000 --json", CrashDir(), archive));
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  auto original = OpenLog(CrashDir());
+  auto group_end = replay::GroupEnd(*original, 5000);
+  ASSERT_OK(group_end);
+  auto commits = original->CommitEnds(*group_end, 0);
+  ASSERT_OK(commits);
+  auto unpacked = UnpackArchive(archive, nullptr);
+  ASSERT_OK(unpacked);
+  auto log = OpenLog((*unpacked)->data_dir());
+  EXPECT_EQ(log->head_seq(), commits->front());
+  EXPECT_TRUE(RawRecords(*log) == RawRecords(*original, commits->front()));
+  EXPECT_TRUE(AuditLog(*log, (*unpacked)->data_dir()).ok());
+}
+
+// Flips one bit of byte `position` of `bytes` into `path`.
+void WriteFlipped(const std::string& bytes, size_t position, const std::string& path) {
+  std::string flipped = bytes;
+  flipped[position] = static_cast<char>(flipped[position] ^ (1 << (position % 8)));
+  std::ofstream(path, std::ios::binary) << flipped;
+}
+
+TEST_F(BackupTest, FlippedByteAnywhereInAnArchiveIsFound) {
+  // A small log (an ingest: a group commit per command), so that every unpack is quick.
+  e2e::ScratchDir scratch("backup_archive_flip");
+  const std::string data = scratch / "data";
+  auto init = RunBackstop(fmt::format("init --data {} --key {}", data, KeyPath()));
+  ASSERT_EQ(init.exit_code, 0) << init.output;
+  std::ofstream(scratch / "input.jsonl")
+      << "{\"type\":\"open_account\",\"account\":1}\n"
+      << "{\"type\":\"deposit\",\"account\":1,\"asset\":1,\"amount\":5000}\n"
+      << "{\"type\":\"withdraw\",\"account\":1,\"asset\":1,\"amount\":700}\n";
+  auto ingest = RunBackstop(fmt::format("ingest {} --data {} --key {} --snapshot-every 2",
+                                        scratch / "input.jsonl", data, KeyPath()));
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.output;
+  const std::string archive = scratch / "small.archive";
+  auto created = RunBackstop(fmt::format("archive create --data {} --out {}", data, archive));
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  std::ifstream in(archive, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 1000u);
+  {
+    auto clean = UnpackArchive(archive, nullptr);
+    ASSERT_OK(clean);
+    auto log = OpenLog((*clean)->data_dir());
+    auto keyring = replay::LoadKeyring(replay::DataDir::At((*clean)->data_dir()));
+    ASSERT_OK(keyring);
+    EXPECT_TRUE(ledger::Verify(*log, *keyring, ledger::VerifyOptions()).ok);
+  }
+  // Every byte of the first and last 64, and about 200 spread over the rest.
+  std::vector<size_t> positions;
+  const size_t step = std::max<size_t>(1, bytes.size() / 200);
+  for (size_t p = 0; p < bytes.size(); p += (p < 64 || p + 64 >= bytes.size()) ? 1 : step) {
+    positions.push_back(p);
+  }
+  constexpr int kThreads = 4;
+  std::vector<std::thread> threads;
+  std::atomic<int> found{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t i = t; i < positions.size(); i += kThreads) {
+        const std::string path = scratch / fmt::format("flipped-{}", t);
+        WriteFlipped(bytes, positions[i], path);
+        auto unpacked = UnpackArchive(path, nullptr);
+        EXPECT_FALSE(unpacked.ok()) << "a flipped bit at byte " << positions[i] << " was missed";
+        if (!unpacked.ok()) ++found;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(found.load(), static_cast<int>(positions.size()));
+  WriteFlipped(bytes, bytes.size() / 2, scratch / "flipped.archive");
+  auto verify = RunBackstop(fmt::format("verify --archive {} --trusted-keys {}",
+                                        scratch / "flipped.archive", PublicKeyPath()));
+  EXPECT_EQ(verify.exit_code, 1) << verify.output;
+  EXPECT_NE(verify.output.find("archive: entry"), std::string::npos) << verify.output;
 }
 
 }  // namespace
