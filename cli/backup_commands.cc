@@ -53,6 +53,7 @@ int AuditRestored(const RestoreCommandOptions& options, nlohmann::json* json) {
   } else {
     ProgressLine progress("audited");
     replay::AuditOptions audit_options;
+    audit_options.engine_options.verify_invariants = false;  // As `audit` without its flag.
     if (!options.json) {
       audit_options.progress = [&progress](uint64_t done, uint64_t total) {
         progress.Update(done, total);
