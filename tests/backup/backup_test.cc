@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -202,6 +203,53 @@ TEST_F(BackupTest, SecondBackupStoresOnlyWhatIsNew) {
   EXPECT_FALSE(fs::exists(FilesDir(backups, 1)));
   auto verify = RunBackstop("backup verify " + backups);
   EXPECT_EQ(verify.exit_code, 0) << verify.output;
+}
+
+// The library call a server makes: a backup of a log it holds open while another thread keeps
+// appending. The backup is a consistent prefix that verifies, and its head lies between the
+// heads before and after the call.
+TEST_F(BackupTest, BackupOfALogBeingAppendedTo) {
+  e2e::ScratchDir scratch("backup_online");
+  const replay::DataDir data = replay::DataDir::At(scratch / "data");
+  auto key = ledger::PrivateKey::LoadPem(KeyPath());
+  ASSERT_OK(key);
+  fs::create_directories(data.keyring);
+  ASSERT_OK(key->public_key().SavePem(data.keyring + "/signer.pem"));
+  ledger::LogOptions options;
+  options.signing_key = *key;
+  std::atomic<int64_t> time_ns{1760112000000000000};
+  options.clock = [&time_ns] { return time_ns += 1000; };
+  auto log = ledger::EventLog::Create(data.log, std::move(options));
+  ASSERT_OK(log);
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> groups{0};
+  std::thread writer([&] {
+    for (uint64_t g = 0; !stop; ++g) {
+      ledger::EventGroup group;
+      auto deposit = group.Add().initDeposit();
+      deposit.setAccount(1 + g % 100);
+      deposit.setAsset(1);
+      deposit.setAmount(1000);
+      if (!(*log)->Append(group).ok()) return;
+      ++groups;
+    }
+  });
+  while (groups < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const ledger::SequenceNumber before = (*log)->head_seq();
+  auto created = CreateBackup(**log, data, scratch / "backups", CreateOptions());
+  const ledger::SequenceNumber after = (*log)->head_seq();
+  stop = true;
+  writer.join();
+  ASSERT_OK(created);
+  EXPECT_GE(created->info.head_seq, before);
+  EXPECT_LE(created->info.head_seq, after);
+  auto keys = [](const std::string& files_dir) {
+    return replay::LoadKeyring(replay::DataDir::At(files_dir));
+  };
+  auto verified = VerifyBackup(scratch / "backups", 0, keys, nullptr);
+  ASSERT_OK(verified);
+  EXPECT_TRUE(verified->ok) << verified->message;
+  EXPECT_EQ(verified->chain.head_seq, created->info.head_seq);
 }
 
 // Flips one byte in the middle of `path`.
