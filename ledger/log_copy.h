@@ -34,8 +34,10 @@ Result<uint32_t> BackupDatabase(const EventLog& log, rocksdb::BackupEngine& engi
 
 // Writes a new log from stored records given one at a time, in seq order from 1, with their
 // commit marks and signed checkpoints; derives the secondary-index entries and (format 2) the
-// Merkle tree nodes in the same pass (what RebuildIndexes and RebuildTree write). Only the last
-// write (Finish) is synced. Nothing here checks signatures or checkpoints: verify the result.
+// Merkle tree nodes in the same pass (what RebuildIndexes and RebuildTree write). Writes skip
+// RocksDB's WAL; Finish flushes everything to synced table files, so the log is durable once
+// Finish returns OK (a crash before leaves a directory to delete). Nothing here checks
+// signatures or checkpoints: verify the result.
 class LogBuilder {
  public:
   struct Identity {
@@ -62,7 +64,8 @@ class LogBuilder {
   // Signs and adds the checkpoint of the tree of every record added, with a commit mark at the
   // head, with `key`, which must be the head record's key (InvalidArgument otherwise).
   Status SignHead(const PrivateKey& key);
-  // Writes the meta head (synced) and closes the log. Corruption if no record was added.
+  // Writes the meta head, flushes everything to synced table files and closes the log.
+  // Corruption if no record was added.
   Status Finish();
   SequenceNumber head() const;
 
@@ -86,8 +89,7 @@ struct PrefixCopyOptions {
 // of `source` with the bytes stored there (same chain id, format version and signing mode, so
 // the same hashes and signatures), the `commits` marks and signed checkpoints at or below
 // `last`, the meta head at `last`, and the secondary indexes and (format 2) Merkle tree nodes
-// derived from the records in the same pass (what RebuildIndexes and RebuildTree write). Only
-// the last write is synced: the copy is durable when this returns OK. `last` must end a group; in
+// derived from the records in the same pass (LogBuilder): durable when this returns OK. `last` must end a group; in
 // format 2 it must also end a group commit, so that the new head carries its original signed
 // checkpoint, unless options.sign_head is given. InvalidArgument otherwise (or for a sign_head key
 // that is not the head record's). Corruption if a source record is missing or its key and envelope

@@ -191,7 +191,10 @@ TEST_F(BackupTest, SecondBackupStoresOnlyWhatIsNew) {
   const uint64_t full = first_json["added_bytes"].get<uint64_t>();
   const uint64_t incremental = second_json["added_bytes"].get<uint64_t>();
   EXPECT_GT(incremental, 0u);
-  EXPECT_LT(incremental * 5, full * 2) << "full " << full << " bytes, incremental " << incremental;
+  // Not 100%: the new records (one group commit, checkpoint and tree nodes each: an ingest
+  // writes more per record than the simulation did) and what compaction rewrote meanwhile; at
+  // this size that is 12-35% in repeated runs (bench/README.md: 12.7% at 10 M records).
+  EXPECT_LT(incremental * 2, full) << "full " << full << " bytes, incremental " << incremental;
   fmt::print("full backup {} bytes ({} records), incremental {} bytes (+{} records)\n", full, head,
              incremental, listed->back().head_seq - head);
   auto kept = RunBackstop(fmt::format("backup create --data {} --to {} --keep 1", data, backups));
