@@ -506,15 +506,17 @@ void AddRestore(CLI::App& app, std::function<int()>* run) {
   sub->add_option("--id", options.id, "Backup id (default: the newest)");
   sub->add_option("--to", options.new_dir, "New data directory (must not exist or be empty)")
       ->required();
-  sub->add_option("--to-seq", options.to_seq,
-                  "Only up to this seq: the log as it stood once the group holding it was "
-                  "durable (the end of its group commit, whose signed checkpoint heads the "
-                  "result); later snapshots dropped, indexes and Merkle tree rebuilt");
+  CLI::Option* to_seq =
+      sub->add_option("--to-seq", options.to_seq,
+                      "Only up to this seq: the log as it stood once the group holding it was "
+                      "durable (the end of its group commit, whose signed checkpoint heads the "
+                      "result); later snapshots dropped, indexes and Merkle tree rebuilt");
   sub->add_option("--key", options.key_file,
                   "With --to-seq: cut exactly at the end of the group holding SEQ, and when "
                   "that is inside a group commit sign the new head's checkpoint with this key "
                   "(the log's private key)")
-      ->check(CLI::ExistingFile);
+      ->check(CLI::ExistingFile)
+      ->needs(to_seq);
   AddTrustOptions(sub, &options.trust);
   sub->add_flag("--json", options.json, "Print the result as JSON");
   sub->callback([run] { *run = [] { return cli::RunRestore(options); }; });

@@ -89,11 +89,11 @@ struct PrefixCopyOptions {
 // of `source` with the bytes stored there (same chain id, format version and signing mode, so
 // the same hashes and signatures), the `commits` marks and signed checkpoints at or below
 // `last`, the meta head at `last`, and the secondary indexes and (format 2) Merkle tree nodes
-// derived from the records in the same pass (LogBuilder): durable when this returns OK. `last` must end a group; in
-// format 2 it must also end a group commit, so that the new head carries its original signed
-// checkpoint, unless options.sign_head is given. InvalidArgument otherwise (or for a sign_head key
-// that is not the head record's). Corruption if a source record is missing or its key and envelope
-// disagree (run verify).
+// derived from the records in the same pass (LogBuilder): durable when this returns OK.
+// `last` must end a group; in format 2 it must also end a group commit, so that the new head
+// carries its original signed checkpoint, unless options.sign_head is given. InvalidArgument
+// otherwise (or for a sign_head key that is not the head record's). Corruption if a source
+// record is missing or its key and envelope disagree (run verify).
 Status CopyLogPrefix(const EventLog& source, SequenceNumber last, const std::string& dir,
                      const PrefixCopyOptions& options);
 
