@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "backup/archive.h"
+#include "cli/backup_commands.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/event_json.h"
@@ -168,7 +170,12 @@ void PrintState(const engine::RiskEngine& engine, const replay::Recovered& state
 
 }  // namespace
 
-int RunAudit(const AuditCommandOptions& options) {
+int RunAudit(const AuditCommandOptions& given) {
+  AuditCommandOptions options = given;
+  std::unique_ptr<backup::UnpackedArchive> archive;
+  auto data_dir = DataDirOrArchive(given.data_dir, given.archive, &archive);
+  if (!data_dir.ok()) return Fail(data_dir.status());
+  options.data_dir = *data_dir;
   auto log = OpenReadOnlyChecked(options.data_dir);
   if (!log.ok()) {
     if (log.status().IsNotFound()) return Fail(log.status());

@@ -14,6 +14,8 @@
 #include <memory>
 #include <thread>
 
+#include "backup/archive.h"
+#include "cli/backup_commands.h"
 #include "cli/common.h"
 #include "cli/event_json.h"
 #include "cli/trust.h"
@@ -246,7 +248,12 @@ void PrintVerifyReport(const ledger::EventLog& log, const ledger::VerifyReport& 
 
 }  // namespace
 
-int RunVerify(const VerifyCommandOptions& options) {
+int RunVerify(const VerifyCommandOptions& given) {
+  VerifyCommandOptions options = given;
+  std::unique_ptr<backup::UnpackedArchive> archive;
+  auto data_dir = DataDirOrArchive(given.data_dir, given.archive, &archive);
+  if (!data_dir.ok()) return Fail(data_dir.status());
+  options.data_dir = *data_dir;
   auto trust = LoadTrust(options.trust, options.data_dir);
   if (!trust.ok()) return Fail(trust.status());
   WarnIfUnpinned(*trust);

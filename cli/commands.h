@@ -57,6 +57,7 @@ int RunLogTail(const LogTailOptions& options);
 
 struct VerifyCommandOptions {
   std::string data_dir;
+  std::string archive;  // Instead of data_dir: an archive file (backup/archive.h).
   bool all_signatures = false;
   TrustOptions trust;  // Without trusted keys, DATA/keyring's are used, with a warning.
   bool json = false;
@@ -92,6 +93,7 @@ int RunSnapshotCreate(const SnapshotCreateOptions& options);
 
 struct AuditCommandOptions {
   std::string data_dir;
+  std::string archive;  // Instead of data_dir: an archive file (backup/archive.h).
   uint64_t from_snapshot = 0;
   bool all_signatures = false;
   bool check_invariants = false;  // Run the engine's O(n) invariant checks after every input.

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "cli/backup_commands.h"
 #include "cli/commands.h"
 #include "cli/query_commands.h"
 #include "cli/report_command.h"
@@ -96,7 +97,11 @@ void AddVerify(CLI::App& app, std::function<int()>* run) {
       "from the records) and record signatures where the log has them (by default the last "
       "record of every group commit, which authenticates the rest through the chain). Exit 0 "
       "clean, 1 on any problem (naming the first bad seq or tree size), 2 on usage errors");
-  sub->add_option("--data", options.data_dir, kDataHelp)->required();
+  CLI::Option* data = sub->add_option("--data", options.data_dir, kDataHelp);
+  sub->add_option("--archive", options.archive,
+                  "Instead of --data: an archive file (backstop archive create), checked alone")
+      ->check(CLI::ExistingFile)
+      ->excludes(data);
   sub->add_flag("--all-signatures", options.all_signatures,
                 "In a log that signs every record: verify every record's signature, in "
                 "parallel on all cores");
@@ -192,7 +197,11 @@ void AddAudit(CLI::App& app, std::function<int()>* run) {
       "Segments between verified snapshots run in parallel, each record read once "
       "(docs/AUDIT.md). Exit 0 clean, 1 on any finding (the first divergence is named with "
       "its seq, expected and found)");
-  sub->add_option("--data", options.data_dir, kDataHelp)->required();
+  CLI::Option* data = sub->add_option("--data", options.data_dir, kDataHelp);
+  sub->add_option("--archive", options.archive,
+                  "Instead of --data: an archive file (backstop archive create), checked alone")
+      ->check(CLI::ExistingFile)
+      ->excludes(data);
   sub->add_option("--from-snapshot", options.from_snapshot,
                   "Start from this snapshot's seq (it must verify) instead of genesis");
   sub->add_flag("--all-signatures", options.all_signatures,
@@ -660,6 +669,88 @@ void AddFollow(CLI::App& app, std::function<int()>* run) {
   AddTrustOptions(sub, &options.trust, /*has_data_dir=*/false);
   sub->add_flag("--json", options.json, "One JSON object per record");
   sub->callback([run] { *run = [] { return cli::RunFollow(options); }; });
+void AddBackup(CLI::App& app, std::function<int()>* run) {
+  static cli::BackupCreateOptions create;
+  static cli::BackupListOptions list;
+  static cli::BackupVerifyOptions verify;
+  CLI::App* backup = app.add_subcommand(
+      "backup",
+      "Backups of a data directory (docs/OPERATIONS.md): RocksDB's BackupEngine, "
+      "incremental, plus the keyring, snapshots and newest signed checkpoint");
+  backup->require_subcommand(1);
+  CLI::App* create_cmd = backup->add_subcommand(
+      "create",
+      "Back up DIR's log (consistent as of one instant; table files already in BACKUP_DIR are "
+      "shared, not copied), keyring, snapshots and newest checkpoint. Needs the log to itself "
+      "(no ingest running); a server backs up through the library call instead");
+  create_cmd->add_option("--data", create.data_dir, kDataHelp)->required();
+  create_cmd->add_option("--to", create.backup_dir, "Backup directory (created if missing)")
+      ->required();
+  create_cmd->add_option("--keep", create.keep, "Keep only the newest N backups (0: all)")
+      ->capture_default_str();
+  create_cmd->add_flag("--json", create.json, "Print the result as JSON");
+  create_cmd->callback([run] { *run = [] { return cli::RunBackupCreate(create); }; });
+  CLI::App* list_cmd = backup->add_subcommand(
+      "list", "List backups: id, head seq and hash, time and size (listing verifies nothing)");
+  list_cmd->add_option("backup_dir", list.backup_dir, "Backup directory")->required();
+  list_cmd->add_flag("--json", list.json, "Print the list as JSON");
+  list_cmd->callback([run] { *run = [] { return cli::RunBackupList(list); }; });
+  CLI::App* verify_cmd = backup->add_subcommand(
+      "verify",
+      "Check a backup without restoring it: RocksDB's CRC32c of every file, the SHA-256 of "
+      "ours, then verify's chain, signature and checkpoint checks on the backed-up log. Exit 0 "
+      "clean, 1 damaged (naming the file or the first bad seq), 2 usage");
+  verify_cmd->add_option("backup_dir", verify.backup_dir, "Backup directory")->required();
+  verify_cmd->add_option("--id", verify.id, "Backup id (default: the newest)");
+  AddTrustOptions(verify_cmd, &verify.trust);
+  verify_cmd->add_flag("--json", verify.json, "Print the report as JSON");
+  verify_cmd->callback([run] { *run = [] { return cli::RunBackupVerify(verify); }; });
+}
+
+void AddRestore(CLI::App& app, std::function<int()>* run) {
+  static cli::RestoreCommandOptions options;
+  CLI::App* sub = app.add_subcommand(
+      "restore",
+      "Restore a backup into a new (or empty) directory, never over a data directory; then "
+      "audit what was restored and report its head and how far behind the original log it is. "
+      "Exit 0 restored and audited clean, 1 damaged backup or audit finding, 2 usage");
+  sub->add_option("--from", options.backup_dir, "Backup directory")->required();
+  sub->add_option("--id", options.id, "Backup id (default: the newest)");
+  sub->add_option("--to", options.new_dir, "New data directory (must not exist or be empty)")
+      ->required();
+  CLI::Option* to_seq =
+      sub->add_option("--to-seq", options.to_seq,
+                      "Only up to this seq: the log as it stood once the group holding it was "
+                      "durable (the end of its group commit, whose signed checkpoint heads the "
+                      "result); later snapshots dropped, indexes and Merkle tree rebuilt");
+  sub->add_option("--key", options.key_file,
+                  "With --to-seq: cut exactly at the end of the group holding SEQ, and when "
+                  "that is inside a group commit sign the new head's checkpoint with this key "
+                  "(the log's private key)")
+      ->check(CLI::ExistingFile)
+      ->needs(to_seq);
+  AddTrustOptions(sub, &options.trust);
+  sub->add_flag("--json", options.json, "Print the result as JSON");
+  sub->callback([run] { *run = [] { return cli::RunRestore(options); }; });
+}
+
+void AddArchive(CLI::App& app, std::function<int()>* run) {
+  static cli::ArchiveCreateOptions create;
+  CLI::App* archive = app.add_subcommand(
+      "archive", "One self-describing file of a log for auditors (docs/formats/archive.md)");
+  archive->require_subcommand(1);
+  CLI::App* create_cmd = archive->add_subcommand(
+      "create",
+      "Write the log's records (byte for byte, from seq 1) with their commit marks and signed "
+      "checkpoints, the keyring, the chain id and the snapshots as one Cap'n Proto message "
+      "stream; `verify --archive FILE` and `audit --archive FILE` check it alone");
+  create_cmd->add_option("--data", create.data_dir, kDataHelp)->required();
+  create_cmd->add_option("--out", create.out, "Archive file to write")->required();
+  create_cmd->add_option("--to", create.to_seq,
+                         "Last seq (rounded up to the end of its group commit, whose signed "
+                         "checkpoint covers it); default: the head");
+  create_cmd->add_flag("--json", create.json, "Print the summary as JSON");
+  create_cmd->callback([run] { *run = [] { return cli::RunArchiveCreate(create); }; });
 }
 
 }  // namespace
@@ -692,6 +783,9 @@ int main(int argc, char** argv) {
   AddSubmit(app, &run);
   AddLoad(app, &run);
   AddFollow(app, &run);
+  AddBackup(app, &run);
+  AddRestore(app, &run);
+  AddArchive(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -111,7 +111,7 @@ std::vector<SourceLine> ReadSources(const std::vector<std::string>& folders) {
 
 const std::vector<std::string> kAllFolders = {"engine", "ledger", "snapshots", "replay",
                                               "sim",    "query",  "text",      "server",
-                                              "cli",    "tests",  "bench",     "report"};
+                                              "cli",    "tests",  "bench",     "report", "backup"};
 
 // Runs `rule` over the lines of `folders` and fails once per offending line.
 void ExpectNoLine(const std::vector<std::string>& folders, const std::string& what,

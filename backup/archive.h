@@ -1,0 +1,70 @@
+// Archives: a log (or a prefix of it) as one self-describing file an auditor can take away: a
+// Cap'n Proto message stream of the canonical records with their commit marks and signed
+// checkpoints, the keyring, the chain id and the snapshots (docs/formats/archive.md).
+// `verify --archive` and `audit --archive` check one by unpacking it into a temporary data
+// directory and running the same checks as on a data directory. Thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "ledger/event_log.h"
+#include "ledger/status.h"
+#include "replay/data_dir.h"
+
+namespace backup {
+
+struct ArchiveOptions {
+  // Last seq to include; rounded up to the end of its group commit (the signed checkpoint that
+  // covers it), as restore --to-seq does. Default: none (the head).
+  std::optional<ledger::SequenceNumber> to_seq;
+  // Called with (records written, records to write). Default: none.
+  std::function<void(uint64_t, uint64_t)> progress;
+};
+
+struct ArchiveSummary {
+  ledger::SequenceNumber last_seq = 0;
+  uint64_t checkpoints = 0;
+  uint64_t snapshots = 0;
+  uint64_t bytes = 0;
+};
+
+// Writes the archive of the log in `data` (opened read-only by the caller as `log`) to `out`
+// (replaced atomically: written as out.partial, synced, renamed). InvalidArgument for a bad
+// to_seq; the log's errors; IOError on storage failure.
+ledger::Result<ArchiveSummary> CreateArchive(const ledger::EventLog& log,
+                                             const replay::DataDir& data, const std::string& out,
+                                             const ArchiveOptions& options);
+
+// An archive unpacked into a fresh temporary data directory (log, keyring, snapshots), deleted
+// with this object.
+class UnpackedArchive {
+ public:
+  ~UnpackedArchive();
+  UnpackedArchive(const UnpackedArchive&) = delete;
+  UnpackedArchive& operator=(const UnpackedArchive&) = delete;
+  const std::string& data_dir() const { return dir_; }
+  const ArchiveSummary& summary() const { return summary_; }
+
+ private:
+  friend ledger::Result<std::unique_ptr<UnpackedArchive>> UnpackArchive(
+      const std::string& file, const std::function<void(uint64_t, uint64_t)>& progress);
+  UnpackedArchive(std::string dir, ArchiveSummary summary)
+      : dir_(std::move(dir)), summary_(summary) {}
+  std::string dir_;
+  ArchiveSummary summary_;
+};
+
+// Reads `file` into a temporary data directory under the system's temp folder: each record,
+// commit mark and checkpoint into a new log (ledger::LogBuilder), the keys into keyring/, the
+// snapshots into snapshots/. Corruption naming the entry (its index and byte offset) if the
+// file is not a well-formed archive: a malformed message, entries out of order, a record whose
+// envelope names another seq, a trailer whose counts or SHA-256 differ, bytes after the
+// trailer. Nothing is verified cryptographically here: run Verify / Audit on the result.
+ledger::Result<std::unique_ptr<UnpackedArchive>> UnpackArchive(
+    const std::string& file, const std::function<void(uint64_t, uint64_t)>& progress);
+
+}  // namespace backup

@@ -1,0 +1,306 @@
+// `backstop backup create|list|verify` and `backstop restore`.
+
+#include "cli/backup_commands.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "backup/archive.h"
+#include "backup/backup.h"
+#include "cli/common.h"
+#include "cli/trust.h"
+#include "replay/auditor.h"
+
+namespace cli {
+
+namespace {
+
+std::string Time(int64_t seconds) { return text::FormatTimeSeconds(seconds * 1'000'000'000); }
+
+nlohmann::json InfoJson(const backup::BackupInfo& info) {
+  return {{"id", info.id},
+          {"complete", info.complete},
+          {"head_seq", info.head_seq},
+          {"head_hash", ledger::ToHex(info.head_hash)},
+          {"time", Time(info.time_s) + "Z"},
+          {"size_bytes", info.size_bytes},
+          {"rocksdb_files", info.rocks_files},
+          {"snapshots", info.snapshots},
+          {"chain_id", ledger::ToHex(info.chain_id)},
+          {"source", info.source},
+          {"problem", info.problem}};
+}
+
+// The newest backup's id when `id` is 0.
+ledger::Result<uint32_t> ResolveId(const std::string& backup_dir, uint32_t id) {
+  if (id != 0) return id;
+  LEDGER_ASSIGN_OR_RETURN(auto list, backup::ListBackups(backup_dir));
+  if (list.empty()) return ledger::Status::NotFound("backup", "no backup in " + backup_dir);
+  return list.back().id;
+}
+
+// Audits the restored directory as `audit --data NEW_DIR` does; prints one line per finding.
+int AuditRestored(const RestoreCommandOptions& options, nlohmann::json* json) {
+  auto trust = LoadTrust(options.trust, options.new_dir);
+  if (!trust.ok()) return Fail(trust.status());
+  WarnIfUnpinned(*trust);
+  auto log = OpenReadOnly(options.new_dir);
+  if (!log.ok()) return Fail(log.status());
+  replay::AuditReport report;
+  if (std::string finding = CheckChain(*trust, **log); !finding.empty()) {
+    report.findings.push_back({1, finding, "", ""});
+  } else {
+    ProgressLine progress("audited");
+    replay::AuditOptions audit_options;
+    audit_options.engine_options.verify_invariants = false;  // As `audit` without its flag.
+    if (!options.json) {
+      audit_options.progress = [&progress](uint64_t done, uint64_t total) {
+        progress.Update(done, total);
+      };
+    }
+    auto audited =
+        replay::Audit(**log, replay::DataDir::At(options.new_dir), trust->keyring, audit_options);
+    if (!audited.ok()) return Fail(audited.status());
+    report = std::move(audited).value();
+  }
+  (*json)["audit"] = {{"ok", report.ok()},
+                      {"records_replayed", report.records_replayed},
+                      {"snapshots_checked", report.snapshots_checked},
+                      {"indexes_checked", report.indexes_checked},
+                      {"trust", TrustJson(*trust)}};
+  if (!options.json && report.ok()) {
+    fmt::print(
+        "audit      OK: {} records re-derived byte for byte, chain, signatures, "
+        "checkpoints, {} snapshots and every index checked (as backstop audit --data {})\n",
+        report.records_replayed, report.snapshots_checked, options.new_dir);
+  }
+  for (const auto& f : report.findings) {
+    (*json)["audit"]["findings"].push_back({{"seq", f.seq}, {"what", f.what}});
+    if (!options.json) {
+      fmt::print("audit      FINDING{}  {}\n", f.seq ? fmt::format(" at seq {}", f.seq) : "",
+                 f.what);
+    }
+  }
+  return report.ok() ? kExitOk : kExitFinding;
+}
+
+void PrintRestored(const RestoreCommandOptions& options, const backup::RestoreResult& result) {
+  fmt::print("restored   backup {} of {} (taken {}Z, head seq {}) into {}\n", result.backup.id,
+             result.backup.source, Time(result.backup.time_s), result.backup.head_seq,
+             options.new_dir);
+  if (options.to_seq) {
+    fmt::print("cut        seq {} is in the group ending at seq {}; ", *options.to_seq,
+               result.group_end);
+    if (result.signed_head) {
+      fmt::print(
+          "it ends inside a group commit, so the restored head's checkpoint was signed "
+          "now with --key (the records and every earlier checkpoint are the originals)\n");
+    } else if (result.head_seq == result.group_end) {
+      fmt::print("its group commit ends there too: restored up to it\n");
+    } else {
+      fmt::print(
+          "that group was committed (and its checkpoint signed) with others up to "
+          "seq {}, so the log is restored to seq {}\n",
+          result.head_seq, result.head_seq);
+    }
+  }
+  fmt::print("head       seq {} hash {}; {} snapshots, keyring{}\n", result.head_seq,
+             ledger::ToHex(result.head_hash), result.snapshots,
+             result.backup.format_version >= 2 ? ", " + options.new_dir + "/checkpoint" : "");
+  if (result.original_head) {
+    fmt::print(
+        "original   {} is at seq {}: the restored log is {} records behind it\n",
+        result.backup.source, *result.original_head,
+        *result.original_head > result.head_seq ? *result.original_head - result.head_seq : 0);
+  } else {
+    fmt::print("original   {} does not open: how far behind it is unknown\n", result.backup.source);
+  }
+}
+
+}  // namespace
+
+int RunBackupCreate(const BackupCreateOptions& options) {
+  auto log = ledger::EventLog::Open(LogDir(options.data_dir), ledger::LogOptions());
+  if (!log.ok()) {
+    if (log.status().IsBusy()) {
+      return Fail(log.status().message() +
+                  " (another process holds the log: stop it, or back up through that process)");
+    }
+    return Fail(log.status());
+  }
+  backup::CreateOptions create;
+  create.keep = options.keep;
+  auto result = backup::CreateBackup(**log, replay::DataDir::At(options.data_dir),
+                                     options.backup_dir, create);
+  if (!result.ok()) return Fail(result.status());
+  if (options.json) {
+    nlohmann::json out = InfoJson(result->info);
+    out["added_bytes"] = result->added_bytes;
+    out["deleted"] = result->deleted;
+    fmt::print("{}\n", out.dump());
+    return kExitOk;
+  }
+  const backup::BackupInfo& info = result->info;
+  fmt::print("backup {} of {}: head seq {} hash {}\n", info.id, info.source, info.head_seq,
+             ledger::ToHex(info.head_hash));
+  fmt::print("{} bytes in {} RocksDB files and {} snapshots; {} bytes new in {}\n",
+             text::FormatCount(info.size_bytes), info.rocks_files, info.snapshots,
+             text::FormatCount(result->added_bytes), options.backup_dir);
+  for (uint32_t id : result->deleted)
+    fmt::print("deleted backup {} (--keep {})\n", id, options.keep);
+  return kExitOk;
+}
+
+int RunBackupList(const BackupListOptions& options) {
+  auto list = backup::ListBackups(options.backup_dir);
+  if (!list.ok()) return Fail(list.status());
+  if (options.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& info : *list) out.push_back(InfoJson(info));
+    fmt::print("{}\n", out.dump());
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& info : *list) {
+    rows.push_back({std::to_string(info.id), info.complete ? std::to_string(info.head_seq) : "?",
+                    info.complete ? ledger::ToHex(info.head_hash) : "incomplete: " + info.problem,
+                    Time(info.time_s), text::FormatCount(info.size_bytes)});
+  }
+  fmt::print("{}", text::FormatTable({"id", "head seq", "head hash", "time (UTC)", "bytes"},
+                                     {false, false, true, true, false}, rows));
+  return kExitOk;
+}
+
+int RunBackupVerify(const BackupVerifyOptions& options) {
+  auto id = ResolveId(options.backup_dir, options.id);
+  if (!id.ok()) return Fail(id.status());
+  std::optional<Trust> trust;
+  auto keys = [&](const std::string& files_dir) -> ledger::Result<ledger::Keyring> {
+    auto loaded = LoadTrust(options.trust, files_dir);
+    if (!loaded.ok()) return loaded.status();
+    WarnIfUnpinned(*loaded);
+    trust = std::move(loaded).value();
+    return trust->keyring;
+  };
+  ProgressLine progress("verified");
+  backup::Progress on_progress;
+  if (!options.json) {
+    on_progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
+  }
+  auto report = backup::VerifyBackup(options.backup_dir, *id, keys, on_progress);
+  progress.Clear();
+  if (!report.ok()) return Fail(report.status());
+  if (options.json) {
+    fmt::print("{}\n", nlohmann::json({{"id", report->id},
+                                       {"ok", report->ok},
+                                       {"bad_file", report->bad_file},
+                                       {"message", report->message},
+                                       {"records_checked", report->chain.records_checked},
+                                       {"checkpoints_checked", report->chain.checkpoints_checked},
+                                       {"trust", trust ? TrustJson(*trust) : nullptr}})
+                           .dump());
+  } else if (report->ok) {
+    fmt::print(
+        "OK  backup {}: every file's CRC32c and SHA-256; {} records chained to head seq "
+        "{}, {} signatures and {} checkpoints valid (as verify)\n",
+        report->id, report->chain.records_checked, report->chain.head_seq,
+        report->chain.signatures_checked, report->chain.checkpoints_checked);
+  } else {
+    fmt::print("FAILED  backup {}: {}\n", report->id, report->message);
+    if (!report->bad_file.empty()) fmt::print("  damaged file  {}\n", report->bad_file);
+  }
+  return report->ok ? kExitOk : kExitFinding;
+}
+
+int RunRestore(const RestoreCommandOptions& options) {
+  backup::RestoreOptions restore;
+  restore.id = options.id;
+  restore.to_seq = options.to_seq;
+  if (!options.key_file.empty()) {
+    auto key = ledger::PrivateKey::LoadPem(options.key_file);
+    if (!key.ok()) return Fail(key.status());
+    restore.sign_head = *key;
+  }
+  ProgressLine progress("copied");
+  if (!options.json) {
+    restore.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
+  }
+  auto result = backup::Restore(options.backup_dir, options.new_dir, restore);
+  progress.Clear();
+  if (!result.ok()) {
+    if (result.status().IsCorruption()) {
+      fmt::print("FAILED  the backup is damaged; nothing was restored: {}\n",
+                 result.status().message());
+      return kExitFinding;
+    }
+    return Fail(result.status());
+  }
+  nlohmann::json out = {{"backup", InfoJson(result->backup)},
+                        {"head_seq", result->head_seq},
+                        {"head_hash", ledger::ToHex(result->head_hash)},
+                        {"snapshots", result->snapshots},
+                        {"group_end", result->group_end},
+                        {"signed_head", result->signed_head},
+                        {"original_head", nullptr}};
+  if (result->original_head) out["original_head"] = *result->original_head;
+  if (!options.json) PrintRestored(options, *result);
+  const int code = AuditRestored(options, &out);
+  if (options.json) fmt::print("{}\n", out.dump());
+  return code;
+}
+
+int RunArchiveCreate(const ArchiveCreateOptions& options) {
+  auto log = OpenReadOnly(options.data_dir);
+  if (!log.ok()) return Fail(log.status());
+  backup::ArchiveOptions archive;
+  archive.to_seq = options.to_seq;
+  ProgressLine progress("archived");
+  if (!options.json) {
+    archive.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
+  }
+  auto summary =
+      backup::CreateArchive(**log, replay::DataDir::At(options.data_dir), options.out, archive);
+  progress.Clear();
+  if (!summary.ok()) return Fail(summary.status());
+  if (options.json) {
+    fmt::print("{}\n", nlohmann::json({{"out", options.out},
+                                       {"last_seq", summary->last_seq},
+                                       {"checkpoints", summary->checkpoints},
+                                       {"snapshots", summary->snapshots},
+                                       {"bytes", summary->bytes},
+                                       {"chain_id", ledger::ToHex((*log)->chain_id())}})
+                           .dump());
+    return kExitOk;
+  }
+  fmt::print(
+      "archive {}: records 1..{} of chain {}, {} signed checkpoints, {} snapshots, the "
+      "keyring; {} bytes\n",
+      options.out, summary->last_seq, ledger::ToHex((*log)->chain_id()), summary->checkpoints,
+      summary->snapshots, text::FormatCount(summary->bytes));
+  fmt::print(
+      "check it with: backstop verify --archive {0} and backstop audit --archive {0} "
+      "(with --trusted-keys and --chain-id)\n",
+      options.out);
+  return kExitOk;
+}
+
+ledger::Result<std::string> DataDirOrArchive(const std::string& data_dir,
+                                             const std::string& archive,
+                                             std::unique_ptr<backup::UnpackedArchive>* keep) {
+  if (archive.empty() && data_dir.empty()) {
+    return ledger::Status::InvalidArgument("usage", "give --data DIR or --archive FILE");
+  }
+  if (archive.empty()) return data_dir;
+  ProgressLine progress("unpacked");
+  auto unpacked = backup::UnpackArchive(
+      archive, [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); });
+  progress.Clear();
+  if (!unpacked.ok()) return unpacked.status();
+  *keep = std::move(unpacked).value();
+  fmt::print(stderr, "archive {}: records 1..{} unpacked into a temporary data directory\n",
+             archive, (*keep)->summary().last_seq);
+  return (*keep)->data_dir();
+}
+
+}  // namespace cli
