@@ -669,6 +669,8 @@ void AddFollow(CLI::App& app, std::function<int()>* run) {
   AddTrustOptions(sub, &options.trust, /*has_data_dir=*/false);
   sub->add_flag("--json", options.json, "One JSON object per record");
   sub->callback([run] { *run = [] { return cli::RunFollow(options); }; });
+}
+
 void AddBackup(CLI::App& app, std::function<int()>* run) {
   static cli::BackupCreateOptions create;
   static cli::BackupListOptions list;
