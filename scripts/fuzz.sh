@@ -35,7 +35,11 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 targets=(fuzz_record fuzz_note fuzz_input fuzz_snapshot fuzz_index fuzz_frame)
 [ "$target" = all ] || targets=("$target")
-cmake --build "$build" --target "${targets[@]}" -- -j"$(nproc)" >/dev/null
+if ! cmake --build "$build" --target "${targets[@]}" -- -j"$(nproc)" >"$work/build.log" 2>&1; then
+  tail -n 40 "$work/build.log" >&2
+  echo "fuzz: the build failed (whole log: $work/build.log)" >&2
+  exit 2
+fi
 status=0
 for name in "${targets[@]}"; do
   corpus="$work/corpus-$name"

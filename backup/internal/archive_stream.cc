@@ -67,8 +67,8 @@ ledger::Result<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(const std::st
 
 ArchiveReader::~ArchiveReader() { std::fclose(file_); }
 
-ledger::Status ArchiveReader::ReadFrame(std::vector<capnp::word>* words,
-                                        std::vector<uint32_t>* sizes, bool* eof) {
+ledger::Status ArchiveReader::ReadFrame(kj::Array<capnp::word>* words, std::vector<uint32_t>* sizes,
+                                        bool* eof) {
   auto fail = [&](const std::string& what) {
     return ledger::Status::Corruption(
         "archive", fmt::format("entry {} at byte {}: {}", entries_, offset_, what));
@@ -93,8 +93,9 @@ ledger::Status ArchiveReader::ReadFrame(std::vector<capnp::word>* words,
   if (count % 2 == 0 && LittleEndian32(&table[4 * count]) != 0) return fail("nonzero padding");
   if (total > kMaxMessageWords) return fail(fmt::format("a message of {} words", total));
   // The framing words first (they are hashed with the rest), then the segments.
-  words->resize((4 + table.size()) / 8 + total);
-  auto* bytes = reinterpret_cast<uint8_t*>(words->data());
+  // kj::Array, not std::vector: capnp::word cannot be copied, which clang's library checks.
+  *words = kj::heapArray<capnp::word>((4 + table.size()) / 8 + total);
+  auto* bytes = reinterpret_cast<uint8_t*>(words->begin());
   std::copy(head, head + 4, bytes);
   std::copy(table.begin(), table.end(), bytes + 4);
   const size_t framing = 4 + table.size();
@@ -103,14 +104,14 @@ ledger::Status ArchiveReader::ReadFrame(std::vector<capnp::word>* words,
 }
 
 ledger::Result<bool> ArchiveReader::Next(const Visitor& visit) {
-  std::vector<capnp::word> words;
+  kj::Array<capnp::word> words;
   std::vector<uint32_t> sizes;
   bool eof = false;
   LEDGER_RETURN_IF_ERROR(ReadFrame(&words, &sizes, &eof));
   if (eof) return false;
   const size_t framing_words = (4 + 4 * (sizes.size() + (sizes.size() % 2 == 0 ? 1 : 0))) / 8;
   std::vector<kj::ArrayPtr<const capnp::word>> segments;
-  const capnp::word* at = words.data() + framing_words;
+  const capnp::word* at = words.begin() + framing_words;
   for (uint32_t size : sizes) {
     segments.emplace_back(at, size);
     at += size;
@@ -124,7 +125,7 @@ ledger::Result<bool> ArchiveReader::Next(const Visitor& visit) {
         kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>>(segments.data(), segments.size()),
         limits);
     status = visit(message.getRoot<schema::ArchiveEntry>(),
-                   {reinterpret_cast<const uint8_t*>(words.data()), words.size() * 8});
+                   {reinterpret_cast<const uint8_t*>(words.begin()), words.size() * 8});
   });
   KJ_IF_MAYBE (e, failed) {
     return ledger::Status::Corruption("archive", fmt::format("entry {} at byte {}: {}", entries_,
@@ -135,7 +136,7 @@ ledger::Result<bool> ArchiveReader::Next(const Visitor& visit) {
     return ledger::Status::Corruption(
         "archive", fmt::format("entry {} at byte {}: {}", entries_, offset_, status.message()));
   }
-  const auto* bytes = reinterpret_cast<const uint8_t*>(words.data());
+  const auto* bytes = reinterpret_cast<const uint8_t*>(words.begin());
   sha_.Update({bytes, words.size() * 8});
   offset_ += words.size() * 8;
   ++entries_;

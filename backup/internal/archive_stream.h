@@ -67,8 +67,7 @@ class ArchiveReader {
 
  private:
   explicit ArchiveReader(std::FILE* file) : file_(file) {}
-  ledger::Status ReadFrame(std::vector<capnp::word>* words, std::vector<uint32_t>* sizes,
-                           bool* eof);
+  ledger::Status ReadFrame(kj::Array<capnp::word>* words, std::vector<uint32_t>* sizes, bool* eof);
   std::FILE* file_;
   ledger::Sha256 sha_;
   uint64_t offset_ = 0;

@@ -274,6 +274,16 @@ IOStatus FaultFs::RenameFile(const std::string& source, const std::string& targe
   // A rename over an existing file (RocksDB's CURRENT) is atomic: a crash leaves the old or the
   // new file, and this model keeps the new one. A rename to a fresh name is new until synced.
   state.new_entry = !replaces;
+  if (replaces) {
+    // Kept, the rename implies the folder's earlier entries: a journaling file system (ext4)
+    // commits a folder's changes in order, so the new CURRENT never survives without the
+    // MANIFEST it names (created just before, its folder not yet synced). Without this, a
+    // crash between the rename and the folder's sync left CURRENT naming a deleted MANIFEST.
+    const std::filesystem::path folder = std::filesystem::path(target_name).parent_path();
+    for (auto& [name, other] : files_) {
+      if (std::filesystem::path(name).parent_path() == folder) other.new_entry = false;
+    }
+  }
   files_[target_name] = state;
   return s;
 }
