@@ -32,6 +32,8 @@ class BackupRunner {
   bool TryStart(uint32_t keep, Done done);
   // Waits for a running backup.
   void Join();
+  // The backup folder (absolute).
+  const std::string& dir() const { return backup_dir_; }
 
  private:
   void Run(uint32_t keep, const Done& done);

@@ -428,7 +428,7 @@ void Session::HandleBackup(uint64_t request_id, uint32_t keep) {
     return;
   }
   server_->Log(fmt::format("connection {} ({}): backup started into {}", id_, client_.name,
-                           server_->options_.backup_dir));
+                           server_->backups_->dir()));
   ++inflight_;
 }
 

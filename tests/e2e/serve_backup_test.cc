@@ -125,6 +125,21 @@ class ServeBackupTest : public ::testing::Test {
         port_, certs, who, certs, who, certs, extra));
   }
 
+  // `backup verify` passes on backup `id`, and its restore audits clean with head `head`.
+  void ExpectBackupRestoresClean(uint32_t id, uint64_t head) {
+    const std::string trust = "--trusted-keys " + (scratch_ / "signer.pub.pem");
+    const CommandResult verify =
+        RunBackstop(fmt::format("backup verify {} --id {} {}", scratch_ / "backups", id, trust));
+    EXPECT_EQ(verify.exit_code, 0) << verify.output;
+    const CommandResult restore =
+        RunBackstop(fmt::format("restore --from {} --id {} --to {} {}", scratch_ / "backups", id,
+                                scratch_ / "restored", trust));
+    EXPECT_EQ(restore.exit_code, 0) << restore.output;
+    EXPECT_NE(restore.output.find("audit      OK"), std::string::npos) << restore.output;
+    EXPECT_GT(head, 0u);
+    EXPECT_EQ(NumberAfter(restore.output, "head       seq "), head) << restore.output;
+  }
+
   ScratchDir scratch_;
   int port_ = 0;
   uint64_t request_id_ = 0;
@@ -199,7 +214,12 @@ TEST_F(ServeBackupTest, BackupOfTheLiveLogVerifiesAndRestoresWhileATraderDeposit
   EXPECT_GT(acked_after, acked_before);
   EXPECT_NE(ReadFile(scratch_ / "serve.log").find("backup 1 of head seq"), std::string::npos);
 
-  // A trader and an auditor are refused; the JSON form answers like the local one.
+  // The live backup checks and restores (the server still running): the restored log audits
+  // clean and its head is the backup's, between the heads before and after.
+  ExpectBackupRestoresClean(1, backup_head);
+
+  // A trader and an auditor are refused; the JSON form answers like the local one, and its
+  // --keep 1 removes backup 1.
   const CommandResult trader = RemoteBackup("alice");
   EXPECT_EQ(trader.exit_code, 2) << trader.output;
   EXPECT_NE(trader.output.find("wrongRole"), std::string::npos) << trader.output;
@@ -209,15 +229,11 @@ TEST_F(ServeBackupTest, BackupOfTheLiveLogVerifiesAndRestoresWhileATraderDeposit
   ASSERT_EQ(json.exit_code, 0) << json.output;
   EXPECT_NE(json.output.find("\"id\":2"), std::string::npos) << json.output;
   EXPECT_NE(json.output.find("\"deleted\":[1]"), std::string::npos) << json.output;
+  EXPECT_NE(json.output.find("\"complete\":true"), std::string::npos) << json.output;
   ASSERT_EQ(StopServer(), 0) << ReadFile(scratch_ / "serve.log");
-
-  const std::string trust = "--trusted-keys " + (scratch_ / "signer.pub.pem");
-  const CommandResult verify = RunBackstop("backup verify " + (scratch_ / "backups") + " " + trust);
-  EXPECT_EQ(verify.exit_code, 0) << verify.output;
-  const CommandResult restore = RunBackstop("restore --from " + (scratch_ / "backups") + " --to " +
-                                            (scratch_ / "restored") + " " + trust);
-  EXPECT_EQ(restore.exit_code, 0) << restore.output;
-  EXPECT_NE(restore.output.find("audit      OK"), std::string::npos) << restore.output;
+  const CommandResult list = RunBackstop("backup list " + (scratch_ / "backups") + " --json");
+  EXPECT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_EQ(NumberAfter(list.output, "\"id\":"), 2u) << list.output;
 }
 
 TEST_F(ServeBackupTest, RefusedWithoutBackupDirAndBothFormsAtOnce) {
