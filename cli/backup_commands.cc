@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <nlohmann/json.hpp>
 
 #include "backup/archive.h"
@@ -11,6 +13,7 @@
 #include "cli/common.h"
 #include "cli/trust.h"
 #include "replay/auditor.h"
+#include "server/client.h"
 
 namespace cli {
 
@@ -120,12 +123,98 @@ void PrintRestored(const RestoreCommandOptions& options, const backup::RestoreRe
 
 }  // namespace
 
+namespace {
+
+// What `backup create` prints, locally or for a server's backup into `backup_dir`.
+int PrintCreated(const BackupCreateOptions& options, const backup::CreateResult& result,
+                 const std::string& backup_dir, uint32_t keep) {
+  if (options.json) {
+    nlohmann::json out = InfoJson(result.info);
+    out["added_bytes"] = result.added_bytes;
+    out["deleted"] = result.deleted;
+    fmt::print("{}\n", out.dump());
+    return kExitOk;
+  }
+  const backup::BackupInfo& info = result.info;
+  fmt::print("backup {} of {}: head seq {} hash {}\n", info.id, info.source, info.head_seq,
+             ledger::ToHex(info.head_hash));
+  fmt::print("{} bytes in {} RocksDB files and {} snapshots; {} bytes new in {}\n",
+             text::FormatCount(info.size_bytes), info.rocks_files, info.snapshots,
+             text::FormatCount(result.added_bytes), backup_dir);
+  for (uint32_t id : result.deleted) fmt::print("deleted backup {} (--keep {})\n", id, keep);
+  return kExitOk;
+}
+
+// `bytes` from the wire into a hash or chain id; false if the size is wrong.
+template <size_t N>
+bool CopyHash(const std::string& bytes, std::array<uint8_t, N>* out) {
+  if (bytes.size() != out->size()) return false;
+  std::copy(bytes.begin(), bytes.end(), out->begin());
+  return true;
+}
+
+// The network form: the server backs up its live log into its --backup-dir.
+int RunBackupCreateRemote(const BackupCreateOptions& options) {
+  if (options.cert_file.empty() || options.key_file.empty()) {
+    return Fail("--connect needs --cert and --key (an operator's certificate)");
+  }
+  auto client = server::Client::Connect(
+      {options.connect, options.cert_file, options.key_file, options.ca_file});
+  if (!client.ok()) return Fail(client.status());
+  ledger::Status sent = (*client)->SendBackupRequest(1, options.keep);
+  if (!sent.ok()) return Fail(sent);
+  auto answer = (*client)->Receive();
+  if (!answer.ok()) return Fail(answer.status());
+  if (answer->kind == server::Answer::Kind::kRefused) {
+    return Fail(
+        fmt::format("the server refused the backup: {}: {}", answer->reason, answer->detail));
+  }
+  if (answer->kind != server::Answer::Kind::kBackup || answer->id != 1) {
+    return Fail(
+        fmt::format("unexpected answer from the server: {}", server::AnswerKindName(answer->kind)));
+  }
+  const server::BackupDone& done = answer->backup;
+  backup::CreateResult result;
+  result.info.id = done.id;
+  result.info.head_seq = done.head_seq;
+  result.info.time_s = done.time_s;
+  result.info.size_bytes = done.size_bytes;
+  result.info.rocks_files = done.rocks_files;
+  result.info.snapshots = done.snapshots;
+  result.info.source = done.source;
+  result.info.complete = true;
+  if (!CopyHash(done.head_hash, &result.info.head_hash) ||
+      !CopyHash(done.chain_id, &result.info.chain_id)) {
+    return Fail("the server's backup answer has a hash or chain id of the wrong size");
+  }
+  result.added_bytes = done.added_bytes;
+  result.deleted = done.deleted;
+  return PrintCreated(options, result, done.backup_dir, done.keep);
+}
+
+}  // namespace
+
 int RunBackupCreate(const BackupCreateOptions& options) {
+  if (!options.connect.empty()) {
+    if (!options.data_dir.empty() || !options.backup_dir.empty()) {
+      return Fail(
+          "give either --data DIR --to BACKUP_DIR (a log no other process holds) or --connect "
+          "ADDR (a running server's live log, into its --backup-dir), not both");
+    }
+    return RunBackupCreateRemote(options);
+  }
+  if (options.data_dir.empty() || options.backup_dir.empty()) {
+    return Fail("give --data DIR --to BACKUP_DIR, or --connect ADDR --cert F --key F");
+  }
+  if (!options.cert_file.empty() || !options.key_file.empty() || !options.ca_file.empty()) {
+    return Fail("--cert, --key and --ca go with --connect");
+  }
   auto log = ledger::EventLog::Open(LogDir(options.data_dir), ledger::LogOptions());
   if (!log.ok()) {
     if (log.status().IsBusy()) {
       return Fail(log.status().message() +
-                  " (another process holds the log: stop it, or back up through that process)");
+                  " (another process holds the log: stop it, or if it is `backstop serve` "
+                  "started with --backup-dir, use backup create --connect)");
     }
     return Fail(log.status());
   }
@@ -134,22 +223,7 @@ int RunBackupCreate(const BackupCreateOptions& options) {
   auto result = backup::CreateBackup(**log, replay::DataDir::At(options.data_dir),
                                      options.backup_dir, create);
   if (!result.ok()) return Fail(result.status());
-  if (options.json) {
-    nlohmann::json out = InfoJson(result->info);
-    out["added_bytes"] = result->added_bytes;
-    out["deleted"] = result->deleted;
-    fmt::print("{}\n", out.dump());
-    return kExitOk;
-  }
-  const backup::BackupInfo& info = result->info;
-  fmt::print("backup {} of {}: head seq {} hash {}\n", info.id, info.source, info.head_seq,
-             ledger::ToHex(info.head_hash));
-  fmt::print("{} bytes in {} RocksDB files and {} snapshots; {} bytes new in {}\n",
-             text::FormatCount(info.size_bytes), info.rocks_files, info.snapshots,
-             text::FormatCount(result->added_bytes), options.backup_dir);
-  for (uint32_t id : result->deleted)
-    fmt::print("deleted backup {} (--keep {})\n", id, options.keep);
-  return kExitOk;
+  return PrintCreated(options, *result, options.backup_dir, options.keep);
 }
 
 int RunBackupList(const BackupListOptions& options) {

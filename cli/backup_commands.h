@@ -18,8 +18,14 @@ namespace cli {
 struct BackupCreateOptions {
   std::string data_dir;
   std::string backup_dir;  // --to
-  uint32_t keep = 0;       // Newest backups to keep; 0: all.
+  uint32_t keep = 0;       // Newest backups to keep; 0: all (network form: the server's default).
   bool json = false;
+  // The network form: ask a running `backstop serve` (operator certificate) to back up its live
+  // log into its own --backup-dir. Exclusive with data_dir and backup_dir.
+  std::string connect;    // HOST:PORT.
+  std::string cert_file;  // Operator certificate (PEM).
+  std::string key_file;   // Its private key (PEM).
+  std::string ca_file;    // CA of the server's certificate (PEM); empty: the system's.
 };
 int RunBackupCreate(const BackupCreateOptions& options);
 

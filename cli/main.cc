@@ -568,6 +568,12 @@ void AddServe(CLI::App& app, std::function<int()>* run) {
       ->capture_default_str();
   sub->add_option("--keep-snapshots", options.keep_snapshots, "Snapshots to keep (newest)")
       ->capture_default_str();
+  sub->add_option("--backup-dir", options.backup_dir,
+                  "Where an operator's backup request (backup create --connect) writes backups "
+                  "of the live log; requests name no path. Default: none (refused)");
+  sub->add_option("--backup-keep", options.backup_keep,
+                  "Backups kept when a request gives no --keep (0: all)")
+      ->capture_default_str();
   sub->add_option("--max-connections", options.max_connections, "Connections open at once")
       ->capture_default_str();
   sub->add_option("--max-inflight", options.max_inflight,
@@ -684,12 +690,30 @@ void AddBackup(CLI::App& app, std::function<int()>* run) {
       "create",
       "Back up DIR's log (consistent as of one instant; table files already in BACKUP_DIR are "
       "shared, not copied), keyring, snapshots and newest checkpoint. Needs the log to itself "
-      "(no ingest running); a server backs up through the library call instead");
-  create_cmd->add_option("--data", create.data_dir, kDataHelp)->required();
-  create_cmd->add_option("--to", create.backup_dir, "Backup directory (created if missing)")
-      ->required();
-  create_cmd->add_option("--keep", create.keep, "Keep only the newest N backups (0: all)")
+      "(no ingest running). Network form: --connect ADDR --cert F --key F [--ca F] asks a "
+      "running `backstop serve` (operator certificate) to back up its live log, while it keeps "
+      "appending, into the folder its --backup-dir names; it prints the same once the backup "
+      "is complete");
+  CLI::Option* data_opt = create_cmd->add_option("--data", create.data_dir, kDataHelp);
+  CLI::Option* to_opt =
+      create_cmd->add_option("--to", create.backup_dir, "Backup directory (created if missing)");
+  create_cmd->add_option("--keep", create.keep,
+                         "Keep only the newest N backups (0: all; with --connect: the "
+                         "server's --backup-keep)")
       ->capture_default_str();
+  CLI::Option* connect_opt = create_cmd->add_option(
+      "--connect", create.connect, "HOST:PORT of a running `backstop serve` (network form)");
+  connect_opt->excludes(data_opt)->excludes(to_opt);
+  create_cmd->add_option("--cert", create.cert_file, "Operator certificate (PEM; --connect)")
+      ->needs(connect_opt)
+      ->check(CLI::ExistingFile);
+  create_cmd->add_option("--key", create.key_file, "Its private key (PEM; --connect)")
+      ->needs(connect_opt)
+      ->check(CLI::ExistingFile);
+  create_cmd->add_option("--ca", create.ca_file,
+                         "CA certificate of the server (PEM; --connect); default: the system's")
+      ->needs(connect_opt)
+      ->check(CLI::ExistingFile);
   create_cmd->add_flag("--json", create.json, "Print the result as JSON");
   create_cmd->callback([run] { *run = [] { return cli::RunBackupCreate(create); }; });
   CLI::App* list_cmd = backup->add_subcommand(

@@ -71,6 +71,8 @@ int RunServe(const ServeOptions& options) {
   server_options.client_ca = options.client_ca;
   server_options.roles_file = options.roles_file;
   server_options.http_listen = options.http_listen;
+  server_options.backup_dir = options.backup_dir;
+  server_options.backup_keep = options.backup_keep;
   server_options.max_connections = options.max_connections;
   server_options.max_inflight_per_connection = options.max_inflight;
   server_options.max_queued_commands = options.max_queue;

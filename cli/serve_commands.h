@@ -20,6 +20,8 @@ struct ServeOptions {
   std::string checkpoint_file;
   uint64_t snapshot_every = 0;
   size_t keep_snapshots = 3;
+  std::string backup_dir;    // Where operators' backup requests write; empty: refused.
+  uint32_t backup_keep = 0;  // Backups kept when a request gives keep 0; 0: all.
   size_t max_connections = 1024;
   size_t max_inflight = 1024;
   size_t max_queue = 16384;

@@ -80,6 +80,8 @@ class Sequencer {
 
   const engine::RiskEngine& engine() const { return engine_; }
   const ledger::EventLog& log() const { return *log_; }
+  // The data directory it was opened on.
+  const DataDir& data() const { return data_; }
   // Seq of the snapshot recovery started from (0: genesis), and records replayed after it.
   ledger::SequenceNumber recovered_from_snapshot() const { return recovered_from_; }
   uint64_t recovered_records() const { return recovered_records_; }

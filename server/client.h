@@ -24,9 +24,26 @@ struct ClientOptions {
   bool verify_host = false;
 };
 
+// A backup the server took (the protocol's BackupDone, decoded).
+struct BackupDone {
+  uint32_t id = 0;
+  uint64_t head_seq = 0;
+  std::string head_hash;  // 32 bytes.
+  int64_t time_s = 0;     // Unix seconds.
+  uint64_t size_bytes = 0;
+  uint64_t added_bytes = 0;
+  uint32_t rocks_files = 0;
+  uint32_t snapshots = 0;
+  std::string chain_id;    // 16 bytes.
+  std::string source;      // The server's data directory.
+  std::string backup_dir;  // The server's --backup-dir.
+  std::vector<uint32_t> deleted;
+  uint32_t keep = 0;
+};
+
 // One answer from the server (the protocol's Answer, decoded).
 struct Answer {
-  enum class Kind { kAccepted, kRejected, kRefused, kSnapshot, kCheckpoint, kRecords };
+  enum class Kind { kAccepted, kRejected, kRefused, kSnapshot, kCheckpoint, kRecords, kBackup };
   uint64_t id = 0;
   Kind kind = Kind::kRefused;
   uint64_t first_seq = 0;             // kAccepted, kRejected, kRecords: the first seq.
@@ -38,8 +55,9 @@ struct Answer {
   uint64_t snapshot_seq = 0;          // kSnapshot.
   std::string checkpoint;             // kCheckpoint, kRecords: a signed note, or "".
   std::vector<std::string> frontier;  // kRecords: the first frame's subtree hashes.
+  BackupDone backup;                  // kBackup.
 };
-// "accepted", "rejected", "refused", "snapshot", "checkpoint".
+// "accepted", "rejected", "refused", "snapshot", "checkpoint", "records", "backup".
 const char* AnswerKindName(Answer::Kind kind);
 
 class Client {
@@ -58,6 +76,9 @@ class Client {
   ledger::Status SendCheckpointRequest(uint64_t id);
   // Records from `from_seq` on, as `kRecords` answers, for as long as the connection lives.
   ledger::Status SendStreamRequest(uint64_t id, uint64_t from_seq);
+  // A backup of the live log into the server's --backup-dir (operators), keeping the newest
+  // `keep` (0: the server's --backup-keep); answered `kBackup` once it is complete.
+  ledger::Status SendBackupRequest(uint64_t id, uint32_t keep);
   // Sends `bytes` as they are (a frame, or anything else): for tests of malformed input.
   ledger::Status SendRaw(std::span<const uint8_t> bytes);
   // Waits for the next answer. IOError when the connection closes or fails; Corruption if

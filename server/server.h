@@ -39,6 +39,13 @@ struct ServerOptions {
   size_t max_inflight_per_connection = 1024;
   // Commands queued for the sequencer thread; more are answered "busy". Default: 16384.
   size_t max_queued_commands = 16384;
+  // Where an operator's `backup` request writes backups of the live log (backup/backup.h); a
+  // request names no path, so a client cannot make the server write anywhere else. Empty:
+  // `backup` requests are refused (notEnabled). Default: none.
+  std::string backup_dir;
+  // The `keep` of a `backup` request that gives 0: keep the newest N backups; 0 keeps every
+  // one. Default: 0.
+  uint32_t backup_keep = 0;
   // Write a snapshot when SIGTERM stops the server. Default: true.
   bool snapshot_on_stop = true;
   // Handle SIGTERM and SIGINT (Stop) and SIGHUP (ReloadRoles) in Run. Default: false.

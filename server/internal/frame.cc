@@ -68,6 +68,10 @@ ledger::Result<DecodedRequest> ReadRequest(protocol::Request::Reader root, Decod
       request.stream_from = root.getStream();
       if (request.stream_from == 0) return Status::InvalidArgument("request", "stream from 0");
       return request;
+    case protocol::Request::BACKUP:
+      request.kind = RequestKind::kBackup;
+      request.backup_keep = root.getBackup().getKeep();
+      return request;
     case protocol::Request::COMMAND:
       break;
     default:
@@ -139,6 +143,14 @@ std::string StreamRequestFrame(uint64_t id, uint64_t from_seq) {
   return ToFrame(message);
 }
 
+std::string BackupRequestFrame(uint64_t id, uint32_t keep) {
+  capnp::MallocMessageBuilder message;
+  auto request = message.initRoot<protocol::Request>();
+  request.setId(id);
+  request.initBackup().setKeep(keep);
+  return ToFrame(message);
+}
+
 std::string CheckpointRequestFrame(uint64_t id) {
   capnp::MallocMessageBuilder message;
   auto request = message.initRoot<protocol::Request>();
@@ -165,6 +177,10 @@ const char* RefusalReasonName(RefusalReason reason) {
       return "badCommand";
     case RefusalReason::kClientSeqReused:
       return "clientSeqReused";
+    case RefusalReason::kNotEnabled:
+      return "notEnabled";
+    case RefusalReason::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -248,6 +264,62 @@ std::string RecordsFrame(uint64_t id, uint64_t first_seq, const std::vector<std:
 
 namespace {
 
+capnp::Data::Reader DataOf(std::string_view bytes) {
+  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size());
+}
+
+capnp::Text::Reader TextOf(std::string_view text) {
+  return capnp::Text::Reader(text.data(), text.size());
+}
+
+}  // namespace
+
+std::string BackupAnswerFrame(uint64_t id, const BackupDone& done) {
+  capnp::MallocMessageBuilder message;
+  auto answer = message.initRoot<protocol::Answer>();
+  answer.setId(id);
+  auto out = answer.initBackup();
+  out.setId(done.id);
+  out.setHeadSeq(done.head_seq);
+  out.setHeadHash(DataOf(done.head_hash));
+  out.setTimeS(done.time_s);
+  out.setSizeBytes(done.size_bytes);
+  out.setAddedBytes(done.added_bytes);
+  out.setRocksFiles(done.rocks_files);
+  out.setSnapshots(done.snapshots);
+  out.setChainId(DataOf(done.chain_id));
+  out.setSource(TextOf(done.source));
+  out.setBackupDir(TextOf(done.backup_dir));
+  auto deleted = out.initDeleted(static_cast<unsigned>(done.deleted.size()));
+  for (unsigned i = 0; i < done.deleted.size(); ++i) deleted.set(i, done.deleted[i]);
+  out.setKeep(done.keep);
+  return ToFrame(message);
+}
+
+namespace {
+
+std::string BytesOf(capnp::Data::Reader data) {
+  return std::string(reinterpret_cast<const char*>(data.begin()), data.size());
+}
+
+void ReadBackup(protocol::BackupDone::Reader in, Answer* answer) {
+  answer->kind = Answer::Kind::kBackup;
+  BackupDone& done = answer->backup;
+  done.id = in.getId();
+  done.head_seq = in.getHeadSeq();
+  done.head_hash = BytesOf(in.getHeadHash());
+  done.time_s = in.getTimeS();
+  done.size_bytes = in.getSizeBytes();
+  done.added_bytes = in.getAddedBytes();
+  done.rocks_files = in.getRocksFiles();
+  done.snapshots = in.getSnapshots();
+  done.chain_id = BytesOf(in.getChainId());
+  done.source = in.getSource().cStr();
+  done.backup_dir = in.getBackupDir().cStr();
+  for (uint32_t id : in.getDeleted()) done.deleted.push_back(id);
+  done.keep = in.getKeep();
+}
+
 void ReadGroup(protocol::Group::Reader group, Answer* answer) {
   answer->first_seq = group.getFirstSeq();
   answer->last_seq = group.getLastSeq();
@@ -300,6 +372,9 @@ Answer ReadAnswer(protocol::Answer::Reader root) {
       break;
     case protocol::Answer::RECORDS:
       ReadRecords(root.getRecords(), &answer);
+      break;
+    case protocol::Answer::BACKUP:
+      ReadBackup(root.getBackup(), &answer);
       break;
   }
   return answer;

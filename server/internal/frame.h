@@ -29,7 +29,7 @@ inline constexpr size_t kMaxClientIdBytes = 64;
 // The body length a frame header announces.
 uint32_t FrameLength(std::span<const uint8_t, kFrameHeaderBytes> header);
 
-enum class RequestKind { kCommand, kSnapshot, kCheckpoint, kStream };
+enum class RequestKind { kCommand, kSnapshot, kCheckpoint, kStream, kBackup };
 
 struct DecodedRequest {
   uint64_t id = 0;
@@ -38,6 +38,7 @@ struct DecodedRequest {
   uint64_t client_seq = 0;   // kCommand.
   engine::Input input;       // kCommand.
   uint64_t stream_from = 0;  // kStream.
+  uint32_t backup_keep = 0;  // kBackup.
 };
 
 // Why a request frame was refused: malformed (close the connection) or a bad command in a
@@ -55,6 +56,7 @@ std::string CommandFrame(uint64_t id, std::string_view client_id, uint64_t clien
 std::string SnapshotRequestFrame(uint64_t id);
 std::string CheckpointRequestFrame(uint64_t id);
 std::string StreamRequestFrame(uint64_t id, uint64_t from_seq);
+std::string BackupRequestFrame(uint64_t id, uint32_t keep);
 
 // Reason names as in protocol.capnp's enum Reason.
 enum class RefusalReason : uint16_t {
@@ -66,8 +68,10 @@ enum class RefusalReason : uint16_t {
   kUnavailable = 5,
   kBadCommand = 6,
   kClientSeqReused = 7,
+  kNotEnabled = 8,
+  kFailed = 9,
 };
-inline constexpr int kRefusalReasonCount = 8;
+inline constexpr int kRefusalReasonCount = 10;
 const char* RefusalReasonName(RefusalReason reason);
 
 std::string GroupAnswerFrame(uint64_t id, bool rejected, uint16_t rejection, uint64_t first_seq,
@@ -77,6 +81,7 @@ std::string SnapshotAnswerFrame(uint64_t id, uint64_t seq);
 std::string CheckpointAnswerFrame(uint64_t id, std::string_view note);
 std::string RecordsFrame(uint64_t id, uint64_t first_seq, const std::vector<std::string>& records,
                          std::string_view checkpoint, const std::vector<std::string>& frontier);
+std::string BackupAnswerFrame(uint64_t id, const BackupDone& done);
 
 // Decodes one answer body. Corruption on any problem.
 ledger::Result<Answer> DecodeAnswer(std::span<const uint8_t> body);

@@ -32,6 +32,8 @@ const char* AnswerKindName(Answer::Kind kind) {
       return "checkpoint";
     case Answer::Kind::kRecords:
       return "records";
+    case Answer::Kind::kBackup:
+      return "backup";
   }
   return "unknown";
 }
@@ -162,6 +164,9 @@ Status Client::SendCheckpointRequest(uint64_t id) {
 }
 Status Client::SendStreamRequest(uint64_t id, uint64_t from_seq) {
   return impl_->Write(Bytes(internal::StreamRequestFrame(id, from_seq)));
+}
+Status Client::SendBackupRequest(uint64_t id, uint32_t keep) {
+  return impl_->Write(Bytes(internal::BackupRequestFrame(id, keep)));
 }
 Status Client::SendRaw(std::span<const uint8_t> bytes) { return impl_->Write(bytes); }
 ledger::Result<Answer> Client::Receive() { return impl_->Receive(); }

@@ -19,6 +19,7 @@
 
 #include "ledger/keys.h"
 #include "ledger/merkle.h"
+#include "server/internal/backup_runner.h"
 #include "server/internal/dispatcher.h"
 #include "server/internal/frame.h"
 #include "server/internal/http_server.h"
@@ -94,6 +95,8 @@ class Server::Impl {
   uint64_t next_session_ = 1;
   internal::Metrics metrics_;
   std::unique_ptr<internal::HttpServer> http_;
+  // Null without options_.backup_dir. Declared after sequencer_: destroyed (joined) first.
+  std::unique_ptr<internal::BackupRunner> backups_;
   std::atomic<bool> stopping_flag_{false};  // stopping_, for other threads.
   std::thread stopper_;
   // Keeps Run going while the sequencer drains and its answers are still to be posted.
@@ -172,6 +175,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void HandleCommand(internal::DecodedRequest&& request);
   void HandleSnapshot(uint64_t request_id);
   void HandleStream(uint64_t request_id, uint64_t from_seq);
+  void HandleBackup(uint64_t request_id, uint32_t keep);
+  void OnBackupDone(uint64_t request_id, const ledger::Result<BackupDone>& result);
   // Sends the next frame of the stream when the connection has nothing else to write, or
   // waits for the log to grow.
   void Pump();
@@ -330,6 +335,8 @@ void Session::Handle(internal::DecodedRequest&& request) {
       return HandleSnapshot(request.id);
     case internal::RequestKind::kStream:
       return HandleStream(request.id, request.stream_from);
+    case internal::RequestKind::kBackup:
+      return HandleBackup(request.id, request.backup_keep);
     case internal::RequestKind::kCommand:
       return HandleCommand(std::move(request));
   }
@@ -381,6 +388,58 @@ void Session::HandleSnapshot(uint64_t request_id) {
     return;
   }
   ++inflight_;
+}
+
+void Session::HandleBackup(uint64_t request_id, uint32_t keep) {
+  if (client_.role != Role::kOperator) {
+    Refuse(request_id, RefusalReason::kWrongRole, "only an operator takes backups", false);
+    return;
+  }
+  if (server_->backups_ == nullptr) {
+    Refuse(request_id, RefusalReason::kNotEnabled, "this server was started without --backup-dir",
+           false);
+    return;
+  }
+  // The backup runs on its own thread; Run keeps going (and the log open) until it is
+  // answered, even if a stop begins meanwhile.
+  auto guard = std::make_shared<asio::executor_work_guard<asio::io_context::executor_type>>(
+      server_->io_.get_executor());
+  std::weak_ptr<Session> weak = weak_from_this();
+  asio::io_context* io = &server_->io_;
+  const auto started = std::chrono::steady_clock::now();
+  auto done = [weak, io, request_id, guard, started](const ledger::Result<BackupDone>& result) {
+    asio::post(*io, [weak, request_id, guard, started, result] {
+      guard->reset();
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - started);
+      if (auto self = weak.lock()) {
+        self->server_->Log(fmt::format(
+            "connection {} ({}): backup {} in {} ms", self->id_, self->client_.name,
+            result.ok() ? fmt::format("{} of head seq {} written", result->id, result->head_seq)
+                        : "failed: " + result.status().ToString(),
+            ms.count()));
+        self->OnBackupDone(request_id, result);
+      }
+    });
+  };
+  if (!server_->backups_->TryStart(keep, std::move(done))) {
+    Refuse(request_id, RefusalReason::kBusy, "a backup is already running; ask again once it ends",
+           false);
+    return;
+  }
+  server_->Log(fmt::format("connection {} ({}): backup started into {}", id_, client_.name,
+                           server_->backups_->dir()));
+  ++inflight_;
+}
+
+void Session::OnBackupDone(uint64_t request_id, const ledger::Result<BackupDone>& result) {
+  --inflight_;
+  if (result.ok()) {
+    Send(internal::BackupAnswerFrame(request_id, *result));
+  } else {
+    Refuse(request_id, RefusalReason::kFailed, result.status().ToString(), false);
+  }
+  MaybeFinish();
 }
 
 // How often a caught-up stream looks for new records, and the most records in one frame.
@@ -677,6 +736,10 @@ Status Server::Impl::Setup() {
     if (!http.ok()) return http.status();
     http_ = std::move(*http);
   }
+  if (!options_.backup_dir.empty()) {
+    backups_ = std::make_unique<internal::BackupRunner>(&sequencer_->log(), sequencer_->data(),
+                                                        options_.backup_dir, options_.backup_keep);
+  }
   return Status::OK();
 }
 
@@ -753,6 +816,7 @@ Status Server::Impl::Run() {
   Accept();
   io_.run();
   if (stopper_.joinable()) stopper_.join();
+  if (backups_) backups_->Join();
   if (http_) http_->Stop();
   Status failure = dispatcher_->failure();
   if (!failure.ok()) return failure;

@@ -29,7 +29,17 @@ struct Request {
     stream @4 :UInt64;
     # Stream the log from this seq on, and keep streaming as it grows (auditors, operators):
     # answered by `records` frames until the connection closes.
+    backup @5 :BackupRequest;
+    # Back up the live log into the server's --backup-dir (operators): answered `backup` once
+    # the backup is complete.
   }
+}
+
+struct BackupRequest {
+  keep @0 :UInt32;
+  # Keep only the newest `keep` backups after this one; 0: the server's --backup-keep (whose
+  # own default, 0, keeps every backup). There is no path: the server writes only into the
+  # folder its operator gave it at start.
 }
 
 struct Command {
@@ -60,6 +70,11 @@ enum Reason {
   # clientId over 64 bytes, clientSeq 0).
   clientSeqReused @7;
   # The log already holds a different command under this clientId and clientSeq.
+  notEnabled @8;
+  # The server was started without what this request needs (a backup: --backup-dir).
+  failed @9;
+  # The request was carried out and failed (a backup's storage error); the detail says why.
+  # The log and the sequencer are unaffected.
 }
 
 struct Group {
@@ -97,7 +112,37 @@ struct Answer {
     # The newest signed checkpoint note (C2SP tlog-checkpoint), empty for an empty log.
     records @6 :Records;
     # The next records of a stream.
+    backup @7 :BackupDone;
+    # The backup just completed.
   }
+}
+
+struct BackupDone {
+  # A backup of the live log, complete (as `backstop backup create` reports it).
+  id @0 :UInt32;
+  # Its id in the backup directory (`backup verify --id`, `restore --id`).
+  headSeq @1 :UInt64;
+  # The backed-up log's head: the log as of one instant during the backup.
+  headHash @2 :Data;
+  # The record hash at headSeq (32 bytes).
+  timeS @3 :Int64;
+  # When RocksDB took it (Unix seconds).
+  sizeBytes @4 :UInt64;
+  # Its RocksDB files (shared ones counted in full) plus the snapshots, keyring and checkpoint.
+  addedBytes @5 :UInt64;
+  # How much the backup directory grew (new files only).
+  rocksFiles @6 :UInt32;
+  snapshots @7 :UInt32;
+  # Snapshot files it holds.
+  chainId @8 :Data;
+  source @9 :Text;
+  # The data directory backed up, as the server names it.
+  backupDir @10 :Text;
+  # The server's --backup-dir, as the server names it.
+  deleted @11 :List(UInt32);
+  # Backups removed by `keep`.
+  keep @12 :UInt32;
+  # The `keep` applied (0: every backup kept).
 }
 
 struct Records {

@@ -122,3 +122,59 @@ TEST(FrameTest, AnEffectIsABadCommand) {
 
 }  // namespace
 }  // namespace server::internal
+
+namespace server::internal {
+namespace {
+
+TEST(FrameTest, BackupRequestAndAnswerRoundTrip) {
+  DecodeFailure failure = DecodeFailure::kMalformed;
+  uint64_t id = 0;
+  auto request = DecodeRequest(Body(BackupRequestFrame(12, 48)), &failure, &id);
+  ASSERT_OK(request);
+  EXPECT_EQ(request->kind, RequestKind::kBackup);
+  EXPECT_EQ(request->id, 12u);
+  EXPECT_EQ(request->backup_keep, 48u);
+
+  BackupDone done;
+  done.id = 3;
+  done.head_seq = 1234;
+  done.head_hash = std::string(32, '\x5a');
+  done.time_s = 1765065600;
+  done.size_bytes = 987654;
+  done.added_bytes = 4321;
+  done.rocks_files = 9;
+  done.snapshots = 2;
+  done.chain_id = std::string(16, '\x11');
+  done.source = "/srv/venue";
+  done.backup_dir = "/backup/venue";
+  done.deleted = {1, 2};
+  done.keep = 1;
+  auto answer = DecodeAnswer(Body(BackupAnswerFrame(12, done)));
+  ASSERT_OK(answer);
+  EXPECT_EQ(answer->id, 12u);
+  ASSERT_EQ(answer->kind, Answer::Kind::kBackup);
+  const BackupDone& back = answer->backup;
+  EXPECT_EQ(back.id, 3u);
+  EXPECT_EQ(back.head_seq, 1234u);
+  EXPECT_EQ(back.head_hash, done.head_hash);
+  EXPECT_EQ(back.time_s, done.time_s);
+  EXPECT_EQ(back.size_bytes, done.size_bytes);
+  EXPECT_EQ(back.added_bytes, done.added_bytes);
+  EXPECT_EQ(back.rocks_files, 9u);
+  EXPECT_EQ(back.snapshots, 2u);
+  EXPECT_EQ(back.chain_id, done.chain_id);
+  EXPECT_EQ(back.source, done.source);
+  EXPECT_EQ(back.backup_dir, done.backup_dir);
+  EXPECT_EQ(back.deleted, done.deleted);
+  EXPECT_EQ(back.keep, 1u);
+
+  auto refused = DecodeAnswer(Body(RefusalFrame(13, RefusalReason::kNotEnabled, "no dir")));
+  ASSERT_OK(refused);
+  EXPECT_EQ(refused->reason, "notEnabled");
+  refused = DecodeAnswer(Body(RefusalFrame(14, RefusalReason::kFailed, "disk full")));
+  ASSERT_OK(refused);
+  EXPECT_EQ(refused->reason, "failed");
+}
+
+}  // namespace
+}  // namespace server::internal

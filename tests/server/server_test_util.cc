@@ -95,6 +95,7 @@ void ServerTest::StartServer() {
   server_options.roles_file = certs_ + "/roles.json";
   server_options.max_inflight_per_connection = 64;
   if (with_http_) server_options.http_listen = "127.0.0.1:0";
+  server_options.backup_dir = backup_dir_;
   server_options.log = [this](std::string_view line) {
     std::lock_guard<std::mutex> lock(log_mutex_);
     log_lines_.emplace_back(line);

@@ -52,6 +52,7 @@ class ServerTest : public ::testing::Test {
   ledger::Status run_status_;
   uint16_t port_ = 0;
   bool with_http_ = false;
+  std::string backup_dir_;  // ServerOptions::backup_dir (empty: none).
   uint16_t http_port_ = 0;
   std::vector<std::string> log_lines_;
   std::mutex log_mutex_;
