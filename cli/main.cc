@@ -525,6 +525,19 @@ void AddQueries(CLI::App& app, std::function<int()>* run) {
   AddExportCommand(app, run);
 }
 
+// --connect, --cert (described by `cert_what`), --key and --ca of the network clients.
+template <typename Options>
+void AddConnectOptions(CLI::App* sub, Options* options, const char* cert_what) {
+  sub->add_option("--connect", options->connect, "HOST:PORT of the server")->required();
+  sub->add_option("--cert", options->cert_file, cert_what)->required()->check(CLI::ExistingFile);
+  sub->add_option("--key", options->key_file, "The certificate's private key (PEM)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--ca", options->ca_file,
+                  "CA certificate of the server (PEM); default: the system's CAs")
+      ->check(CLI::ExistingFile);
+}
+
 // serve, submit: the network gateway (docs/PROTOCOL.md) and its client.
 void AddServe(CLI::App& app, std::function<int()>* run) {
   static cli::ServeOptions options;
@@ -597,16 +610,7 @@ void AddSubmit(CLI::App& app, std::function<int()>* run) {
       "id applies only what was not applied and answers the rest from the log. Blank lines are "
       "skipped (and keep the numbering). Exit 0, or 1 if any line was refused or malformed");
   sub->add_option("input", options.input, "JSONL file, or - for stdin")->required();
-  sub->add_option("--connect", options.connect, "HOST:PORT of the server")->required();
-  sub->add_option("--cert", options.cert_file, "Client certificate (PEM)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  sub->add_option("--key", options.key_file, "The client certificate's private key (PEM)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  sub->add_option("--ca", options.ca_file,
-                  "CA certificate of the server (PEM); default: the system's CAs")
-      ->check(CLI::ExistingFile);
+  AddConnectOptions(sub, &options, "Client certificate (PEM)");
   sub->add_option("--client-id", options.client_id,
                   "The client id sent with every command (default: the input file's name)");
   sub->add_option("--window", options.window, "Commands sent ahead of their answers")
@@ -626,15 +630,7 @@ void AddLoad(CLI::App& app, std::function<int()>* run) {
       "then alternately places a resting limit buy on --market and cancels it, keeping up to "
       "--window commands in flight, for --duration seconds at --rate commands/s in all (0: as "
       "fast as answers come). The market must be listed and the accounts opened");
-  sub->add_option("--connect", options.connect, "HOST:PORT of the server")->required();
-  sub->add_option("--cert", options.cert_file, "Trader certificate (PEM)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  sub->add_option("--key", options.key_file, "Its private key (PEM)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  sub->add_option("--ca", options.ca_file, "CA certificate of the server (PEM)")
-      ->check(CLI::ExistingFile);
+  AddConnectOptions(sub, &options, "Trader certificate (PEM)");
   sub->add_option("--rate", options.rate, "Commands per second, all connections (0: unpaced)")
       ->capture_default_str();
   sub->add_option("--duration", options.duration, "Seconds of load")->capture_default_str();
@@ -660,15 +656,7 @@ void AddFollow(CLI::App& app, std::function<int()>* run) {
       "--trusted-keys key, the tree of the records received has its size and root). Prints one "
       "line per record; runs until --until or until the connection ends. Exit 0, or 1 at the "
       "first record or checkpoint that does not check (naming it)");
-  sub->add_option("--connect", options.connect, "HOST:PORT of the server")->required();
-  sub->add_option("--cert", options.cert_file, "Auditor or operator certificate (PEM)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  sub->add_option("--key", options.key_file, "Its private key (PEM)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  sub->add_option("--ca", options.ca_file, "CA certificate of the server (PEM)")
-      ->check(CLI::ExistingFile);
+  AddConnectOptions(sub, &options, "Auditor or operator certificate (PEM)");
   sub->add_option("--from", options.from, "First seq to stream")->capture_default_str();
   sub->add_option("--until", options.until, "Stop after this seq (0: follow for ever)")
       ->capture_default_str();
@@ -697,9 +685,10 @@ void AddBackup(CLI::App& app, std::function<int()>* run) {
   CLI::Option* data_opt = create_cmd->add_option("--data", create.data_dir, kDataHelp);
   CLI::Option* to_opt =
       create_cmd->add_option("--to", create.backup_dir, "Backup directory (created if missing)");
-  create_cmd->add_option("--keep", create.keep,
-                         "Keep only the newest N backups (0: all; with --connect: the "
-                         "server's --backup-keep)")
+  create_cmd
+      ->add_option("--keep", create.keep,
+                   "Keep only the newest N backups (0: all; with --connect: the "
+                   "server's --backup-keep)")
       ->capture_default_str();
   CLI::Option* connect_opt = create_cmd->add_option(
       "--connect", create.connect, "HOST:PORT of a running `backstop serve` (network form)");
@@ -710,8 +699,9 @@ void AddBackup(CLI::App& app, std::function<int()>* run) {
   create_cmd->add_option("--key", create.key_file, "Its private key (PEM; --connect)")
       ->needs(connect_opt)
       ->check(CLI::ExistingFile);
-  create_cmd->add_option("--ca", create.ca_file,
-                         "CA certificate of the server (PEM; --connect); default: the system's")
+  create_cmd
+      ->add_option("--ca", create.ca_file,
+                   "CA certificate of the server (PEM; --connect); default: the system's")
       ->needs(connect_opt)
       ->check(CLI::ExistingFile);
   create_cmd->add_flag("--json", create.json, "Print the result as JSON");
