@@ -246,5 +246,38 @@ TEST(FormatOneLogTest, VerifiesAuditsAndGrowsInItsOwnFormat) {
   EXPECT_NE(grown.output.find("format 1"), std::string::npos) << grown.output;
 }
 
+// A log written by main before this session's record changes (format 2, signed checkpoints;
+// no `Event.origin`, no `idx_client` column family: tests/fixtures/v2-crash-demo, made by
+// c98e82e) verifies and audits with today's binary, and after more commands (its first writable
+// open adds the empty client index) still verifies and audits as format 2.
+TEST(FormatTwoLogTest, LogOfThePreviousMainVerifiesAuditsAndGrows) {
+  ScratchDir scratch("format-two");
+  fs::copy(std::string(BACKSTOP_SOURCE_DIR) + "/tests/fixtures/v2-crash-demo", scratch / "data",
+           fs::copy_options::recursive);
+  const std::string pin = " --data " + (scratch / "data") + " --trusted-keys " +
+                          (scratch / "data/trusted-signer.pub.pem") +
+                          " --chain-id backstop/0ebd9c19ea16eeb2a1f63a6dc4b724d0";
+  CommandResult verify = RunBackstop("verify" + pin);
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_NE(verify.output.find("format 2, signed by checkpoint"), std::string::npos)
+      << verify.output;
+  CommandResult audit = RunBackstop("audit" + pin);
+  EXPECT_EQ(audit.exit_code, 0) << audit.output;
+  EXPECT_NE(audit.output.find("OK  head seq 48"), std::string::npos) << audit.output;
+  std::ofstream(scratch / "more.jsonl") << "{\"type\":\"open_account\",\"account\":900}\n"
+                                           "{\"type\":\"deposit\",\"account\":900,"
+                                           "\"asset\":1,\"amount\":5000000}\n";
+  CommandResult ingest =
+      RunBackstop("ingest " + (scratch / "more.jsonl") + " --data " + (scratch / "data") +
+                  " --key " + (scratch / "data/fixture-signer.key.pem"));
+  EXPECT_EQ(ingest.exit_code, 0) << ingest.output;
+  CommandResult grown = RunBackstop("verify" + pin);
+  EXPECT_EQ(grown.exit_code, 0) << grown.output;
+  EXPECT_NE(grown.output.find("format 2, signed by checkpoint"), std::string::npos) << grown.output;
+  CommandResult audited = RunBackstop("audit" + pin);
+  EXPECT_EQ(audited.exit_code, 0) << audited.output;
+  EXPECT_NE(audited.output.find("OK  head seq 50"), std::string::npos) << audited.output;
+}
+
 }  // namespace
 }  // namespace e2e
