@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -276,15 +278,17 @@ TEST_F(ServeTest, SighupReloadsTheRolesFile) {
 // recovered log at the seq its answer named; resending the whole file after each crash (the
 // same client id and numbers) ends with every command applied exactly once; audit is clean.
 //
-// Method: `submit` sends a file of distinct deposits, each round only the lines not yet
-// answered, while the server is SIGKILLed a random 0-40 ms after the first answer arrives
-// (seeded by gtest's --gtest_random_seed, printed). Commands that were durable but whose answer
-// the kill cut off are resent and must get their original seq. Between rounds the log is opened
-// read-only and every answer seen so far is checked against it. A last round without a kill
-// answers every line.
+// Method: `submit` sends a file of distinct deposits, each round 400 more lines and the earlier
+// ones not yet answered, while the server is SIGKILLed once a random number of this round's
+// answers have arrived (seeded by gtest's --gtest_random_seed, printed). Commands that were durable
+// but whose answer the kill cut off are resent and must get their original seq. Between rounds the
+// log is opened read-only and every answer seen so far is checked against it. A last round without
+// a kill answers every line.
 class KillNineTest : public ServeTest {
  protected:
-  static constexpr uint64_t kLines = 3000;
+  static constexpr uint64_t kRounds = 20;
+  static constexpr uint64_t kLinesPerRound = 400;
+  static constexpr uint64_t kLines = kRounds * kLinesPerRound;
 
   void SetUpLoad() {
     InitLog(scratch_);
@@ -303,21 +307,26 @@ class KillNineTest : public ServeTest {
     ASSERT_EQ(exit_code, 0);
   }
 
-  // Runs `submit` as alice, client id "load", on the load file with the lines acknowledged so
-  // far left blank (submit numbers commands by line and skips blank lines), answers into
-  // acks.jsonl.
-  void SubmitLoad() {
-    {
-      std::ofstream file(scratch_ / "load.jsonl");
-      for (uint64_t line = 1; line <= kLines; ++line) {
-        if (acked_.count(line) == 0) {
-          file << R"({"type":"deposit","account":1,"asset":1,"amount":)" << line << "}";
-        }
-        file << "\n";
+  // Writes lines 1..`lines` of the load into load.jsonl with the lines acknowledged so far
+  // left blank (submit numbers commands by line and skips blank lines) and removes the last
+  // round's answers. Returns how many lines it left to send.
+  uint64_t WriteLoad(uint64_t lines) {
+    uint64_t pending = 0;
+    std::ofstream file(scratch_ / "load.jsonl");
+    for (uint64_t line = 1; line <= lines; ++line) {
+      if (acked_.count(line) == 0) {
+        file << R"({"type":"deposit","account":1,"asset":1,"amount":)" << line << "}";
+        ++pending;
       }
+      file << "\n";
     }
-    const std::string certs = scratch_ / "certs";
     std::filesystem::remove(scratch_ / "acks.jsonl");
+    return pending;
+  }
+
+  // Runs `submit` as alice, client id "load", on load.jsonl, answers into acks.jsonl.
+  void RunLoad() {
+    const std::string certs = scratch_ / "certs";
     submit_exit_ = RunShell(fmt::format("{{ {} submit {} --client-id load --json --connect "
                                         "127.0.0.1:{} --cert {}/alice.pem "
                                         "--key {}/alice.key --ca {}/ca.pem >{} 2>/dev/null; }}",
@@ -326,20 +335,28 @@ class KillNineTest : public ServeTest {
                        .exit_code;
   }
 
-  // Starts the server and the load, and SIGKILLs the server a random while after the first
-  // answer; then collects the answers.
-  void KilledRound(std::mt19937* random) {
-    std::thread client([this] { SubmitLoad(); });
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    std::error_code no_file;
-    while (std::filesystem::file_size(scratch_ / "acks.jsonl", no_file) == 0 || no_file) {
-      if (std::chrono::steady_clock::now() > deadline) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // Round `round` sends the lines not yet acknowledged among the first (round + 1) *
+  // kLinesPerRound, so every round has fresh work whatever the machine's speed, and SIGKILLs
+  // the server once a random number of answers (at least one, at most half of what was sent)
+  // has arrived; then collects the answers.
+  void KilledRound(uint64_t round, std::mt19937* random) {
+    const uint64_t pending = WriteLoad((round + 1) * kLinesPerRound);
+    const auto kill_after = static_cast<ptrdiff_t>(1 + (*random)() % (pending / 2));
+    std::atomic<bool> done = false;
+    std::thread client([&] {
+      RunLoad();
+      done = true;
+    });
+    bool under_load = false;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!done && !under_load && std::chrono::steady_clock::now() < deadline) {
+      const std::string answers = ReadFile(scratch_ / "acks.jsonl");
+      under_load = std::count(answers.begin(), answers.end(), '\n') >= kill_after;
+      if (!under_load) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds((*random)() % 40));
     const int killed = StopServer(SIGKILL);
     client.join();
-    interrupted_ += submit_exit_ != 0 ? 1 : 0;
+    interrupted_ += under_load && submit_exit_ != 0 ? 1 : 0;
     EXPECT_TRUE(killed == 128 + SIGKILL || killed == 0) << killed;
     Collect();
   }
@@ -405,14 +422,15 @@ TEST_F(KillNineTest, LosesNothingAcknowledgedAndAppliesEachCommandOnce) {
   const unsigned seed = ::testing::UnitTest::GetInstance()->random_seed();
   SCOPED_TRACE(fmt::format("seed {}", seed));
   std::mt19937 random(seed);
-  for (int round = 0; round < 20; ++round) {
+  for (uint64_t round = 0; round < kRounds; ++round) {
     if (round > 0) StartServer();
-    KilledRound(&random);
+    KilledRound(round, &random);
     CheckAcknowledgedInLog();
   }
-  EXPECT_GE(interrupted_, 10);  // Most kills land under load, not after it.
+  EXPECT_GE(interrupted_, 15);  // Most kills land under load, not after it.
   StartServer();
-  SubmitLoad();
+  WriteLoad(kLines);
+  RunLoad();
   ASSERT_EQ(StopServer(), 0) << ReadFile(scratch_ / "serve.log");
   Collect();
   EXPECT_EQ(acked_.size(), static_cast<size_t>(kLines));
