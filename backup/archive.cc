@@ -32,38 +32,38 @@ kj::ArrayPtr<const kj::byte> Bytes(std::span<const uint8_t> bytes) {
   return {bytes.data(), bytes.size()};
 }
 
-ledger::Result<std::string> ReadText(const std::string& path) {
+base::Result<std::string> ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return ledger::Status::IOError("archive", "cannot read " + path);
+  if (!in) return base::Status::IOError("archive", "cannot read " + path);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
 }
 
 // The last seq: the head, or the end of the group commit holding to_seq's group.
-ledger::Result<ledger::SequenceNumber> ArchiveEnd(const ledger::EventLog& log,
-                                                  const ArchiveOptions& options) {
+base::Result<ledger::SequenceNumber> ArchiveEnd(const ledger::EventLog& log,
+                                                const ArchiveOptions& options) {
   if (!options.to_seq) return log.head_seq();
   if (*options.to_seq == 0 || *options.to_seq > log.head_seq()) {
-    return ledger::Status::InvalidArgument(
+    return base::Status::InvalidArgument(
         "archive",
         fmt::format("--to {} is not in the log (head {})", *options.to_seq, log.head_seq()));
   }
-  LEDGER_ASSIGN_OR_RETURN(ledger::SequenceNumber end, replay::GroupEnd(log, *options.to_seq));
+  BACKSTOP_ASSIGN_OR_RETURN(ledger::SequenceNumber end, replay::GroupEnd(log, *options.to_seq));
   if (!log.has_tree()) return end;
-  LEDGER_ASSIGN_OR_RETURN(auto commits, log.CommitEnds(end, 0));
-  if (commits.empty()) return ledger::Status::Corruption("archive", "no group commit ends there");
+  BACKSTOP_ASSIGN_OR_RETURN(auto commits, log.CommitEnds(end, 0));
+  if (commits.empty()) return base::Status::Corruption("archive", "no group commit ends there");
   return commits.front();
 }
 
-ledger::Status WriteHeader(const ledger::EventLog& log, const replay::DataDir& data,
-                           ledger::SequenceNumber last, ArchiveWriter& writer) {
+base::Status WriteHeader(const ledger::EventLog& log, const replay::DataDir& data,
+                         ledger::SequenceNumber last, ArchiveWriter& writer) {
   std::vector<std::string> keys;
   std::error_code ec;
   if (fs::is_directory(data.keyring, ec)) {
     for (const auto& entry : fs::directory_iterator(data.keyring, ec)) {
       if (entry.path().extension() != ".pem") continue;
-      LEDGER_ASSIGN_OR_RETURN(std::string pem, ReadText(entry.path()));
+      BACKSTOP_ASSIGN_OR_RETURN(std::string pem, ReadText(entry.path()));
       keys.push_back(std::move(pem));
     }
   }
@@ -84,13 +84,13 @@ ledger::Status WriteHeader(const ledger::EventLog& log, const replay::DataDir& d
 }
 
 // Every record in 1..last, each followed by its commit mark and checkpoint.
-ledger::Status WriteRecords(const ledger::EventLog& log, ledger::SequenceNumber last,
-                            const ArchiveOptions& options, ArchiveWriter& writer,
-                            ArchiveSummary* summary) {
-  LEDGER_ASSIGN_OR_RETURN(auto commits, log.CommitEnds(1, last));
+base::Status WriteRecords(const ledger::EventLog& log, ledger::SequenceNumber last,
+                          const ArchiveOptions& options, ArchiveWriter& writer,
+                          ArchiveSummary* summary) {
+  BACKSTOP_ASSIGN_OR_RETURN(auto commits, log.CommitEnds(1, last));
   std::vector<uint64_t> checkpoints;
   if (log.has_tree()) {
-    LEDGER_ASSIGN_OR_RETURN(checkpoints, log.CheckpointSizes(1, last));
+    BACKSTOP_ASSIGN_OR_RETURN(checkpoints, log.CheckpointSizes(1, last));
   }
   size_t next_commit = 0, next_checkpoint = 0;
   ledger::SequenceNumber seq = 0;
@@ -98,67 +98,66 @@ ledger::Status WriteRecords(const ledger::EventLog& log, ledger::SequenceNumber 
     seq = it->key_seq();
     capnp::MallocMessageBuilder record;
     record.initRoot<schema::ArchiveEntry>().setRecord(Bytes(it->value()));
-    LEDGER_RETURN_IF_ERROR(writer.Write(record));
+    BACKSTOP_RETURN_IF_ERROR(writer.Write(record));
     if (next_commit < commits.size() && commits[next_commit] == seq) {
       ++next_commit;
       capnp::MallocMessageBuilder mark;
       mark.initRoot<schema::ArchiveEntry>().setCommit(seq);
-      LEDGER_RETURN_IF_ERROR(writer.Write(mark));
+      BACKSTOP_RETURN_IF_ERROR(writer.Write(mark));
     }
     if (next_checkpoint < checkpoints.size() && checkpoints[next_checkpoint] == seq) {
       ++next_checkpoint;
-      LEDGER_ASSIGN_OR_RETURN(std::string note, log.ReadCheckpoint(seq));
+      BACKSTOP_ASSIGN_OR_RETURN(std::string note, log.ReadCheckpoint(seq));
       capnp::MallocMessageBuilder message;
       auto checkpoint = message.initRoot<schema::ArchiveEntry>().initCheckpoint();
       checkpoint.setTreeSize(seq);
       checkpoint.setNote(note);
-      LEDGER_RETURN_IF_ERROR(writer.Write(message));
+      BACKSTOP_RETURN_IF_ERROR(writer.Write(message));
       ++summary->checkpoints;
     }
     if (options.progress && seq % 65536 == 0) options.progress(seq, last);
   }
   if (seq != last) {
-    return ledger::Status::Corruption("archive", fmt::format("record {} is missing", seq + 1));
+    return base::Status::Corruption("archive", fmt::format("record {} is missing", seq + 1));
   }
   summary->last_seq = last;
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
-ledger::Status WriteSnapshots(const replay::DataDir& data, ledger::SequenceNumber last,
-                              ArchiveWriter& writer, ArchiveSummary* summary) {
+base::Status WriteSnapshots(const replay::DataDir& data, ledger::SequenceNumber last,
+                            ArchiveWriter& writer, ArchiveSummary* summary) {
   std::error_code ec;
-  if (!fs::is_directory(data.snapshots, ec)) return ledger::Status::OK();
+  if (!fs::is_directory(data.snapshots, ec)) return base::Status::OK();
   snapshots::SnapshotStoreOptions read_only;
   read_only.read_only = true;
-  LEDGER_ASSIGN_OR_RETURN(auto store, snapshots::SnapshotStore::Open(data.snapshots, read_only));
-  LEDGER_ASSIGN_OR_RETURN(auto listed, store->List());
+  BACKSTOP_ASSIGN_OR_RETURN(auto store, snapshots::SnapshotStore::Open(data.snapshots, read_only));
+  BACKSTOP_ASSIGN_OR_RETURN(auto listed, store->List());
   for (auto info = listed.rbegin(); info != listed.rend(); ++info) {  // Oldest first.
     if (info->seq > last) continue;
-    LEDGER_ASSIGN_OR_RETURN(std::string bytes, ReadText(info->path));
+    BACKSTOP_ASSIGN_OR_RETURN(std::string bytes, ReadText(info->path));
     capnp::MallocMessageBuilder message;
     auto snapshot = message.initRoot<schema::ArchiveEntry>().initSnapshot();
     snapshot.setName(fs::path(info->path).filename().string());
     snapshot.setBytes(kj::ArrayPtr<const kj::byte>(reinterpret_cast<const kj::byte*>(bytes.data()),
                                                    bytes.size()));
-    LEDGER_RETURN_IF_ERROR(writer.Write(message));
+    BACKSTOP_RETURN_IF_ERROR(writer.Write(message));
     ++summary->snapshots;
   }
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
 }  // namespace
 
-ledger::Result<ArchiveSummary> CreateArchive(const ledger::EventLog& log,
-                                             const replay::DataDir& data, const std::string& out,
-                                             const ArchiveOptions& options) {
-  LEDGER_ASSIGN_OR_RETURN(ledger::SequenceNumber last, ArchiveEnd(log, options));
-  if (last == 0) return ledger::Status::InvalidArgument("archive", "the log is empty");
+base::Result<ArchiveSummary> CreateArchive(const ledger::EventLog& log, const replay::DataDir& data,
+                                           const std::string& out, const ArchiveOptions& options) {
+  BACKSTOP_ASSIGN_OR_RETURN(ledger::SequenceNumber last, ArchiveEnd(log, options));
+  if (last == 0) return base::Status::InvalidArgument("archive", "the log is empty");
   const std::string partial = out + ".partial";
-  LEDGER_ASSIGN_OR_RETURN(auto writer, ArchiveWriter::Create(partial));
+  BACKSTOP_ASSIGN_OR_RETURN(auto writer, ArchiveWriter::Create(partial));
   ArchiveSummary summary;
-  LEDGER_RETURN_IF_ERROR(WriteHeader(log, data, last, *writer));
-  LEDGER_RETURN_IF_ERROR(WriteRecords(log, last, options, *writer, &summary));
-  LEDGER_RETURN_IF_ERROR(WriteSnapshots(data, last, *writer, &summary));
+  BACKSTOP_RETURN_IF_ERROR(WriteHeader(log, data, last, *writer));
+  BACKSTOP_RETURN_IF_ERROR(WriteRecords(log, last, options, *writer, &summary));
+  BACKSTOP_RETURN_IF_ERROR(WriteSnapshots(data, last, *writer, &summary));
   const ledger::Hash digest = writer->FinishDigest();
   capnp::MallocMessageBuilder message;
   auto trailer = message.initRoot<schema::ArchiveEntry>().initTrailer();
@@ -166,12 +165,12 @@ ledger::Result<ArchiveSummary> CreateArchive(const ledger::EventLog& log,
   trailer.setCheckpoints(summary.checkpoints);
   trailer.setSnapshots(summary.snapshots);
   trailer.setSha256(Bytes(digest));
-  LEDGER_RETURN_IF_ERROR(writer->Write(message));
+  BACKSTOP_RETURN_IF_ERROR(writer->Write(message));
   summary.bytes = writer->bytes();
-  LEDGER_RETURN_IF_ERROR(writer->Close());
+  BACKSTOP_RETURN_IF_ERROR(writer->Close());
   std::error_code ec;
   fs::rename(partial, out, ec);
-  if (ec) return ledger::Status::IOError("archive", "cannot rename " + partial + " to " + out);
+  if (ec) return base::Status::IOError("archive", "cannot rename " + partial + " to " + out);
   if (options.progress) options.progress(last, last);
   return summary;
 }

@@ -11,8 +11,8 @@
 #include <optional>
 #include <string>
 
+#include "base/status.h"
 #include "ledger/event_log.h"
-#include "ledger/status.h"
 #include "replay/data_dir.h"
 
 namespace backup {
@@ -35,9 +35,8 @@ struct ArchiveSummary {
 // Writes the archive of the log in `data` (opened read-only by the caller as `log`) to `out`
 // (replaced atomically: written as out.partial, synced, renamed). InvalidArgument for a bad
 // to_seq; the log's errors; IOError on storage failure.
-ledger::Result<ArchiveSummary> CreateArchive(const ledger::EventLog& log,
-                                             const replay::DataDir& data, const std::string& out,
-                                             const ArchiveOptions& options);
+base::Result<ArchiveSummary> CreateArchive(const ledger::EventLog& log, const replay::DataDir& data,
+                                           const std::string& out, const ArchiveOptions& options);
 
 // An archive unpacked into a fresh temporary data directory (log, keyring, snapshots), deleted
 // with this object.
@@ -50,7 +49,7 @@ class UnpackedArchive {
   const ArchiveSummary& summary() const { return summary_; }
 
  private:
-  friend ledger::Result<std::unique_ptr<UnpackedArchive>> UnpackArchive(
+  friend base::Result<std::unique_ptr<UnpackedArchive>> UnpackArchive(
       const std::string& file, const std::function<void(uint64_t, uint64_t)>& progress);
   UnpackedArchive(std::string dir, ArchiveSummary summary)
       : dir_(std::move(dir)), summary_(summary) {}
@@ -64,7 +63,7 @@ class UnpackedArchive {
 // file is not a well-formed archive: a malformed message, entries out of order, a record whose
 // envelope names another seq, a trailer whose counts or SHA-256 differ, bytes after the
 // trailer. Nothing is verified cryptographically here: run Verify / Audit on the result.
-ledger::Result<std::unique_ptr<UnpackedArchive>> UnpackArchive(
+base::Result<std::unique_ptr<UnpackedArchive>> UnpackArchive(
     const std::string& file, const std::function<void(uint64_t, uint64_t)>& progress);
 
 }  // namespace backup

@@ -31,23 +31,23 @@ uint64_t DirectoryBytes(const std::string& dir) {
 }
 
 // The keyring's PEM files and the snapshots at or below the head, copied into `folder`.
-ledger::Status CopyDataFiles(const replay::DataDir& data, const std::string& folder,
-                             Sidecar* sidecar) {
+base::Status CopyDataFiles(const replay::DataDir& data, const std::string& folder,
+                           Sidecar* sidecar) {
   std::error_code ec;
   if (fs::is_directory(data.keyring, ec)) {
     for (const auto& entry : fs::directory_iterator(data.keyring, ec)) {
       if (!entry.is_regular_file() || entry.path().extension() != ".pem") continue;
       const std::string name = entry.path().filename().string();
-      LEDGER_ASSIGN_OR_RETURN(auto file,
-                              internal::CopyHashed(entry.path(), folder, "keyring/" + name));
+      BACKSTOP_ASSIGN_OR_RETURN(auto file,
+                                internal::CopyHashed(entry.path(), folder, "keyring/" + name));
       sidecar->files.push_back(std::move(file));
     }
   }
-  if (!fs::is_directory(data.snapshots, ec)) return ledger::Status::OK();
+  if (!fs::is_directory(data.snapshots, ec)) return base::Status::OK();
   snapshots::SnapshotStoreOptions options;
   options.read_only = true;
-  LEDGER_ASSIGN_OR_RETURN(auto store, snapshots::SnapshotStore::Open(data.snapshots, options));
-  LEDGER_ASSIGN_OR_RETURN(auto listed, store->List());
+  BACKSTOP_ASSIGN_OR_RETURN(auto store, snapshots::SnapshotStore::Open(data.snapshots, options));
+  BACKSTOP_ASSIGN_OR_RETURN(auto listed, store->List());
   for (const snapshots::SnapshotInfo& snapshot : listed) {
     if (snapshot.seq > sidecar->info.head_seq) continue;  // Written after the backup's instant.
     const std::string name = fs::path(snapshot.path).filename().string();
@@ -57,33 +57,33 @@ ledger::Status CopyDataFiles(const replay::DataDir& data, const std::string& fol
     sidecar->files.push_back(std::move(file).value());
     ++sidecar->info.snapshots;
   }
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
 // Reads the head, chain and newest checkpoint of backup `rocks` from the backup itself.
-ledger::Status DescribeBackup(const rocksdb::BackupInfo& rocks, const std::string& folder,
-                              Sidecar* sidecar) {
-  LEDGER_ASSIGN_OR_RETURN(auto opened, internal::OpenInPlace(rocks));
+base::Status DescribeBackup(const rocksdb::BackupInfo& rocks, const std::string& folder,
+                            Sidecar* sidecar) {
+  BACKSTOP_ASSIGN_OR_RETURN(auto opened, internal::OpenInPlace(rocks));
   const ledger::EventLog& log = *opened.log;
   sidecar->info.head_seq = log.head_seq();
   sidecar->info.head_hash = log.head_hash();
   sidecar->info.chain_id = log.chain_id();
   sidecar->info.format_version = log.format_version();
   if (log.has_tree() && log.head_seq() > 0) {
-    LEDGER_ASSIGN_OR_RETURN(std::string note, log.LatestCheckpoint());
-    LEDGER_ASSIGN_OR_RETURN(auto file, internal::WriteHashed(note, folder, "checkpoint"));
+    BACKSTOP_ASSIGN_OR_RETURN(std::string note, log.LatestCheckpoint());
+    BACKSTOP_ASSIGN_OR_RETURN(auto file, internal::WriteHashed(note, folder, "checkpoint"));
     sidecar->files.push_back(std::move(file));
   }
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
 // Keeps the newest `keep` backups and removes our folders of backups RocksDB no longer has.
-ledger::Result<std::vector<uint32_t>> Purge(rocksdb::BackupEngine& engine, const std::string& dir,
-                                            uint32_t keep) {
+base::Result<std::vector<uint32_t>> Purge(rocksdb::BackupEngine& engine, const std::string& dir,
+                                          uint32_t keep) {
   std::vector<rocksdb::BackupInfo> before;
   engine.GetBackupInfo(&before);
   if (keep > 0) {
-    LEDGER_RETURN_IF_ERROR(internal::FromRocks(engine.PurgeOldBackups(keep), "backup: purge"));
+    BACKSTOP_RETURN_IF_ERROR(internal::FromRocks(engine.PurgeOldBackups(keep), "backup: purge"));
   }
   std::vector<rocksdb::BackupInfo> after;
   engine.GetBackupInfo(&after);
@@ -109,16 +109,16 @@ ledger::Result<std::vector<uint32_t>> Purge(rocksdb::BackupEngine& engine, const
 
 }  // namespace
 
-ledger::Result<CreateResult> CreateBackup(const ledger::EventLog& log, const replay::DataDir& data,
-                                          const std::string& backup_dir,
-                                          const CreateOptions& options) {
+base::Result<CreateResult> CreateBackup(const ledger::EventLog& log, const replay::DataDir& data,
+                                        const std::string& backup_dir,
+                                        const CreateOptions& options) {
   const std::string dir = internal::AbsoluteDir(backup_dir);
   const uint64_t before = DirectoryBytes(dir);
-  LEDGER_ASSIGN_OR_RETURN(auto engine, internal::OpenEngine(dir));
-  LEDGER_ASSIGN_OR_RETURN(
+  BACKSTOP_ASSIGN_OR_RETURN(auto engine, internal::OpenEngine(dir));
+  BACKSTOP_ASSIGN_OR_RETURN(
       uint32_t id,
       ledger::BackupDatabase(log, *engine, "backstop " + ledger::ToHex(log.chain_id())));
-  LEDGER_ASSIGN_OR_RETURN(rocksdb::BackupInfo rocks, internal::GetInfo(*engine, dir, id));
+  BACKSTOP_ASSIGN_OR_RETURN(rocksdb::BackupInfo rocks, internal::GetInfo(*engine, dir, id));
   // Our part is written under a temporary name and renamed once complete.
   const std::string final_folder = internal::SidecarDir(dir, id);
   const std::string folder = final_folder + ".partial";
@@ -128,14 +128,14 @@ ledger::Result<CreateResult> CreateBackup(const ledger::EventLog& log, const rep
   Sidecar sidecar;
   sidecar.info.id = id;
   sidecar.info.source = internal::AbsoluteDir(data.root);
-  LEDGER_RETURN_IF_ERROR(DescribeBackup(rocks, folder, &sidecar));
-  LEDGER_RETURN_IF_ERROR(CopyDataFiles(data, folder, &sidecar));
-  LEDGER_RETURN_IF_ERROR(internal::WriteSidecar(folder, sidecar));
+  BACKSTOP_RETURN_IF_ERROR(DescribeBackup(rocks, folder, &sidecar));
+  BACKSTOP_RETURN_IF_ERROR(CopyDataFiles(data, folder, &sidecar));
+  BACKSTOP_RETURN_IF_ERROR(internal::WriteSidecar(folder, sidecar));
   fs::rename(folder, final_folder, ec);
-  if (ec) return ledger::Status::IOError("backup", "cannot rename " + folder + ": " + ec.message());
-  LEDGER_RETURN_IF_ERROR(internal::SyncFolder(dir + "/backstop"));
+  if (ec) return base::Status::IOError("backup", "cannot rename " + folder + ": " + ec.message());
+  BACKSTOP_RETURN_IF_ERROR(internal::SyncFolder(dir + "/backstop"));
   CreateResult result;
-  LEDGER_ASSIGN_OR_RETURN(result.deleted, Purge(*engine, dir, options.keep));
+  BACKSTOP_ASSIGN_OR_RETURN(result.deleted, Purge(*engine, dir, options.keep));
   result.info = sidecar.info;
   result.info.complete = true;
   result.info.time_s = rocks.timestamp;
@@ -150,9 +150,9 @@ std::string FilesDir(const std::string& backup_dir, uint32_t id) {
   return internal::SidecarDir(backup_dir, id);
 }
 
-ledger::Result<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir_given) {
+base::Result<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir_given) {
   const std::string backup_dir = internal::AbsoluteDir(backup_dir_given);
-  LEDGER_ASSIGN_OR_RETURN(auto engine, internal::OpenEngineReadOnly(backup_dir));
+  BACKSTOP_ASSIGN_OR_RETURN(auto engine, internal::OpenEngineReadOnly(backup_dir));
   std::vector<rocksdb::BackupInfo> rocks;
   engine->GetBackupInfo(&rocks);
   std::vector<BackupInfo> list;

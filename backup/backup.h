@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
-#include "ledger/status.h"
 #include "ledger/verifier.h"
 #include "replay/auditor.h"
 #include "replay/data_dir.h"
@@ -56,15 +56,15 @@ struct CreateResult {
 // continue meanwhile) of data directory `data` into `backup_dir` (created if missing). The
 // backup's head is read back from the backup itself. InvalidArgument for a read-only log;
 // IOError on storage failure.
-ledger::Result<CreateResult> CreateBackup(const ledger::EventLog& log, const replay::DataDir& data,
-                                          const std::string& backup_dir,
-                                          const CreateOptions& options);
+base::Result<CreateResult> CreateBackup(const ledger::EventLog& log, const replay::DataDir& data,
+                                        const std::string& backup_dir,
+                                        const CreateOptions& options);
 
 // backup_dir/backstop/<id>: our files of backup `id` (its keyring is keyring/ there).
 std::string FilesDir(const std::string& backup_dir, uint32_t id);
 
 // Every backup in `backup_dir`, oldest first. NotFound if it holds no backup engine.
-ledger::Result<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir);
+base::Result<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir);
 
 struct VerifyBackupReport {
   uint32_t id = 0;
@@ -78,15 +78,15 @@ struct VerifyBackupReport {
 
 // Chooses the keys the chain check trusts, given FilesDir of the backup (the backed-up keyring
 // is keyring/ there); called only once every file has passed its checksum.
-using KeyChooser = std::function<ledger::Result<ledger::Keyring>(const std::string& files_dir)>;
+using KeyChooser = std::function<base::Result<ledger::Keyring>(const std::string& files_dir)>;
 
 // Checks backup `id` (0: the newest) without restoring it: RocksDB's CRC32c of every file of it,
 // the SHA-256 of each of our files, then ledger::Verify (as `verify`) on the backed-up log
 // opened read-only where it lies, through the RocksDB environment that maps the backup's shared
 // files into its private folder (BackupInfo::env_for_open; nothing is written there), and its
 // head against info.json. NotFound if there is no such backup; `keys`' error if it fails.
-ledger::Result<VerifyBackupReport> VerifyBackup(const std::string& backup_dir, uint32_t id,
-                                                const KeyChooser& keys, const Progress& progress);
+base::Result<VerifyBackupReport> VerifyBackup(const std::string& backup_dir, uint32_t id,
+                                              const KeyChooser& keys, const Progress& progress);
 
 struct RestoreOptions {
   uint32_t id = 0;  // The backup; 0: the newest. Default: 0.
@@ -122,7 +122,7 @@ struct RestoreResult {
 // the first state the log durably had that holds to_seq, whose checkpoint the venue signed.
 // Snapshots after CUT are dropped. Corruption if the backup is damaged (nothing is left in
 // new_dir then). Run Audit on the result (the caller does: it chooses the keys it trusts).
-ledger::Result<RestoreResult> Restore(const std::string& backup_dir, const std::string& new_dir,
-                                      const RestoreOptions& options);
+base::Result<RestoreResult> Restore(const std::string& backup_dir, const std::string& new_dir,
+                                    const RestoreOptions& options);
 
 }  // namespace backup

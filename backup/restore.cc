@@ -20,115 +20,114 @@ namespace {
 
 // Copies our files of the backup into `new_dir` (keyring/, snapshots/, checkpoint), checking
 // each one's SHA-256 again as it is copied. Without `with_checkpoint` the checkpoint is left.
-ledger::Status CopyOurFiles(const std::string& folder, const internal::Sidecar& sidecar,
-                            const std::string& new_dir, bool with_checkpoint) {
+base::Status CopyOurFiles(const std::string& folder, const internal::Sidecar& sidecar,
+                          const std::string& new_dir, bool with_checkpoint) {
   for (const internal::SidecarFile& file : sidecar.files) {
     if (file.path == "checkpoint" && !with_checkpoint) continue;
-    LEDGER_ASSIGN_OR_RETURN(auto copied,
-                            internal::CopyHashed(folder + "/" + file.path, new_dir, file.path));
+    BACKSTOP_ASSIGN_OR_RETURN(auto copied,
+                              internal::CopyHashed(folder + "/" + file.path, new_dir, file.path));
     if (copied.sha256 != file.sha256) {
-      return ledger::Status::Corruption(
-          "restore", folder + "/" + file.path + " changed since it was backed up");
+      return base::Status::Corruption("restore",
+                                      folder + "/" + file.path + " changed since it was backed up");
     }
   }
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
 // Deletes the restored snapshots after `cut`.
-ledger::Status DropSnapshotsAfter(const std::string& dir, ledger::SequenceNumber cut,
-                                  uint32_t* kept) {
+base::Status DropSnapshotsAfter(const std::string& dir, ledger::SequenceNumber cut,
+                                uint32_t* kept) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return ledger::Status::OK();
-  LEDGER_ASSIGN_OR_RETURN(auto store,
-                          snapshots::SnapshotStore::Open(dir, snapshots::SnapshotStoreOptions()));
-  LEDGER_ASSIGN_OR_RETURN(auto listed, store->List());
+  if (!fs::is_directory(dir, ec)) return base::Status::OK();
+  BACKSTOP_ASSIGN_OR_RETURN(auto store,
+                            snapshots::SnapshotStore::Open(dir, snapshots::SnapshotStoreOptions()));
+  BACKSTOP_ASSIGN_OR_RETURN(auto listed, store->List());
   for (const snapshots::SnapshotInfo& snapshot : listed) {
     if (snapshot.seq <= cut) {
       ++*kept;
       continue;
     }
     if (!fs::remove(snapshot.path, ec) || ec) {
-      return ledger::Status::IOError("restore", "cannot remove " + snapshot.path);
+      return base::Status::IOError("restore", "cannot remove " + snapshot.path);
     }
   }
   return internal::SyncFolder(dir);
 }
 
 // The end of the group of `seq` in format 1 or with `exact`, else of its group commit.
-ledger::Result<ledger::SequenceNumber> CutFor(const ledger::EventLog& log,
-                                              ledger::SequenceNumber seq, bool exact,
-                                              ledger::SequenceNumber* group_end) {
+base::Result<ledger::SequenceNumber> CutFor(const ledger::EventLog& log, ledger::SequenceNumber seq,
+                                            bool exact, ledger::SequenceNumber* group_end) {
   if (seq == 0 || seq > log.head_seq()) {
-    return ledger::Status::InvalidArgument(
+    return base::Status::InvalidArgument(
         "restore",
         fmt::format("--to-seq {} is not in the backup (its head is {})", seq, log.head_seq()));
   }
-  LEDGER_ASSIGN_OR_RETURN(*group_end, replay::GroupEnd(log, seq));
+  BACKSTOP_ASSIGN_OR_RETURN(*group_end, replay::GroupEnd(log, seq));
   if (!log.has_tree() || exact) return *group_end;
-  LEDGER_ASSIGN_OR_RETURN(auto ends, log.CommitEnds(*group_end, 0));
+  BACKSTOP_ASSIGN_OR_RETURN(auto ends, log.CommitEnds(*group_end, 0));
   if (ends.empty()) {
-    return ledger::Status::Corruption(
+    return base::Status::Corruption(
         "restore", fmt::format("no group commit ends at or after seq {}", *group_end));
   }
   return ends.front();
 }
 
-ledger::Status RestorePrefix(const rocksdb::BackupEngineReadOnly& engine,
-                             const rocksdb::BackupInfo& rocks, const RestoreOptions& options,
-                             const std::string& new_dir, RestoreResult* result) {
-  LEDGER_RETURN_IF_ERROR(internal::CheckFiles(engine, rocks.backup_id));
-  LEDGER_ASSIGN_OR_RETURN(auto opened, internal::OpenInPlace(rocks));
+base::Status RestorePrefix(const rocksdb::BackupEngineReadOnly& engine,
+                           const rocksdb::BackupInfo& rocks, const RestoreOptions& options,
+                           const std::string& new_dir, RestoreResult* result) {
+  BACKSTOP_RETURN_IF_ERROR(internal::CheckFiles(engine, rocks.backup_id));
+  BACKSTOP_ASSIGN_OR_RETURN(auto opened, internal::OpenInPlace(rocks));
   const ledger::EventLog& log = *opened.log;
-  LEDGER_ASSIGN_OR_RETURN(
+  BACKSTOP_ASSIGN_OR_RETURN(
       ledger::SequenceNumber cut,
       CutFor(log, *options.to_seq, options.sign_head.has_value(), &result->group_end));
   ledger::PrefixCopyOptions copy;
   copy.sign_head = options.sign_head;
   copy.progress = options.progress;
   const std::string restored_log = replay::DataDir::At(new_dir).log;
-  LEDGER_RETURN_IF_ERROR(ledger::CopyLogPrefix(log, cut, restored_log, copy));
+  BACKSTOP_RETURN_IF_ERROR(ledger::CopyLogPrefix(log, cut, restored_log, copy));
   if (log.has_tree()) {
     ledger::LogOptions read_only;
     read_only.read_only = true;
-    LEDGER_ASSIGN_OR_RETURN(auto restored, ledger::EventLog::Open(restored_log, read_only));
-    LEDGER_ASSIGN_OR_RETURN(std::string note, restored->ReadCheckpoint(cut));
-    LEDGER_ASSIGN_OR_RETURN(auto ends, log.CommitEnds(cut, cut));
+    BACKSTOP_ASSIGN_OR_RETURN(auto restored, ledger::EventLog::Open(restored_log, read_only));
+    BACKSTOP_ASSIGN_OR_RETURN(std::string note, restored->ReadCheckpoint(cut));
+    BACKSTOP_ASSIGN_OR_RETURN(auto ends, log.CommitEnds(cut, cut));
     result->signed_head = ends.empty();
-    LEDGER_ASSIGN_OR_RETURN(auto written, internal::WriteHashed(note, new_dir, "checkpoint"));
+    BACKSTOP_ASSIGN_OR_RETURN(auto written, internal::WriteHashed(note, new_dir, "checkpoint"));
     (void)written;
   }
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
-ledger::Status RestoreInto(const std::string& backup_dir_given, const std::string& new_dir,
-                           const RestoreOptions& options, RestoreResult* result) {
+base::Status RestoreInto(const std::string& backup_dir_given, const std::string& new_dir,
+                         const RestoreOptions& options, RestoreResult* result) {
   const std::string backup_dir = internal::AbsoluteDir(backup_dir_given);
-  LEDGER_ASSIGN_OR_RETURN(auto engine, internal::OpenEngineReadOnly(backup_dir));
-  LEDGER_ASSIGN_OR_RETURN(rocksdb::BackupInfo rocks,
-                          internal::GetInfo(*engine, backup_dir, options.id));
+  BACKSTOP_ASSIGN_OR_RETURN(auto engine, internal::OpenEngineReadOnly(backup_dir));
+  BACKSTOP_ASSIGN_OR_RETURN(rocksdb::BackupInfo rocks,
+                            internal::GetInfo(*engine, backup_dir, options.id));
   const std::string folder = internal::SidecarDir(backup_dir, rocks.backup_id);
-  LEDGER_ASSIGN_OR_RETURN(internal::Sidecar sidecar, internal::ReadSidecar(folder));
+  BACKSTOP_ASSIGN_OR_RETURN(internal::Sidecar sidecar, internal::ReadSidecar(folder));
   std::string bad_file;
-  LEDGER_RETURN_IF_ERROR(internal::CheckSidecarFiles(folder, sidecar, &bad_file));
+  BACKSTOP_RETURN_IF_ERROR(internal::CheckSidecarFiles(folder, sidecar, &bad_file));
   result->backup = sidecar.info;
   result->backup.time_s = rocks.timestamp;
   const replay::DataDir data = replay::DataDir::At(new_dir);
   if (options.to_seq) {
-    LEDGER_RETURN_IF_ERROR(RestorePrefix(*engine, rocks, options, new_dir, result));
+    BACKSTOP_RETURN_IF_ERROR(RestorePrefix(*engine, rocks, options, new_dir, result));
   } else {
-    LEDGER_RETURN_IF_ERROR(internal::FromRocks(
+    BACKSTOP_RETURN_IF_ERROR(internal::FromRocks(
         engine->RestoreDBFromBackup(rocksdb::RestoreOptions(), rocks.backup_id, data.log, data.log),
         "restore: backup " + std::to_string(rocks.backup_id)));
   }
-  LEDGER_RETURN_IF_ERROR(CopyOurFiles(folder, sidecar, new_dir, !options.to_seq));
+  BACKSTOP_RETURN_IF_ERROR(CopyOurFiles(folder, sidecar, new_dir, !options.to_seq));
   ledger::LogOptions read_only;
   read_only.read_only = true;
-  LEDGER_ASSIGN_OR_RETURN(auto restored, ledger::EventLog::Open(data.log, read_only));
+  BACKSTOP_ASSIGN_OR_RETURN(auto restored, ledger::EventLog::Open(data.log, read_only));
   result->head_seq = restored->head_seq();
   result->head_hash = restored->head_hash();
   if (!options.to_seq &&
       (result->head_seq != sidecar.info.head_seq || result->head_hash != sidecar.info.head_hash)) {
-    return ledger::Status::Corruption(
+    return base::Status::Corruption(
         "restore", fmt::format("the restored head is seq {}, the backup's info.json says {}",
                                result->head_seq, sidecar.info.head_seq));
   }
@@ -137,23 +136,23 @@ ledger::Status RestoreInto(const std::string& backup_dir_given, const std::strin
 
 }  // namespace
 
-ledger::Result<RestoreResult> Restore(const std::string& backup_dir, const std::string& new_dir,
-                                      const RestoreOptions& options) {
+base::Result<RestoreResult> Restore(const std::string& backup_dir, const std::string& new_dir,
+                                    const RestoreOptions& options) {
   std::error_code ec;
   const bool existed = fs::exists(new_dir, ec);
   if (existed && !fs::is_directory(new_dir, ec)) {
-    return ledger::Status::InvalidArgument("restore", new_dir + " is not a directory");
+    return base::Status::InvalidArgument("restore", new_dir + " is not a directory");
   }
   if (existed && !fs::is_empty(new_dir, ec)) {
-    return ledger::Status::InvalidArgument(
+    return base::Status::InvalidArgument(
         "restore", new_dir +
                        " is not empty: a restore goes into a new or empty directory, "
                        "never over a data directory");
   }
   fs::create_directories(new_dir, ec);
-  if (ec) return ledger::Status::IOError("restore", "cannot create " + new_dir);
+  if (ec) return base::Status::IOError("restore", "cannot create " + new_dir);
   RestoreResult result;
-  ledger::Status status = RestoreInto(backup_dir, new_dir, options, &result);
+  base::Status status = RestoreInto(backup_dir, new_dir, options, &result);
   if (!status.ok()) {
     // Leave nothing half-restored behind: only what this call created is removed.
     for (const auto& entry : fs::directory_iterator(new_dir, ec)) fs::remove_all(entry, ec);

@@ -37,9 +37,9 @@ class Unpacker {
   Unpacker(std::string dir, const std::function<void(uint64_t, uint64_t)>& progress)
       : data_(replay::DataDir::At(std::move(dir))), progress_(progress) {}
 
-  ledger::Status Visit(schema::ArchiveEntry::Reader entry, std::span<const uint8_t> raw,
-                       internal::ArchiveReader& reader) {
-    if (stage_ == Stage::kDone) return ledger::Status::Corruption("archive", "after the trailer");
+  base::Status Visit(schema::ArchiveEntry::Reader entry, std::span<const uint8_t> raw,
+                     internal::ArchiveReader& reader) {
+    if (stage_ == Stage::kDone) return base::Status::Corruption("archive", "after the trailer");
     switch (entry.which()) {
       case schema::ArchiveEntry::HEADER:
         return Header(entry.getHeader());
@@ -62,12 +62,11 @@ class Unpacker {
       case schema::ArchiveEntry::TRAILER:
         return Trailer(entry.getTrailer(), raw, reader);
     }
-    return ledger::Status::Corruption("archive", "an entry of an unknown kind");
+    return base::Status::Corruption("archive", "an entry of an unknown kind");
   }
 
-  ledger::Status Finish() {
-    if (stage_ != Stage::kDone)
-      return ledger::Status::Corruption("archive", "truncated: no trailer");
+  base::Status Finish() {
+    if (stage_ != Stage::kDone) return base::Status::Corruption("archive", "truncated: no trailer");
     return builder_->Finish();
   }
   const ArchiveSummary& summary() const { return summary_; }
@@ -75,19 +74,19 @@ class Unpacker {
  private:
   enum class Stage { kHeader, kRecords, kSnapshots, kDone };
 
-  ledger::Status Misplaced(const char* what) {
-    return ledger::Status::Corruption("archive", fmt::format("a {} out of place", what));
+  base::Status Misplaced(const char* what) {
+    return base::Status::Corruption("archive", fmt::format("a {} out of place", what));
   }
 
-  ledger::Status Header(schema::ArchiveHeader::Reader header) {
+  base::Status Header(schema::ArchiveHeader::Reader header) {
     if (stage_ != Stage::kHeader) return Misplaced("header");
     if (header.getMagic() != kMagic || header.getVersion() != kArchiveVersion) {
-      return ledger::Status::Corruption("archive", "not a backstop archive (version 1)");
+      return base::Status::Corruption("archive", "not a backstop archive (version 1)");
     }
     ledger::LogBuilder::Identity identity;
     if (header.getChainId().size() != identity.chain_id.size() || header.getFirstSeq() != 1 ||
         header.getLastSeq() == 0 || header.getSigningMode() > 1) {
-      return ledger::Status::Corruption("archive", "malformed header");
+      return base::Status::Corruption("archive", "malformed header");
     }
     std::copy(header.getChainId().begin(), header.getChainId().end(), identity.chain_id.begin());
     identity.format_version = header.getFormatVersion();
@@ -95,46 +94,46 @@ class Unpacker {
     last_seq_ = header.getLastSeq();
     unsigned index = 0;
     for (capnp::Text::Reader pem : header.getPublicKeys()) {
-      LEDGER_ASSIGN_OR_RETURN(
+      BACKSTOP_ASSIGN_OR_RETURN(
           auto written, internal::WriteHashed(std::string(pem.cStr(), pem.size()), data_.keyring,
                                               fmt::format("key-{}.pem", index++)));
       (void)written;
     }
     auto builder = ledger::LogBuilder::Create(data_.log, identity);
     if (!builder.ok() && builder.status().IsInvalidArgument()) {
-      return ledger::Status::Corruption("archive", builder.status().message());
+      return base::Status::Corruption("archive", builder.status().message());
     }
     if (!builder.ok()) return builder.status();
     builder_ = std::move(builder).value();
     stage_ = Stage::kRecords;
-    return ledger::Status::OK();
+    return base::Status::OK();
   }
 
-  ledger::Status Record(capnp::Data::Reader value) {
+  base::Status Record(capnp::Data::Reader value) {
     if (stage_ != Stage::kRecords) return Misplaced("record");
     if (builder_->head() >= last_seq_) {
-      return ledger::Status::Corruption("archive", "more records than the header's last seq");
+      return base::Status::Corruption("archive", "more records than the header's last seq");
     }
-    LEDGER_RETURN_IF_ERROR(builder_->AddRecord(Span(value)));
+    BACKSTOP_RETURN_IF_ERROR(builder_->AddRecord(Span(value)));
     if (progress_ && builder_->head() % 65536 == 0) progress_(builder_->head(), last_seq_);
-    return ledger::Status::OK();
+    return base::Status::OK();
   }
 
-  ledger::Status Snapshot(schema::ArchiveSnapshot::Reader snapshot) {
+  base::Status Snapshot(schema::ArchiveSnapshot::Reader snapshot) {
     if (stage_ != Stage::kRecords && stage_ != Stage::kSnapshots) return Misplaced("snapshot");
     stage_ = Stage::kSnapshots;
     const std::string name = snapshot.getName().cStr();
     if (!IsSnapshotName(name)) {
-      return ledger::Status::Corruption("archive", "a snapshot named '" + name + "'");
+      return base::Status::Corruption("archive", "a snapshot named '" + name + "'");
     }
     const capnp::Data::Reader bytes = snapshot.getBytes();
-    LEDGER_ASSIGN_OR_RETURN(
+    BACKSTOP_ASSIGN_OR_RETURN(
         auto written, internal::WriteHashed(
                           std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size()),
                           data_.snapshots, name));
     (void)written;
     ++summary_.snapshots;
-    return ledger::Status::OK();
+    return base::Status::OK();
   }
 
   // The trailer is not covered by its own digest: it must be exactly the bytes the writer makes
@@ -146,26 +145,26 @@ class Unpacker {
     return std::equal(encoded.begin(), encoded.end(), raw.begin(), raw.end());
   }
 
-  ledger::Status Trailer(schema::ArchiveTrailer::Reader trailer, std::span<const uint8_t> raw,
-                         internal::ArchiveReader& reader) {
+  base::Status Trailer(schema::ArchiveTrailer::Reader trailer, std::span<const uint8_t> raw,
+                       internal::ArchiveReader& reader) {
     if (stage_ == Stage::kHeader) return Misplaced("trailer");
     if (!IsAsWritten(trailer, raw)) {
-      return ledger::Status::Corruption("archive", "the trailer is not as written");
+      return base::Status::Corruption("archive", "the trailer is not as written");
     }
     const ledger::Hash digest = reader.FinishDigest();
     if (trailer.getSha256().size() != digest.size() ||
         !std::equal(digest.begin(), digest.end(), trailer.getSha256().begin())) {
-      return ledger::Status::Corruption(
+      return base::Status::Corruption(
           "archive", "the SHA-256 of the file differs from the trailer's: the file was changed");
     }
     if (trailer.getRecords() != builder_->head() || builder_->head() != last_seq_ ||
         trailer.getCheckpoints() != summary_.checkpoints ||
         trailer.getSnapshots() != summary_.snapshots) {
-      return ledger::Status::Corruption("archive", "the trailer's counts differ from the file's");
+      return base::Status::Corruption("archive", "the trailer's counts differ from the file's");
     }
     summary_.last_seq = last_seq_;
     stage_ = Stage::kDone;
-    return ledger::Status::OK();
+    return base::Status::OK();
   }
 
   replay::DataDir data_;
@@ -183,12 +182,12 @@ UnpackedArchive::~UnpackedArchive() {
   fs::remove_all(dir_, ec);
 }
 
-ledger::Result<std::unique_ptr<UnpackedArchive>> UnpackArchive(
+base::Result<std::unique_ptr<UnpackedArchive>> UnpackArchive(
     const std::string& file, const std::function<void(uint64_t, uint64_t)>& progress) {
-  LEDGER_ASSIGN_OR_RETURN(auto reader, internal::ArchiveReader::Open(file));
+  BACKSTOP_ASSIGN_OR_RETURN(auto reader, internal::ArchiveReader::Open(file));
   std::string pattern = (fs::temp_directory_path() / "backstop-archive-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) {
-    return ledger::Status::IOError("archive", "cannot create a temporary folder");
+    return base::Status::IOError("archive", "cannot create a temporary folder");
   }
   std::unique_ptr<UnpackedArchive> unpacked(new UnpackedArchive(pattern, ArchiveSummary()));
   Unpacker unpacker(pattern, progress);
@@ -196,10 +195,10 @@ ledger::Result<std::unique_ptr<UnpackedArchive>> UnpackArchive(
     auto visit = [&](schema::ArchiveEntry::Reader entry, std::span<const uint8_t> raw) {
       return unpacker.Visit(entry, raw, *reader);
     };
-    LEDGER_ASSIGN_OR_RETURN(bool more, reader->Next(visit));
+    BACKSTOP_ASSIGN_OR_RETURN(bool more, reader->Next(visit));
     if (!more) break;
   }
-  LEDGER_RETURN_IF_ERROR(unpacker.Finish());
+  BACKSTOP_RETURN_IF_ERROR(unpacker.Finish());
   unpacked->summary_ = unpacker.summary();
   std::error_code ec;
   unpacked->summary_.bytes = fs::file_size(file, ec);

@@ -56,10 +56,10 @@ void VerifyInPlace(const rocksdb::BackupInfo& rocks, const internal::Sidecar& si
 
 }  // namespace
 
-ledger::Result<VerifyBackupReport> VerifyBackup(const std::string& backup_dir_given, uint32_t id,
-                                                const KeyChooser& keys, const Progress& progress) {
+base::Result<VerifyBackupReport> VerifyBackup(const std::string& backup_dir_given, uint32_t id,
+                                              const KeyChooser& keys, const Progress& progress) {
   const std::string backup_dir = internal::AbsoluteDir(backup_dir_given);
-  LEDGER_ASSIGN_OR_RETURN(auto engine, internal::OpenEngineReadOnly(backup_dir));
+  BACKSTOP_ASSIGN_OR_RETURN(auto engine, internal::OpenEngineReadOnly(backup_dir));
   VerifyBackupReport report;
   report.id = id;
   auto rocks = internal::GetInfo(*engine, backup_dir, id);
@@ -70,7 +70,7 @@ ledger::Result<VerifyBackupReport> VerifyBackup(const std::string& backup_dir_gi
     return report;
   }
   report.id = rocks->backup_id;
-  ledger::Status files = internal::CheckFiles(*engine, report.id);
+  base::Status files = internal::CheckFiles(*engine, report.id);
   if (!files.ok()) {
     report.message = files.message();
     report.bad_file = PathIn(report.message, backup_dir);
@@ -83,12 +83,12 @@ ledger::Result<VerifyBackupReport> VerifyBackup(const std::string& backup_dir_gi
     report.message = sidecar.status().message();
     return report;
   }
-  ledger::Status ours = internal::CheckSidecarFiles(folder, *sidecar, &report.bad_file);
+  base::Status ours = internal::CheckSidecarFiles(folder, *sidecar, &report.bad_file);
   if (!ours.ok()) {
     report.message = ours.message();
     return report;
   }
-  LEDGER_ASSIGN_OR_RETURN(ledger::Keyring keyring, keys(folder));
+  BACKSTOP_ASSIGN_OR_RETURN(ledger::Keyring keyring, keys(folder));
   VerifyInPlace(*rocks, *sidecar, keyring, progress, &report);
   return report;
 }

@@ -23,8 +23,8 @@
 
 namespace cli {
 
-using ledger::Result;
-using ledger::Status;
+using base::Result;
+using base::Status;
 
 // ---- adl explain ----
 

@@ -215,7 +215,7 @@ int RunReindex(const ReindexOptions& options) {
   auto log = ledger::EventLog::Open(LogDir(options.data_dir), ledger::LogOptions());
   if (!log.ok()) return Fail(log.status());
   ProgressLine progress("indexed");
-  ledger::Status status = (*log)->RebuildIndexes(
+  base::Status status = (*log)->RebuildIndexes(
       [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); });
   if (!status.ok()) return Fail(status);
   if ((*log)->has_tree()) {

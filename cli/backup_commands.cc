@@ -36,10 +36,10 @@ nlohmann::json InfoJson(const backup::BackupInfo& info) {
 }
 
 // The newest backup's id when `id` is 0.
-ledger::Result<uint32_t> ResolveId(const std::string& backup_dir, uint32_t id) {
+base::Result<uint32_t> ResolveId(const std::string& backup_dir, uint32_t id) {
   if (id != 0) return id;
-  LEDGER_ASSIGN_OR_RETURN(auto list, backup::ListBackups(backup_dir));
-  if (list.empty()) return ledger::Status::NotFound("backup", "no backup in " + backup_dir);
+  BACKSTOP_ASSIGN_OR_RETURN(auto list, backup::ListBackups(backup_dir));
+  if (list.empty()) return base::Status::NotFound("backup", "no backup in " + backup_dir);
   return list.back().id;
 }
 
@@ -161,7 +161,7 @@ int RunBackupCreateRemote(const BackupCreateOptions& options) {
   auto client = server::Client::Connect(
       {options.connect, options.cert_file, options.key_file, options.ca_file});
   if (!client.ok()) return Fail(client.status());
-  ledger::Status sent = (*client)->SendBackupRequest(1, options.keep);
+  base::Status sent = (*client)->SendBackupRequest(1, options.keep);
   if (!sent.ok()) return Fail(sent);
   auto answer = (*client)->Receive();
   if (!answer.ok()) return Fail(answer.status());
@@ -250,7 +250,7 @@ int RunBackupVerify(const BackupVerifyOptions& options) {
   auto id = ResolveId(options.backup_dir, options.id);
   if (!id.ok()) return Fail(id.status());
   std::optional<Trust> trust;
-  auto keys = [&](const std::string& files_dir) -> ledger::Result<ledger::Keyring> {
+  auto keys = [&](const std::string& files_dir) -> base::Result<ledger::Keyring> {
     auto loaded = LoadTrust(options.trust, files_dir);
     if (!loaded.ok()) return loaded.status();
     WarnIfUnpinned(*loaded);
@@ -359,11 +359,10 @@ int RunArchiveCreate(const ArchiveCreateOptions& options) {
   return kExitOk;
 }
 
-ledger::Result<std::string> DataDirOrArchive(const std::string& data_dir,
-                                             const std::string& archive,
-                                             std::unique_ptr<backup::UnpackedArchive>* keep) {
+base::Result<std::string> DataDirOrArchive(const std::string& data_dir, const std::string& archive,
+                                           std::unique_ptr<backup::UnpackedArchive>* keep) {
   if (archive.empty() && data_dir.empty()) {
-    return ledger::Status::InvalidArgument("usage", "give --data DIR or --archive FILE");
+    return base::Status::InvalidArgument("usage", "give --data DIR or --archive FILE");
   }
   if (archive.empty()) return data_dir;
   ProgressLine progress("unpacked");

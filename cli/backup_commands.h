@@ -65,8 +65,7 @@ int RunArchiveCreate(const ArchiveCreateOptions& options);
 
 // For `verify --archive` and `audit --archive`: with `archive` empty, `data_dir` (which must then
 // be given); otherwise the archive unpacked into a temporary data directory kept in `*keep`.
-ledger::Result<std::string> DataDirOrArchive(const std::string& data_dir,
-                                             const std::string& archive,
-                                             std::unique_ptr<backup::UnpackedArchive>* keep);
+base::Result<std::string> DataDirOrArchive(const std::string& data_dir, const std::string& archive,
+                                           std::unique_ptr<backup::UnpackedArchive>* keep);
 
 }  // namespace cli

@@ -70,15 +70,15 @@ nlohmann::json RecordJson(const ledger::LogRecord& record) {
 
 // Prints the records of [first, last] (last 0: to the head). Returns the last seq printed, or
 // the Status that stopped it.
-ledger::Result<ledger::SequenceNumber> PrintRange(const ledger::EventLog& log,
-                                                  ledger::SequenceNumber first,
-                                                  ledger::SequenceNumber last, bool json) {
+base::Result<ledger::SequenceNumber> PrintRange(const ledger::EventLog& log,
+                                                ledger::SequenceNumber first,
+                                                ledger::SequenceNumber last, bool json) {
   ledger::SequenceNumber printed = 0;
   auto it = log.NewIterator(first, last);
   for (; it->Valid(); it->Next()) {
     auto record = ledger::DecodeRecord(it->value());
     if (!record.ok()) {
-      return ledger::Status::Corruption(
+      return base::Status::Corruption(
           "log", fmt::format("seq {}: {}", it->key_seq(), record.status().message()));
     }
     if (json) {
@@ -92,13 +92,13 @@ ledger::Result<ledger::SequenceNumber> PrintRange(const ledger::EventLog& log,
   return printed;
 }
 
-ledger::Status WriteFile(const std::string& path, std::span<const uint8_t> bytes) {
+base::Status WriteFile(const std::string& path, std::span<const uint8_t> bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()),
             static_cast<std::streamsize>(bytes.size()));
   out.close();
-  if (!out) return ledger::Status::IOError("export", "cannot write " + path);
-  return ledger::Status::OK();
+  if (!out) return base::Status::IOError("export", "cannot write " + path);
+  return base::Status::OK();
 }
 
 }  // namespace
@@ -114,7 +114,7 @@ int RunKeygen(const KeygenOptions& options) {
   if (!key.ok()) return Fail(key.status());
   const std::string private_path = options.out + ".key.pem";
   const std::string public_path = options.out + ".pub.pem";
-  ledger::Status status = key->SavePem(private_path);
+  base::Status status = key->SavePem(private_path);
   if (!status.ok()) return Fail(status);
   status = key->public_key().SavePem(public_path);
   if (!status.ok()) return Fail(status);
@@ -142,7 +142,7 @@ int RunInit(const InitOptions& options) {
   if (error) return Fail("cannot create the keyring: " + error.message());
   const std::string key_id = ledger::ToHex(key->key_id());
   const std::string public_path = (fs::path(KeyringDir(options.data_dir)) / (key_id + ".pem"));
-  ledger::Status status = key->public_key().SavePem(public_path);
+  base::Status status = key->public_key().SavePem(public_path);
   if (!status.ok()) return Fail(status);
   fmt::print(
       "created log  {}\nchain id     {}\norigin       {} (names its checkpoints)\nsigning      {}\n"
@@ -298,7 +298,7 @@ int RunExportRaw(const ExportRawOptions& options) {
   // A log signed by checkpoints has none: `backstop proof` exports what vouches for the record.
   if (record->has_signature()) files.emplace_back(".sig.bin", record->signature());
   for (const auto& [suffix, bytes] : files) {
-    ledger::Status status = WriteFile(options.out + suffix, bytes);
+    base::Status status = WriteFile(options.out + suffix, bytes);
     if (!status.ok()) return Fail(status);
   }
   nlohmann::json manifest = RecordJson(*record);

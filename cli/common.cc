@@ -11,7 +11,7 @@
 
 namespace cli {
 
-int Fail(const ledger::Status& status) {
+int Fail(const base::Status& status) {
   fmt::print(stderr, "backstop: {}\n", status.message());
   return status.IsCorruption() ? kExitFinding : kExitError;
 }
@@ -21,24 +21,24 @@ int Fail(const std::string& message) {
   return kExitError;
 }
 
-ledger::Result<std::unique_ptr<ledger::EventLog>> OpenReadOnly(const std::string& data_dir) {
+base::Result<std::unique_ptr<ledger::EventLog>> OpenReadOnly(const std::string& data_dir) {
   if (!std::filesystem::exists(LogDir(data_dir))) {
-    return ledger::Status::NotFound("no event log", "in " + data_dir + " (run `backstop init`)");
+    return base::Status::NotFound("no event log", "in " + data_dir + " (run `backstop init`)");
   }
   ledger::LogOptions options;
   options.read_only = true;
   return ledger::EventLog::Open(LogDir(data_dir), std::move(options));
 }
 
-ledger::Status CheckTablesBeforeOpen(const std::string& data_dir) {
-  if (!std::filesystem::exists(LogDir(data_dir))) return ledger::Status::OK();
-  LEDGER_ASSIGN_OR_RETURN(std::string finding, ledger::CheckTableFiles(LogDir(data_dir)));
-  if (finding.empty()) return ledger::Status::OK();
-  return ledger::Status::Corruption("table file", finding);
+base::Status CheckTablesBeforeOpen(const std::string& data_dir) {
+  if (!std::filesystem::exists(LogDir(data_dir))) return base::Status::OK();
+  BACKSTOP_ASSIGN_OR_RETURN(std::string finding, ledger::CheckTableFiles(LogDir(data_dir)));
+  if (finding.empty()) return base::Status::OK();
+  return base::Status::Corruption("table file", finding);
 }
 
-ledger::Result<std::unique_ptr<ledger::EventLog>> OpenReadOnlyChecked(const std::string& data_dir) {
-  LEDGER_RETURN_IF_ERROR(CheckTablesBeforeOpen(data_dir));
+base::Result<std::unique_ptr<ledger::EventLog>> OpenReadOnlyChecked(const std::string& data_dir) {
+  BACKSTOP_RETURN_IF_ERROR(CheckTablesBeforeOpen(data_dir));
   return OpenReadOnly(data_dir);
 }
 

@@ -6,25 +6,25 @@
 #include <memory>
 #include <string>
 
+#include "base/status.h"
 #include "ledger/event_log.h"
-#include "ledger/status.h"
 #include "text/text.h"
 
 namespace cli {
 
 // Prints "backstop: <message>" on stderr. Returns kExitFinding for Corruption (the data is
 // bad), kExitError otherwise (usage or environment).
-int Fail(const ledger::Status& status);
+int Fail(const base::Status& status);
 int Fail(const std::string& message);
 
 // Opens DATA/log read-only; NotFound with a hint if there is none.
-ledger::Result<std::unique_ptr<ledger::EventLog>> OpenReadOnly(const std::string& data_dir);
+base::Result<std::unique_ptr<ledger::EventLog>> OpenReadOnly(const std::string& data_dir);
 // Checks the log's table files first, each in a child process (ledger::CheckTableFiles): a
 // file that would make RocksDB abort is a Corruption naming it. For `verify`, `audit` and the
 // commands that recover a log for writing; before any thread starts.
-ledger::Status CheckTablesBeforeOpen(const std::string& data_dir);
+base::Status CheckTablesBeforeOpen(const std::string& data_dir);
 // CheckTablesBeforeOpen, then OpenReadOnly.
-ledger::Result<std::unique_ptr<ledger::EventLog>> OpenReadOnlyChecked(const std::string& data_dir);
+base::Result<std::unique_ptr<ledger::EventLog>> OpenReadOnlyChecked(const std::string& data_dir);
 
 // The progress line of text/text.h counting records: "<verb> [###   ] N / M records (P%)" on
 // stderr when it is a terminal. Not thread-safe.

@@ -26,12 +26,12 @@ using ledger::SequenceNumber;
 
 constexpr size_t kMaxLineBytes = 1 << 20;
 
-ledger::Result<std::unique_ptr<replay::Sequencer>> OpenSequencer(const std::string& data_dir,
-                                                                 const std::string& key_file,
-                                                                 replay::SequencerOptions options) {
+base::Result<std::unique_ptr<replay::Sequencer>> OpenSequencer(const std::string& data_dir,
+                                                               const std::string& key_file,
+                                                               replay::SequencerOptions options) {
   auto key = ledger::PrivateKey::LoadPem(key_file);
   if (!key.ok()) return key.status();
-  LEDGER_RETURN_IF_ERROR(CheckTablesBeforeOpen(data_dir));
+  BACKSTOP_RETURN_IF_ERROR(CheckTablesBeforeOpen(data_dir));
   options.signing_key = *key;
   options.clock = ledger::RealTimeNs;
   options.engine_options.verify_invariants = false;
@@ -72,12 +72,12 @@ struct PendingRefusal {
 // Prints "line N: refused by the engine: <reason> (<code>)" on stderr for each pending refusal
 // whose group is durable (all of them once the log is flushed), reading the reason from the
 // logged orderRejected or inputRejected effect.
-ledger::Status ReportRefusals(const ledger::EventLog& log, std::deque<PendingRefusal>* pending) {
+base::Status ReportRefusals(const ledger::EventLog& log, std::deque<PendingRefusal>* pending) {
   while (!pending->empty() && pending->front().range.last <= log.head_seq()) {
     const PendingRefusal refusal = pending->front();
     pending->pop_front();
     for (SequenceNumber seq = refusal.range.first + 1; seq <= refusal.range.last; ++seq) {
-      LEDGER_ASSIGN_OR_RETURN(ledger::LogRecord record, log.Read(seq));
+      BACKSTOP_ASSIGN_OR_RETURN(ledger::LogRecord record, log.Read(seq));
       const auto event = record.event();
       std::optional<uint16_t> code;
       if (event.which() == ledger::schema::Event::ORDER_REJECTED) {
@@ -91,7 +91,7 @@ ledger::Status ReportRefusals(const ledger::EventLog& log, std::deque<PendingRef
       break;
     }
   }
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
 void PrintIngestSummary(const IngestSummary& s, const ledger::EventLog& log, bool json) {
@@ -137,10 +137,10 @@ int RunIngest(const IngestOptions& options) {
   while (std::getline(in, line)) {
     ++summary.lines;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto input = line.size() > kMaxLineBytes
-                     ? ledger::Result<engine::Input>(
-                           ledger::Status::InvalidArgument("input", "line too long"))
-                     : ParseInputJson(line);
+    auto input =
+        line.size() > kMaxLineBytes
+            ? base::Result<engine::Input>(base::Status::InvalidArgument("input", "line too long"))
+            : ParseInputJson(line);
     if (!input.ok()) {
       fmt::print(stderr, "line {}: refused: {}\n", summary.lines, input.status().detail());
       if (summary.bad_lines++ == 0) summary.first_bad_line = summary.lines;
@@ -149,7 +149,7 @@ int RunIngest(const IngestOptions& options) {
     }
     ledger::AppendCallback ack;
     if (options.acks) {
-      ack = [&ack_mutex, line_number = summary.lines](const ledger::Status& status,
+      ack = [&ack_mutex, line_number = summary.lines](const base::Status& status,
                                                       ledger::GroupRange range) {
         if (!status.ok()) return;
         std::lock_guard<std::mutex> lock(ack_mutex);
@@ -163,10 +163,10 @@ int RunIngest(const IngestOptions& options) {
     summary.effects += submitted->effects;
     summary.refusals += submitted->refused ? 1 : 0;
     if (submitted->refused) refusals.push_back({summary.lines, submitted->range});
-    ledger::Status reported = ReportRefusals((*sequencer)->log(), &refusals);
+    base::Status reported = ReportRefusals((*sequencer)->log(), &refusals);
     if (!reported.ok()) return Fail(reported);
   }
-  ledger::Status flushed = (*sequencer)->Flush();
+  base::Status flushed = (*sequencer)->Flush();
   if (!flushed.ok()) return Fail(flushed);
   flushed = ReportRefusals((*sequencer)->log(), &refusals);
   if (!flushed.ok()) return Fail(flushed);

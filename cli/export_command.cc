@@ -23,8 +23,8 @@
 
 namespace cli {
 
-using ledger::Result;
-using ledger::Status;
+using base::Result;
+using base::Status;
 
 // ---- export ----
 
@@ -123,26 +123,27 @@ Result<std::vector<Json>> ExportRows(const ledger::EventLog& log, const std::str
     rows.emplace_back(seq, std::move(tagged));
   };
   if (type == "adl" || all) {
-    LEDGER_ASSIGN_OR_RETURN(auto adl, query::ListAdlReductions(log, filter));
-    LEDGER_ASSIGN_OR_RETURN(auto scales, query::LoadMarketScales(log, MarketsOf(adl), {}));
+    BACKSTOP_ASSIGN_OR_RETURN(auto adl, query::ListAdlReductions(log, filter));
+    BACKSTOP_ASSIGN_OR_RETURN(auto scales, query::LoadMarketScales(log, MarketsOf(adl), {}));
     for (const auto& row : adl) add(row.ref.seq, "adl_reduction", AdlJson(row, scales));
   }
   if (type == "liquidations" || all) {
     ProgressLine progress("scanned");
-    LEDGER_ASSIGN_OR_RETURN(
+    BACKSTOP_ASSIGN_OR_RETURN(
         auto liquidations,
         query::ListLiquidations(log, filter, [&progress](uint64_t done, uint64_t total) {
           progress.Update(done, total);
         }));
     progress.Clear();
-    LEDGER_ASSIGN_OR_RETURN(auto scales, query::LoadMarketScales(log, MarketsOf(liquidations), {}));
+    BACKSTOP_ASSIGN_OR_RETURN(auto scales,
+                              query::LoadMarketScales(log, MarketsOf(liquidations), {}));
     for (const auto& row : liquidations) {
       add(row.ref.seq, "liquidation", LiquidationJson(row, scales));
     }
   }
   if (type == "fund" || all) {
-    LEDGER_ASSIGN_OR_RETURN(auto fund, query::ListFundMovements(log, filter));
-    LEDGER_ASSIGN_OR_RETURN(auto scales, query::LoadMarketScales(log, {}, AssetsOf(fund)));
+    BACKSTOP_ASSIGN_OR_RETURN(auto fund, query::ListFundMovements(log, filter));
+    BACKSTOP_ASSIGN_OR_RETURN(auto scales, query::LoadMarketScales(log, {}, AssetsOf(fund)));
     for (const auto& row : fund) add(row.ref.seq, "fund_movement", FundJson(row, scales));
   }
   std::stable_sort(rows.begin(), rows.end(),

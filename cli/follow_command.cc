@@ -22,7 +22,7 @@
 namespace cli {
 namespace {
 
-using ledger::Status;
+using base::Status;
 
 std::string EventTypeName(ledger::schema::Event::Reader event) {
   capnp::DynamicStruct::Reader dynamic = event;
@@ -49,13 +49,13 @@ class FollowChecker {
       return Status::Corruption(
           "follow", fmt::format("frame starts at seq {}, expected {}", frame.first_seq, next_));
     }
-    if (first_frame_ && next_ > 1) LEDGER_RETURN_IF_ERROR(StartTree(frame));
+    if (first_frame_ && next_ > 1) BACKSTOP_RETURN_IF_ERROR(StartTree(frame));
     first_frame_ = false;
     for (const std::string& bytes : frame.records) {
-      LEDGER_ASSIGN_OR_RETURN(ledger::LogRecord record, CheckRecord(bytes));
+      BACKSTOP_ASSIGN_OR_RETURN(ledger::LogRecord record, CheckRecord(bytes));
       if (until == 0 || record.seq() <= until) Print(record, json);
     }
-    if (!frame.checkpoint.empty()) LEDGER_RETURN_IF_ERROR(CheckCheckpoint(frame.checkpoint));
+    if (!frame.checkpoint.empty()) BACKSTOP_RETURN_IF_ERROR(CheckCheckpoint(frame.checkpoint));
     return Status::OK();
   }
   uint64_t next() const { return next_; }
@@ -70,12 +70,12 @@ class FollowChecker {
       std::copy(bytes.begin(), bytes.end(), hash.begin());
       subtrees.push_back(hash);
     }
-    LEDGER_ASSIGN_OR_RETURN(tree_, ledger::TreeFrontier::FromSubtrees(next_ - 1, subtrees));
+    BACKSTOP_ASSIGN_OR_RETURN(tree_, ledger::TreeFrontier::FromSubtrees(next_ - 1, subtrees));
     return Status::OK();
   }
 
-  ledger::Result<ledger::LogRecord> CheckRecord(const std::string& bytes) {
-    LEDGER_ASSIGN_OR_RETURN(
+  base::Result<ledger::LogRecord> CheckRecord(const std::string& bytes) {
+    BACKSTOP_ASSIGN_OR_RETURN(
         ledger::LogRecord record,
         ledger::DecodeRecord({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}));
     const uint64_t seq = next_;
@@ -100,8 +100,8 @@ class FollowChecker {
   }
 
   Status CheckCheckpoint(const std::string& note) {
-    LEDGER_ASSIGN_OR_RETURN(ledger::OpenedCheckpoint opened,
-                            ledger::OpenTrustedCheckpoint(note, trust_.keyring, trust_.chain_id));
+    BACKSTOP_ASSIGN_OR_RETURN(ledger::OpenedCheckpoint opened,
+                              ledger::OpenTrustedCheckpoint(note, trust_.keyring, trust_.chain_id));
     const ledger::Checkpoint& checkpoint = opened.checkpoint;
     if (checkpoint.size != tree_.size() || checkpoint.root != tree_.Root(sha_) ||
         checkpoint.head_hash != prev_) {
@@ -148,13 +148,13 @@ int RunFollow(const FollowOptions& options) {
   auto client = server::Client::Connect(
       {options.connect, options.cert_file, options.key_file, options.ca_file});
   if (!client.ok()) return Fail(client.status());
-  ledger::Status sent = (*client)->SendStreamRequest(1, options.from);
+  base::Status sent = (*client)->SendStreamRequest(1, options.from);
   if (!sent.ok()) return Fail(sent);
   FollowChecker checker(*trust, options.from);
   while (options.until == 0 || checker.next() <= options.until) {
     auto frame = (*client)->Receive();
     if (!frame.ok()) return Fail(frame.status());
-    ledger::Status checked = checker.Check(*frame, options.until, options.json);
+    base::Status checked = checker.Check(*frame, options.until, options.json);
     std::fflush(stdout);
     if (!checked.ok()) {
       fmt::print(stderr, "backstop: {}\n", checked.ToString());

@@ -256,20 +256,20 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 
 }  // namespace
 
-ledger::Result<engine::Input> ParseInputJson(std::string_view line) {
+base::Result<engine::Input> ParseInputJson(std::string_view line) {
   const json object = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
-  if (object.is_discarded()) return ledger::Status::InvalidArgument("input", "not valid JSON");
-  if (!object.is_object()) return ledger::Status::InvalidArgument("input", "not a JSON object");
+  if (object.is_discarded()) return base::Status::InvalidArgument("input", "not valid JSON");
+  if (!object.is_object()) return base::Status::InvalidArgument("input", "not a JSON object");
   Fields fields(object);
   std::string type;
   fields.String("type", &type);
   if (!fields.Error().empty() && type.empty()) {
-    return ledger::Status::InvalidArgument("input", "missing string field 'type'");
+    return base::Status::InvalidArgument("input", "missing string field 'type'");
   }
   std::optional<engine::Input> input = ReadInput(type, fields);
-  if (!input) return ledger::Status::InvalidArgument("input", "unknown type '" + type + "'");
+  if (!input) return base::Status::InvalidArgument("input", "unknown type '" + type + "'");
   const std::string error = fields.Error();
-  if (!error.empty()) return ledger::Status::InvalidArgument("input", type + ": " + error);
+  if (!error.empty()) return base::Status::InvalidArgument("input", type + ": " + error);
   return *input;
 }
 

@@ -6,13 +6,13 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
 #include "engine/events.h"
-#include "ledger/status.h"
 
 namespace cli {
 
 // Parses one line. InvalidArgument with a human-readable reason on any problem.
-ledger::Result<engine::Input> ParseInputJson(std::string_view line);
+base::Result<engine::Input> ParseInputJson(std::string_view line);
 
 // The JSON line for `input` (the inverse of ParseInputJson; used by tests and generators).
 std::string InputToJson(const engine::Input& input);

@@ -15,37 +15,37 @@
 namespace cli {
 namespace {
 
-ledger::Result<std::string> ReadText(const std::string& path) {
+base::Result<std::string> ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return ledger::Status::NotFound(path, "cannot read");
+  if (!in) return base::Status::NotFound(path, "cannot read");
   std::ostringstream text;
   text << in.rdbuf();
   if (text.str().size() > 4 * ledger::kMaxNoteBytes + 4 * ledger::kMaxRecordBytes) {
-    return ledger::Status::InvalidArgument(path, "too large for a proof");
+    return base::Status::InvalidArgument(path, "too large for a proof");
   }
   return text.str();
 }
 
-ledger::Status WriteText(const std::string& path, const std::string& text) {
+base::Status WriteText(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
   out.close();
-  if (!out) return ledger::Status::IOError(path, "cannot write");
-  return ledger::Status::OK();
+  if (!out) return base::Status::IOError(path, "cannot write");
+  return base::Status::OK();
 }
 
 // The checkpoint of tree size `size`, or the newest when 0.
-ledger::Result<std::pair<uint64_t, std::string>> FindCheckpoint(const ledger::EventLog& log,
-                                                                uint64_t size) {
+base::Result<std::pair<uint64_t, std::string>> FindCheckpoint(const ledger::EventLog& log,
+                                                              uint64_t size) {
   std::string note;
   if (size == 0) {
-    LEDGER_ASSIGN_OR_RETURN(note, log.LatestCheckpoint());
+    BACKSTOP_ASSIGN_OR_RETURN(note, log.LatestCheckpoint());
   } else {
-    LEDGER_ASSIGN_OR_RETURN(note, log.ReadCheckpoint(size));
+    BACKSTOP_ASSIGN_OR_RETURN(note, log.ReadCheckpoint(size));
   }
-  LEDGER_ASSIGN_OR_RETURN(ledger::SignedNote signed_note, ledger::ParseSignedNote(note));
-  LEDGER_ASSIGN_OR_RETURN(ledger::Checkpoint checkpoint,
-                          ledger::ParseCheckpointBody(signed_note.body));
+  BACKSTOP_ASSIGN_OR_RETURN(ledger::SignedNote signed_note, ledger::ParseSignedNote(note));
+  BACKSTOP_ASSIGN_OR_RETURN(ledger::Checkpoint checkpoint,
+                            ledger::ParseCheckpointBody(signed_note.body));
   return std::make_pair(checkpoint.size, note);
 }
 
@@ -138,7 +138,7 @@ int RunProof(const ProofOptions& options) {
   file.proof = *proof;
   file.checkpoint = note;
   const std::string path = options.out + ".tlog-proof";
-  ledger::Status status = WriteText(path, ledger::FormatInclusionProofFile(file));
+  base::Status status = WriteText(path, ledger::FormatInclusionProofFile(file));
   if (!status.ok()) return Fail(status);
   fmt::print("{}  seq {} (index {}) in the tree of {} records, {} proof hashes\n", path,
              options.seq, file.index, size, proof->size());
@@ -163,7 +163,7 @@ int RunConsistencyProof(const ConsistencyProofOptions& options) {
       {options.out + ".old.checkpoint", older->second},
       {options.out + ".new.checkpoint", newer->second}};
   for (const auto& [path, text] : files) {
-    ledger::Status status = WriteText(path, text);
+    base::Status status = WriteText(path, text);
     if (!status.ok()) return Fail(status);
   }
   fmt::print("{}  tree size {} -> {}, {} proof hashes\n", files[0].first, older->first,
@@ -209,7 +209,7 @@ int RunCheckpointShow(const CheckpointShowOptions& options) {
     return Fail("the key that signed this checkpoint is not in " + KeyringDir(options.data_dir));
   }
   if (!options.out.empty()) {
-    ledger::Status status = WriteText(options.out, note);
+    base::Status status = WriteText(options.out, note);
     if (!status.ok()) return Fail(status);
     fmt::print("checkpoint at tree size {} written to {}\n", found->first, options.out);
     return kExitOk;

@@ -22,8 +22,8 @@
 
 namespace cli {
 
-using ledger::Result;
-using ledger::Status;
+using base::Result;
+using base::Status;
 
 namespace {
 

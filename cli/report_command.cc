@@ -27,8 +27,8 @@ namespace {
 
 // `adl explain SEQ --json` of `seq` (0: the first reduction stamped in the window); null when
 // there is none.
-ledger::Result<nlohmann::json> AdlEvent(const ledger::EventLog& log, uint64_t seq,
-                                        const replay::WhatIfResult& window) {
+base::Result<nlohmann::json> AdlEvent(const ledger::EventLog& log, uint64_t seq,
+                                      const replay::WhatIfResult& window) {
   if (seq == 0) {
     query::Filter first;
     first.limit = 1;
@@ -39,8 +39,8 @@ ledger::Result<nlohmann::json> AdlEvent(const ledger::EventLog& log, uint64_t se
     if (!rows.ok() || rows->empty()) return nlohmann::json(nullptr);
     seq = rows->front().ref.seq;
   }
-  LEDGER_ASSIGN_OR_RETURN(query::AdlExplanation explanation, query::ExplainAdl(log, seq));
-  LEDGER_ASSIGN_OR_RETURN(Scales scales, ScalesFor(log, {explanation.reduction.market}, {}));
+  BACKSTOP_ASSIGN_OR_RETURN(query::AdlExplanation explanation, query::ExplainAdl(log, seq));
+  BACKSTOP_ASSIGN_OR_RETURN(Scales scales, ScalesFor(log, {explanation.reduction.market}, {}));
   return nlohmann::json::parse(ExplainJson(explanation, scales).dump());
 }
 
@@ -86,7 +86,7 @@ int RunReport(const ReportCommandOptions& options) {
   page.subtitle = Subtitle(options, params);
   page.whatif = report::WhatIfJson(*result, params, /*minutes=*/true);
   page.adl_event = std::move(*adl_event);
-  ledger::Status written = report::WriteReport(options.out, std::move(page));
+  base::Status written = report::WriteReport(options.out, std::move(page));
   if (!written.ok()) return Fail(written);
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);

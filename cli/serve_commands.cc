@@ -87,7 +87,7 @@ int RunServe(const ServeOptions& options) {
     LogLine(fmt::format("http on {}:{}", options.http_listen.substr(0, http_colon),
                         (*server)->http_port()));
   }
-  ledger::Status stopped = (*server)->Run();
+  base::Status stopped = (*server)->Run();
   if (!stopped.ok()) return Fail(stopped);
   LogLine(fmt::format("stopped at head seq {}", (*server)->sequencer().log().head_seq()));
   return kExitOk;
@@ -141,34 +141,34 @@ void PrintAnswer(const server::Answer& answer, bool json) {
 }
 
 // Waits for the answer to the oldest command in flight. A "busy" refusal sends it again.
-ledger::Status ReceiveOne(server::Client& client, const SubmitOptions& options,
-                          const std::string& client_id, std::deque<Pending>* in_flight,
-                          SubmitTally* tally) {
+base::Status ReceiveOne(server::Client& client, const SubmitOptions& options,
+                        const std::string& client_id, std::deque<Pending>* in_flight,
+                        SubmitTally* tally) {
   auto answer = client.Receive();
   if (!answer.ok()) return answer.status();
   if (answer->kind == server::Answer::Kind::kRefused && answer->id == 0) {
     // The connection itself is refused (unknownClient, malformed): the server closes it.
-    return ledger::Status::InvalidArgument(
+    return base::Status::InvalidArgument(
         "submit",
         fmt::format("the server refused the connection: {}: {}", answer->reason, answer->detail));
   }
   if (in_flight->empty() || answer->id != in_flight->front().line) {
-    return ledger::Status::Corruption("submit",
-                                      fmt::format("answer for line {} out of order", answer->id));
+    return base::Status::Corruption("submit",
+                                    fmt::format("answer for line {} out of order", answer->id));
   }
   Pending pending = std::move(in_flight->front());
   in_flight->pop_front();
   if (answer->kind == server::Answer::Kind::kRefused && answer->reason == "busy") {
-    LEDGER_RETURN_IF_ERROR(
+    BACKSTOP_RETURN_IF_ERROR(
         client.SendCommand(pending.line, client_id, pending.line, pending.input));
     in_flight->push_back(std::move(pending));
-    return ledger::Status::OK();
+    return base::Status::OK();
   }
   tally->accepted += answer->kind == server::Answer::Kind::kAccepted ? 1 : 0;
   tally->rejected += answer->kind == server::Answer::Kind::kRejected ? 1 : 0;
   tally->refused += answer->kind == server::Answer::Kind::kRefused ? 1 : 0;
   PrintAnswer(*answer, options.json);
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
 }  // namespace
@@ -196,25 +196,25 @@ int RunSubmit(const SubmitOptions& options) {
   std::string line;
   for (uint64_t number = 1; std::getline(in, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto input = line.size() > kMaxLineBytes
-                     ? ledger::Result<engine::Input>(
-                           ledger::Status::InvalidArgument("input", "line too long"))
-                     : ParseInputJson(line);
+    auto input =
+        line.size() > kMaxLineBytes
+            ? base::Result<engine::Input>(base::Status::InvalidArgument("input", "line too long"))
+            : ParseInputJson(line);
     if (!input.ok()) {
       fmt::print(stderr, "line {}: not sent: {}\n", number, input.status().detail());
       ++tally.bad_lines;
       continue;
     }
-    ledger::Status sent = (*client)->SendCommand(number, client_id, number, *input);
+    base::Status sent = (*client)->SendCommand(number, client_id, number, *input);
     if (!sent.ok()) return Fail(sent);
     in_flight.push_back({number, std::move(*input)});
     while (in_flight.size() >= window) {
-      ledger::Status received = ReceiveOne(**client, options, client_id, &in_flight, &tally);
+      base::Status received = ReceiveOne(**client, options, client_id, &in_flight, &tally);
       if (!received.ok()) return Fail(received);
     }
   }
   while (!in_flight.empty()) {
-    ledger::Status received = ReceiveOne(**client, options, client_id, &in_flight, &tally);
+    base::Status received = ReceiveOne(**client, options, client_id, &in_flight, &tally);
     if (!received.ok()) return Fail(received);
   }
   fmt::print(stderr, "submit: {} accepted, {} rejected by the engine, {} refused, {} bad lines\n",

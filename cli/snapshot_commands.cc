@@ -22,10 +22,10 @@ namespace fs = std::filesystem;
 constexpr size_t kHexPrefixChars = 16;  // Hash and key id prefixes shown in the table.
 
 // The snapshot folder opened read-only, or nullptr (with OK) if it does not exist yet.
-ledger::Result<std::unique_ptr<snapshots::SnapshotStore>> OpenStore(const std::string& data_dir) {
+base::Result<std::unique_ptr<snapshots::SnapshotStore>> OpenStore(const std::string& data_dir) {
   std::error_code ec;
   if (!fs::is_directory(data_dir, ec)) {
-    return ledger::Status::NotFound(data_dir, "data directory does not exist");
+    return base::Status::NotFound(data_dir, "data directory does not exist");
   }
   const std::string dir = SnapshotDir(data_dir);
   if (!fs::exists(dir, ec)) return std::unique_ptr<snapshots::SnapshotStore>();
@@ -69,18 +69,18 @@ void PrintTable(const std::vector<snapshots::SnapshotInfo>& infos) {
   }
 }
 
-ledger::Status LoadKeyring(const SnapshotVerifyOptions& options, ledger::Keyring* keyring) {
+base::Status LoadKeyring(const SnapshotVerifyOptions& options, ledger::Keyring* keyring) {
   const std::string dir =
       options.keyring_dir.empty() ? KeyringDir(options.data_dir) : options.keyring_dir;
   std::error_code ec;
   if (fs::exists(dir, ec) || !options.keyring_dir.empty()) {
-    LEDGER_RETURN_IF_ERROR(keyring->AddPemDirectory(dir));
+    BACKSTOP_RETURN_IF_ERROR(keyring->AddPemDirectory(dir));
   }
-  for (const std::string& file : options.keys) LEDGER_RETURN_IF_ERROR(keyring->AddPemFile(file));
+  for (const std::string& file : options.keys) BACKSTOP_RETURN_IF_ERROR(keyring->AddPemFile(file));
   if (keyring->size() == 0) {
-    return ledger::Status::NotFound("keyring", "no public keys in " + dir + " and no --key");
+    return base::Status::NotFound("keyring", "no public keys in " + dir + " and no --key");
   }
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
 // The outcome of verifying one snapshot.
@@ -199,7 +199,7 @@ int RunSnapshotList(const SnapshotListOptions& options) {
 
 int RunSnapshotVerify(const SnapshotVerifyOptions& options) {
   ledger::Keyring keyring;
-  if (ledger::Status status = LoadKeyring(options, &keyring); !status.ok()) return Fail(status);
+  if (base::Status status = LoadKeyring(options, &keyring); !status.ok()) return Fail(status);
   auto store = OpenStore(options.data_dir);
   if (!store.ok()) return Fail(store.status());
   auto log = OpenReadOnly(options.data_dir);

@@ -10,19 +10,19 @@ namespace cli {
 
 namespace {
 
-ledger::Result<ledger::ChainId> ParseChainId(const std::string& text) {
+base::Result<ledger::ChainId> ParseChainId(const std::string& text) {
   if (text.rfind("backstop/", 0) == 0) return ledger::ChainIdFromOrigin(text);
   return ledger::ChainIdFromOrigin("backstop/" + text);
 }
 
 }  // namespace
 
-ledger::Result<Trust> LoadTrust(const TrustOptions& options, const std::string& data_dir) {
+base::Result<Trust> LoadTrust(const TrustOptions& options, const std::string& data_dir) {
   Trust trust;
   if (!options.chain_id.empty()) {
     auto chain = ParseChainId(options.chain_id);
     if (!chain.ok()) {
-      return ledger::Status::InvalidArgument(
+      return base::Status::InvalidArgument(
           "--chain-id", fmt::format("'{}' is neither a chain id (32 hex characters) nor a log "
                                     "origin (backstop/ and the chain id)",
                                     options.chain_id));
@@ -33,19 +33,19 @@ ledger::Result<Trust> LoadTrust(const TrustOptions& options, const std::string& 
     trust.pinned = true;
     for (const std::string& path : options.trusted_keys) {
       if (std::filesystem::is_directory(path)) {
-        LEDGER_RETURN_IF_ERROR(trust.keyring.AddPemDirectory(path));
+        BACKSTOP_RETURN_IF_ERROR(trust.keyring.AddPemDirectory(path));
       } else {
-        LEDGER_RETURN_IF_ERROR(trust.keyring.AddPemFile(path));
+        BACKSTOP_RETURN_IF_ERROR(trust.keyring.AddPemFile(path));
       }
     }
     trust.source = "--trusted-keys";
   } else if (!data_dir.empty()) {
     const std::string dir = KeyringDir(data_dir);
-    if (std::filesystem::exists(dir)) LEDGER_RETURN_IF_ERROR(trust.keyring.AddPemDirectory(dir));
+    if (std::filesystem::exists(dir)) BACKSTOP_RETURN_IF_ERROR(trust.keyring.AddPemDirectory(dir));
     trust.source = dir;
   }
   if (trust.keyring.size() == 0) {
-    return ledger::Status::NotFound(
+    return base::Status::NotFound(
         "keys", trust.pinned ? "no public key in --trusted-keys"
                              : "no trusted key: give the venue's public key with --trusted-keys");
   }

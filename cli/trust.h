@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "cli/commands.h"
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
 #include "ledger/record.h"
-#include "ledger/status.h"
 
 namespace cli {
 
@@ -27,7 +27,7 @@ struct Trust {
 // The auditor's keys (pinned), or, with none given, the keys in `data_dir`/keyring (when
 // `data_dir` is not empty). InvalidArgument for a bad --chain-id; the loader's errors for a bad
 // key file; NotFound if no key is found at all.
-ledger::Result<Trust> LoadTrust(const TrustOptions& options, const std::string& data_dir);
+base::Result<Trust> LoadTrust(const TrustOptions& options, const std::string& data_dir);
 
 // When the directory's keys were trusted: a warning on stderr naming them. Always: nothing else.
 void WarnIfUnpinned(const Trust& trust);

@@ -24,13 +24,13 @@ constexpr size_t kListed = 10;  // Accounts listed per section in the text outpu
 
 }  // namespace
 
-ledger::Result<replay::WhatIfParams> WhatIfParamsFrom(const WhatIfCommandOptions& options) {
+base::Result<replay::WhatIfParams> WhatIfParamsFrom(const WhatIfCommandOptions& options) {
   replay::WhatIfParams params;
   params.market = options.market;
   if (!options.adl_policy.empty()) {
     engine::AdlPolicy policy;
     if (!report::ParseAdlPolicy(options.adl_policy, &policy)) {
-      return ledger::Status::InvalidArgument(
+      return base::Status::InvalidArgument(
           "whatif", "--adl-policy must be bitmex, binance_leverage_pnl, pro_rata or hyperliquid");
     }
     params.adl_policy = policy;
@@ -39,7 +39,7 @@ ledger::Result<replay::WhatIfParams> WhatIfParamsFrom(const WhatIfCommandOptions
   params.fund_scale_pct = options.fund_scale_pct;
   params.mmr_scale_pct = options.mmr_scale_pct;
   params.max_slippage_e8 = options.max_slippage_e8;
-  LEDGER_RETURN_IF_ERROR(replay::ValidateWhatIfParams(params));
+  BACKSTOP_RETURN_IF_ERROR(replay::ValidateWhatIfParams(params));
   return params;
 }
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "ledger/status.h"
+#include "base/status.h"
 #include "replay/whatif.h"
 
 namespace cli {
@@ -25,7 +25,7 @@ struct WhatIfCommandOptions {
 };
 
 // The parameters the options give; InvalidArgument for an unknown policy or bad values.
-ledger::Result<replay::WhatIfParams> WhatIfParamsFrom(const WhatIfCommandOptions& options);
+base::Result<replay::WhatIfParams> WhatIfParamsFrom(const WhatIfCommandOptions& options);
 
 // kExitOk after a run (whatever it found), kExitError for bad options, kExitFinding when the
 // log does not reproduce its own effects.

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "engine/assert.h"
+#include "base/assert.h"
 
 namespace engine {
 

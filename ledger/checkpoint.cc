@@ -10,6 +10,9 @@
 #include "ledger/merkle.h"
 
 namespace ledger {
+
+using base::Result;
+using base::Status;
 namespace {
 
 constexpr std::string_view kOriginPrefix = "backstop/";
@@ -98,7 +101,7 @@ Result<std::vector<uint8_t>> FromBase64(std::string_view text, size_t max_bytes)
 }
 
 Status FromBase64(std::string_view text, std::span<uint8_t> out) {
-  LEDGER_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, FromBase64(text, out.size()));
+  BACKSTOP_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, FromBase64(text, out.size()));
   if (bytes.size() != out.size()) {
     return Status::InvalidArgument("base64",
                                    fmt::format("{} bytes, expected {}", bytes.size(), out.size()));
@@ -238,7 +241,7 @@ Result<std::string> SignCheckpoint(const Checkpoint& checkpoint, const PrivateKe
   SignedNote note;
   note.body = FormatCheckpointBody(checkpoint);
   Signer signer(key);
-  LEDGER_ASSIGN_OR_RETURN(
+  BACKSTOP_ASSIGN_OR_RETURN(
       Signature signature,
       signer.Sign({reinterpret_cast<const uint8_t*>(note.body.data()), note.body.size()}));
   note.signatures.push_back(
@@ -247,8 +250,8 @@ Result<std::string> SignCheckpoint(const Checkpoint& checkpoint, const PrivateKe
 }
 
 Result<NoteKeyHash> CheckpointKeyHash(std::string_view text) {
-  LEDGER_ASSIGN_OR_RETURN(SignedNote note, ParseSignedNote(text));
-  LEDGER_ASSIGN_OR_RETURN(Checkpoint checkpoint, ParseCheckpointBody(note.body));
+  BACKSTOP_ASSIGN_OR_RETURN(SignedNote note, ParseSignedNote(text));
+  BACKSTOP_ASSIGN_OR_RETURN(Checkpoint checkpoint, ParseCheckpointBody(note.body));
   for (const NoteSignature& signature : note.signatures) {
     if (signature.name == checkpoint.origin) return signature.key_hash;
   }
@@ -257,8 +260,8 @@ Result<NoteKeyHash> CheckpointKeyHash(std::string_view text) {
 
 Result<OpenedCheckpoint> OpenCheckpoint(std::string_view text, const PublicKey& key) {
   OpenedCheckpoint opened;
-  LEDGER_ASSIGN_OR_RETURN(opened.note, ParseSignedNote(text));
-  LEDGER_ASSIGN_OR_RETURN(opened.checkpoint, ParseCheckpointBody(opened.note.body));
+  BACKSTOP_ASSIGN_OR_RETURN(opened.note, ParseSignedNote(text));
+  BACKSTOP_ASSIGN_OR_RETURN(opened.checkpoint, ParseCheckpointBody(opened.note.body));
   const std::string& name = opened.checkpoint.origin;
   NoteKeyHash key_hash = MakeNoteKeyHash(name, key.raw());
   for (const NoteSignature& signature : opened.note.signatures) {
@@ -306,7 +309,7 @@ Result<InclusionProofFile> ParseInclusionProofFile(std::string_view text) {
     return Bad(kWhat, "no valid index line");
   }
   ++at;
-  LEDGER_ASSIGN_OR_RETURN(file.proof, ParseHashLines(std::span(lines).subspan(at), kWhat));
+  BACKSTOP_ASSIGN_OR_RETURN(file.proof, ParseHashLines(std::span(lines).subspan(at), kWhat));
   return file;
 }
 
@@ -328,19 +331,19 @@ Result<ConsistencyProofFile> ParseConsistencyProofFile(std::string_view text) {
       !ParseDecimal(lines[2].substr(4), &file.new_size)) {
     return Bad(kWhat, fmt::format("expected {}, 'old N' and 'new M' lines", kConsistencyHeader));
   }
-  LEDGER_ASSIGN_OR_RETURN(file.proof, ParseHashLines(std::span(lines).subspan(3), kWhat));
+  BACKSTOP_ASSIGN_OR_RETURN(file.proof, ParseHashLines(std::span(lines).subspan(3), kWhat));
   return file;
 }
 
 Result<OpenedCheckpoint> OpenTrustedCheckpoint(std::string_view note, const Keyring& keyring,
                                                const std::optional<ChainId>& chain) {
-  LEDGER_ASSIGN_OR_RETURN(SignedNote signed_note, ParseSignedNote(note));
-  LEDGER_ASSIGN_OR_RETURN(Checkpoint body, ParseCheckpointBody(signed_note.body));
+  BACKSTOP_ASSIGN_OR_RETURN(SignedNote signed_note, ParseSignedNote(note));
+  BACKSTOP_ASSIGN_OR_RETURN(Checkpoint body, ParseCheckpointBody(signed_note.body));
   if (chain && body.origin != CheckpointOrigin(*chain)) {
     return Bad("checkpoint", fmt::format("is of log {}, not of the trusted log {}", body.origin,
                                          CheckpointOrigin(*chain)));
   }
-  LEDGER_ASSIGN_OR_RETURN(NoteKeyHash key_hash, CheckpointKeyHash(note));
+  BACKSTOP_ASSIGN_OR_RETURN(NoteKeyHash key_hash, CheckpointKeyHash(note));
   for (const auto& [id, key] : keyring.keys()) {
     if (MakeNoteKeyHash(body.origin, key.raw()) == key_hash) return OpenCheckpoint(note, key);
   }
@@ -351,9 +354,9 @@ Result<OpenedCheckpoint> OpenTrustedCheckpoint(std::string_view note, const Keyr
 Result<ProvenRecord> CheckInclusionProofFile(std::string_view text, const Keyring& keyring,
                                              const std::optional<ChainId>& chain) {
   constexpr std::string_view kWhat = "tlog-proof";
-  LEDGER_ASSIGN_OR_RETURN(InclusionProofFile file, ParseInclusionProofFile(text));
-  LEDGER_ASSIGN_OR_RETURN(OpenedCheckpoint opened,
-                          OpenTrustedCheckpoint(file.checkpoint, keyring, chain));
+  BACKSTOP_ASSIGN_OR_RETURN(InclusionProofFile file, ParseInclusionProofFile(text));
+  BACKSTOP_ASSIGN_OR_RETURN(OpenedCheckpoint opened,
+                            OpenTrustedCheckpoint(file.checkpoint, keyring, chain));
   const Checkpoint& checkpoint = opened.checkpoint;
   if (file.extra.empty()) return Bad(kWhat, "the proof carries no record (extra)");
   Result<LogRecord> record = DecodeRecord(file.extra);
@@ -362,7 +365,7 @@ Result<ProvenRecord> CheckInclusionProofFile(std::string_view text, const Keyrin
     return Bad(kWhat, fmt::format("the record is seq {}, but the proof is for index {} (seq {})",
                                   record->seq(), file.index, file.index + 1));
   }
-  LEDGER_ASSIGN_OR_RETURN(ChainId chain_id, ChainIdFromOrigin(checkpoint.origin));
+  BACKSTOP_ASSIGN_OR_RETURN(ChainId chain_id, ChainIdFromOrigin(checkpoint.origin));
   Sha256 sha;
   const Hash hash = ChainHash(sha, MakeDomainTag(chain_id), record->prev_hash(), record->seq(),
                               record->envelope_bytes());
@@ -383,7 +386,7 @@ Result<std::pair<Checkpoint, Checkpoint>> CheckConsistencyProofFile(
     std::string_view text, std::string_view old_note, std::string_view new_note,
     const Keyring& keyring, const std::optional<ChainId>& chain) {
   constexpr std::string_view kWhat = "consistency proof";
-  LEDGER_ASSIGN_OR_RETURN(ConsistencyProofFile file, ParseConsistencyProofFile(text));
+  BACKSTOP_ASSIGN_OR_RETURN(ConsistencyProofFile file, ParseConsistencyProofFile(text));
   Result<OpenedCheckpoint> older = OpenTrustedCheckpoint(old_note, keyring, chain);
   if (!older.ok()) return Bad(kWhat, "old checkpoint " + older.status().message());
   Result<OpenedCheckpoint> newer = OpenTrustedCheckpoint(new_note, keyring, chain);

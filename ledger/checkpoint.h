@@ -21,9 +21,9 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "ledger/keys.h"
 #include "ledger/record.h"
-#include "ledger/status.h"
 
 namespace ledger {
 
@@ -32,7 +32,7 @@ inline constexpr size_t kMaxNoteBytes = 16 * 1024;
 // "backstop/" + the chain id in lowercase hex.
 std::string CheckpointOrigin(const ChainId& chain_id);
 // The chain id an origin names. InvalidArgument if `origin` is not one of ours.
-Result<ChainId> ChainIdFromOrigin(std::string_view origin);
+base::Result<ChainId> ChainIdFromOrigin(std::string_view origin);
 
 using NoteKeyHash = std::array<uint8_t, 4>;
 NoteKeyHash MakeNoteKeyHash(std::string_view name, const RawPublicKey& key);
@@ -53,7 +53,7 @@ struct SignedNote {
 // Splits a signed note. Corruption (naming what is wrong) unless it is well formed: a body of
 // non-empty lines without control characters, an empty line, at least one signature line whose
 // base64 holds 4 + 64 bytes; at most kMaxNoteBytes.
-Result<SignedNote> ParseSignedNote(std::string_view text);
+base::Result<SignedNote> ParseSignedNote(std::string_view text);
 std::string FormatSignedNote(const SignedNote& note);
 
 struct Checkpoint {
@@ -67,10 +67,10 @@ struct Checkpoint {
 std::string FormatCheckpointBody(const Checkpoint& checkpoint);
 // Corruption unless `body` is origin, size, base64 root and the backstop-head line (other
 // extension lines are refused: nothing unsigned-by-us may ride along).
-Result<Checkpoint> ParseCheckpointBody(std::string_view body);
+base::Result<Checkpoint> ParseCheckpointBody(std::string_view body);
 
 // The signed note of `checkpoint`, signed by `key` under the origin's name.
-Result<std::string> SignCheckpoint(const Checkpoint& checkpoint, const PrivateKey& key);
+base::Result<std::string> SignCheckpoint(const Checkpoint& checkpoint, const PrivateKey& key);
 
 // A checkpoint opened with a trusted key.
 struct OpenedCheckpoint {
@@ -80,16 +80,16 @@ struct OpenedCheckpoint {
 // Parses `text` and checks it: the body is a checkpoint, and one signature line, under the
 // checkpoint's origin as name and with `key`'s key hash, is `key`'s valid Ed25519 signature of
 // the body. Corruption naming what failed otherwise.
-Result<OpenedCheckpoint> OpenCheckpoint(std::string_view text, const PublicKey& key);
+base::Result<OpenedCheckpoint> OpenCheckpoint(std::string_view text, const PublicKey& key);
 // The key hash of the signature line under the origin's name, to pick the key to open with.
-Result<NoteKeyHash> CheckpointKeyHash(std::string_view text);
+base::Result<NoteKeyHash> CheckpointKeyHash(std::string_view text);
 
 // Standard base64 (RFC 4648 section 4, with padding).
 std::string Base64(std::span<const uint8_t> bytes);
 // InvalidArgument unless `text` is canonical base64 of exactly `out.size()` bytes.
-Status FromBase64(std::string_view text, std::span<uint8_t> out);
+base::Status FromBase64(std::string_view text, std::span<uint8_t> out);
 // Any length, at most `max_bytes`.
-Result<std::vector<uint8_t>> FromBase64(std::string_view text, size_t max_bytes);
+base::Result<std::vector<uint8_t>> FromBase64(std::string_view text, size_t max_bytes);
 
 // c2sp.org/tlog-proof@v1: an inclusion proof of leaf `index` plus the checkpoint it leads to.
 struct InclusionProofFile {
@@ -99,7 +99,7 @@ struct InclusionProofFile {
   std::string checkpoint;  // The signed note, verbatim.
 };
 std::string FormatInclusionProofFile(const InclusionProofFile& file);
-Result<InclusionProofFile> ParseInclusionProofFile(std::string_view text);
+base::Result<InclusionProofFile> ParseInclusionProofFile(std::string_view text);
 
 // Ours: "backstop/consistency-proof@v1", "old N", "new M", then one base64 hash a line.
 struct ConsistencyProofFile {
@@ -108,14 +108,14 @@ struct ConsistencyProofFile {
   std::vector<Hash> proof;
 };
 std::string FormatConsistencyProofFile(const ConsistencyProofFile& file);
-Result<ConsistencyProofFile> ParseConsistencyProofFile(std::string_view text);
+base::Result<ConsistencyProofFile> ParseConsistencyProofFile(std::string_view text);
 
 // ---- Checking proofs with trusted keys alone (what `backstop proof verify` does) ----
 
 // Opens `note` with the key of `keyring` whose key hash its signature names. With `chain`, the
 // origin must name that chain. Corruption naming what failed otherwise.
-Result<OpenedCheckpoint> OpenTrustedCheckpoint(std::string_view note, const Keyring& keyring,
-                                               const std::optional<ChainId>& chain);
+base::Result<OpenedCheckpoint> OpenTrustedCheckpoint(std::string_view note, const Keyring& keyring,
+                                                     const std::optional<ChainId>& chain);
 
 struct ProvenRecord {
   Checkpoint checkpoint;  // The checkpoint the record is proven against.
@@ -125,13 +125,13 @@ struct ProvenRecord {
 // decodes and is seq index + 1, its chain hash recomputes under the chain id the checkpoint's
 // origin names, the inclusion proof leads to the checkpoint's root, and the checkpoint is
 // signed by a trusted key. Corruption naming the first check that failed.
-Result<ProvenRecord> CheckInclusionProofFile(std::string_view text, const Keyring& keyring,
-                                             const std::optional<ChainId>& chain);
+base::Result<ProvenRecord> CheckInclusionProofFile(std::string_view text, const Keyring& keyring,
+                                                   const std::optional<ChainId>& chain);
 
 // Checks a consistency proof between two checkpoint notes: both open with trusted keys and
 // name the same log, the sizes are the proof's, and the newer tree extends the older one.
 // Returns the two checkpoints (older, newer).
-Result<std::pair<Checkpoint, Checkpoint>> CheckConsistencyProofFile(
+base::Result<std::pair<Checkpoint, Checkpoint>> CheckConsistencyProofFile(
     std::string_view text, std::string_view old_note, std::string_view new_note,
     const Keyring& keyring, const std::optional<ChainId>& chain);
 

@@ -7,6 +7,9 @@
 #include <type_traits>
 
 namespace ledger {
+
+using base::Result;
+using base::Status;
 namespace {
 
 template <class... Ts>

@@ -8,9 +8,9 @@
 #include <optional>
 #include <string>
 
+#include "base/status.h"
 #include "engine/events.h"
 #include "ledger/schema/event.capnp.h"
-#include "ledger/status.h"
 
 namespace ledger {
 
@@ -34,11 +34,11 @@ bool IsInput(schema::Event::Reader event);
 // passed through as their raw number for the engine to refuse (kInvalidEnum), so that replay
 // sees exactly what the live engine saw. InvalidArgument if `event` is an effect or an
 // unknown union member; Corruption if a pointer field is malformed.
-Result<engine::Input> DecodeInput(schema::Event::Reader event);
+base::Result<engine::Input> DecodeInput(schema::Event::Reader event);
 
 // Writes `origin` into an input event.
 void EncodeOrigin(const CommandOrigin& origin, schema::Event::Builder event);
 // The origin an input event records (nullopt if none). Corruption if it is malformed.
-Result<std::optional<CommandOrigin>> DecodeOrigin(schema::Event::Reader event);
+base::Result<std::optional<CommandOrigin>> DecodeOrigin(schema::Event::Reader event);
 
 }  // namespace ledger

@@ -13,10 +13,10 @@
 #include <string_view>
 #include <utility>
 
+#include "base/status.h"
 #include "ledger/indexes.h"
 #include "ledger/keys.h"
 #include "ledger/record.h"
-#include "ledger/status.h"
 
 namespace rocksdb {
 class Env;
@@ -86,7 +86,7 @@ struct GroupRange {
 
 // Called on the writer thread once a group is durable (OK) or has failed (IOError). Callbacks
 // run in seq order and must be quick and must not call back into the log.
-using AppendCallback = std::function<void(const Status& status, GroupRange range)>;
+using AppendCallback = std::function<void(const base::Status& status, GroupRange range)>;
 
 class RecordIterator;
 namespace internal {
@@ -97,11 +97,11 @@ class EventLog {
  public:
   // Creates a new, empty log in `dir` (the parent must exist) with a fresh random chain id.
   // InvalidArgument if `dir` already exists; IOError on storage failure.
-  static Result<std::unique_ptr<EventLog>> Create(const std::string& dir, LogOptions options);
+  static base::Result<std::unique_ptr<EventLog>> Create(const std::string& dir, LogOptions options);
   // Opens an existing log. NotFound if there is no log in `dir`; Corruption if RocksDB or
   // the meta head is damaged (head seq/hash must equal the last stored record, unless
   // read_only); Busy if another process holds it open for writing.
-  static Result<std::unique_ptr<EventLog>> Open(const std::string& dir, LogOptions options);
+  static base::Result<std::unique_ptr<EventLog>> Open(const std::string& dir, LogOptions options);
 
   // Waits for every submitted group to be durable or failed, stops the pipeline, flushes
   // memtables and closes RocksDB.
@@ -117,27 +117,28 @@ class EventLog {
   // kMaxGroupRecords, an event exceeds kMaxEventBytes or is a keyRotation (use RotateKey),
   // or the log has no signing key; IOError if an earlier write failed (the log is then
   // read-only for good). Blocks while max_pending_records are in flight.
-  Result<GroupRange> Submit(std::span<const schema::Event::Reader> events, AppendCallback done);
+  base::Result<GroupRange> Submit(std::span<const schema::Event::Reader> events,
+                                  AppendCallback done);
   // Sequences more effects of `group`, the group of the last sequenced record, as one more
   // submission (its own group commit, or part of one): how an input whose effects exceed
   // kMaxGroupRecords is logged. The records carry envelope group `group` and the time of the
   // group's input. InvalidArgument if `group` is not the last sequenced group (or is a key
   // rotation's), `events` holds an input, or as Submit.
-  Result<GroupRange> SubmitContinuation(SequenceNumber group,
-                                        std::span<const schema::Event::Reader> events,
-                                        AppendCallback done);
+  base::Result<GroupRange> SubmitContinuation(SequenceNumber group,
+                                              std::span<const schema::Event::Reader> events,
+                                              AppendCallback done);
   // Submit and wait: returns OK only after the group is synced to disk.
-  Result<GroupRange> Append(std::span<const schema::Event::Reader> events);
-  Result<GroupRange> Append(const EventGroup& group);
+  base::Result<GroupRange> Append(std::span<const schema::Event::Reader> events);
+  base::Result<GroupRange> Append(const EventGroup& group);
   // Waits until every group submitted before the call is durable; the first failure if any.
-  Status Flush();
+  base::Status Flush();
   // Appends (durably) a one-record group with a keyRotation event naming `new_key`, signed by
   // the current key; every later record is signed by `new_key`.
-  Result<GroupRange> RotateKey(const PrivateKey& new_key);
+  base::Result<GroupRange> RotateKey(const PrivateKey& new_key);
 
   // Reads one record, decoded and structurally checked (see DecodeRecord) and with envelope
   // seq == `seq`. NotFound beyond the head; Corruption naming the seq otherwise.
-  Result<LogRecord> Read(SequenceNumber seq) const;
+  base::Result<LogRecord> Read(SequenceNumber seq) const;
   // Iterates stored records with key seq in [first, last] (last = 0: to the end), in key
   // order, over a consistent snapshot. Raw: decode with DecodeRecord.
   std::unique_ptr<RecordIterator> NewIterator(SequenceNumber first, SequenceNumber last) const;
@@ -146,7 +147,7 @@ class EventLog {
   SequenceNumber head_seq() const;
   Hash head_hash() const;
   // The head as stored in the `meta` column family (read from RocksDB now).
-  Result<std::pair<SequenceNumber, Hash>> StoredHead() const;
+  base::Result<std::pair<SequenceNumber, Hash>> StoredHead() const;
   // Key id the next appended record will carry (nullopt when the log cannot append).
   std::optional<KeyId> signing_key_id() const;
   const ChainId& chain_id() const;
@@ -160,56 +161,58 @@ class EventLog {
 
   // ---- Merkle tree and checkpoints (format 2; InvalidArgument on a format-1 log) ----
   // Root of the tree of the first `size` records (size <= head), from O(log size) stored nodes.
-  Result<Hash> TreeRoot(uint64_t size) const;
+  base::Result<Hash> TreeRoot(uint64_t size) const;
   // The stored hash of complete node (level, index) (merkle.h: level 0 holds the leaf hashes):
   // what a tlog-tiles tile is made of. NotFound unless the node is complete at the head.
-  Result<Hash> TreeNodeHash(int level, uint64_t index) const;
+  base::Result<Hash> TreeNodeHash(int level, uint64_t index) const;
   // Inclusion proof of record `seq` (leaf seq - 1) in the tree of `size` records.
-  Result<std::vector<Hash>> InclusionProof(SequenceNumber seq, uint64_t size) const;
+  base::Result<std::vector<Hash>> InclusionProof(SequenceNumber seq, uint64_t size) const;
   // Consistency proof from the tree of `old_size` records to that of `new_size`.
-  Result<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
+  base::Result<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
   // The signed checkpoint note of tree size `size` (NotFound if no group commit ended there),
   // or the newest one (NotFound if the log is empty).
-  Result<std::string> ReadCheckpoint(uint64_t size) const;
-  Result<std::string> LatestCheckpoint() const;
+  base::Result<std::string> ReadCheckpoint(uint64_t size) const;
+  base::Result<std::string> LatestCheckpoint() const;
   // Tree sizes of the checkpoints in [first, last] (last 0: no bound), ascending.
-  Result<std::vector<uint64_t>> CheckpointSizes(uint64_t first, uint64_t last) const;
+  base::Result<std::vector<uint64_t>> CheckpointSizes(uint64_t first, uint64_t last) const;
   // Rebuilds the stored tree nodes from the records (as RebuildIndexes; writable logs only).
   // Checkpoints are signed and are not rebuilt: verify checks them against the tree.
-  Status RebuildTree(const std::function<void(uint64_t, uint64_t)>& progress);
+  base::Status RebuildTree(const std::function<void(uint64_t, uint64_t)>& progress);
 
   // ---- Group commits and secondary indexes (ledger/indexes.h) ----
   // Last seq of every synced WriteBatch in [first, last] (last 0: to the head), ascending.
   // Verify checks these records' signatures by default: each one authenticates everything
   // before it through the chain.
-  Result<std::vector<SequenceNumber>> CommitEnds(SequenceNumber first, SequenceNumber last) const;
+  base::Result<std::vector<SequenceNumber>> CommitEnds(SequenceNumber first,
+                                                       SequenceNumber last) const;
   // Calls `visit` with the key and value of each entry of `index` in [lower, upper) (upper
   // empty: no bound), ascending by key, until it returns false; the views are valid during the
   // call only. Corruption if a key is malformed (shorter than 12 bytes).
   using IndexVisitor = std::function<bool(std::string_view key, std::string_view value)>;
-  Status VisitIndex(Index index, std::string_view lower, std::string_view upper,
-                    const IndexVisitor& visit) const;
+  base::Status VisitIndex(Index index, std::string_view lower, std::string_view upper,
+                          const IndexVisitor& visit) const;
   // Seqs of the keys of `index` in [lower, upper), as VisitIndex, at most `limit` (0: no
   // limit).
-  Result<std::vector<SequenceNumber>> ScanIndex(Index index, std::string_view lower,
-                                                std::string_view upper, size_t limit) const;
+  base::Result<std::vector<SequenceNumber>> ScanIndex(Index index, std::string_view lower,
+                                                      std::string_view upper, size_t limit) const;
   // Rebuilds every index from the events: deletes their entries, then writes the entries of
   // each record, in synced batches. Writable logs only (InvalidArgument otherwise), with no
   // append in flight. `progress` gets (records done, records total).
-  Status RebuildIndexes(const std::function<void(uint64_t, uint64_t)>& progress);
+  base::Status RebuildIndexes(const std::function<void(uint64_t, uint64_t)>& progress);
   // Compares every index (keys and values) with `expected`, the digest of the entries the
   // events imply (IndexEntries of every record from seq 1 to the head). Returns "" when they
   // agree, else the first difference, found by a second scan of the log and of the index that
   // disagrees ("idx_adl_account: missing key for seq 42", "...: stray key for seq 7",
   // "...: value differs for seq 9").
-  Result<std::string> CheckIndexes(const IndexDigest& expected) const;
+  base::Result<std::string> CheckIndexes(const IndexDigest& expected) const;
   // The same, with `expected` computed by scanning the log.
-  Result<std::string> CheckIndexes() const;
+  base::Result<std::string> CheckIndexes() const;
   // As CheckIndexes(expected), with the stored side given: `stored` is the sum of
   // StoredIndexDigest of every index (the audit computes those while it reads the log).
-  Result<std::string> CheckIndexes(const IndexDigest& expected, const IndexDigest& stored) const;
+  base::Result<std::string> CheckIndexes(const IndexDigest& expected,
+                                         const IndexDigest& stored) const;
   // The digest of the entries `index` holds.
-  Result<IndexDigest> StoredIndexDigest(Index index) const;
+  base::Result<IndexDigest> StoredIndexDigest(Index index) const;
   DomainTag domain_tag() const { return MakeDomainTag(chain_id()); }
   const std::string& dir() const;
 
@@ -234,9 +237,9 @@ class RecordIterator {
   virtual std::span<const uint8_t> value() const = 0;
   // Corruption for a malformed key or a RocksDB checksum error (naming the seq after the
   // last good key); OK at a clean end.
-  virtual Status status() const = 0;
+  virtual base::Status status() const = 0;
   // The meta head (seq, hash) as of the iterator's snapshot.
-  virtual Result<std::pair<SequenceNumber, Hash>> StoredHead() const = 0;
+  virtual base::Result<std::pair<SequenceNumber, Hash>> StoredHead() const = 0;
 };
 
 // Process-wide: makes glibc's malloc keep large freed blocks rather than hand their pages back

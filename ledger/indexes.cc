@@ -12,7 +12,7 @@
 #include <cstring>
 #include <type_traits>
 
-#include "engine/assert.h"
+#include "base/assert.h"
 #include "ledger/event_codec.h"
 
 namespace ledger {

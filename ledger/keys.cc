@@ -27,6 +27,9 @@
 #include "ledger/internal/file_util.h"
 
 namespace ledger {
+
+using base::Result;
+using base::Status;
 namespace {
 
 constexpr size_t kMaxPemBytes = 64 * 1024;
@@ -172,7 +175,7 @@ Result<PublicKey> PublicKey::FromRaw(const RawPublicKey& raw) {
 }
 
 Result<PublicKey> PublicKey::LoadPem(const std::string& path) {
-  LEDGER_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path));
+  BACKSTOP_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path));
   if (text.find("PRIVATE KEY") != std::string::npos) {
     return Status::InvalidArgument(path, "holds a private key; expected a public-key PEM");
   }
@@ -183,7 +186,7 @@ Result<PublicKey> PublicKey::LoadPem(const std::string& path) {
     return Status::InvalidArgument(path, "not a public-key PEM: " + OpenSslError());
   }
   auto owned = Own(pkey);
-  LEDGER_ASSIGN_OR_RETURN(RawPublicKey raw, RawOf(pkey, path));
+  BACKSTOP_ASSIGN_OR_RETURN(RawPublicKey raw, RawOf(pkey, path));
   return PublicKey(std::move(owned), raw);
 }
 
@@ -208,13 +211,13 @@ Result<PrivateKey> PrivateKey::Generate() {
   EVP_PKEY* pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
   if (pkey == nullptr) return Status::IOError("keygen", OpenSslError());
   auto owned = Own(pkey);
-  LEDGER_ASSIGN_OR_RETURN(RawPublicKey raw, RawOf(pkey, "keygen"));
-  LEDGER_ASSIGN_OR_RETURN(PublicKey public_key, PublicKey::FromRaw(raw));
+  BACKSTOP_ASSIGN_OR_RETURN(RawPublicKey raw, RawOf(pkey, "keygen"));
+  BACKSTOP_ASSIGN_OR_RETURN(PublicKey public_key, PublicKey::FromRaw(raw));
   return PrivateKey(std::move(owned), std::move(public_key));
 }
 
 Result<PrivateKey> PrivateKey::LoadPem(const std::string& path) {
-  LEDGER_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path));
+  BACKSTOP_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path));
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(
       BIO_new_mem_buf(text.data(), static_cast<int>(text.size())), BIO_free);
   EVP_PKEY* pkey =
@@ -224,8 +227,8 @@ Result<PrivateKey> PrivateKey::LoadPem(const std::string& path) {
     return Status::InvalidArgument(path, "not a private-key PEM: " + OpenSslError());
   }
   auto owned = Own(pkey);
-  LEDGER_ASSIGN_OR_RETURN(RawPublicKey raw, RawOf(pkey, path));
-  LEDGER_ASSIGN_OR_RETURN(PublicKey public_key, PublicKey::FromRaw(raw));
+  BACKSTOP_ASSIGN_OR_RETURN(RawPublicKey raw, RawOf(pkey, path));
+  BACKSTOP_ASSIGN_OR_RETURN(PublicKey public_key, PublicKey::FromRaw(raw));
   return PrivateKey(std::move(owned), std::move(public_key));
 }
 
@@ -261,9 +264,9 @@ Signer::Signer(const PrivateKey& key) : key_(key) {
   InitSodium();
   std::array<uint8_t, crypto_sign_SEEDBYTES> seed{};
   size_t size = seed.size();
-  BACKSTOP_ASSERT(EVP_PKEY_get_raw_private_key(key.pkey(), seed.data(), &size) == 1 &&
-                      size == seed.size(),
-                  OpenSslError());
+  BACKSTOP_ASSERT(
+      EVP_PKEY_get_raw_private_key(key.pkey(), seed.data(), &size) == 1 && size == seed.size(),
+      OpenSslError());
   RawPublicKey public_key{};
   static_assert(std::tuple_size_v<decltype(secret_key_)> == crypto_sign_SECRETKEYBYTES);
   crypto_sign_seed_keypair(public_key.data(), secret_key_.data(), seed.data());
@@ -297,7 +300,7 @@ bool VerifySignature(const PublicKey& key, std::span<const uint8_t> message,
 void Keyring::Add(const PublicKey& key) { keys_.insert_or_assign(key.key_id(), key); }
 
 Status Keyring::AddPemFile(const std::string& path) {
-  LEDGER_ASSIGN_OR_RETURN(PublicKey key, PublicKey::LoadPem(path));
+  BACKSTOP_ASSIGN_OR_RETURN(PublicKey key, PublicKey::LoadPem(path));
   Add(key);
   return Status::OK();
 }
@@ -319,7 +322,7 @@ Status Keyring::AddPemDirectory(const std::string& dir) {
   }
   if (ec) return Status::IOError(dir, ec.message());
   std::sort(paths.begin(), paths.end());
-  for (const std::string& path : paths) LEDGER_RETURN_IF_ERROR(AddPemFile(path));
+  for (const std::string& path : paths) BACKSTOP_RETURN_IF_ERROR(AddPemFile(path));
   return Status::OK();
 }
 

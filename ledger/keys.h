@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ledger/status.h"
+#include "base/status.h"
 
 struct evp_pkey_st;
 struct evp_md_ctx_st;
@@ -41,7 +41,7 @@ using KeyId = std::array<uint8_t, kKeyIdBytes>;
 // Lowercase hex of `bytes`.
 std::string ToHex(std::span<const uint8_t> bytes);
 // Parses 32 hex characters. InvalidArgument otherwise.
-Result<KeyId> KeyIdFromHex(std::string_view hex);
+base::Result<KeyId> KeyIdFromHex(std::string_view hex);
 // The key id of a raw public key.
 KeyId KeyIdOf(const RawPublicKey& public_key);
 
@@ -68,12 +68,12 @@ class Sha256 {
 class PublicKey {
  public:
   // InvalidArgument if the bytes are not a valid Ed25519 point encoding OpenSSL accepts.
-  static Result<PublicKey> FromRaw(const RawPublicKey& raw);
+  static base::Result<PublicKey> FromRaw(const RawPublicKey& raw);
   // Reads a SubjectPublicKeyInfo PEM file. NotFound/IOError if unreadable, InvalidArgument if
   // it is not an Ed25519 public key (a private-key PEM is refused: keep those out of keyrings).
-  static Result<PublicKey> LoadPem(const std::string& path);
+  static base::Result<PublicKey> LoadPem(const std::string& path);
   // Writes the PEM file (mode 0644). InvalidArgument if `path` exists; IOError on failure.
-  Status SavePem(const std::string& path) const;
+  base::Status SavePem(const std::string& path) const;
   std::string ToPem() const;
 
   const RawPublicKey& raw() const { return raw_; }
@@ -91,12 +91,12 @@ class PublicKey {
 class PrivateKey {
  public:
   // A fresh key from OpenSSL's CSPRNG.
-  static Result<PrivateKey> Generate();
+  static base::Result<PrivateKey> Generate();
   // Reads a PKCS#8 PEM file (unencrypted). NotFound/IOError/InvalidArgument as for PublicKey.
-  static Result<PrivateKey> LoadPem(const std::string& path);
+  static base::Result<PrivateKey> LoadPem(const std::string& path);
   // Writes PKCS#8 PEM with mode 0600 (created so, never widened). InvalidArgument if `path`
   // exists; IOError on failure. The file is fsync'd before returning.
-  Status SavePem(const std::string& path) const;
+  base::Status SavePem(const std::string& path) const;
 
   const PublicKey& public_key() const { return public_key_; }
   const KeyId& key_id() const { return public_key_.key_id(); }
@@ -120,7 +120,7 @@ class Signer {
 
   // A record's signature is over its 32-byte hash; a checkpoint's over its note body.
   // IOError only if libsodium fails; Ed25519 signing is otherwise total.
-  Result<Signature> Sign(std::span<const uint8_t> message);
+  base::Result<Signature> Sign(std::span<const uint8_t> message);
   const KeyId& key_id() const { return key_.key_id(); }
 
  private:
@@ -139,10 +139,10 @@ class Keyring {
   // Adds a key (idempotent for the same key).
   void Add(const PublicKey& key);
   // Loads one public-key PEM file. Errors as PublicKey::LoadPem, naming the file.
-  Status AddPemFile(const std::string& path);
+  base::Status AddPemFile(const std::string& path);
   // Loads every regular file ending in ".pem" in `dir` (not recursive), in name order.
   // NotFound if `dir` does not exist; the first bad file's error otherwise.
-  Status AddPemDirectory(const std::string& dir);
+  base::Status AddPemDirectory(const std::string& dir);
 
   // nullptr if unknown. The pointer stays valid until the Keyring is modified or destroyed.
   const PublicKey* Find(const KeyId& key_id) const;

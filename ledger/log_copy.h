@@ -12,10 +12,10 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
 #include "ledger/record.h"
-#include "ledger/status.h"
 
 namespace rocksdb {
 class BackupEngine;
@@ -29,8 +29,8 @@ namespace ledger {
 // the call: the backup holds the log as of one instant during it, a prefix of whole group
 // commits, as after a crash. Returns the new backup's id. InvalidArgument if `log` is open
 // read-only (RocksDB cannot back up a read-only database); IOError on storage failure.
-Result<uint32_t> BackupDatabase(const EventLog& log, rocksdb::BackupEngine& engine,
-                                const std::string& app_metadata);
+base::Result<uint32_t> BackupDatabase(const EventLog& log, rocksdb::BackupEngine& engine,
+                                      const std::string& app_metadata);
 
 // Writes a new log from stored records given one at a time, in seq order from 1, with their
 // commit marks and signed checkpoints; derives the secondary-index entries and (format 2) the
@@ -47,26 +47,26 @@ class LogBuilder {
   };
   // Creates the log in `dir` (which must not exist). InvalidArgument for a format this build
   // does not write records of; IOError on storage failure.
-  static Result<std::unique_ptr<LogBuilder>> Create(const std::string& dir,
-                                                    const Identity& identity);
+  static base::Result<std::unique_ptr<LogBuilder>> Create(const std::string& dir,
+                                                          const Identity& identity);
   ~LogBuilder();
   LogBuilder(const LogBuilder&) = delete;
   LogBuilder& operator=(const LogBuilder&) = delete;
 
   // Adds the stored value of record head()+1. Corruption if it does not decode, or its
   // envelope names another seq.
-  Status AddRecord(std::span<const uint8_t> value);
+  base::Status AddRecord(std::span<const uint8_t> value);
   // Adds the commit mark of a synced batch ending at `seq` <= head() (Corruption otherwise).
-  Status AddCommitMark(SequenceNumber seq);
+  base::Status AddCommitMark(SequenceNumber seq);
   // Adds the signed checkpoint note of tree size `size` <= head() (Corruption otherwise; format
   // 2 only, InvalidArgument in format 1).
-  Status AddCheckpoint(uint64_t size, std::string_view note);
+  base::Status AddCheckpoint(uint64_t size, std::string_view note);
   // Signs and adds the checkpoint of the tree of every record added, with a commit mark at the
   // head, with `key`, which must be the head record's key (InvalidArgument otherwise).
-  Status SignHead(const PrivateKey& key);
+  base::Status SignHead(const PrivateKey& key);
   // Writes the meta head, flushes everything to synced table files and closes the log.
   // Corruption if no record was added.
-  Status Finish();
+  base::Status Finish();
   SequenceNumber head() const;
 
  private:
@@ -94,8 +94,7 @@ struct PrefixCopyOptions {
 // carries its original signed checkpoint, unless options.sign_head is given. InvalidArgument
 // otherwise (or for a sign_head key that is not the head record's). Corruption if a source
 // record is missing or its key and envelope disagree (run verify).
-Status CopyLogPrefix(const EventLog& source, SequenceNumber last, const std::string& dir,
-                     const PrefixCopyOptions& options);
-
+base::Status CopyLogPrefix(const EventLog& source, SequenceNumber last, const std::string& dir,
+                           const PrefixCopyOptions& options);
 
 }  // namespace ledger

@@ -6,6 +6,9 @@
 #include <bit>
 
 namespace ledger {
+
+using base::Result;
+using base::Status;
 namespace {
 
 // Largest power of two strictly below n (n >= 2).
@@ -27,7 +30,7 @@ Result<Hash> RangeHash(Sha256& sha, uint64_t lo, uint64_t hi, const NodeReader& 
   for (int level = 63; level >= 0; --level) {
     uint64_t width = uint64_t{1} << level;
     if ((n & width) == 0) continue;
-    LEDGER_ASSIGN_OR_RETURN(Hash part, read(level, start >> level));
+    BACKSTOP_ASSIGN_OR_RETURN(Hash part, read(level, start >> level));
     parts.push_back(part);
     start += width;
   }
@@ -41,12 +44,12 @@ Status InclusionPath(Sha256& sha, uint64_t index, uint64_t lo, uint64_t hi, cons
   if (hi - lo == 1) return Status::OK();
   uint64_t k = SplitPoint(hi - lo);
   if (index < lo + k) {
-    LEDGER_RETURN_IF_ERROR(InclusionPath(sha, index, lo, lo + k, read, out));
-    LEDGER_ASSIGN_OR_RETURN(Hash right, RangeHash(sha, lo + k, hi, read));
+    BACKSTOP_RETURN_IF_ERROR(InclusionPath(sha, index, lo, lo + k, read, out));
+    BACKSTOP_ASSIGN_OR_RETURN(Hash right, RangeHash(sha, lo + k, hi, read));
     out->push_back(right);
   } else {
-    LEDGER_RETURN_IF_ERROR(InclusionPath(sha, index, lo + k, hi, read, out));
-    LEDGER_ASSIGN_OR_RETURN(Hash left, RangeHash(sha, lo, lo + k, read));
+    BACKSTOP_RETURN_IF_ERROR(InclusionPath(sha, index, lo + k, hi, read, out));
+    BACKSTOP_ASSIGN_OR_RETURN(Hash left, RangeHash(sha, lo, lo + k, read));
     out->push_back(left);
   }
   return Status::OK();
@@ -58,18 +61,18 @@ Status SubProof(Sha256& sha, uint64_t m, uint64_t lo, uint64_t hi, bool whole,
   uint64_t n = hi - lo;
   if (m == n) {
     if (whole) return Status::OK();
-    LEDGER_ASSIGN_OR_RETURN(Hash h, RangeHash(sha, lo, hi, read));
+    BACKSTOP_ASSIGN_OR_RETURN(Hash h, RangeHash(sha, lo, hi, read));
     out->push_back(h);
     return Status::OK();
   }
   uint64_t k = SplitPoint(n);
   if (m <= k) {
-    LEDGER_RETURN_IF_ERROR(SubProof(sha, m, lo, lo + k, whole, read, out));
-    LEDGER_ASSIGN_OR_RETURN(Hash right, RangeHash(sha, lo + k, hi, read));
+    BACKSTOP_RETURN_IF_ERROR(SubProof(sha, m, lo, lo + k, whole, read, out));
+    BACKSTOP_ASSIGN_OR_RETURN(Hash right, RangeHash(sha, lo + k, hi, read));
     out->push_back(right);
   } else {
-    LEDGER_RETURN_IF_ERROR(SubProof(sha, m - k, lo + k, hi, false, read, out));
-    LEDGER_ASSIGN_OR_RETURN(Hash left, RangeHash(sha, lo, lo + k, read));
+    BACKSTOP_RETURN_IF_ERROR(SubProof(sha, m - k, lo + k, hi, false, read, out));
+    BACKSTOP_ASSIGN_OR_RETURN(Hash left, RangeHash(sha, lo, lo + k, read));
     out->push_back(left);
   }
   return Status::OK();
@@ -136,7 +139,7 @@ Result<TreeFrontier> TreeFrontier::FromSubtrees(uint64_t size, std::vector<Hash>
 Result<TreeFrontier> TreeFrontier::FromStored(uint64_t size, const NodeReader& read) {
   std::vector<Hash> subtrees;
   for (const TreeNode& node : CompleteSubtrees(size)) {
-    LEDGER_ASSIGN_OR_RETURN(Hash hash, read(node.level, node.index));
+    BACKSTOP_ASSIGN_OR_RETURN(Hash hash, read(node.level, node.index));
     subtrees.push_back(hash);
   }
   return FromSubtrees(size, std::move(subtrees));
@@ -190,7 +193,7 @@ Result<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size, const No
   }
   Sha256 sha;
   std::vector<Hash> proof;
-  LEDGER_RETURN_IF_ERROR(InclusionPath(sha, index, 0, size, read, &proof));
+  BACKSTOP_RETURN_IF_ERROR(InclusionPath(sha, index, 0, size, read, &proof));
   return proof;
 }
 
@@ -203,7 +206,7 @@ Result<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size,
   }
   Sha256 sha;
   std::vector<Hash> proof;
-  LEDGER_RETURN_IF_ERROR(SubProof(sha, old_size, 0, new_size, true, read, &proof));
+  BACKSTOP_RETURN_IF_ERROR(SubProof(sha, old_size, 0, new_size, true, read, &proof));
   return proof;
 }
 

@@ -11,8 +11,8 @@
 #include <span>
 #include <vector>
 
+#include "base/status.h"
 #include "ledger/keys.h"
-#include "ledger/status.h"
 
 namespace ledger {
 
@@ -36,7 +36,7 @@ uint64_t StoredNodePosition(int level, uint64_t index);
 uint64_t StoredNodeCount(uint64_t size);
 
 // Returns the stored hash of complete node (level, index); Corruption/IOError as the store has.
-using NodeReader = std::function<Result<Hash>(int level, uint64_t index)>;
+using NodeReader = std::function<base::Result<Hash>(int level, uint64_t index)>;
 
 // The right edge of a growing tree: the roots of its complete subtrees, largest first (one per
 // set bit of the size). Appending a leaf yields the nodes it completes.
@@ -45,9 +45,9 @@ class TreeFrontier {
   TreeFrontier() = default;
   // The frontier of a tree of `size` leaves from its complete subtrees' roots, largest first.
   // InvalidArgument unless there is one per set bit of `size`.
-  static Result<TreeFrontier> FromSubtrees(uint64_t size, std::vector<Hash> subtrees);
+  static base::Result<TreeFrontier> FromSubtrees(uint64_t size, std::vector<Hash> subtrees);
   // The frontier of a stored tree of `size` leaves, read from its complete subtrees.
-  static Result<TreeFrontier> FromStored(uint64_t size, const NodeReader& read);
+  static base::Result<TreeFrontier> FromStored(uint64_t size, const NodeReader& read);
 
   // Appends leaf `leaf_hash` (already LeafHash'ed); appends the stored nodes it creates (the
   // leaf itself, then each node it completes) to `*nodes` when not null.
@@ -66,14 +66,15 @@ class TreeFrontier {
 // without hashes.
 std::vector<TreeNode> CompleteSubtrees(uint64_t size);
 // Root of the tree of the first `size` leaves, from O(log size) stored nodes.
-Result<Hash> TreeRoot(uint64_t size, const NodeReader& read);
+base::Result<Hash> TreeRoot(uint64_t size, const NodeReader& read);
 // RFC 6962 audit path of leaf `index` (0-based) in the tree of `size` leaves, from the leaf's
 // sibling up. InvalidArgument unless index < size.
-Result<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size, const NodeReader& read);
+base::Result<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size,
+                                               const NodeReader& read);
 // RFC 6962 consistency proof between the trees of `old_size` and `new_size` leaves.
 // InvalidArgument unless 0 < old_size <= new_size.
-Result<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size,
-                                           const NodeReader& read);
+base::Result<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size,
+                                                 const NodeReader& read);
 
 // RFC 9162 section 2.1.3.2: true iff `proof` proves leaf `leaf_hash` at `index` in the tree of
 // `size` leaves whose root is `root`.

@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "ledger/keys.h"
 #include "ledger/schema/event.capnp.h"
-#include "ledger/status.h"
 
 namespace ledger {
 
@@ -78,9 +78,9 @@ class LogRecord {
   schema::Event::Reader event() const;  // envelope().getEvent(), read once.
 
  private:
-  friend Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record,
-                                 EnvelopeCheck check);
-  friend Status CheckEnvelopeCanonical(const LogRecord& record);
+  friend base::Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record,
+                                       EnvelopeCheck check);
+  friend base::Status CheckEnvelopeCanonical(const LogRecord& record);
   struct Storage;
 
   SequenceNumber seq_ = 0;
@@ -98,13 +98,13 @@ class LogRecord {
 // the Record and the Envelope, field lengths (32-byte hashes, 64-byte signature, 16-byte key
 // id). It does NOT check the hash, signature or chain: that is Verify's job. Corruption with
 // a human-readable detail on any failure; never throws or crashes on arbitrary bytes.
-Result<LogRecord> DecodeRecord(std::span<const uint8_t> value);
+base::Result<LogRecord> DecodeRecord(std::span<const uint8_t> value);
 // The same, into `*record`, reusing its buffers: the form for loops over many records. On
 // failure `*record` is left empty or stale and must not be read.
-Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record,
-                        EnvelopeCheck check = EnvelopeCheck::kAll);
+base::Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record,
+                              EnvelopeCheck check = EnvelopeCheck::kAll);
 // Corruption unless `record`'s envelope is in canonical form (the check kInputsOnly skips).
-Status CheckEnvelopeCanonical(const LogRecord& record);
+base::Status CheckEnvelopeCanonical(const LogRecord& record);
 
 // Events of one logical group (an input and its effects), built in place for appending.
 // Move-only; each event lives in its own capnp message.
@@ -118,7 +118,7 @@ class EventGroup {
   // Appends an empty event and returns its builder; valid while the group lives.
   schema::Event::Builder Add();
   // Appends a deep copy of `event`. InvalidArgument if the reader's message is malformed.
-  Status AddCopy(schema::Event::Reader event);
+  base::Status AddCopy(schema::Event::Reader event);
   size_t size() const;
   // Readers over the events, valid while the group lives and is not modified.
   std::vector<schema::Event::Reader> readers() const;

@@ -21,6 +21,9 @@
 #include "ledger/internal/rocks_options.h"
 
 namespace ledger {
+
+using base::Result;
+using base::Status;
 namespace {
 
 void Say(int fd, const std::string& line) {

@@ -9,7 +9,7 @@
 
 #include <string>
 
-#include "ledger/status.h"
+#include "base/status.h"
 
 namespace ledger {
 
@@ -20,6 +20,6 @@ namespace ledger {
 // damaged file and what happened ("000012.sst: reading it stopped RocksDB (signal 6,
 // Aborted): the file is damaged"), or why the log does not open. IOError if the child cannot be
 // started. Forks: call it before the process starts threads.
-Result<std::string> CheckTableFiles(const std::string& dir);
+base::Result<std::string> CheckTableFiles(const std::string& dir);
 
 }  // namespace ledger

@@ -22,6 +22,9 @@
 
 namespace ledger {
 
+using base::Result;
+using base::Status;
+
 using internal::ParallelSignatureChecker;
 using internal::SignatureJob;
 

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
-#include "ledger/status.h"
 
 namespace ledger {
 
@@ -47,8 +47,8 @@ struct VerifyOptions {
 
 struct VerifyReport {
   bool ok = false;
-  uint64_t records_checked = 0;     // Records whose chain link and hash were checked.
-  uint64_t signatures_checked = 0;  // Signatures verified (all valid when ok).
+  uint64_t records_checked = 0;      // Records whose chain link and hash were checked.
+  uint64_t signatures_checked = 0;   // Signatures verified (all valid when ok).
   uint64_t checkpoints_checked = 0;  // Checkpoints whose body matched the tree (format 2).
   // First seq found bad (0 if ok, or if the problem has no seq, e.g. the meta head).
   SequenceNumber first_bad_seq = 0;

@@ -7,15 +7,15 @@
 
 #include <string>
 
-#include "engine/assert.h"
+#include "base/assert.h"
 
 namespace query {
 namespace {
 
 using E = ledger::schema::Event;
+using base::Result;
+using base::Status;
 using ledger::LogRecord;
-using ledger::Result;
-using ledger::Status;
 
 std::string EventName(E::Which which) {
   switch (which) {
@@ -47,7 +47,7 @@ Result<LogRecord> ReadAdlReduction(const ledger::EventLog& log, SequenceNumber s
         "adl explain",
         "seq " + std::to_string(seq) + " is not in the log (head is " + std::to_string(head) + ")");
   }
-  LEDGER_ASSIGN_OR_RETURN(LogRecord record, log.Read(seq));
+  BACKSTOP_ASSIGN_OR_RETURN(LogRecord record, log.Read(seq));
   if (record.event().which() != E::ADL_REDUCTION) {
     return Status::InvalidArgument(
         "adl explain", "seq " + std::to_string(seq) + " is " + EventName(record.event().which()) +
@@ -103,7 +103,7 @@ void Fold(const LogRecord& record, uint32_t market, uint64_t account, bool* have
 }  // namespace
 
 Result<AdlExplanation> ExplainAdl(const ledger::EventLog& log, SequenceNumber seq) {
-  LEDGER_ASSIGN_OR_RETURN(LogRecord asked, ReadAdlReduction(log, seq));
+  BACKSTOP_ASSIGN_OR_RETURN(LogRecord asked, ReadAdlReduction(log, seq));
   AdlExplanation out;
   out.reduction = AdlReductionFromRecord(asked);
   const uint32_t market = out.reduction.market;
@@ -114,7 +114,7 @@ Result<AdlExplanation> ExplainAdl(const ledger::EventLog& log, SequenceNumber se
   bool passed_asked = false;
   auto it = log.NewIterator(group, 0);
   for (; it->Valid(); it->Next()) {
-    LEDGER_ASSIGN_OR_RETURN(LogRecord record, ledger::DecodeRecord(it->value()));
+    BACKSTOP_ASSIGN_OR_RETURN(LogRecord record, ledger::DecodeRecord(it->value()));
     if (record.group() != group) break;
     // Stop at a later queue of the same position: its reductions belong to another phase.
     if (passed_asked && record.event().which() == E::ADL_QUEUE &&
@@ -127,7 +127,7 @@ Result<AdlExplanation> ExplainAdl(const ledger::EventLog& log, SequenceNumber se
     Fold(record, market, account, &have_liquidation, &have_queue, &out);
     if (record.seq() == seq) passed_asked = true;
   }
-  LEDGER_RETURN_IF_ERROR(it->status());
+  BACKSTOP_RETURN_IF_ERROR(it->status());
   const std::string where = "seq " + std::to_string(seq) + " (group " + std::to_string(group) + ")";
   if (!have_liquidation) {
     return Status::Corruption("adl explain", where + ": no liquidation of that position");

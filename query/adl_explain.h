@@ -7,9 +7,9 @@
 #include <optional>
 #include <vector>
 
+#include "base/status.h"
 #include "ledger/event_log.h"
 #include "ledger/schema/event.capnp.h"
-#include "ledger/status.h"
 #include "query/queries.h"
 
 namespace query {
@@ -58,7 +58,7 @@ struct AdlExplanation {
 // ("seq 99 is beyond the head (48)") or its record is not an adlReduction ("seq 40 is a
 // liquidation, not an adl_reduction"); Corruption if the group lacks the liquidation or the
 // adlQueue the reduction implies; Corruption/IOError from reads.
-ledger::Result<AdlExplanation> ExplainAdl(const ledger::EventLog& log, SequenceNumber seq);
+base::Result<AdlExplanation> ExplainAdl(const ledger::EventLog& log, SequenceNumber seq);
 
 // The adlQueue row of one record (precondition, asserted: it is an adlQueue).
 AdlQueueRow AdlQueueFromRecord(const ledger::LogRecord& record);

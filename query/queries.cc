@@ -10,17 +10,17 @@
 #include <functional>
 #include <string>
 
-#include "engine/assert.h"
+#include "base/assert.h"
 #include "ledger/indexes.h"
 
 namespace query {
 namespace {
 
 using E = ledger::schema::Event;
+using base::Result;
+using base::Status;
 using ledger::Index;
 using ledger::LogRecord;
-using ledger::Result;
-using ledger::Status;
 
 constexpr size_t kIndexBatch = 256;  // Seqs fetched per ScanIndex call when filtering after.
 constexpr uint64_t kScanProgressEveryRecords = 1 << 16;
@@ -66,10 +66,10 @@ Status Walk(const ledger::EventLog& log, const IndexRange& range, size_t batch,
   BACKSTOP_ASSERT(batch > 0);
   std::string lower = range.lower;
   while (true) {
-    LEDGER_ASSIGN_OR_RETURN(auto seqs, log.ScanIndex(range.index, lower, range.upper, batch));
+    BACKSTOP_ASSIGN_OR_RETURN(auto seqs, log.ScanIndex(range.index, lower, range.upper, batch));
     std::string next;
     for (SequenceNumber seq : seqs) {
-      LEDGER_ASSIGN_OR_RETURN(LogRecord record, log.Read(seq));
+      BACKSTOP_ASSIGN_OR_RETURN(LogRecord record, log.Read(seq));
       if (seq == seqs.back()) next = range.key_of(record);
       if (!visit(std::move(record))) return Status::OK();
     }
@@ -98,10 +98,10 @@ Result<std::pair<SequenceNumber, SequenceNumber>> SeqRangeOf(const ledger::Event
   SequenceNumber first = 1;
   SequenceNumber end = 0;
   if (filter.since_ns) {
-    LEDGER_ASSIGN_OR_RETURN(first, FirstSeqAtOrAfter(log, *filter.since_ns));
+    BACKSTOP_ASSIGN_OR_RETURN(first, FirstSeqAtOrAfter(log, *filter.since_ns));
   }
   if (filter.until_ns) {
-    LEDGER_ASSIGN_OR_RETURN(end, FirstSeqAtOrAfter(log, *filter.until_ns));
+    BACKSTOP_ASSIGN_OR_RETURN(end, FirstSeqAtOrAfter(log, *filter.until_ns));
   }
   return std::make_pair(first, end);
 }
@@ -109,14 +109,14 @@ Result<std::pair<SequenceNumber, SequenceNumber>> SeqRangeOf(const ledger::Event
 // With the ADL time index: the first ADL seq stamped at or after `time_ns` (0: none), which
 // bounds the ADL seqs of a time range in one seek.
 Result<SequenceNumber> FirstAdlSeqAtOrAfter(const ledger::EventLog& log, int64_t time_ns) {
-  LEDGER_ASSIGN_OR_RETURN(auto seqs,
-                          log.ScanIndex(Index::kAdlByTime, ledger::TimeKey(time_ns), "", 1));
+  BACKSTOP_ASSIGN_OR_RETURN(auto seqs,
+                            log.ScanIndex(Index::kAdlByTime, ledger::TimeKey(time_ns), "", 1));
   return seqs.empty() ? SequenceNumber{0} : seqs.front();
 }
 
 Status RequireKnownAccount(const ledger::EventLog& log, const Filter& filter) {
   if (!filter.account) return Status::OK();
-  LEDGER_ASSIGN_OR_RETURN(bool exists, AccountExists(log, *filter.account));
+  BACKSTOP_ASSIGN_OR_RETURN(bool exists, AccountExists(log, *filter.account));
   if (!exists) {
     return Status::NotFound("unknown account", "account " + std::to_string(*filter.account) +
                                                    " has no event in the log");
@@ -132,7 +132,7 @@ Result<std::vector<T>> Collect(const ledger::EventLog& log, const IndexRange& ra
   std::vector<T> rows;
   // When the index range is exactly the answer, fetch just `limit` seqs.
   const size_t batch = exact_index && filter.limit > 0 ? filter.limit : kIndexBatch;
-  LEDGER_RETURN_IF_ERROR(Walk(log, range, batch, [&](LogRecord&& record) {
+  BACKSTOP_RETURN_IF_ERROR(Walk(log, range, batch, [&](LogRecord&& record) {
     if (!InTime(filter, record.time_ns())) return true;
     std::optional<T> row = keep(record);
     if (row) rows.push_back(std::move(*row));
@@ -193,7 +193,7 @@ Result<std::vector<T>> CollectCovered(
     const std::function<std::optional<T>(SequenceNumber, const V&)>& row_of) {
   std::vector<T> rows;
   std::optional<SequenceNumber> malformed;
-  LEDGER_RETURN_IF_ERROR(log.VisitIndex(
+  BACKSTOP_RETURN_IF_ERROR(log.VisitIndex(
       range.index, range.lower, range.upper, [&](std::string_view key, std::string_view value) {
         V decoded;
         if (!DecodeIndexValue(value, &decoded)) {
@@ -231,7 +231,7 @@ Result<SequenceNumber> FirstSeqAtOrAfter(const ledger::EventLog& log, int64_t ti
   SequenceNumber high = log.head_seq() + 1;
   while (low < high) {
     const SequenceNumber middle = low + (high - low) / 2;
-    LEDGER_ASSIGN_OR_RETURN(LogRecord record, log.Read(middle));
+    BACKSTOP_ASSIGN_OR_RETURN(LogRecord record, log.Read(middle));
     if (record.time_ns() < time_ns) {
       low = middle + 1;
     } else {
@@ -244,24 +244,24 @@ Result<SequenceNumber> FirstSeqAtOrAfter(const ledger::EventLog& log, int64_t ti
 
 Result<bool> AccountExists(const ledger::EventLog& log, uint64_t account) {
   const std::string prefix = ledger::AccountPrefix(account);
-  LEDGER_ASSIGN_OR_RETURN(auto seqs,
-                          log.ScanIndex(Index::kAccountEvent, prefix, PrefixEnd(prefix), 1));
+  BACKSTOP_ASSIGN_OR_RETURN(auto seqs,
+                            log.ScanIndex(Index::kAccountEvent, prefix, PrefixEnd(prefix), 1));
   return !seqs.empty();
 }
 
 Result<std::vector<AdlReductionRow>> ListAdlReductions(const ledger::EventLog& log,
                                                        const Filter& filter) {
-  LEDGER_RETURN_IF_ERROR(ValidateFilter(filter));
-  LEDGER_RETURN_IF_ERROR(RequireKnownAccount(log, filter));
+  BACKSTOP_RETURN_IF_ERROR(ValidateFilter(filter));
+  BACKSTOP_RETURN_IF_ERROR(RequireKnownAccount(log, filter));
   // Time bounds become seq bounds on the account and market indexes (one seek each).
   SequenceNumber first = 1;
   SequenceNumber end = 0;
   if (filter.since_ns) {
-    LEDGER_ASSIGN_OR_RETURN(first, FirstAdlSeqAtOrAfter(log, *filter.since_ns));
+    BACKSTOP_ASSIGN_OR_RETURN(first, FirstAdlSeqAtOrAfter(log, *filter.since_ns));
     if (first == 0) return std::vector<AdlReductionRow>{};
   }
   if (filter.until_ns) {
-    LEDGER_ASSIGN_OR_RETURN(end, FirstAdlSeqAtOrAfter(log, *filter.until_ns));
+    BACKSTOP_ASSIGN_OR_RETURN(end, FirstAdlSeqAtOrAfter(log, *filter.until_ns));
     if (end == first) return std::vector<AdlReductionRow>{};
   }
   IndexRange range;
@@ -290,9 +290,9 @@ Result<std::vector<AdlReductionRow>> ListAdlReductions(const ledger::EventLog& l
 Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log,
                                                      const Filter& filter,
                                                      const ScanProgress& progress) {
-  LEDGER_RETURN_IF_ERROR(ValidateFilter(filter));
-  LEDGER_RETURN_IF_ERROR(RequireKnownAccount(log, filter));
-  LEDGER_ASSIGN_OR_RETURN(auto seqs, SeqRangeOf(log, filter));
+  BACKSTOP_RETURN_IF_ERROR(ValidateFilter(filter));
+  BACKSTOP_RETURN_IF_ERROR(RequireKnownAccount(log, filter));
+  BACKSTOP_ASSIGN_OR_RETURN(auto seqs, SeqRangeOf(log, filter));
   auto matches = [&](const LiquidationRow& row) {
     return (!filter.market || row.market == *filter.market) &&
            (!filter.account || row.account == *filter.account);
@@ -320,22 +320,22 @@ Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log
   uint64_t done = 0;
   for (; it->Valid(); it->Next()) {
     if (progress && ++done % kScanProgressEveryRecords == 0) progress(done, total);
-    LEDGER_ASSIGN_OR_RETURN(LogRecord record, ledger::DecodeRecord(it->value()));
+    BACKSTOP_ASSIGN_OR_RETURN(LogRecord record, ledger::DecodeRecord(it->value()));
     if (record.event().which() != E::LIQUIDATION) continue;
     LiquidationRow row = LiquidationFromRecord(record);
     if (!matches(row)) continue;
     rows.push_back(std::move(row));
     if (filter.limit != 0 && rows.size() >= filter.limit) return rows;
   }
-  LEDGER_RETURN_IF_ERROR(it->status());
+  BACKSTOP_RETURN_IF_ERROR(it->status());
   return rows;
 }
 
 Result<std::vector<FundMovementRow>> ListFundMovements(const ledger::EventLog& log,
                                                        const Filter& filter) {
-  LEDGER_RETURN_IF_ERROR(ValidateFilter(filter));
-  LEDGER_RETURN_IF_ERROR(RequireKnownAccount(log, filter));
-  LEDGER_ASSIGN_OR_RETURN(auto seqs, SeqRangeOf(log, filter));
+  BACKSTOP_RETURN_IF_ERROR(ValidateFilter(filter));
+  BACKSTOP_RETURN_IF_ERROR(RequireKnownAccount(log, filter));
+  BACKSTOP_ASSIGN_OR_RETURN(auto seqs, SeqRangeOf(log, filter));
   auto keep = [&](const LogRecord& record) -> std::optional<FundMovementRow> {
     const auto which = record.event().which();
     if (which != E::INSURANCE_FUND_CREDIT && which != E::INSURANCE_FUND_DRAW) return std::nullopt;
@@ -353,7 +353,7 @@ Result<std::vector<FundMovementRow>> ListFundMovements(const ledger::EventLog& l
   }
   // All assets: the index is ordered by asset, then seq; take its seqs in the seq range and
   // merge them into seq order.
-  LEDGER_ASSIGN_OR_RETURN(auto all, log.ScanIndex(Index::kFundMovement, "", "", 0));
+  BACKSTOP_ASSIGN_OR_RETURN(auto all, log.ScanIndex(Index::kFundMovement, "", "", 0));
   std::vector<SequenceNumber> wanted;
   for (SequenceNumber seq : all) {
     if (seq >= seqs.first && (seqs.second == 0 || seq < seqs.second)) wanted.push_back(seq);
@@ -362,7 +362,7 @@ Result<std::vector<FundMovementRow>> ListFundMovements(const ledger::EventLog& l
   std::vector<FundMovementRow> rows;
   for (SequenceNumber seq : wanted) {
     if (filter.limit != 0 && rows.size() >= filter.limit) break;
-    LEDGER_ASSIGN_OR_RETURN(LogRecord record, log.Read(seq));
+    BACKSTOP_ASSIGN_OR_RETURN(LogRecord record, log.Read(seq));
     const auto which = record.event().which();
     if (which != E::INSURANCE_FUND_CREDIT && which != E::INSURANCE_FUND_DRAW) {
       return Status::Corruption(
@@ -376,15 +376,15 @@ Result<std::vector<FundMovementRow>> ListFundMovements(const ledger::EventLog& l
 
 Result<std::vector<LogRecord>> AccountHistory(const ledger::EventLog& log, const Filter& filter) {
   if (!filter.account) return Status::InvalidArgument("account history", "an account is needed");
-  LEDGER_RETURN_IF_ERROR(ValidateFilter(filter));
-  LEDGER_RETURN_IF_ERROR(RequireKnownAccount(log, filter));
-  LEDGER_ASSIGN_OR_RETURN(auto seqs, SeqRangeOf(log, filter));
+  BACKSTOP_RETURN_IF_ERROR(ValidateFilter(filter));
+  BACKSTOP_RETURN_IF_ERROR(RequireKnownAccount(log, filter));
+  BACKSTOP_ASSIGN_OR_RETURN(auto seqs, SeqRangeOf(log, filter));
   std::vector<LogRecord> records;
   if (seqs.second != 0 && seqs.second <= seqs.first) return records;
   const IndexRange range = PrefixRange(Index::kAccountEvent, ledger::AccountPrefix(*filter.account),
                                        seqs.first, seqs.second);
   const size_t batch = filter.limit > 0 && !filter.market ? filter.limit : kIndexBatch;
-  LEDGER_RETURN_IF_ERROR(Walk(log, range, batch, [&](LogRecord&& record) {
+  BACKSTOP_RETURN_IF_ERROR(Walk(log, range, batch, [&](LogRecord&& record) {
     if (!InTime(filter, record.time_ns())) return true;
     if (filter.market && MarketOfEvent(record.event()) != filter.market) return true;
     records.push_back(std::move(record));

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "ledger/event_log.h"
 #include "ledger/record.h"
-#include "ledger/status.h"
 
 namespace query {
 
@@ -31,7 +31,7 @@ struct Filter {
 };
 
 // Checks `filter` on its own: InvalidArgument if since >= until (an empty range is a mistake).
-ledger::Status ValidateFilter(const Filter& filter);
+base::Status ValidateFilter(const Filter& filter);
 
 // Where a row came from: its record's seq, stamp and group (seq of the group's input).
 struct RecordRef {
@@ -102,8 +102,8 @@ std::optional<uint32_t> MarketOfEvent(ledger::schema::Event::Reader event);
 // Served by idx_adl_account, idx_adl_market or idx_adl_time; the rows are those indexes'
 // values (no record is read). NotFound if filter.account has no event at all in the log;
 // InvalidArgument for a bad filter; Corruption (a value that does not decode) or IOError.
-ledger::Result<std::vector<AdlReductionRow>> ListAdlReductions(const ledger::EventLog& log,
-                                                               const Filter& filter);
+base::Result<std::vector<AdlReductionRow>> ListAdlReductions(const ledger::EventLog& log,
+                                                             const Filter& filter);
 
 // Called with (records read, records to read) about every 65536 records while a query scans
 // the log itself (no index covers it), for a progress display. Default: none.
@@ -113,27 +113,27 @@ using ScanProgress = std::function<void(uint64_t done, uint64_t total)>;
 // idx_liquidation_account, whose values are the rows. Without one there is no index: the query
 // scans the records in the time range (found by binary search on seq, as stamps never
 // decrease), reporting to `progress`. NotFound as above.
-ledger::Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log,
-                                                             const Filter& filter,
-                                                             const ScanProgress& progress = {});
+base::Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log,
+                                                           const Filter& filter,
+                                                           const ScanProgress& progress = {});
 
 // Insurance-fund credits and draws matching `filter`, in seq order. Account and market keep
 // only the draws of that liquidated account / market (credits name neither). Served by
 // idx_fund (the whole index, merged into seq order, when no asset is given). NotFound as above.
-ledger::Result<std::vector<FundMovementRow>> ListFundMovements(const ledger::EventLog& log,
-                                                               const Filter& filter);
+base::Result<std::vector<FundMovementRow>> ListFundMovements(const ledger::EventLog& log,
+                                                             const Filter& filter);
 
 // Every record that names `filter.account` (required: InvalidArgument without it), optionally
 // only those naming filter.market, in the time range, in seq order. Served by idx_account.
 // NotFound if the account has no event at all.
-ledger::Result<std::vector<ledger::LogRecord>> AccountHistory(const ledger::EventLog& log,
-                                                              const Filter& filter);
+base::Result<std::vector<ledger::LogRecord>> AccountHistory(const ledger::EventLog& log,
+                                                            const Filter& filter);
 
 // True if any record names `account` (one seek in idx_account).
-ledger::Result<bool> AccountExists(const ledger::EventLog& log, uint64_t account);
+base::Result<bool> AccountExists(const ledger::EventLog& log, uint64_t account);
 
 // First seq stamped at or after `time_ns` (head + 1 if none): binary search over the log,
 // O(log head) reads; valid because stamps never decrease along the log.
-ledger::Result<SequenceNumber> FirstSeqAtOrAfter(const ledger::EventLog& log, int64_t time_ns);
+base::Result<SequenceNumber> FirstSeqAtOrAfter(const ledger::EventLog& log, int64_t time_ns);
 
 }  // namespace query

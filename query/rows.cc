@@ -1,7 +1,7 @@
 // Rows of the query results, copied field for field from logged events (see queries.h and
 // adl_explain.h).
 
-#include "engine/assert.h"
+#include "base/assert.h"
 #include "query/adl_explain.h"
 #include "query/queries.h"
 

@@ -6,15 +6,15 @@
 #include <algorithm>
 #include <string>
 
-#include "engine/assert.h"
+#include "base/assert.h"
 #include "ledger/schema/event.capnp.h"
 #include "text/text.h"
 
 namespace query {
 namespace {
 
-using ledger::Result;
-using ledger::Status;
+using base::Result;
+using base::Status;
 
 constexpr int kMaxDisplayDecimals = 18;
 
@@ -43,7 +43,7 @@ Result<std::map<uint32_t, MarketScale>> LoadMarketScales(const ledger::EventLog&
   if (complete()) return found;
   auto it = log.NewIterator(1, 0);
   for (; it->Valid(); it->Next()) {
-    LEDGER_ASSIGN_OR_RETURN(auto record, ledger::DecodeRecord(it->value()));
+    BACKSTOP_ASSIGN_OR_RETURN(auto record, ledger::DecodeRecord(it->value()));
     const auto event = record.event();
     if (event.which() != ledger::schema::Event::MARKET_LISTED) continue;
     const auto spec = event.getMarketListed();
@@ -57,7 +57,7 @@ Result<std::map<uint32_t, MarketScale>> LoadMarketScales(const ledger::EventLog&
                     spec.getLotDecimals(), spec.getQuoteDecimals()};
     if (complete()) break;
   }
-  LEDGER_RETURN_IF_ERROR(it->status());
+  BACKSTOP_RETURN_IF_ERROR(it->status());
   return found;
 }
 

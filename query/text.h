@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
 #include "ledger/event_log.h"
-#include "ledger/status.h"
 
 namespace query {
 
@@ -28,9 +28,9 @@ struct MarketScale {
 // of a found market (both empty: returns at once, empty). Markets are listed near the start in
 // practice; one never listed costs a scan of the whole log and is absent from the result, as
 // are markets whose decimals exceed 18.
-ledger::Result<std::map<uint32_t, MarketScale>> LoadMarketScales(const ledger::EventLog& log,
-                                                                 const std::set<uint32_t>& markets,
-                                                                 const std::set<uint32_t>& assets);
+base::Result<std::map<uint32_t, MarketScale>> LoadMarketScales(const ledger::EventLog& log,
+                                                               const std::set<uint32_t>& markets,
+                                                               const std::set<uint32_t>& assets);
 // The scale of the lowest-id market quoted in `asset`, or nullptr.
 const MarketScale* ScaleOfAsset(const std::map<uint32_t, MarketScale>& scales, uint32_t asset);
 

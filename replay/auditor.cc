@@ -30,8 +30,8 @@
 namespace replay {
 namespace {
 
+using base::Status;
 using ledger::SequenceNumber;
-using ledger::Status;
 
 constexpr uint64_t kProgressEveryRecords = 1 << 16;
 
@@ -241,10 +241,10 @@ struct StoredIndexes {
     statuses[index] = digest.status();
     if (digest.ok()) digests[index] = *digest;
   }
-  ledger::Result<ledger::IndexDigest> Sum() const {
+  base::Result<ledger::IndexDigest> Sum() const {
     ledger::IndexDigest sum;
     for (size_t i = 0; i < ledger::kIndexCount; ++i) {
-      LEDGER_RETURN_IF_ERROR(statuses[i]);
+      BACKSTOP_RETURN_IF_ERROR(statuses[i]);
       sum += digests[i];
     }
     return sum;
@@ -364,7 +364,7 @@ void CheckIndexes(const ledger::EventLog& log, const std::vector<Segment>& segme
   ledger::IndexDigest expected;
   for (const Segment& segment : segments) expected += segment.index_digest;
   auto stored_sum = stored.Sum();
-  auto indexes = !stored_sum.ok() ? ledger::Result<std::string>(stored_sum.status())
+  auto indexes = !stored_sum.ok() ? base::Result<std::string>(stored_sum.status())
                  : complete       ? log.CheckIndexes(expected, *stored_sum)
                                   : log.CheckIndexes();
   if (!indexes.ok()) {
@@ -379,8 +379,8 @@ void CheckIndexes(const ledger::EventLog& log, const std::vector<Segment>& segme
 
 }  // namespace
 
-ledger::Result<AuditReport> Audit(const ledger::EventLog& log, const DataDir& data,
-                                  const ledger::Keyring& keyring, const AuditOptions& options) {
+base::Result<AuditReport> Audit(const ledger::EventLog& log, const DataDir& data,
+                                const ledger::Keyring& keyring, const AuditOptions& options) {
   AuditReport report;
   report.start_seq = options.from_snapshot;
   report.head_seq = log.head_seq();

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/risk_engine.h"
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
-#include "ledger/status.h"
 #include "replay/data_dir.h"
 
 namespace replay {
@@ -61,7 +61,7 @@ struct AuditReport {
 
 // Audits the log in data.log against `keyring`. Errors only when the audit cannot run at all
 // (e.g. the snapshot asked for does not exist); everything wrong with the data is a finding.
-ledger::Result<AuditReport> Audit(const ledger::EventLog& log, const DataDir& data,
-                                  const ledger::Keyring& keyring, const AuditOptions& options);
+base::Result<AuditReport> Audit(const ledger::EventLog& log, const DataDir& data,
+                                const ledger::Keyring& keyring, const AuditOptions& options);
 
 }  // namespace replay

@@ -11,18 +11,18 @@
 namespace replay {
 namespace {
 
+using base::Status;
 using ledger::SequenceNumber;
-using ledger::Status;
 
 // The newest snapshot <= to that verifies and matches the log, or nullopt for genesis.
-ledger::Result<std::optional<snapshots::LoadedSnapshot>> FindSnapshot(
+base::Result<std::optional<snapshots::LoadedSnapshot>> FindSnapshot(
     const ledger::EventLog& log, const DataDir& data, const ledger::Keyring& keyring,
     SequenceNumber to, std::vector<std::string>* warnings) {
   if (!std::filesystem::exists(data.snapshots)) return std::optional<snapshots::LoadedSnapshot>();
   snapshots::SnapshotStoreOptions store_options;
   store_options.read_only = true;
-  LEDGER_ASSIGN_OR_RETURN(auto store,
-                          snapshots::SnapshotStore::Open(data.snapshots, store_options));
+  BACKSTOP_ASSIGN_OR_RETURN(auto store,
+                            snapshots::SnapshotStore::Open(data.snapshots, store_options));
   SequenceNumber max_seq = to;
   while (max_seq > 0) {
     auto loaded = store->LoadNewestValid(keyring, log.chain_id(), max_seq, warnings);
@@ -45,7 +45,7 @@ ledger::Result<std::optional<snapshots::LoadedSnapshot>> FindSnapshot(
 
 }  // namespace
 
-ledger::Result<SequenceNumber> GroupEnd(const ledger::EventLog& log, SequenceNumber seq) {
+base::Result<SequenceNumber> GroupEnd(const ledger::EventLog& log, SequenceNumber seq) {
   if (seq == 0 || seq > log.head_seq()) {
     return Status::NotFound("log",
                             fmt::format("seq {} is beyond the head (seq {})", seq, log.head_seq()));
@@ -58,24 +58,23 @@ ledger::Result<SequenceNumber> GroupEnd(const ledger::EventLog& log, SequenceNum
     if (record->group() == record->seq()) break;
     end = record->seq();
   }
-  LEDGER_RETURN_IF_ERROR(it->status());
+  BACKSTOP_RETURN_IF_ERROR(it->status());
   return end;
 }
 
-ledger::Result<ledger::Keyring> LoadKeyring(const DataDir& data) {
+base::Result<ledger::Keyring> LoadKeyring(const DataDir& data) {
   ledger::Keyring keyring;
   if (std::filesystem::exists(data.keyring)) {
-    LEDGER_RETURN_IF_ERROR(keyring.AddPemDirectory(data.keyring));
+    BACKSTOP_RETURN_IF_ERROR(keyring.AddPemDirectory(data.keyring));
   }
   return keyring;
 }
 
-ledger::Result<Recovered> Recover(const ledger::EventLog& log, const DataDir& data,
-                                  const ledger::Keyring& keyring, SequenceNumber to,
-                                  std::vector<std::string>* warnings,
-                                  const ReplayOptions& options) {
+base::Result<Recovered> Recover(const ledger::EventLog& log, const DataDir& data,
+                                const ledger::Keyring& keyring, SequenceNumber to,
+                                std::vector<std::string>* warnings, const ReplayOptions& options) {
   if (to == 0) to = log.head_seq();
-  LEDGER_ASSIGN_OR_RETURN(auto snapshot, FindSnapshot(log, data, keyring, to, warnings));
+  BACKSTOP_ASSIGN_OR_RETURN(auto snapshot, FindSnapshot(log, data, keyring, to, warnings));
   Recovered recovered(engine::RiskEngine(options.engine_options));
   if (snapshot) {
     std::string error;
@@ -90,8 +89,9 @@ ledger::Result<Recovered> Recover(const ledger::EventLog& log, const DataDir& da
     recovered.hash = snapshot->meta.log_head_hash;
   }
   if (recovered.seq < to) {
-    LEDGER_ASSIGN_OR_RETURN(ReplayResult result, Replay(log, recovered.seq + 1, to, recovered.hash,
-                                                        &recovered.engine, options));
+    BACKSTOP_ASSIGN_OR_RETURN(
+        ReplayResult result,
+        Replay(log, recovered.seq + 1, to, recovered.hash, &recovered.engine, options));
     if (result.divergence) {
       const Divergence& d = *result.divergence;
       return Status::Corruption("recovery",

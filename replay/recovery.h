@@ -7,10 +7,10 @@
 #include <utility>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/risk_engine.h"
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
-#include "ledger/status.h"
 #include "replay/data_dir.h"
 #include "replay/replayer.h"
 
@@ -33,8 +33,8 @@ struct Recovered {
 
 // The last seq of the group that holds `seq` (seq itself if it is the head). NotFound beyond
 // the head.
-ledger::Result<ledger::SequenceNumber> GroupEnd(const ledger::EventLog& log,
-                                                ledger::SequenceNumber seq);
+base::Result<ledger::SequenceNumber> GroupEnd(const ledger::EventLog& log,
+                                              ledger::SequenceNumber seq);
 
 // Rebuilds the engine as of `to` (0: the head), which must end a group (see GroupEnd).
 // Snapshots in data.snapshots (if the folder exists) that fail to verify against `keyring` and
@@ -42,12 +42,12 @@ ledger::Result<ledger::SequenceNumber> GroupEnd(const ledger::EventLog& log,
 // differs from the log's record is skipped the same way. Corruption if the replay diverges
 // (naming the seq); other errors as Replay. A log that ends inside a group adds a warning line
 // and returns the group's unlogged effects.
-ledger::Result<Recovered> Recover(const ledger::EventLog& log, const DataDir& data,
-                                  const ledger::Keyring& keyring, ledger::SequenceNumber to,
-                                  std::vector<std::string>* warnings,
-                                  const ReplayOptions& options = ReplayOptions());
+base::Result<Recovered> Recover(const ledger::EventLog& log, const DataDir& data,
+                                const ledger::Keyring& keyring, ledger::SequenceNumber to,
+                                std::vector<std::string>* warnings,
+                                const ReplayOptions& options = ReplayOptions());
 
 // Loads data.keyring (if present) into a keyring; IOError/InvalidArgument on a bad file.
-ledger::Result<ledger::Keyring> LoadKeyring(const DataDir& data);
+base::Result<ledger::Keyring> LoadKeyring(const DataDir& data);
 
 }  // namespace replay

@@ -20,8 +20,8 @@
 
 namespace replay {
 
+using base::Status;
 using ledger::SequenceNumber;
-using ledger::Status;
 
 namespace {
 
@@ -168,7 +168,7 @@ Status ReplayStepper::FinishGroup(SequenceNumber next_seq) {
   return Status::OK();
 }
 
-ledger::Result<std::optional<Divergence>> ReplayStepper::Step(const ledger::LogRecord& record) {
+base::Result<std::optional<Divergence>> ReplayStepper::Step(const ledger::LogRecord& record) {
   const auto event = record.event();
   const bool is_input = ledger::IsInput(event);
   if (record.group() != record.seq()) {
@@ -178,7 +178,7 @@ ledger::Result<std::optional<Divergence>> ReplayStepper::Step(const ledger::LogR
           Text(event)});
     }
     if (options_.what_if != nullptr) {
-      LEDGER_RETURN_IF_ERROR(WhatIfEffect(record));
+      BACKSTOP_RETURN_IF_ERROR(WhatIfEffect(record));
       return std::optional<Divergence>();
     }
     return group_->Next(record);
@@ -223,11 +223,11 @@ Status ReplayStepper::Feed(const ledger::LogRecord& record) {
     return Status::Corruption("replay", fmt::format("seq {}: chain link broken", seq));
   }
   if (record.group() == seq) {
-    LEDGER_RETURN_IF_ERROR(FinishGroup(seq));
+    BACKSTOP_RETURN_IF_ERROR(FinishGroup(seq));
     if (result_.divergence) return Status::OK();
     ++result_.groups;
   }
-  LEDGER_ASSIGN_OR_RETURN(std::optional<Divergence> divergence, Step(record));
+  BACKSTOP_ASSIGN_OR_RETURN(std::optional<Divergence> divergence, Step(record));
   if (divergence) {
     result_.divergence = std::move(divergence);
     return Status::OK();
@@ -351,9 +351,9 @@ class RecordPrefetcher {
 
 }  // namespace
 
-ledger::Result<ReplayResult> Replay(const ledger::EventLog& log, SequenceNumber first,
-                                    SequenceNumber last, const ledger::Hash& start_hash,
-                                    engine::RiskEngine* engine, const ReplayOptions& options) {
+base::Result<ReplayResult> Replay(const ledger::EventLog& log, SequenceNumber first,
+                                  SequenceNumber last, const ledger::Hash& start_hash,
+                                  engine::RiskEngine* engine, const ReplayOptions& options) {
   ReplayStepper stepper(engine, options, first, start_hash);
   const uint64_t total = (last == 0 ? log.head_seq() : last) + 1 - first;
   // Comparing, an effect's envelope is canonical when it equals the canonical re-derivation;
@@ -363,7 +363,7 @@ ledger::Result<ReplayResult> Replay(const ledger::EventLog& log, SequenceNumber 
   RecordPrefetcher prefetcher(log, first, last, check);
   for (auto batch = prefetcher.Next(); !batch.empty(); batch = prefetcher.Next()) {
     for (const ledger::LogRecord& record : batch) {
-      LEDGER_RETURN_IF_ERROR(stepper.Feed(record));
+      BACKSTOP_RETURN_IF_ERROR(stepper.Feed(record));
       if (stepper.result().divergence) {
         Status canonical = ledger::CheckEnvelopeCanonical(record);
         if (!canonical.ok()) {
@@ -376,8 +376,8 @@ ledger::Result<ReplayResult> Replay(const ledger::EventLog& log, SequenceNumber 
       if (options.progress && (records & 0xffff) == 0) options.progress(records, total);
     }
   }
-  LEDGER_RETURN_IF_ERROR(prefetcher.status());
-  LEDGER_RETURN_IF_ERROR(stepper.Finish());
+  BACKSTOP_RETURN_IF_ERROR(prefetcher.status());
+  BACKSTOP_RETURN_IF_ERROR(stepper.Finish());
   if (options.progress) options.progress(stepper.result().records, total);
   return stepper.result();
 }

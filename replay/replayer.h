@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/risk_engine.h"
 #include "ledger/event_log.h"
-#include "ledger/status.h"
 
 namespace replay {
 
@@ -49,7 +49,7 @@ struct ReplayOptions {
   bool compare_effects = true;
   // Called after each whole group is applied, with the group's last seq and the engine;
   // a non-OK Status stops the replay and is returned. Default: none.
-  std::function<ledger::Status(ledger::SequenceNumber, const engine::RiskEngine&)> after_group;
+  std::function<base::Status(ledger::SequenceNumber, const engine::RiskEngine&)> after_group;
   // Called with (records done, records total) about every 65536 records. Default: none.
   std::function<void(uint64_t, uint64_t)> progress;
   // Options of engines that replay creates (from genesis or a snapshot). Invariant checks
@@ -95,17 +95,17 @@ class ReplayStepper {
   // Applies or checks the next record (seq result().last_seq + 1). A divergence is recorded in
   // result() and ends the replay: feed nothing more after one. Corruption for a broken chain
   // link or an input that does not decode (also final); a non-OK after_group is returned.
-  ledger::Status Feed(const ledger::LogRecord& record);
+  base::Status Feed(const ledger::LogRecord& record);
   // After the last record: ends the open group; the effects it has not logged yet are
   // returned in result() (see ReplayResult::unfinished_group), not as a divergence.
-  ledger::Status Finish();
+  base::Status Finish();
   const ReplayResult& result() const { return result_; }
 
  private:
   class GroupCheck;
-  ledger::Result<std::optional<Divergence>> Step(const ledger::LogRecord& record);
-  ledger::Status FinishGroup(ledger::SequenceNumber next_seq);
-  ledger::Status WhatIfEffect(const ledger::LogRecord& record);
+  base::Result<std::optional<Divergence>> Step(const ledger::LogRecord& record);
+  base::Status FinishGroup(ledger::SequenceNumber next_seq);
+  base::Status WhatIfEffect(const ledger::LogRecord& record);
 
   engine::RiskEngine* engine_;
   const ReplayOptions& options_;
@@ -119,8 +119,8 @@ class ReplayStepper {
 // first), not recomputed: that is ledger::Verify's job. Stops at the first divergence
 // (returned in the result, with the engine left mid-group). Corruption for undecodable
 // records or broken links; IOError on storage errors.
-ledger::Result<ReplayResult> Replay(const ledger::EventLog& log, ledger::SequenceNumber first,
-                                    ledger::SequenceNumber last, const ledger::Hash& start_hash,
-                                    engine::RiskEngine* engine, const ReplayOptions& options);
+base::Result<ReplayResult> Replay(const ledger::EventLog& log, ledger::SequenceNumber first,
+                                  ledger::SequenceNumber last, const ledger::Hash& start_hash,
+                                  engine::RiskEngine* engine, const ReplayOptions& options);
 
 }  // namespace replay

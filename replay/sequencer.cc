@@ -12,12 +12,12 @@
 
 namespace replay {
 
+using base::Status;
 using ledger::SequenceNumber;
-using ledger::Status;
 
-ledger::Result<std::unique_ptr<Sequencer>> Sequencer::Open(const DataDir& data,
-                                                           SequencerOptions options,
-                                                           std::vector<std::string>* warnings) {
+base::Result<std::unique_ptr<Sequencer>> Sequencer::Open(const DataDir& data,
+                                                         SequencerOptions options,
+                                                         std::vector<std::string>* warnings) {
   if (!options.signing_key || !options.clock) {
     return Status::InvalidArgument("sequencer", "a signing key and a clock are required");
   }
@@ -26,18 +26,18 @@ ledger::Result<std::unique_ptr<Sequencer>> Sequencer::Open(const DataDir& data,
   log_options.signing_key = options.signing_key;
   log_options.clock = [stamp] { return *stamp; };
   log_options.checkpoint_file = options.checkpoint_file;
-  LEDGER_ASSIGN_OR_RETURN(auto log, ledger::EventLog::Open(data.log, std::move(log_options)));
-  LEDGER_ASSIGN_OR_RETURN(ledger::Keyring keyring, LoadKeyring(data));
+  BACKSTOP_ASSIGN_OR_RETURN(auto log, ledger::EventLog::Open(data.log, std::move(log_options)));
+  BACKSTOP_ASSIGN_OR_RETURN(ledger::Keyring keyring, LoadKeyring(data));
   keyring.Add(options.signing_key->public_key());
   ReplayOptions replay_options;
   replay_options.engine_options = options.engine_options;
   replay_options.progress = options.recovery_progress;
-  LEDGER_ASSIGN_OR_RETURN(Recovered recovered,
-                          Recover(*log, data, keyring, 0, warnings, replay_options));
+  BACKSTOP_ASSIGN_OR_RETURN(Recovered recovered,
+                            Recover(*log, data, keyring, 0, warnings, replay_options));
   if (recovered.seq > 0) {
     // Continue the log's clock: the engine and the envelope must see the same stamp, and the
     // log never stamps a time before its head's.
-    LEDGER_ASSIGN_OR_RETURN(ledger::LogRecord head, log->Read(recovered.seq));
+    BACKSTOP_ASSIGN_OR_RETURN(ledger::LogRecord head, log->Read(recovered.seq));
     *stamp = head.time_ns();
   }
   std::unique_ptr<Sequencer> sequencer(
@@ -48,10 +48,10 @@ ledger::Result<std::unique_ptr<Sequencer>> Sequencer::Open(const DataDir& data,
   sequencer->last_snapshot_ = recovered.snapshot_seq;
   if (recovered.unfinished_group != 0) {
     // The input was logged, so its effects are decided: log the rest before anything else.
-    LEDGER_ASSIGN_OR_RETURN(
+    BACKSTOP_ASSIGN_OR_RETURN(
         SequenceNumber last,
         sequencer->AppendContinuation(recovered.unfinished_group, recovered.unlogged_effects, {}));
-    LEDGER_RETURN_IF_ERROR(sequencer->log_->Flush());
+    BACKSTOP_RETURN_IF_ERROR(sequencer->log_->Flush());
     if (warnings != nullptr) {
       warnings->push_back(fmt::format("completed the group of seq {}: logged seqs {}..{}",
                                       recovered.unfinished_group, recovered.seq + 1, last));
@@ -69,8 +69,8 @@ Sequencer::Sequencer(DataDir data, SequencerOptions options, std::unique_ptr<led
 
 Sequencer::~Sequencer() { Flush().PermitUnchecked(); }
 
-ledger::Result<Submitted> Sequencer::Submit(const engine::Input& input, ledger::AppendCallback done,
-                                            const ledger::CommandOrigin* origin) {
+base::Result<Submitted> Sequencer::Submit(const engine::Input& input, ledger::AppendCallback done,
+                                          const ledger::CommandOrigin* origin) {
   if (!failed_.ok()) return failed_;
   if (std::holds_alternative<engine::RotateKey>(input)) {
     return Status::InvalidArgument("sequencer", "key rotation is not a trading command");
@@ -116,15 +116,16 @@ ledger::Result<Submitted> Sequencer::Submit(const engine::Input& input, ledger::
   return submitted;
 }
 
-ledger::Result<SequenceNumber> Sequencer::AppendContinuation(
-    SequenceNumber group, std::span<const engine::Effect> effects, ledger::AppendCallback done) {
+base::Result<SequenceNumber> Sequencer::AppendContinuation(SequenceNumber group,
+                                                           std::span<const engine::Effect> effects,
+                                                           ledger::AppendCallback done) {
   SequenceNumber last = 0;
   for (size_t begin = 0; begin < effects.size(); begin += ledger::kMaxGroupRecords) {
     const size_t end = std::min(effects.size(), begin + ledger::kMaxGroupRecords);
     ledger::EventGroup chunk;
     for (size_t i = begin; i < end; ++i) ledger::EncodeEffect(effects[i], chunk.Add());
     const std::vector<ledger::schema::Event::Reader> events = chunk.readers();
-    LEDGER_ASSIGN_OR_RETURN(
+    BACKSTOP_ASSIGN_OR_RETURN(
         ledger::GroupRange range,
         log_->SubmitContinuation(
             group, events, end == effects.size() ? std::move(done) : ledger::AppendCallback()));
@@ -138,15 +139,15 @@ Status Sequencer::Flush() {
   return log_->Flush();
 }
 
-ledger::Result<SequenceNumber> Sequencer::TakeSnapshot() {
-  LEDGER_RETURN_IF_ERROR(Flush());
+base::Result<SequenceNumber> Sequencer::TakeSnapshot() {
+  BACKSTOP_RETURN_IF_ERROR(Flush());
   const SequenceNumber seq = log_->head_seq();
   if (seq == 0) return Status::InvalidArgument("snapshot", "the log is empty");
-  LEDGER_ASSIGN_OR_RETURN(ledger::LogRecord head, log_->Read(seq));
+  BACKSTOP_ASSIGN_OR_RETURN(ledger::LogRecord head, log_->Read(seq));
   snapshots::SnapshotStoreOptions store_options;
   store_options.create_if_missing = true;
-  LEDGER_ASSIGN_OR_RETURN(auto store,
-                          snapshots::SnapshotStore::Open(data_.snapshots, store_options));
+  BACKSTOP_ASSIGN_OR_RETURN(auto store,
+                            snapshots::SnapshotStore::Open(data_.snapshots, store_options));
   snapshots::SnapshotMeta meta;
   meta.seq = seq;
   meta.log_head_hash = head.hash();
@@ -155,7 +156,7 @@ ledger::Result<SequenceNumber> Sequencer::TakeSnapshot() {
   auto written = store->Write(engine_.Export(), meta, *options_.signing_key);
   if (!written.ok()) return written.status();
   last_snapshot_ = seq;
-  LEDGER_RETURN_IF_ERROR(store->Retain(options_.keep_snapshots));
+  BACKSTOP_RETURN_IF_ERROR(store->Retain(options_.keep_snapshots));
   return seq;
 }
 

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/risk_engine.h"
 #include "ledger/event_codec.h"
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
-#include "ledger/status.h"
 #include "replay/data_dir.h"
 
 namespace replay {
@@ -55,9 +55,9 @@ class Sequencer {
   // verifies, plus replay of the log after it (every re-derived effect is compared with the
   // logged one). Snapshots that fail to verify are skipped; each adds a line to `*warnings`.
   // NotFound if there is no log; Corruption if the log diverges from re-derivation.
-  static ledger::Result<std::unique_ptr<Sequencer>> Open(const DataDir& data,
-                                                         SequencerOptions options,
-                                                         std::vector<std::string>* warnings);
+  static base::Result<std::unique_ptr<Sequencer>> Open(const DataDir& data,
+                                                       SequencerOptions options,
+                                                       std::vector<std::string>* warnings);
   ~Sequencer();  // Flushes: waits until every submitted group is durable.
   Sequencer(const Sequencer&) = delete;
   Sequencer& operator=(const Sequencer&) = delete;
@@ -71,12 +71,12 @@ class Sequencer {
   // later command (reopen to recover).
   // `origin` (optional): the network command's sender, recorded in the input's event
   // (ledger::EncodeOrigin) and indexed (ledger::Index::kClientCommand).
-  ledger::Result<Submitted> Submit(const engine::Input& input, ledger::AppendCallback done = {},
-                                   const ledger::CommandOrigin* origin = nullptr);
+  base::Result<Submitted> Submit(const engine::Input& input, ledger::AppendCallback done = {},
+                                 const ledger::CommandOrigin* origin = nullptr);
   // Waits until every submitted group is durable.
-  ledger::Status Flush();
+  base::Status Flush();
   // Flushes, then writes a signed snapshot of the engine at the head. Returns its seq.
-  ledger::Result<ledger::SequenceNumber> TakeSnapshot();
+  base::Result<ledger::SequenceNumber> TakeSnapshot();
 
   const engine::RiskEngine& engine() const { return engine_; }
   const ledger::EventLog& log() const { return *log_; }
@@ -89,9 +89,9 @@ class Sequencer {
  private:
   // Appends `effects` continuing `group` (the last sequenced group) in submissions of at most
   // kMaxGroupRecords; `done` goes with the last. Returns the last seq.
-  ledger::Result<ledger::SequenceNumber> AppendContinuation(ledger::SequenceNumber group,
-                                                            std::span<const engine::Effect> effects,
-                                                            ledger::AppendCallback done);
+  base::Result<ledger::SequenceNumber> AppendContinuation(ledger::SequenceNumber group,
+                                                          std::span<const engine::Effect> effects,
+                                                          ledger::AppendCallback done);
   Sequencer(DataDir data, SequencerOptions options, std::unique_ptr<ledger::EventLog> log,
             engine::RiskEngine engine);
 
@@ -103,7 +103,7 @@ class Sequencer {
   ledger::SequenceNumber recovered_from_ = 0;
   uint64_t recovered_records_ = 0;
   ledger::SequenceNumber last_snapshot_ = 0;
-  ledger::Status failed_;
+  base::Status failed_;
   std::vector<engine::Effect> effects_;  // Scratch, reused across commands.
 };
 

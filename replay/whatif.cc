@@ -18,8 +18,8 @@
 
 namespace replay {
 
+using base::Status;
 using ledger::SequenceNumber;
-using ledger::Status;
 
 namespace {
 
@@ -178,16 +178,16 @@ struct Start {
   ledger::Hash hash{};
 };
 
-ledger::Result<Start> LoadStart(const ledger::EventLog& log, const DataDir& data,
-                                const ledger::Keyring& keyring, SequenceNumber seq) {
+base::Result<Start> LoadStart(const ledger::EventLog& log, const DataDir& data,
+                              const ledger::Keyring& keyring, SequenceNumber seq) {
   if (seq == 0) return Start{engine::RiskEngine().Export(), ledger::Hash{}};
   snapshots::SnapshotStoreOptions store_options;
   store_options.read_only = true;
-  LEDGER_ASSIGN_OR_RETURN(auto store,
-                          snapshots::SnapshotStore::Open(data.snapshots, store_options));
-  LEDGER_ASSIGN_OR_RETURN(snapshots::LoadedSnapshot loaded,
-                          store->Load(seq, keyring, log.chain_id()));
-  LEDGER_ASSIGN_OR_RETURN(ledger::LogRecord record, log.Read(seq));
+  BACKSTOP_ASSIGN_OR_RETURN(auto store,
+                            snapshots::SnapshotStore::Open(data.snapshots, store_options));
+  BACKSTOP_ASSIGN_OR_RETURN(snapshots::LoadedSnapshot loaded,
+                            store->Load(seq, keyring, log.chain_id()));
+  BACKSTOP_ASSIGN_OR_RETURN(ledger::LogRecord record, log.Read(seq));
   if (record.hash() != loaded.meta.log_head_hash) {
     return Status::Corruption(
         "what-if", fmt::format("snapshot {}: its log hash differs from record {}", seq, seq));
@@ -225,7 +225,7 @@ class LoggedEnd {
   LoggedEnd(const LoggedEnd&) = delete;
   LoggedEnd& operator=(const LoggedEnd&) = delete;
 
-  ledger::Result<Recovered>& Wait() {
+  base::Result<Recovered>& Wait() {
     thread_.join();
     return *result_;
   }
@@ -233,7 +233,7 @@ class LoggedEnd {
 
  private:
   ReplayOptions options_;
-  std::optional<ledger::Result<Recovered>> result_;  // Set by the thread.
+  std::optional<base::Result<Recovered>> result_;  // Set by the thread.
   std::vector<std::string> warnings_;
   std::thread thread_;
 };
@@ -245,19 +245,19 @@ struct Window {
   engine::EngineState what_if;
 };
 
-ledger::Result<Window> OpenWindow(const ledger::EventLog& log, const DataDir& data,
-                                  const ledger::Keyring& keyring, const WhatIfOptions& options) {
-  LEDGER_RETURN_IF_ERROR(ValidateWhatIfParams(options.params));
+base::Result<Window> OpenWindow(const ledger::EventLog& log, const DataDir& data,
+                                const ledger::Keyring& keyring, const WhatIfOptions& options) {
+  BACKSTOP_RETURN_IF_ERROR(ValidateWhatIfParams(options.params));
   const SequenceNumber head = log.head_seq();
   if (head == 0) return Status::NotFound("what-if", "the log is empty");
   Window window;
-  LEDGER_ASSIGN_OR_RETURN(window.end, GroupEnd(log, options.to == 0 ? head : options.to));
+  BACKSTOP_ASSIGN_OR_RETURN(window.end, GroupEnd(log, options.to == 0 ? head : options.to));
   if (options.from_snapshot >= window.end) {
     return Status::InvalidArgument(
         "what-if", fmt::format("snapshot {} is not before the end of the window (seq {})",
                                options.from_snapshot, window.end));
   }
-  LEDGER_ASSIGN_OR_RETURN(window.logged, LoadStart(log, data, keyring, options.from_snapshot));
+  BACKSTOP_ASSIGN_OR_RETURN(window.logged, LoadStart(log, data, keyring, options.from_snapshot));
   window.what_if = ChangeStart(options.params, window.logged.state);
   return window;
 }
@@ -296,10 +296,9 @@ engine::MarketSpec ApplyToSpec(const WhatIfParams& params, const engine::MarketS
   return changed;
 }
 
-ledger::Result<WhatIfResult> RunWhatIf(const ledger::EventLog& log, const DataDir& data,
-                                       const ledger::Keyring& keyring,
-                                       const WhatIfOptions& options) {
-  LEDGER_ASSIGN_OR_RETURN(Window window, OpenWindow(log, data, keyring, options));
+base::Result<WhatIfResult> RunWhatIf(const ledger::EventLog& log, const DataDir& data,
+                                     const ledger::Keyring& keyring, const WhatIfOptions& options) {
+  BACKSTOP_ASSIGN_OR_RETURN(Window window, OpenWindow(log, data, keyring, options));
   std::string error;
   auto engine = engine::RiskEngine::Import(window.what_if, &error, options.engine_options);
   if (!engine) return Status::InvalidArgument("what-if", "changed start state: " + error);
@@ -314,8 +313,8 @@ ledger::Result<WhatIfResult> RunWhatIf(const ledger::EventLog& log, const DataDi
   auto replayed = Replay(log, options.from_snapshot + 1, window.end, window.logged.hash, &*engine,
                          replay_options);
   auto& recovered = logged_end.Wait();
-  LEDGER_RETURN_IF_ERROR(replayed.status());
-  LEDGER_RETURN_IF_ERROR(recovered.status());
+  BACKSTOP_RETURN_IF_ERROR(replayed.status());
+  BACKSTOP_RETURN_IF_ERROR(recovered.status());
   if (replayed->divergence) {
     return Status::Corruption("what-if", fmt::format("seq {}: {}", replayed->divergence->seq,
                                                      replayed->divergence->what));

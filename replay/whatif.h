@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/risk_engine.h"
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
-#include "ledger/status.h"
 #include "replay/data_dir.h"
 #include "replay/replayer.h"
 
@@ -50,7 +50,7 @@ struct WhatIfParams {
 };
 
 // InvalidArgument for values out of range (negative amounts or percentages, both fund options).
-ledger::Status ValidateWhatIfParams(const WhatIfParams& params);
+base::Status ValidateWhatIfParams(const WhatIfParams& params);
 
 // `spec` as the what-if lists it (unchanged when out of scope).
 engine::MarketSpec ApplyToSpec(const WhatIfParams& params, const engine::MarketSpec& spec);
@@ -151,8 +151,7 @@ struct WhatIfResult {
 // plus replay, every effect checked) on a second thread. NotFound for a missing snapshot or a
 // seq beyond the head; InvalidArgument for bad parameters; Corruption if the log diverges
 // from its own re-derivation or is malformed; IOError on storage errors.
-ledger::Result<WhatIfResult> RunWhatIf(const ledger::EventLog& log, const DataDir& data,
-                                       const ledger::Keyring& keyring,
-                                       const WhatIfOptions& options);
+base::Result<WhatIfResult> RunWhatIf(const ledger::EventLog& log, const DataDir& data,
+                                     const ledger::Keyring& keyring, const WhatIfOptions& options);
 
 }  // namespace replay

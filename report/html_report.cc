@@ -165,22 +165,22 @@ std::string RenderReport(ReportPage page) {
   return html;
 }
 
-ledger::Status WriteReport(const std::string& path, ReportPage page) {
+base::Status WriteReport(const std::string& path, ReportPage page) {
   const std::string html = RenderReport(std::move(page));
   const std::string partial = path + ".partial";
   {
     std::ofstream out(partial, std::ios::binary | std::ios::trunc);
     out.write(html.data(), static_cast<std::streamsize>(html.size()));
     out.close();
-    if (!out) return ledger::Status::IOError("report", fmt::format("cannot write {}", partial));
+    if (!out) return base::Status::IOError("report", fmt::format("cannot write {}", partial));
   }
   std::error_code error;
   std::filesystem::rename(partial, path, error);
   if (error) {
     std::filesystem::remove(partial, error);
-    return ledger::Status::IOError("report", fmt::format("cannot write {}", path));
+    return base::Status::IOError("report", fmt::format("cannot write {}", path));
   }
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
 }  // namespace report

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "ledger/status.h"
+#include "base/status.h"
 
 namespace report {
 
@@ -38,6 +38,6 @@ std::string RenderReport(ReportPage page);
 
 // Writes RenderReport(page) to `path` (via a temporary file renamed over it). IOError naming
 // the path on failure.
-ledger::Status WriteReport(const std::string& path, ReportPage page);
+base::Status WriteReport(const std::string& path, ReportPage page);
 
 }  // namespace report

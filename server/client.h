@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/events.h"
-#include "ledger/status.h"
 
 namespace server {
 
@@ -64,26 +64,26 @@ class Client {
  public:
   // Connects and completes the TLS handshake. IOError naming the address on failure (a server
   // that refuses the certificate may only be noticed at the first Receive).
-  static ledger::Result<std::unique_ptr<Client>> Connect(const ClientOptions& options);
+  static base::Result<std::unique_ptr<Client>> Connect(const ClientOptions& options);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
   // Send one request; the answer comes later through Receive, in order for commands.
-  ledger::Status SendCommand(uint64_t id, std::string_view client_id, uint64_t client_seq,
-                             const engine::Input& input);
-  ledger::Status SendSnapshotRequest(uint64_t id);
-  ledger::Status SendCheckpointRequest(uint64_t id);
+  base::Status SendCommand(uint64_t id, std::string_view client_id, uint64_t client_seq,
+                           const engine::Input& input);
+  base::Status SendSnapshotRequest(uint64_t id);
+  base::Status SendCheckpointRequest(uint64_t id);
   // Records from `from_seq` on, as `kRecords` answers, for as long as the connection lives.
-  ledger::Status SendStreamRequest(uint64_t id, uint64_t from_seq);
+  base::Status SendStreamRequest(uint64_t id, uint64_t from_seq);
   // A backup of the live log into the server's --backup-dir (operators), keeping the newest
   // `keep` (0: the server's --backup-keep); answered `kBackup` once it is complete.
-  ledger::Status SendBackupRequest(uint64_t id, uint32_t keep);
+  base::Status SendBackupRequest(uint64_t id, uint32_t keep);
   // Sends `bytes` as they are (a frame, or anything else): for tests of malformed input.
-  ledger::Status SendRaw(std::span<const uint8_t> bytes);
+  base::Status SendRaw(std::span<const uint8_t> bytes);
   // Waits for the next answer. IOError when the connection closes or fails; Corruption if
   // the server's frame cannot be read.
-  ledger::Result<Answer> Receive();
+  base::Result<Answer> Receive();
 
   class Impl;
 

@@ -11,7 +11,7 @@
 
 namespace server {
 
-using ledger::Status;
+using base::Status;
 
 const char* RoleName(Role role) {
   switch (role) {
@@ -49,14 +49,14 @@ Status ParseRole(const std::string& text, Role* role) {
   return Status::OK();
 }
 
-ledger::Result<ClientEntry> ParseEntry(const nlohmann::json& item) {
+base::Result<ClientEntry> ParseEntry(const nlohmann::json& item) {
   if (!item.is_object()) return Status::InvalidArgument("roles", "an entry is not an object");
   ClientEntry entry;
   for (const auto& [key, value] : item.items()) {
     if (key == "name") {
       entry.name = value.get<std::string>();
     } else if (key == "role") {
-      LEDGER_RETURN_IF_ERROR(ParseRole(value.get<std::string>(), &entry.role));
+      BACKSTOP_RETURN_IF_ERROR(ParseRole(value.get<std::string>(), &entry.role));
     } else if (key == "subject") {
       entry.subject = value.get<std::string>();
     } else if (key == "sha256") {
@@ -93,7 +93,7 @@ ledger::Result<ClientEntry> ParseEntry(const nlohmann::json& item) {
 
 }  // namespace
 
-ledger::Result<Roles> Roles::Parse(std::string_view json) {
+base::Result<Roles> Roles::Parse(std::string_view json) {
   Roles roles;
   try {
     const nlohmann::json document = nlohmann::json::parse(json);
@@ -137,7 +137,7 @@ ledger::Result<Roles> Roles::Parse(std::string_view json) {
   return roles;
 }
 
-ledger::Result<Roles> Roles::Load(const std::string& path) {
+base::Result<Roles> Roles::Load(const std::string& path) {
   std::ifstream file(path);
   if (!file) return Status::IOError("roles", "cannot read " + path);
   std::stringstream text;

@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/events.h"
-#include "ledger/status.h"
 
 namespace server {
 
@@ -38,9 +38,9 @@ class Roles {
   // Parses a roles file (JSON, docs/PROTOCOL.md). InvalidArgument naming the entry on any
   // problem: an unknown role or key, an entry with neither subject nor sha256, a fingerprint
   // that is not 64 hex digits, the same subject or fingerprint twice.
-  static ledger::Result<Roles> Parse(std::string_view json);
+  static base::Result<Roles> Parse(std::string_view json);
   // Reads and parses `path`. IOError if it cannot be read.
-  static ledger::Result<Roles> Load(const std::string& path);
+  static base::Result<Roles> Load(const std::string& path);
 
   // The entry for a certificate: a fingerprint match first, then a subject match. Null if none.
   const ClientEntry* Find(std::string_view subject, std::string_view sha256_hex) const;

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "ledger/status.h"
+#include "base/status.h"
 #include "replay/sequencer.h"
 #include "server/roles.h"
 
@@ -59,8 +59,8 @@ class Server {
  public:
   // Loads the roles file and the TLS material, and binds the listening socket. The server
   // owns `sequencer` from here on. InvalidArgument/IOError naming the file or address.
-  static ledger::Result<std::unique_ptr<Server>> Start(
-      ServerOptions options, std::unique_ptr<replay::Sequencer> sequencer);
+  static base::Result<std::unique_ptr<Server>> Start(ServerOptions options,
+                                                     std::unique_ptr<replay::Sequencer> sequencer);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -72,12 +72,12 @@ class Server {
   // Serves until Stop: then stops accepting, answers every command already queued once it is
   // durable, closes the connections, flushes the log and (snapshot_on_stop) writes a snapshot.
   // The error that stopped it, if any (a failed append, a failed snapshot).
-  ledger::Status Run();
+  base::Status Run();
   // Asks Run to stop and return. Thread-safe; safe from a signal-handling context of Asio.
   void Stop();
   // Re-reads the roles file; on error the old roles stay. Thread-safe. Connections keep the
   // role they were given at the handshake.
-  ledger::Status ReloadRoles();
+  base::Status ReloadRoles();
 
   // The sequencer's engine and log, for tests once Run has returned.
   const replay::Sequencer& sequencer() const;

@@ -14,8 +14,8 @@ namespace sim {
 
 namespace {
 
+using base::Status;
 using engine::Price;
-using ledger::Status;
 
 constexpr std::string_view kKlineHeader = "open_time_ms,open_time_utc,open,high,low,close";
 constexpr int64_t kMinuteNs = 60'000'000'000LL;
@@ -47,7 +47,7 @@ bool ParseInt64(std::string_view text, int64_t* value) {
   return true;
 }
 
-ledger::Result<Kline> ParseKlineRow(std::string_view line, int scale_digits) {
+base::Result<Kline> ParseKlineRow(std::string_view line, int scale_digits) {
   const std::vector<std::string_view> fields = SplitCsv(line);
   if (fields.size() < 6) return Status::InvalidArgument("kline", "fewer than 6 columns");
   Kline kline;
@@ -56,7 +56,7 @@ ledger::Result<Kline> ParseKlineRow(std::string_view line, int scale_digits) {
   }
   Price* prices[4] = {&kline.open, &kline.high, &kline.low, &kline.close};
   for (int i = 0; i < 4; ++i) {
-    LEDGER_ASSIGN_OR_RETURN(*prices[i], ParseDecimalPrice(fields[2 + i], scale_digits));
+    BACKSTOP_ASSIGN_OR_RETURN(*prices[i], ParseDecimalPrice(fields[2 + i], scale_digits));
   }
   const bool consistent = kline.low <= kline.open && kline.low <= kline.close &&
                           kline.high >= kline.open && kline.high >= kline.close;
@@ -96,7 +96,7 @@ int64_t NoisePpm(BuiltinScenario scenario, int64_t minute) {
 
 }  // namespace
 
-ledger::Result<Price> ParseDecimalPrice(std::string_view text, int scale_digits) {
+base::Result<Price> ParseDecimalPrice(std::string_view text, int scale_digits) {
   BACKSTOP_ASSERT(scale_digits >= 0 && scale_digits <= 9, scale_digits);
   const auto bad = [&](const char* why) {
     return Status::InvalidArgument("price", fmt::format("'{}': {}", text, why));
@@ -127,7 +127,7 @@ ledger::Result<Price> ParseDecimalPrice(std::string_view text, int scale_digits)
   return static_cast<Price>(value);
 }
 
-ledger::Result<std::vector<Kline>> ReadKlineCsv(const std::string& path, int scale_digits) {
+base::Result<std::vector<Kline>> ReadKlineCsv(const std::string& path, int scale_digits) {
   std::ifstream in(path);
   if (!in) return Status::NotFound("prices", fmt::format("cannot read {}", path));
   std::string line;

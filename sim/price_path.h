@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/money.h"
-#include "ledger/status.h"
 
 namespace sim {
 
@@ -44,13 +44,13 @@ inline constexpr engine::Price kBuiltinStartPrice = 60'000'000;  // 60,000 USDT/
 // Parses a non-negative decimal ("119403.4") exactly, no floating point, and scales it by
 // 10^scale_digits ("119403.4", 3 -> 119403400). InvalidArgument if it is not a plain decimal,
 // has non-zero digits beyond scale_digits decimals, is zero, or exceeds engine::kMaxPrice.
-ledger::Result<engine::Price> ParseDecimalPrice(std::string_view text, int scale_digits);
+base::Result<engine::Price> ParseDecimalPrice(std::string_view text, int scale_digits);
 
 // Reads a kline CSV whose header starts with
 // `open_time_ms,open_time_utc,open,high,low,close`; prices are scaled by 10^scale_digits.
 // InvalidArgument naming the line for a bad header or row (low > open/close > high, times not
 // increasing, bad numbers); NotFound/IOError if the file cannot be read; at most kMaxKlineRows.
-ledger::Result<std::vector<Kline>> ReadKlineCsv(const std::string& path, int scale_digits);
+base::Result<std::vector<Kline>> ReadKlineCsv(const std::string& path, int scale_digits);
 
 // Walks each bar open -> nearer extreme -> farther extreme -> close (docs/SIMULATE.md), with
 // `steps_per_segment` (1..kMaxStepsPerSegment) linearly interpolated marks per segment, at

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "engine/assert.h"
+#include "base/assert.h"
 
 namespace sim {
 

@@ -19,7 +19,7 @@
 namespace sim {
 
 namespace fs = std::filesystem;
-using ledger::Status;
+using base::Status;
 
 namespace {
 
@@ -53,20 +53,20 @@ Status CheckOptions(const SimulationOptions& options) {
   return Status::OK();
 }
 
-ledger::Result<std::vector<PricePoint>> LoadPath(const SimulationOptions& options) {
+base::Result<std::vector<PricePoint>> LoadPath(const SimulationOptions& options) {
   if (options.prices_csv.empty()) {
     return BuiltinPath(
         options.scenario == "calm" ? BuiltinScenario::kCalm : BuiltinScenario::kCrash,
         options.seed);
   }
-  LEDGER_ASSIGN_OR_RETURN(std::vector<Kline> klines,
-                          ReadKlineCsv(options.prices_csv, kQuoteDecimals - kLotDecimals));
+  BACKSTOP_ASSIGN_OR_RETURN(std::vector<Kline> klines,
+                            ReadKlineCsv(options.prices_csv, kQuoteDecimals - kLotDecimals));
   return WalkKlines(klines, options.steps_per_segment);
 }
 
 // Creates DATA/log (empty, with the seed's chain id) and DATA/keyring/<key id>.pem, as
 // `backstop init` does. InvalidArgument if a log exists already.
-ledger::Result<std::string> CreateDataDir(const SimulationOptions& options, int64_t start_ns) {
+base::Result<std::string> CreateDataDir(const SimulationOptions& options, int64_t start_ns) {
   const replay::DataDir data = replay::DataDir::At(options.data_dir);
   std::error_code error;
   fs::create_directories(data.root, error);
@@ -80,7 +80,7 @@ ledger::Result<std::string> CreateDataDir(const SimulationOptions& options, int6
   log_options.signing_key = options.signing_key;
   log_options.clock = [start_ns] { return start_ns; };
   log_options.chain_id = SimulationChainId(options.seed);
-  LEDGER_ASSIGN_OR_RETURN(auto log, ledger::EventLog::Create(data.log, std::move(log_options)));
+  BACKSTOP_ASSIGN_OR_RETURN(auto log, ledger::EventLog::Create(data.log, std::move(log_options)));
   const std::string chain_id = ledger::ToHex(log->chain_id());
   log.reset();
   fs::create_directories(data.keyring, error);
@@ -88,7 +88,7 @@ ledger::Result<std::string> CreateDataDir(const SimulationOptions& options, int6
   const fs::path public_path =
       fs::path(data.keyring) / (ledger::ToHex(options.signing_key->key_id()) + ".pem");
   if (!fs::exists(public_path)) {
-    LEDGER_RETURN_IF_ERROR(options.signing_key->public_key().SavePem(public_path.string()));
+    BACKSTOP_RETURN_IF_ERROR(options.signing_key->public_key().SavePem(public_path.string()));
   }
   return chain_id;
 }
@@ -149,7 +149,7 @@ VenueOptions MakeVenueOptions(const SimulationOptions& options, int64_t traders,
 }
 
 // The sequencer on the simulated clock `*now_ns`, which the venue advances step by step.
-ledger::Result<std::unique_ptr<replay::Sequencer>> OpenSequencer(
+base::Result<std::unique_ptr<replay::Sequencer>> OpenSequencer(
     const SimulationOptions& options, const std::shared_ptr<int64_t>& now_ns) {
   replay::SequencerOptions sequencer_options;
   sequencer_options.signing_key = options.signing_key;
@@ -179,29 +179,29 @@ ledger::ChainId SimulationChainId(uint64_t seed) {
   return chain_id;
 }
 
-ledger::Result<SimulationReport> RunSimulation(const SimulationOptions& options) {
-  LEDGER_RETURN_IF_ERROR(CheckOptions(options));
-  LEDGER_ASSIGN_OR_RETURN(const std::vector<PricePoint> path, LoadPath(options));
+base::Result<SimulationReport> RunSimulation(const SimulationOptions& options) {
+  BACKSTOP_RETURN_IF_ERROR(CheckOptions(options));
+  BACKSTOP_ASSIGN_OR_RETURN(const std::vector<PricePoint> path, LoadPath(options));
   BACKSTOP_ASSERT(!path.empty());
   SimulationReport report = StartReport(options, path);
-  LEDGER_ASSIGN_OR_RETURN(report.chain_id, CreateDataDir(options, path.front().time_ns));
+  BACKSTOP_ASSIGN_OR_RETURN(report.chain_id, CreateDataDir(options, path.front().time_ns));
   auto now_ns = std::make_shared<int64_t>(path.front().time_ns);
-  LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<replay::Sequencer> sequencer,
-                          OpenSequencer(options, now_ns));
+  BACKSTOP_ASSIGN_OR_RETURN(std::unique_ptr<replay::Sequencer> sequencer,
+                            OpenSequencer(options, now_ns));
   Venue venue(MakeVenueOptions(options, report.traders, path.size()), sequencer.get(),
               now_ns.get());
 
   const auto start = std::chrono::steady_clock::now();
-  LEDGER_RETURN_IF_ERROR(venue.Setup(path.front().time_ns, path.front().price));
+  BACKSTOP_RETURN_IF_ERROR(venue.Setup(path.front().time_ns, path.front().price));
   for (size_t step = 0; step < path.size(); ++step) {
-    LEDGER_RETURN_IF_ERROR(
+    BACKSTOP_RETURN_IF_ERROR(
         venue.Step(static_cast<int64_t>(step), path[step].time_ns, path[step].price));
     if (options.progress) {
       options.progress({step + 1, path.size(), path[step].time_ns, path[step].price,
                         sequencer->engine().InsuranceFund(kQuoteAsset), venue.stats().inputs});
     }
   }
-  LEDGER_RETURN_IF_ERROR(sequencer->Flush());
+  BACKSTOP_RETURN_IF_ERROR(sequencer->Flush());
   report.run_seconds = SecondsSince(start);
 
   const engine::RiskEngine& engine = sequencer->engine();
@@ -213,7 +213,7 @@ ledger::Result<SimulationReport> RunSimulation(const SimulationOptions& options)
   BACKSTOP_ASSERT(report.venue.inputs > 0 && report.conservation.holds());
 
   const auto tally_start = std::chrono::steady_clock::now();
-  LEDGER_ASSIGN_OR_RETURN(report.tally, TallyLog(sequencer->log(), report.venue.fund_start));
+  BACKSTOP_ASSIGN_OR_RETURN(report.tally, TallyLog(sequencer->log(), report.venue.fund_start));
   report.tally_seconds = SecondsSince(tally_start);
   report.head_seq = sequencer->log().head_seq();
   report.head_hash = ledger::ToHex(sequencer->log().head_hash());

@@ -9,10 +9,10 @@
 #include <optional>
 #include <string>
 
+#include "base/status.h"
 #include "engine/risk_engine.h"
 #include "ledger/keys.h"
 #include "ledger/record.h"
-#include "ledger/status.h"
 #include "sim/tally.h"
 #include "sim/venue.h"
 
@@ -106,6 +106,6 @@ ledger::ChainId SimulationChainId(uint64_t seed);
 // Runs a whole simulation into options.data_dir. InvalidArgument for bad options or when the
 // directory already holds a log; errors of the price file, the log or the sequencer as they
 // come. Engine faults abort (BACKSTOP_ASSERT), as everywhere.
-ledger::Result<SimulationReport> RunSimulation(const SimulationOptions& options);
+base::Result<SimulationReport> RunSimulation(const SimulationOptions& options);
 
 }  // namespace sim

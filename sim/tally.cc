@@ -104,7 +104,7 @@ void Count(Event::Reader event, LogTally* tally, Distinct* distinct) {
 
 }  // namespace
 
-ledger::Result<LogTally> TallyLog(const ledger::EventLog& log, engine::Money fund_start) {
+base::Result<LogTally> TallyLog(const ledger::EventLog& log, engine::Money fund_start) {
   LogTally tally;
   tally.fund_low = fund_start;
   Distinct distinct;
@@ -112,7 +112,7 @@ ledger::Result<LogTally> TallyLog(const ledger::EventLog& log, engine::Money fun
   const ledger::SequenceNumber head = log.head_seq();
   std::unique_ptr<ledger::RecordIterator> it = log.NewIterator(1, head);
   for (; it->Valid(); it->Next()) {
-    LEDGER_ASSIGN_OR_RETURN(ledger::LogRecord record, ledger::DecodeRecord(it->value()));
+    BACKSTOP_ASSIGN_OR_RETURN(ledger::LogRecord record, ledger::DecodeRecord(it->value()));
     BACKSTOP_ASSERT(record.seq() == tally.records + 1, record.seq(), tally.records);
     ++tally.records;
     const Event::Reader event = record.event();
@@ -124,10 +124,10 @@ ledger::Result<LogTally> TallyLog(const ledger::EventLog& log, engine::Money fun
     }
     Count(event, &tally, &distinct);
   }
-  LEDGER_RETURN_IF_ERROR(it->status());
+  BACKSTOP_RETURN_IF_ERROR(it->status());
   if (tally.records != head) {
-    return ledger::Status::Corruption("simulate", "read " + std::to_string(tally.records) +
-                                                      " records, head is " + std::to_string(head));
+    return base::Status::Corruption("simulate", "read " + std::to_string(tally.records) +
+                                                    " records, head is " + std::to_string(head));
   }
   const std::map<uint16_t, std::string> names = EventTypeNames();
   for (const auto& [which, count] : counts) {

@@ -8,9 +8,9 @@
 #include <utility>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/money.h"
 #include "ledger/event_log.h"
-#include "ledger/status.h"
 
 namespace sim {
 
@@ -41,6 +41,6 @@ struct LogTally {
 
 // Reads every record of `log` (which must not be appended to meanwhile). `fund_start` is the
 // fund balance when trading began. Corruption if a record does not decode.
-ledger::Result<LogTally> TallyLog(const ledger::EventLog& log, engine::Money fund_start);
+base::Result<LogTally> TallyLog(const ledger::EventLog& log, engine::Money fund_start);
 
 }  // namespace sim

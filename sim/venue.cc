@@ -101,13 +101,13 @@ Venue::Venue(VenueOptions options, replay::Sequencer* sequencer, int64_t* now_ns
   CreatePopulation();
 }
 
-ledger::Status Venue::Submit(const engine::Input& input, bool* refused) {
+base::Status Venue::Submit(const engine::Input& input, bool* refused) {
   auto submitted = sequencer_->Submit(input);
   if (!submitted.ok()) return submitted.status();
   ++stats_.inputs;
   if (submitted->refused) ++stats_.refusals;
   if (refused != nullptr) *refused = submitted->refused;
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
 void Venue::CreatePopulation() {
@@ -152,38 +152,39 @@ void Venue::CreatePopulation() {
   }
 }
 
-ledger::Status Venue::Setup(int64_t time_ns, Price first_mark) {
+base::Status Venue::Setup(int64_t time_ns, Price first_mark) {
   *now_ns_ = time_ns;
-  LEDGER_RETURN_IF_ERROR(Submit(engine::ListMarket{BtcUsdtSpec(options_.funding_interval_ns)}));
+  BACKSTOP_RETURN_IF_ERROR(Submit(engine::ListMarket{BtcUsdtSpec(options_.funding_interval_ns)}));
   if (options_.insurance_fund > 0) {
-    LEDGER_RETURN_IF_ERROR(Submit(engine::TopUpInsurance{kQuoteAsset, options_.insurance_fund}));
+    BACKSTOP_RETURN_IF_ERROR(Submit(engine::TopUpInsurance{kQuoteAsset, options_.insurance_fund}));
   }
-  LEDGER_RETURN_IF_ERROR(Submit(engine::SetMark{kMarket, first_mark, first_mark}));
+  BACKSTOP_RETURN_IF_ERROR(Submit(engine::SetMark{kMarket, first_mark, first_mark}));
   mark_ = first_mark;
   stats_.mark_low = stats_.mark_high = first_mark;
   for (size_t m = 0; m < makers_.size(); ++m) {
-    LEDGER_RETURN_IF_ERROR(Submit(engine::OpenAccount{makers_[m].account}));
+    BACKSTOP_RETURN_IF_ERROR(Submit(engine::OpenAccount{makers_[m].account}));
     const Money collateral = kMakerCollateral + static_cast<Money>(m) * 5'000'000 * kUsdt;
-    LEDGER_RETURN_IF_ERROR(Submit(engine::Deposit{makers_[m].account, kQuoteAsset, collateral}));
+    BACKSTOP_RETURN_IF_ERROR(Submit(engine::Deposit{makers_[m].account, kQuoteAsset, collateral}));
   }
   for (const Trader& trader : traders_) {
-    LEDGER_RETURN_IF_ERROR(Submit(engine::OpenAccount{trader.account}));
-    LEDGER_RETURN_IF_ERROR(Submit(engine::Deposit{trader.account, kQuoteAsset, trader.collateral}));
+    BACKSTOP_RETURN_IF_ERROR(Submit(engine::OpenAccount{trader.account}));
+    BACKSTOP_RETURN_IF_ERROR(
+        Submit(engine::Deposit{trader.account, kQuoteAsset, trader.collateral}));
   }
   stats_.fund_start = sequencer_->engine().InsuranceFund(kQuoteAsset);
   if (options_.funding_interval_ns > 0) {
     next_funding_ns_ = (time_ns / options_.funding_interval_ns + 1) * options_.funding_interval_ns;
   }
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
-ledger::Status Venue::Step(int64_t step, int64_t time_ns, Price mark) {
+base::Status Venue::Step(int64_t step, int64_t time_ns, Price mark) {
   BACKSTOP_ASSERT(time_ns >= *now_ns_ && mark > 0, time_ns, *now_ns_, mark);
   *now_ns_ = time_ns;
   UpdateVolatility(mark);
-  for (MarketMaker& maker : makers_) LEDGER_RETURN_IF_ERROR(Requote(maker, mark));
+  for (MarketMaker& maker : makers_) BACKSTOP_RETURN_IF_ERROR(Requote(maker, mark));
   if (mark != mark_) {
-    LEDGER_RETURN_IF_ERROR(Submit(engine::SetMark{kMarket, mark, mark}));
+    BACKSTOP_RETURN_IF_ERROR(Submit(engine::SetMark{kMarket, mark, mark}));
     mark_ = mark;
     stats_.mark_low = std::min(stats_.mark_low, mark);
     stats_.mark_high = std::max(stats_.mark_high, mark);
@@ -198,14 +199,14 @@ ledger::Status Venue::Step(int64_t step, int64_t time_ns, Price mark) {
     Trader& first = traders_[2 * next_pair_];
     Trader& second = traders_[2 * next_pair_ + 1];
     const bool first_makes = population_rng_.Percent(50);
-    LEDGER_RETURN_IF_ERROR(first_makes ? OpenPair(first, second, mark)
-                                       : OpenPair(second, first, mark));
+    BACKSTOP_RETURN_IF_ERROR(first_makes ? OpenPair(first, second, mark)
+                                         : OpenPair(second, first, mark));
   }
   const uint64_t opened = 2 * next_pair_;
   if (opened > 0) {
     const uint64_t actions = flow_rng_.Below(static_cast<uint64_t>(2 * options_.activity + 1));
     for (uint64_t i = 0; i < actions; ++i) {
-      LEDGER_RETURN_IF_ERROR(TraderAction(traders_[flow_rng_.Below(opened)], mark));
+      BACKSTOP_RETURN_IF_ERROR(TraderAction(traders_[flow_rng_.Below(opened)], mark));
     }
   }
   return FundingIfDue(time_ns);
@@ -250,7 +251,7 @@ std::vector<Venue::Quote> Venue::DesiredQuotes(const MarketMaker& maker, Price m
   return quotes;
 }
 
-ledger::Status Venue::Requote(MarketMaker& maker, Price mark) {
+base::Status Venue::Requote(MarketMaker& maker, Price mark) {
   const std::vector<Quote> desired = DesiredQuotes(maker, mark);
   std::vector<bool> kept(desired.size(), false);
   // Keep a live order that sits at a wanted price with a size within a factor of two of the
@@ -265,7 +266,7 @@ ledger::Status Venue::Requote(MarketMaker& maker, Price mark) {
       }
     }
     if (!keep) {
-      LEDGER_RETURN_IF_ERROR(Submit(engine::CancelOrder{maker.account, order.order_id}));
+      BACKSTOP_RETURN_IF_ERROR(Submit(engine::CancelOrder{maker.account, order.order_id}));
     }
   }
   for (size_t i = 0; i < desired.size(); ++i) {
@@ -279,14 +280,14 @@ ledger::Status Venue::Requote(MarketMaker& maker, Price mark) {
     order.tif = engine::TimeInForce::kGtc;
     order.price = desired[i].price;
     order.quantity = desired[i].quantity;
-    LEDGER_RETURN_IF_ERROR(Submit(order));
+    BACKSTOP_RETURN_IF_ERROR(Submit(order));
   }
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
-ledger::Status Venue::PlaceOrder(Trader& trader, Side side, engine::OrderType type,
-                                 engine::TimeInForce tif, bool reduce_only, Price price,
-                                 Quantity quantity) {
+base::Status Venue::PlaceOrder(Trader& trader, Side side, engine::OrderType type,
+                               engine::TimeInForce tif, bool reduce_only, Price price,
+                               Quantity quantity) {
   engine::PlaceOrder order;
   order.account = trader.account;
   order.market = kMarket;
@@ -300,7 +301,7 @@ ledger::Status Venue::PlaceOrder(Trader& trader, Side side, engine::OrderType ty
   return Submit(order);
 }
 
-ledger::Status Venue::OpenPair(Trader& maker, Trader& taker, Price mark) {
+base::Status Venue::OpenPair(Trader& maker, Trader& taker, Price mark) {
   // The maker rests a limit order within two ticks of the mark and the taker crosses it with
   // an IOC at the same price, for the pair's notional: equal and opposite positions.
   const Price price = std::max<Price>(kTickSize, FloorTo(Int128{mark} + kTickSize / 2, kTickSize) +
@@ -312,15 +313,15 @@ ledger::Status Venue::OpenPair(Trader& maker, Trader& taker, Price mark) {
   const Side maker_side = maker.long_side ? Side::kBuy : Side::kSell;
   const Side taker_side = maker.long_side ? Side::kSell : Side::kBuy;
   maker.opened = taker.opened = true;
-  LEDGER_RETURN_IF_ERROR(PlaceOrder(maker, maker_side, engine::OrderType::kLimit,
-                                    engine::TimeInForce::kGtc, false, price, quantity));
+  BACKSTOP_RETURN_IF_ERROR(PlaceOrder(maker, maker_side, engine::OrderType::kLimit,
+                                      engine::TimeInForce::kGtc, false, price, quantity));
   return PlaceOrder(taker, taker_side, engine::OrderType::kLimit, engine::TimeInForce::kIoc, false,
                     price, quantity);
 }
 
-ledger::Status Venue::TraderAction(Trader& trader, Price mark) {
+base::Status Venue::TraderAction(Trader& trader, Price mark) {
   const engine::RiskEngine& engine = sequencer_->engine();
-  if (engine.Margin(trader.account, kQuoteAsset).equity <= 0) return ledger::Status::OK();
+  if (engine.Margin(trader.account, kQuoteAsset).equity <= 0) return base::Status::OK();
   SplitMix64& rng = flow_rng_;
   const Quantity target = Lots(trader.notional, mark);
   const Quantity position = engine.Position(trader.account, kMarket).quantity;
@@ -337,7 +338,7 @@ ledger::Status Venue::TraderAction(Trader& trader, Price mark) {
   }
   if (action < 60) {  // Cancel the oldest resting order, if any.
     const std::vector<engine::OrderState> orders = engine.OpenOrders(trader.account);
-    if (orders.empty()) return ledger::Status::OK();
+    if (orders.empty()) return base::Status::OK();
     return Submit(engine::CancelOrder{trader.account, orders.front().order_id});
   }
   if (action < 80) {  // A market order; sells are likelier after falls (and buys after rises).
@@ -347,7 +348,7 @@ ledger::Status Venue::TraderAction(Trader& trader, Price mark) {
     return PlaceOrder(trader, side, engine::OrderType::kMarket, engine::TimeInForce::kIoc, false, 0,
                       std::max<Quantity>(1, target * rng.Between(5, 20) / 100));
   }
-  if (position == 0) return ledger::Status::OK();
+  if (position == 0) return base::Status::OK();
   if (action < 95) {  // Close 25-100% of the position with a reduce-only market order.
     const Quantity size = position < 0 ? -position : position;
     return PlaceOrder(trader, position > 0 ? Side::kSell : Side::kBuy, engine::OrderType::kMarket,
@@ -370,8 +371,8 @@ void Venue::SamplePremium(Price mark) {
   ++premium_samples_;
 }
 
-ledger::Status Venue::FundingIfDue(int64_t time_ns) {
-  if (options_.funding_interval_ns <= 0 || time_ns < next_funding_ns_) return ledger::Status::OK();
+base::Status Venue::FundingIfDue(int64_t time_ns) {
+  if (options_.funding_interval_ns <= 0 || time_ns < next_funding_ns_) return base::Status::OK();
   // Binance's rule on the sampled premium P (book mid versus mark, averaged over the
   // interval): F = P + clamp(interest - P, -0.05%, +0.05%) per 8 h, scaled to the interval
   // and capped at +-0.3% per 8 h scaled likewise. Divisions truncate toward zero.
@@ -381,12 +382,12 @@ ledger::Status Venue::FundingIfDue(int64_t time_ns) {
   const Int128 cap = Int128{kFundingCapE8} * options_.funding_interval_ns / kEightHoursNs;
   const Int128 rate =
       std::clamp<Int128>(eight_hour * options_.funding_interval_ns / kEightHoursNs, -cap, cap);
-  LEDGER_RETURN_IF_ERROR(Submit(engine::FundingTick{kMarket, static_cast<engine::RateE8>(rate)}));
+  BACKSTOP_RETURN_IF_ERROR(Submit(engine::FundingTick{kMarket, static_cast<engine::RateE8>(rate)}));
   ++stats_.funding_ticks;
   premium_sum_e8_ = 0;
   premium_samples_ = 0;
   while (next_funding_ns_ <= time_ns) next_funding_ns_ += options_.funding_interval_ns;
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
 }  // namespace sim

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/events.h"
-#include "ledger/status.h"
 #include "replay/sequencer.h"
 #include "sim/rng.h"
 
@@ -51,10 +51,10 @@ class Venue {
   Venue& operator=(const Venue&) = delete;
 
   // Lists the market, tops up the fund, sets the first mark, opens and funds every account.
-  ledger::Status Setup(int64_t time_ns, engine::Price first_mark);
+  base::Status Setup(int64_t time_ns, engine::Price first_mark);
   // One step of the path: market makers requote, the mark moves (liquidations follow in the
   // engine), scheduled pairs open, traders act, and funding ticks when its time has come.
-  ledger::Status Step(int64_t step, int64_t time_ns, engine::Price mark);
+  base::Status Step(int64_t step, int64_t time_ns, engine::Price mark);
 
   const VenueStats& stats() const { return stats_; }
 
@@ -82,18 +82,18 @@ class Venue {
     engine::Quantity quantity;
   };
 
-  ledger::Status Submit(const engine::Input& input, bool* refused = nullptr);
+  base::Status Submit(const engine::Input& input, bool* refused = nullptr);
   void CreatePopulation();
-  ledger::Status Requote(MarketMaker& maker, engine::Price mark);
+  base::Status Requote(MarketMaker& maker, engine::Price mark);
   std::vector<Quote> DesiredQuotes(const MarketMaker& maker, engine::Price mark) const;
-  ledger::Status OpenPair(Trader& maker, Trader& taker, engine::Price mark);
-  ledger::Status TraderAction(Trader& trader, engine::Price mark);
-  ledger::Status PlaceOrder(Trader& trader, engine::Side side, engine::OrderType type,
-                            engine::TimeInForce tif, bool reduce_only, engine::Price price,
-                            engine::Quantity quantity);
+  base::Status OpenPair(Trader& maker, Trader& taker, engine::Price mark);
+  base::Status TraderAction(Trader& trader, engine::Price mark);
+  base::Status PlaceOrder(Trader& trader, engine::Side side, engine::OrderType type,
+                          engine::TimeInForce tif, bool reduce_only, engine::Price price,
+                          engine::Quantity quantity);
   void UpdateVolatility(engine::Price mark);
   void SamplePremium(engine::Price mark);
-  ledger::Status FundingIfDue(int64_t time_ns);
+  base::Status FundingIfDue(int64_t time_ns);
 
   VenueOptions options_;
   replay::Sequencer* sequencer_;

@@ -18,9 +18,9 @@
 namespace snapshots {
 namespace {
 
-using ledger::Result;
+using base::Result;
+using base::Status;
 using ledger::SequenceNumber;
-using ledger::Status;
 
 std::string Context(SequenceNumber seq) { return fmt::format("snapshot {}", seq); }
 
@@ -46,8 +46,8 @@ Status Relabel(const Status& status, const std::string& context) {
 
 // Snapshot seqs named in `dir`, newest first.
 Result<std::vector<SequenceNumber>> ListSeqs(const std::string& dir) {
-  LEDGER_ASSIGN_OR_RETURN(std::vector<std::string> names,
-                          internal::ListFileNames(dir, kMaxSnapshotFiles));
+  BACKSTOP_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                            internal::ListFileNames(dir, kMaxSnapshotFiles));
   std::vector<SequenceNumber> seqs;
   for (const std::string& name : names) {
     if (const auto seq = internal::ParseFileName(name)) seqs.push_back(*seq);
@@ -62,18 +62,18 @@ Result<LoadedSnapshot> VerifyFileBytes(std::span<const uint8_t> file,
                                        const ledger::Keyring& keyring,
                                        const ledger::ChainId& expected_chain,
                                        std::optional<SequenceNumber> expected_seq) {
-  LEDGER_ASSIGN_OR_RETURN(const internal::FileView view, internal::ParseFile(file));
-  LEDGER_ASSIGN_OR_RETURN(const internal::BodyFields fields,
-                          internal::DecodeBody(view.body, nullptr));
+  BACKSTOP_ASSIGN_OR_RETURN(const internal::FileView view, internal::ParseFile(file));
+  BACKSTOP_ASSIGN_OR_RETURN(const internal::BodyFields fields,
+                            internal::DecodeBody(view.body, nullptr));
   if (fields.meta.seq == 0) return Status::Corruption("", "seq 0 in the body");
   if (expected_seq.has_value() && fields.meta.seq != *expected_seq) {
     return Status::Corruption(
         "", fmt::format("seq {} in the body differs from the file name's", fields.meta.seq));
   }
   if (fields.meta.chain_id != expected_chain) {
-    return Status::Corruption("", fmt::format("chain id {} differs from the log's {}",
-                                              ledger::ToHex(fields.meta.chain_id),
-                                              ledger::ToHex(expected_chain)));
+    return Status::Corruption(
+        "", fmt::format("chain id {} differs from the log's {}",
+                        ledger::ToHex(fields.meta.chain_id), ledger::ToHex(expected_chain)));
   }
   const ledger::PublicKey* key = keyring.Find(fields.key_id);
   if (key == nullptr) {
@@ -86,8 +86,8 @@ Result<LoadedSnapshot> VerifyFileBytes(std::span<const uint8_t> file,
     return Status::Corruption("", "signature invalid");
   }
   LoadedSnapshot loaded;
-  LEDGER_ASSIGN_OR_RETURN(const internal::BodyFields again,
-                          internal::DecodeBody(view.body, &loaded.state));
+  BACKSTOP_ASSIGN_OR_RETURN(const internal::BodyFields again,
+                            internal::DecodeBody(view.body, &loaded.state));
   BACKSTOP_ASSERT(again.meta == fields.meta && again.state_hash == fields.state_hash);
   if (StateHash(sha, loaded.state) != fields.state_hash) {
     return Status::Corruption("", "state hash mismatch");
@@ -141,18 +141,18 @@ Result<std::unique_ptr<SnapshotStore>> SnapshotStore::Open(const std::string& di
     if (!options.create_if_missing || options.read_only) {
       return Status::NotFound(dir, "snapshot folder does not exist");
     }
-    LEDGER_RETURN_IF_ERROR(internal::CreateDirectory(dir));
+    BACKSTOP_RETURN_IF_ERROR(internal::CreateDirectory(dir));
   }
-  LEDGER_ASSIGN_OR_RETURN(std::vector<std::string> names,
-                          internal::ListFileNames(dir, kMaxSnapshotFiles));
+  BACKSTOP_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                            internal::ListFileNames(dir, kMaxSnapshotFiles));
   if (!options.read_only) {
     size_t removed = 0;
     for (const std::string& name : names) {
       if (!internal::IsPartialFileName(name)) continue;
-      LEDGER_RETURN_IF_ERROR(internal::RemoveFile(dir + "/" + name));
+      BACKSTOP_RETURN_IF_ERROR(internal::RemoveFile(dir + "/" + name));
       ++removed;
     }
-    if (removed > 0) LEDGER_RETURN_IF_ERROR(internal::SyncDirectory(dir));
+    if (removed > 0) BACKSTOP_RETURN_IF_ERROR(internal::SyncDirectory(dir));
   }
   return std::unique_ptr<SnapshotStore>(new SnapshotStore(dir, options));
 }
@@ -190,8 +190,8 @@ Result<SnapshotInfo> SnapshotStore::Write(const engine::EngineState& state,
   BACKSTOP_ASSERT(check->state == state, meta.seq);
 
   const std::string path = PathFor(meta.seq);
-  Status published = internal::PublishFileDurably(
-      dir_, path + std::string(internal::kPartialSuffix), path, file);
+  Status published =
+      internal::PublishFileDurably(dir_, path + std::string(internal::kPartialSuffix), path, file);
   if (!published.ok()) return Relabel(published, context);
   SnapshotInfo info;
   info.seq = meta.seq;
@@ -205,7 +205,7 @@ Result<SnapshotInfo> SnapshotStore::Write(const engine::EngineState& state,
 }
 
 Result<std::vector<SnapshotInfo>> SnapshotStore::List() const {
-  LEDGER_ASSIGN_OR_RETURN(const std::vector<SequenceNumber> seqs, ListSeqs(dir_));
+  BACKSTOP_ASSIGN_OR_RETURN(const std::vector<SequenceNumber> seqs, ListSeqs(dir_));
   std::vector<SnapshotInfo> infos;
   infos.reserve(seqs.size());
   for (const SequenceNumber seq : seqs) infos.push_back(Describe(seq, PathFor(seq)));
@@ -237,7 +237,7 @@ Result<LoadedSnapshot> SnapshotStore::LoadNewestValid(const ledger::Keyring& key
                                                       const ledger::ChainId& expected_chain,
                                                       SequenceNumber max_seq,
                                                       std::vector<std::string>* warnings) const {
-  LEDGER_ASSIGN_OR_RETURN(const std::vector<SequenceNumber> seqs, ListSeqs(dir_));
+  BACKSTOP_ASSIGN_OR_RETURN(const std::vector<SequenceNumber> seqs, ListSeqs(dir_));
   for (const SequenceNumber seq : seqs) {
     if (seq > max_seq) continue;
     Result<LoadedSnapshot> loaded = Load(seq, keyring, expected_chain);
@@ -246,24 +246,24 @@ Result<LoadedSnapshot> SnapshotStore::LoadNewestValid(const ledger::Keyring& key
       return loaded;
     }
     if (warnings != nullptr) {
-      warnings->push_back(fmt::format("skipped snapshot {} ({}): {}", seq, PathFor(seq),
-                                      loaded.status().detail()));
+      warnings->push_back(
+          fmt::format("skipped snapshot {} ({}): {}", seq, PathFor(seq), loaded.status().detail()));
     }
   }
-  return Status::NotFound(
-      "snapshots", fmt::format("no snapshot with seq <= {} verifies in {}", max_seq, dir_));
+  return Status::NotFound("snapshots",
+                          fmt::format("no snapshot with seq <= {} verifies in {}", max_seq, dir_));
 }
 
 Status SnapshotStore::Retain(size_t keep_newest) const {
   if (options_.read_only) return Status::InvalidArgument(dir_, "snapshot store is read-only");
-  LEDGER_ASSIGN_OR_RETURN(const std::vector<SequenceNumber> seqs, ListSeqs(dir_));
+  BACKSTOP_ASSIGN_OR_RETURN(const std::vector<SequenceNumber> seqs, ListSeqs(dir_));
   size_t removed = 0;
   for (size_t i = keep_newest; i < seqs.size(); ++i) {
-    LEDGER_RETURN_IF_ERROR(internal::RemoveFile(PathFor(seqs[i])));
+    BACKSTOP_RETURN_IF_ERROR(internal::RemoveFile(PathFor(seqs[i])));
     ++removed;
   }
   BACKSTOP_ASSERT(removed == (seqs.size() > keep_newest ? seqs.size() - keep_newest : 0));
-  if (removed > 0) LEDGER_RETURN_IF_ERROR(internal::SyncDirectory(dir_));
+  if (removed > 0) BACKSTOP_RETURN_IF_ERROR(internal::SyncDirectory(dir_));
   return Status::OK();
 }
 

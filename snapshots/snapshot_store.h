@@ -10,17 +10,17 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/state.h"
 #include "ledger/keys.h"
 #include "ledger/record.h"
-#include "ledger/status.h"
 
 namespace snapshots {
 
 // Named limits (STYLE.md D5). A larger file is refused as Corruption on load and a larger state
 // as InvalidArgument on write.
 inline constexpr uint64_t kMaxSnapshotBytes = uint64_t{1} << 30;  // Whole file, 1 GiB.
-inline constexpr size_t kMaxSnapshotFiles = 100'000;  // Entries scanned in the folder.
+inline constexpr size_t kMaxSnapshotFiles = 100'000;              // Entries scanned in the folder.
 
 // Where a snapshot sits in the log. All fields are signed with the state.
 struct SnapshotMeta {
@@ -68,8 +68,8 @@ class SnapshotStore {
   // Opens the store in `dir`. Unless read_only, deletes stale *.partial files left by a crash
   // mid-write, and syncs the folder. NotFound if `dir` does not exist (and create_if_missing
   // is false); IOError if it cannot be read, created or cleaned.
-  static ledger::Result<std::unique_ptr<SnapshotStore>> Open(const std::string& dir,
-                                                             const SnapshotStoreOptions& options);
+  static base::Result<std::unique_ptr<SnapshotStore>> Open(const std::string& dir,
+                                                           const SnapshotStoreOptions& options);
 
   SnapshotStore(const SnapshotStore&) = delete;
   SnapshotStore& operator=(const SnapshotStore&) = delete;
@@ -81,12 +81,12 @@ class SnapshotStore {
   // leaves at most a partial file, deleted by the next Open. The encoded bytes are decoded and
   // verified again before they are written (STYLE.md A3). InvalidArgument if meta.seq is 0, the
   // state exceeds kMaxSnapshotBytes or the store is read-only; IOError on storage failure.
-  ledger::Result<SnapshotInfo> Write(const engine::EngineState& state, const SnapshotMeta& meta,
-                                     const ledger::PrivateKey& key) const;
+  base::Result<SnapshotInfo> Write(const engine::EngineState& state, const SnapshotMeta& meta,
+                                   const ledger::PrivateKey& key) const;
 
   // Every snapshot file, newest (highest seq) first, without verification. Files whose name
   // does not parse are ignored. IOError if the folder cannot be read.
-  ledger::Result<std::vector<SnapshotInfo>> List() const;
+  base::Result<std::vector<SnapshotInfo>> List() const;
 
   // Reads and fully verifies one snapshot: size, magic, version, header and footer CRCs,
   // canonical body, body seq equal to the file name's, chain id equal to `expected_chain`, key
@@ -95,27 +95,26 @@ class SnapshotStore {
   // "snapshot 1000000: state hash mismatch", "...: signature invalid", "...: truncated ...");
   // NotFound if there is no such file; IOError if it cannot be read. Never crashes or throws on
   // arbitrary file contents, and never returns a state that failed a check.
-  ledger::Result<LoadedSnapshot> Load(ledger::SequenceNumber seq, const ledger::Keyring& keyring,
-                                      const ledger::ChainId& expected_chain) const;
+  base::Result<LoadedSnapshot> Load(ledger::SequenceNumber seq, const ledger::Keyring& keyring,
+                                    const ledger::ChainId& expected_chain) const;
   // The same for a file given by path (inside this folder or not). If the file name is not a
   // snapshot name, the body seq is not cross-checked against it.
-  ledger::Result<LoadedSnapshot> LoadFile(const std::string& path,
-                                          const ledger::Keyring& keyring,
-                                          const ledger::ChainId& expected_chain) const;
+  base::Result<LoadedSnapshot> LoadFile(const std::string& path, const ledger::Keyring& keyring,
+                                        const ledger::ChainId& expected_chain) const;
 
   // The newest snapshot with seq <= max_seq that Load accepts. Each newer one that fails adds
   // a line to `*warnings` (may be null) naming the file and why, e.g. "skipped snapshot 2000
   // (DIR/snapshot-...-2000.bin): signature invalid". NotFound if none verifies (the caller
   // starts from genesis); IOError if the folder cannot be listed.
-  ledger::Result<LoadedSnapshot> LoadNewestValid(const ledger::Keyring& keyring,
-                                                 const ledger::ChainId& expected_chain,
-                                                 ledger::SequenceNumber max_seq,
-                                                 std::vector<std::string>* warnings) const;
+  base::Result<LoadedSnapshot> LoadNewestValid(const ledger::Keyring& keyring,
+                                               const ledger::ChainId& expected_chain,
+                                               ledger::SequenceNumber max_seq,
+                                               std::vector<std::string>* warnings) const;
 
   // Deletes all snapshot files but the `keep_newest` with the highest seq (0 deletes all),
   // then fsyncs the folder. Files are kept by seq, not by validity: run LoadNewestValid first
   // if a corrupt newest file may be present. InvalidArgument if read-only; IOError otherwise.
-  ledger::Status Retain(size_t keep_newest) const;
+  base::Status Retain(size_t keep_newest) const;
 
   // The folder, and the final path of the snapshot of `seq` in it.
   const std::string& dir() const { return dir_; }

@@ -13,13 +13,13 @@
 #include <cstdio>
 #include <sstream>
 
-#include "engine/assert.h"
+#include "base/assert.h"
 
 namespace text {
 namespace {
 
-using ledger::Result;
-using ledger::Status;
+using base::Result;
+using base::Status;
 
 constexpr int64_t kNanosPerSecond = 1'000'000'000;
 // Years whose every instant int64 nanoseconds since 1970 hold (1677-09-21 to 2262-04-11).

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ledger/status.h"
+#include "base/status.h"
 
 namespace text {
 
@@ -18,7 +18,7 @@ namespace text {
 
 // `text` as a decimal integer in [0, max]: digits only (no sign, spaces or separators), at most
 // 20 of them. InvalidArgument("bad WHAT", "'TEXT' is not a number in [0, MAX]") otherwise.
-ledger::Result<uint64_t> ParseUnsigned(std::string_view text, std::string_view what, uint64_t max);
+base::Result<uint64_t> ParseUnsigned(std::string_view text, std::string_view what, uint64_t max);
 
 // A range of seqs [first, last]; last 0: to the head.
 struct SeqRange {
@@ -27,7 +27,7 @@ struct SeqRange {
 };
 // "" (every record), "SEQ", "FROM..TO", "FROM.." or "..TO", seqs >= 1 and FROM <= TO.
 // InvalidArgument naming the text and the accepted forms otherwise.
-ledger::Result<SeqRange> ParseSeqRange(std::string_view text);
+base::Result<SeqRange> ParseSeqRange(std::string_view text);
 
 // ---- Time ----
 
@@ -39,7 +39,7 @@ ledger::Result<SeqRange> ParseSeqRange(std::string_view text);
 //  - Epoch, a decimal integer, unit by magnitude of |value|: < 1e11 seconds, < 1e14
 //    milliseconds, < 1e17 microseconds, otherwise nanoseconds.
 // InvalidArgument naming the text and the accepted forms otherwise.
-ledger::Result<int64_t> ParseTime(std::string_view text);
+base::Result<int64_t> ParseTime(std::string_view text);
 
 // "2026-11-22T03:04:05.123456789Z" for nanoseconds since the Unix epoch.
 std::string FormatTimeNs(int64_t time_ns);

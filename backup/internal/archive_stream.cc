@@ -24,9 +24,9 @@ uint32_t LittleEndian32(const uint8_t* bytes) {
 
 }  // namespace
 
-ledger::Result<std::unique_ptr<ArchiveWriter>> ArchiveWriter::Create(const std::string& path) {
+base::Result<std::unique_ptr<ArchiveWriter>> ArchiveWriter::Create(const std::string& path) {
   std::FILE* file = std::fopen(path.c_str(), "wb");
-  if (file == nullptr) return ledger::Status::IOError("archive", "cannot create " + path);
+  if (file == nullptr) return base::Status::IOError("archive", "cannot create " + path);
   return std::unique_ptr<ArchiveWriter>(new ArchiveWriter(file, path));
 }
 
@@ -34,15 +34,15 @@ ArchiveWriter::~ArchiveWriter() {
   if (file_ != nullptr) std::fclose(file_);
 }
 
-ledger::Status ArchiveWriter::Write(capnp::MessageBuilder& message) {
+base::Status ArchiveWriter::Write(capnp::MessageBuilder& message) {
   const kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
   const kj::ArrayPtr<const kj::byte> bytes = words.asBytes();
   if (std::fwrite(bytes.begin(), 1, bytes.size(), file_) != bytes.size()) {
-    return ledger::Status::IOError("archive", "cannot write " + path_);
+    return base::Status::IOError("archive", "cannot write " + path_);
   }
   sha_.Update({bytes.begin(), bytes.size()});
   bytes_ += bytes.size();
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
 std::vector<uint8_t> ArchiveWriter::Encode(capnp::MessageBuilder& message) {
@@ -51,32 +51,32 @@ std::vector<uint8_t> ArchiveWriter::Encode(capnp::MessageBuilder& message) {
   return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
-ledger::Status ArchiveWriter::Close() {
+base::Status ArchiveWriter::Close() {
   const bool flushed = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
   const bool closed = std::fclose(file_) == 0;
   file_ = nullptr;
-  if (!flushed || !closed) return ledger::Status::IOError("archive", "cannot write " + path_);
-  return ledger::Status::OK();
+  if (!flushed || !closed) return base::Status::IOError("archive", "cannot write " + path_);
+  return base::Status::OK();
 }
 
-ledger::Result<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(const std::string& path) {
+base::Result<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(const std::string& path) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return ledger::Status::NotFound("archive", "cannot open " + path);
+  if (file == nullptr) return base::Status::NotFound("archive", "cannot open " + path);
   return std::unique_ptr<ArchiveReader>(new ArchiveReader(file));
 }
 
 ArchiveReader::~ArchiveReader() { std::fclose(file_); }
 
-ledger::Status ArchiveReader::ReadFrame(kj::Array<capnp::word>* words, std::vector<uint32_t>* sizes,
-                                        bool* eof) {
+base::Status ArchiveReader::ReadFrame(kj::Array<capnp::word>* words, std::vector<uint32_t>* sizes,
+                                      bool* eof) {
   auto fail = [&](const std::string& what) {
-    return ledger::Status::Corruption(
+    return base::Status::Corruption(
         "archive", fmt::format("entry {} at byte {}: {}", entries_, offset_, what));
   };
   uint8_t head[4];
   const size_t got = std::fread(head, 1, 4, file_);
   *eof = got == 0 && std::feof(file_);
-  if (*eof) return ledger::Status::OK();
+  if (*eof) return base::Status::OK();
   if (got != 4) return fail("truncated segment table");
   const uint64_t count = uint64_t{LittleEndian32(head)} + 1;
   if (count > kMaxSegments) return fail(fmt::format("{} segments", count));
@@ -100,14 +100,14 @@ ledger::Status ArchiveReader::ReadFrame(kj::Array<capnp::word>* words, std::vect
   std::copy(table.begin(), table.end(), bytes + 4);
   const size_t framing = 4 + table.size();
   if (std::fread(bytes + framing, 8, total, file_) != total) return fail("truncated message");
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
-ledger::Result<bool> ArchiveReader::Next(const Visitor& visit) {
+base::Result<bool> ArchiveReader::Next(const Visitor& visit) {
   kj::Array<capnp::word> words;
   std::vector<uint32_t> sizes;
   bool eof = false;
-  LEDGER_RETURN_IF_ERROR(ReadFrame(&words, &sizes, &eof));
+  BACKSTOP_RETURN_IF_ERROR(ReadFrame(&words, &sizes, &eof));
   if (eof) return false;
   const size_t framing_words = (4 + 4 * (sizes.size() + (sizes.size() % 2 == 0 ? 1 : 0))) / 8;
   std::vector<kj::ArrayPtr<const capnp::word>> segments;
@@ -119,7 +119,7 @@ ledger::Result<bool> ArchiveReader::Next(const Visitor& visit) {
   capnp::ReaderOptions limits;
   limits.traversalLimitInWords = words.size() * 2 + 64;
   limits.nestingLimit = 16;
-  ledger::Status status;
+  base::Status status;
   kj::Maybe<kj::Exception> failed = kj::runCatchingExceptions([&] {
     capnp::SegmentArrayMessageReader message(
         kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>>(segments.data(), segments.size()),
@@ -128,12 +128,12 @@ ledger::Result<bool> ArchiveReader::Next(const Visitor& visit) {
                    {reinterpret_cast<const uint8_t*>(words.begin()), words.size() * 8});
   });
   KJ_IF_MAYBE (e, failed) {
-    return ledger::Status::Corruption("archive", fmt::format("entry {} at byte {}: {}", entries_,
-                                                             offset_, e->getDescription().cStr()));
+    return base::Status::Corruption("archive", fmt::format("entry {} at byte {}: {}", entries_,
+                                                           offset_, e->getDescription().cStr()));
   }
   if (!status.ok() && !status.IsCorruption()) return status;
   if (!status.ok()) {
-    return ledger::Status::Corruption(
+    return base::Status::Corruption(
         "archive", fmt::format("entry {} at byte {}: {}", entries_, offset_, status.message()));
   }
   const auto* bytes = reinterpret_cast<const uint8_t*>(words.begin());

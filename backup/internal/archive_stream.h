@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "backup/schema/archive.capnp.h"
+#include "base/status.h"
 #include "ledger/keys.h"
-#include "ledger/status.h"
 
 namespace backup::internal {
 
@@ -23,18 +23,18 @@ namespace backup::internal {
 class ArchiveWriter {
  public:
   // Creates (truncates) `path`. IOError on failure.
-  static ledger::Result<std::unique_ptr<ArchiveWriter>> Create(const std::string& path);
+  static base::Result<std::unique_ptr<ArchiveWriter>> Create(const std::string& path);
   ~ArchiveWriter();
   ArchiveWriter(const ArchiveWriter&) = delete;
   ArchiveWriter& operator=(const ArchiveWriter&) = delete;
 
-  ledger::Status Write(capnp::MessageBuilder& message);
+  base::Status Write(capnp::MessageBuilder& message);
   // The bytes Write writes for `message`.
   static std::vector<uint8_t> Encode(capnp::MessageBuilder& message);
   // SHA-256 of every byte written so far; call once, before the trailer.
   ledger::Hash FinishDigest() { return sha_.Finish(); }
   // Flushes, fsyncs and closes. IOError on failure.
-  ledger::Status Close();
+  base::Status Close();
   uint64_t bytes() const { return bytes_; }
 
  private:
@@ -49,10 +49,10 @@ class ArchiveWriter {
 class ArchiveReader {
  public:
   // `raw` is the whole message (framing included), valid during the call.
-  using Visitor = std::function<ledger::Status(schema::ArchiveEntry::Reader entry,
-                                               std::span<const uint8_t> raw)>;
+  using Visitor =
+      std::function<base::Status(schema::ArchiveEntry::Reader entry, std::span<const uint8_t> raw)>;
   // NotFound/IOError if `path` cannot be opened.
-  static ledger::Result<std::unique_ptr<ArchiveReader>> Open(const std::string& path);
+  static base::Result<std::unique_ptr<ArchiveReader>> Open(const std::string& path);
   ~ArchiveReader();
   ArchiveReader(const ArchiveReader&) = delete;
   ArchiveReader& operator=(const ArchiveReader&) = delete;
@@ -60,14 +60,14 @@ class ArchiveReader {
   // Reads the next message and calls `visit` with it: false at a clean end of file; Corruption
   // naming the entry and its offset for a malformed message (or one that capnp refuses while
   // `visit` reads it), or `visit`'s error.
-  ledger::Result<bool> Next(const Visitor& visit);
+  base::Result<bool> Next(const Visitor& visit);
   // SHA-256 of every message before the one being visited; call once, from the trailer's visit.
   ledger::Hash FinishDigest() { return sha_.Finish(); }
   uint64_t entries() const { return entries_; }
 
  private:
   explicit ArchiveReader(std::FILE* file) : file_(file) {}
-  ledger::Status ReadFrame(kj::Array<capnp::word>* words, std::vector<uint32_t>* sizes, bool* eof);
+  base::Status ReadFrame(kj::Array<capnp::word>* words, std::vector<uint32_t>* sizes, bool* eof);
   std::FILE* file_;
   ledger::Sha256 sha_;
   uint64_t offset_ = 0;

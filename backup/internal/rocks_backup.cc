@@ -48,72 +48,72 @@ std::string AbsoluteDir(const std::string& dir) {
   return (ec ? std::filesystem::path(dir) : absolute).lexically_normal().string();
 }
 
-ledger::Status FromRocks(const rocksdb::Status& status, std::string_view context) {
-  if (status.ok()) return ledger::Status::OK();
+base::Status FromRocks(const rocksdb::Status& status, std::string_view context) {
+  if (status.ok()) return base::Status::OK();
   const std::string message = status.ToString();
-  if (status.IsNotFound()) return ledger::Status::NotFound(context, message);
-  if (status.IsCorruption()) return ledger::Status::Corruption(context, message);
-  if (status.IsInvalidArgument()) return ledger::Status::InvalidArgument(context, message);
-  if (status.IsBusy()) return ledger::Status::Busy(context, message);
-  return ledger::Status::IOError(context, message);
+  if (status.IsNotFound()) return base::Status::NotFound(context, message);
+  if (status.IsCorruption()) return base::Status::Corruption(context, message);
+  if (status.IsInvalidArgument()) return base::Status::InvalidArgument(context, message);
+  if (status.IsBusy()) return base::Status::Busy(context, message);
+  return base::Status::IOError(context, message);
 }
 
-ledger::Result<std::unique_ptr<rocksdb::BackupEngine>> OpenEngine(const std::string& dir) {
+base::Result<std::unique_ptr<rocksdb::BackupEngine>> OpenEngine(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return ledger::Status::IOError("backup", "cannot create " + dir + ": " + ec.message());
+  if (ec) return base::Status::IOError("backup", "cannot create " + dir + ": " + ec.message());
   rocksdb::BackupEngine* engine = nullptr;
-  LEDGER_RETURN_IF_ERROR(
+  BACKSTOP_RETURN_IF_ERROR(
       FromRocks(rocksdb::BackupEngine::Open(EngineOptions(dir), rocksdb::Env::Default(), &engine),
                 "backup: open " + dir));
   return std::unique_ptr<rocksdb::BackupEngine>(engine);
 }
 
-ledger::Result<std::unique_ptr<rocksdb::BackupEngineReadOnly>> OpenEngineReadOnly(
+base::Result<std::unique_ptr<rocksdb::BackupEngineReadOnly>> OpenEngineReadOnly(
     const std::string& dir) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir + "/meta", ec)) {
-    return ledger::Status::NotFound("backup", "no backups in " + dir);
+    return base::Status::NotFound("backup", "no backups in " + dir);
   }
   rocksdb::BackupEngineReadOnly* engine = nullptr;
-  LEDGER_RETURN_IF_ERROR(FromRocks(
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(
       rocksdb::BackupEngineReadOnly::Open(EngineOptions(dir), rocksdb::Env::Default(), &engine),
       "backup: open " + dir));
   return std::unique_ptr<rocksdb::BackupEngineReadOnly>(engine);
 }
 
-ledger::Result<rocksdb::BackupInfo> GetInfo(const rocksdb::BackupEngineReadOnlyBase& engine,
-                                            const std::string& dir, uint32_t id) {
+base::Result<rocksdb::BackupInfo> GetInfo(const rocksdb::BackupEngineReadOnlyBase& engine,
+                                          const std::string& dir, uint32_t id) {
   rocksdb::BackupInfo info;
   rocksdb::Status s =
       id == 0 ? engine.GetLatestBackupInfo(&info, true) : engine.GetBackupInfo(id, &info, true);
   if (s.IsCorruption()) {
-    return ledger::Status::Corruption(
+    return base::Status::Corruption(
         "backup",
         fmt::format("backup {}: {}: {}", id, dir + "/meta/" + std::to_string(id), s.ToString()));
   }
   if (s.IsNotFound()) {
-    return ledger::Status::NotFound(
+    return base::Status::NotFound(
         "backup", id == 0 ? "no backup in " + dir : fmt::format("no backup {} in {}", id, dir));
   }
-  LEDGER_RETURN_IF_ERROR(FromRocks(s, "backup"));
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(s, "backup"));
   return info;
 }
 
-ledger::Status CheckFiles(const rocksdb::BackupEngineReadOnlyBase& engine, uint32_t id) {
+base::Status CheckFiles(const rocksdb::BackupEngineReadOnlyBase& engine, uint32_t id) {
   rocksdb::IOStatus s = engine.VerifyBackup(id, /*verify_with_checksum=*/true);
-  if (s.ok()) return ledger::Status::OK();
-  return ledger::Status::Corruption("backup", fmt::format("backup {}: {}", id, s.ToString()));
+  if (s.ok()) return base::Status::OK();
+  return base::Status::Corruption("backup", fmt::format("backup {}: {}", id, s.ToString()));
 }
 
-ledger::Result<InPlaceLog> OpenInPlace(const rocksdb::BackupInfo& info) {
+base::Result<InPlaceLog> OpenInPlace(const rocksdb::BackupInfo& info) {
   BACKSTOP_ASSERT(info.env_for_open != nullptr, info.backup_id);
   InPlaceLog opened;
   opened.env = std::make_shared<QuietEnv>(info.env_for_open);
   ledger::LogOptions options;
   options.read_only = true;
   options.env = opened.env;
-  LEDGER_ASSIGN_OR_RETURN(opened.log, ledger::EventLog::Open(info.name_for_open, options));
+  BACKSTOP_ASSIGN_OR_RETURN(opened.log, ledger::EventLog::Open(info.name_for_open, options));
   return opened;
 }
 

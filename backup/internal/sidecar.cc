@@ -22,21 +22,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
-ledger::Status SyncPath(const std::string& path, int flags) {
+base::Status SyncPath(const std::string& path, int flags) {
   const int fd = ::open(path.c_str(), flags);
-  if (fd < 0) return ledger::Status::IOError("backup", "cannot open " + path + " to sync it");
+  if (fd < 0) return base::Status::IOError("backup", "cannot open " + path + " to sync it");
   const bool synced = ::fsync(fd) == 0;
   ::close(fd);
-  if (!synced) return ledger::Status::IOError("backup", "cannot sync " + path);
-  return ledger::Status::OK();
+  if (!synced) return base::Status::IOError("backup", "cannot sync " + path);
+  return base::Status::OK();
 }
 
-ledger::Result<std::string> ReadWhole(const std::string& path) {
+base::Result<std::string> ReadWhole(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return ledger::Status::NotFound("backup", "cannot read " + path);
+  if (!in) return base::Status::NotFound("backup", "cannot read " + path);
   std::ostringstream bytes;
   bytes << in.rdbuf();
-  if (in.bad()) return ledger::Status::IOError("backup", "cannot read " + path);
+  if (in.bad()) return base::Status::IOError("backup", "cannot read " + path);
   return bytes.str();
 }
 
@@ -119,68 +119,65 @@ std::string SidecarDir(const std::string& backup_dir, uint32_t id) {
   return backup_dir + "/backstop/" + std::to_string(id);
 }
 
-ledger::Status SyncFolder(const std::string& path) {
-  return SyncPath(path, O_RDONLY | O_DIRECTORY);
-}
+base::Status SyncFolder(const std::string& path) { return SyncPath(path, O_RDONLY | O_DIRECTORY); }
 
-ledger::Result<SidecarFile> WriteHashed(const std::string& bytes, const std::string& folder,
-                                        const std::string& relative) {
+base::Result<SidecarFile> WriteHashed(const std::string& bytes, const std::string& folder,
+                                      const std::string& relative) {
   const fs::path target = fs::path(folder) / relative;
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
-  if (ec)
-    return ledger::Status::IOError("backup", "cannot create " + target.parent_path().string());
+  if (ec) return base::Status::IOError("backup", "cannot create " + target.parent_path().string());
   {
     std::ofstream out(target, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     out.flush();
-    if (!out) return ledger::Status::IOError("backup", "cannot write " + target.string());
+    if (!out) return base::Status::IOError("backup", "cannot write " + target.string());
   }
-  LEDGER_RETURN_IF_ERROR(SyncPath(target.string(), O_RDONLY));
+  BACKSTOP_RETURN_IF_ERROR(SyncPath(target.string(), O_RDONLY));
   return SidecarFile{relative, bytes.size(), Sha256Hex(bytes)};
 }
 
-ledger::Result<SidecarFile> CopyHashed(const std::string& from, const std::string& folder,
-                                       const std::string& relative) {
-  LEDGER_ASSIGN_OR_RETURN(std::string bytes, ReadWhole(from));
+base::Result<SidecarFile> CopyHashed(const std::string& from, const std::string& folder,
+                                     const std::string& relative) {
+  BACKSTOP_ASSIGN_OR_RETURN(std::string bytes, ReadWhole(from));
   return WriteHashed(bytes, folder, relative);
 }
 
-ledger::Status WriteSidecar(const std::string& folder, const Sidecar& sidecar) {
-  LEDGER_ASSIGN_OR_RETURN(SidecarFile written,
-                          WriteHashed(InfoJson(sidecar).dump(2) + "\n", folder, "info.json"));
+base::Status WriteSidecar(const std::string& folder, const Sidecar& sidecar) {
+  BACKSTOP_ASSIGN_OR_RETURN(SidecarFile written,
+                            WriteHashed(InfoJson(sidecar).dump(2) + "\n", folder, "info.json"));
   (void)written;
   return SyncFolder(folder);
 }
 
-ledger::Result<Sidecar> ReadSidecar(const std::string& folder) {
+base::Result<Sidecar> ReadSidecar(const std::string& folder) {
   const std::string path = folder + "/info.json";
-  LEDGER_ASSIGN_OR_RETURN(std::string text, ReadWhole(path));
+  BACKSTOP_ASSIGN_OR_RETURN(std::string text, ReadWhole(path));
   const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   Sidecar sidecar;
   if (json.is_discarded() || !FromJson(json, &sidecar)) {
-    return ledger::Status::Corruption("backup", path + " is malformed");
+    return base::Status::Corruption("backup", path + " is malformed");
   }
   sidecar.info.complete = true;
   return sidecar;
 }
 
-ledger::Status CheckSidecarFiles(const std::string& folder, const Sidecar& sidecar,
-                                 std::string* bad_file) {
+base::Status CheckSidecarFiles(const std::string& folder, const Sidecar& sidecar,
+                               std::string* bad_file) {
   for (const SidecarFile& file : sidecar.files) {
     const std::string path = folder + "/" + file.path;
     *bad_file = path;
     auto bytes = ReadWhole(path);
-    if (!bytes.ok()) return ledger::Status::Corruption("backup", path + " is missing");
+    if (!bytes.ok()) return base::Status::Corruption("backup", path + " is missing");
     if (bytes->size() != file.size || Sha256Hex(*bytes) != file.sha256) {
-      return ledger::Status::Corruption(
+      return base::Status::Corruption(
           "backup", fmt::format("{}: SHA-256 {} differs from the {} recorded when it was "
                                 "backed up",
                                 path, Sha256Hex(*bytes), file.sha256));
     }
   }
   bad_file->clear();
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
 }  // namespace backup::internal

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "backup/backup.h"
-#include "ledger/status.h"
+#include "base/status.h"
 
 namespace backup::internal {
 
@@ -29,22 +29,22 @@ std::string SidecarDir(const std::string& backup_dir, uint32_t id);
 
 // Copies `from` to folder/`relative` (creating parent folders), fsyncs it, and returns its
 // size and SHA-256 (of the bytes written). IOError on failure.
-ledger::Result<SidecarFile> CopyHashed(const std::string& from, const std::string& folder,
-                                       const std::string& relative);
+base::Result<SidecarFile> CopyHashed(const std::string& from, const std::string& folder,
+                                     const std::string& relative);
 // Writes `bytes` as folder/`relative`, as CopyHashed.
-ledger::Result<SidecarFile> WriteHashed(const std::string& bytes, const std::string& folder,
-                                        const std::string& relative);
+base::Result<SidecarFile> WriteHashed(const std::string& bytes, const std::string& folder,
+                                      const std::string& relative);
 
 // Writes folder/info.json (synced).
-ledger::Status WriteSidecar(const std::string& folder, const Sidecar& sidecar);
+base::Status WriteSidecar(const std::string& folder, const Sidecar& sidecar);
 // Reads folder/info.json. NotFound if missing; Corruption (naming it) if malformed.
-ledger::Result<Sidecar> ReadSidecar(const std::string& folder);
+base::Result<Sidecar> ReadSidecar(const std::string& folder);
 // Checks each listed file's size and SHA-256. Corruption naming the first file that differs,
 // whose path is also put in `*bad_file`.
-ledger::Status CheckSidecarFiles(const std::string& folder, const Sidecar& sidecar,
-                                 std::string* bad_file);
+base::Status CheckSidecarFiles(const std::string& folder, const Sidecar& sidecar,
+                               std::string* bad_file);
 
 // Fsyncs the folder `path` (its entries). IOError on failure.
-ledger::Status SyncFolder(const std::string& path);
+base::Status SyncFolder(const std::string& path);
 
 }  // namespace backup::internal

@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   ledger::Keyring keyring;
-  if (ledger::Status s = keyring.AddPemFile(key); !s.ok()) {
+  if (base::Status s = keyring.AddPemFile(key); !s.ok()) {
     std::fprintf(stderr, "%s\n", s.ToString().c_str());
     return 2;
   }

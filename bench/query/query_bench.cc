@@ -43,7 +43,7 @@ int64_t Micros(Clock::duration d) {
   return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
 }
 
-void Check(const ledger::Status& status, const char* what) {
+void Check(const base::Status& status, const char* what) {
   if (status.ok()) return;
   fmt::print(stderr, "{}: {}\n", what, status.ToString());
   std::exit(1);
@@ -165,7 +165,7 @@ void TimeCli(const Config& config) {
     const auto start = Clock::now();
     const int status = std::system(command.c_str());
     micros.push_back(Micros(Clock::now() - start));
-    if (status != 0 && WEXITSTATUS(status) != 2) Check(ledger::Status::IOError(command), "cli");
+    if (status != 0 && WEXITSTATUS(status) != 2) Check(base::Status::IOError(command), "cli");
   }
   const Stats t = Percentiles(micros);
   fmt::print("CLI end to end: {} runs  p50 {} ms  p90 {} ms  p99 {} ms  max {} ms\n",

@@ -51,7 +51,7 @@ double Seconds(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-void Check(const ledger::Status& status, const char* what) {
+void Check(const base::Status& status, const char* what) {
   if (status.ok()) return;
   fmt::print(stderr, "{}: {}\n", what, status.ToString());
   std::exit(1);

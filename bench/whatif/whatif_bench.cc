@@ -42,7 +42,7 @@ struct Stopwatch {
   double seconds() const { return std::chrono::duration<double>(Clock::now() - wall).count(); }
 };
 
-void Check(const ledger::Status& status, const char* what) {
+void Check(const base::Status& status, const char* what) {
   if (status.ok()) return;
   fmt::print(stderr, "{}: {}\n", what, status.ToString());
   std::exit(1);

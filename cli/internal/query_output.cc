@@ -23,13 +23,13 @@
 
 namespace cli {
 
-using ledger::Result;
-using ledger::Status;
+using base::Result;
+using base::Status;
 
 // ---- Arguments ----
 
 Status ParseUnsigned(const std::string& text, const char* what, uint64_t max, uint64_t* out) {
-  LEDGER_ASSIGN_OR_RETURN(*out, text::ParseUnsigned(text, what, max));
+  BACKSTOP_ASSIGN_OR_RETURN(*out, text::ParseUnsigned(text, what, max));
   return Status::OK();
 }
 
@@ -37,22 +37,22 @@ Result<query::Filter> ParseFilter(const QueryOptions& options) {
   query::Filter filter;
   uint64_t value = 0;
   if (!options.account.empty()) {
-    LEDGER_RETURN_IF_ERROR(ParseUnsigned(options.account, "--account", UINT64_MAX, &value));
+    BACKSTOP_RETURN_IF_ERROR(ParseUnsigned(options.account, "--account", UINT64_MAX, &value));
     filter.account = value;
   }
   if (!options.market.empty()) {
-    LEDGER_RETURN_IF_ERROR(ParseUnsigned(options.market, "--market", UINT32_MAX, &value));
+    BACKSTOP_RETURN_IF_ERROR(ParseUnsigned(options.market, "--market", UINT32_MAX, &value));
     filter.market = static_cast<uint32_t>(value);
   }
   if (!options.asset.empty()) {
-    LEDGER_RETURN_IF_ERROR(ParseUnsigned(options.asset, "--asset", UINT32_MAX, &value));
+    BACKSTOP_RETURN_IF_ERROR(ParseUnsigned(options.asset, "--asset", UINT32_MAX, &value));
     filter.asset = static_cast<uint32_t>(value);
   }
   if (!options.since.empty()) {
-    LEDGER_ASSIGN_OR_RETURN(filter.since_ns, text::ParseTime(options.since));
+    BACKSTOP_ASSIGN_OR_RETURN(filter.since_ns, text::ParseTime(options.since));
   }
   if (!options.until.empty()) {
-    LEDGER_ASSIGN_OR_RETURN(filter.until_ns, text::ParseTime(options.until));
+    BACKSTOP_ASSIGN_OR_RETURN(filter.until_ns, text::ParseTime(options.until));
   }
   if (filter.since_ns && filter.until_ns && *filter.since_ns >= *filter.until_ns) {
     return Status::InvalidArgument("bad time range", "--since " + FormatTimeNs(*filter.since_ns) +

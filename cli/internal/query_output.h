@@ -24,14 +24,13 @@ using Json = nlohmann::ordered_json;
 using Scales = std::map<uint32_t, query::MarketScale>;
 
 // `text` as a decimal in [0, max]; InvalidArgument naming `what` otherwise.
-ledger::Status ParseUnsigned(const std::string& text, const char* what, uint64_t max,
-                             uint64_t* out);
+base::Status ParseUnsigned(const std::string& text, const char* what, uint64_t max, uint64_t* out);
 // The query filter of the command-line options; InvalidArgument for bad ids, times or ranges.
-ledger::Result<query::Filter> ParseFilter(const QueryOptions& options);
+base::Result<query::Filter> ParseFilter(const QueryOptions& options);
 // A usage error, or data the log does not have: exit 2. A corrupt log: exit 1 (a finding).
-inline int Exit(const ledger::Status& status) { return Fail(status); }
+inline int Exit(const base::Status& status) { return Fail(status); }
 // The log in `data_dir`, read-only; IOError naming the folder.
-ledger::Result<std::unique_ptr<ledger::EventLog>> OpenLog(const std::string& data_dir);
+base::Result<std::unique_ptr<ledger::EventLog>> OpenLog(const std::string& data_dir);
 
 // seq, time_ns, time (ISO-8601) and group of a record, into `*out`.
 void AddTime(Json* out, const query::RecordRef& ref);
@@ -48,8 +47,8 @@ std::string Scaled(const query::MarketScale* scale, F format) {
 void PrintTable(const std::vector<std::string>& headers, const std::vector<bool>& left,
                 const std::vector<std::vector<std::string>>& rows);
 // The display scales of `markets` and of the markets quoted in `assets`.
-ledger::Result<Scales> ScalesFor(const ledger::EventLog& log, std::set<uint32_t> markets,
-                                 std::set<uint32_t> assets);
+base::Result<Scales> ScalesFor(const ledger::EventLog& log, std::set<uint32_t> markets,
+                               std::set<uint32_t> assets);
 
 // Row JSON, shared by --json and export.
 Json AdlJson(const query::AdlReductionRow& row, const Scales& scales);

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/assert.h"
+#include "base/assert.h"
 
 namespace engine::internal {
 

@@ -14,6 +14,9 @@
 
 namespace ledger {
 
+using base::Result;
+using base::Status;
+
 using internal::AppendPipeline;
 using internal::EncodeSeqKey;
 using internal::FromRocks;
@@ -37,7 +40,7 @@ Status EventLog::Impl::StartPipeline(const LogOptions& options) {
   }
   // Only appends need the frontier: a log whose stored tree is damaged still opens for
   // reindex (which rebuilds it) and for reading.
-  if (format_version_ >= 2) LEDGER_RETURN_IF_ERROR(LoadFrontier());
+  if (format_version_ >= 2) BACKSTOP_RETURN_IF_ERROR(LoadFrontier());
   signing_key_ = options.signing_key;
   clock_ = options.clock;
   int threads = options.signer_threads;
@@ -75,7 +78,7 @@ Status CheckSubmission(std::span<const schema::Event::Reader> events, bool rotat
 Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader> events,
                                           AppendCallback done, const PrivateKey* rotate_to,
                                           SequenceNumber continues) {
-  LEDGER_RETURN_IF_ERROR(CheckSubmission(events, rotate_to != nullptr, continues));
+  BACKSTOP_RETURN_IF_ERROR(CheckSubmission(events, rotate_to != nullptr, continues));
   std::lock_guard lock(sequencer_mu_);
   if (pipeline_ == nullptr || !signing_key_) {
     return Status::InvalidArgument("append", "the log was opened without a signing key");
@@ -85,7 +88,7 @@ Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader>
         "append",
         fmt::format("group {} is not the last sequenced group ({})", continues, last_group_));
   }
-  LEDGER_RETURN_IF_ERROR(pipeline_->Reserve(events.size()));
+  BACKSTOP_RETURN_IF_ERROR(pipeline_->Reserve(events.size()));
   auto group = std::make_unique<PendingGroup>();
   group->range = {next_seq_, next_seq_ + events.size() - 1};
   group->key = *signing_key_;
@@ -140,20 +143,20 @@ Status EventLog::Impl::StartCompactions() {
 }
 
 Status EventLog::Impl::WriteGroups(const internal::GroupBatch& batch) {
-  LEDGER_RETURN_IF_ERROR(StartCompactions());
+  BACKSTOP_RETURN_IF_ERROR(StartCompactions());
   if (fail_writes_for_test_.load()) return Status::IOError("event_log", "injected write failure");
   rocksdb::WriteBatch write_batch;
   const PendingRecord* last = nullptr;
   for (const auto& group : batch) {
     for (const PendingRecord& record : group->records) {
       BACKSTOP_ASSERT(!record.value.empty(), record.seq);
-      LEDGER_RETURN_IF_ERROR(FromRocks(
+      BACKSTOP_RETURN_IF_ERROR(FromRocks(
           write_batch.Put(events_, EncodeSeqKey(record.seq),
                           rocksdb::Slice(reinterpret_cast<const char*>(record.value.data()),
                                          record.value.size())),
           "event_log"));
       for (const IndexEntry& entry : record.index_entries) {
-        LEDGER_RETURN_IF_ERROR(FromRocks(
+        BACKSTOP_RETURN_IF_ERROR(FromRocks(
             write_batch.Put(indexes_[static_cast<size_t>(entry.index)],
                             rocksdb::Slice(entry.key.data(), entry.key.size()), entry.value),
             "event_log"));
@@ -164,20 +167,20 @@ Status EventLog::Impl::WriteGroups(const internal::GroupBatch& batch) {
   BACKSTOP_ASSERT(last != nullptr);
   for (const auto& group : batch) {
     for (const TreeNode& node : group->tree_nodes) {
-      LEDGER_RETURN_IF_ERROR(
+      BACKSTOP_RETURN_IF_ERROR(
           FromRocks(write_batch.Put(tree_, EncodeSeqKey(StoredNodePosition(node.level, node.index)),
                                     AsSlice(node.hash)),
                     "event_log"));
     }
   }
-  if (format_version_ >= 2) LEDGER_RETURN_IF_ERROR(PutCheckpoint(batch, &write_batch));
+  if (format_version_ >= 2) BACKSTOP_RETURN_IF_ERROR(PutCheckpoint(batch, &write_batch));
   // The head and the commit mark move in the same WriteBatch as the records (and their index
   // entries): all or none survive a crash.
-  LEDGER_RETURN_IF_ERROR(
+  BACKSTOP_RETURN_IF_ERROR(
       FromRocks(write_batch.Put(commits_, EncodeSeqKey(last->seq), ""), "event_log"));
-  LEDGER_RETURN_IF_ERROR(FromRocks(
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(
       write_batch.Put(meta_, internal::kMetaHeadSeq, EncodeSeqKey(last->seq)), "event_log"));
-  LEDGER_RETURN_IF_ERROR(FromRocks(
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(
       write_batch.Put(meta_, internal::kMetaHeadHash,
                       rocksdb::Slice(reinterpret_cast<const char*>(last->hash.data()), 32)),
       "event_log"));
@@ -217,7 +220,7 @@ Status EventLog::Impl::LoadFrontier() {
 // Signs the checkpoint that ends `batch` and puts it under its tree size.
 Status EventLog::Impl::PutCheckpoint(const internal::GroupBatch& batch,
                                      rocksdb::WriteBatch* write_batch) {
-  LEDGER_ASSIGN_OR_RETURN(latest_checkpoint_, internal::SignBatchCheckpoint(batch, chain_id_));
+  BACKSTOP_ASSIGN_OR_RETURN(latest_checkpoint_, internal::SignBatchCheckpoint(batch, chain_id_));
   return FromRocks(
       write_batch->Put(checkpoints_, EncodeSeqKey(batch.back()->range.last), latest_checkpoint_),
       "event_log");

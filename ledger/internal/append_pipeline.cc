@@ -9,6 +9,9 @@
 #include "ledger/internal/codec.h"
 
 namespace ledger::internal {
+
+using base::Result;
+using base::Status;
 namespace {
 
 // Tasks a signer takes per lock acquisition: amortizes the queue lock over ~0.4 ms of signing.

@@ -16,12 +16,12 @@
 #include <thread>
 #include <vector>
 
+#include "base/status.h"
 #include "ledger/event_log.h"
 #include "ledger/indexes.h"
 #include "ledger/keys.h"
 #include "ledger/merkle.h"
 #include "ledger/record.h"
-#include "ledger/status.h"
 
 namespace ledger::internal {
 
@@ -55,7 +55,7 @@ using GroupBatch = std::vector<std::unique_ptr<PendingGroup>>;
 class AppendPipeline {
  public:
   // Persists `batch` (whole groups, in seq order) durably; called on the writer thread only.
-  using WriteFn = std::function<Status(const GroupBatch& batch)>;
+  using WriteFn = std::function<base::Status(const GroupBatch& batch)>;
 
   // Starts `signer_threads` signers (>= 1) and the writer. `durable_seq`: the log's head.
   AppendPipeline(SequenceNumber durable_seq, int signer_threads, size_t max_pending_records,
@@ -67,15 +67,15 @@ class AppendPipeline {
 
   // Waits until `records` more fit in flight, then counts them. The pipeline's failure if it
   // has failed. Call from the sequencer, which serializes Reserve/Unreserve/Enqueue.
-  Status Reserve(size_t records);
+  base::Status Reserve(size_t records);
   // Returns a reservation that was not enqueued.
   void Unreserve(size_t records);
   // Hands over a group whose records were reserved and whose range follows the previous one.
   void Enqueue(std::unique_ptr<PendingGroup> group);
   // Waits until `seq` is durable (OK) or the pipeline failed (its failure). Any thread.
-  Status WaitDurable(SequenceNumber seq);
+  base::Status WaitDurable(SequenceNumber seq);
   // The first write or signing failure; OK while healthy. Any thread.
-  Status failure() const;
+  base::Status failure() const;
   // Lets every enqueued group finish (written or failed), then joins all threads. Idempotent.
   void Stop();
 
@@ -89,7 +89,7 @@ class AppendPipeline {
   void WriterLoop();
   bool FrontReadyLocked() const;
   size_t ReadyRecordsLocked() const;  // Signed records at the front, counted up to a bound.
-  void Finish(GroupBatch& batch, const Status& status);
+  void Finish(GroupBatch& batch, const base::Status& status);
 
   const size_t max_pending_records_;
   const size_t max_batch_records_;
@@ -108,7 +108,7 @@ class AppendPipeline {
   std::deque<std::unique_ptr<PendingGroup>> groups_;  // Guarded by writer_mu_; seq order.
   size_t pending_records_ = 0;                        // Guarded by writer_mu_.
   SequenceNumber durable_seq_ = 0;                    // Guarded by writer_mu_.
-  Status failure_;                                    // Guarded by writer_mu_.
+  base::Status failure_;                              // Guarded by writer_mu_.
   bool writer_waiting_ = false;                       // Guarded by writer_mu_.
   bool writer_stopping_ = false;                      // Guarded by writer_mu_.
 

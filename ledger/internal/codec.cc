@@ -33,6 +33,9 @@
 #include "ledger/event_codec.h"
 
 namespace ledger {
+
+using base::Result;
+using base::Status;
 namespace {
 
 constexpr size_t kScratchWords = 1024;
@@ -155,7 +158,7 @@ Status CheckRecordLayout(std::span<const capnp::word> words, bool* is_signed) {
   const size_t envelope_word = *is_signed ? kEnvelopeWord : kSignatureWord;
   if (words.size() <= envelope_word) return Status::Corruption("record", "Record is too short");
   const uint64_t envelope_bytes = LoadWord(&words[4]) >> 35;
-  LEDGER_RETURN_IF_ERROR(CheckCanonicalSize("envelope", envelope_bytes, kMaxEnvelopeBytes));
+  BACKSTOP_RETURN_IF_ERROR(CheckCanonicalSize("envelope", envelope_bytes, kMaxEnvelopeBytes));
   const std::array<uint64_t, kRecordHeaderWords> expected = {
       uint64_t{4} << 48,  // Root: struct at offset 0, no data, four pointers.
       ListPointer(1, kPrevHashWord, kHashBytes),
@@ -188,7 +191,7 @@ void CopyAt(std::span<const capnp::word> words, size_t word, std::array<uint8_t,
 }  // namespace
 
 Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record, EnvelopeCheck check) {
-  LEDGER_RETURN_IF_ERROR(CheckCanonicalSize("record", value.size(), kMaxRecordBytes));
+  BACKSTOP_RETURN_IF_ERROR(CheckCanonicalSize("record", value.size(), kMaxRecordBytes));
   if (record->storage_ == nullptr) record->storage_ = std::make_unique<LogRecord::Storage>();
   LogRecord::Storage& storage = *record->storage_;
   storage.envelope_reader.reset();
@@ -196,7 +199,7 @@ Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record, Envel
   std::memcpy(storage.aligned.data(), value.data(), value.size());
   const std::span<const capnp::word> words = storage.words();
   bool is_signed = false;
-  LEDGER_RETURN_IF_ERROR(CheckRecordLayout(words, &is_signed));
+  BACKSTOP_RETURN_IF_ERROR(CheckRecordLayout(words, &is_signed));
   CopyAt(words, kPrevHashWord, &record->prev_hash_);
   CopyAt(words, kHashWord, &record->hash_);
   record->has_signature_ = is_signed;
@@ -211,7 +214,7 @@ Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record, Envel
   try {
     storage.envelope_reader.emplace(kj::arrayPtr(&storage.envelope_segment, 1),
                                     LimitedReaderOptions());
-    if (check == EnvelopeCheck::kAll) LEDGER_RETURN_IF_ERROR(CheckEnvelopeCanonical(*record));
+    if (check == EnvelopeCheck::kAll) BACKSTOP_RETURN_IF_ERROR(CheckEnvelopeCanonical(*record));
     storage.envelope_root = storage.envelope_reader->getRoot<schema::Envelope>();
     const auto envelope_root = storage.envelope_root;
     if (!envelope_root.hasEvent()) return Status::Corruption("record", "envelope has no event");
@@ -225,7 +228,7 @@ Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record, Envel
       return Status::Corruption("record", "the event's member is not a struct");
     }
     if (check == EnvelopeCheck::kInputsOnly && IsInput(storage.event_root)) {
-      LEDGER_RETURN_IF_ERROR(CheckEnvelopeCanonical(*record));
+      BACKSTOP_RETURN_IF_ERROR(CheckEnvelopeCanonical(*record));
     }
     if (!CopyFixed(envelope_root.getKeyId(), &record->key_id_)) {
       return Status::Corruption("record", "keyId is not 16 bytes");
@@ -252,7 +255,7 @@ Status CheckEnvelopeCanonical(const LogRecord& record) {
 
 Result<LogRecord> DecodeRecord(std::span<const uint8_t> value) {
   LogRecord record;
-  LEDGER_RETURN_IF_ERROR(DecodeRecordInto(value, &record));
+  BACKSTOP_RETURN_IF_ERROR(DecodeRecordInto(value, &record));
   return record;
 }
 

@@ -9,10 +9,10 @@
 #include <span>
 #include <vector>
 
+#include "base/status.h"
 #include "ledger/keys.h"
 #include "ledger/record.h"
 #include "ledger/schema/event.capnp.h"
-#include "ledger/status.h"
 
 namespace ledger::internal {
 
@@ -21,8 +21,8 @@ namespace ledger::internal {
 class EnvelopeEncoder {
  public:
   EnvelopeEncoder();
-  Status Encode(SequenceNumber seq, int64_t time_ns, const KeyId& key_id, SequenceNumber group,
-                schema::Event::Reader event, std::vector<uint8_t>* out);
+  base::Status Encode(SequenceNumber seq, int64_t time_ns, const KeyId& key_id,
+                      SequenceNumber group, schema::Event::Reader event, std::vector<uint8_t>* out);
 
  private:
   std::vector<capnp::word> scratch_;
@@ -33,8 +33,8 @@ class EnvelopeEncoder {
 class RecordEncoder {
  public:
   RecordEncoder();
-  Status Encode(const Hash& prev_hash, const Hash& hash, const Signature* signature,
-                std::span<const uint8_t> envelope, std::vector<uint8_t>* out);
+  base::Status Encode(const Hash& prev_hash, const Hash& hash, const Signature* signature,
+                      std::span<const uint8_t> envelope, std::vector<uint8_t>* out);
 
  private:
   std::vector<capnp::word> scratch_;
@@ -49,7 +49,7 @@ struct EventKind {
 EventKind ClassifyEvent(schema::Event::Reader event);
 
 // Size of `event` in bytes (capnp totalSize). Corruption if the reader is malformed.
-Result<uint64_t> EventSizeBytes(schema::Event::Reader event);
+base::Result<uint64_t> EventSizeBytes(schema::Event::Reader event);
 
 // The new key of a keyRotation event: its key id and raw public key, checked for lengths.
 struct RotationTarget {
@@ -57,6 +57,6 @@ struct RotationTarget {
   RawPublicKey public_key{};
 };
 // Corruption if `event` is not a well-formed keyRotation.
-Result<RotationTarget> ReadKeyRotation(schema::Event::Reader event);
+base::Result<RotationTarget> ReadKeyRotation(schema::Event::Reader event);
 
 }  // namespace ledger::internal

@@ -20,6 +20,9 @@
 
 namespace ledger {
 
+using base::Result;
+using base::Status;
+
 using internal::AppendPipeline;
 using internal::PendingGroup;
 using internal::PendingRecord;
@@ -115,8 +118,8 @@ Status EventLog::Impl::OpenDb(const std::string& dir, bool create, bool read_onl
     names.push_back(rocksdb::kDefaultColumnFamilyName);
     for (const auto& spec : kColumnFamilies) names.push_back(spec.name);
   } else {
-    LEDGER_RETURN_IF_ERROR(FromRocks(rocksdb::DB::ListColumnFamilies(db_options, dir, &names),
-                                     "event_log: open " + dir));
+    BACKSTOP_RETURN_IF_ERROR(FromRocks(rocksdb::DB::ListColumnFamilies(db_options, dir, &names),
+                                       "event_log: open " + dir));
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const auto& name : names) {
@@ -126,7 +129,7 @@ Status EventLog::Impl::OpenDb(const std::string& dir, bool create, bool read_onl
   rocksdb::Status s =
       read_only ? rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &handles_, &db_)
                 : rocksdb::DB::Open(db_options, dir, descriptors, &handles_, &db_);
-  LEDGER_RETURN_IF_ERROR(FromRocks(s, "event_log: open " + dir));
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(s, "event_log: open " + dir));
   for (const auto& spec : kColumnFamilies) {
     bool found = false;
     for (auto* handle : handles_) found = found || handle->GetName() == spec.name;
@@ -137,7 +140,7 @@ Status EventLog::Impl::OpenDb(const std::string& dir, bool create, bool read_onl
                                 fmt::format("{}: no column family '{}'", dir, spec.name));
     }
     rocksdb::ColumnFamilyHandle* handle = nullptr;
-    LEDGER_RETURN_IF_ERROR(
+    BACKSTOP_RETURN_IF_ERROR(
         FromRocks(db_->CreateColumnFamily(MakeColumnFamilyOptions(spec.name), spec.name, &handle),
                   "event_log"));
     handles_.push_back(handle);
@@ -179,16 +182,16 @@ Status EventLog::Impl::InitializeMeta(const std::optional<ChainId>& chain_id, Si
   auto put = [&](const char* key, std::string_view value) {
     return batch.Put(meta_, key, rocksdb::Slice(value.data(), value.size()));
   };
-  LEDGER_RETURN_IF_ERROR(FromRocks(
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(
       put(internal::kMetaChainId,
           std::string_view(reinterpret_cast<const char*>(chain_id_.data()), chain_id_.size())),
       "event_log"));
-  LEDGER_RETURN_IF_ERROR(FromRocks(put(internal::kMetaFormatVersion, version), "event_log"));
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(put(internal::kMetaFormatVersion, version), "event_log"));
   const char mode = static_cast<char>(signing);
-  LEDGER_RETURN_IF_ERROR(
+  BACKSTOP_RETURN_IF_ERROR(
       FromRocks(put(internal::kMetaSigningMode, std::string_view(&mode, 1)), "event_log"));
-  LEDGER_RETURN_IF_ERROR(FromRocks(put(internal::kMetaHeadSeq, EncodeU64(0)), "event_log"));
-  LEDGER_RETURN_IF_ERROR(
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(put(internal::kMetaHeadSeq, EncodeU64(0)), "event_log"));
+  BACKSTOP_RETURN_IF_ERROR(
       FromRocks(put(internal::kMetaHeadHash, std::string(32, '\0')), "event_log"));
   return FromRocks(db_->Write(write_options_, &batch), "event_log: create meta");
 }
@@ -200,7 +203,7 @@ Result<std::string> GetMeta(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
   std::string value;
   rocksdb::Status s = db->Get(options, meta, key, &value);
   if (s.IsNotFound()) return Status::Corruption("event_log", fmt::format("meta '{}' missing", key));
-  LEDGER_RETURN_IF_ERROR(FromRocks(s, fmt::format("event_log: read meta '{}'", key)));
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(s, fmt::format("event_log: read meta '{}'", key)));
   if (value.size() != size) {
     return Status::Corruption(
         "event_log", fmt::format("meta '{}' is {} bytes, expected {}", key, value.size(), size));
@@ -211,8 +214,8 @@ Result<std::string> GetMeta(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
 }  // namespace
 
 Status EventLog::Impl::LoadMeta() {
-  LEDGER_ASSIGN_OR_RETURN(std::string version,
-                          GetMeta(db_, meta_, read_options_, internal::kMetaFormatVersion, 4));
+  BACKSTOP_ASSIGN_OR_RETURN(std::string version,
+                            GetMeta(db_, meta_, read_options_, internal::kMetaFormatVersion, 4));
   uint32_t format = 0;
   for (char c : version) format = (format << 8) | static_cast<uint8_t>(c);
   if (format < internal::kFirstFormatVersion || format > internal::kFormatVersion) {
@@ -223,8 +226,8 @@ Status EventLog::Impl::LoadMeta() {
   format_version_ = format;
   signing_mode_ = SigningMode::kEvery;
   if (format >= 2) {
-    LEDGER_ASSIGN_OR_RETURN(std::string mode,
-                            GetMeta(db_, meta_, read_options_, internal::kMetaSigningMode, 1));
+    BACKSTOP_ASSIGN_OR_RETURN(std::string mode,
+                              GetMeta(db_, meta_, read_options_, internal::kMetaSigningMode, 1));
     if (mode[0] != static_cast<char>(SigningMode::kEvery) &&
         mode[0] != static_cast<char>(SigningMode::kCheckpoint)) {
       return Status::Corruption("event_log", "meta 'signing_mode' is neither every nor checkpoint");
@@ -234,11 +237,11 @@ Status EventLog::Impl::LoadMeta() {
       return Status::Corruption("event_log", "a format-2 log without its tree or checkpoints");
     }
   }
-  LEDGER_ASSIGN_OR_RETURN(std::string chain,
-                          GetMeta(db_, meta_, read_options_, internal::kMetaChainId, 16));
+  BACKSTOP_ASSIGN_OR_RETURN(std::string chain,
+                            GetMeta(db_, meta_, read_options_, internal::kMetaChainId, 16));
   std::memcpy(chain_id_.data(), chain.data(), chain_id_.size());
   tag_ = MakeDomainTag(chain_id_);
-  LEDGER_ASSIGN_OR_RETURN(auto head, ReadStoredHead(nullptr));
+  BACKSTOP_ASSIGN_OR_RETURN(auto head, ReadStoredHead(nullptr));
   head_seq_ = head.first;
   head_hash_ = head.second;
   return Status::OK();
@@ -248,10 +251,10 @@ Result<std::pair<SequenceNumber, Hash>> EventLog::Impl::ReadStoredHead(
     const rocksdb::Snapshot* snapshot) const {
   rocksdb::ReadOptions options = read_options_;
   options.snapshot = snapshot;
-  LEDGER_ASSIGN_OR_RETURN(std::string seq_bytes,
-                          GetMeta(db_, meta_, options, internal::kMetaHeadSeq, 8));
-  LEDGER_ASSIGN_OR_RETURN(std::string hash_bytes,
-                          GetMeta(db_, meta_, options, internal::kMetaHeadHash, 32));
+  BACKSTOP_ASSIGN_OR_RETURN(std::string seq_bytes,
+                            GetMeta(db_, meta_, options, internal::kMetaHeadSeq, 8));
+  BACKSTOP_ASSIGN_OR_RETURN(std::string hash_bytes,
+                            GetMeta(db_, meta_, options, internal::kMetaHeadHash, 32));
   SequenceNumber seq = 0;
   BACKSTOP_ASSERT(DecodeSeqKey(seq_bytes, &seq));
   Hash hash{};
@@ -264,7 +267,7 @@ Result<std::pair<SequenceNumber, Hash>> EventLog::Impl::ReadStoredHead(
 Status EventLog::Impl::LoadHead(const LogOptions& options) {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options_, events_));
   it->SeekToLast();
-  LEDGER_RETURN_IF_ERROR(FromRocks(it->status(), "event_log: find last record"));
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(it->status(), "event_log: find last record"));
   SequenceNumber last_seq = 0;
   std::optional<LogRecord> last;
   if (it->Valid()) {
@@ -281,7 +284,7 @@ Status EventLog::Impl::LoadHead(const LogOptions& options) {
     }
     last.emplace(std::move(decoded).value());
   }
-  LEDGER_RETURN_IF_ERROR(CheckHeadMarker(dir_, std::max(last_seq, head_seq_)));
+  BACKSTOP_RETURN_IF_ERROR(CheckHeadMarker(dir_, std::max(last_seq, head_seq_)));
   bool head_matches =
       last_seq == head_seq_ &&
       (last ? last->hash() == head_hash_ && last->seq() == last_seq : head_hash_ == Hash{});
@@ -301,12 +304,12 @@ Status EventLog::Impl::LoadHead(const LogOptions& options) {
     expected_key_id_ = last->key_id();
     if (internal::ClassifyEvent(last->event()).is_key_rotation) {
       last_group_is_rotation_ = true;
-      LEDGER_ASSIGN_OR_RETURN(auto target, internal::ReadKeyRotation(last->event()));
+      BACKSTOP_ASSIGN_OR_RETURN(auto target, internal::ReadKeyRotation(last->event()));
       expected_key_id_ = target.key_id;
     }
   }
   if (!options.checkpoint_file.empty()) {
-    LEDGER_RETURN_IF_ERROR(internal::CheckCheckpointFile(
+    BACKSTOP_RETURN_IF_ERROR(internal::CheckCheckpointFile(
         options.checkpoint_file, chain_id_, format_version_, head_seq_,
         format_version_ >= 2 ? internal::MakeNodeReader(db_, tree_, read_options_) : nullptr));
     checkpoint_file_ = options.checkpoint_file;
@@ -330,11 +333,11 @@ Result<std::unique_ptr<EventLog>> EventLog::Create(const std::string& dir, LogOp
   if (options.read_only) return Status::InvalidArgument("event_log", "Create with read_only");
   auto impl = std::make_unique<Impl>();
   impl->env_ = options.env;
-  LEDGER_RETURN_IF_ERROR(impl->OpenDb(dir, /*create=*/true, /*read_only=*/false));
-  LEDGER_RETURN_IF_ERROR(impl->InitializeMeta(options.chain_id, options.signing));
-  LEDGER_RETURN_IF_ERROR(impl->LoadMeta());
-  LEDGER_RETURN_IF_ERROR(impl->LoadHead(options));
-  LEDGER_RETURN_IF_ERROR(impl->StartPipeline(options));
+  BACKSTOP_RETURN_IF_ERROR(impl->OpenDb(dir, /*create=*/true, /*read_only=*/false));
+  BACKSTOP_RETURN_IF_ERROR(impl->InitializeMeta(options.chain_id, options.signing));
+  BACKSTOP_RETURN_IF_ERROR(impl->LoadMeta());
+  BACKSTOP_RETURN_IF_ERROR(impl->LoadHead(options));
+  BACKSTOP_RETURN_IF_ERROR(impl->StartPipeline(options));
   BACKSTOP_ASSERT(impl->head_seq_ == 0, impl->head_seq_);
   return std::unique_ptr<EventLog>(new EventLog(std::move(impl)));
 }
@@ -351,10 +354,10 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const std::string& dir, LogOpti
   }
   auto impl = std::make_unique<Impl>();
   impl->env_ = options.env;
-  LEDGER_RETURN_IF_ERROR(impl->OpenDb(dir, /*create=*/false, options.read_only));
-  LEDGER_RETURN_IF_ERROR(impl->LoadMeta());
-  LEDGER_RETURN_IF_ERROR(impl->LoadHead(options));
-  LEDGER_RETURN_IF_ERROR(impl->StartPipeline(options));
+  BACKSTOP_RETURN_IF_ERROR(impl->OpenDb(dir, /*create=*/false, options.read_only));
+  BACKSTOP_RETURN_IF_ERROR(impl->LoadMeta());
+  BACKSTOP_RETURN_IF_ERROR(impl->LoadHead(options));
+  BACKSTOP_RETURN_IF_ERROR(impl->StartPipeline(options));
   return std::unique_ptr<EventLog>(new EventLog(std::move(impl)));
 }
 
@@ -377,11 +380,11 @@ Result<GroupRange> SubmitAndWait(EventLog::Impl& impl,
                                  const PrivateKey* rotate_to) {
   auto promise = std::make_shared<std::promise<Status>>();
   std::future<Status> durable = promise->get_future();
-  LEDGER_ASSIGN_OR_RETURN(
+  BACKSTOP_ASSIGN_OR_RETURN(
       GroupRange range,
       impl.Submit(
           events, [promise](const Status& s, GroupRange) { promise->set_value(s); }, rotate_to, 0));
-  LEDGER_RETURN_IF_ERROR(durable.get());
+  BACKSTOP_RETURN_IF_ERROR(durable.get());
   return range;
 }
 

@@ -47,11 +47,11 @@ std::string EncodeSeqKey(SequenceNumber seq);
 // False unless `key` is exactly 8 bytes.
 bool DecodeSeqKey(std::string_view key, SequenceNumber* seq);
 // Maps a RocksDB status to ours; `context` names the operation.
-Status FromRocks(const rocksdb::Status& status, std::string_view context);
+base::Status FromRocks(const rocksdb::Status& status, std::string_view context);
 
 // The meta head as of a RocksDB snapshot (EventLog::Impl::ReadStoredHead).
 using StoredHeadReader =
-    std::function<Result<std::pair<SequenceNumber, Hash>>(const rocksdb::Snapshot*)>;
+    std::function<base::Result<std::pair<SequenceNumber, Hash>>(const rocksdb::Snapshot*)>;
 // The iterator over records [first, last] (last 0: to the end) of `events`, at a snapshot it
 // takes; record_reader.cc.
 std::unique_ptr<RecordIterator> NewRecordIterator(rocksdb::DB* db,
@@ -61,8 +61,8 @@ std::unique_ptr<RecordIterator> NewRecordIterator(rocksdb::DB* db,
                                                   StoredHeadReader stored_head);
 // Record `seq`, decoded: NotFound if absent, Corruption if it does not decode or names
 // another seq; record_reader.cc.
-Result<LogRecord> ReadRecord(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
-                             const rocksdb::ReadOptions& options, SequenceNumber seq);
+base::Result<LogRecord> ReadRecord(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
+                                   const rocksdb::ReadOptions& options, SequenceNumber seq);
 
 // Reads stored tree nodes of `tree` (tree_store.cc): Corruption naming the node if it is
 // missing or not 32 bytes.
@@ -71,13 +71,13 @@ NodeReader MakeNodeReader(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* tree,
 
 // The signed checkpoint note of the tree as it stands after `batch`, signed by the key of the
 // batch's records (one key per batch: see AppendPipeline's writer); tree_store.cc.
-Result<std::string> SignBatchCheckpoint(const GroupBatch& batch, const ChainId& chain_id);
+base::Result<std::string> SignBatchCheckpoint(const GroupBatch& batch, const ChainId& chain_id);
 // Refuses a log that is behind, or differs from, the checkpoint kept in the file at `path`
 // (LogOptions::checkpoint_file; no file yet is fine); `read` reads the log's tree (null for a
 // format-1 log); tree_store.cc.
-Status CheckCheckpointFile(const std::string& path, const ChainId& chain_id,
-                           uint32_t format_version, SequenceNumber head_seq,
-                           const NodeReader& read);
+base::Status CheckCheckpointFile(const std::string& path, const ChainId& chain_id,
+                                 uint32_t format_version, SequenceNumber head_seq,
+                                 const NodeReader& read);
 
 struct EventLogAccess {
   static rocksdb::DB* db(const EventLog& log);
@@ -90,7 +90,7 @@ struct EventLogAccess {
   static rocksdb::ColumnFamilyHandle* index(const EventLog& log, Index index);
   static bool read_only(const EventLog& log);
   // Starts the automatic compactions a writable log defers until its first write.
-  static Status StartCompactions(EventLog& log);
+  static base::Status StartCompactions(EventLog& log);
   // Every later WriteBatch fails with IOError, as a failing disk would.
   static void FailWritesForTest(EventLog& log);
 };

@@ -26,20 +26,22 @@ class EventLog::Impl {
  public:
   ~Impl();
 
-  Status OpenDb(const std::string& dir, bool create, bool read_only);
-  Status InitializeMeta(const std::optional<ChainId>& chain_id, SigningMode signing);
-  Status LoadMeta();
-  Status LoadHead(const LogOptions& options);
-  Status LoadFrontier();
-  Status PutCheckpoint(const internal::GroupBatch& batch, rocksdb::WriteBatch* write_batch);
+  base::Status OpenDb(const std::string& dir, bool create, bool read_only);
+  base::Status InitializeMeta(const std::optional<ChainId>& chain_id, SigningMode signing);
+  base::Status LoadMeta();
+  base::Status LoadHead(const LogOptions& options);
+  base::Status LoadFrontier();
+  base::Status PutCheckpoint(const internal::GroupBatch& batch, rocksdb::WriteBatch* write_batch);
   NodeReader MakeNodeReader(uint64_t size) const;
-  Status StartPipeline(const LogOptions& options);
+  base::Status StartPipeline(const LogOptions& options);
   // continues: 0 to start a group, else the last sequenced group, which `events` continue.
-  Result<GroupRange> Submit(std::span<const schema::Event::Reader> events, AppendCallback done,
-                            const PrivateKey* rotate_to, SequenceNumber continues);
-  Status WriteGroups(const internal::GroupBatch& batch);
-  Status StartCompactions();
-  Result<std::pair<SequenceNumber, Hash>> ReadStoredHead(const rocksdb::Snapshot* snapshot) const;
+  base::Result<GroupRange> Submit(std::span<const schema::Event::Reader> events,
+                                  AppendCallback done, const PrivateKey* rotate_to,
+                                  SequenceNumber continues);
+  base::Status WriteGroups(const internal::GroupBatch& batch);
+  base::Status StartCompactions();
+  base::Result<std::pair<SequenceNumber, Hash>> ReadStoredHead(
+      const rocksdb::Snapshot* snapshot) const;
 
   std::string dir_;
   bool read_only_ = false;
@@ -65,7 +67,7 @@ class EventLog::Impl {
   // after a crash, RocksDB would otherwise compact the files it just flushed on the same cores
   // as recovery's replay of the tail (which it slowed down twofold), while nothing is written.
   std::once_flag compactions_started_;
-  Status compactions_status_;  // Of EnableAutoCompaction, once started.
+  base::Status compactions_status_;  // Of EnableAutoCompaction, once started.
 
   // Durable head, updated by the writer thread after each synced batch.
   mutable std::mutex head_mu_;

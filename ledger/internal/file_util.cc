@@ -9,6 +9,9 @@
 
 namespace ledger::internal {
 
+using base::Result;
+using base::Status;
+
 Status WriteSyncAndClose(int fd, std::string_view text, const std::string& path) {
   size_t written = 0;
   while (written < text.size()) {
@@ -36,7 +39,7 @@ Status WriteFileAtomically(const std::string& path, std::string_view text) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOError(tmp, std::strerror(errno));
-  LEDGER_RETURN_IF_ERROR(WriteSyncAndClose(fd, text, tmp));
+  BACKSTOP_RETURN_IF_ERROR(WriteSyncAndClose(fd, text, tmp));
   if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::IOError(path, std::strerror(errno));
   std::string parent = std::filesystem::path(path).parent_path().string();
   int dir_fd = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -4,16 +4,16 @@
 #include <string>
 #include <string_view>
 
-#include "ledger/status.h"
+#include "base/status.h"
 
 namespace ledger::internal {
 
 // Writes all of `text` to the open file `fd`, fsyncs it and closes it (closed on every path).
 // IOError naming `path` on any failure.
-Status WriteSyncAndClose(int fd, std::string_view text, const std::string& path);
+base::Status WriteSyncAndClose(int fd, std::string_view text, const std::string& path);
 
 // Writes `text` to `path` atomically: a synced temporary file (path + ".tmp") renamed over it,
 // then the folder synced, so that after a crash the file holds the old or the new text, whole.
-Status WriteFileAtomically(const std::string& path, std::string_view text);
+base::Status WriteFileAtomically(const std::string& path, std::string_view text);
 
 }  // namespace ledger::internal

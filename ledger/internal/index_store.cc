@@ -10,6 +10,9 @@
 #include "ledger/internal/event_log_impl.h"
 
 namespace ledger {
+
+using base::Result;
+using base::Status;
 namespace {
 
 using internal::EventLogAccess;
@@ -52,7 +55,7 @@ Status ForEachExpectedEntry(const EventLog& log,
   std::vector<IndexEntry> entries;
   auto it = log.NewIterator(1, 0);
   for (; it->Valid(); it->Next()) {
-    LEDGER_ASSIGN_OR_RETURN(LogRecord record, DecodeRecord(it->value()));
+    BACKSTOP_ASSIGN_OR_RETURN(LogRecord record, DecodeRecord(it->value()));
     entries.clear();
     IndexEntries(record, &entries);
     for (const IndexEntry& entry : entries) visit(entry);
@@ -64,12 +67,12 @@ Status ForEachExpectedEntry(const EventLog& log,
 // none). Materializes that one index's expected entries: run it only after a digest mismatch.
 Result<std::string> FirstDifference(const EventLog& log, Index index) {
   std::map<std::string, std::string> want;
-  LEDGER_RETURN_IF_ERROR(ForEachExpectedEntry(log, [&](const IndexEntry& entry) {
+  BACKSTOP_RETURN_IF_ERROR(ForEachExpectedEntry(log, [&](const IndexEntry& entry) {
     if (entry.index == index) want.emplace(std::string(entry.key), entry.value);
   }));
   auto next = want.begin();
   std::string difference;
-  LEDGER_RETURN_IF_ERROR(
+  BACKSTOP_RETURN_IF_ERROR(
       IterateIndex(log, index, "", "", [&](std::string_view key, std::string_view value) {
         const char* what = nullptr;
         if (next != want.end() && next->first < key) {
@@ -109,14 +112,14 @@ Result<std::vector<SequenceNumber>> EventLog::CommitEnds(SequenceNumber first,
     if (last != 0 && seq > last) break;
     ends.push_back(seq);
   }
-  LEDGER_RETURN_IF_ERROR(FromRocks(it->status(), "event_log: commits"));
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(it->status(), "event_log: commits"));
   return ends;
 }
 
 Status EventLog::VisitIndex(Index index, std::string_view lower, std::string_view upper,
                             const IndexVisitor& visit) const {
   bool malformed = false;
-  LEDGER_RETURN_IF_ERROR(
+  BACKSTOP_RETURN_IF_ERROR(
       IterateIndex(*this, index, lower, upper, [&](std::string_view key, std::string_view value) {
         malformed = key.size() < 8 + 4;
         return !malformed && visit(key, value);
@@ -129,7 +132,7 @@ Result<std::vector<SequenceNumber>> EventLog::ScanIndex(Index index, std::string
                                                         std::string_view upper,
                                                         size_t limit) const {
   std::vector<SequenceNumber> seqs;
-  LEDGER_RETURN_IF_ERROR(
+  BACKSTOP_RETURN_IF_ERROR(
       VisitIndex(index, lower, upper, [&](std::string_view key, std::string_view) {
         seqs.push_back(SeqOfIndexKey(key));
         return limit == 0 || seqs.size() < limit;
@@ -141,14 +144,14 @@ Status EventLog::RebuildIndexes(const std::function<void(uint64_t, uint64_t)>& p
   if (EventLogAccess::read_only(*this)) {
     return Status::InvalidArgument("reindex", "the log is open read-only");
   }
-  LEDGER_RETURN_IF_ERROR(Flush());
-  LEDGER_RETURN_IF_ERROR(EventLogAccess::StartCompactions(*this));
+  BACKSTOP_RETURN_IF_ERROR(Flush());
+  BACKSTOP_RETURN_IF_ERROR(EventLogAccess::StartCompactions(*this));
   rocksdb::DB* db = EventLogAccess::db(*this);
   rocksdb::WriteOptions synced;
   synced.sync = true;
   for (Index index : AllIndexes()) {
     // Keys are at least 12 bytes; every one sorts below 0xff x 17.
-    LEDGER_RETURN_IF_ERROR(FromRocks(
+    BACKSTOP_RETURN_IF_ERROR(FromRocks(
         db->DeleteRange(synced, EventLogAccess::index(*this, index), "", std::string(17, '\xff')),
         "reindex: clear"));
   }
@@ -158,28 +161,28 @@ Status EventLog::RebuildIndexes(const std::function<void(uint64_t, uint64_t)>& p
   std::vector<IndexEntry> entries;
   auto it = NewIterator(1, 0);
   for (; it->Valid(); it->Next()) {
-    LEDGER_ASSIGN_OR_RETURN(LogRecord record, DecodeRecord(it->value()));
+    BACKSTOP_ASSIGN_OR_RETURN(LogRecord record, DecodeRecord(it->value()));
     entries.clear();
     IndexEntries(record, &entries);
     for (const IndexEntry& entry : entries) {
-      LEDGER_RETURN_IF_ERROR(
+      BACKSTOP_RETURN_IF_ERROR(
           FromRocks(batch.Put(EventLogAccess::index(*this, entry.index),
                               rocksdb::Slice(entry.key.data(), entry.key.size()), entry.value),
                     "reindex"));
     }
     if (++done % kRebuildBatchRecords == 0 || done == total) {
-      LEDGER_RETURN_IF_ERROR(FromRocks(db->Write(synced, &batch), "reindex: write"));
+      BACKSTOP_RETURN_IF_ERROR(FromRocks(db->Write(synced, &batch), "reindex: write"));
       batch.Clear();
       if (progress) progress(done, total);
     }
   }
-  LEDGER_RETURN_IF_ERROR(it->status());
+  BACKSTOP_RETURN_IF_ERROR(it->status());
   return FromRocks(db->Write(synced, &batch), "reindex: write");
 }
 
 Result<IndexDigest> EventLog::StoredIndexDigest(Index index) const {
   IndexDigest stored;
-  LEDGER_RETURN_IF_ERROR(
+  BACKSTOP_RETURN_IF_ERROR(
       IterateIndex(*this, index, "", "", [&](std::string_view key, std::string_view value) {
         stored.Add(index, key, value);
         return true;
@@ -191,7 +194,7 @@ Result<std::string> EventLog::CheckIndexes(const IndexDigest& expected,
                                            const IndexDigest& stored) const {
   for (Index index : AllIndexes()) {
     if (stored.Matches(expected, index)) continue;
-    LEDGER_ASSIGN_OR_RETURN(std::string difference, FirstDifference(*this, index));
+    BACKSTOP_ASSIGN_OR_RETURN(std::string difference, FirstDifference(*this, index));
     if (difference.empty()) {
       difference =
           fmt::format("{}: entries differ from the expected digest", IndexColumnFamily(index));
@@ -204,7 +207,7 @@ Result<std::string> EventLog::CheckIndexes(const IndexDigest& expected,
 Result<std::string> EventLog::CheckIndexes(const IndexDigest& expected) const {
   IndexDigest stored;
   for (Index index : AllIndexes()) {
-    LEDGER_ASSIGN_OR_RETURN(IndexDigest one, StoredIndexDigest(index));
+    BACKSTOP_ASSIGN_OR_RETURN(IndexDigest one, StoredIndexDigest(index));
     stored += one;
   }
   return CheckIndexes(expected, stored);
@@ -212,7 +215,7 @@ Result<std::string> EventLog::CheckIndexes(const IndexDigest& expected) const {
 
 Result<std::string> EventLog::CheckIndexes() const {
   IndexDigest expected;
-  LEDGER_RETURN_IF_ERROR(
+  BACKSTOP_RETURN_IF_ERROR(
       ForEachExpectedEntry(*this, [&](const IndexEntry& entry) { expected.Add(entry); }));
   return CheckIndexes(expected);
 }

@@ -18,6 +18,9 @@
 
 namespace ledger {
 
+using base::Result;
+using base::Status;
+
 using internal::EventLogAccess;
 using internal::FromRocks;
 
@@ -50,7 +53,7 @@ struct LogBuilder::State {
     entries.clear();
     IndexEntries(last, &entries);
     for (const IndexEntry& entry : entries) {
-      LEDGER_RETURN_IF_ERROR(
+      BACKSTOP_RETURN_IF_ERROR(
           FromRocks(batch.Put(EventLogAccess::index(*log, entry.index),
                               rocksdb::Slice(entry.key.data(), entry.key.size()), entry.value),
                     "build"));
@@ -59,7 +62,7 @@ struct LogBuilder::State {
     nodes.clear();
     frontier.Append(sha, LeafHash(sha, last.hash()), &nodes);
     for (const TreeNode& node : nodes) {
-      LEDGER_RETURN_IF_ERROR(
+      BACKSTOP_RETURN_IF_ERROR(
           FromRocks(batch.Put(EventLogAccess::tree(*log),
                               internal::EncodeSeqKey(StoredNodePosition(node.level, node.index)),
                               AsSlice(node.hash)),
@@ -73,7 +76,7 @@ struct LogBuilder::State {
   Status WriteBatch() {
     rocksdb::WriteOptions options;
     options.disableWAL = true;
-    LEDGER_RETURN_IF_ERROR(FromRocks(EventLogAccess::db(*log)->Write(options, &batch), "build"));
+    BACKSTOP_RETURN_IF_ERROR(FromRocks(EventLogAccess::db(*log)->Write(options, &batch), "build"));
     batch.Clear();
     return Status::OK();
   }
@@ -103,7 +106,7 @@ Result<std::unique_ptr<LogBuilder>> LogBuilder::Create(const std::string& dir,
   LogOptions create;
   create.chain_id = identity.chain_id;
   create.signing = identity.format_version < 2 ? SigningMode::kEvery : identity.signing;
-  LEDGER_ASSIGN_OR_RETURN(state->log, EventLog::Create(dir, std::move(create)));
+  BACKSTOP_ASSIGN_OR_RETURN(state->log, EventLog::Create(dir, std::move(create)));
   return std::unique_ptr<LogBuilder>(new LogBuilder(std::move(state)));
 }
 
@@ -121,11 +124,11 @@ Status LogBuilder::AddRecord(std::span<const uint8_t> value) {
                               fmt::format("seq {}: the record names seq {}", seq, s.last.seq()));
   }
   s.head = seq;
-  LEDGER_RETURN_IF_ERROR(FromRocks(
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(
       s.batch.Put(EventLogAccess::events(*s.log), internal::EncodeSeqKey(seq), AsSlice(value)),
       "build"));
-  LEDGER_RETURN_IF_ERROR(s.PutDerived());
-  if (seq % kBuildBatchRecords == 0) LEDGER_RETURN_IF_ERROR(s.WriteBatch());
+  BACKSTOP_RETURN_IF_ERROR(s.PutDerived());
+  if (seq % kBuildBatchRecords == 0) BACKSTOP_RETURN_IF_ERROR(s.WriteBatch());
   return Status::OK();
 }
 
@@ -161,8 +164,8 @@ Status LogBuilder::SignHead(const PrivateKey& key) {
   }
   const Checkpoint checkpoint{CheckpointOrigin(s.identity.chain_id), s.head, s.frontier.Root(s.sha),
                               s.last.hash()};
-  LEDGER_ASSIGN_OR_RETURN(std::string note, SignCheckpoint(checkpoint, key));
-  LEDGER_RETURN_IF_ERROR(AddCheckpoint(s.head, note));
+  BACKSTOP_ASSIGN_OR_RETURN(std::string note, SignCheckpoint(checkpoint, key));
+  BACKSTOP_RETURN_IF_ERROR(AddCheckpoint(s.head, note));
   return AddCommitMark(s.head);
 }
 
@@ -174,17 +177,17 @@ Status LogBuilder::Finish() {
   for (int i = 0; i < 4; ++i) {
     version[i] = static_cast<char>(s.identity.format_version >> (24 - 8 * i));
   }
-  LEDGER_RETURN_IF_ERROR(
+  BACKSTOP_RETURN_IF_ERROR(
       FromRocks(s.batch.Put(meta, internal::kMetaFormatVersion, version), "build"));
   if (s.identity.format_version < 2) {
-    LEDGER_RETURN_IF_ERROR(FromRocks(s.batch.Delete(meta, internal::kMetaSigningMode), "build"));
+    BACKSTOP_RETURN_IF_ERROR(FromRocks(s.batch.Delete(meta, internal::kMetaSigningMode), "build"));
   }
-  LEDGER_RETURN_IF_ERROR(FromRocks(
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(
       s.batch.Put(meta, internal::kMetaHeadSeq, internal::EncodeSeqKey(s.head)), "build"));
-  LEDGER_RETURN_IF_ERROR(
+  BACKSTOP_RETURN_IF_ERROR(
       FromRocks(s.batch.Put(meta, internal::kMetaHeadHash, AsSlice(s.last.hash())), "build"));
-  LEDGER_RETURN_IF_ERROR(s.WriteBatch());
-  LEDGER_RETURN_IF_ERROR(s.FlushAll());
+  BACKSTOP_RETURN_IF_ERROR(s.WriteBatch());
+  BACKSTOP_RETURN_IF_ERROR(s.FlushAll());
   s.log.reset();  // Closes; the next Open loads the head written above.
   return Status::OK();
 }
@@ -201,10 +204,10 @@ Status CheckCut(const EventLog& source, SequenceNumber last, bool may_sign, bool
     return Status::InvalidArgument(
         "copy", fmt::format("seq {} is not in the log (head {})", last, source.head_seq()));
   }
-  LEDGER_ASSIGN_OR_RETURN(auto ends, source.CommitEnds(last, last));
+  BACKSTOP_ASSIGN_OR_RETURN(auto ends, source.CommitEnds(last, last));
   *commit_end = !ends.empty();
   if (last != source.head_seq()) {
-    LEDGER_ASSIGN_OR_RETURN(LogRecord next, source.Read(last + 1));
+    BACKSTOP_ASSIGN_OR_RETURN(LogRecord next, source.Read(last + 1));
     if (next.group() != last + 1) {
       return Status::InvalidArgument("copy", fmt::format("seq {} does not end a group", last));
     }
@@ -229,7 +232,7 @@ Status CopySeqKeyed(const EventLog& source, rocksdb::ColumnFamilyHandle* family,
       return Status::Corruption("copy", "a key of " + family->GetName() + " is not 8 bytes");
     }
     if (seq > last) break;
-    LEDGER_RETURN_IF_ERROR(add(seq, std::string_view(it->value().data(), it->value().size())));
+    BACKSTOP_RETURN_IF_ERROR(add(seq, std::string_view(it->value().data(), it->value().size())));
   }
   return FromRocks(it->status(), "copy: " + family->GetName());
 }
@@ -241,14 +244,14 @@ Status CopyLogInto(const EventLog& source, SequenceNumber last, LogBuilder& buil
   const SequenceNumber first = builder.head() + 1;
   SequenceNumber next_mark = first;  // Marks and checkpoints follow the records they end.
   auto flush_marks = [&](SequenceNumber upto) -> Status {
-    LEDGER_RETURN_IF_ERROR(CopySeqKeyed(
+    BACKSTOP_RETURN_IF_ERROR(CopySeqKeyed(
         source, EventLogAccess::commits(source), next_mark, upto,
         [&](SequenceNumber seq, std::string_view) { return builder.AddCommitMark(seq); }));
     if (source.has_tree()) {
-      LEDGER_RETURN_IF_ERROR(CopySeqKeyed(source, EventLogAccess::checkpoints(source), next_mark,
-                                          upto, [&](SequenceNumber seq, std::string_view note) {
-                                            return builder.AddCheckpoint(seq, note);
-                                          }));
+      BACKSTOP_RETURN_IF_ERROR(CopySeqKeyed(source, EventLogAccess::checkpoints(source), next_mark,
+                                            upto, [&](SequenceNumber seq, std::string_view note) {
+                                              return builder.AddCheckpoint(seq, note);
+                                            }));
     }
     next_mark = upto + 1;
     return Status::OK();
@@ -259,18 +262,18 @@ Status CopyLogInto(const EventLog& source, SequenceNumber last, LogBuilder& buil
       return Status::Corruption("copy",
                                 fmt::format("seq {}: missing from the source", builder.head() + 1));
     }
-    LEDGER_RETURN_IF_ERROR(builder.AddRecord(it->value()));
+    BACKSTOP_RETURN_IF_ERROR(builder.AddRecord(it->value()));
     if (builder.head() % kBuildBatchRecords == 0) {
-      LEDGER_RETURN_IF_ERROR(flush_marks(builder.head()));
+      BACKSTOP_RETURN_IF_ERROR(flush_marks(builder.head()));
       if (progress) progress(builder.head(), last);
     }
   }
-  LEDGER_RETURN_IF_ERROR(it->status());
+  BACKSTOP_RETURN_IF_ERROR(it->status());
   if (builder.head() != last) {
     return Status::Corruption("copy",
                               fmt::format("seq {}: missing from the source", builder.head() + 1));
   }
-  LEDGER_RETURN_IF_ERROR(flush_marks(last));
+  BACKSTOP_RETURN_IF_ERROR(flush_marks(last));
   if (progress) progress(last, last);
   return Status::OK();
 }
@@ -287,7 +290,7 @@ Result<uint32_t> BackupDatabase(const EventLog& log, rocksdb::BackupEngine& engi
   rocksdb::CreateBackupOptions options;
   options.flush_before_backup = true;
   rocksdb::BackupID id = 0;
-  LEDGER_RETURN_IF_ERROR(FromRocks(
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(
       engine.CreateNewBackupWithMetadata(options, EventLogAccess::db(log), app_metadata, &id),
       "backup: " + log.dir()));
   return id;
@@ -296,16 +299,16 @@ Result<uint32_t> BackupDatabase(const EventLog& log, rocksdb::BackupEngine& engi
 Status CopyLogPrefix(const EventLog& source, SequenceNumber last, const std::string& dir,
                      const PrefixCopyOptions& options) {
   bool commit_end = false;
-  LEDGER_RETURN_IF_ERROR(CheckCut(source, last, options.sign_head.has_value(), &commit_end));
+  BACKSTOP_RETURN_IF_ERROR(CheckCut(source, last, options.sign_head.has_value(), &commit_end));
   LogBuilder::Identity identity;
   identity.chain_id = source.chain_id();
   identity.format_version = source.format_version();
   identity.signing = source.signing_mode();
-  LEDGER_ASSIGN_OR_RETURN(auto builder, LogBuilder::Create(dir, identity));
-  LEDGER_RETURN_IF_ERROR(CopyLogInto(source, last, *builder, options.progress));
+  BACKSTOP_ASSIGN_OR_RETURN(auto builder, LogBuilder::Create(dir, identity));
+  BACKSTOP_RETURN_IF_ERROR(CopyLogInto(source, last, *builder, options.progress));
   if (source.has_tree() && !commit_end) {
     BACKSTOP_ASSERT(options.sign_head.has_value(), last);
-    LEDGER_RETURN_IF_ERROR(builder->SignHead(*options.sign_head));
+    BACKSTOP_RETURN_IF_ERROR(builder->SignHead(*options.sign_head));
   }
   return builder->Finish();
 }

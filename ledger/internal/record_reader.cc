@@ -7,6 +7,9 @@
 #include "ledger/internal/event_log_impl.h"
 
 namespace ledger::internal {
+
+using base::Result;
+using base::Status;
 namespace {
 
 class RocksRecordIterator final : public RecordIterator {
@@ -105,7 +108,7 @@ Result<LogRecord> ReadRecord(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* event
   if (s.IsNotFound()) {
     return Status::NotFound("event_log", fmt::format("seq {} is not in the log", seq));
   }
-  LEDGER_RETURN_IF_ERROR(FromRocks(s, fmt::format("event_log: read seq {}", seq)));
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(s, fmt::format("event_log: read seq {}", seq)));
   Result<LogRecord> record =
       DecodeRecord({reinterpret_cast<const uint8_t*>(value.data()), value.size()});
   if (!record.ok()) {

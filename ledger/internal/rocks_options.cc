@@ -18,6 +18,9 @@
 
 namespace ledger {
 
+using base::Result;
+using base::Status;
+
 void KeepFreedMemoryForScans() {
   // Fixed thresholds (which also stop glibc from adjusting them): blocks under 64 MiB come from
   // the heap, and a heap is trimmed only when 256 MiB at its top are free.

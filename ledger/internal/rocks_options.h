@@ -8,15 +8,15 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
 #include "ledger/record.h"
-#include "ledger/status.h"
 
 namespace ledger::internal {
 
 // Path of the marker file beside RocksDB's files in `dir`.
 std::string HeadMarkerPath(const std::string& dir);
 // Corruption if the marker exists and `head_seq` is below the head it recorded.
-Status CheckHeadMarker(const std::string& dir, SequenceNumber head_seq);
+base::Status CheckHeadMarker(const std::string& dir, SequenceNumber head_seq);
 // Records `head_seq` as the head of a clean close (synced; best effort).
 void WriteHeadMarker(const std::string& dir, SequenceNumber head_seq);
 

@@ -12,6 +12,9 @@
 
 namespace ledger {
 
+using base::Result;
+using base::Status;
+
 using internal::DecodeSeqKey;
 using internal::EncodeSeqKey;
 using internal::EventLogAccess;
@@ -47,7 +50,7 @@ NodeReader MakeNodeReader(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* tree,
       return Status::Corruption("tree", fmt::format("node (level {}, index {}) is {}", level, index,
                                                     s.ok() ? "damaged" : "missing"));
     }
-    LEDGER_RETURN_IF_ERROR(FromRocks(s, "tree"));
+    BACKSTOP_RETURN_IF_ERROR(FromRocks(s, "tree"));
     Hash hash{};
     std::memcpy(hash.data(), value.data(), hash.size());
     return hash;
@@ -57,7 +60,8 @@ NodeReader MakeNodeReader(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* tree,
 Result<std::string> SignBatchCheckpoint(const GroupBatch& batch, const ChainId& chain_id) {
   const PendingGroup& group = *batch.back();
   const uint64_t size = group.range.last;
-  LEDGER_ASSIGN_OR_RETURN(TreeFrontier frontier, TreeFrontier::FromSubtrees(size, group.subtrees));
+  BACKSTOP_ASSIGN_OR_RETURN(TreeFrontier frontier,
+                            TreeFrontier::FromSubtrees(size, group.subtrees));
   Sha256 sha;
   Checkpoint checkpoint{CheckpointOrigin(chain_id), size, frontier.Root(sha),
                         group.records.back().hash};
@@ -115,13 +119,13 @@ NodeReader ReaderOf(const EventLog& log) {
 }  // namespace
 
 Result<Hash> EventLog::TreeRoot(uint64_t size) const {
-  LEDGER_RETURN_IF_ERROR(RequireTree(*this, "tree"));
-  LEDGER_RETURN_IF_ERROR(RequireSize(*this, size));
+  BACKSTOP_RETURN_IF_ERROR(RequireTree(*this, "tree"));
+  BACKSTOP_RETURN_IF_ERROR(RequireSize(*this, size));
   return ledger::TreeRoot(size, ReaderOf(*this));
 }
 
 Result<Hash> EventLog::TreeNodeHash(int level, uint64_t index) const {
-  LEDGER_RETURN_IF_ERROR(RequireTree(*this, "tree"));
+  BACKSTOP_RETURN_IF_ERROR(RequireTree(*this, "tree"));
   if (level < 0 || level >= 64 || ((index + 1) << level) >> level != index + 1 ||
       ((index + 1) << level) > head_seq()) {
     return Status::NotFound("tree", fmt::format("node ({}, {}) is not complete at tree size {}",
@@ -131,8 +135,8 @@ Result<Hash> EventLog::TreeNodeHash(int level, uint64_t index) const {
 }
 
 Result<std::vector<Hash>> EventLog::InclusionProof(SequenceNumber seq, uint64_t size) const {
-  LEDGER_RETURN_IF_ERROR(RequireTree(*this, "proof"));
-  LEDGER_RETURN_IF_ERROR(RequireSize(*this, size));
+  BACKSTOP_RETURN_IF_ERROR(RequireTree(*this, "proof"));
+  BACKSTOP_RETURN_IF_ERROR(RequireSize(*this, size));
   if (seq == 0 || seq > size) {
     return Status::InvalidArgument("proof",
                                    fmt::format("seq {} is not in the tree of size {}", seq, size));
@@ -141,13 +145,13 @@ Result<std::vector<Hash>> EventLog::InclusionProof(SequenceNumber seq, uint64_t 
 }
 
 Result<std::vector<Hash>> EventLog::ConsistencyProof(uint64_t old_size, uint64_t new_size) const {
-  LEDGER_RETURN_IF_ERROR(RequireTree(*this, "proof"));
-  LEDGER_RETURN_IF_ERROR(RequireSize(*this, new_size));
+  BACKSTOP_RETURN_IF_ERROR(RequireTree(*this, "proof"));
+  BACKSTOP_RETURN_IF_ERROR(RequireSize(*this, new_size));
   return ledger::ConsistencyProof(old_size, new_size, ReaderOf(*this));
 }
 
 Result<std::string> EventLog::ReadCheckpoint(uint64_t size) const {
-  LEDGER_RETURN_IF_ERROR(RequireTree(*this, "checkpoint"));
+  BACKSTOP_RETURN_IF_ERROR(RequireTree(*this, "checkpoint"));
   std::string note;
   rocksdb::Status s =
       EventLogAccess::db(*this)->Get(EventLogAccess::read_options(*this),
@@ -158,12 +162,12 @@ Result<std::string> EventLog::ReadCheckpoint(uint64_t size) const {
                                         "the end of each group commit)",
                                         size));
   }
-  LEDGER_RETURN_IF_ERROR(FromRocks(s, "checkpoint"));
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(s, "checkpoint"));
   return note;
 }
 
 Result<std::vector<uint64_t>> EventLog::CheckpointSizes(uint64_t first, uint64_t last) const {
-  LEDGER_RETURN_IF_ERROR(RequireTree(*this, "checkpoint"));
+  BACKSTOP_RETURN_IF_ERROR(RequireTree(*this, "checkpoint"));
   std::vector<uint64_t> sizes;
   std::unique_ptr<rocksdb::Iterator> it(EventLogAccess::db(*this)->NewIterator(
       EventLogAccess::read_options(*this), EventLogAccess::checkpoints(*this)));
@@ -175,31 +179,31 @@ Result<std::vector<uint64_t>> EventLog::CheckpointSizes(uint64_t first, uint64_t
     if (last != 0 && size > last) break;
     sizes.push_back(size);
   }
-  LEDGER_RETURN_IF_ERROR(FromRocks(it->status(), "checkpoint"));
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(it->status(), "checkpoint"));
   return sizes;
 }
 
 Result<std::string> EventLog::LatestCheckpoint() const {
-  LEDGER_RETURN_IF_ERROR(RequireTree(*this, "checkpoint"));
+  BACKSTOP_RETURN_IF_ERROR(RequireTree(*this, "checkpoint"));
   std::unique_ptr<rocksdb::Iterator> it(EventLogAccess::db(*this)->NewIterator(
       EventLogAccess::read_options(*this), EventLogAccess::checkpoints(*this)));
   it->SeekToLast();
-  LEDGER_RETURN_IF_ERROR(FromRocks(it->status(), "checkpoint"));
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(it->status(), "checkpoint"));
   if (!it->Valid()) return Status::NotFound("checkpoint", "the log is empty: no checkpoint yet");
   return it->value().ToString();
 }
 
 Status EventLog::RebuildTree(const std::function<void(uint64_t, uint64_t)>& progress) {
-  LEDGER_RETURN_IF_ERROR(RequireTree(*this, "reindex"));
+  BACKSTOP_RETURN_IF_ERROR(RequireTree(*this, "reindex"));
   if (EventLogAccess::read_only(*this)) {
     return Status::InvalidArgument("reindex", "the log is open read-only");
   }
-  LEDGER_RETURN_IF_ERROR(Flush());
+  BACKSTOP_RETURN_IF_ERROR(Flush());
   rocksdb::DB* db = EventLogAccess::db(*this);
   rocksdb::ColumnFamilyHandle* tree = EventLogAccess::tree(*this);
   rocksdb::WriteOptions synced;
   synced.sync = true;
-  LEDGER_RETURN_IF_ERROR(
+  BACKSTOP_RETURN_IF_ERROR(
       FromRocks(db->DeleteRange(synced, tree, "", std::string(9, '\xff')), "reindex: clear tree"));
   const uint64_t total = head_seq();
   uint64_t done = 0;
@@ -211,22 +215,22 @@ Status EventLog::RebuildTree(const std::function<void(uint64_t, uint64_t)>& prog
   auto it = NewIterator(1, 0);
   for (; it->Valid(); it->Next()) {
     // The tree covers the stored hashes; whether each record is sound is verify's question.
-    LEDGER_RETURN_IF_ERROR(DecodeRecordInto(it->value(), &record, EnvelopeCheck::kInputsOnly));
+    BACKSTOP_RETURN_IF_ERROR(DecodeRecordInto(it->value(), &record, EnvelopeCheck::kInputsOnly));
     nodes.clear();
     frontier.Append(sha, LeafHash(sha, record.hash()), &nodes);
     for (const TreeNode& node : nodes) {
-      LEDGER_RETURN_IF_ERROR(FromRocks(
+      BACKSTOP_RETURN_IF_ERROR(FromRocks(
           batch.Put(tree, EncodeSeqKey(StoredNodePosition(node.level, node.index)),
                     rocksdb::Slice(reinterpret_cast<const char*>(node.hash.data()), kHashBytes)),
           "reindex"));
     }
     if (++done % kRebuildBatchRecords == 0 || done == total) {
-      LEDGER_RETURN_IF_ERROR(FromRocks(db->Write(synced, &batch), "reindex: write tree"));
+      BACKSTOP_RETURN_IF_ERROR(FromRocks(db->Write(synced, &batch), "reindex: write tree"));
       batch.Clear();
       if (progress) progress(done, total);
     }
   }
-  LEDGER_RETURN_IF_ERROR(it->status());
+  BACKSTOP_RETURN_IF_ERROR(it->status());
   return FromRocks(db->Write(synced, &batch), "reindex: write tree");
 }
 

@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "backup/backup.h"
-#include "engine/assert.h"
+#include "base/assert.h"
 
 namespace server::internal {
 
@@ -82,7 +82,7 @@ void BackupRunner::Run(uint32_t keep, const Done& done) {
   out.backup_dir = backup_dir_;
   out.deleted = created->deleted;
   out.keep = options.keep;
-  done(ledger::Result<BackupDone>(std::move(out)));
+  done(base::Result<BackupDone>(std::move(out)));
 }
 
 }  // namespace server::internal

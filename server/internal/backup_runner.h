@@ -9,8 +9,8 @@
 #include <string>
 #include <thread>
 
+#include "base/status.h"
 #include "ledger/event_log.h"
-#include "ledger/status.h"
 #include "replay/data_dir.h"
 #include "server/client.h"
 
@@ -26,7 +26,7 @@ class BackupRunner {
   BackupRunner(const BackupRunner&) = delete;
   BackupRunner& operator=(const BackupRunner&) = delete;
 
-  using Done = std::function<void(const ledger::Result<BackupDone>&)>;
+  using Done = std::function<void(const base::Result<BackupDone>&)>;
   // Starts a backup keeping the newest `keep` (0: the default) and returns true, or returns
   // false if one is running. `done` is called once, on the backup's thread, when it ends.
   bool TryStart(uint32_t keep, Done done);

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/assert.h"
+#include "base/assert.h"
 #include "ledger/indexes.h"
 
 namespace server::internal {
@@ -56,7 +56,7 @@ size_t Dispatcher::depth() const {
   return queue_.size();
 }
 
-ledger::Status Dispatcher::failure() const {
+base::Status Dispatcher::failure() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return failure_;
 }
@@ -81,7 +81,7 @@ void Dispatcher::Loop() {
     }
     batch.clear();
   }
-  ledger::Status flushed = sequencer_->Flush();
+  base::Status flushed = sequencer_->Flush();
   if (!flushed.ok()) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (failure_.ok()) failure_ = flushed;
@@ -117,8 +117,8 @@ struct Original {
 
 // The durable command the log holds under `origin`, if any (the kClientCommand index, then
 // each record it names, whose origin must match exactly).
-ledger::Result<std::optional<Original>> FindDurable(const ledger::EventLog& log,
-                                                    const ledger::CommandOrigin& origin) {
+base::Result<std::optional<Original>> FindDurable(const ledger::EventLog& log,
+                                                  const ledger::CommandOrigin& origin) {
   std::string lower =
       ledger::ClientCommandPrefix(origin.principal, origin.client_id, origin.client_seq);
   std::string upper = lower;
@@ -129,12 +129,13 @@ ledger::Result<std::optional<Original>> FindDurable(const ledger::EventLog& log,
   } else {
     upper[i] = static_cast<char>(static_cast<uint8_t>(upper[i]) + 1);
   }
-  LEDGER_ASSIGN_OR_RETURN(auto seqs, log.ScanIndex(ledger::Index::kClientCommand, lower, upper, 0));
+  BACKSTOP_ASSIGN_OR_RETURN(auto seqs,
+                            log.ScanIndex(ledger::Index::kClientCommand, lower, upper, 0));
   for (ledger::SequenceNumber seq : seqs) {
-    LEDGER_ASSIGN_OR_RETURN(ledger::LogRecord record, log.Read(seq));
-    LEDGER_ASSIGN_OR_RETURN(auto logged, ledger::DecodeOrigin(record.event()));
+    BACKSTOP_ASSIGN_OR_RETURN(ledger::LogRecord record, log.Read(seq));
+    BACKSTOP_ASSIGN_OR_RETURN(auto logged, ledger::DecodeOrigin(record.event()));
     if (!logged.has_value() || *logged != origin) continue;
-    LEDGER_ASSIGN_OR_RETURN(engine::Input input, ledger::DecodeInput(record.event()));
+    BACKSTOP_ASSIGN_OR_RETURN(engine::Input input, ledger::DecodeInput(record.event()));
     // The answer reads the group from its input to its end (last 0).
     return std::optional<Original>(Original{{seq, 0}, std::move(input)});
   }
@@ -194,7 +195,7 @@ void Dispatcher::RunCommand(Job& job) {
   auto called = std::make_shared<std::atomic<bool>>(false);
   const auto sequenced = std::chrono::steady_clock::now();
   metrics_->pending_durable.fetch_add(1);
-  auto once = [this, called, entry, key, sequenced](const ledger::Status& status,
+  auto once = [this, called, entry, key, sequenced](const base::Status& status,
                                                     ledger::GroupRange range) {
     if (called->exchange(true)) return;
     metrics_->pending_durable.fetch_sub(1);
@@ -213,7 +214,7 @@ void Dispatcher::RunCommand(Job& job) {
   if (!submitted.ok()) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (failure_.ok() && submitted.status().code() == ledger::Status::Code::kIOError) {
+      if (failure_.ok() && submitted.status().code() == base::Status::Code::kIOError) {
         failure_ = submitted.status();
       }
     }
@@ -258,7 +259,7 @@ void Dispatcher::RunSnapshot(Job& job) {
     job.done(JobResult{seq.status(), {}, 0});
     return;
   }
-  job.done(JobResult{ledger::Status::OK(), {}, *seq});
+  job.done(JobResult{base::Status::OK(), {}, *seq});
 }
 
 }  // namespace server::internal

@@ -15,17 +15,17 @@
 #include <thread>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/events.h"
 #include "ledger/event_codec.h"
 #include "ledger/event_log.h"
-#include "ledger/status.h"
 #include "replay/sequencer.h"
 #include "server/internal/metrics.h"
 
 namespace server::internal {
 
 struct JobResult {
-  ledger::Status status;  // OK once durable; the failure otherwise.
+  base::Status status;  // OK once durable; the failure otherwise.
   // kCommand: the group appended; for a resend, {the original's input seq, 0}.
   ledger::GroupRange range;
   uint64_t snapshot_seq = 0;  // kSnapshot: the snapshot written.
@@ -62,7 +62,7 @@ class Dispatcher {
   // Jobs queued now, and the most ever queued.
   size_t depth() const;
   // The first failure of the sequencer (OK while none).
-  ledger::Status failure() const;
+  base::Status failure() const;
 
  private:
   // A command sequenced but not yet durable, and the resends waiting for its answer.
@@ -88,9 +88,9 @@ class Dispatcher {
   ledger::SequenceNumber last_commit_end_ = 0;  // Writer thread: seen by OnDurable.
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<Job> queue_;   // Guarded by mutex_.
-  bool stopping_ = false;   // Guarded by mutex_.
-  ledger::Status failure_;  // Guarded by mutex_.
+  std::deque<Job> queue_;  // Guarded by mutex_.
+  bool stopping_ = false;  // Guarded by mutex_.
+  base::Status failure_;   // Guarded by mutex_.
   // Origin key -> the command in flight. Entries live from Submit to durability, so there are
   // at most LogOptions::max_pending_records of them.
   std::mutex in_flight_mutex_;

@@ -14,7 +14,7 @@
 
 namespace server::internal {
 
-using ledger::Status;
+using base::Status;
 
 uint32_t FrameLength(std::span<const uint8_t, kFrameHeaderBytes> header) {
   return static_cast<uint32_t>(header[0]) | (static_cast<uint32_t>(header[1]) << 8) |
@@ -51,8 +51,8 @@ Status CheckCommand(const DecodedRequest& request) {
   return Status::OK();
 }
 
-ledger::Result<DecodedRequest> ReadRequest(protocol::Request::Reader root, DecodeFailure* failure,
-                                           uint64_t* id) {
+base::Result<DecodedRequest> ReadRequest(protocol::Request::Reader root, DecodeFailure* failure,
+                                         uint64_t* id) {
   DecodedRequest request;
   request.id = root.getId();
   *id = request.id;
@@ -82,7 +82,7 @@ ledger::Result<DecodedRequest> ReadRequest(protocol::Request::Reader root, Decod
   const capnp::Text::Reader client_id = command.getClientId();
   request.client_id.assign(client_id.begin(), client_id.size());
   request.client_seq = command.getClientSeq();
-  LEDGER_RETURN_IF_ERROR(CheckCommand(request));
+  BACKSTOP_RETURN_IF_ERROR(CheckCommand(request));
   if (!command.hasInput()) return Status::InvalidArgument("request", "the command has no input");
   auto input = ledger::DecodeInput(command.getInput());
   if (!input.ok()) return Status::InvalidArgument("request", input.status().detail());
@@ -92,8 +92,8 @@ ledger::Result<DecodedRequest> ReadRequest(protocol::Request::Reader root, Decod
 
 }  // namespace
 
-ledger::Result<DecodedRequest> DecodeRequest(std::span<const uint8_t> body, DecodeFailure* failure,
-                                             uint64_t* id) {
+base::Result<DecodedRequest> DecodeRequest(std::span<const uint8_t> body, DecodeFailure* failure,
+                                           uint64_t* id) {
   *failure = DecodeFailure::kMalformed;
   *id = 0;
   if (body.size() > kMaxRequestBytes) return Status::InvalidArgument("frame", "too large");
@@ -382,7 +382,7 @@ Answer ReadAnswer(protocol::Answer::Reader root) {
 
 }  // namespace
 
-ledger::Result<Answer> DecodeAnswer(std::span<const uint8_t> body) {
+base::Result<Answer> DecodeAnswer(std::span<const uint8_t> body) {
   if (body.size() > kMaxAnswerBytes) return Status::Corruption("answer", "frame too large");
   kj::Array<capnp::word> words = AlignedCopy(body);
   if (words.size() == 0) return Status::Corruption("answer", "not a whole number of words");

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/events.h"
-#include "ledger/status.h"
 #include "server/client.h"
 
 namespace server::internal {
@@ -47,8 +47,8 @@ enum class DecodeFailure { kMalformed, kBadCommand };
 
 // Decodes one request body. On failure returns InvalidArgument with the reason and sets
 // `*failure` (and `*id` when the id could be read).
-ledger::Result<DecodedRequest> DecodeRequest(std::span<const uint8_t> body, DecodeFailure* failure,
-                                             uint64_t* id);
+base::Result<DecodedRequest> DecodeRequest(std::span<const uint8_t> body, DecodeFailure* failure,
+                                           uint64_t* id);
 
 // Whole frames (header + body), ready to write.
 std::string CommandFrame(uint64_t id, std::string_view client_id, uint64_t client_seq,
@@ -84,6 +84,6 @@ std::string RecordsFrame(uint64_t id, uint64_t first_seq, const std::vector<std:
 std::string BackupAnswerFrame(uint64_t id, const BackupDone& done);
 
 // Decodes one answer body. Corruption on any problem.
-ledger::Result<Answer> DecodeAnswer(std::span<const uint8_t> body);
+base::Result<Answer> DecodeAnswer(std::span<const uint8_t> body);
 
 }  // namespace server::internal

@@ -14,7 +14,7 @@
 
 namespace server::internal {
 
-using ledger::Status;
+using base::Status;
 
 namespace {
 
@@ -73,19 +73,19 @@ bool ParseTilePath(std::string_view path, TilePath* tile) {
   return true;
 }
 
-ledger::Result<std::string> ReadTile(const ledger::EventLog& log, const TilePath& tile) {
+base::Result<std::string> ReadTile(const ledger::EventLog& log, const TilePath& tile) {
   if (tile.index > (uint64_t{1} << 48)) return Status::NotFound("tile", "beyond the tree");
   const uint64_t first = tile.index * kTileWidth;
   std::string body;
   for (uint64_t i = first; i < first + tile.width; ++i) {
     if (tile.entries) {
       if (i + 1 > log.head_seq()) return Status::NotFound("tile", "beyond the tree");
-      LEDGER_ASSIGN_OR_RETURN(ledger::LogRecord record, log.Read(i + 1));
+      BACKSTOP_ASSIGN_OR_RETURN(ledger::LogRecord record, log.Read(i + 1));
       body.push_back('\0');
       body.push_back(static_cast<char>(record.hash().size()));
       body.append(reinterpret_cast<const char*>(record.hash().data()), record.hash().size());
     } else {
-      LEDGER_ASSIGN_OR_RETURN(ledger::Hash hash, log.TreeNodeHash(tile.level * kTileHeight, i));
+      BACKSTOP_ASSIGN_OR_RETURN(ledger::Hash hash, log.TreeNodeHash(tile.level * kTileHeight, i));
       body.append(reinterpret_cast<const char*>(hash.data()), hash.size());
     }
   }
@@ -121,13 +121,13 @@ std::map<std::string, std::string> Query(std::string_view query) {
 }
 
 // The tree size `text` names, or the newest checkpoint's when empty.
-ledger::Result<uint64_t> CheckpointSize(const ledger::EventLog& log, const std::string& text) {
+base::Result<uint64_t> CheckpointSize(const ledger::EventLog& log, const std::string& text) {
   uint64_t size = 0;
   if (!text.empty()) {
     if (!ParseDecimal(text, &size)) return Status::InvalidArgument("proof", "bad size " + text);
     return size;
   }
-  LEDGER_ASSIGN_OR_RETURN(auto sizes, log.CheckpointSizes(1, 0));
+  BACKSTOP_ASSIGN_OR_RETURN(auto sizes, log.CheckpointSizes(1, 0));
   if (sizes.empty()) return Status::NotFound("proof", "the log has no checkpoint yet");
   return sizes.back();
 }

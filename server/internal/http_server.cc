@@ -16,7 +16,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
-using ledger::Status;
+using base::Status;
 
 // Limits: a request is a GET line and a few headers; an idle keep-alive connection is closed.
 constexpr size_t kMaxRequestHeaderBytes = 8 * 1024;
@@ -139,13 +139,13 @@ void HttpServer::Impl::Accept() {
   });
 }
 
-ledger::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen,
-                                                              HttpSources sources) {
+base::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen,
+                                                            HttpSources sources) {
   if (sources.log == nullptr || sources.metrics == nullptr) {
     return Status::InvalidArgument("http", "no log or metrics");
   }
   auto impl = std::make_unique<Impl>(std::move(sources));
-  LEDGER_RETURN_IF_ERROR(impl->Listen(listen));
+  BACKSTOP_RETURN_IF_ERROR(impl->Listen(listen));
   impl->Accept();
   Impl* raw = impl.get();
   impl->thread_ = std::thread([raw] { raw->io_.run(); });

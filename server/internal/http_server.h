@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
 #include "ledger/event_log.h"
-#include "ledger/status.h"
 #include "server/internal/metrics.h"
 
 namespace server::internal {
@@ -35,7 +35,7 @@ bool ParseTilePath(std::string_view path, TilePath* tile);
 
 // The body of a tile: W hashes of 32 bytes, or for entries W times (2-byte big-endian length,
 // the record's 32-byte hash). NotFound if any of it is not complete at the log's head.
-ledger::Result<std::string> ReadTile(const ledger::EventLog& log, const TilePath& tile);
+base::Result<std::string> ReadTile(const ledger::EventLog& log, const TilePath& tile);
 
 struct HttpReply {
   int status = 200;
@@ -49,8 +49,8 @@ HttpReply Route(const HttpSources& sources, std::string_view method, std::string
 class HttpServer {
  public:
   // Binds `listen` (HOST:PORT; port 0: any) and starts serving on a thread of its own.
-  static ledger::Result<std::unique_ptr<HttpServer>> Start(const std::string& listen,
-                                                           HttpSources sources);
+  static base::Result<std::unique_ptr<HttpServer>> Start(const std::string& listen,
+                                                         HttpSources sources);
   ~HttpServer();  // Stop.
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

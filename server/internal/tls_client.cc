@@ -16,7 +16,7 @@ namespace server {
 namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
-using ledger::Status;
+using base::Status;
 
 const char* AnswerKindName(Answer::Kind kind) {
   switch (kind) {
@@ -56,7 +56,7 @@ class Client::Impl {
     if (ec) return Status::IOError("client", "send failed: " + ec.message());
     return Status::OK();
   }
-  ledger::Result<Answer> Receive();
+  base::Result<Answer> Receive();
 
  private:
   asio::io_context io_;
@@ -103,7 +103,7 @@ Status Client::Impl::Connect(const ClientOptions& options) {
   stream_->set_verify_mode(ssl::verify_peer, ec);
   std::string host;
   std::string port;
-  LEDGER_RETURN_IF_ERROR(SplitAddress(options.address, &host, &port));
+  BACKSTOP_RETURN_IF_ERROR(SplitAddress(options.address, &host, &port));
   if (options.verify_host) stream_->set_verify_callback(ssl::host_name_verification(host), ec);
   tcp::resolver resolver(io_);
   const auto endpoints = resolver.resolve(host, port, ec);
@@ -120,7 +120,7 @@ Status Client::Impl::Connect(const ClientOptions& options) {
   return Status::OK();
 }
 
-ledger::Result<Answer> Client::Impl::Receive() {
+base::Result<Answer> Client::Impl::Receive() {
   std::array<uint8_t, internal::kFrameHeaderBytes> header{};
   boost::system::error_code ec;
   asio::read(*stream_, asio::buffer(header), ec);
@@ -135,9 +135,9 @@ ledger::Result<Answer> Client::Impl::Receive() {
   return internal::DecodeAnswer(body_);
 }
 
-ledger::Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
+base::Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
   auto impl = std::make_unique<Impl>();
-  LEDGER_RETURN_IF_ERROR(impl->Connect(options));
+  BACKSTOP_RETURN_IF_ERROR(impl->Connect(options));
   return std::unique_ptr<Client>(new Client(std::move(impl)));
 }
 
@@ -169,6 +169,6 @@ Status Client::SendBackupRequest(uint64_t id, uint32_t keep) {
   return impl_->Write(Bytes(internal::BackupRequestFrame(id, keep)));
 }
 Status Client::SendRaw(std::span<const uint8_t> bytes) { return impl_->Write(bytes); }
-ledger::Result<Answer> Client::Receive() { return impl_->Receive(); }
+base::Result<Answer> Client::Receive() { return impl_->Receive(); }
 
 }  // namespace server

@@ -31,8 +31,8 @@ namespace server {
 namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
+using base::Status;
 using internal::RefusalReason;
-using ledger::Status;
 
 // How long a new connection has to complete its TLS handshake, and how long a connection being
 // closed waits for its peer to read the last answer.
@@ -176,11 +176,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void HandleSnapshot(uint64_t request_id);
   void HandleStream(uint64_t request_id, uint64_t from_seq);
   void HandleBackup(uint64_t request_id, uint32_t keep);
-  void OnBackupDone(uint64_t request_id, const ledger::Result<BackupDone>& result);
+  void OnBackupDone(uint64_t request_id, const base::Result<BackupDone>& result);
   // Sends the next frame of the stream when the connection has nothing else to write, or
   // waits for the log to grow.
   void Pump();
-  ledger::Status SendStreamFrame(uint64_t head);
+  base::Status SendStreamFrame(uint64_t head);
   void Refuse(uint64_t request_id, RefusalReason reason, std::string_view detail, bool close);
   void Send(std::string frame);
   void Write();
@@ -407,7 +407,7 @@ void Session::HandleBackup(uint64_t request_id, uint32_t keep) {
   std::weak_ptr<Session> weak = weak_from_this();
   asio::io_context* io = &server_->io_;
   const auto started = std::chrono::steady_clock::now();
-  auto done = [weak, io, request_id, guard, started](const ledger::Result<BackupDone>& result) {
+  auto done = [weak, io, request_id, guard, started](const base::Result<BackupDone>& result) {
     asio::post(*io, [weak, request_id, guard, started, result] {
       guard->reset();
       const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -432,7 +432,7 @@ void Session::HandleBackup(uint64_t request_id, uint32_t keep) {
   ++inflight_;
 }
 
-void Session::OnBackupDone(uint64_t request_id, const ledger::Result<BackupDone>& result) {
+void Session::OnBackupDone(uint64_t request_id, const base::Result<BackupDone>& result) {
   --inflight_;
   if (result.ok()) {
     Send(internal::BackupAnswerFrame(request_id, *result));
@@ -490,10 +490,10 @@ Status Session::SendStreamFrame(uint64_t head) {
   std::string checkpoint;
   if (log.has_tree()) {
     // End the frame at a group commit's end when one falls in it, with that checkpoint.
-    LEDGER_ASSIGN_OR_RETURN(auto sizes, log.CheckpointSizes(stream_next_, last));
+    BACKSTOP_ASSIGN_OR_RETURN(auto sizes, log.CheckpointSizes(stream_next_, last));
     if (!sizes.empty()) {
       last = sizes.back();
-      LEDGER_ASSIGN_OR_RETURN(checkpoint, log.ReadCheckpoint(last));
+      BACKSTOP_ASSIGN_OR_RETURN(checkpoint, log.ReadCheckpoint(last));
     }
   }
   std::vector<std::string> records;
@@ -502,14 +502,14 @@ Status Session::SendStreamFrame(uint64_t head) {
     const auto value = it->value();
     records.emplace_back(reinterpret_cast<const char*>(value.data()), value.size());
   }
-  LEDGER_RETURN_IF_ERROR(it->status());
+  BACKSTOP_RETURN_IF_ERROR(it->status());
   if (records.size() != last - stream_next_ + 1) {
     return Status::Corruption("stream", fmt::format("records {}..{} missing", stream_next_, last));
   }
   std::vector<std::string> frontier;
   if (stream_next_ > 1 && stream_first_frame_ && log.has_tree()) {
     for (const ledger::TreeNode& node : ledger::CompleteSubtrees(stream_next_ - 1)) {
-      LEDGER_ASSIGN_OR_RETURN(ledger::Hash hash, log.TreeNodeHash(node.level, node.index));
+      BACKSTOP_ASSIGN_OR_RETURN(ledger::Hash hash, log.TreeNodeHash(node.level, node.index));
       frontier.emplace_back(reinterpret_cast<const char*>(hash.data()), hash.size());
     }
   }
@@ -534,12 +534,12 @@ Status ReadGroup(const ledger::EventLog& log, ledger::GroupRange* range,
     ledger::LogRecord record;
     if (it != nullptr) {
       if (!it->Valid()) break;
-      LEDGER_RETURN_IF_ERROR(ledger::DecodeRecordInto(it->value(), &record));
+      BACKSTOP_RETURN_IF_ERROR(ledger::DecodeRecordInto(it->value(), &record));
       if (record.group() != range->first) break;  // The next group.
       it->Next();
     } else {
       if (seq > range->last) break;
-      LEDGER_ASSIGN_OR_RETURN(record, log.Read(seq));
+      BACKSTOP_ASSIGN_OR_RETURN(record, log.Read(seq));
     }
     const auto bytes = record.record_bytes();
     records->emplace_back(reinterpret_cast<const char*>(bytes.data()), bytes.size());
@@ -549,7 +549,7 @@ Status ReadGroup(const ledger::EventLog& log, ledger::GroupRange* range,
     if (metrics != nullptr && event.isLiquidation()) metrics->liquidations.fetch_add(1);
     if (metrics != nullptr && event.isAdlReduction()) metrics->adl_reductions.fetch_add(1);
   }
-  if (it != nullptr) LEDGER_RETURN_IF_ERROR(it->status());
+  if (it != nullptr) BACKSTOP_RETURN_IF_ERROR(it->status());
   if (range->last == 0) range->last = range->first + records->size() - 1;
   if (records->empty() || records->size() != range->last - range->first + 1) {
     return Status::Corruption(
@@ -718,7 +718,7 @@ Status Server::Impl::Setup() {
   tls_.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
   if (ec) return TlsError("cannot require client certificates", ec);
   tcp::endpoint endpoint;
-  LEDGER_RETURN_IF_ERROR(ParseAddress(options_.listen, &endpoint));
+  BACKSTOP_RETURN_IF_ERROR(ParseAddress(options_.listen, &endpoint));
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
@@ -836,11 +836,11 @@ Status Server::Impl::ReloadRoles() {
   return Status::OK();
 }
 
-ledger::Result<std::unique_ptr<Server>> Server::Start(
-    ServerOptions options, std::unique_ptr<replay::Sequencer> sequencer) {
+base::Result<std::unique_ptr<Server>> Server::Start(ServerOptions options,
+                                                    std::unique_ptr<replay::Sequencer> sequencer) {
   if (sequencer == nullptr) return Status::InvalidArgument("server", "no sequencer");
   auto impl = std::make_unique<Impl>(std::move(options), std::move(sequencer));
-  LEDGER_RETURN_IF_ERROR(impl->Setup());
+  BACKSTOP_RETURN_IF_ERROR(impl->Setup());
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

@@ -13,15 +13,15 @@
 #include <filesystem>
 #include <system_error>
 
-#include "engine/assert.h"
+#include "base/assert.h"
 
 namespace snapshots::internal {
 namespace {
 
-ledger::Status Errno(const std::string& path, std::string_view what, int error) {
-  if (error == ENOENT) return ledger::Status::NotFound(path, "no such file or folder");
-  return ledger::Status::IOError(path, fmt::format("{}: {}", what, std::strerror(error)),
-                                 error == EAGAIN || error == EINTR);
+base::Status Errno(const std::string& path, std::string_view what, int error) {
+  if (error == ENOENT) return base::Status::NotFound(path, "no such file or folder");
+  return base::Status::IOError(path, fmt::format("{}: {}", what, std::strerror(error)),
+                               error == EAGAIN || error == EINTR);
 }
 
 // Closes `fd` on every path out of a scope.
@@ -45,7 +45,7 @@ class FileDescriptor {
   int fd_;
 };
 
-ledger::Status WriteAll(int fd, const std::string& path, std::span<const uint8_t> bytes) {
+base::Status WriteAll(int fd, const std::string& path, std::span<const uint8_t> bytes) {
   size_t written = 0;
   while (written < bytes.size()) {
     const ssize_t result = ::write(fd, bytes.data() + written, bytes.size() - written);
@@ -54,36 +54,36 @@ ledger::Status WriteAll(int fd, const std::string& path, std::span<const uint8_t
     written += static_cast<size_t>(result);
   }
   BACKSTOP_ASSERT(written == bytes.size(), written, bytes.size());
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
-ledger::Status WriteAndSync(const std::string& path, std::span<const uint8_t> bytes) {
+base::Status WriteAndSync(const std::string& path, std::span<const uint8_t> bytes) {
   FileDescriptor fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (fd.get() < 0) return Errno(path, "open for writing", errno);
-  LEDGER_RETURN_IF_ERROR(WriteAll(fd.get(), path, bytes));
+  BACKSTOP_RETURN_IF_ERROR(WriteAll(fd.get(), path, bytes));
   if (::fsync(fd.get()) != 0) return Errno(path, "fsync", errno);
   if (fd.Close() != 0) return Errno(path, "close", errno);
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
 }  // namespace
 
-ledger::Result<uint64_t> FileSize(const std::string& path) {
+base::Result<uint64_t> FileSize(const std::string& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) return Errno(path, "stat", errno);
-  if (!S_ISREG(info.st_mode)) return ledger::Status::IOError(path, "not a regular file");
+  if (!S_ISREG(info.st_mode)) return base::Status::IOError(path, "not a regular file");
   return static_cast<uint64_t>(info.st_size);
 }
 
-ledger::Result<std::vector<uint8_t>> ReadWholeFile(const std::string& path, uint64_t max_bytes) {
+base::Result<std::vector<uint8_t>> ReadWholeFile(const std::string& path, uint64_t max_bytes) {
   FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return Errno(path, "open", errno);
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) return Errno(path, "fstat", errno);
-  if (!S_ISREG(info.st_mode)) return ledger::Status::IOError(path, "not a regular file");
+  if (!S_ISREG(info.st_mode)) return base::Status::IOError(path, "not a regular file");
   const uint64_t size = static_cast<uint64_t>(info.st_size);
   if (size > max_bytes) {
-    return ledger::Status::Corruption(
+    return base::Status::Corruption(
         path, fmt::format("file is {} bytes, over the limit of {}", size, max_bytes));
   }
   std::vector<uint8_t> bytes(size);
@@ -100,10 +100,10 @@ ledger::Result<std::vector<uint8_t>> ReadWholeFile(const std::string& path, uint
   return bytes;
 }
 
-ledger::Status PublishFileDurably(const std::string& dir, const std::string& partial_path,
-                                  const std::string& final_path, std::span<const uint8_t> bytes) {
+base::Status PublishFileDurably(const std::string& dir, const std::string& partial_path,
+                                const std::string& final_path, std::span<const uint8_t> bytes) {
   BACKSTOP_ASSERT(partial_path != final_path, partial_path);
-  ledger::Status status = WriteAndSync(partial_path, bytes);
+  base::Status status = WriteAndSync(partial_path, bytes);
   if (status.ok() && ::rename(partial_path.c_str(), final_path.c_str()) != 0) {
     status = Errno(final_path, "rename", errno);
   }
@@ -114,52 +114,51 @@ ledger::Status PublishFileDurably(const std::string& dir, const std::string& par
   return SyncDirectory(dir);
 }
 
-ledger::Result<std::vector<std::string>> ListFileNames(const std::string& dir,
-                                                       size_t max_entries) {
+base::Result<std::vector<std::string>> ListFileNames(const std::string& dir, size_t max_entries) {
   std::error_code ec;
   std::filesystem::directory_iterator it(dir, ec);
   if (ec) {
     if (ec == std::errc::no_such_file_or_directory) {
-      return ledger::Status::NotFound(dir, "no such folder");
+      return base::Status::NotFound(dir, "no such folder");
     }
-    return ledger::Status::IOError(dir, ec.message());
+    return base::Status::IOError(dir, ec.message());
   }
   std::vector<std::string> names;
   size_t examined = 0;
   for (const std::filesystem::directory_iterator end; !ec && it != end; it.increment(ec)) {
     if (++examined > max_entries) {
-      return ledger::Status::InvalidArgument(
+      return base::Status::InvalidArgument(
           dir, fmt::format("more than {} entries in the snapshot folder", max_entries));
     }
     std::error_code type_ec;
     if (it->is_regular_file(type_ec)) names.push_back(it->path().filename().string());
   }
-  if (ec) return ledger::Status::IOError(dir, ec.message());
+  if (ec) return base::Status::IOError(dir, ec.message());
   return names;
 }
 
-ledger::Status RemoveFile(const std::string& path) {
+base::Status RemoveFile(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Errno(path, "unlink", errno);
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
-ledger::Status CreateDirectory(const std::string& dir) {
+base::Status CreateDirectory(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0755) != 0) {
     if (errno != EEXIST) return Errno(dir, "mkdir", errno);
     struct stat info {};
     if (::stat(dir.c_str(), &info) != 0) return Errno(dir, "stat", errno);
-    if (!S_ISDIR(info.st_mode)) return ledger::Status::IOError(dir, "exists but is not a folder");
-    return ledger::Status::OK();
+    if (!S_ISDIR(info.st_mode)) return base::Status::IOError(dir, "exists but is not a folder");
+    return base::Status::OK();
   }
   std::string parent = std::filesystem::path(dir).parent_path().string();
   return SyncDirectory(parent.empty() ? "." : parent);
 }
 
-ledger::Status SyncDirectory(const std::string& dir) {
+base::Status SyncDirectory(const std::string& dir) {
   FileDescriptor fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return Errno(dir, "open folder", errno);
   if (::fsync(fd.get()) != 0) return Errno(dir, "fsync folder", errno);
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
 }  // namespace snapshots::internal

@@ -50,7 +50,7 @@ std::span<const uint8_t> AsBytes(std::string_view text) {
   return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
 }
 
-ledger::Status Bad(std::string detail) { return ledger::Status::Corruption("", detail); }
+base::Status Bad(std::string detail) { return base::Status::Corruption("", detail); }
 
 }  // namespace
 
@@ -85,8 +85,7 @@ ledger::Hash SigningHash(ledger::Sha256& sha, const ledger::ChainId& chain_id,
   return sha.Finish();
 }
 
-std::vector<uint8_t> EncodeFile(std::span<const uint8_t> body,
-                                const ledger::Signature& signature) {
+std::vector<uint8_t> EncodeFile(std::span<const uint8_t> body, const ledger::Signature& signature) {
   BACKSTOP_ASSERT(!body.empty() && body.size() % 8 == 0, body.size());
   std::vector<uint8_t> out(kFramingBytes + body.size());
   const std::span<uint8_t> file(out);
@@ -103,7 +102,7 @@ std::vector<uint8_t> EncodeFile(std::span<const uint8_t> body,
   return out;
 }
 
-ledger::Result<FileView> ParseFile(std::span<const uint8_t> file) {
+base::Result<FileView> ParseFile(std::span<const uint8_t> file) {
   if (file.size() < kHeaderBytes) {
     return Bad(fmt::format("truncated: {} bytes, shorter than the {}-byte header", file.size(),
                            kHeaderBytes));

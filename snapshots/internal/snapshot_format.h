@@ -11,20 +11,20 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "ledger/keys.h"
 #include "ledger/record.h"
-#include "ledger/status.h"
 
 namespace snapshots::internal {
 
 inline constexpr std::string_view kMagic = "BKSNAP01";
-inline constexpr uint32_t kFileVersion = 1;    // Version of the framing below.
-inline constexpr uint32_t kBodyVersion = 1;    // Snapshot.formatVersion of the capnp body.
+inline constexpr uint32_t kFileVersion = 1;  // Version of the framing below.
+inline constexpr uint32_t kBodyVersion = 1;  // Snapshot.formatVersion of the capnp body.
 inline constexpr size_t kMagicBytes = 8;
-inline constexpr size_t kHeaderBytes = 16;     // magic, u32 version, u32 header CRC.
-inline constexpr size_t kLengthBytes = 8;      // u64 body length.
+inline constexpr size_t kHeaderBytes = 16;  // magic, u32 version, u32 header CRC.
+inline constexpr size_t kLengthBytes = 8;   // u64 body length.
 inline constexpr size_t kBodyOffset = kHeaderBytes + kLengthBytes;
-inline constexpr size_t kFooterBytes = 4;      // u32 CRC of everything before it.
+inline constexpr size_t kFooterBytes = 4;  // u32 CRC of everything before it.
 inline constexpr size_t kFramingBytes =
     kHeaderBytes + kLengthBytes + ledger::kSignatureBytes + kFooterBytes;
 // Signing domain: SHA-256(kSigningTag || chain id || body) is what the key signs.
@@ -52,8 +52,7 @@ ledger::Hash SigningHash(ledger::Sha256& sha, const ledger::ChainId& chain_id,
                          std::span<const uint8_t> body);
 
 // The whole file: header, body length, body, signature, footer CRC.
-std::vector<uint8_t> EncodeFile(std::span<const uint8_t> body,
-                                const ledger::Signature& signature);
+std::vector<uint8_t> EncodeFile(std::span<const uint8_t> body, const ledger::Signature& signature);
 
 // The parts of a file whose framing checked out. `body` points into the parsed bytes.
 struct FileView {
@@ -63,6 +62,6 @@ struct FileView {
 
 // Checks size, magic, version, header CRC, length and footer CRC, in that order. Corruption
 // with an empty context and a detail naming the first failed check.
-ledger::Result<FileView> ParseFile(std::span<const uint8_t> file);
+base::Result<FileView> ParseFile(std::span<const uint8_t> file);
 
 }  // namespace snapshots::internal

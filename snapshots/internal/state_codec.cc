@@ -38,7 +38,7 @@ capnp::ReaderOptions LimitedOptions(size_t body_words) {
   return options;
 }
 
-ledger::Status Bad(std::string detail) { return ledger::Status::Corruption("", detail); }
+base::Status Bad(std::string detail) { return base::Status::Corruption("", detail); }
 
 template <size_t N>
 capnp::Data::Reader AsData(const std::array<uint8_t, N>& bytes) {
@@ -46,13 +46,13 @@ capnp::Data::Reader AsData(const std::array<uint8_t, N>& bytes) {
 }
 
 template <size_t N>
-ledger::Status CopyFixed(std::string_view field, capnp::Data::Reader data,
-                         std::array<uint8_t, N>* out) {
+base::Status CopyFixed(std::string_view field, capnp::Data::Reader data,
+                       std::array<uint8_t, N>* out) {
   if (data.size() != N) {
     return Bad(fmt::format("{} is {} bytes, not {}", field, data.size(), N));
   }
   std::memcpy(out->data(), data.begin(), N);
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
 // ---- Encoding ----
@@ -133,7 +133,7 @@ void EncodeState(const engine::EngineState& state, schema::EngineState::Builder 
 
 // ---- Decoding ----
 
-ledger::Status DecodeSpec(schema::MarketSpec::Reader in, engine::MarketSpec* spec) {
+base::Status DecodeSpec(schema::MarketSpec::Reader in, engine::MarketSpec* spec) {
   spec->market_id = in.getMarketId();
   spec->symbol = std::string(in.getSymbol().cStr(), in.getSymbol().size());
   spec->quote_asset = in.getQuoteAsset();
@@ -154,7 +154,7 @@ ledger::Status DecodeSpec(schema::MarketSpec::Reader in, engine::MarketSpec* spe
   }
   spec->adl_policy = static_cast<engine::AdlPolicy>(policy);
   spec->max_slippage_e8 = in.getMaxSlippageE8();
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
 void DecodeAccounts(schema::EngineState::Reader in, engine::EngineState* state) {
@@ -176,12 +176,12 @@ void DecodeAccounts(schema::EngineState::Reader in, engine::EngineState* state) 
   }
 }
 
-ledger::Status DecodeState(schema::EngineState::Reader in, engine::EngineState* state) {
+base::Status DecodeState(schema::EngineState::Reader in, engine::EngineState* state) {
   auto markets = in.getMarkets();
   state->markets.reserve(markets.size());
   for (auto market : markets) {
     engine::MarketState& out = state->markets.emplace_back();
-    LEDGER_RETURN_IF_ERROR(DecodeSpec(market.getSpec(), &out.spec));
+    BACKSTOP_RETURN_IF_ERROR(DecodeSpec(market.getSpec(), &out.spec));
     out.has_mark = market.getHasMark();
     out.mark_price = market.getMarkPrice();
     out.index_price = market.getIndexPrice();
@@ -206,30 +206,30 @@ ledger::Status DecodeState(schema::EngineState::Reader in, engine::EngineState* 
   }
   state->next_internal_order_id = in.getNextInternalOrderId();
   state->last_time_ns = in.getLastTimeNs();
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
-ledger::Status DecodeFields(schema::Snapshot::Reader root, BodyFields* fields) {
+base::Status DecodeFields(schema::Snapshot::Reader root, BodyFields* fields) {
   fields->format_version = root.getFormatVersion();
   if (fields->format_version != kBodyVersion) {
     return Bad(fmt::format("unsupported body format version {}", fields->format_version));
   }
   fields->meta.seq = root.getSeq();
   fields->meta.time_ns = root.getTimeNs();
-  LEDGER_RETURN_IF_ERROR(CopyFixed("logHeadHash", root.getLogHeadHash(),
-                                   &fields->meta.log_head_hash));
-  LEDGER_RETURN_IF_ERROR(CopyFixed("chainId", root.getChainId(), &fields->meta.chain_id));
-  LEDGER_RETURN_IF_ERROR(CopyFixed("stateHash", root.getStateHash(), &fields->state_hash));
-  LEDGER_RETURN_IF_ERROR(CopyFixed("keyId", root.getKeyId(), &fields->key_id));
+  BACKSTOP_RETURN_IF_ERROR(
+      CopyFixed("logHeadHash", root.getLogHeadHash(), &fields->meta.log_head_hash));
+  BACKSTOP_RETURN_IF_ERROR(CopyFixed("chainId", root.getChainId(), &fields->meta.chain_id));
+  BACKSTOP_RETURN_IF_ERROR(CopyFixed("stateHash", root.getStateHash(), &fields->state_hash));
+  BACKSTOP_RETURN_IF_ERROR(CopyFixed("keyId", root.getKeyId(), &fields->key_id));
   if (!root.hasState()) return Bad("body has no state");
-  return ledger::Status::OK();
+  return base::Status::OK();
 }
 
 }  // namespace
 
-ledger::Result<std::vector<uint8_t>> EncodeBody(const BodyFields& fields,
-                                                const engine::EngineState& state,
-                                                uint64_t max_bytes) {
+base::Result<std::vector<uint8_t>> EncodeBody(const BodyFields& fields,
+                                              const engine::EngineState& state,
+                                              uint64_t max_bytes) {
   std::vector<uint8_t> out;
   try {
     capnp::MallocMessageBuilder message;
@@ -244,22 +244,22 @@ ledger::Result<std::vector<uint8_t>> EncodeBody(const BodyFields& fields,
     EncodeState(state, root.initState());
     const uint64_t size_bytes = root.totalSize().wordCount * sizeof(capnp::word);
     if (size_bytes > max_bytes) {
-      return ledger::Status::InvalidArgument(
-          "snapshot", fmt::format("state is {} bytes, over the limit of {}", size_bytes,
-                                  max_bytes));
+      return base::Status::InvalidArgument(
+          "snapshot",
+          fmt::format("state is {} bytes, over the limit of {}", size_bytes, max_bytes));
     }
     kj::Array<capnp::word> words = capnp::canonicalize(root.asReader());
     const auto bytes = words.asBytes();
     out.assign(bytes.begin(), bytes.end());
   } catch (const kj::Exception& e) {
-    return ledger::Status::InvalidArgument(
+    return base::Status::InvalidArgument(
         "snapshot", fmt::format("cannot encode: {}", e.getDescription().cStr()));
   }
   BACKSTOP_ASSERT(!out.empty() && out.size() % sizeof(capnp::word) == 0, out.size());
   return out;
 }
 
-ledger::Result<BodyFields> DecodeBody(std::span<const uint8_t> body, engine::EngineState* state) {
+base::Result<BodyFields> DecodeBody(std::span<const uint8_t> body, engine::EngineState* state) {
   if (body.empty() || body.size() % sizeof(capnp::word) != 0) {
     return Bad(fmt::format("body length {} is not a positive multiple of 8", body.size()));
   }
@@ -275,10 +275,10 @@ ledger::Result<BodyFields> DecodeBody(std::span<const uint8_t> body, engine::Eng
     capnp::SegmentArrayMessageReader reader(kj::arrayPtr(&segment, 1),
                                             LimitedOptions(words.size()));
     const auto root = reader.getRoot<schema::Snapshot>();
-    LEDGER_RETURN_IF_ERROR(DecodeFields(root, &fields));
+    BACKSTOP_RETURN_IF_ERROR(DecodeFields(root, &fields));
     if (state != nullptr) {
       *state = engine::EngineState();
-      LEDGER_RETURN_IF_ERROR(DecodeState(root.getState(), state));
+      BACKSTOP_RETURN_IF_ERROR(DecodeState(root.getState(), state));
     }
   } catch (const kj::Exception& e) {
     return Bad(fmt::format("malformed body: {}", e.getDescription().cStr()));

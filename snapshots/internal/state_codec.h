@@ -7,9 +7,9 @@
 #include <span>
 #include <vector>
 
+#include "base/status.h"
 #include "engine/state.h"
 #include "ledger/keys.h"
-#include "ledger/status.h"
 #include "snapshots/snapshot_store.h"
 
 namespace snapshots::internal {
@@ -24,14 +24,13 @@ struct BodyFields {
 
 // Canonical bytes (one segment, no segment table) of a Snapshot made of `fields` and `state`.
 // InvalidArgument if the body would exceed `max_bytes`, or if capnp refuses the values.
-ledger::Result<std::vector<uint8_t>> EncodeBody(const BodyFields& fields,
-                                                const engine::EngineState& state,
-                                                uint64_t max_bytes);
+base::Result<std::vector<uint8_t>> EncodeBody(const BodyFields& fields,
+                                              const engine::EngineState& state, uint64_t max_bytes);
 
 // Decodes a body under explicit capnp limits. Checks that it is canonical, that the format
 // version is known, that every Data field has its fixed length and every enum a known value.
 // Decodes the state into `*state` too unless `state` is null (listing needs the fields only).
 // Corruption with an empty context and a detail naming the problem; never throws.
-ledger::Result<BodyFields> DecodeBody(std::span<const uint8_t> body, engine::EngineState* state);
+base::Result<BodyFields> DecodeBody(std::span<const uint8_t> body, engine::EngineState* state);
 
 }  // namespace snapshots::internal

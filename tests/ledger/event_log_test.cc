@@ -10,6 +10,9 @@
 #include "tests/ledger/ledger_test_util.h"
 
 namespace ledger {
+
+using base::Result;
+using base::Status;
 namespace {
 
 using testing::DepositGroup;
@@ -27,8 +30,8 @@ TEST_F(LogTest, AppendCloseReopenContinueVerifiesClean) {
   VerifyReport report = VerifyLog();
   EXPECT_TRUE(report.ok) << report.message;
   EXPECT_EQ(report.records_checked, 25u);
-  EXPECT_EQ(report.checkpoints_checked, 13u);                       // One per group commit,
-  EXPECT_EQ(report.signatures_checked, 13u + 13u);                  // and each group's end.
+  EXPECT_EQ(report.checkpoints_checked, 13u);       // One per group commit,
+  EXPECT_EQ(report.signatures_checked, 13u + 13u);  // and each group's end.
   EXPECT_EQ(report.head_seq, 25u);
   VerifyReport all = VerifyLog(/*all_signatures=*/true);
   EXPECT_TRUE(all.ok) << all.message;

@@ -9,9 +9,12 @@
 #include <random>
 #include <utility>
 
-#include "ledger/status.h"
+#include "base/status.h"
 
 namespace ledger::testing {
+
+using base::Result;
+using base::Status;
 
 namespace {
 

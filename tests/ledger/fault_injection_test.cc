@@ -21,6 +21,9 @@
 #include "tests/ledger/ledger_test_util.h"
 
 namespace ledger::testing {
+
+using base::Result;
+using base::Status;
 namespace {
 
 using Op = FaultFs::Op;

@@ -39,7 +39,7 @@ int Append(const std::string& dir, const std::string& key_path, uint32_t seed) {
   std::mt19937 rng(seed);
   while (true) {
     ledger::EventGroup group = ledger::testing::DepositGroup(1 + rng() % kMaxGroupSize);
-    auto range = (*log)->Submit(group.readers(), [](const ledger::Status& s, ledger::GroupRange r) {
+    auto range = (*log)->Submit(group.readers(), [](const base::Status& s, ledger::GroupRange r) {
       if (!s.ok()) {
         std::fprintf(stderr, "append failed: %s\n", s.ToString().c_str());
         std::_Exit(2);
@@ -69,7 +69,7 @@ int VerifyDir(const std::string& dir, const std::string& public_key_path) {
     return 1;
   }
   ledger::Keyring keyring;
-  ledger::Status s = keyring.AddPemFile(public_key_path);
+  base::Status s = keyring.AddPemFile(public_key_path);
   if (!s.ok()) {
     std::fprintf(stderr, "%s\n", s.ToString().c_str());
     return 2;

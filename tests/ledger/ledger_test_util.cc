@@ -1,6 +1,7 @@
 // Shared helpers of the ledger tests (see ledger_test_util.h).
 #include "tests/ledger/ledger_test_util.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -11,13 +12,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
-#include <fcntl.h>
 
 namespace ledger::testing {
 
+using base::Result;
+using base::Status;
+
 TempDir::TempDir() {
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "ledger_test_XXXXXX").string();
+  std::string pattern = (std::filesystem::temp_directory_path() / "ledger_test_XXXXXX").string();
   char* made = ::mkdtemp(pattern.data());
   BACKSTOP_ASSERT(made != nullptr, pattern);
   path_ = made;

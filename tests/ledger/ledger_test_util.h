@@ -3,7 +3,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-
 #include <sys/types.h>
 
 #include <cstdint>
@@ -12,29 +11,29 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
 #include "ledger/record.h"
-#include "ledger/status.h"
 #include "ledger/verifier.h"
 
 // Assertions that print the Status (or Result's Status) on failure (STYLE.md T4).
-#define ASSERT_OK(expr)                                         \
-  do {                                                          \
-    const auto& ledger_test_s_ = (expr);                        \
+#define ASSERT_OK(expr)                                                              \
+  do {                                                                               \
+    const auto& ledger_test_s_ = (expr);                                             \
     ASSERT_TRUE(ledger_test_s_.ok()) << ::ledger::testing::Describe(ledger_test_s_); \
   } while (false)
-#define EXPECT_OK(expr)                                         \
-  do {                                                          \
-    const auto& ledger_test_s_ = (expr);                        \
+#define EXPECT_OK(expr)                                                              \
+  do {                                                                               \
+    const auto& ledger_test_s_ = (expr);                                             \
     EXPECT_TRUE(ledger_test_s_.ok()) << ::ledger::testing::Describe(ledger_test_s_); \
   } while (false)
 
 namespace ledger::testing {
 
-inline std::string Describe(const Status& s) { return s.ToString(); }
+inline std::string Describe(const base::Status& s) { return s.ToString(); }
 template <typename T>
-std::string Describe(const Result<T>& r) {
+std::string Describe(const base::Result<T>& r) {
   return r.status().ToString();
 }
 

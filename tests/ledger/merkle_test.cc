@@ -10,6 +10,9 @@
 #include "tests/ledger/ledger_test_util.h"
 
 namespace ledger {
+
+using base::Result;
+using base::Status;
 namespace {
 
 Hash FromHex(const std::string& hex) {

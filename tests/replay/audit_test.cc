@@ -343,7 +343,7 @@ SequenceNumber MakeLastEffectNonCanonical(const DataDir& data, const ledger::Pri
   EXPECT_TRUE(ledger::internal::EventLogAccess::db(**log)->Write(synced, &batch).ok());
   // The insider holds the key: the tree is rebuilt and every later checkpoint re-signed, so
   // that verify passes and only the audit's re-derivation can tell.
-  ledger::Status rebuilt = (*log)->RebuildTree(nullptr);
+  base::Status rebuilt = (*log)->RebuildTree(nullptr);
   EXPECT_TRUE(rebuilt.ok()) << rebuilt.ToString();
   auto sizes = (*log)->CheckpointSizes(target, 0);
   EXPECT_TRUE(sizes.ok());

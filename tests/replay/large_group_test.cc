@@ -74,7 +74,7 @@ TEST_F(LargeGroupTest, OneTickLiquidatingTwentyFiveThousandLongsIsLoggedWholeAnd
   OpenSequencer();
   BuildCrowdedLongs();
   std::atomic<int> acks{0};
-  auto submitted = sequencer_->Submit(kCrash, [&](const ledger::Status& s, ledger::GroupRange) {
+  auto submitted = sequencer_->Submit(kCrash, [&](const base::Status& s, ledger::GroupRange) {
     EXPECT_TRUE(s.ok()) << s.ToString();
     acks.fetch_add(1);
   });

@@ -56,7 +56,7 @@ TEST_F(ReplayEquivalenceTest, LiveEqualsFullReplayAndSnapshotPlusTail) {
       EXPECT_EQ(HashOf(engine), it->second) << "full replay differs at seq " << seq;
       ++compared;
     }
-    return ledger::Status::OK();
+    return base::Status::OK();
   };
   auto result = Replay(*log, 1, 0, ledger::Hash{}, &replayed, options);
   ASSERT_OK(result);

@@ -109,7 +109,7 @@ void ServerTest::StartServer() {
   runner_ = std::thread([this] { run_status_ = server_->Run(); });
 }
 
-ledger::Status ServerTest::StopServer() {
+base::Status ServerTest::StopServer() {
   if (!runner_.joinable()) return run_status_;
   server_->Stop();
   runner_.join();
@@ -120,7 +120,7 @@ ledger::Hash ServerTest::StoppedStateHash() const {
   return snapshots::StateHash(server_->sequencer().engine().Export());
 }
 
-ledger::Result<std::unique_ptr<Client>> ServerTest::Connect(const std::string& name) {
+base::Result<std::unique_ptr<Client>> ServerTest::Connect(const std::string& name) {
   ClientOptions options;
   options.address = "127.0.0.1:" + std::to_string(port_);
   options.ca_file = certs_ + "/ca.pem";

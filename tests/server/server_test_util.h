@@ -32,9 +32,9 @@ class ServerTest : public ::testing::Test {
   // on a loopback port when `with_http_`.
   void StartServer();
   // Stops it and waits for Run to return; returns Run's status.
-  ledger::Status StopServer();
+  base::Status StopServer();
   // Connects as `name` (a certificate made in SetUpTestSuite; "" for none).
-  ledger::Result<std::unique_ptr<Client>> Connect(const std::string& name);
+  base::Result<std::unique_ptr<Client>> Connect(const std::string& name);
   // Sends one command and waits for its answer.
   static Answer Call(Client& client, uint64_t id, const engine::Input& input);
   // SHA-256 state hash of the stopped server's engine.
@@ -49,7 +49,7 @@ class ServerTest : public ::testing::Test {
   ledger::PrivateKey key_;
   std::unique_ptr<Server> server_;
   std::thread runner_;
-  ledger::Status run_status_;
+  base::Status run_status_;
   uint16_t port_ = 0;
   bool with_http_ = false;
   std::string backup_dir_;  // ServerOptions::backup_dir (empty: none).

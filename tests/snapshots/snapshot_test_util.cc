@@ -51,7 +51,7 @@ engine::PlaceOrder Limit(engine::AccountId account, engine::OrderId id, engine::
 
 }  // namespace
 
-std::string StatusText(const ledger::Status& status) { return status.ToString(); }
+std::string StatusText(const base::Status& status) { return status.ToString(); }
 
 engine::EngineState MakeEngineState(int step) {
   engine::RiskEngine engine;

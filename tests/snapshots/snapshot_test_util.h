@@ -15,24 +15,24 @@
 #include "snapshots/snapshot_store.h"
 
 // Fails the test and prints the Status unless `expr` (a Status or Result) is OK.
-#define ASSERT_OK(expr)                                                 \
-  do {                                                                  \
-    const auto& snapshot_test_status_ = (expr);                         \
-    ASSERT_TRUE(snapshot_test_status_.ok())                             \
-        << ::snapshots::testing::StatusText(snapshot_test_status_);     \
+#define ASSERT_OK(expr)                                             \
+  do {                                                              \
+    const auto& snapshot_test_status_ = (expr);                     \
+    ASSERT_TRUE(snapshot_test_status_.ok())                         \
+        << ::snapshots::testing::StatusText(snapshot_test_status_); \
   } while (false)
-#define EXPECT_OK(expr)                                                 \
-  do {                                                                  \
-    const auto& snapshot_test_status_ = (expr);                         \
-    EXPECT_TRUE(snapshot_test_status_.ok())                             \
-        << ::snapshots::testing::StatusText(snapshot_test_status_);     \
+#define EXPECT_OK(expr)                                             \
+  do {                                                              \
+    const auto& snapshot_test_status_ = (expr);                     \
+    EXPECT_TRUE(snapshot_test_status_.ok())                         \
+        << ::snapshots::testing::StatusText(snapshot_test_status_); \
   } while (false)
 
 namespace snapshots::testing {
 
-std::string StatusText(const ledger::Status& status);
+std::string StatusText(const base::Status& status);
 template <typename T>
-std::string StatusText(const ledger::Result<T>& result) {
+std::string StatusText(const base::Result<T>& result) {
   return result.status().ToString();
 }
 
@@ -58,7 +58,7 @@ class SnapshotTest : public ::testing::Test {
   SnapshotInfo WriteAt(ledger::SequenceNumber seq, int step = 0);
   // A keyring that trusts key_a() only.
   ledger::Keyring TrustA() const;
-  ledger::Result<LoadedSnapshot> LoadAt(ledger::SequenceNumber seq) const {
+  base::Result<LoadedSnapshot> LoadAt(ledger::SequenceNumber seq) const {
     return store_->Load(seq, TrustA(), chain_);
   }
 

@@ -1,4 +1,4 @@
-// ASSERT_OK / EXPECT_OK for ledger::Status and ledger::Result<T>: on failure they print the
+// ASSERT_OK / EXPECT_OK for base::Status and base::Result<T>: on failure they print the
 // Status (STYLE.md T4). Shared by every test binary.
 #pragma once
 
@@ -6,13 +6,13 @@
 
 #include <string>
 
-#include "ledger/status.h"
+#include "base/status.h"
 
 namespace backstop_testing {
 
-inline std::string Describe(const ledger::Status& status) { return status.ToString(); }
+inline std::string Describe(const base::Status& status) { return status.ToString(); }
 template <typename T>
-std::string Describe(const ledger::Result<T>& result) {
+std::string Describe(const base::Result<T>& result) {
   return result.status().ToString();
 }
 

@@ -109,9 +109,18 @@ std::vector<SourceLine> ReadSources(const std::vector<std::string>& folders) {
   return lines;
 }
 
-const std::vector<std::string> kAllFolders = {"engine", "ledger", "snapshots", "replay",
-                                              "sim",    "query",  "text",      "server",
-                                              "cli",    "tests",  "bench",     "report", "backup"};
+// The modules from the bottom up (shared/DESIGN.md's arrows): a module includes only modules
+// before it in this list, never one after it.
+const std::vector<std::string> kModules = {"base",      "text",   "engine", "ledger",
+                                           "snapshots", "replay", "sim",    "query",
+                                           "report",    "backup", "server", "cli"};
+
+std::vector<std::string> AllFolders() {
+  std::vector<std::string> folders = kModules;
+  folders.insert(folders.end(), {"tests", "bench"});
+  return folders;
+}
+const std::vector<std::string> kAllFolders = AllFolders();
 
 // Runs `rule` over the lines of `folders` and fails once per offending line.
 void ExpectNoLine(const std::vector<std::string>& folders, const std::string& what,
@@ -138,7 +147,7 @@ TEST(TidyTest, LinesFitInOneHundredColumns) {
 
 TEST(TidyTest, NoFloatingPointInEngineOrLedger) {
   const std::regex pattern(R"(\b(double|float|long double)\b)");
-  ExpectNoLine({"engine", "ledger"}, "floating point in money or hashed state",
+  ExpectNoLine({"base", "engine", "ledger"}, "floating point in money or hashed state",
                [&](const SourceLine& line) { return std::regex_search(line.code, pattern); });
 }
 
@@ -146,7 +155,7 @@ TEST(TidyTest, NoClockRandomnessThreadsOrFilesInEngine) {
   const std::regex pattern(
       R"(system_clock|steady_clock|high_resolution_clock|\btime\s*\(|\brand\s*\(|random_device|)"
       R"(mt19937|std::thread|<thread>|fopen|fstream|<chrono>|<random>)");
-  ExpectNoLine({"engine"}, "clock, randomness, thread or file in the engine",
+  ExpectNoLine({"base", "engine"}, "clock, randomness, thread or file in the engine",
                [&](const SourceLine& line) { return std::regex_search(line.code, pattern); });
 }
 
@@ -174,6 +183,36 @@ TEST(TidyTest, NoFixmeOrTodoNow) {
     return line.text.find("FIXME") != std::string::npos ||
            line.text.find("TODO(now)") != std::string::npos;
   });
+}
+
+// The folder a path starts with ("ledger/keys.h" -> "ledger").
+std::string TopFolder(const std::string& path) { return path.substr(0, path.find('/')); }
+
+TEST(TidyTest, ModuleArrowsPointDown) {
+  const std::regex include(R"re(^#include "([a-z_]+)/)re");
+  ExpectNoLine(kModules, "include of a module above this one", [&](const SourceLine& line) {
+    std::smatch match;
+    if (!std::regex_search(line.text, match, include)) return false;
+    const auto rank = [](const std::string& module) {
+      return std::find(kModules.begin(), kModules.end(), module) - kModules.begin();
+    };
+    const std::string target = match[1];
+    return rank(target) < static_cast<ptrdiff_t>(kModules.size()) &&
+           rank(target) > rank(TopFolder(line.path));
+  });
+}
+
+// A module's internal/ headers are its own: no other module (nor a benchmark) includes them.
+// Tests may, being white-box (the fuzz targets drive internal decoders directly).
+TEST(TidyTest, InternalHeadersStayInTheirModule) {
+  const std::regex include(R"re(^#include "([a-z_]+)/internal/)re");
+  std::vector<std::string> folders = kModules;
+  folders.push_back("bench");
+  ExpectNoLine(
+      folders, "include of another module's internal/ header", [&](const SourceLine& line) {
+        std::smatch match;
+        return std::regex_search(line.text, match, include) && match[1] != TopFolder(line.path);
+      });
 }
 
 // A function body, as clang-format lays it out in Google style: a line at column 0 that is

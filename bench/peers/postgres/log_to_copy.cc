@@ -73,18 +73,18 @@ class CopyWriter {
       AppendInt16(kColumns);
       AppendInt64Field(static_cast<int64_t>(record.seq()));
       AppendInt64Field(record.time_ns());
-      for (auto bytes : {AsBytes(record.key_id()), AsBytes(record.prev_hash()),
-                         AsBytes(record.hash()), AsBytes(record.signature()),
-                         record.envelope_bytes()}) {
+      for (auto bytes :
+           {AsBytes(record.key_id()), AsBytes(record.prev_hash()), AsBytes(record.hash()),
+            AsBytes(record.signature()), record.envelope_bytes()}) {
         AppendInt32(static_cast<int32_t>(bytes.size()));
         buffer_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
       }
       return;
     }
     buffer_ += fmt::format("{}\t{}", record.seq(), record.time_ns());
-    for (auto bytes : {AsBytes(record.key_id()), AsBytes(record.prev_hash()),
-                       AsBytes(record.hash()), AsBytes(record.signature()),
-                       record.envelope_bytes()}) {
+    for (auto bytes :
+         {AsBytes(record.key_id()), AsBytes(record.prev_hash()), AsBytes(record.hash()),
+          AsBytes(record.signature()), record.envelope_bytes()}) {
       buffer_ += "\t\\\\x";  // Text COPY unescapes "\\x" to bytea's hex input "\x".
       AppendHex(bytes);
     }
@@ -133,7 +133,7 @@ bool WriteFile(const std::string& path, const std::string& bytes) {
   return ok;
 }
 
-ledger::Result<std::unique_ptr<ledger::EventLog>> OpenLog(const std::string& dir) {
+base::Result<std::unique_ptr<ledger::EventLog>> OpenLog(const std::string& dir) {
   ledger::LogOptions options;
   options.read_only = true;
   return ledger::EventLog::Open(dir, std::move(options));
@@ -157,7 +157,7 @@ int Dump(const Config& config, const ledger::EventLog& log) {
   ledger::LogRecord record;
   auto iterator = log.NewIterator(1, config.limit);
   for (; iterator->Valid(); iterator->Next()) {
-    ledger::Status s = ledger::DecodeRecordInto(iterator->value(), &record);
+    base::Status s = ledger::DecodeRecordInto(iterator->value(), &record);
     if (!s.ok()) {
       std::fprintf(stderr, "log_to_copy: %s\n", s.ToString().c_str());
       return 1;
@@ -204,9 +204,9 @@ std::pair<uint64_t, int64_t> ScanPass(const ledger::EventLog& log, uint64_t limi
     ++records;
   }
   if (!iterator->status().ok() || checksum == 0) return {0, -1};
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                std::chrono::steady_clock::now() - start)
-                .count();
+  auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count();
   return {records, ns};
 }
 
@@ -217,15 +217,17 @@ int TimeScan(const Config& config, const ledger::EventLog& log) {
     auto [records, ns] = ScanPass(log, config.limit, decode);
     for (int pass = 1; pass < 3 && ns > 0; ++pass) {
       auto [again_records, again_ns] = ScanPass(log, config.limit, decode);
-      if (again_ns < 0 || again_records != records) ns = -1;
-      else ns = std::min(ns, again_ns);
+      if (again_ns < 0 || again_records != records)
+        ns = -1;
+      else
+        ns = std::min(ns, again_ns);
     }
     if (ns <= 0) {
       std::fprintf(stderr, "log_to_copy: scan failed\n");
       return 1;
     }
-    uint64_t per_second = static_cast<uint64_t>(static_cast<__int128>(records) * 1'000'000'000 /
-                                                ns);
+    uint64_t per_second =
+        static_cast<uint64_t>(static_cast<__int128>(records) * 1'000'000'000 / ns);
     std::printf("backstop %-16s %llu records in %lld.%03lld s: %llu records/s\n",
                 decode ? "scan+decode" : "scan", static_cast<unsigned long long>(records),
                 static_cast<long long>(ns / 1'000'000'000),
@@ -244,14 +246,20 @@ bool ParseArgs(int argc, char** argv, Config* config) {
     }
     if (i + 1 >= argc) return false;
     std::string value = argv[++i];
-    if (flag == "--log") config->log_dir = value;
-    else if (flag == "--limit") config->limit = std::strtoull(value.c_str(), nullptr, 10);
+    if (flag == "--log")
+      config->log_dir = value;
+    else if (flag == "--limit")
+      config->limit = std::strtoull(value.c_str(), nullptr, 10);
     else if (flag == "--format" && (value == "binary" || value == "text"))
       config->binary = value == "binary";
-    else if (flag == "--out") config->out = value;
-    else if (flag == "--out-dir") config->out_dir = value;
-    else if (flag == "--chunk-rows") config->chunk_rows = std::strtoull(value.c_str(), nullptr, 10);
-    else return false;
+    else if (flag == "--out")
+      config->out = value;
+    else if (flag == "--out-dir")
+      config->out_dir = value;
+    else if (flag == "--chunk-rows")
+      config->chunk_rows = std::strtoull(value.c_str(), nullptr, 10);
+    else
+      return false;
   }
   if (config->log_dir.empty() || config->chunk_rows > kMaxChunkRows) return false;
   if (config->time_scan) return config->out.empty() && config->out_dir.empty();

@@ -1,7 +1,7 @@
 // Status formatting.
-#include "ledger/status.h"
+#include "base/status.h"
 
-namespace ledger {
+namespace base {
 namespace {
 
 const char* CodeName(Status::Code code) {
@@ -39,4 +39,4 @@ std::string Status::ToString() const {
   return text;
 }
 
-}  // namespace ledger
+}  // namespace base

@@ -1,4 +1,4 @@
-// Status and Result<T>: how every fallible ledger call reports failure (STYLE.md E2).
+// Status and Result<T>: how every fallible call of every module reports failure (STYLE.md E2).
 // Our code never throws; third-party exceptions are caught in one adapter per dependency.
 // Value types; thread-compatible (a const Status may be read from several threads).
 #pragma once
@@ -9,9 +9,9 @@
 #include <string_view>
 #include <utility>
 
-#include "engine/assert.h"
+#include "base/assert.h"
 
-namespace ledger {
+namespace base {
 
 // The outcome of an operation: OK, or a closed set of error codes with a two-part message
 // ("context: detail", e.g. "event_log: seq 42: hash mismatch"). Cheap to return when OK.
@@ -112,21 +112,21 @@ class [[nodiscard]] Result {
   std::optional<T> value_;
 };
 
-}  // namespace ledger
+}  // namespace base
 
 // Returns the Status of `expr` from the enclosing function if it is not OK.
-#define LEDGER_RETURN_IF_ERROR(expr)                         \
-  do {                                                       \
-    ::ledger::Status ledger_status_tmp_ = (expr);            \
-    if (!ledger_status_tmp_.ok()) return ledger_status_tmp_; \
+#define BACKSTOP_RETURN_IF_ERROR(expr)                           \
+  do {                                                           \
+    ::base::Status backstop_status_tmp_ = (expr);                \
+    if (!backstop_status_tmp_.ok()) return backstop_status_tmp_; \
   } while (false)
 
-#define LEDGER_CONCAT_INNER_(a, b) a##b
-#define LEDGER_CONCAT_(a, b) LEDGER_CONCAT_INNER_(a, b)
-// `LEDGER_ASSIGN_OR_RETURN(auto x, F());` declares x = *F() or returns F()'s Status.
-#define LEDGER_ASSIGN_OR_RETURN(lhs, expr) \
-  LEDGER_ASSIGN_OR_RETURN_IMPL_(LEDGER_CONCAT_(ledger_result_, __LINE__), lhs, expr)
-#define LEDGER_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
-  auto tmp = (expr);                                  \
-  if (!tmp.ok()) return tmp.status();                 \
+#define BACKSTOP_CONCAT_INNER_(a, b) a##b
+#define BACKSTOP_CONCAT_(a, b) BACKSTOP_CONCAT_INNER_(a, b)
+// `BACKSTOP_ASSIGN_OR_RETURN(auto x, F());` declares x = *F() or returns F()'s Status.
+#define BACKSTOP_ASSIGN_OR_RETURN(lhs, expr) \
+  BACKSTOP_ASSIGN_OR_RETURN_IMPL_(BACKSTOP_CONCAT_(backstop_result_, __LINE__), lhs, expr)
+#define BACKSTOP_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                    \
+  if (!tmp.ok()) return tmp.status();                   \
   lhs = std::move(tmp).value()
