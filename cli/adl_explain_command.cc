@@ -15,6 +15,7 @@
 
 #include "cli/common.h"
 #include "cli/event_json.h"
+#include "cli/internal/adl_full_queue.h"
 #include "cli/internal/query_output.h"
 #include "query/adl_explain.h"
 #include "query/queries.h"
@@ -202,9 +203,17 @@ int RunAdlExplain(const AdlExplainOptions& options) {
   const query::AdlExplanation& x = *explanation;
   auto scales = ScalesFor(**log, {x.reduction.market}, {});
   if (!scales.ok()) return Exit(scales.status());
+  std::optional<internal::FullAdlQueue> full;
+  if (options.full) {
+    auto loaded = internal::LoadFullAdlQueue(options.data_dir, **log, x.queue.ref.seq);
+    if (!loaded.ok()) return Exit(loaded.status());
+    full = std::move(*loaded);
+  }
   if (options.json) {
-    fmt::print("{}\n", ExplainJson(x, *scales).dump(2));
-    return kExitOk;
+    Json out = ExplainJson(x, *scales);
+    if (full) out["full_queue"] = internal::FullAdlQueueJson(*full);
+    fmt::print("{}\n", out.dump(2));
+    return full && !full->matches_log ? kExitFinding : kExitOk;
   }
   const query::MarketScale* scale = ScaleOf(*scales, x.reduction.market);
   fmt::print("ADL reduction at seq {}, {} (group {}, market {})\n", seq,
@@ -222,7 +231,8 @@ int RunAdlExplain(const AdlExplainOptions& options) {
         "quote_decimals {}); the integers are exact.\n",
         scale->symbol, scale->lot_decimals, scale->quote_decimals);
   }
-  return kExitOk;
+  if (full) internal::PrintFullAdlQueue(*full, x.reduction.counterparty);
+  return full && !full->matches_log ? kExitFinding : kExitOk;
 }
 
 }  // namespace cli

@@ -130,7 +130,7 @@ class FollowChecker {
 
   const Trust& trust_;
   ledger::DomainTag tag_{};
-  ledger::Sha256 sha_;
+  base::Sha256 sha_;
   ledger::TreeFrontier tree_;
   ledger::Hash prev_{};
   bool have_prev_ = false;

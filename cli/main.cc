@@ -454,6 +454,10 @@ void AddAdlQueries(CLI::App& app, std::function<int()>* run) {
   explain->add_option("seq", explain_options.seq, "Seq of an adl_reduction record")->required();
   explain->add_option("--data", explain_options.data_dir, kDataHelp)->required();
   explain->add_flag("--json", explain_options.json, "Print one JSON object");
+  explain->add_flag("--full", explain_options.full,
+                    "Also list the whole queue (the log keeps its top 20 and, from format 3, a "
+                    "SHA-256 of all of it): re-derived by replaying the log to the reduction's "
+                    "input, checked against the logged record (exit 1 if they differ)");
   explain->callback([run] { *run = [] { return cli::RunAdlExplain(explain_options); }; });
 }
 

@@ -33,6 +33,7 @@ struct AdlExplainOptions {
   std::string data_dir;
   std::string seq;    // Seq of an adlReduction record (decimal).
   bool json = false;  // One JSON object instead of plain words.
+  bool full = false;  // Also the whole queue, re-derived by replay and checked against the log.
 };
 // `adl explain SEQ`: why one reduction happened, in plain words, from its group's events.
 int RunAdlExplain(const AdlExplainOptions& options);

@@ -3,6 +3,8 @@
 // bankruptcy quote; pro-rata splits by size instead. Scores are exact integers (docs/ENGINE.md).
 
 #include <algorithm>
+#include <array>
+#include <span>
 
 #include "engine/internal/core.h"
 #include "engine/internal/wide.h"
@@ -48,6 +50,21 @@ int64_t HyperliquidScoreE12(Quantity q, Money cost, Price mark, Int128 equity) {
 
 int64_t ProRataScore(Quantity q) { return Abs64(q); }
 
+int64_t AdlScoreOf(AdlPolicy policy, const AdlScoreInputs& in) {
+  switch (policy) {
+    case AdlPolicy::kBitmex:
+      return BitmexScoreE12(in.position, in.cost, in.mark, in.equity);
+    case AdlPolicy::kBinanceLeveragePnl:
+      return BinanceLeveragePnlScoreE12(in.position, in.cost, in.mark, in.wallet, in.maintenance,
+                                        in.equity);
+    case AdlPolicy::kProRata:
+      return ProRataScore(in.position);
+    case AdlPolicy::kHyperliquid:
+      return HyperliquidScoreE12(in.position, in.cost, in.mark, in.equity);
+  }
+  return 0;  // An enum value outside the policies (a decoded record): no score.
+}
+
 }  // namespace engine
 
 namespace engine::internal {
@@ -59,6 +76,35 @@ struct QueueEntry {
   int64_t score = 0;
   Quantity position = 0;
   Quantity take = 0;
+};
+
+// The commitment to a whole ranking: SHA-256 over (account, score, position) of every entry in
+// order, each as 8-byte big-endian two's complement, hashed in chunks of kChunkEntries.
+class RankingHasher {
+ public:
+  void Add(AccountId account, int64_t score, Quantity position) {
+    for (const uint64_t value :
+         {account, static_cast<uint64_t>(score), static_cast<uint64_t>(position)}) {
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        buffer_[used_++] = static_cast<uint8_t>(value >> shift);
+      }
+    }
+    if (used_ == buffer_.size()) Flush();
+  }
+  base::Sha256Digest Finish() {
+    Flush();
+    return sha_.Finish();
+  }
+
+ private:
+  static constexpr size_t kChunkEntries = 256;
+  void Flush() {
+    sha_.Update(std::span<const uint8_t>(buffer_.data(), used_));
+    used_ = 0;
+  }
+  base::Sha256 sha_;
+  std::array<uint8_t, kChunkEntries * 24> buffer_{};
+  size_t used_ = 0;
 };
 
 // Sequential (queue) allocation: min(remaining, |Q|) from the top.
@@ -139,6 +185,43 @@ int64_t Core::AdlScore(const Market& market, AccountId account_id, const Positio
   }
   BACKSTOP_ASSERT(false, static_cast<int>(market.spec.adl_policy));
   return 0;
+}
+
+AdlScoreInputs Core::AdlScoreInputsOf(const Market& market, AccountId account_id,
+                                      const Position& position) const {
+  const Account& account = accounts_.at(account_id);
+  const AssetId asset = market.spec.quote_asset;
+  const PoolMargin figures = PoolFigures(account, asset);
+  const auto wallet = account.wallet.find(asset);
+  return AdlScoreInputs{position.q,
+                        position.c,
+                        market.mark,
+                        SaturateInt64(figures.equity),
+                        wallet == account.wallet.end() ? 0 : wallet->second,
+                        SaturateInt64(figures.maintenance)};
+}
+
+AdlQueue Core::ListAdlQueue(const Market& market, const AdlIndex& ranking, AccountId liquidated,
+                            bool zero_long, int64_t queue_length, Quantity total) {
+  AdlQueue listing;
+  listing.market = market.spec.market_id;
+  listing.liquidated_account = liquidated;
+  listing.counterparty_side = zero_long ? Side::kSell : Side::kBuy;
+  listing.policy = market.spec.adl_policy;
+  listing.queue_length = queue_length;
+  listing.quantity_to_cover = total;
+  listing.fund_balance = InsuranceOf(market.spec.quote_asset);
+  RankingHasher hasher;
+  int64_t position = 0;
+  for (const AdlRank& rank : ranking.ranked) {
+    if (rank.account == liquidated) continue;
+    hasher.Add(rank.account, rank.score, rank.position);
+    const AdlQueueEntry entry{rank.account, rank.score, rank.position, ++position};
+    if (position <= kAdlQueueTopK) listing.top.push_back(entry);
+    if (options_.list_full_adl_queue) listing.full.push_back(entry);
+  }
+  listing.ranking_sha256 = hasher.Finish();
+  return listing;
 }
 
 const AdlIndex& Core::UpdatedAdlIndex(const Market& market, bool longs) {
@@ -232,29 +315,25 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
   } else {
     AllocateQueue(&queue, total);
   }
-  AdlQueue listing{market_id,
-                   liquidated,
-                   zero_long ? Side::kSell : Side::kBuy,
-                   market.spec.adl_policy,
-                   queue_length,
-                   {},
-                   total,
-                   InsuranceOf(asset)};
-  for (size_t i = 0; i < queue.size() && i < static_cast<size_t>(kAdlQueueTopK); ++i) {
-    listing.top.push_back(
-        {queue[i].account, queue[i].score, queue[i].position, static_cast<int64_t>(i + 1)});
-  }
-  Emit(std::move(listing));
+  Emit(ListAdlQueue(market, ranking, liquidated, zero_long, queue_length, total));
   Quantity remaining = total;
   for (size_t i = 0; i < queue.size(); ++i) {
     const QueueEntry& entry = queue[i];
     if (entry.take == 0) continue;
     const Quantity x = entry.take;
+    // Its figures as ranked: earlier reductions moved only other accounts and account 0.
+    const AdlScoreInputs inputs = AdlScoreInputsOf(
+        market, entry.account, accounts_.at(entry.account).positions.at(market_id));
+    BACKSTOP_ASSERT(inputs.position == entry.position, entry.account, inputs.position);
+    const bool saturated =
+        inputs.equity == INT64_MAX || inputs.equity == INT64_MIN || inputs.maintenance == INT64_MAX;
+    BACKSTOP_ASSERT(saturated || AdlScoreOf(market.spec.adl_policy, inputs) == entry.score,
+                    entry.account, entry.score);
     Int128 gain = 0;
     const Int128 quote = SettleAdlReduction(market, entry.account, x, &gain);
     Emit(AdlReduction{market_id, liquidated, entry.account, x, bankruptcy_price, ToInt64(quote),
                       entry.score, static_cast<int64_t>(i + 1), queue_length, remaining,
-                      ToInt64(-gain), InsuranceOf(asset), ToInt64(gain)});
+                      ToInt64(-gain), InsuranceOf(asset), ToInt64(gain), inputs});
     remaining -= x;
     std::vector<uint32_t> to_cancel;
     for (const auto& [order_id, index] : accounts_.at(entry.account).orders) {

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/sha256.h"
 #include "engine/money.h"
 #include "engine/rejection.h"
 
@@ -262,7 +263,26 @@ struct AdlQueue {
   std::vector<AdlQueueEntry> top;  // The first kAdlQueueTopK entries.
   Quantity quantity_to_cover = 0;
   Money fund_balance = 0;
+  // SHA-256 over the whole ranking, every entry in order (not only the top): for each, account,
+  // score and position as 8-byte big-endian two's complement (docs/ENGINE.md, "ADL queue").
+  base::Sha256Digest ranking_sha256{};
+  // Every entry in order, only with EngineOptions::list_full_adl_queue (for `adl explain
+  // --full`); never logged.
+  std::vector<AdlQueueEntry> full;
   bool operator==(const AdlQueue&) const = default;
+};
+// The counterparty's figures its rule-6 score was computed from when it was ranked (before any
+// reduction of this ADL): AdlScoreOf(policy, inputs) gives the score again from the record.
+// Equity and maintenance are the account's cross-margin pool in the quote asset, saturated to
+// int64 (the score is recomputable exactly whenever they fit, i.e. always in practice).
+struct AdlScoreInputs {
+  Quantity position = 0;  // Q, signed.
+  Money cost = 0;         // C, signed.
+  Price mark = 0;         // The market's mark price.
+  Money equity = 0;       // E.
+  Money wallet = 0;       // WB in the quote asset (Binance's score divides by it).
+  Money maintenance = 0;  // MM of the pool (Binance's score multiplies by MM / E).
+  bool operator==(const AdlScoreInputs&) const = default;
 };
 struct AdlReduction {
   MarketId market = 0;
@@ -278,6 +298,7 @@ struct AdlReduction {
   Money deficit_covered = 0;      // What the liquidation side gets over a close at mark.
   Money fund_balance_after = 0;
   Money gain_vs_mark = 0;  // Counterparty's cash versus a close at mark (= -deficit_covered).
+  AdlScoreInputs score_inputs;
   bool operator==(const AdlReduction&) const = default;
 };
 // Vocabulary only: reaching it is an engine fault under RULEBOOK rule 10 (an assertion).

@@ -28,6 +28,9 @@ struct EngineOptions {
 #else
   bool verify_invariants = false;
 #endif
+  // Lists every entry of each ADL ranking in AdlQueue::full (memory and time O(queue length)
+  // per ADL; for `adl explain --full`, which re-derives one queue).
+  bool list_full_adl_queue = false;
 };
 
 class RiskEngine {

@@ -32,5 +32,7 @@ int64_t BinanceLeveragePnlScoreE12(Quantity q, Money cost, Price mark, Money wal
 int64_t HyperliquidScoreE12(Quantity q, Money cost, Price mark, Int128 equity);
 // Pro-rata ranks by size |Q| (it allocates by size; the rank only orders the listing).
 int64_t ProRataScore(Quantity q);
+// The score under `policy` from the figures an AdlReduction records.
+int64_t AdlScoreOf(AdlPolicy policy, const AdlScoreInputs& inputs);
 
 }  // namespace engine

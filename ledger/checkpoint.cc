@@ -134,7 +134,7 @@ Result<ChainId> ChainIdFromOrigin(std::string_view origin) {
 }
 
 NoteKeyHash MakeNoteKeyHash(std::string_view name, const RawPublicKey& key) {
-  Sha256 sha;
+  base::Sha256 sha;
   sha.Reset();
   sha.Update({reinterpret_cast<const uint8_t*>(name.data()), name.size()});
   static constexpr uint8_t kNewlineAndAlgorithm[] = {'\n', kEd25519Algorithm};
@@ -366,7 +366,7 @@ Result<ProvenRecord> CheckInclusionProofFile(std::string_view text, const Keyrin
                                   record->seq(), file.index, file.index + 1));
   }
   BACKSTOP_ASSIGN_OR_RETURN(ChainId chain_id, ChainIdFromOrigin(checkpoint.origin));
-  Sha256 sha;
+  base::Sha256 sha;
   const Hash hash = ChainHash(sha, MakeDomainTag(chain_id), record->prev_hash(), record->seq(),
                               record->envelope_bytes());
   if (hash != record->hash()) {

@@ -139,7 +139,8 @@ void EncodeLiquidation(const engine::Liquidation& e, schema::Liquidation::Builde
   out.setBankruptcyPrice(e.bankruptcy_price);
 }
 
-void EncodeAdlQueue(const engine::AdlQueue& e, schema::AdlQueue::Builder out) {
+void EncodeAdlQueue(const engine::AdlQueue& e, uint32_t format_version,
+                    schema::AdlQueue::Builder out) {
   out.setMarket(e.market);
   out.setAccount(e.liquidated_account);
   out.setCounterpartySide(CastEnum<schema::Side>(e.counterparty_side));
@@ -154,9 +155,13 @@ void EncodeAdlQueue(const engine::AdlQueue& e, schema::AdlQueue::Builder out) {
   }
   out.setQuantityToCover(e.quantity_to_cover);
   out.setFundBalance(e.fund_balance);
+  if (format_version >= kFormatAdlCommitment) {
+    out.setRankingSha256(capnp::Data::Reader(e.ranking_sha256.data(), e.ranking_sha256.size()));
+  }
 }
 
-void EncodeAdlReduction(const engine::AdlReduction& e, schema::AdlReduction::Builder out) {
+void EncodeAdlReduction(const engine::AdlReduction& e, uint32_t format_version,
+                        schema::AdlReduction::Builder out) {
   out.setMarket(e.market);
   out.setAccount(e.liquidated_account);
   out.setCounterparty(e.counterparty_account);
@@ -170,6 +175,15 @@ void EncodeAdlReduction(const engine::AdlReduction& e, schema::AdlReduction::Bui
   out.setDeficitCovered(e.deficit_covered);
   out.setFundBalanceAfter(e.fund_balance_after);
   out.setGainVsMark(e.gain_vs_mark);
+  if (format_version >= kFormatAdlCommitment) {
+    auto inputs = out.initScoreInputs();
+    inputs.setPosition(e.score_inputs.position);
+    inputs.setCost(e.score_inputs.cost);
+    inputs.setMark(e.score_inputs.mark);
+    inputs.setEquity(e.score_inputs.equity);
+    inputs.setWallet(e.score_inputs.wallet);
+    inputs.setMaintenance(e.score_inputs.maintenance);
+  }
 }
 
 }  // namespace
@@ -223,7 +237,8 @@ void EncodeInput(const engine::Input& input, schema::Event::Builder event) {
       input);
 }
 
-void EncodeEffect(const engine::Effect& effect, schema::Event::Builder event) {
+void EncodeEffect(const engine::Effect& effect, uint32_t format_version,
+                  schema::Event::Builder event) {
   std::visit(
       Overloaded{
           [&](const engine::OrderAccepted& e) { EncodeAccepted(e, event.initOrderAccepted()); },
@@ -281,8 +296,12 @@ void EncodeEffect(const engine::Effect& effect, schema::Event::Builder event) {
             out.setAccount(e.liquidated_account);
             out.setBalanceAfter(e.balance_after);
           },
-          [&](const engine::AdlQueue& e) { EncodeAdlQueue(e, event.initAdlQueue()); },
-          [&](const engine::AdlReduction& e) { EncodeAdlReduction(e, event.initAdlReduction()); },
+          [&](const engine::AdlQueue& e) {
+            EncodeAdlQueue(e, format_version, event.initAdlQueue());
+          },
+          [&](const engine::AdlReduction& e) {
+            EncodeAdlReduction(e, format_version, event.initAdlReduction());
+          },
           [&](const engine::SocializedLoss& e) {
             auto out = event.initSocializedLoss();
             out.setMarket(e.market);

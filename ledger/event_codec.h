@@ -24,8 +24,14 @@ struct CommandOrigin {
 
 // Writes `input` into `event` (which must be freshly initialised).
 void EncodeInput(const engine::Input& input, schema::Event::Builder event);
-// Writes `effect` into `event` (which must be freshly initialised).
-void EncodeEffect(const engine::Effect& effect, schema::Event::Builder event);
+// The first log format whose ADL effects carry the ranking commitment (AdlQueue) and the score
+// inputs (AdlReduction); logs of earlier formats keep their form (docs/formats/event_log.md).
+inline constexpr uint32_t kFormatAdlCommitment = 3;
+
+// Writes `effect` into `event` (which must be freshly initialised) in the form of a log of
+// `format_version`.
+void EncodeEffect(const engine::Effect& effect, uint32_t format_version,
+                  schema::Event::Builder event);
 
 // True for the union members that are inputs (commands from outside).
 bool IsInput(schema::Event::Reader event);

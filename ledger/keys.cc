@@ -1,9 +1,5 @@
 // Ed25519 keys (OpenSSL 3 EVP: generation and PEM files), signing and signature checks
-// (libsodium), SHA-256; the keyring.
-// SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP, but they are supported
-// and much cheaper per message (see Sha256 below).
-#define OPENSSL_SUPPRESS_DEPRECATED
-
+// (libsodium); the keyring.
 #include "ledger/keys.h"
 
 #include <fcntl.h>
@@ -12,7 +8,6 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/sha.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -127,38 +122,11 @@ Result<KeyId> KeyIdFromHex(std::string_view hex) {
 }
 
 KeyId KeyIdOf(const RawPublicKey& public_key) {
-  Sha256 sha;
+  base::Sha256 sha;
   Hash digest = sha.Of(public_key);
   KeyId id{};
   std::copy_n(digest.begin(), id.size(), id.begin());
   return id;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sha256
-
-// The low-level SHA-256 functions, not EVP: a chain hash is ~300 bytes, and EVP's per-message
-// init and provider dispatch cost as much as the hashing itself (both run the same SHA-NI code).
-Sha256::Sha256() : ctx_(std::make_unique<SHA256_CTX>()) { Reset(); }
-
-Sha256::~Sha256() = default;
-
-void Sha256::Reset() { SHA256_Init(ctx_.get()); }
-
-void Sha256::Update(std::span<const uint8_t> bytes) {
-  SHA256_Update(ctx_.get(), bytes.data(), bytes.size());
-}
-
-Hash Sha256::Finish() {
-  Hash digest{};
-  SHA256_Final(digest.data(), ctx_.get());
-  return digest;
-}
-
-Hash Sha256::Of(std::span<const uint8_t> bytes) {
-  Reset();
-  Update(bytes);
-  return Finish();
 }
 
 // ---------------------------------------------------------------------------------------------

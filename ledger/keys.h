@@ -1,11 +1,11 @@
-// Hashes, Ed25519 keys, signatures and the keyring. Keys and hashing use OpenSSL 3; signing
+// Ed25519 keys, signatures and the keyring. Keys use OpenSSL 3 (SHA-256 is base/sha256.h); signing
 // and signature checks use libsodium, whose Ed25519 is 2.3x faster than OpenSSL 3.0's here;
 // its verification accepts a subset of what OpenSSL accepts (it also refuses small-order and
 // non-canonical points): see docs/AUDIT.md.
 // Keys are PEM files: private keys PKCS#8 (mode 0600), public keys SubjectPublicKeyInfo, so
 // stock `openssl pkeyutl -verify -pubin -inkey PUB.pem -rawin` checks our signatures.
-// PrivateKey/PublicKey are immutable values, safe to share across threads. Sha256 (a reusable
-// OpenSSL context) and Signer (an expanded libsodium key): one per thread (thread-compatible).
+// PrivateKey/PublicKey are immutable values, safe to share across threads. Signer (an expanded
+// libsodium key): one per thread (thread-compatible).
 // VerifySignature is thread-safe.
 #pragma once
 
@@ -19,20 +19,20 @@
 #include <string_view>
 #include <vector>
 
+#include "base/sha256.h"
 #include "base/status.h"
 
 struct evp_pkey_st;
 struct evp_md_ctx_st;
-struct SHA256state_st;
 
 namespace ledger {
 
-inline constexpr size_t kHashBytes = 32;
+inline constexpr size_t kHashBytes = base::kSha256Bytes;
 inline constexpr size_t kSignatureBytes = 64;
 inline constexpr size_t kPublicKeyBytes = 32;
 inline constexpr size_t kKeyIdBytes = 16;
 
-using Hash = std::array<uint8_t, kHashBytes>;               // SHA-256 digest.
+using Hash = base::Sha256Digest;                            // SHA-256 digest.
 using Signature = std::array<uint8_t, kSignatureBytes>;     // Ed25519 signature.
 using RawPublicKey = std::array<uint8_t, kPublicKeyBytes>;  // Raw Ed25519 public key.
 // First 16 bytes of SHA-256(raw public key); shown as 32 lowercase hex characters.
@@ -44,25 +44,6 @@ std::string ToHex(std::span<const uint8_t> bytes);
 base::Result<KeyId> KeyIdFromHex(std::string_view hex);
 // The key id of a raw public key.
 KeyId KeyIdOf(const RawPublicKey& public_key);
-
-// Incremental SHA-256. The EVP_MD is fetched once per object and the context reused across
-// Reset() calls. Not thread-safe: one per thread.
-class Sha256 {
- public:
-  Sha256();
-  ~Sha256();
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-
-  void Reset();  // Starts a message: call before the first Update of each one.
-  void Update(std::span<const uint8_t> bytes);
-  Hash Finish();
-  // One-shot convenience (reuses this object's context).
-  Hash Of(std::span<const uint8_t> bytes);
-
- private:
-  std::unique_ptr<SHA256state_st> ctx_;  // OpenSSL's SHA-256 state, reused message after message.
-};
 
 // An Ed25519 public key. Regular value type (shares one immutable EVP_PKEY).
 class PublicKey {

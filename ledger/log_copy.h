@@ -42,7 +42,7 @@ class LogBuilder {
  public:
   struct Identity {
     ChainId chain_id{};
-    uint32_t format_version = 2;  // 1 or 2.
+    uint32_t format_version = 3;  // 1, 2 or 3.
     SigningMode signing = SigningMode::kCheckpoint;
   };
   // Creates the log in `dir` (which must not exist). InvalidArgument for a format this build

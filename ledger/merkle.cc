@@ -17,7 +17,7 @@ uint64_t SplitPoint(uint64_t n) { return std::bit_floor(n - 1); }
 // The hash of leaves [lo, hi), where lo is a multiple of bit_ceil(hi - lo): what RFC 6962's
 // recursion meets. A complete range is one stored node; a partial one folds the complete
 // subtrees of its size, right to left.
-Result<Hash> RangeHash(Sha256& sha, uint64_t lo, uint64_t hi, const NodeReader& read) {
+Result<Hash> RangeHash(base::Sha256& sha, uint64_t lo, uint64_t hi, const NodeReader& read) {
   uint64_t n = hi - lo;
   BACKSTOP_ASSERT(n >= 1, lo, hi);
   if (std::has_single_bit(n)) {
@@ -39,8 +39,8 @@ Result<Hash> RangeHash(Sha256& sha, uint64_t lo, uint64_t hi, const NodeReader& 
   return root;
 }
 
-Status InclusionPath(Sha256& sha, uint64_t index, uint64_t lo, uint64_t hi, const NodeReader& read,
-                     std::vector<Hash>* out) {
+Status InclusionPath(base::Sha256& sha, uint64_t index, uint64_t lo, uint64_t hi,
+                     const NodeReader& read, std::vector<Hash>* out) {
   if (hi - lo == 1) return Status::OK();
   uint64_t k = SplitPoint(hi - lo);
   if (index < lo + k) {
@@ -56,7 +56,7 @@ Status InclusionPath(Sha256& sha, uint64_t index, uint64_t lo, uint64_t hi, cons
 }
 
 // RFC 6962 SUBPROOF(m, D[lo:hi], whole).
-Status SubProof(Sha256& sha, uint64_t m, uint64_t lo, uint64_t hi, bool whole,
+Status SubProof(base::Sha256& sha, uint64_t m, uint64_t lo, uint64_t hi, bool whole,
                 const NodeReader& read, std::vector<Hash>* out) {
   uint64_t n = hi - lo;
   if (m == n) {
@@ -88,7 +88,7 @@ void ShiftWhileEven(uint64_t& fn, uint64_t& sn) {
 
 }  // namespace
 
-Hash LeafHash(Sha256& sha, const Hash& record_hash) {
+Hash LeafHash(base::Sha256& sha, const Hash& record_hash) {
   static constexpr uint8_t kLeafPrefix = 0x00;
   sha.Reset();
   sha.Update({&kLeafPrefix, 1});
@@ -96,7 +96,7 @@ Hash LeafHash(Sha256& sha, const Hash& record_hash) {
   return sha.Finish();
 }
 
-Hash NodeHash(Sha256& sha, const Hash& left, const Hash& right) {
+Hash NodeHash(base::Sha256& sha, const Hash& left, const Hash& right) {
   static constexpr uint8_t kNodePrefix = 0x01;
   sha.Reset();
   sha.Update({&kNodePrefix, 1});
@@ -106,7 +106,7 @@ Hash NodeHash(Sha256& sha, const Hash& left, const Hash& right) {
 }
 
 Hash EmptyTreeRoot() {
-  Sha256 sha;
+  base::Sha256 sha;
   return sha.Of({});
 }
 
@@ -145,7 +145,7 @@ Result<TreeFrontier> TreeFrontier::FromStored(uint64_t size, const NodeReader& r
   return FromSubtrees(size, std::move(subtrees));
 }
 
-void TreeFrontier::Append(Sha256& sha, const Hash& leaf_hash, std::vector<TreeNode>* nodes) {
+void TreeFrontier::Append(base::Sha256& sha, const Hash& leaf_hash, std::vector<TreeNode>* nodes) {
   uint64_t index = size_;
   Hash hash = leaf_hash;
   if (nodes != nullptr) nodes->push_back({0, index, hash});
@@ -161,7 +161,7 @@ void TreeFrontier::Append(Sha256& sha, const Hash& leaf_hash, std::vector<TreeNo
   ++size_;
 }
 
-Hash TreeFrontier::Root(Sha256& sha) const {
+Hash TreeFrontier::Root(base::Sha256& sha) const {
   if (subtrees_.empty()) return EmptyTreeRoot();
   Hash root = subtrees_.back();
   for (size_t i = subtrees_.size() - 1; i-- > 0;) root = NodeHash(sha, subtrees_[i], root);
@@ -182,7 +182,7 @@ std::vector<TreeNode> CompleteSubtrees(uint64_t size) {
 
 Result<Hash> TreeRoot(uint64_t size, const NodeReader& read) {
   if (size == 0) return EmptyTreeRoot();
-  Sha256 sha;
+  base::Sha256 sha;
   return RangeHash(sha, 0, size, read);
 }
 
@@ -191,7 +191,7 @@ Result<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size, const No
     return Status::InvalidArgument(
         "merkle", fmt::format("leaf {} is not in a tree of {} leaves", index, size));
   }
-  Sha256 sha;
+  base::Sha256 sha;
   std::vector<Hash> proof;
   BACKSTOP_RETURN_IF_ERROR(InclusionPath(sha, index, 0, size, read, &proof));
   return proof;
@@ -204,7 +204,7 @@ Result<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size,
         "merkle", fmt::format("no consistency proof from size {} to size {} (need 0 < old <= new)",
                               old_size, new_size));
   }
-  Sha256 sha;
+  base::Sha256 sha;
   std::vector<Hash> proof;
   BACKSTOP_RETURN_IF_ERROR(SubProof(sha, old_size, 0, new_size, true, read, &proof));
   return proof;
@@ -213,7 +213,7 @@ Result<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size,
 bool VerifyInclusion(uint64_t index, uint64_t size, const Hash& leaf_hash,
                      std::span<const Hash> proof, const Hash& root) {
   if (index >= size) return false;
-  Sha256 sha;
+  base::Sha256 sha;
   uint64_t fn = index;
   uint64_t sn = size - 1;
   Hash r = leaf_hash;
@@ -239,7 +239,7 @@ bool VerifyConsistency(uint64_t old_size, uint64_t new_size, const Hash& old_roo
   std::vector<Hash> path;
   if (std::has_single_bit(old_size)) path.push_back(old_root);
   path.insert(path.end(), proof.begin(), proof.end());
-  Sha256 sha;
+  base::Sha256 sha;
   uint64_t fn = old_size - 1;
   uint64_t sn = new_size - 1;
   while ((fn & 1) != 0) {

@@ -23,8 +23,8 @@ struct TreeNode {
   Hash hash{};
 };
 
-Hash LeafHash(Sha256& sha, const Hash& record_hash);
-Hash NodeHash(Sha256& sha, const Hash& left, const Hash& right);
+Hash LeafHash(base::Sha256& sha, const Hash& record_hash);
+Hash NodeHash(base::Sha256& sha, const Hash& left, const Hash& right);
 // SHA-256 of nothing: the root of the empty tree.
 Hash EmptyTreeRoot();
 
@@ -51,10 +51,10 @@ class TreeFrontier {
 
   // Appends leaf `leaf_hash` (already LeafHash'ed); appends the stored nodes it creates (the
   // leaf itself, then each node it completes) to `*nodes` when not null.
-  void Append(Sha256& sha, const Hash& leaf_hash, std::vector<TreeNode>* nodes);
+  void Append(base::Sha256& sha, const Hash& leaf_hash, std::vector<TreeNode>* nodes);
   uint64_t size() const { return size_; }
   // The tree's root (EmptyTreeRoot() for size 0).
-  Hash Root(Sha256& sha) const;
+  Hash Root(base::Sha256& sha) const;
   const std::vector<Hash>& subtrees() const { return subtrees_; }
 
  private:

@@ -12,7 +12,7 @@ DomainTag MakeDomainTag(const ChainId& chain_id) {
   return tag;
 }
 
-Hash ChainHash(Sha256& sha, const DomainTag& tag, const Hash& prev_hash, SequenceNumber seq,
+Hash ChainHash(base::Sha256& sha, const DomainTag& tag, const Hash& prev_hash, SequenceNumber seq,
                std::span<const uint8_t> envelope_bytes) {
   BACKSTOP_ASSERT(seq >= 1, seq);
   std::array<uint8_t, kDomainTagBytes + kHashBytes + 8> prefix;

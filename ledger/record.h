@@ -37,7 +37,7 @@ using DomainTag = std::array<uint8_t, kDomainTagBytes>;
 DomainTag MakeDomainTag(const ChainId& chain_id);
 
 // hash = SHA-256(domain tag || prev_hash || seq as 8 bytes big-endian || envelope bytes).
-Hash ChainHash(Sha256& sha, const DomainTag& tag, const Hash& prev_hash, SequenceNumber seq,
+Hash ChainHash(base::Sha256& sha, const DomainTag& tag, const Hash& prev_hash, SequenceNumber seq,
                std::span<const uint8_t> envelope_bytes);
 
 // What DecodeRecordInto checks of the envelope's canonical form.

@@ -82,7 +82,7 @@ class ChainVerifier::Impl {
   const bool has_tree_;       // Format 2: tree nodes and checkpoints are checked.
   const bool signs_records_;  // Every record carries a signature (format 1, or mode every).
   const std::string origin_;
-  Sha256 sha_;
+  base::Sha256 sha_;
   std::optional<ParallelSignatureChecker> parallel_;
   std::map<KeyId, PublicKey> introduced_keys_;  // Keys that verified keyRotations introduced.
   VerifyReport report_;

@@ -151,7 +151,7 @@ ReplayOptions SegmentReplayOptions(AuditContext& context, Segment* segment) {
   options.after_group = [&context, segment](SequenceNumber seq, const engine::RiskEngine& state) {
     auto it = context.snapshots.find(seq);
     if (it == context.snapshots.end()) return Status::OK();
-    ledger::Sha256 sha;
+    base::Sha256 sha;
     ++segment->snapshots_checked;
     const ledger::Hash replayed = snapshots::StateHash(sha, state.Export());
     const bool matched = replayed == it->second.state_hash;
@@ -178,7 +178,8 @@ void RunSegment(AuditContext& context, Segment* segment) {
   const ReplayOptions replay_options = SegmentReplayOptions(context, segment);
   std::optional<ReplayStepper> stepper;
   if (segment->replay) {
-    stepper.emplace(segment->engine.get(), replay_options, segment->first, segment->start_hash);
+    stepper.emplace(segment->engine.get(), replay_options, segment->first, segment->start_hash,
+                    context.log.format_version());
   }
   segment->replay_stopped = !segment->replay;
   ledger::LogRecord record;

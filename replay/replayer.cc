@@ -78,7 +78,8 @@ class CanonicalWriter {
 // the logged envelope's (which are what the chain hash covers).
 class ReplayStepper::GroupCheck {
  public:
-  explicit GroupCheck(bool compare) : compare_(compare), scratch_(kScratchWords) {}
+  GroupCheck(bool compare, uint32_t format_version)
+      : compare_(compare), format_version_(format_version), scratch_(kScratchWords) {}
 
   void Start(SequenceNumber seq) {
     group_ = seq;
@@ -104,7 +105,7 @@ class ReplayStepper::GroupCheck {
     envelope.setTimeNs(record.time_ns());
     envelope.setKeyId(capnp::Data::Reader(record.key_id().data(), record.key_id().size()));
     envelope.setGroup(record.group());
-    ledger::EncodeEffect(effect, envelope.initEvent());
+    ledger::EncodeEffect(effect, format_version_, envelope.initEvent());
     const auto expected = canonical_.Write(envelope.asReader());
     const auto logged = record.envelope_bytes();
     if (std::equal(expected.begin(), expected.end(), logged.begin(), logged.end())) {
@@ -127,7 +128,7 @@ class ReplayStepper::GroupCheck {
     if (next_ >= effects_.size()) return std::nullopt;
     capnp::MallocMessageBuilder builder(256);
     auto expected = builder.initRoot<ledger::schema::Event>();
-    ledger::EncodeEffect(effects_[next_], expected);
+    ledger::EncodeEffect(effects_[next_], format_version_, expected);
     return Divergence{
         next_seq,
         fmt::format("group {} is missing {} re-derived effect(s)", group_, effects_.size() - next_),
@@ -136,6 +137,7 @@ class ReplayStepper::GroupCheck {
 
  private:
   bool compare_;
+  uint32_t format_version_;
   std::vector<capnp::word> scratch_;
   CanonicalWriter canonical_;
   SequenceNumber group_ = 0;
@@ -144,10 +146,11 @@ class ReplayStepper::GroupCheck {
 };
 
 ReplayStepper::ReplayStepper(engine::RiskEngine* engine, const ReplayOptions& options,
-                             SequenceNumber first, const ledger::Hash& start_hash)
+                             SequenceNumber first, const ledger::Hash& start_hash,
+                             uint32_t format_version)
     : engine_(engine),
       options_(options),
-      group_(std::make_unique<GroupCheck>(options.compare_effects)) {
+      group_(std::make_unique<GroupCheck>(options.compare_effects, format_version)) {
   BACKSTOP_ASSERT(first >= 1, first);
   result_.last_seq = first - 1;
   result_.last_hash = start_hash;
@@ -354,7 +357,7 @@ class RecordPrefetcher {
 base::Result<ReplayResult> Replay(const ledger::EventLog& log, SequenceNumber first,
                                   SequenceNumber last, const ledger::Hash& start_hash,
                                   engine::RiskEngine* engine, const ReplayOptions& options) {
-  ReplayStepper stepper(engine, options, first, start_hash);
+  ReplayStepper stepper(engine, options, first, start_hash, log.format_version());
   const uint64_t total = (last == 0 ? log.head_seq() : last) + 1 - first;
   // Comparing, an effect's envelope is canonical when it equals the canonical re-derivation;
   // one that does not is checked before the divergence is reported.

@@ -85,9 +85,11 @@ struct ReplayResult {
 class ReplayStepper {
  public:
   // `engine` must hold the state after record first - 1, whose stored hash is `start_hash`;
-  // `engine` and `options` must outlive the stepper.
+  // `engine` and `options` must outlive the stepper. Effects are compared in the form of a
+  // log of `format_version` (EventLog::format_version()).
   ReplayStepper(engine::RiskEngine* engine, const ReplayOptions& options,
-                ledger::SequenceNumber first, const ledger::Hash& start_hash);
+                ledger::SequenceNumber first, const ledger::Hash& start_hash,
+                uint32_t format_version);
   ~ReplayStepper();
   ReplayStepper(const ReplayStepper&) = delete;
   ReplayStepper& operator=(const ReplayStepper&) = delete;

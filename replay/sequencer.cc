@@ -93,7 +93,9 @@ base::Result<Submitted> Sequencer::Submit(const engine::Input& input, ledger::Ap
   ledger::schema::Event::Builder input_event = group.Add();
   ledger::EncodeInput(input, input_event);
   if (origin != nullptr) ledger::EncodeOrigin(*origin, input_event);
-  for (size_t i = 0; i < first; ++i) ledger::EncodeEffect(effects_[i], group.Add());
+  for (size_t i = 0; i < first; ++i) {
+    ledger::EncodeEffect(effects_[i], log_->format_version(), group.Add());
+  }
   const std::vector<ledger::schema::Event::Reader> events = group.readers();
   auto range = log_->Submit(events, whole ? std::move(done) : ledger::AppendCallback());
   if (range.ok() && !whole) {
@@ -123,7 +125,9 @@ base::Result<SequenceNumber> Sequencer::AppendContinuation(SequenceNumber group,
   for (size_t begin = 0; begin < effects.size(); begin += ledger::kMaxGroupRecords) {
     const size_t end = std::min(effects.size(), begin + ledger::kMaxGroupRecords);
     ledger::EventGroup chunk;
-    for (size_t i = begin; i < end; ++i) ledger::EncodeEffect(effects[i], chunk.Add());
+    for (size_t i = begin; i < end; ++i) {
+      ledger::EncodeEffect(effects[i], log_->format_version(), chunk.Add());
+    }
     const std::vector<ledger::schema::Event::Reader> events = chunk.readers();
     BACKSTOP_ASSIGN_OR_RETURN(
         ledger::GroupRange range,

@@ -172,7 +172,7 @@ ledger::ChainId SimulationChainId(uint64_t seed) {
                                   'i', 'm', 'u', 'l', 'a', 't', 'i', 'o', 'n'};
   for (int shift = 56; shift >= 0; shift -= 8)
     message.push_back(static_cast<uint8_t>(seed >> shift));
-  ledger::Sha256 sha;
+  base::Sha256 sha;
   const ledger::Hash digest = sha.Of(message);
   ledger::ChainId chain_id{};
   std::copy_n(digest.begin(), chain_id.size(), chain_id.begin());

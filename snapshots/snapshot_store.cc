@@ -80,7 +80,7 @@ Result<LoadedSnapshot> VerifyFileBytes(std::span<const uint8_t> file,
     return Status::Corruption(
         "", fmt::format("signed by unknown key {}", ledger::ToHex(fields.key_id)));
   }
-  ledger::Sha256 sha;
+  base::Sha256 sha;
   const ledger::Hash signing_hash = internal::SigningHash(sha, expected_chain, view.body);
   if (!ledger::VerifySignature(*key, signing_hash, view.signature)) {
     return Status::Corruption("", "signature invalid");
@@ -167,7 +167,7 @@ Result<SnapshotInfo> SnapshotStore::Write(const engine::EngineState& state,
   if (options_.read_only) return Status::InvalidArgument(dir_, "snapshot store is read-only");
   if (meta.seq == 0) return Status::InvalidArgument("snapshot", "seq must be >= 1");
   const std::string context = Context(meta.seq);
-  ledger::Sha256 sha;
+  base::Sha256 sha;
   internal::BodyFields fields;
   fields.format_version = internal::kBodyVersion;
   fields.meta = meta;

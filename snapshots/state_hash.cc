@@ -7,15 +7,15 @@
 
 namespace snapshots {
 
-ledger::Hash StateHash(ledger::Sha256& sha, const engine::EngineState& state) {
+ledger::Hash StateHash(base::Sha256& sha, const engine::EngineState& state) {
   const std::string bytes = engine::EncodeCanonical(state);
   BACKSTOP_ASSERT(!bytes.empty());
-  return sha.Of(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                         bytes.size()));
+  return sha.Of(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
 }
 
 ledger::Hash StateHash(const engine::EngineState& state) {
-  ledger::Sha256 sha;
+  base::Sha256 sha;
   return StateHash(sha, state);
 }
 

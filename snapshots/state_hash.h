@@ -13,6 +13,6 @@ namespace snapshots {
 ledger::Hash StateHash(const engine::EngineState& state);
 
 // The same, reusing the caller's hasher (one per thread) to avoid fetching the digest again.
-ledger::Hash StateHash(ledger::Sha256& sha, const engine::EngineState& state);
+ledger::Hash StateHash(base::Sha256& sha, const engine::EngineState& state);
 
 }  // namespace snapshots

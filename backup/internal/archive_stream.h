@@ -41,7 +41,7 @@ class ArchiveWriter {
   ArchiveWriter(std::FILE* file, std::string path) : file_(file), path_(std::move(path)) {}
   std::FILE* file_;
   std::string path_;
-  ledger::Sha256 sha_;
+  base::Sha256 sha_;
   uint64_t bytes_ = 0;
 };
 
@@ -69,7 +69,7 @@ class ArchiveReader {
   explicit ArchiveReader(std::FILE* file) : file_(file) {}
   base::Status ReadFrame(kj::Array<capnp::word>* words, std::vector<uint32_t>* sizes, bool* eof);
   std::FILE* file_;
-  ledger::Sha256 sha_;
+  base::Sha256 sha_;
   uint64_t offset_ = 0;
   uint64_t entries_ = 0;
 };

@@ -41,7 +41,7 @@ base::Result<std::string> ReadWhole(const std::string& path) {
 }
 
 std::string Sha256Hex(const std::string& bytes) {
-  ledger::Sha256 sha;
+  base::Sha256 sha;
   return ledger::ToHex(sha.Of({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}));
 }
 

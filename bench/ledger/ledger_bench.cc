@@ -128,7 +128,7 @@ Rate VerifyCeiling(const Config& config, const ledger::PrivateKey& key) {
 // chain hash (32 tag + 32 prev + 8 seq + a 200-byte envelope), the leaf (0x00 || hash) and, on
 // average, one interior node (0x01 || left || right): records per second.
 uint64_t Sha256Ceiling(const Config& config) {
-  ledger::Sha256 sha;
+  base::Sha256 sha;
   std::vector<uint8_t> message(272, 7);
   ledger::Hash left{};
   uint64_t count = 0;
@@ -302,7 +302,7 @@ ProofFigures RunProofs(const ledger::EventLog& log, const ledger::PublicKey& key
   const uint64_t size = head->checkpoint.size;
   std::mt19937_64 rng(seed);
   std::vector<int64_t> generate_ns, verify_ns;
-  ledger::Sha256 sha;
+  base::Sha256 sha;
   for (int i = 0; i < 2000; ++i) {
     const ledger::SequenceNumber seq = 1 + rng() % size;
     auto start = Steady::now();

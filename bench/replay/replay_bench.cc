@@ -213,7 +213,7 @@ void ScanOnly(const ledger::EventLog& log, const char* what) {
 
 void ScanCeiling(const ledger::EventLog& log) {
   const Stopwatch watch;
-  ledger::Sha256 sha;
+  base::Sha256 sha;
   const ledger::DomainTag tag = log.domain_tag();
   uint64_t records = 0;
   ledger::Hash prev{};

@@ -239,6 +239,13 @@ class Core {
   // cost basis (rounded against the counterparty); returns the quote, sets its gain vs mark.
   Int128 SettleAdlReduction(Market& market, AccountId counterparty, Quantity x, Int128* gain);
   int64_t AdlScore(const Market& market, AccountId account, const Position& position) const;
+  // The figures AdlScore uses, as an AdlReduction records them.
+  AdlScoreInputs AdlScoreInputsOf(const Market& market, AccountId account,
+                                  const Position& position) const;
+  // The AdlQueue effect of a ranking: the top entries, the commitment to all of it, and with
+  // list_full_adl_queue every entry.
+  AdlQueue ListAdlQueue(const Market& market, const AdlIndex& ranking, AccountId liquidated,
+                        bool zero_long, int64_t queue_length, Quantity total);
   // The rule 6 ranking of the market's longs (or shorts) now, built or brought up to date.
   const AdlIndex& UpdatedAdlIndex(const Market& market, bool longs);
 

@@ -39,8 +39,10 @@ inline constexpr char kMetaHeadSeq[] = "head_seq";              // 8 bytes big-e
 inline constexpr char kMetaHeadHash[] = "head_hash";            // 32 bytes.
 inline constexpr char kMetaSigningMode[] = "signing_mode";      // Format 2: 1 byte, SigningMode.
 // Format 1: every record signed, no tree (read and appended to as before). Format 2: the tree
-// and checkpoints, and a signing mode. Create writes kFormatVersion.
-inline constexpr uint32_t kFormatVersion = 2;
+// and checkpoints, and a signing mode. Format 3: format 2 whose ADL effects also carry the
+// ranking commitment and score inputs (ledger::kFormatAdlCommitment; the storage is format
+// 2's). Create writes kFormatVersion.
+inline constexpr uint32_t kFormatVersion = 3;
 inline constexpr uint32_t kFirstFormatVersion = 1;
 
 std::string EncodeSeqKey(SequenceNumber seq);

@@ -41,7 +41,7 @@ struct LogBuilder::State {
   std::unique_ptr<EventLog> log;
   Identity identity;
   rocksdb::WriteBatch batch;
-  Sha256 sha;
+  base::Sha256 sha;
   TreeFrontier frontier;
   LogRecord last;
   SequenceNumber head = 0;
@@ -97,7 +97,8 @@ LogBuilder::~LogBuilder() = default;
 
 Result<std::unique_ptr<LogBuilder>> LogBuilder::Create(const std::string& dir,
                                                        const Identity& identity) {
-  if (identity.format_version < 1 || identity.format_version > 2) {
+  if (identity.format_version < internal::kFirstFormatVersion ||
+      identity.format_version > internal::kFormatVersion) {
     return Status::InvalidArgument(
         "build", fmt::format("format version {} is not supported", identity.format_version));
   }

@@ -62,7 +62,7 @@ Result<std::string> SignBatchCheckpoint(const GroupBatch& batch, const ChainId& 
   const uint64_t size = group.range.last;
   BACKSTOP_ASSIGN_OR_RETURN(TreeFrontier frontier,
                             TreeFrontier::FromSubtrees(size, group.subtrees));
-  Sha256 sha;
+  base::Sha256 sha;
   Checkpoint checkpoint{CheckpointOrigin(chain_id), size, frontier.Root(sha),
                         group.records.back().hash};
   return SignCheckpoint(checkpoint, *group.key);
@@ -207,7 +207,7 @@ Status EventLog::RebuildTree(const std::function<void(uint64_t, uint64_t)>& prog
       FromRocks(db->DeleteRange(synced, tree, "", std::string(9, '\xff')), "reindex: clear tree"));
   const uint64_t total = head_seq();
   uint64_t done = 0;
-  Sha256 sha;
+  base::Sha256 sha;
   TreeFrontier frontier;
   std::vector<TreeNode> nodes;
   rocksdb::WriteBatch batch;

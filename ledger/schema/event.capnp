@@ -479,6 +479,25 @@ struct AdlQueue {
   # Lots left to close by ADL.
   fundBalance @7 :Int64;
   # Insurance fund balance when ADL started (why the fund could not cover).
+  rankingSha256 @8 :Data;
+  # Format 3 on: SHA-256 over the whole ranking, every entry in order, each as account, score
+  # and position in 8-byte big-endian two's complement (docs/ENGINE.md). Absent before.
+}
+
+struct AdlScoreInputs {
+  # The counterparty's figures its score was computed from when ranked (docs/ENGINE.md).
+  position @0 :Int64;
+  # Signed position Q.
+  cost @1 :Int64;
+  # Signed cost basis C.
+  mark @2 :Int64;
+  # Mark price.
+  equity @3 :Int64;
+  # Equity of its cross-margin pool in the quote asset (saturated to Int64).
+  wallet @4 :Int64;
+  # Wallet balance in the quote asset.
+  maintenance @5 :Int64;
+  # Maintenance margin of the pool (saturated to Int64).
 }
 
 struct AdlReduction {
@@ -508,6 +527,8 @@ struct AdlReduction {
   # Insurance fund balance after it.
   gainVsMark @12 :Int64;
   # Counterparty's quote minus quantity x mark, signed and exact (= -deficitCovered).
+  scoreInputs @13 :AdlScoreInputs;
+  # Format 3 on: the figures its score came from. Absent before.
 }
 
 struct SocializedLoss {

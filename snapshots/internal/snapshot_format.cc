@@ -76,7 +76,7 @@ bool IsPartialFileName(std::string_view name) {
          name.substr(name.size() - kPartialSuffix.size()) == kPartialSuffix;
 }
 
-ledger::Hash SigningHash(ledger::Sha256& sha, const ledger::ChainId& chain_id,
+ledger::Hash SigningHash(base::Sha256& sha, const ledger::ChainId& chain_id,
                          std::span<const uint8_t> body) {
   sha.Reset();
   sha.Update(AsBytes(kSigningTag));

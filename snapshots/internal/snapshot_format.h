@@ -48,7 +48,7 @@ std::optional<ledger::SequenceNumber> ParseFileName(std::string_view name);
 bool IsPartialFileName(std::string_view name);
 
 // SHA-256(kSigningTag || chain_id || body).
-ledger::Hash SigningHash(ledger::Sha256& sha, const ledger::ChainId& chain_id,
+ledger::Hash SigningHash(base::Sha256& sha, const ledger::ChainId& chain_id,
                          std::span<const uint8_t> body);
 
 // The whole file: header, body length, body, signature, footer CRC.

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <vector>
 
@@ -232,6 +233,13 @@ TEST(FormatOneLogTest, VerifiesAuditsAndGrowsInItsOwnFormat) {
       RunBackstop("proof 3 --out " + (scratch / "p") + " --data " + (scratch / "data"));
   EXPECT_EQ(proof.exit_code, 2) << proof.output;
   EXPECT_NE(proof.output.find("format 1"), std::string::npos) << proof.output;
+  // Its ADL effects have its own format's form, without the commitment: audit compared them in
+  // that form above, and the queue re-derived for `--full` encodes to the logged record.
+  CommandResult full = RunBackstop("adl explain 48 --full --json --data " + (scratch / "data"));
+  ASSERT_EQ(full.exit_code, 0) << full.output;
+  const auto explained = nlohmann::json::parse(full.output, nullptr, false);
+  EXPECT_EQ(explained["full_queue"]["matches_log"], true) << full.output;
+  EXPECT_EQ(explained["full_queue"]["log_has_commitment"], false) << full.output;
   std::ofstream(scratch / "more.jsonl") << "{\"type\":\"open_account\",\"account\":900}\n"
                                            "{\"type\":\"deposit\",\"account\":900,"
                                            "\"asset\":1,\"amount\":5000000}\n";
@@ -264,6 +272,13 @@ TEST(FormatTwoLogTest, LogOfThePreviousMainVerifiesAuditsAndGrows) {
   CommandResult audit = RunBackstop("audit" + pin);
   EXPECT_EQ(audit.exit_code, 0) << audit.output;
   EXPECT_NE(audit.output.find("OK  head seq 48"), std::string::npos) << audit.output;
+  // Its ADL effects have its own format's form, without the commitment: audit compared them in
+  // that form above, and the queue re-derived for `--full` encodes to the logged record.
+  CommandResult full = RunBackstop("adl explain 48 --full --json --data " + (scratch / "data"));
+  ASSERT_EQ(full.exit_code, 0) << full.output;
+  const auto explained = nlohmann::json::parse(full.output, nullptr, false);
+  EXPECT_EQ(explained["full_queue"]["matches_log"], true) << full.output;
+  EXPECT_EQ(explained["full_queue"]["log_has_commitment"], false) << full.output;
   std::ofstream(scratch / "more.jsonl") << "{\"type\":\"open_account\",\"account\":900}\n"
                                            "{\"type\":\"deposit\",\"account\":900,"
                                            "\"asset\":1,\"amount\":5000000}\n";

@@ -2,6 +2,7 @@
 // score), queue order, reductions at the bankruptcy quote rounded against the counterparty,
 // the other policies (Binance LeveragePnL, pro-rata, Hyperliquid) and order cancellation.
 
+#include "base/sha256.h"
 #include "engine/risk_math.h"
 #include "engine_test_util.h"
 
@@ -118,6 +119,76 @@ TEST_F(AdlTest, HyperliquidRanksShortsByEntryOverMarkTimesLeverage) {
   ASSERT_EQ(queue.top.size(), 3u);
   EXPECT_EQ(queue.top[0].account, 4u);
   EXPECT_EQ(queue.top[2].account, 2u);
+}
+
+// The commitment of docs/ENGINE.md, written out independently of the engine's code: SHA-256
+// over account, score and position of every entry, each 8 bytes big-endian.
+base::Sha256Digest Commitment(const std::vector<AdlQueueEntry>& entries) {
+  std::vector<uint8_t> bytes;
+  for (const AdlQueueEntry& entry : entries) {
+    for (const uint64_t value : {entry.account, static_cast<uint64_t>(entry.score),
+                                 static_cast<uint64_t>(entry.position)}) {
+      for (int byte = 7; byte >= 0; --byte)
+        bytes.push_back(static_cast<uint8_t>(value >> (8 * byte)));
+    }
+  }
+  base::Sha256 sha;
+  return sha.Of(bytes);
+}
+
+class AdlRecordTest : public AdlTest, public ::testing::WithParamInterface<AdlPolicy> {};
+
+TEST_P(AdlRecordTest, QueueCommitsToTheRankingAndEachReductionToItsScoreInputs) {
+  Build(GetParam());
+  const PositionState before_4 = engine_.Position(4, kMarket);
+  Mark(908);
+  const AdlQueue queue = Single<AdlQueue>();
+  ASSERT_EQ(queue.top.size(), 3u);  // The whole queue: the commitment covers exactly these.
+  EXPECT_EQ(queue.ranking_sha256, Commitment(queue.top));
+  EXPECT_TRUE(queue.full.empty());  // Listed only with list_full_adl_queue.
+  const std::vector<AdlReduction> reductions = All<AdlReduction>();
+  ASSERT_FALSE(reductions.empty());
+  for (const AdlReduction& reduction : reductions) {
+    SCOPED_TRACE(reduction.counterparty_account);
+    EXPECT_EQ(AdlScoreOf(GetParam(), reduction.score_inputs), reduction.score);
+    EXPECT_EQ(reduction.score_inputs.mark, 908);
+    EXPECT_LT(reduction.score_inputs.position, 0);  // The shorts, as ranked (before it).
+    if (reduction.counterparty_account == 4) {
+      EXPECT_EQ(reduction.score_inputs.position, before_4.quantity);
+      EXPECT_EQ(reduction.score_inputs.cost, before_4.cost);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryPolicy, AdlRecordTest,
+                         ::testing::Values(AdlPolicy::kBitmex, AdlPolicy::kBinanceLeveragePnl,
+                                           AdlPolicy::kProRata, AdlPolicy::kHyperliquid),
+                         [](const auto& info) {
+                           return std::to_string(static_cast<int>(info.param));
+                         });
+
+// 25 shorts of 1 lot each: the effect lists the top 20, the commitment covers all 25, and
+// list_full_adl_queue lists them all (the same order as the top).
+TEST_F(EngineTest, CommitmentCoversTheQueueBeyondItsListedTop) {
+  EngineOptions options;
+  options.list_full_adl_queue = true;
+  engine_ = RiskEngine(options);
+  List(PlainSpec());
+  Mark(1'000);
+  Open(1, 2'503);
+  for (AccountId short_account = 10; short_account < 35; ++short_account) {
+    Open(short_account, 100'000 + static_cast<Money>(short_account));  // Distinct leverage.
+    Trade(1, short_account, 1, 1'000);
+  }
+  Mark(908);
+  const AdlQueue queue = Single<AdlQueue>();
+  EXPECT_EQ(queue.queue_length, 25);
+  ASSERT_EQ(queue.top.size(), static_cast<size_t>(kAdlQueueTopK));
+  ASSERT_EQ(queue.full.size(), 25u);
+  for (size_t i = 0; i < queue.top.size(); ++i) EXPECT_EQ(queue.top[i], queue.full[i]);
+  EXPECT_EQ(queue.full.back().queue_position, 25);
+  EXPECT_EQ(queue.ranking_sha256, Commitment(queue.full));
+  EXPECT_NE(queue.ranking_sha256, Commitment(queue.top));
 }
 
 }  // namespace

@@ -219,7 +219,7 @@ TEST_F(CheckpointLogTest, ParallelSegmentsReportWhatOnePassReports) {
 TEST_F(CheckpointLogTest, ProofsFromTheLogCheckAgainstItsCheckpoints) {
   auto sizes = log_->CheckpointSizes(1, 0);
   ASSERT_OK(sizes);
-  Sha256 sha;
+  base::Sha256 sha;
   for (uint64_t size : *sizes) {
     auto note = log_->ReadCheckpoint(size);
     ASSERT_OK(note);

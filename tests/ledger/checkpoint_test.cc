@@ -17,7 +17,7 @@ PrivateKey NewKey() {
 }
 
 Checkpoint SampleCheckpoint() {
-  Sha256 sha;
+  base::Sha256 sha;
   Checkpoint checkpoint;
   checkpoint.origin = CheckpointOrigin(ChainId{0xab, 0x01, 0x02});
   checkpoint.size = 1234;
@@ -93,7 +93,7 @@ TEST(CheckpointTest, OpenSslVerifiesWhatLibsodiumSigns) {
 }
 
 TEST(CheckpointTest, ProofFilesRoundTripAndRefuseDamage) {
-  Sha256 sha;
+  base::Sha256 sha;
   InclusionProofFile file;
   file.extra = {1, 2, 3, 4, 5};
   file.index = 41;

@@ -41,7 +41,7 @@ TEST(KeysTest, SaveRefusesToOverwrite) {
 
 TEST(KeysTest, KeyIdIsTheFirst16BytesOfSha256OfTheRawPublicKey) {
   PrivateKey key = NewKey();
-  Sha256 sha;
+  base::Sha256 sha;
   Hash digest = sha.Of(key.public_key().raw());
   EXPECT_TRUE(std::equal(key.key_id().begin(), key.key_id().end(), digest.begin()));
   std::string hex = ToHex(key.key_id());
@@ -53,7 +53,7 @@ TEST(KeysTest, KeyIdIsTheFirst16BytesOfSha256OfTheRawPublicKey) {
 }
 
 TEST(KeysTest, Sha256MatchesTheKnownVector) {
-  Sha256 sha;
+  base::Sha256 sha;
   std::string abc = "abc";
   Hash digest = sha.Of({reinterpret_cast<const uint8_t*>(abc.data()), abc.size()});
   EXPECT_EQ(ToHex(digest), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

@@ -25,7 +25,7 @@ Hash FromHex(const std::string& hex) {
 
 // MTH(D[lo:hi]) straight from RFC 6962 section 2.1, over leaf hashes.
 Hash BruteRoot(const std::vector<Hash>& leaves, size_t lo, size_t hi) {
-  Sha256 sha;
+  base::Sha256 sha;
   if (hi - lo == 1) return leaves[lo];
   size_t k = 1;
   while (k * 2 < hi - lo) k *= 2;
@@ -69,7 +69,7 @@ void BruteSubProof(const std::vector<Hash>& leaves, size_t m, size_t lo, size_t 
 // A tree grown leaf by leaf, its stored nodes kept by (level, index).
 struct GrownTree {
   explicit GrownTree(size_t size) {
-    Sha256 sha;
+    base::Sha256 sha;
     for (size_t i = 0; i < size; ++i) {
       Hash record_hash = sha.Of(std::vector<uint8_t>{static_cast<uint8_t>(i), 7});
       leaves.push_back(LeafHash(sha, record_hash));
@@ -118,7 +118,7 @@ TEST(MerkleTest, Rfc6962KnownAnswers) {
       "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"};
   EXPECT_EQ(ToHex(EmptyTreeRoot()),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  Sha256 sha;
+  base::Sha256 sha;
   TreeFrontier frontier;
   for (size_t i = 0; i < data.size(); ++i) {
     std::vector<uint8_t> leaf = {0x00};
@@ -131,7 +131,7 @@ TEST(MerkleTest, Rfc6962KnownAnswers) {
 }
 
 TEST(MerkleTest, LeafHashIsTheRfcLeafOfTheRecordHash) {
-  Sha256 sha;
+  base::Sha256 sha;
   Hash record = sha.Of(std::vector<uint8_t>{1, 2, 3});
   std::vector<uint8_t> prefixed = {0x00};
   prefixed.insert(prefixed.end(), record.begin(), record.end());
@@ -188,7 +188,7 @@ TEST(MerkleTest, EveryRootAndProofUpTo64LeavesMatchesTheBruteForceTree) {
 
 TEST(MerkleTest, FrontierRestartsFromItsCompleteSubtrees) {
   GrownTree tree(45);
-  Sha256 sha;
+  base::Sha256 sha;
   std::vector<Hash> subtrees;
   for (const TreeNode& node : CompleteSubtrees(45)) {
     subtrees.push_back(tree.nodes.at({node.level, node.index}));

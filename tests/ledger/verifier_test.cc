@@ -60,7 +60,7 @@ class VerifierTest : public testing::LogTest {
       subtrees.push_back(*read(node.level, node.index));
     auto frontier = TreeFrontier::FromSubtrees(seq - 1, subtrees);
     ASSERT_OK(frontier);
-    Sha256 sha;
+    base::Sha256 sha;
     std::vector<TreeNode> nodes;
     frontier->Append(sha, LeafHash(sha, hash), &nodes);
     for (const TreeNode& node : nodes) {
@@ -86,7 +86,7 @@ class VerifierTest : public testing::LogTest {
     internal::EnvelopeEncoder envelope_encoder;
     EXPECT_OK(envelope_encoder.Encode(seq, int64_t{2'000'000'000} * 1'000'000'000, key.key_id(),
                                       group, events.readers()[0], &envelope));
-    Sha256 sha;
+    base::Sha256 sha;
     Hash hash = ChainHash(sha, log_->domain_tag(), prev_hash, seq, envelope);
     Signer signer(key);
     auto signature = signer.Sign(hash);
@@ -239,7 +239,7 @@ TEST_F(VerifierTest, NonCanonicalEffectEnvelopeIsCaughtInBothCheckModes) {
                                                key_.key_id(), group,
                                                message.getRoot<schema::Event>(), &envelope));
   envelope.resize(envelope.size() + sizeof(capnp::word));  // Still readable; not canonical.
-  Sha256 sha;
+  base::Sha256 sha;
   const Hash hash = ChainHash(sha, log_->domain_tag(), log_->head_hash(), seq, envelope);
   auto signature = Signer(key_).Sign(hash);
   ASSERT_OK(signature);

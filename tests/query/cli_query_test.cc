@@ -152,6 +152,25 @@ TEST_F(CliQueryTest, AdlExplainJsonHasTheLoggedQueue) {
   EXPECT_EQ(x["reductions"].size(), 1u);
 }
 
+TEST_F(CliQueryTest, AdlExplainFullReDerivesTheWholeQueueAndChecksItsCommitment) {
+  const auto x = Json(Demo("adl explain 48 --full --json"));
+  ASSERT_TRUE(x.is_object()) << x;
+  const nlohmann::json& full = x["full_queue"];
+  ASSERT_EQ(full["entries"].size(), x["queue"]["queue_length"]) << full;
+  EXPECT_EQ(full["log_has_commitment"], true);
+  EXPECT_EQ(full["matches_log"], true);
+  EXPECT_EQ(full["ranking_sha256"].get<std::string>().size(), 64u);
+  for (size_t i = 0; i < x["queue"]["top"].size(); ++i) {
+    EXPECT_EQ(full["entries"][i]["account"], x["queue"]["top"][i]["account"]);
+    EXPECT_EQ(full["entries"][i]["score"], x["queue"]["top"][i]["score"]);
+  }
+  const CommandResult text = Demo("adl explain 48 --full");
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  ExpectContains(text, "The whole queue, re-derived by replaying the log");
+  ExpectContains(text, "It equals the commitment the log recorded");
+  ExpectContains(text, "      3  87902733332           -500  <- this counterparty");
+}
+
 TEST_F(CliQueryTest, AdlExplainErrors) {
   ExpectUsageError(Demo("adl explain 40"), "seq 40 is a liquidation, not an adl_reduction");
   ExpectUsageError(Demo("adl explain 4800"), "seq 4800 is not in the log (head is 48)");

@@ -315,7 +315,7 @@ SequenceNumber MakeLastEffectNonCanonical(const DataDir& data, const ledger::Pri
   auto previous = (*log)->Read(target - 1);
   EXPECT_TRUE(previous.ok());
   ledger::Hash prev_hash = previous->hash();
-  ledger::Sha256 sha;
+  base::Sha256 sha;
   ledger::Signer signer(key);
   rocksdb::WriteBatch batch;
   for (SequenceNumber seq = target; seq <= (*log)->head_seq(); ++seq) {

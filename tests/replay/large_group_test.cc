@@ -134,7 +134,7 @@ TEST_F(LargeGroupTest, ACrashBetweenItsSubmissionsIsCompletedWhenTheLogOpens) {
     ledger::EventGroup first;
     ledger::EncodeInput(kCrash, first.Add());
     for (size_t i = 0; i + 1 < ledger::kMaxGroupRecords; ++i) {
-      ledger::EncodeEffect(effects[i], first.Add());
+      ledger::EncodeEffect(effects[i], (*log)->format_version(), first.Add());
     }
     auto range = (*log)->Append(first);
     ASSERT_TRUE(range.ok()) << range.status().ToString();
@@ -181,7 +181,7 @@ TEST_F(LargeGroupTest, AContinuationMustContinueTheLastGroupWithEffectsOnly) {
   ledger::EventGroup input;
   ledger::EncodeInput(engine::SetMark{kMarket, 9'000, 9'000}, input.Add());
   ledger::EventGroup effect;
-  ledger::EncodeEffect(engine::InputRejected{}, effect.Add());
+  ledger::EncodeEffect(engine::InputRejected{}, ledger::kFormatAdlCommitment, effect.Add());
   const auto head = (*log)->head_seq();
   EXPECT_TRUE((*log)->SubmitContinuation(head, input.readers(), {}).status().IsInvalidArgument());
   EXPECT_TRUE(

@@ -65,7 +65,7 @@ TEST_F(HttpTest, TilesHoldTheStoredTree) {
   const HttpResult full = HttpGet(http_port_, "/tile/0/000");
   ASSERT_EQ(full.status, 200);
   ASSERT_EQ(full.body.size(), 256u * 32);
-  ledger::Sha256 sha;
+  base::Sha256 sha;
   for (uint64_t i = 0; i < 256; i += 51) {
     auto record = log().Read(i + 1);
     ASSERT_OK(record);

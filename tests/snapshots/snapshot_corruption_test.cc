@@ -69,7 +69,7 @@ class SnapshotCorruptionTest : public SnapshotTest {
                              const ledger::PrivateKey& key, const ledger::ChainId& sign_chain) {
     auto body = internal::EncodeBody(fields, state, kMaxSnapshotBytes);
     EXPECT_TRUE(body.ok());
-    ledger::Sha256 sha;
+    base::Sha256 sha;
     ledger::Signer signer(key);
     auto signature = signer.Sign(internal::SigningHash(sha, sign_chain, *body));
     EXPECT_TRUE(signature.ok());

@@ -109,7 +109,7 @@ TEST(SnapshotCodecTest, SnapshotBodyBytesArePinned) {
   const engine::EngineState state = testing::MakeEngineState();
   auto body = internal::EncodeBody(Fields(state), state, 1 << 20);
   ASSERT_TRUE(body.ok()) << body.status().ToString();
-  ledger::Sha256 sha;
+  base::Sha256 sha;
   EXPECT_EQ(body->size(), 1256u);
   EXPECT_EQ(ledger::ToHex(sha.Of(*body)),
             "aa97133b34e2eb123905d678f310f5c772799bb42516fd9b8500a323296d4ab1");
