@@ -45,7 +45,7 @@ class CheckpointLogTest : public testing::LogTest {
 };
 
 TEST_F(CheckpointLogTest, RecordsAreUnsignedAndEveryCommitIsCheckpointed) {
-  EXPECT_EQ(log_->format_version(), 2u);
+  EXPECT_EQ(log_->format_version(), 3u);
   EXPECT_EQ(log_->signing_mode(), SigningMode::kCheckpoint);
   auto record = log_->Read(5);
   ASSERT_OK(record);
