@@ -61,6 +61,12 @@ struct QueueEntry {
   Quantity take = 0;
 };
 
+// A queue length or 1-based rank as the schema's UInt32 (checked: the log cannot hold more).
+uint32_t QueueCount(size_t count) {
+  BACKSTOP_ASSERT(count <= UINT32_MAX, count);
+  return static_cast<uint32_t>(count);
+}
+
 // Sequential (queue) allocation: min(remaining, |Q|) from the top.
 void AllocateQueue(std::vector<QueueEntry>* queue, Quantity total) {
   Quantity remaining = total;
@@ -210,8 +216,8 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
   // reductions reach (the rest would take nothing).
   const AdlIndex& ranking = UpdatedAdlIndex(market, !zero_long);
   const bool pro_rata = market.spec.adl_policy == AdlPolicy::kProRata;
-  const int64_t queue_length =
-      static_cast<int64_t>(ranking.ranked.size() - ranking.score_of.count(liquidated));
+  const uint32_t queue_length =
+      QueueCount(ranking.ranked.size() - ranking.score_of.count(liquidated));
   std::vector<QueueEntry> queue;
   Quantity uncovered = total;
   for (const AdlRank& rank : ranking.ranked) {
@@ -241,8 +247,7 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
                    total,
                    InsuranceOf(asset)};
   for (size_t i = 0; i < queue.size() && i < static_cast<size_t>(kAdlQueueTopK); ++i) {
-    listing.top.push_back(
-        {queue[i].account, queue[i].score, queue[i].position, static_cast<int64_t>(i + 1)});
+    listing.top.push_back({queue[i].account, queue[i].score, queue[i].position, QueueCount(i + 1)});
   }
   Emit(std::move(listing));
   Quantity remaining = total;
@@ -253,8 +258,8 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
     Int128 gain = 0;
     const Int128 quote = SettleAdlReduction(market, entry.account, x, &gain);
     Emit(AdlReduction{market_id, liquidated, entry.account, x, bankruptcy_price, ToInt64(quote),
-                      entry.score, static_cast<int64_t>(i + 1), queue_length, remaining,
-                      ToInt64(-gain), InsuranceOf(asset), ToInt64(gain)});
+                      entry.score, QueueCount(i + 1), queue_length, remaining, ToInt64(-gain),
+                      InsuranceOf(asset), ToInt64(gain)});
     remaining -= x;
     std::vector<uint32_t> to_cancel;
     for (const auto& [order_id, index] : accounts_.at(entry.account).orders) {
