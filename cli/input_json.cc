@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "ledger/event_codec.h"
+
 namespace cli {
 namespace {
 
@@ -270,6 +272,10 @@ base::Result<engine::Input> ParseInputJson(std::string_view line) {
   if (!input) return base::Status::InvalidArgument("input", "unknown type '" + type + "'");
   const std::string error = fields.Error();
   if (!error.empty()) return base::Status::InvalidArgument("input", type + ": " + error);
+  const base::Status encodable = ledger::CheckEncodable(*input);
+  if (!encodable.ok()) {
+    return base::Status::InvalidArgument("input", type + ": " + encodable.message());
+  }
   return *input;
 }
 

@@ -107,6 +107,12 @@ class RankingHasher {
   size_t used_ = 0;
 };
 
+// A queue length or 1-based rank as the schema's UInt32 (checked: the log cannot hold more).
+uint32_t QueueCount(size_t count) {
+  BACKSTOP_ASSERT(count <= UINT32_MAX, count);
+  return static_cast<uint32_t>(count);
+}
+
 // Sequential (queue) allocation: min(remaining, |Q|) from the top.
 void AllocateQueue(std::vector<QueueEntry>* queue, Quantity total) {
   Quantity remaining = total;
@@ -202,7 +208,7 @@ AdlScoreInputs Core::AdlScoreInputsOf(const Market& market, AccountId account_id
 }
 
 AdlQueue Core::ListAdlQueue(const Market& market, const AdlIndex& ranking, AccountId liquidated,
-                            bool zero_long, int64_t queue_length, Quantity total) {
+                            bool zero_long, uint32_t queue_length, Quantity total) {
   AdlQueue listing;
   listing.market = market.spec.market_id;
   listing.liquidated_account = liquidated;
@@ -212,12 +218,12 @@ AdlQueue Core::ListAdlQueue(const Market& market, const AdlIndex& ranking, Accou
   listing.quantity_to_cover = total;
   listing.fund_balance = InsuranceOf(market.spec.quote_asset);
   RankingHasher hasher;
-  int64_t position = 0;
+  size_t position = 0;
   for (const AdlRank& rank : ranking.ranked) {
     if (rank.account == liquidated) continue;
     hasher.Add(rank.account, rank.score, rank.position);
-    const AdlQueueEntry entry{rank.account, rank.score, rank.position, ++position};
-    if (position <= kAdlQueueTopK) listing.top.push_back(entry);
+    const AdlQueueEntry entry{rank.account, rank.score, rank.position, QueueCount(++position)};
+    if (position <= static_cast<size_t>(kAdlQueueTopK)) listing.top.push_back(entry);
     if (options_.list_full_adl_queue) listing.full.push_back(entry);
   }
   listing.ranking_sha256 = hasher.Finish();
@@ -293,8 +299,8 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
   // reductions reach (the rest would take nothing).
   const AdlIndex& ranking = UpdatedAdlIndex(market, !zero_long);
   const bool pro_rata = market.spec.adl_policy == AdlPolicy::kProRata;
-  const int64_t queue_length =
-      static_cast<int64_t>(ranking.ranked.size() - ranking.score_of.count(liquidated));
+  const uint32_t queue_length =
+      QueueCount(ranking.ranked.size() - ranking.score_of.count(liquidated));
   std::vector<QueueEntry> queue;
   Quantity uncovered = total;
   for (const AdlRank& rank : ranking.ranked) {
@@ -332,8 +338,8 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
     Int128 gain = 0;
     const Int128 quote = SettleAdlReduction(market, entry.account, x, &gain);
     Emit(AdlReduction{market_id, liquidated, entry.account, x, bankruptcy_price, ToInt64(quote),
-                      entry.score, static_cast<int64_t>(i + 1), queue_length, remaining,
-                      ToInt64(-gain), InsuranceOf(asset), ToInt64(gain), inputs});
+                      entry.score, QueueCount(i + 1), queue_length, remaining, ToInt64(-gain),
+                      InsuranceOf(asset), ToInt64(gain), inputs});
     remaining -= x;
     std::vector<uint32_t> to_cancel;
     for (const auto& [order_id, index] : accounts_.at(entry.account).orders) {

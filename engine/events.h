@@ -53,24 +53,29 @@ struct MarketSpec {
 
 struct ListMarket {
   MarketSpec spec;
+  bool operator==(const ListMarket&) const = default;
 };
 // Changes fees, tiers, funding interval, ADL policy, slippage cap (and tick size when the book
 // is empty). The quote asset cannot change.
 struct ChangeMarket {
   MarketSpec spec;
+  bool operator==(const ChangeMarket&) const = default;
 };
 struct OpenAccount {
   AccountId account = 0;
+  bool operator==(const OpenAccount&) const = default;
 };
 struct Deposit {
   AccountId account = 0;
   AssetId asset = 0;
   Money amount = 0;
+  bool operator==(const Deposit&) const = default;
 };
 struct Withdraw {
   AccountId account = 0;
   AssetId asset = 0;
   Money amount = 0;
+  bool operator==(const Withdraw&) const = default;
 };
 struct PlaceOrder {
   AccountId account = 0;
@@ -82,28 +87,34 @@ struct PlaceOrder {
   bool reduce_only = false;
   Price price = 0;  // 0 for market orders.
   Quantity quantity = 0;
+  bool operator==(const PlaceOrder&) const = default;
 };
 struct CancelOrder {
   AccountId account = 0;
   OrderId order_id = 0;
+  bool operator==(const CancelOrder&) const = default;
 };
 struct SetMark {
   MarketId market = 0;
   Price mark_price = 0;
   Price index_price = 0;  // Recorded, not used by any rule.
+  bool operator==(const SetMark&) const = default;
 };
 struct FundingTick {
   MarketId market = 0;
   RateE8 rate_e8 = 0;  // For the interval; > 0 means longs pay shorts.
+  bool operator==(const FundingTick&) const = default;
 };
 struct TopUpInsurance {
   AssetId asset = 0;
   Money amount = 0;
+  bool operator==(const TopUpInsurance&) const = default;
 };
 // Key rotation is the ledger's business; the engine accepts it without any state effect.
 struct RotateKey {
   std::string key_id;
   std::string public_key;
+  bool operator==(const RotateKey&) const = default;
 };
 
 using Input = std::variant<ListMarket, ChangeMarket, OpenAccount, Deposit, Withdraw, PlaceOrder,
@@ -251,7 +262,7 @@ struct AdlQueueEntry {
   AccountId account = 0;
   int64_t score = 0;  // Policy score (BitMEX: score_e12), saturated to int64.
   Quantity position = 0;
-  int64_t queue_position = 0;  // 1-based.
+  uint32_t queue_position = 0;  // 1-based (schema UInt32).
   bool operator==(const AdlQueueEntry&) const = default;
 };
 struct AdlQueue {
@@ -259,7 +270,7 @@ struct AdlQueue {
   AccountId liquidated_account = 0;
   Side counterparty_side = Side::kBuy;  // kBuy: the counterparties are longs.
   AdlPolicy policy = AdlPolicy::kBitmex;
-  int64_t queue_length = 0;
+  uint32_t queue_length = 0;  // Schema UInt32.
   std::vector<AdlQueueEntry> top;  // The first kAdlQueueTopK entries.
   Quantity quantity_to_cover = 0;
   Money fund_balance = 0;
@@ -292,8 +303,8 @@ struct AdlReduction {
   Price price = 0;        // The bankruptcy price (display; the quote is exact).
   Money quote = 0;        // Cash the counterparty pays (short) or receives (long), >= 0 usually.
   int64_t score = 0;
-  int64_t queue_position = 0;  // 1-based.
-  int64_t queue_length = 0;
+  uint32_t queue_position = 0;  // 1-based (schema UInt32).
+  uint32_t queue_length = 0;
   Quantity remaining_before = 0;  // Quantity still to cover before this reduction.
   Money deficit_covered = 0;      // What the liquidation side gets over a close at mark.
   Money fund_balance_after = 0;

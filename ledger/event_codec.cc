@@ -4,7 +4,10 @@
 
 #include <kj/exception.h>
 
+#include <limits>
 #include <type_traits>
+
+#include "base/assert.h"
 
 namespace ledger {
 
@@ -25,6 +28,36 @@ To CastEnum(From value) {
   return static_cast<To>(static_cast<std::underlying_type_t<To>>(value));
 }
 
+// Decodes schema enums and UInt16 codes into engine enums, checking that each raw value fits
+// the engine enum's width (values inside it pass through, valid or not). Keeps the first
+// failure; the decoded value of a failed field is unspecified.
+class Narrowing {
+ public:
+  template <typename To, typename From>
+  To Enum(From value, const char* field) {
+    uint64_t raw = 0;
+    if constexpr (std::is_enum_v<From>) {
+      raw = static_cast<std::underlying_type_t<From>>(value);
+    } else {
+      raw = value;
+    }
+    using Width = std::underlying_type_t<To>;
+    if (raw > std::numeric_limits<Width>::max() && status_.ok()) {
+      status_ = Status::Corruption("event_codec", std::string(field) + " " + std::to_string(raw) +
+                                                      " does not fit the engine's field");
+    }
+    return static_cast<To>(static_cast<Width>(raw));
+  }
+  // A field whose shape the engine's cannot hold ("ranking_sha256 of 31 bytes").
+  void Fail(const std::string& what) {
+    if (status_.ok()) status_ = Status::Corruption("event_codec", what);
+  }
+  const Status& status() const { return status_; }
+
+ private:
+  Status status_;
+};
+
 capnp::Data::Reader Bytes(const std::string& text) {
   return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(text.data()), text.size());
 }
@@ -33,11 +66,15 @@ std::string String(capnp::Data::Reader data) {
   return std::string(reinterpret_cast<const char*>(data.begin()), data.size());
 }
 
+bool FitsUint8(int32_t value) { return value >= 0 && value <= UINT8_MAX; }
+
 void EncodeSpec(const engine::MarketSpec& spec, schema::MarketSpec::Builder out) {
   out.setMarketId(spec.market_id);
   out.setSymbol(spec.symbol);
   out.setQuoteAsset(spec.quote_asset);
   out.setTickSize(spec.tick_size);
+  BACKSTOP_ASSERT(FitsUint8(spec.lot_decimals) && FitsUint8(spec.quote_decimals), spec.lot_decimals,
+                  spec.quote_decimals);
   out.setLotDecimals(static_cast<uint8_t>(spec.lot_decimals));
   out.setQuoteDecimals(static_cast<uint8_t>(spec.quote_decimals));
   out.setMakerFeeE8(spec.maker_fee_e8);
@@ -53,7 +90,7 @@ void EncodeSpec(const engine::MarketSpec& spec, schema::MarketSpec::Builder out)
   out.setMaxSlippageE8(spec.max_slippage_e8);
 }
 
-engine::MarketSpec DecodeSpec(schema::MarketSpec::Reader in) {
+engine::MarketSpec DecodeSpec(schema::MarketSpec::Reader in, Narrowing* narrowing) {
   engine::MarketSpec spec;
   spec.market_id = in.getMarketId();
   spec.symbol = in.getSymbol().cStr();
@@ -67,7 +104,7 @@ engine::MarketSpec DecodeSpec(schema::MarketSpec::Reader in) {
     spec.tiers.push_back({tier.getNotionalFloor(), tier.getMmrE8(), tier.getMaxLeverage()});
   }
   spec.funding_interval_ns = in.getFundingIntervalNs();
-  spec.adl_policy = CastEnum<engine::AdlPolicy>(in.getAdlPolicy());
+  spec.adl_policy = narrowing->Enum<engine::AdlPolicy>(in.getAdlPolicy(), "adl_policy");
   spec.max_slippage_e8 = in.getMaxSlippageE8();
   return spec;
 }
@@ -84,14 +121,14 @@ void EncodeOrder(const engine::PlaceOrder& order, schema::OrderPlaced::Builder o
   out.setQuantity(order.quantity);
 }
 
-engine::PlaceOrder DecodeOrder(schema::OrderPlaced::Reader in) {
+engine::PlaceOrder DecodeOrder(schema::OrderPlaced::Reader in, Narrowing* narrowing) {
   engine::PlaceOrder order;
   order.account = in.getAccount();
   order.market = in.getMarket();
   order.order_id = in.getOrderId();
-  order.side = CastEnum<engine::Side>(in.getSide());
-  order.type = CastEnum<engine::OrderType>(in.getType());
-  order.tif = CastEnum<engine::TimeInForce>(in.getTimeInForce());
+  order.side = narrowing->Enum<engine::Side>(in.getSide(), "side");
+  order.type = narrowing->Enum<engine::OrderType>(in.getType(), "type");
+  order.tif = narrowing->Enum<engine::TimeInForce>(in.getTimeInForce(), "time_in_force");
   order.reduce_only = in.getReduceOnly();
   order.price = in.getPrice();
   order.quantity = in.getQuantity();
@@ -317,13 +354,13 @@ bool IsInput(schema::Event::Reader event) {
 
 namespace {
 
-Result<engine::Input> DecodeInputUnchecked(schema::Event::Reader event) {
+Result<engine::Input> DecodeInputUnchecked(schema::Event::Reader event, Narrowing* narrowing) {
   using E = schema::Event;
   switch (event.which()) {
     case E::MARKET_LISTED:
-      return engine::Input(engine::ListMarket{DecodeSpec(event.getMarketListed())});
+      return engine::Input(engine::ListMarket{DecodeSpec(event.getMarketListed(), narrowing)});
     case E::MARKET_CHANGED:
-      return engine::Input(engine::ChangeMarket{DecodeSpec(event.getMarketChanged())});
+      return engine::Input(engine::ChangeMarket{DecodeSpec(event.getMarketChanged(), narrowing)});
     case E::ACCOUNT_OPENED:
       return engine::Input(engine::OpenAccount{event.getAccountOpened().getAccount()});
     case E::DEPOSIT: {
@@ -335,7 +372,7 @@ Result<engine::Input> DecodeInputUnchecked(schema::Event::Reader event) {
       return engine::Input(engine::Withdraw{in.getAccount(), in.getAsset(), in.getAmount()});
     }
     case E::ORDER_PLACED:
-      return engine::Input(DecodeOrder(event.getOrderPlaced()));
+      return engine::Input(DecodeOrder(event.getOrderPlaced(), narrowing));
     case E::ORDER_CANCEL_REQUESTED: {
       auto in = event.getOrderCancelRequested();
       return engine::Input(engine::CancelOrder{in.getAccount(), in.getOrderId()});
@@ -362,15 +399,235 @@ Result<engine::Input> DecodeInputUnchecked(schema::Event::Reader event) {
   }
 }
 
-}  // namespace
+engine::OrderAccepted DecodeAccepted(schema::OrderAccepted::Reader in, Narrowing* narrowing) {
+  engine::OrderAccepted e;
+  e.account = in.getAccount();
+  e.order_id = in.getOrderId();
+  e.market = in.getMarket();
+  e.side = narrowing->Enum<engine::Side>(in.getSide(), "side");
+  e.type = narrowing->Enum<engine::OrderType>(in.getType(), "type");
+  e.tif = narrowing->Enum<engine::TimeInForce>(in.getTimeInForce(), "time_in_force");
+  e.reduce_only = in.getReduceOnly();
+  e.price = in.getPrice();
+  e.quantity = in.getQuantity();
+  e.resting_quantity = in.getRestingQuantity();
+  return e;
+}
 
-Result<engine::Input> DecodeInput(schema::Event::Reader event) {
-  std::optional<Result<engine::Input>> result;
-  KJ_IF_MAYBE (exception,
-               kj::runCatchingExceptions([&] { result = DecodeInputUnchecked(event); })) {
+engine::OrderCancelled DecodeCancelled(schema::OrderCancelled::Reader in, Narrowing* narrowing) {
+  engine::OrderCancelled e;
+  e.account = in.getAccount();
+  e.order_id = in.getOrderId();
+  e.market = in.getMarket();
+  e.remaining_quantity = in.getRemaining();
+  e.reason = narrowing->Enum<engine::CancelReason>(in.getReason(), "reason");
+  return e;
+}
+
+engine::Fill DecodeFill(schema::Fill::Reader in, Narrowing* narrowing) {
+  engine::Fill e;
+  e.market = in.getMarket();
+  e.maker_account = in.getMakerAccount();
+  e.maker_order_id = in.getMakerOrderId();
+  e.taker_account = in.getTakerAccount();
+  e.taker_order_id = in.getTakerOrderId();
+  e.taker_side = narrowing->Enum<engine::Side>(in.getTakerSide(), "taker_side");
+  e.price = in.getPrice();
+  e.quantity = in.getQuantity();
+  e.maker_fee = in.getMakerFee();
+  e.taker_fee = in.getTakerFee();
+  e.liquidation = in.getLiquidation();
+  return e;
+}
+
+engine::FundingPayment DecodeFundingPayment(schema::FundingPayment::Reader in) {
+  engine::FundingPayment e;
+  e.account = in.getAccount();
+  e.market = in.getMarket();
+  e.position = in.getPosition();
+  e.mark_price = in.getMarkPrice();
+  e.rate_e8 = in.getRateE8();
+  e.amount = in.getAmount();
+  return e;
+}
+
+engine::Liquidation DecodeLiquidation(schema::Liquidation::Reader in) {
+  engine::Liquidation e;
+  e.account = in.getAccount();
+  e.market = in.getMarket();
+  e.position = in.getPosition();
+  e.cost = in.getCostBasis();
+  e.mark_price = in.getMarkPrice();
+  e.equity = in.getAccountEquity();
+  e.maintenance_margin = in.getAccountMaintenance();
+  e.position_maintenance = in.getPositionMaintenance();
+  e.equity_share = in.getEquityShare();
+  e.bankruptcy_quote = in.getBankruptcyQuote();
+  e.bankruptcy_price = in.getBankruptcyPrice();
+  return e;
+}
+
+engine::LiquidationFill DecodeLiquidationFill(schema::LiquidationFill::Reader in,
+                                              Narrowing* narrowing) {
+  engine::LiquidationFill e;
+  e.market = in.getMarket();
+  e.liquidated_account = in.getAccount();
+  e.maker_account = in.getMakerAccount();
+  e.maker_order_id = in.getMakerOrderId();
+  e.price = in.getPrice();
+  e.quantity = in.getQuantity();
+  e.phase = narrowing->Enum<engine::LiquidationPhase>(in.getPhase(), "phase");
+  e.insurance_delta = in.getInsuranceDelta();
+  return e;
+}
+
+engine::InsuranceFundCredit DecodeFundCredit(schema::InsuranceFundCredit::Reader in,
+                                             Narrowing* narrowing) {
+  engine::InsuranceFundCredit e;
+  e.asset = in.getAsset();
+  e.amount = in.getAmount();
+  e.reason = narrowing->Enum<engine::CreditReason>(in.getReason(), "reason");
+  e.balance_after = in.getBalanceAfter();
+  return e;
+}
+
+engine::InsuranceFundDraw DecodeFundDraw(schema::InsuranceFundDraw::Reader in) {
+  engine::InsuranceFundDraw e;
+  e.asset = in.getAsset();
+  e.amount = in.getAmount();
+  e.market = in.getMarket();
+  e.liquidated_account = in.getAccount();
+  e.balance_after = in.getBalanceAfter();
+  return e;
+}
+
+engine::AdlQueue DecodeAdlQueue(schema::AdlQueue::Reader in, Narrowing* narrowing) {
+  engine::AdlQueue e;
+  e.market = in.getMarket();
+  e.liquidated_account = in.getAccount();
+  e.counterparty_side =
+      narrowing->Enum<engine::Side>(in.getCounterpartySide(), "counterparty_side");
+  e.policy = narrowing->Enum<engine::AdlPolicy>(in.getPolicy(), "policy");
+  e.queue_length = in.getQueueLength();
+  for (const auto entry : in.getTop()) {
+    e.top.push_back(
+        {entry.getAccount(), entry.getScore(), entry.getPosition(), entry.getQueuePosition()});
+  }
+  e.quantity_to_cover = in.getQuantityToCover();
+  e.fund_balance = in.getFundBalance();
+  if (in.hasRankingSha256()) {  // Format 3 on.
+    const capnp::Data::Reader sha = in.getRankingSha256();
+    if (sha.size() == e.ranking_sha256.size()) {
+      std::copy(sha.begin(), sha.end(), e.ranking_sha256.begin());
+    } else {
+      narrowing->Fail("ranking_sha256 of " + std::to_string(sha.size()) + " bytes");
+    }
+  }
+  return e;
+}
+
+engine::AdlReduction DecodeAdlReduction(schema::AdlReduction::Reader in) {
+  engine::AdlReduction e;
+  e.market = in.getMarket();
+  e.liquidated_account = in.getAccount();
+  e.counterparty_account = in.getCounterparty();
+  e.quantity = in.getQuantity();
+  e.price = in.getPrice();
+  e.quote = in.getQuote();
+  e.score = in.getScore();
+  e.queue_position = in.getQueuePosition();
+  e.queue_length = in.getQueueLength();
+  e.remaining_before = in.getRemainingBefore();
+  e.deficit_covered = in.getDeficitCovered();
+  e.fund_balance_after = in.getFundBalanceAfter();
+  e.gain_vs_mark = in.getGainVsMark();
+  if (in.hasScoreInputs()) {  // Format 3 on.
+    const auto inputs = in.getScoreInputs();
+    e.score_inputs = {inputs.getPosition(), inputs.getCost(),   inputs.getMark(),
+                      inputs.getEquity(),   inputs.getWallet(), inputs.getMaintenance()};
+  }
+  return e;
+}
+
+Result<engine::Effect> DecodeEffectUnchecked(schema::Event::Reader event, Narrowing* narrowing) {
+  using E = schema::Event;
+  switch (event.which()) {
+    case E::ORDER_ACCEPTED:
+      return engine::Effect(DecodeAccepted(event.getOrderAccepted(), narrowing));
+    case E::ORDER_REJECTED: {
+      auto in = event.getOrderRejected();
+      return engine::Effect(
+          engine::OrderRejected{in.getAccount(), in.getOrderId(),
+                                narrowing->Enum<engine::Rejection>(in.getReason(), "reason")});
+    }
+    case E::INPUT_REJECTED:
+      return engine::Effect(engine::InputRejected{
+          narrowing->Enum<engine::Rejection>(event.getInputRejected().getReason(), "reason")});
+    case E::ORDER_CANCELLED:
+      return engine::Effect(DecodeCancelled(event.getOrderCancelled(), narrowing));
+    case E::FILL:
+      return engine::Effect(DecodeFill(event.getFill(), narrowing));
+    case E::FUNDING_PAYMENT:
+      return engine::Effect(DecodeFundingPayment(event.getFundingPayment()));
+    case E::LIQUIDATION:
+      return engine::Effect(DecodeLiquidation(event.getLiquidation()));
+    case E::LIQUIDATION_FILL:
+      return engine::Effect(DecodeLiquidationFill(event.getLiquidationFill(), narrowing));
+    case E::INSURANCE_FUND_CREDIT:
+      return engine::Effect(DecodeFundCredit(event.getInsuranceFundCredit(), narrowing));
+    case E::INSURANCE_FUND_DRAW:
+      return engine::Effect(DecodeFundDraw(event.getInsuranceFundDraw()));
+    case E::ADL_QUEUE:
+      return engine::Effect(DecodeAdlQueue(event.getAdlQueue(), narrowing));
+    case E::ADL_REDUCTION:
+      return engine::Effect(DecodeAdlReduction(event.getAdlReduction()));
+    case E::SOCIALIZED_LOSS: {
+      auto in = event.getSocializedLoss();
+      return engine::Effect(engine::SocializedLoss{in.getMarket(), in.getAmount()});
+    }
+    default:
+      return Status::InvalidArgument("event_codec", "not an effect event");
+  }
+}
+
+// Runs `decode(event, &narrowing)`, turning a capnp exception into Corruption and a failed
+// narrowing into its Status.
+template <typename T, typename F>
+Result<T> DecodeChecked(schema::Event::Reader event, F decode) {
+  std::optional<Result<T>> result;
+  Narrowing narrowing;
+  KJ_IF_MAYBE (exception, kj::runCatchingExceptions([&] { result = decode(event, &narrowing); })) {
     return Status::Corruption("event_codec", exception->getDescription().cStr());
   }
+  if (!result->ok()) return std::move(*result);
+  if (!narrowing.status().ok()) return narrowing.status();
   return std::move(*result);
+}
+
+}  // namespace
+
+base::Status CheckEncodable(const engine::Input& input) {
+  const engine::MarketSpec* spec = nullptr;
+  if (const auto* list = std::get_if<engine::ListMarket>(&input)) spec = &list->spec;
+  if (const auto* change = std::get_if<engine::ChangeMarket>(&input)) spec = &change->spec;
+  if (spec == nullptr) return Status::OK();
+  if (!FitsUint8(spec->lot_decimals)) {
+    return Status::InvalidArgument(
+        "lot_decimals", std::to_string(spec->lot_decimals) + " is outside the schema's 0..255");
+  }
+  if (!FitsUint8(spec->quote_decimals)) {
+    return Status::InvalidArgument(
+        "quote_decimals", std::to_string(spec->quote_decimals) + " is outside the schema's 0..255");
+  }
+  return Status::OK();
+}
+
+Result<engine::Input> DecodeInput(schema::Event::Reader event) {
+  return DecodeChecked<engine::Input>(event, DecodeInputUnchecked);
+}
+
+Result<engine::Effect> DecodeEffect(schema::Event::Reader event) {
+  return DecodeChecked<engine::Effect>(event, DecodeEffectUnchecked);
 }
 
 void EncodeOrigin(const CommandOrigin& origin, schema::Event::Builder event) {

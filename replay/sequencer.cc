@@ -75,6 +75,8 @@ base::Result<Submitted> Sequencer::Submit(const engine::Input& input, ledger::Ap
   if (std::holds_alternative<engine::RotateKey>(input)) {
     return Status::InvalidArgument("sequencer", "key rotation is not a trading command");
   }
+  // Refused before the engine sees it: the log could not record it as the engine saw it.
+  BACKSTOP_RETURN_IF_ERROR(ledger::CheckEncodable(input));
   // Times never go backwards, so the engine and the envelope see the same stamp.
   *stamp_ns_ = std::max(options_.clock(), *stamp_ns_);
   effects_.clear();

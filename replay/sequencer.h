@@ -68,7 +68,8 @@ class Sequencer {
   // own group commit or part of one), and `done` runs once the last is durable; if the process
   // dies between them, the next Open logs the rest (see ReplayResult::unfinished_group). IOError
   // once any append failed: the engine is then ahead of the log, and the sequencer refuses every
-  // later command (reopen to recover).
+  // later command (reopen to recover). InvalidArgument, with nothing applied or appended, for
+  // an input the log cannot record as given (ledger::CheckEncodable).
   // `origin` (optional): the network command's sender, recorded in the input's event
   // (ledger::EncodeOrigin) and indexed (ledger::Index::kClientCommand).
   base::Result<Submitted> Submit(const engine::Input& input, ledger::AppendCallback done = {},

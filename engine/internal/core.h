@@ -245,7 +245,7 @@ class Core {
   // The AdlQueue effect of a ranking: the top entries, the commitment to all of it, and with
   // list_full_adl_queue every entry.
   AdlQueue ListAdlQueue(const Market& market, const AdlIndex& ranking, AccountId liquidated,
-                        bool zero_long, int64_t queue_length, Quantity total);
+                        bool zero_long, uint32_t queue_length, Quantity total);
   // The rule 6 ranking of the market's longs (or shorts) now, built or brought up to date.
   const AdlIndex& UpdatedAdlIndex(const Market& market, bool longs);
 

@@ -42,12 +42,12 @@ TEST_F(AdlSplitTest, QueueIsRankedBySizeWithTiesByAccountId) {
   Mark(908);
   const AdlQueue queue = Single<AdlQueue>();
   EXPECT_EQ(queue.quantity_to_cover, 5);
-  EXPECT_EQ(queue.queue_length, 4);
+  EXPECT_EQ(queue.queue_length, 4u);
   ASSERT_EQ(queue.top.size(), 4u);
   const std::vector<AccountId> order = {10, 11, 12, 13};
   for (size_t i = 0; i < order.size(); ++i) {
     EXPECT_EQ(queue.top[i].account, order[i]) << i;
-    EXPECT_EQ(queue.top[i].queue_position, static_cast<int64_t>(i + 1));
+    EXPECT_EQ(queue.top[i].queue_position, static_cast<uint32_t>(i + 1));
   }
 }
 
@@ -62,7 +62,7 @@ TEST_F(AdlSplitTest, LargestRemaindersThenQueueOrderGetTheLotsLeftOver) {
     EXPECT_EQ(reductions[i].counterparty_account, accounts[i]) << i;
     EXPECT_EQ(reductions[i].quantity, takes[i]) << i;
     EXPECT_EQ(reductions[i].remaining_before, remaining_before[i]) << i;
-    EXPECT_EQ(reductions[i].queue_position, static_cast<int64_t>(i + 1)) << i;
+    EXPECT_EQ(reductions[i].queue_position, static_cast<uint32_t>(i + 1)) << i;
   }
   EXPECT_EQ(Q(1), 0);
   EXPECT_EQ(Q(10), 0);

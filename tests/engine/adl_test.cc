@@ -57,7 +57,7 @@ TEST_F(AdlTest, QueueIsRankedOnceAndReducedFromTheTopAtTheBankruptcyQuote) {
   Build(AdlPolicy::kBitmex);
   Mark(908);
   const AdlQueue queue = Single<AdlQueue>();
-  EXPECT_EQ(queue.queue_length, 3);
+  EXPECT_EQ(queue.queue_length, 3u);
   EXPECT_EQ(queue.quantity_to_cover, 10);
   EXPECT_EQ(queue.counterparty_side, Side::kSell);
   ASSERT_EQ(queue.top.size(), 3u);
@@ -74,7 +74,7 @@ TEST_F(AdlTest, QueueIsRankedOnceAndReducedFromTheTopAtTheBankruptcyQuote) {
   EXPECT_EQ(reductions[0].deficit_covered, 2'700 - 3 * 908);
   EXPECT_EQ(reductions[1].quote, 900);    // ceil(6,299 * 1 / 7) = ceil(899.86)
   EXPECT_EQ(reductions[2].quote, 5'399);  // The last takes the remainder.
-  EXPECT_EQ(reductions[2].queue_position, 3);
+  EXPECT_EQ(reductions[2].queue_position, 3u);
   EXPECT_EQ(Q(2), 0);
   EXPECT_EQ(Q(4), 0);
   EXPECT_EQ(engine_.InsuranceFund(kUsdt), 0);
@@ -182,11 +182,11 @@ TEST_F(EngineTest, CommitmentCoversTheQueueBeyondItsListedTop) {
   }
   Mark(908);
   const AdlQueue queue = Single<AdlQueue>();
-  EXPECT_EQ(queue.queue_length, 25);
+  EXPECT_EQ(queue.queue_length, 25u);
   ASSERT_EQ(queue.top.size(), static_cast<size_t>(kAdlQueueTopK));
   ASSERT_EQ(queue.full.size(), 25u);
   for (size_t i = 0; i < queue.top.size(); ++i) EXPECT_EQ(queue.top[i], queue.full[i]);
-  EXPECT_EQ(queue.full.back().queue_position, 25);
+  EXPECT_EQ(queue.full.back().queue_position, 25u);
   EXPECT_EQ(queue.ranking_sha256, Commitment(queue.full));
   EXPECT_NE(queue.ranking_sha256, Commitment(queue.top));
 }

@@ -152,7 +152,8 @@ class CascadeTest : public EngineTest {
       }
       counts->reductions += std::holds_alternative<AdlReduction>(effect);
       if (const auto* queue = std::get_if<AdlQueue>(&effect)) {
-        counts->queue_entries_max = std::max(counts->queue_entries_max, queue->queue_length);
+        counts->queue_entries_max =
+            std::max<int64_t>(counts->queue_entries_max, queue->queue_length);
       }
       if (const auto* fill = std::get_if<LiquidationFill>(&effect)) {
         (fill->phase == LiquidationPhase::kA ? counts->phase_a : counts->phase_b) += 1;
