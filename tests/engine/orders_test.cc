@@ -24,16 +24,43 @@ class OrdersTest : public EngineTest {
   }
 };
 
-TEST_F(OrdersTest, FeesAreCeilOfNotionalTimesRateToTheFeeAccount) {
-  Order(2, 1, Side::kSell, 1'001, 7);
-  Order(1, 1, Side::kBuy, 1'001, 7, TimeInForce::kIoc);
+// Rule 9's fees as a table: account 2 rests a sell of `quantity` at `price`, account 1 takes it;
+// each side pays ceil(|q| * p * rate) (maker 0.02%, taker 0.05%) to the fee account.
+struct FeeRow {
+  Price price;
+  Quantity quantity;
+  Money maker_fee;
+  Money taker_fee;
+  const char* why;
+};
+
+void PrintTo(const FeeRow& row, std::ostream* out) { *out << row.why; }
+
+class FeeTableTest : public OrdersTest, public ::testing::WithParamInterface<FeeRow> {};
+
+TEST_P(FeeTableTest, EachSidePaysTheCeilingOfNotionalTimesItsRate) {
+  const FeeRow row = GetParam();
+  Order(2, 1, Side::kSell, row.price, row.quantity);
+  Order(1, 1, Side::kBuy, row.price, row.quantity, TimeInForce::kIoc);
   const Fill fill = Single<Fill>();
-  EXPECT_EQ(fill.maker_fee, 2);  // ceil(7,007 * 0.0002) = ceil(1.4014)
-  EXPECT_EQ(fill.taker_fee, 4);  // ceil(7,007 * 0.0005) = ceil(3.5035)
-  EXPECT_EQ(engine_.FeeAccount(kUsdt), 6);
-  EXPECT_EQ(Wallet(1), 1'000'000 - 4);
-  EXPECT_EQ(Wallet(2), 1'000'000 - 2);
+  EXPECT_EQ(fill.maker_fee, row.maker_fee);
+  EXPECT_EQ(fill.taker_fee, row.taker_fee);
+  EXPECT_EQ(engine_.FeeAccount(kUsdt), row.maker_fee + row.taker_fee);
+  EXPECT_EQ(Wallet(1), 1'000'000 - row.taker_fee);
+  EXPECT_EQ(Wallet(2), 1'000'000 - row.maker_fee);
 }
+
+// clang-format off
+const FeeRow kFeeRows[] = {
+    // price  lots  maker  taker  why
+    {1'001,    7,    2,     4,   "7,007: ceil(1.4014) and ceil(3.5035)"},
+    {1'000,   10,    2,     5,   "10,000: exactly 2 and 5"},
+    {1'000,    1,    1,     1,   "1,000: ceil(0.2) and ceil(0.5): never free"},
+    {1'000,   50,   10,    25,   "50,000: exactly 10 and 25"},
+    {  999,   51,   11,    26,   "50,949: ceil(10.1898) and ceil(25.4745)"},
+};
+// clang-format on
+INSTANTIATE_TEST_SUITE_P(Rule9, FeeTableTest, ::testing::ValuesIn(kFeeRows));
 
 TEST_F(OrdersTest, CostBasisIsExactAndReducingMovesCeilShare) {
   Trade(1, 2, 3, 1'000);
