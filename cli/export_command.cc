@@ -3,8 +3,10 @@
 
 #include <capnp/dynamic.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -211,7 +213,8 @@ int RunExport(const ExportOptions& options) {
   if (!filter.ok()) return Exit(filter.status());
   auto log = OpenLog(options.filters.data_dir);
   if (!log.ok()) return Fail(log.status().message());
-  // One line over the whole export, on a terminal: rows formatted, then rows written.
+  // One line over the whole export, on a terminal: rows formatted, then rows written (when they
+  // do not go to the terminal themselves).
   text::ProgressLine progress("exporting", "rows");
   auto rows = ExportRows(**log, options.type, *filter, &progress);
   if (!rows.ok()) return Exit(rows.status());
@@ -222,12 +225,14 @@ int RunExport(const ExportOptions& options) {
     if (!file) return Fail("export: cannot write " + options.out);
   }
   std::ostream& out = to_stdout ? std::cout : file;
+  // Rows going to the terminal are their own progress: the line would break into them.
+  const bool count_written = !to_stdout || isatty(fileno(stdout)) != 1;
   if (options.format == "csv") {
     const std::vector<std::string> columns = ColumnsOf(options.type);
     for (size_t i = 0; i < columns.size(); ++i) out << (i > 0 ? "," : "") << columns[i];
     out << "\n";
     for (size_t n = 0; n < rows->size(); ++n) {
-      progress.Update(n + 1, rows->size(), " written");
+      if (count_written) progress.Update(n + 1, rows->size(), " written");
       const Json& row = (*rows)[n];
       for (size_t i = 0; i < columns.size(); ++i) {
         const auto it = row.find(columns[i]);
@@ -237,7 +242,7 @@ int RunExport(const ExportOptions& options) {
     }
   } else {
     for (size_t n = 0; n < rows->size(); ++n) {
-      progress.Update(n + 1, rows->size(), " written");
+      if (count_written) progress.Update(n + 1, rows->size(), " written");
       out << (*rows)[n].dump() << "\n";
     }
   }
