@@ -9,21 +9,13 @@
 #include <string>
 #include <type_traits>
 
+#include "base/decimal.h"
+
 namespace backstop::assert_internal {
 
-// Writes a 128-bit integer in decimal (std::ostream has no operator for __int128).
+// 128-bit integers in decimal (std::ostream has no operator for __int128).
 inline void AppendOne(std::ostringstream& out, __int128 value) {
-  char digits[48];
-  int length = 0;
-  const bool negative = value < 0;
-  unsigned __int128 magnitude = negative ? static_cast<unsigned __int128>(-(value + 1)) + 1
-                                         : static_cast<unsigned __int128>(value);
-  do {
-    digits[length++] = static_cast<char>('0' + static_cast<int>(magnitude % 10));
-    magnitude /= 10;
-  } while (magnitude != 0);
-  if (negative) out << '-';
-  while (length > 0) out << digits[--length];
+  out << ::base::DecimalString(value);
 }
 
 // Prints integers (including 8-bit ones and enums) as numbers and everything else by operator<<.

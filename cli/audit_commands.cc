@@ -14,6 +14,7 @@
 #include "cli/trust.h"
 #include "replay/auditor.h"
 #include "replay/recovery.h"
+#include "text/text.h"
 
 namespace cli {
 namespace {
@@ -141,30 +142,34 @@ void PrintState(const engine::RiskEngine& engine, const replay::Recovered& state
     return;
   }
   fmt::print("state as of seq {} (hash {})\n\n", state.seq, ledger::ToHex(state.hash));
-  fmt::print("{:>8}  {:<12} {:>16}\n", "market", "symbol", "mark price");
+  std::vector<std::vector<std::string>> markets;
   for (const auto& m : out["markets"]) {
-    fmt::print("{:>8}  {:<12} {:>16}\n", m["market"].get<uint32_t>(),
-               m["symbol"].get<std::string>(), m["mark_price"].get<int64_t>());
+    markets.push_back({m["market"].dump(), m["symbol"].get<std::string>(), m["mark_price"].dump()});
   }
-  fmt::print("\n{:>8}  {:>20} {:>20} {:>20}\n", "asset", "insurance fund", "fee account",
-             "deposits");
+  fmt::print("{}",
+             text::FormatTable({"market", "symbol", "mark price"}, {false, true, false}, markets));
+  std::vector<std::vector<std::string>> assets;
   for (const auto& a : out["assets"]) {
-    fmt::print("{:>8}  {:>20} {:>20} {:>20}\n", a["asset"].get<uint32_t>(),
-               a["insurance_fund"].get<int64_t>(), a["fee_account"].get<int64_t>(),
-               a["deposits"].get<int64_t>());
+    assets.push_back({a["asset"].dump(), a["insurance_fund"].dump(), a["fee_account"].dump(),
+                      a["deposits"].dump()});
   }
-  fmt::print("\n{:>8} {:>5} {:>18} {:>18} {:>16}  positions (market: lots @ cost basis)\n",
-             "account", "asset", "wallet balance", "equity", "maint. margin");
+  fmt::print("\n{}", text::FormatTable({"asset", "insurance fund", "fee account", "deposits"},
+                                       {false, false, false, false}, assets));
+  std::vector<std::vector<std::string>> accounts;
   for (const auto& a : out["accounts"]) {
     std::string positions;
     for (const auto& p : a["positions"]) {
-      positions += fmt::format("{}: {} @ {}  ", p["market"].get<uint32_t>(),
-                               p["quantity"].get<int64_t>(), p["cost"].get<int64_t>());
+      if (!positions.empty()) positions += "  ";
+      positions +=
+          fmt::format("{}: {} @ {}", p["market"].dump(), p["quantity"].dump(), p["cost"].dump());
     }
-    fmt::print("{:>8} {:>5} {:>18} {:>18} {:>16}  {}\n", a["account"].get<uint64_t>(),
-               a["asset"].is_null() ? "-" : a["asset"].dump(), a["wallet_balance"].get<int64_t>(),
-               a["equity"].get<int64_t>(), a["maintenance_margin"].get<int64_t>(), positions);
+    accounts.push_back({a["account"].dump(), a["asset"].is_null() ? "-" : a["asset"].dump(),
+                        a["wallet_balance"].dump(), a["equity"].dump(),
+                        a["maintenance_margin"].dump(), positions});
   }
+  fmt::print("\n{}", text::FormatTable({"account", "asset", "wallet balance", "equity",
+                                        "maint. margin", "positions (market: lots @ cost basis)"},
+                                       {false, false, false, false, false, true}, accounts));
   fmt::print("\namounts and prices are integers in quote minor units (prices per lot)\n");
 }
 

@@ -3,8 +3,10 @@
 
 #include <capnp/dynamic.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -108,11 +110,14 @@ std::vector<std::string> ColumnsOf(const std::string& type) {
 }
 
 // The rows of `type` ("all": the three merged in seq order, each with a "type" field).
+// Reports formatting on `progress` ("exporting ... rows formatted").
 Result<std::vector<Json>> ExportRows(const ledger::EventLog& log, const std::string& type,
-                                     const query::Filter& filter) {
+                                     const query::Filter& filter, text::ProgressLine* progress) {
   std::vector<std::pair<uint64_t, Json>> rows;
   const bool all = type == "all";
+  uint64_t total = 0;  // Rows found so far, over every type.
   auto add = [&](uint64_t seq, const char* kind, Json row) {
+    progress->Update(rows.size() + 1, total, " formatted");
     if (!all) {
       rows.emplace_back(seq, std::move(row));
       return;
@@ -125,6 +130,7 @@ Result<std::vector<Json>> ExportRows(const ledger::EventLog& log, const std::str
   if (type == "adl" || all) {
     BACKSTOP_ASSIGN_OR_RETURN(auto adl, query::ListAdlReductions(log, filter));
     BACKSTOP_ASSIGN_OR_RETURN(auto scales, query::LoadMarketScales(log, MarketsOf(adl), {}));
+    total += adl.size();
     for (const auto& row : adl) add(row.ref.seq, "adl_reduction", AdlJson(row, scales));
   }
   if (type == "liquidations" || all) {
@@ -137,6 +143,7 @@ Result<std::vector<Json>> ExportRows(const ledger::EventLog& log, const std::str
     progress.Clear();
     BACKSTOP_ASSIGN_OR_RETURN(auto scales,
                               query::LoadMarketScales(log, MarketsOf(liquidations), {}));
+    total += liquidations.size();
     for (const auto& row : liquidations) {
       add(row.ref.seq, "liquidation", LiquidationJson(row, scales));
     }
@@ -144,6 +151,7 @@ Result<std::vector<Json>> ExportRows(const ledger::EventLog& log, const std::str
   if (type == "fund" || all) {
     BACKSTOP_ASSIGN_OR_RETURN(auto fund, query::ListFundMovements(log, filter));
     BACKSTOP_ASSIGN_OR_RETURN(auto scales, query::LoadMarketScales(log, {}, AssetsOf(fund)));
+    total += fund.size();
     for (const auto& row : fund) add(row.ref.seq, "fund_movement", FundJson(row, scales));
   }
   std::stable_sort(rows.begin(), rows.end(),
@@ -205,7 +213,10 @@ int RunExport(const ExportOptions& options) {
   if (!filter.ok()) return Exit(filter.status());
   auto log = OpenLog(options.filters.data_dir);
   if (!log.ok()) return Fail(log.status().message());
-  auto rows = ExportRows(**log, options.type, *filter);
+  // One line over the whole export, on a terminal: rows formatted, then rows written (when they
+  // do not go to the terminal themselves).
+  text::ProgressLine progress("exporting", "rows");
+  auto rows = ExportRows(**log, options.type, *filter, &progress);
   if (!rows.ok()) return Exit(rows.status());
   std::ofstream file;
   const bool to_stdout = options.out.empty() || options.out == "-";
@@ -214,11 +225,15 @@ int RunExport(const ExportOptions& options) {
     if (!file) return Fail("export: cannot write " + options.out);
   }
   std::ostream& out = to_stdout ? std::cout : file;
+  // Rows going to the terminal are their own progress: the line would break into them.
+  const bool count_written = !to_stdout || isatty(fileno(stdout)) != 1;
   if (options.format == "csv") {
     const std::vector<std::string> columns = ColumnsOf(options.type);
     for (size_t i = 0; i < columns.size(); ++i) out << (i > 0 ? "," : "") << columns[i];
     out << "\n";
-    for (const Json& row : *rows) {
+    for (size_t n = 0; n < rows->size(); ++n) {
+      if (count_written) progress.Update(n + 1, rows->size(), " written");
+      const Json& row = (*rows)[n];
       for (size_t i = 0; i < columns.size(); ++i) {
         const auto it = row.find(columns[i]);
         out << (i > 0 ? "," : "") << (it == row.end() ? "" : CsvCell(*it));
@@ -226,9 +241,13 @@ int RunExport(const ExportOptions& options) {
       out << "\n";
     }
   } else {
-    for (const Json& row : *rows) out << row.dump() << "\n";
+    for (size_t n = 0; n < rows->size(); ++n) {
+      if (count_written) progress.Update(n + 1, rows->size(), " written");
+      out << (*rows)[n].dump() << "\n";
+    }
   }
   out.flush();
+  progress.Clear();
   if (!out) return Fail("export: cannot write " + (to_stdout ? "stdout" : options.out));
   if (!to_stdout) fmt::print(stderr, "wrote {} rows to {}\n", rows->size(), options.out);
   return kExitOk;

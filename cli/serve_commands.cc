@@ -26,6 +26,7 @@
 #include "replay/sequencer.h"
 #include "server/client.h"
 #include "server/server.h"
+#include "text/text.h"
 
 namespace cli {
 namespace {
@@ -56,6 +57,16 @@ int RunServe(const ServeOptions& options) {
   sequencer_options.snapshot_every_records = options.snapshot_every;
   sequencer_options.keep_snapshots = options.keep_snapshots;
   sequencer_options.checkpoint_file = options.checkpoint_file;
+  // A daemon's stderr is its log: recovery of a long tail says how far it is, one line about
+  // every 5 s, instead of a terminal progress line.
+  auto last_logged = std::chrono::steady_clock::now();
+  sequencer_options.recovery_progress = [&last_logged](uint64_t done, uint64_t total) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_logged < std::chrono::seconds(5)) return;
+    last_logged = now;
+    LogLine(fmt::format("recovering: {} / {} records replayed", text::FormatCount(done),
+                        text::FormatCount(total)));
+  };
   std::vector<std::string> warnings;
   auto sequencer = replay::Sequencer::Open(replay::DataDir::At(options.data_dir),
                                            std::move(sequencer_options), &warnings);

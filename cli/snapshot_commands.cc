@@ -13,6 +13,7 @@
 #include "ledger/event_log.h"
 #include "ledger/keys.h"
 #include "snapshots/snapshot_store.h"
+#include "text/text.h"
 
 namespace cli {
 namespace {
@@ -54,19 +55,20 @@ nlohmann::json InfoJson(const snapshots::SnapshotInfo& info) {
 }
 
 void PrintTable(const std::vector<snapshots::SnapshotInfo>& infos) {
-  fmt::print("{:>10}  {:<30}  {:<16}  {:<16}  {:>10}  {}\n", "SEQ", "TIME", "STATE HASH", "KEY ID",
-             "SIZE", "FILE");
+  std::vector<std::vector<std::string>> rows;
   for (const snapshots::SnapshotInfo& info : infos) {
     const std::string file = fs::path(info.path).filename().string();
     if (!info.readable) {
-      fmt::print("{:>10}  {:<30}  {:<16}  {:<16}  {:>10}  {}  (unreadable: {})\n", info.seq, "-",
-                 "-", "-", info.size_bytes, file, info.problem);
+      rows.push_back({std::to_string(info.seq), "-", "-", "-", std::to_string(info.size_bytes),
+                      file + "  (unreadable: " + info.problem + ")"});
       continue;
     }
-    fmt::print("{:>10}  {:<30}  {:<16}  {:<16}  {:>10}  {}\n", info.seq, FormatTimeNs(info.time_ns),
-               Prefix(ledger::ToHex(info.state_hash)), Prefix(ledger::ToHex(info.key_id)),
-               info.size_bytes, file);
+    rows.push_back({std::to_string(info.seq), FormatTimeNs(info.time_ns),
+                    Prefix(ledger::ToHex(info.state_hash)), Prefix(ledger::ToHex(info.key_id)),
+                    std::to_string(info.size_bytes), file});
   }
+  fmt::print("{}", text::FormatTable({"SEQ", "TIME", "STATE HASH", "KEY ID", "SIZE", "FILE"},
+                                     {false, true, true, true, false, true}, rows));
 }
 
 base::Status LoadKeyring(const SnapshotVerifyOptions& options, ledger::Keyring* keyring) {

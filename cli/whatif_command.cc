@@ -45,17 +45,13 @@ base::Result<replay::WhatIfParams> WhatIfParamsFrom(const WhatIfCommandOptions& 
 
 namespace {
 
-std::string Signed(int64_t value) {
-  const std::string magnitude = text::FormatCount(
-      value < 0 ? static_cast<uint64_t>(-(value + 1)) + 1 : static_cast<uint64_t>(value));
-  return value < 0 ? fmt::format("-{}", magnitude) : magnitude;
+std::string Num(const nlohmann::json& value) {
+  return text::FormatScaledGrouped(value.get<int64_t>(), 0);
 }
-
-std::string Num(const nlohmann::json& value) { return Signed(value.get<int64_t>()); }
 
 // value / 10^decimals, grouped ("-1,234.500000"); decimals 0 for counts.
 std::string Scaled(int64_t value, int decimals) {
-  return decimals == 0 ? Signed(value) : text::FormatScaledGrouped(value, decimals);
+  return text::FormatScaledGrouped(value, decimals);
 }
 
 std::string Change(int64_t logged, int64_t what_if, int decimals) {

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "base/assert.h"
+#include "base/decimal.h"
 
 namespace text {
 namespace {
@@ -205,24 +206,13 @@ std::string FormatTimeSeconds(int64_t time_ns) {
 
 std::string FormatScaled(__int128 value, int decimals) {
   BACKSTOP_ASSERT(decimals >= 0 && decimals <= 30, decimals);
-  const bool negative = value < 0;
-  unsigned __int128 magnitude = negative ? static_cast<unsigned __int128>(-(value + 1)) + 1
-                                         : static_cast<unsigned __int128>(value);
-  // Digits from the right: `decimals` fraction digits, the point, then at least one digit.
-  char buffer[80];
-  int pos = sizeof(buffer);
-  for (int i = 0; i < decimals; ++i) {
-    buffer[--pos] = static_cast<char>('0' + static_cast<int>(magnitude % 10));
-    magnitude /= 10;
+  std::string digits = base::DecimalDigits(base::Magnitude(value));
+  // At least one digit before the point: 5 with 3 decimals is "0.005".
+  if (digits.size() <= static_cast<size_t>(decimals)) {
+    digits.insert(0, static_cast<size_t>(decimals) + 1 - digits.size(), '0');
   }
-  if (decimals > 0) buffer[--pos] = '.';
-  do {
-    buffer[--pos] = static_cast<char>('0' + static_cast<int>(magnitude % 10));
-    magnitude /= 10;
-  } while (magnitude != 0);
-  if (negative) buffer[--pos] = '-';
-  BACKSTOP_ASSERT(pos >= 0, pos);
-  return std::string(buffer + pos, sizeof(buffer) - pos);
+  if (decimals > 0) digits.insert(digits.size() - static_cast<size_t>(decimals), 1, '.');
+  return value < 0 ? "-" + digits : digits;
 }
 
 std::string FormatScaledGrouped(__int128 value, int decimals) {
@@ -247,12 +237,10 @@ std::string FormatQuotient(__int128 numerator, __int128 denominator, int min_dec
   // Long division on the magnitude, one digit at a time: no intermediate exceeds
   // denominator * 10.
   const bool negative = numerator < 0;
-  const unsigned __int128 magnitude = negative
-                                          ? static_cast<unsigned __int128>(-(numerator + 1)) + 1
-                                          : static_cast<unsigned __int128>(numerator);
+  const unsigned __int128 magnitude = base::Magnitude(numerator);
   const auto divisor = static_cast<unsigned __int128>(denominator);
   unsigned __int128 remainder = magnitude % divisor;
-  std::string out = FormatScaled(static_cast<__int128>(magnitude / divisor), 0);
+  std::string out = base::DecimalDigits(magnitude / divisor);
   for (int i = 0; i < max_decimals && (i < min_decimals || remainder != 0); ++i) {
     if (i == 0) out.push_back('.');
     remainder *= 10;

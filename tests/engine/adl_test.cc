@@ -2,6 +2,9 @@
 // score), queue order, reductions at the bankruptcy quote rounded against the counterparty,
 // the other policies (Binance LeveragePnL, pro-rata, Hyperliquid) and order cancellation.
 
+#include <ostream>
+#include <vector>
+
 #include "base/sha256.h"
 #include "engine/risk_math.h"
 #include "engine_test_util.h"
@@ -9,29 +12,45 @@
 namespace engine::testing {
 namespace {
 
-// RULEBOOK 5.1 table, one lot = 1 BTC. For one position, equity = MarkValue - BankruptValue.
-TEST(AdlScoreTest, BitmexSignConventionsMatchThePublishedTable) {
-  // Long: mark 60,000, entry 50,000, bankrupt 45,000 -> PnL% 0.20 x EffLev 4.0 = 0.80.
-  EXPECT_EQ(BitmexScoreE12(1, 50'000, 60'000, 15'000), 800'000'000'000);
-  // Short: mark -40,000, entry -50,000, bankrupt -55,000 -> 0.20 x 2.667 = 0.533.
-  EXPECT_EQ(BitmexScoreE12(-1, -50'000, 40'000, 15'000), 533'333'200'000);
-  // Losing long: 45,000 / 50,000 / 40,000 -> -0.10 / 9.0 = -0.0111 (floored).
-  EXPECT_EQ(BitmexScoreE12(1, 50'000, 45'000, 5'000), -11'111'111'112);
+// Rule 6's scores as a table: RULEBOOK 5.1's published BitMEX rows (one lot = 1 BTC; for one
+// position, equity = MarkValue - BankruptValue) and one row per other policy's formula
+// (docs/ENGINE.md), each score at scale 1e12 and floored.
+struct ScoreRow {
+  const char* formula;
+  int64_t score_e12;  // What the engine's function returns.
+  int64_t expected_e12;
+  const char* why;
+};
+
+void PrintTo(const ScoreRow& row, std::ostream* out) { *out << row.formula << ": " << row.why; }
+
+class AdlScoreTableTest : public ::testing::TestWithParam<ScoreRow> {};
+
+TEST_P(AdlScoreTableTest, ScoreMatchesThePublishedFigure) {
+  EXPECT_EQ(GetParam().score_e12, GetParam().expected_e12);
 }
 
-TEST(AdlScoreTest, EquityIsClampedToOneQuoteUnit) {
-  EXPECT_EQ(BitmexScoreE12(1, 50'000, 60'000, -7), BitmexScoreE12(1, 50'000, 60'000, 1));
-}
-
-TEST(AdlScoreTest, OtherPoliciesUseTheirDocumentedFormulas) {
-  // Binance: PnL% = 10,000 / 5,000 = 2.0, margin ratio = 600 / 15,000 = 0.04 -> 0.08.
-  EXPECT_EQ(BinanceLeveragePnlScoreE12(1, 50'000, 60'000, 5'000, 600, 15'000), 80'000'000'000);
-  // Hyperliquid long: (60,000 / 50,000) * (60,000 / 15,000) = 4.8.
-  EXPECT_EQ(HyperliquidScoreE12(1, 50'000, 60'000, 15'000), 4'800'000'000'000);
-  // Hyperliquid short, our reading: (50,000 / 40,000) * (40,000 / 15,000) = 3.3333325.
-  EXPECT_EQ(HyperliquidScoreE12(-1, -50'000, 40'000, 15'000), 3'333'332'500'000);
-  EXPECT_EQ(ProRataScore(-7), 7);
-}
+// clang-format off
+const ScoreRow kScoreRows[] = {
+    {"bitmex long",  BitmexScoreE12(1, 50'000, 60'000, 15'000),        800'000'000'000,
+     "mark 60,000, entry 50,000, bankrupt 45,000: PnL% 0.20 x EffLev 4.0 = 0.80"},
+    {"bitmex short", BitmexScoreE12(-1, -50'000, 40'000, 15'000),      533'333'200'000,
+     "mark 40,000, entry 50,000, bankrupt 55,000: 0.20 x 2.667 = 0.533"},
+    {"bitmex losing long", BitmexScoreE12(1, 50'000, 45'000, 5'000),   -11'111'111'112,
+     "45,000 / 50,000 / 40,000: -0.10 / 9.0 = -0.0111, floored"},
+    {"bitmex equity <= 0", BitmexScoreE12(1, 50'000, 60'000, -7),
+                           BitmexScoreE12(1, 50'000, 60'000, 1),
+     "equity is clamped to one quote unit"},
+    {"binance", BinanceLeveragePnlScoreE12(1, 50'000, 60'000, 5'000, 600, 15'000), 80'000'000'000,
+     "PnL% 10,000 / 5,000 = 2.0 x margin ratio 600 / 15,000 = 0.04"},
+    {"hyperliquid long",  HyperliquidScoreE12(1, 50'000, 60'000, 15'000),    4'800'000'000'000,
+     "(60,000 / 50,000) x (60,000 / 15,000) = 4.8"},
+    {"hyperliquid short", HyperliquidScoreE12(-1, -50'000, 40'000, 15'000), 3'333'332'500'000,
+     "our reading: (50,000 / 40,000) x (40,000 / 15,000) = 3.3333325"},
+    {"pro-rata", ProRataScore(-7), 7, "|Q|"},
+};
+// clang-format on
+INSTANTIATE_TEST_SUITE_P(Rule6, AdlScoreTableTest, ::testing::ValuesIn(kScoreRows));
 
 // Account 1 (WB 1,001) is long 10 at 1,000, bought from shorts 2 (6 lots, rich), 4 (3 lots,
 // thin margin) and 5 (1 lot). The book is empty and the fund is 0, so at mark 908
@@ -92,34 +111,60 @@ TEST_F(AdlTest, CounterpartyOrdersInTheMarketAreCancelled) {
   EXPECT_TRUE(engine_.OpenOrders(4).empty());
 }
 
-TEST_F(AdlTest, ProRataSplitsBySizeWithLargestRemainders) {
-  Build(AdlPolicy::kProRata);
-  Mark(908);
-  const std::vector<AdlReduction> reductions = All<AdlReduction>();
-  ASSERT_EQ(reductions.size(), 3u);
-  Quantity total = 0;
-  for (const AdlReduction& reduction : reductions) total += reduction.quantity;
-  EXPECT_EQ(total, 10);  // All of each position here, since 10 = 6 + 3 + 1.
-  EXPECT_EQ(reductions[0].counterparty_account, 2u);  // Ranked by size.
-}
+// Every policy on the same book as a table: the queue order and, in that order, the lots and
+// quote each counterparty gave up. The shorts all gained 92 per lot; BitMEX, Binance and
+// Hyperliquid put the thinnest margin first (4: 3 lots on 5,000, then 5: 1 lot on 2,000, then
+// 2: 6 lots on 1,000,000), pro-rata ranks by size. Each quote is ceil(rest of BQ * q / rest of
+// the lots) and the last takes what is left of BQ = 8,999.
+struct PolicyRow {
+  AdlPolicy policy;
+  std::vector<AccountId> queue;
+  std::vector<Quantity> quantities;
+  std::vector<Money> quotes;
+  const char* why;
+};
 
-TEST_F(AdlTest, BinanceLeveragePnlRanksByProfitOverWalletTimesMarginRatio) {
-  Build(AdlPolicy::kBinanceLeveragePnl);
+void PrintTo(const PolicyRow& row, std::ostream* out) { *out << row.why; }
+
+class AdlPolicyTableTest : public AdlTest, public ::testing::WithParamInterface<PolicyRow> {};
+
+TEST_P(AdlPolicyTableTest, QueueOrderAndTakes) {
+  const PolicyRow row = GetParam();
+  Build(row.policy);
   Mark(908);
   const AdlQueue queue = Single<AdlQueue>();
-  ASSERT_EQ(queue.top.size(), 3u);
-  EXPECT_EQ(queue.top[0].account, 4u);
-  EXPECT_EQ(queue.top[2].account, 2u);
+  EXPECT_EQ(queue.policy, row.policy);
+  std::vector<AccountId> ranked;
+  for (const AdlQueueEntry& entry : queue.top) ranked.push_back(entry.account);
+  EXPECT_EQ(ranked, row.queue);
+  std::vector<AccountId> reduced;
+  std::vector<Quantity> quantities;
+  std::vector<Money> quotes;
+  for (const AdlReduction& reduction : All<AdlReduction>()) {
+    reduced.push_back(reduction.counterparty_account);
+    quantities.push_back(reduction.quantity);
+    quotes.push_back(reduction.quote);
+  }
+  EXPECT_EQ(reduced, row.queue);
+  EXPECT_EQ(quantities, row.quantities);
+  EXPECT_EQ(quotes, row.quotes);
+  EXPECT_EQ(Q(1), 0);
 }
 
-TEST_F(AdlTest, HyperliquidRanksShortsByEntryOverMarkTimesLeverage) {
-  Build(AdlPolicy::kHyperliquid);
-  Mark(908);
-  const AdlQueue queue = Single<AdlQueue>();
-  ASSERT_EQ(queue.top.size(), 3u);
-  EXPECT_EQ(queue.top[0].account, 4u);
-  EXPECT_EQ(queue.top[2].account, 2u);
-}
+// clang-format off
+const PolicyRow kPolicyRows[] = {
+    // policy                        queue      lots       quotes
+    {AdlPolicy::kBitmex,             {4, 5, 2}, {3, 1, 6}, {2'700, 900, 5'399},
+     "bitmex: same PnL%, effective leverage decides"},
+    {AdlPolicy::kBinanceLeveragePnl, {4, 5, 2}, {3, 1, 6}, {2'700, 900, 5'399},
+     "binance: profit over wallet x margin ratio"},
+    {AdlPolicy::kHyperliquid,        {4, 5, 2}, {3, 1, 6}, {2'700, 900, 5'399},
+     "hyperliquid: entry over mark x leverage"},
+    {AdlPolicy::kProRata,            {2, 4, 5}, {6, 3, 1}, {5'400, 2'700, 899},
+     "pro-rata: by size; X = S = 10, so each gives all it holds"},
+};
+// clang-format on
+INSTANTIATE_TEST_SUITE_P(Rule6, AdlPolicyTableTest, ::testing::ValuesIn(kPolicyRows));
 
 // The commitment of docs/ENGINE.md, written out independently of the engine's code: SHA-256
 // over account, score and position of every entry, each 8 bytes big-endian.

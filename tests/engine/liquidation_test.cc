@@ -6,6 +6,10 @@
 // from accounts 2 (6 lots) and 4 (4 lots). At mark 909 its equity 90 < MM ceil(90.9) = 91, so
 // it is liquidated: e = 90, BQ = 10*909 - 90 = 9,000, BP = 900.
 
+#include <ostream>
+#include <utility>
+#include <vector>
+
 #include "engine_test_util.h"
 
 namespace engine::testing {
@@ -62,40 +66,65 @@ TEST_F(LiquidationTest, LiquidationCancelsTheAccountsOrdersFirst) {
   EXPECT_TRUE(engine_.OpenOrders(1).empty());
 }
 
-TEST_F(LiquidationTest, PhaseASurplusAndPhaseBDrawsAreExact) {
-  Order(3, 1, Side::kBuy, 905, 4);
-  Order(3, 2, Side::kBuy, 900, 3);
-  Order(3, 3, Side::kBuy, 895, 5);
+// Rule 5's phases as a table. Account 3 rests `bids` (price, lots) under the base scenario; at
+// mark 909 account 1's 10 lots (BQ 9,000, BP 900) are sold into them: each fill's insurance delta
+// is its quote minus its share ceil(9,000 * q / 10) of BQ (Phase A at or above BP credits the
+// fund, Phase B below BP draws on it while the fund covers a whole fill), and what the book and
+// the fund cannot take goes to ADL at the rest of BQ.
+struct PhaseRow {
+  std::vector<std::pair<Price, Quantity>> bids;
+  std::vector<Money> fund_deltas;  // One per liquidation fill, in order.
+  Money fund_after;
+  Quantity adl_quantity;  // Summed over the reductions.
+  Money adl_quote;
+  const char* why;
+};
+
+void PrintTo(const PhaseRow& row, std::ostream* out) { *out << row.why; }
+
+class LiquidationPhaseTest : public LiquidationTest,
+                             public ::testing::WithParamInterface<PhaseRow> {};
+
+TEST_P(LiquidationPhaseTest, FillsFundAndAdlSplitTheBankruptcyQuote) {
+  const PhaseRow row = GetParam();
+  OrderId order_id = 1;
+  for (const auto& [price, quantity] : row.bids) Order(3, order_id++, Side::kBuy, price, quantity);
   Mark(909);
-  // 4 @ 905: 3,620 - ceil(9,000*4/10) = +20. 3 @ 900: 2,700 - 2,700 = 0.
-  // Phase B 3 @ 895: 2,685 - 2,700 = -15, paid by the fund (20 from Phase A).
-  EXPECT_EQ(FundDeltas(), (std::vector<Money>{20, 0, -15}));
-  const std::vector<LiquidationFill> fills = All<LiquidationFill>();
-  EXPECT_EQ(fills[0].phase, LiquidationPhase::kA);
-  EXPECT_EQ(fills[2].phase, LiquidationPhase::kB);
-  EXPECT_EQ(Single<InsuranceFundCredit>().amount, 20);
-  EXPECT_EQ(Single<InsuranceFundDraw>().amount, 15);
-  EXPECT_EQ(Single<InsuranceFundDraw>().balance_after, 5);
-  EXPECT_EQ(engine_.InsuranceFund(kUsdt), 5);
-  EXPECT_EQ(Q(3), 10);
-  EXPECT_TRUE(All<AdlReduction>().empty());
+  ASSERT_EQ(Single<Liquidation>().bankruptcy_quote, 9'000);
+  EXPECT_EQ(FundDeltas(), row.fund_deltas);
+  EXPECT_EQ(engine_.InsuranceFund(kUsdt), row.fund_after);
+  Quantity adl_quantity = 0;
+  Money adl_quote = 0;
+  for (const AdlReduction& reduction : All<AdlReduction>()) {
+    adl_quantity += reduction.quantity;
+    adl_quote += reduction.quote;
+    EXPECT_EQ(reduction.price, 900);  // BP on the tick.
+  }
+  EXPECT_EQ(adl_quantity, row.adl_quantity);
+  EXPECT_EQ(adl_quote, row.adl_quote);
+  for (const LiquidationFill& fill : All<LiquidationFill>()) {
+    EXPECT_EQ(fill.phase, fill.price >= 900 ? LiquidationPhase::kA : LiquidationPhase::kB);
+  }
   for (const Fill& fill : All<Fill>()) EXPECT_EQ(fill.taker_fee, 0);
+  EXPECT_EQ(Wallet(1), 0);
+  EXPECT_EQ(Q(1), 0);
 }
 
-TEST_F(LiquidationTest, PhaseBStopsWhereTheFundIsExhaustedThenAdlTakesTheRest) {
-  Order(3, 1, Side::kBuy, 905, 4);
-  Order(3, 2, Side::kBuy, 900, 3);
-  Order(3, 3, Side::kBuy, 880, 5);
-  Mark(909);
-  // Fund 20 after Phase A; at 880 one lot costs 900 - 880 = 20, a second would need 40.
-  EXPECT_EQ(FundDeltas(), (std::vector<Money>{20, 0, -20}));
-  EXPECT_EQ(engine_.InsuranceFund(kUsdt), 0);
-  const AdlReduction reduction = Single<AdlReduction>();
-  EXPECT_EQ(reduction.quantity, 2);
-  EXPECT_EQ(reduction.quote, 1'800);  // The rest of BQ: 9,000 - 3,600 - 2,700 - 900.
-  EXPECT_EQ(reduction.price, 900);
-  EXPECT_EQ(engine_.OpenOrders(3).size(), 1u);  // 4 lots at 880 remain.
-}
+// clang-format off
+const PhaseRow kPhaseRows[] = {
+    {{{905, 4}, {900, 3}, {895, 5}}, {20, 0, -15}, 5,  0,     0,
+     "A: 3,620 - 3,600 = +20 and 2,700 - 2,700 = 0; B: 3 @ 895 = 2,685 - 2,700 = -15"},
+    {{{905, 4}, {900, 3}, {880, 5}}, {20, 0, -20}, 0,  2, 1'800,
+     "B: one lot at 880 costs the fund 20, all it has; ADL takes 2 lots at 9,000 - 7,200"},
+    {{},                             {},           0, 10, 9'000,
+     "an empty book and an empty fund: all 10 lots to ADL at BQ"},
+    {{{910, 10}},                    {100},      100,  0,     0,
+     "A only: 9,100 - 9,000 = +100 to the fund"},
+    {{{900, 10}},                    {0},          0,  0,     0,
+     "at BP exactly: nothing to or from the fund"},
+};
+// clang-format on
+INSTANTIATE_TEST_SUITE_P(Rule5, LiquidationPhaseTest, ::testing::ValuesIn(kPhaseRows));
 
 TEST_F(LiquidationTest, MaxSlippageCapsPhaseB) {
   MarketSpec spec = PlainSpec();

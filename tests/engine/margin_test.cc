@@ -1,6 +1,9 @@
 // Rule 2 (risk tiers, MM and IM) against RULEBOOK part 2's published numbers: the Binance
 // bracket table's maintenance amounts and the Binance liquidation price example.
 
+#include <ostream>
+#include <string_view>
+
 #include "engine/risk_math.h"
 #include "engine_test_util.h"
 
@@ -19,25 +22,45 @@ TEST(RiskTiersTest, MaintenanceAmountsMatchBinanceBracketTable) {
   }
 }
 
-TEST(RiskTiersTest, MaintenanceMarginIsContinuousAcrossBrackets) {
-  MarketSpec spec = PlainSpec();
-  spec.tiers = BinanceBtcTiers();
-  const std::vector<Int128> cum_e8 = MaintenanceAmountsE8(spec);
-  // At 50,000 both brackets give 200: 50,000*0.4% = 50,000*0.5% - 50.
-  EXPECT_EQ(MaintenanceMarginFor(spec, cum_e8, 49'999), 200);  // ceil(199.996)
-  EXPECT_EQ(MaintenanceMarginFor(spec, cum_e8, 50'000), 200);
-  EXPECT_EQ(MaintenanceMarginFor(spec, cum_e8, 100'000), 450);
-  EXPECT_EQ(MaintenanceMarginFor(spec, cum_e8, 1'000'000), 8'700);  // 2.5% - 16,300
-  EXPECT_EQ(InitialMarginFor(spec, 100'000), 1'000);                // 100x bracket
-  EXPECT_EQ(InitialMarginFor(spec, 1'000'001), 50'001);             // ceil(N/20)
+// Rule 2 as a table: a position of notional N in a market's tiers has maintenance margin
+// ceil(N * mmr_t - cum_t) and initial margin ceil(N / max_leverage_t), t the tier of N.
+struct MarginRow {
+  const char* tiers;  // "binance" (BinanceBtcTiers, floors in whole USDT) or "0.4%" (one tier).
+  int64_t notional;
+  int64_t maintenance;
+  int64_t initial;
+  const char* why;
+};
+
+void PrintTo(const MarginRow& row, std::ostream* out) {
+  *out << row.tiers << " N=" << row.notional << " (" << row.why << ")";
 }
 
-TEST(RiskTiersTest, MaintenanceMarginRoundsUpPerPosition) {
-  const MarketSpec spec = PlainSpec(kMarket, 400'000, 100);  // 0.4%
-  EXPECT_EQ(MaintenanceMarginFor(spec, MaintenanceAmountsE8(spec), 1), 1);
-  EXPECT_EQ(MaintenanceMarginFor(spec, MaintenanceAmountsE8(spec), 250), 1);
-  EXPECT_EQ(MaintenanceMarginFor(spec, MaintenanceAmountsE8(spec), 251), 2);
+class RiskTierTableTest : public ::testing::TestWithParam<MarginRow> {};
+
+TEST_P(RiskTierTableTest, MaintenanceAndInitialMarginOfOneNotional) {
+  const MarginRow row = GetParam();
+  MarketSpec spec = PlainSpec(kMarket, 400'000, 100);  // 0.4%, 100x.
+  if (std::string_view(row.tiers) == "binance") spec.tiers = BinanceBtcTiers();
+  EXPECT_EQ(MaintenanceMarginFor(spec, MaintenanceAmountsE8(spec), row.notional), row.maintenance);
+  EXPECT_EQ(InitialMarginFor(spec, row.notional), row.initial);
 }
+
+// clang-format off
+const MarginRow kMarginRows[] = {
+    // tiers    notional      MM      IM  why
+    {"binance",    49'999,    200,    400, "ceil(199.996); IM ceil(N/125)"},
+    {"binance",    50'000,    200,    500, "both brackets give 200: 0.4% = 0.5% - 50"},
+    {"binance",   100'000,    450,  1'000, "0.5% - 50; the 100x bracket"},
+    {"binance", 1'000'000,  8'700, 50'000, "2.5% - 16,300; the 20x bracket"},
+    {"binance", 1'000'001,  8'701, 50'001, "rounded up: ceil(8,700.025)"},
+    {"0.4%",            1,      1,      1, "ceil(0.004) per position"},
+    {"0.4%",          250,      1,      3, "exactly 1"},
+    {"0.4%",          251,      2,      3, "ceil(1.004)"},
+    {"0.4%",            0,      0,      0, "no position, no margin"},
+};
+// clang-format on
+INSTANTIATE_TEST_SUITE_P(Rule2, RiskTierTableTest, ::testing::ValuesIn(kMarginRows));
 
 // Binance LP example (RULEBOOK 2.1): WB 1,000 USDT, 0.5 BTC at 20,000, MMR 0.4%.
 // Scales: 1 lot = 0.001 BTC, 1 quote unit = 1e-5 USDT, so a price per lot in units is the
@@ -66,26 +89,49 @@ class BinanceLiquidationPriceTest : public EngineTest {
   }
 };
 
-TEST_F(BinanceLiquidationPriceTest, LongIsLiquidatedFirstAtTheTickBelowTheExactLp) {
-  Trade(1, 2, 500, 2'000'000);
-  Mark(1'807'230);  // 18,072.30
-  EXPECT_FALSE(Liquidated(1));
-  Mark(1'807'229);  // 18,072.29: equity 36.14500 >= MM 36.14458 USDT.
-  EXPECT_FALSE(Liquidated(1));
-  Mark(1'807'228);  // 18,072.28
-  EXPECT_TRUE(Liquidated(1));
-  EXPECT_EQ(Wallet(1), 0);
-  EXPECT_EQ(Q(1), 0);
+// Rule 4 on the example as a table: account 1 opens 0.5 BTC (500 lots) at 20,000 on `side`,
+// then the mark moves to `mark` (per lot, in 1e-5 USDT: 1,807,229 is 18,072.29 USDT/BTC).
+struct TriggerRow {
+  Side side;  // Account 1's side.
+  Price mark;
+  bool liquidated;
+  const char* why;
+};
+
+void PrintTo(const TriggerRow& row, std::ostream* out) {
+  *out << (row.side == Side::kBuy ? "long" : "short") << " at mark " << row.mark << " (" << row.why
+       << ")";
 }
 
-TEST_F(BinanceLiquidationPriceTest, ShortIsLiquidatedFirstAtTheTickAboveTheExactLp) {
-  Trade(2, 1, 500, 2'000'000);
-  Mark(2'191'235);  // 21,912.35
-  EXPECT_FALSE(Liquidated(1));
-  Mark(2'191'236);  // 21,912.36
-  EXPECT_TRUE(Liquidated(1));
-  EXPECT_EQ(Wallet(1), 0);
+class BinanceLiquidationTriggerTest : public BinanceLiquidationPriceTest,
+                                      public ::testing::WithParamInterface<TriggerRow> {};
+
+TEST_P(BinanceLiquidationTriggerTest, LiquidatedExactlyPastTheExactLiquidationPrice) {
+  const TriggerRow row = GetParam();
+  if (row.side == Side::kBuy) {
+    Trade(1, 2, 500, 2'000'000);
+  } else {
+    Trade(2, 1, 500, 2'000'000);
+  }
+  Mark(row.mark);
+  EXPECT_EQ(Liquidated(1), row.liquidated);
+  if (row.liquidated) {
+    EXPECT_EQ(Wallet(1), 0);
+    EXPECT_EQ(Q(1), 0);
+  }
 }
+
+// clang-format off
+const TriggerRow kTriggerRows[] = {
+    // side      mark per lot  liquidated  why
+    {Side::kBuy,    1'807'230, false, "18,072.30"},
+    {Side::kBuy,    1'807'229, false, "18,072.29: equity 36.14500 >= MM 36.14458 USDT"},
+    {Side::kBuy,    1'807'228, true,  "18,072.28: the first tick below the exact LP"},
+    {Side::kSell,   2'191'235, false, "21,912.35"},
+    {Side::kSell,   2'191'236, true,  "21,912.36: the first tick above the exact LP"},
+};
+// clang-format on
+INSTANTIATE_TEST_SUITE_P(Rule4, BinanceLiquidationTriggerTest, ::testing::ValuesIn(kTriggerRows));
 
 TEST_F(BinanceLiquidationPriceTest, MarginViewReportsEquityAndRequirements) {
   Trade(1, 2, 500, 2'000'000);

@@ -6,12 +6,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
 #include "ledger/event_log.h"
 #include "replay/auditor.h"
 #include "replay/data_dir.h"
+#include "tests/sim/shared_data.h"
 #include "tests/testing/status_testing.h"
 
 namespace sim {
@@ -176,20 +178,19 @@ TEST_F(SimulationTest, RefusesBadOptions) {
   EXPECT_FALSE(fs::exists(replay::DataDir::At(options.data_dir).log));
 }
 
-// Whether a real-data file is missing, reported loudly: a failure naming the path when the build
-// requires the shared data (BACKSTOP_REQUIRE_SHARED_DATA, the default and CI's setting), a skip
-// otherwise.
-#define SIM_REQUIRE_FILE(path)                                                              \
-  do {                                                                                      \
-    if (!fs::exists(path)) {                                                                \
-      if (BACKSTOP_REQUIRE_SHARED_DATA) {                                                   \
-        FAIL() << (path) << " is missing: CI runs with shared/ beside the checkout (see "   \
-               << "../shared/data/SOURCES.md); configure with "                             \
-               << "-DBACKSTOP_REQUIRE_SHARED_DATA=OFF to skip the real-data tests instead"; \
-      }                                                                                     \
-      GTEST_SKIP() << (path) << " is not present (see ../shared/data/SOURCES.md)";          \
-    }                                                                                       \
-  } while (false)
+// CI=true in the environment requires the data whatever the build says; without it, the build's
+// setting decides.
+TEST(SharedDataTest, CiTrueRequiresTheDataWhateverTheBuild) {
+  const char* before = std::getenv("CI");
+  const std::string saved = before == nullptr ? "" : before;
+  ::setenv("CI", "true", 1);
+  EXPECT_TRUE(::sim::testing::SharedDataRequired());
+  ::setenv("CI", "false", 1);
+  EXPECT_EQ(::sim::testing::SharedDataRequired(), BACKSTOP_REQUIRE_SHARED_DATA != 0);
+  ::unsetenv("CI");
+  EXPECT_EQ(::sim::testing::SharedDataRequired(), BACKSTOP_REQUIRE_SHARED_DATA != 0);
+  if (before != nullptr) ::setenv("CI", saved.c_str(), 1);
+}
 
 TEST(SharedDataTest, TheFolderBesideTheCheckoutIsPresent) {
   SIM_REQUIRE_FILE(fs::path(BACKSTOP_SHARED_DATA_DIR) / "SOURCES.md");

@@ -13,6 +13,7 @@
 #include "replay/recovery.h"
 #include "replay/whatif.h"
 #include "sim/simulation.h"
+#include "tests/sim/shared_data.h"
 #include "tests/testing/status_testing.h"
 
 namespace sim {
@@ -119,10 +120,7 @@ class WhatIfRealDataTest : public WhatIfSimTest,
 
 TEST_P(WhatIfRealDataTest, UnchangedParametersReproduceTheLog) {
   const fs::path csv = fs::path(BACKSTOP_SHARED_DATA_DIR) / GetParam();
-  if (!fs::exists(csv)) {
-    if (BACKSTOP_REQUIRE_SHARED_DATA) FAIL() << csv << " is missing (../shared/data)";
-    GTEST_SKIP() << csv << " is not present";
-  }
+  SIM_REQUIRE_FILE(csv);
   const std::string dir = Simulate("real", csv.string());
   ExpectIdentical(WhatIf(dir, {}));
 }

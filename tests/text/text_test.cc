@@ -108,6 +108,12 @@ TEST(FormatScaledTest, IsExact) {
   EXPECT_EQ(FormatScaled(5, 3), "0.005");
   EXPECT_EQ(FormatScaled(123456, 0), "123456");
   EXPECT_EQ(FormatScaled(INT64_MIN, 6), "-9223372036854.775808");
+  EXPECT_EQ(FormatScaled(0, 2), "0.00");
+  EXPECT_EQ(FormatScaled(-5, 0), "-5");
+  const __int128 min = -static_cast<__int128>(~static_cast<unsigned __int128>(0) >> 1) - 1;
+  EXPECT_EQ(FormatScaled(min, 30), "-170141183.460469231731687303715884105728");
+  // The quotient's whole part may be 2^127, one past the largest Int128.
+  EXPECT_EQ(FormatQuotient(min, 1, 0, 0), "-170141183460469231731687303715884105728");
 }
 
 TEST(FormatTimeTest, PrintsNanosecondsInUtc) {
