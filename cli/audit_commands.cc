@@ -195,6 +195,10 @@ int RunAudit(const AuditCommandOptions& given) {
   replay::AuditOptions audit_options;
   audit_options.all_signatures = options.all_signatures;
   audit_options.from_snapshot = options.from_snapshot;
+  // A range replays from the snapshot at its anchor (the archive holds no record before it).
+  if (archive && archive->summary().first_seq > 1 && options.from_snapshot == 0) {
+    audit_options.from_snapshot = archive->summary().first_seq - 1;
+  }
   audit_options.engine_options.verify_invariants = options.check_invariants;
   ProgressLine progress("replayed");
   if (!options.json) {

@@ -59,6 +59,8 @@ struct ArchiveCreateOptions {
   std::string data_dir;
   std::string out;
   std::optional<uint64_t> to_seq;  // Up to the group commit holding it; default: the head.
+  // From right after the newest verified snapshot before it (backup::ArchiveOptions::from_seq).
+  std::optional<uint64_t> from_seq;
   bool json = false;
 };
 int RunArchiveCreate(const ArchiveCreateOptions& options);

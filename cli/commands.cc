@@ -272,6 +272,8 @@ int RunVerify(const VerifyCommandOptions& given) {
   }
   ledger::VerifyOptions verify_options;
   verify_options.all_signatures = options.all_signatures;
+  // A range's anchor (record first - 1) is trusted as the chain's start, as for a segment.
+  if (archive) verify_options.first = archive->summary().first_seq;
   ProgressLine progress("verified");
   if (!options.json) {
     verify_options.progress = [&progress](uint64_t done, uint64_t total) {
@@ -280,6 +282,12 @@ int RunVerify(const VerifyCommandOptions& given) {
   }
   const ledger::VerifyReport report = ledger::Verify(**log, trust->keyring, verify_options);
   PrintVerifyReport(**log, report, options.all_signatures, *trust, options.json);
+  if (archive && verify_options.first > 1 && report.ok && !options.json) {
+    fmt::print(
+        "    archive of records {}..{}: its anchor, record {}, starts the chain and the tree; "
+        "the records after it and the signed checkpoints vouch for it\n",
+        verify_options.first, report.head_seq, verify_options.first - 1);
+  }
   return report.ok ? kExitOk : kExitFinding;
 }
 

@@ -757,14 +757,20 @@ void AddArchive(CLI::App& app, std::function<int()>* run) {
   archive->require_subcommand(1);
   CLI::App* create_cmd = archive->add_subcommand(
       "create",
-      "Write the log's records (byte for byte, from seq 1) with their commit marks and signed "
-      "checkpoints, the keyring, the chain id and the snapshots as one Cap'n Proto message "
-      "stream; `verify --archive FILE` and `audit --archive FILE` check it alone");
+      "Write the log's records (byte for byte, from seq 1 or, with --from, from right after a "
+      "snapshot) with their commit marks and signed checkpoints, the keyring, the chain id and "
+      "the snapshots as one Cap'n Proto message stream; `verify --archive FILE` and `audit "
+      "--archive FILE` check it alone");
   create_cmd->add_option("--data", create.data_dir, kDataHelp)->required();
   create_cmd->add_option("--out", create.out, "Archive file to write")->required();
   create_cmd->add_option("--to", create.to_seq,
                          "Last seq (rounded up to the end of its group commit, whose signed "
                          "checkpoint covers it); default: the head");
+  create_cmd->add_option("--from", create.from_seq,
+                         "First seq wanted: the archive then starts right after the newest "
+                         "snapshot before it that verifies (the audit replays from that "
+                         "snapshot), with the record before as its anchor; from seq 1 if there "
+                         "is none. Default: seq 1");
   create_cmd->add_flag("--json", create.json, "Print the summary as JSON");
   create_cmd->callback([run] { *run = [] { return cli::RunArchiveCreate(create); }; });
 }
