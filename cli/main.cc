@@ -99,7 +99,8 @@ void AddVerify(CLI::App& app, std::function<int()>* run) {
       "clean, 1 on any problem (naming the first bad seq or tree size), 2 on usage errors");
   CLI::Option* data = sub->add_option("--data", options.data_dir, kDataHelp);
   sub->add_option("--archive", options.archive,
-                  "Instead of --data: an archive file (backstop archive create), checked alone")
+                  "Instead of --data: an archive file (backstop archive create), checked alone; "
+                  "a range (--from) from its first record, after its anchor")
       ->check(CLI::ExistingFile)
       ->excludes(data);
   sub->add_flag("--all-signatures", options.all_signatures,
@@ -199,7 +200,8 @@ void AddAudit(CLI::App& app, std::function<int()>* run) {
       "its seq, expected and found)");
   CLI::Option* data = sub->add_option("--data", options.data_dir, kDataHelp);
   sub->add_option("--archive", options.archive,
-                  "Instead of --data: an archive file (backstop archive create), checked alone")
+                  "Instead of --data: an archive file (backstop archive create), checked alone; "
+                  "a range (--from) replays from its anchor's snapshot")
       ->check(CLI::ExistingFile)
       ->excludes(data);
   sub->add_option("--from-snapshot", options.from_snapshot,
