@@ -49,6 +49,15 @@ struct ArchiveSummary {
 base::Result<ArchiveSummary> CreateArchive(const ledger::EventLog& log, const replay::DataDir& data,
                                            const std::string& out, const ArchiveOptions& options);
 
+struct UnpackOptions {
+  // Called with (records unpacked, records to unpack). Default: none.
+  std::function<void(uint64_t, uint64_t)> progress;
+  // Derive the secondary indexes (ledger::LogBuilder::set_derive_indexes). The audit checks
+  // them, and queries read them; `verify` reads none, and unpacks a third faster without.
+  // Default: true.
+  bool indexes = true;
+};
+
 // An archive unpacked into a fresh temporary data directory (log, keyring, snapshots), deleted
 // with this object.
 class UnpackedArchive {
@@ -60,8 +69,8 @@ class UnpackedArchive {
   const ArchiveSummary& summary() const { return summary_; }
 
  private:
-  friend base::Result<std::unique_ptr<UnpackedArchive>> UnpackArchive(
-      const std::string& file, const std::function<void(uint64_t, uint64_t)>& progress);
+  friend base::Result<std::unique_ptr<UnpackedArchive>> UnpackArchive(const std::string& file,
+                                                                      const UnpackOptions& options);
   UnpackedArchive(std::string dir, ArchiveSummary summary)
       : dir_(std::move(dir)), summary_(summary) {}
   std::string dir_;
@@ -76,6 +85,9 @@ class UnpackedArchive {
 // anchor whose hash does not recompute or whose proof does not fit, a trailer whose counts or
 // SHA-256 differ, bytes after the trailer. Nothing is verified cryptographically here: run
 // Verify (from summary().first_seq) / Audit (from the snapshot at first_seq - 1) on the result.
+base::Result<std::unique_ptr<UnpackedArchive>> UnpackArchive(const std::string& file,
+                                                             const UnpackOptions& options);
+// The same, with the indexes.
 base::Result<std::unique_ptr<UnpackedArchive>> UnpackArchive(
     const std::string& file, const std::function<void(uint64_t, uint64_t)>& progress);
 

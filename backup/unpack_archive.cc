@@ -35,8 +35,10 @@ bool IsSnapshotName(std::string_view name) {
 // Feeds the entries, in the order docs/formats/archive.md gives, into a new data directory.
 class Unpacker {
  public:
-  Unpacker(std::string dir, const std::function<void(uint64_t, uint64_t)>& progress)
-      : data_(replay::DataDir::At(std::move(dir))), progress_(progress) {}
+  Unpacker(std::string dir, const UnpackOptions& options)
+      : data_(replay::DataDir::At(std::move(dir))),
+        progress_(options.progress),
+        indexes_(options.indexes) {}
 
   base::Status Visit(schema::ArchiveEntry::Reader entry, std::span<const uint8_t> raw,
                      internal::ArchiveReader& reader) {
@@ -142,6 +144,7 @@ class Unpacker {
     }
     if (!builder.ok()) return builder.status();
     builder_ = std::move(builder).value();
+    builder_->set_derive_indexes(indexes_);
     stage_ = Stage::kRecords;
     return base::Status::OK();
   }
@@ -209,6 +212,7 @@ class Unpacker {
 
   replay::DataDir data_;
   std::function<void(uint64_t, uint64_t)> progress_;
+  bool indexes_ = true;
   Stage stage_ = Stage::kHeader;
   std::unique_ptr<ledger::LogBuilder> builder_;
   ledger::LogBuilder::Identity identity_;
@@ -225,13 +229,20 @@ UnpackedArchive::~UnpackedArchive() {
 
 base::Result<std::unique_ptr<UnpackedArchive>> UnpackArchive(
     const std::string& file, const std::function<void(uint64_t, uint64_t)>& progress) {
+  UnpackOptions options;
+  options.progress = progress;
+  return UnpackArchive(file, options);
+}
+
+base::Result<std::unique_ptr<UnpackedArchive>> UnpackArchive(const std::string& file,
+                                                             const UnpackOptions& options) {
   BACKSTOP_ASSIGN_OR_RETURN(auto reader, internal::ArchiveReader::Open(file));
   std::string pattern = (fs::temp_directory_path() / "backstop-archive-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) {
     return base::Status::IOError("archive", "cannot create a temporary folder");
   }
   std::unique_ptr<UnpackedArchive> unpacked(new UnpackedArchive(pattern, ArchiveSummary()));
-  Unpacker unpacker(pattern, progress);
+  Unpacker unpacker(pattern, options);
   for (;;) {
     auto visit = [&](schema::ArchiveEntry::Reader entry, std::span<const uint8_t> raw) {
       return unpacker.Visit(entry, raw, *reader);

@@ -373,14 +373,17 @@ int RunArchiveCreate(const ArchiveCreateOptions& options) {
 }
 
 base::Result<std::string> DataDirOrArchive(const std::string& data_dir, const std::string& archive,
-                                           std::unique_ptr<backup::UnpackedArchive>* keep) {
+                                           std::unique_ptr<backup::UnpackedArchive>* keep,
+                                           bool indexes) {
   if (archive.empty() && data_dir.empty()) {
     return base::Status::InvalidArgument("usage", "give --data DIR or --archive FILE");
   }
   if (archive.empty()) return data_dir;
   ProgressLine progress("unpacked");
-  auto unpacked = backup::UnpackArchive(
-      archive, [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); });
+  backup::UnpackOptions options;
+  options.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
+  options.indexes = indexes;
+  auto unpacked = backup::UnpackArchive(archive, options);
   progress.Clear();
   if (!unpacked.ok()) return unpacked.status();
   *keep = std::move(unpacked).value();

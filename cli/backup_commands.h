@@ -66,8 +66,10 @@ struct ArchiveCreateOptions {
 int RunArchiveCreate(const ArchiveCreateOptions& options);
 
 // For `verify --archive` and `audit --archive`: with `archive` empty, `data_dir` (which must then
-// be given); otherwise the archive unpacked into a temporary data directory kept in `*keep`.
+// be given); otherwise the archive unpacked into a temporary data directory kept in `*keep`
+// (without the secondary indexes unless `indexes`: `verify` reads none).
 base::Result<std::string> DataDirOrArchive(const std::string& data_dir, const std::string& archive,
-                                           std::unique_ptr<backup::UnpackedArchive>* keep);
+                                           std::unique_ptr<backup::UnpackedArchive>* keep,
+                                           bool indexes = true);
 
 }  // namespace cli

@@ -251,7 +251,7 @@ void PrintVerifyReport(const ledger::EventLog& log, const ledger::VerifyReport& 
 int RunVerify(const VerifyCommandOptions& given) {
   VerifyCommandOptions options = given;
   std::unique_ptr<backup::UnpackedArchive> archive;
-  auto data_dir = DataDirOrArchive(given.data_dir, given.archive, &archive);
+  auto data_dir = DataDirOrArchive(given.data_dir, given.archive, &archive, /*indexes=*/false);
   if (!data_dir.ok()) return Fail(data_dir.status());
   options.data_dir = *data_dir;
   auto trust = LoadTrust(options.trust, options.data_dir);

@@ -63,9 +63,10 @@ struct LogBuilder::State {
     return Status::OK();
   }
 
-  // Puts the record's secondary-index entries and the tree nodes it completes into the batch.
-  Status PutDerived() {
-    BACKSTOP_RETURN_IF_ERROR(PutIndexEntries());
+  // Puts the record's secondary-index entries (if `indexes`) and the tree nodes it completes
+  // into the batch.
+  Status PutDerived(bool indexes) {
+    if (indexes) BACKSTOP_RETURN_IF_ERROR(PutIndexEntries());
     if (identity.format_version < 2) return Status::OK();
     nodes.clear();
     frontier.Append(sha, LeafHash(sha, last.hash()), &nodes);
@@ -186,7 +187,7 @@ Status LogBuilder::AddRecord(std::span<const uint8_t> value) {
   BACKSTOP_RETURN_IF_ERROR(FromRocks(
       s.batch.Put(EventLogAccess::events(*s.log), internal::EncodeSeqKey(seq), AsSlice(value)),
       "build"));
-  BACKSTOP_RETURN_IF_ERROR(s.PutDerived());
+  BACKSTOP_RETURN_IF_ERROR(s.PutDerived(derive_indexes_));
   if (seq % kBuildBatchRecords == 0) BACKSTOP_RETURN_IF_ERROR(s.WriteBatch());
   return Status::OK();
 }
