@@ -284,9 +284,11 @@ int RunVerify(const VerifyCommandOptions& given) {
   PrintVerifyReport(**log, report, options.all_signatures, *trust, options.json);
   if (archive && verify_options.first > 1 && report.ok && !options.json) {
     fmt::print(
-        "    archive of records {}..{}: its anchor, record {}, starts the chain and the tree; "
-        "the records after it and the signed checkpoints vouch for it\n",
-        verify_options.first, report.head_seq, verify_options.first - 1);
+        "    archive of records {}..{}: its anchor, record {}, starts the chain{}; the records "
+        "after it and {} vouch for it\n",
+        verify_options.first, report.head_seq, verify_options.first - 1,
+        (*log)->has_tree() ? " and the tree" : "",
+        (*log)->has_tree() ? "the signed checkpoints" : "their signatures");
   }
   return report.ok ? kExitOk : kExitFinding;
 }

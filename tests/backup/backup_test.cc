@@ -763,6 +763,49 @@ TEST_F(BackupTest, RangeArchiveWithAChangedAnchorOrFrontierIsRefused) {
   EXPECT_NE(shorter.output.find("inclusion proof"), std::string::npos) << shorter.output;
 }
 
+TEST_F(BackupTest, RangeArchiveOfAFormatOneLogChecksAloneAndRefusesAForgedAnchor) {
+  // Goal: a range of a log that signs every record and has no tree (format 1, the fixture
+  // written before checkpoints) starts from its anchor alone (no proof). Method: grow a copy of
+  // the fixture with snapshots, archive a range, check it without the data directory; then
+  // forge the anchor (another prev_hash, its hash recomputed).
+  e2e::ScratchDir scratch("backup_archive_v1_range");
+  const std::string data = scratch / "v1";
+  fs::copy(std::string(BACKSTOP_SOURCE_DIR) + "/tests/fixtures/v1-crash-demo", data,
+           fs::copy_options::recursive);
+  std::ofstream(scratch / "more.jsonl")
+      << "{\"type\":\"deposit\",\"account\":1,\"asset\":1,\"amount\":1000}\n"
+      << "{\"type\":\"deposit\",\"account\":2,\"asset\":1,\"amount\":1000}\n"
+      << "{\"type\":\"withdraw\",\"account\":1,\"asset\":1,\"amount\":10}\n"
+      << "{\"type\":\"deposit\",\"account\":1,\"asset\":1,\"amount\":1000}\n";
+  auto ingest =
+      RunBackstop(fmt::format("ingest {} --data {} --key {}/fixture-signer.key.pem "
+                              "--snapshot-every 2",
+                              scratch / "more.jsonl", data, data));
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.output;
+  const std::string keys = scratch / "keys";
+  fs::copy(data + "/keyring", keys, fs::copy_options::recursive);
+  const ledger::ChainId chain = OpenLog(data)->chain_id();
+  const std::string archive = scratch / "range.archive";
+  auto created =
+      RunBackstop(fmt::format("archive create --data {} --out {} --from 51 --json", data, archive));
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  const auto summary = nlohmann::json::parse(created.output.substr(created.output.find('{')));
+  EXPECT_EQ(summary["first_seq"].get<uint64_t>(), 51u) << created.output;
+  fs::remove_all(data);
+  const std::string trust =
+      fmt::format("--trusted-keys {} --chain-id {}", keys, ledger::ToHex(chain));
+  for (const char* command : {"verify", "audit"}) {
+    auto result = RunBackstop(fmt::format("{} --archive {} {}", command, archive, trust));
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+  }
+  RewriteAnchor(archive, scratch / "forged.archive",
+                [&](schema::ArchiveAnchor::Builder entry) { ForgeAnchorRecord(entry, chain); });
+  auto forged =
+      RunBackstop(fmt::format("verify --archive {} {}", scratch / "forged.archive", trust));
+  EXPECT_EQ(forged.exit_code, 1) << forged.output;
+  EXPECT_NE(forged.output.find("seq 51: prev_hash"), std::string::npos) << forged.output;
+}
+
 TEST_F(BackupTest, ArchiveWrittenByThePreviousMainStillChecks) {
   // tests/fixtures/archive-v1: a version-1 archive written by main before ranges existed.
   const std::string fixture = std::string(BACKSTOP_SOURCE_DIR) + "/tests/fixtures/archive-v1";
