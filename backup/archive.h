@@ -1,6 +1,7 @@
-// Archives: a log (or a prefix of it) as one self-describing file an auditor can take away: a
-// Cap'n Proto message stream of the canonical records with their commit marks and signed
-// checkpoints, the keyring, the chain id and the snapshots (docs/formats/archive.md).
+// Archives: a log (a prefix of it, or a range) as one self-describing file an auditor can take
+// away: a Cap'n Proto message stream of the canonical records with their commit marks and signed
+// checkpoints, the keyring, the chain id and the snapshots (docs/formats/archive.md); a range
+// also carries its anchor, the record before it with its Merkle inclusion proof.
 // `verify --archive` and `audit --archive` check one by unpacking it into a temporary data
 // directory and running the same checks as on a data directory. Thread-compatible.
 #pragma once

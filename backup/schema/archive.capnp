@@ -1,4 +1,4 @@
-# A backstop archive: one file holding a log (or a prefix of it) with everything needed to verify
+# A backstop archive: one file holding a log (a prefix, or a range) with everything needed to verify
 # and audit it. The file is a standard Cap'n Proto message stream (each message: a segment table,
 # then its segments), one ArchiveEntry per message, in this order:
 #
