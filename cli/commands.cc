@@ -204,8 +204,10 @@ std::string SignatureScope(const ledger::EventLog& log, bool all_signatures) {
                         : "every checkpoint, and the last record of every group commit";
 }
 
+// `first_seq`: the first seq checked (above 1 for an archive of a range).
 void PrintVerifyReport(const ledger::EventLog& log, const ledger::VerifyReport& report,
-                       bool all_signatures, const Trust& trust, bool json) {
+                       bool all_signatures, const Trust& trust, bool json,
+                       ledger::SequenceNumber first_seq = 1) {
   if (json) {
     nlohmann::json out = {{"ok", report.ok},
                           {"format_version", log.format_version()},
@@ -214,6 +216,7 @@ void PrintVerifyReport(const ledger::EventLog& log, const ledger::VerifyReport& 
                           {"signatures_checked", report.signatures_checked},
                           {"checkpoints_checked", report.checkpoints_checked},
                           {"all_signatures", all_signatures},
+                          {"first_seq", first_seq},
                           {"head_seq", report.head_seq},
                           {"head_hash", ledger::ToHex(report.head_hash)},
                           {"chain_id", ledger::ToHex(log.chain_id())},
@@ -281,7 +284,8 @@ int RunVerify(const VerifyCommandOptions& given) {
     };
   }
   const ledger::VerifyReport report = ledger::Verify(**log, trust->keyring, verify_options);
-  PrintVerifyReport(**log, report, options.all_signatures, *trust, options.json);
+  PrintVerifyReport(**log, report, options.all_signatures, *trust, options.json,
+                    verify_options.first);
   if (archive && verify_options.first > 1 && report.ok && !options.json) {
     fmt::print(
         "    archive of records {}..{}: its anchor, record {}, starts the chain{}; the records "

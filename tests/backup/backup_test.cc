@@ -552,9 +552,21 @@ TEST_F(BackupTest, FlippedByteAnywhereInARangeArchiveIsFound) {
   ASSERT_EQ(created.exit_code, 0) << created.output;
   const auto summary = nlohmann::json::parse(created.output.substr(created.output.find('{')));
   ASSERT_GT(summary["first_seq"].get<uint64_t>(), 1u) << created.output;
-  auto verify =
-      RunBackstop(fmt::format("verify --archive {} --trusted-keys {}", archive, PublicKeyPath()));
+  auto verify = RunBackstop(
+      fmt::format("verify --archive {} --trusted-keys {} --json", archive, PublicKeyPath()));
   ASSERT_EQ(verify.exit_code, 0) << verify.output;
+  const auto verified = nlohmann::json::parse(verify.output.substr(verify.output.find('{')));
+  EXPECT_EQ(verified["first_seq"], summary["first_seq"]);
+  // A seq past the log is refused; one with no snapshot before it gives the whole log, and
+  // says so.
+  auto beyond =
+      RunBackstop(fmt::format("archive create --data {} --out {}.2 --from 99", data, archive));
+  EXPECT_EQ(beyond.exit_code, 2) << beyond.output;
+  auto early = RunBackstop(
+      fmt::format("archive create --data {} --out {}.3 --from 2 --json", data, archive));
+  ASSERT_EQ(early.exit_code, 0) << early.output;
+  EXPECT_NE(early.output.find("the archive starts at seq 1"), std::string::npos) << early.output;
+  EXPECT_EQ(nlohmann::json::parse(early.output.substr(early.output.find('{')))["first_seq"], 1);
   ExpectEveryFlipFound(archive, scratch.path());
 }
 
