@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr char kMagic[] = "backstop-archive";
-constexpr uint32_t kArchiveVersion = 1;
+constexpr uint32_t kArchiveVersion = 1;       // From seq 1.
+constexpr uint32_t kRangeArchiveVersion = 2;  // From a later seq, with an anchor.
 
 std::span<const uint8_t> Span(capnp::Data::Reader data) { return {data.begin(), data.size()}; }
 
@@ -34,8 +35,10 @@ bool IsSnapshotName(std::string_view name) {
 // Feeds the entries, in the order docs/formats/archive.md gives, into a new data directory.
 class Unpacker {
  public:
-  Unpacker(std::string dir, const std::function<void(uint64_t, uint64_t)>& progress)
-      : data_(replay::DataDir::At(std::move(dir))), progress_(progress) {}
+  Unpacker(std::string dir, const UnpackOptions& options)
+      : data_(replay::DataDir::At(std::move(dir))),
+        progress_(options.progress),
+        indexes_(options.indexes) {}
 
   base::Status Visit(schema::ArchiveEntry::Reader entry, std::span<const uint8_t> raw,
                      internal::ArchiveReader& reader) {
@@ -61,6 +64,8 @@ class Unpacker {
         return Snapshot(entry.getSnapshot());
       case schema::ArchiveEntry::TRAILER:
         return Trailer(entry.getTrailer(), raw, reader);
+      case schema::ArchiveEntry::ANCHOR:
+        return Anchor(entry.getAnchor());
     }
     return base::Status::Corruption("archive", "an entry of an unknown kind");
   }
@@ -72,7 +77,7 @@ class Unpacker {
   const ArchiveSummary& summary() const { return summary_; }
 
  private:
-  enum class Stage { kHeader, kRecords, kSnapshots, kDone };
+  enum class Stage { kHeader, kAnchor, kRecords, kSnapshots, kDone };
 
   base::Status Misplaced(const char* what) {
     return base::Status::Corruption("archive", fmt::format("a {} out of place", what));
@@ -80,17 +85,21 @@ class Unpacker {
 
   base::Status Header(schema::ArchiveHeader::Reader header) {
     if (stage_ != Stage::kHeader) return Misplaced("header");
-    if (header.getMagic() != kMagic || header.getVersion() != kArchiveVersion) {
-      return base::Status::Corruption("archive", "not a backstop archive (version 1)");
+    const uint32_t version = header.getVersion();
+    if (header.getMagic() != kMagic ||
+        (version != kArchiveVersion && version != kRangeArchiveVersion)) {
+      return base::Status::Corruption("archive", "not a backstop archive (version 1 or 2)");
     }
-    ledger::LogBuilder::Identity identity;
-    if (header.getChainId().size() != identity.chain_id.size() || header.getFirstSeq() != 1 ||
-        header.getLastSeq() == 0 || header.getSigningMode() > 1) {
+    const bool range = version == kRangeArchiveVersion;
+    if (header.getChainId().size() != identity_.chain_id.size() ||
+        (header.getFirstSeq() > 1) != range || header.getFirstSeq() == 0 ||
+        header.getLastSeq() < header.getFirstSeq() || header.getSigningMode() > 1) {
       return base::Status::Corruption("archive", "malformed header");
     }
-    std::copy(header.getChainId().begin(), header.getChainId().end(), identity.chain_id.begin());
-    identity.format_version = header.getFormatVersion();
-    identity.signing = static_cast<ledger::SigningMode>(header.getSigningMode());
+    std::copy(header.getChainId().begin(), header.getChainId().end(), identity_.chain_id.begin());
+    identity_.format_version = header.getFormatVersion();
+    identity_.signing = static_cast<ledger::SigningMode>(header.getSigningMode());
+    summary_.first_seq = header.getFirstSeq();
     last_seq_ = header.getLastSeq();
     unsigned index = 0;
     for (capnp::Text::Reader pem : header.getPublicKeys()) {
@@ -99,12 +108,43 @@ class Unpacker {
                                               fmt::format("key-{}.pem", index++)));
       (void)written;
     }
-    auto builder = ledger::LogBuilder::Create(data_.log, identity);
-    if (!builder.ok() && builder.status().IsInvalidArgument()) {
+    if (range) {
+      stage_ = Stage::kAnchor;
+      return base::Status::OK();
+    }
+    return StartRecords(ledger::LogBuilder::Create(data_.log, identity_));
+  }
+
+  // Version 2: the record before the range and its leaf's proof start the new log.
+  base::Status Anchor(schema::ArchiveAnchor::Reader anchor) {
+    if (stage_ != Stage::kAnchor) return Misplaced("anchor");
+    ledger::LogBuilder::Anchor start;
+    start.record = Span(anchor.getRecord());
+    for (capnp::Data::Reader hash : anchor.getProof()) {
+      if (hash.size() != ledger::kHashBytes) {
+        return base::Status::Corruption("archive", "the anchor's proof holds a malformed hash");
+      }
+      std::copy(hash.begin(), hash.end(), start.proof.emplace_back().begin());
+    }
+    BACKSTOP_RETURN_IF_ERROR(
+        StartRecords(ledger::LogBuilder::CreateAfter(data_.log, identity_, start)));
+    if (builder_->head() + 1 != summary_.first_seq) {
+      return base::Status::Corruption(
+          "archive", fmt::format("the anchor is record {}, not the one before the header's "
+                                 "first seq {}",
+                                 builder_->head(), summary_.first_seq));
+    }
+    return base::Status::OK();
+  }
+
+  base::Status StartRecords(base::Result<std::unique_ptr<ledger::LogBuilder>> builder) {
+    if (!builder.ok() &&
+        (builder.status().IsInvalidArgument() || builder.status().IsCorruption())) {
       return base::Status::Corruption("archive", builder.status().message());
     }
     if (!builder.ok()) return builder.status();
     builder_ = std::move(builder).value();
+    builder_->set_derive_indexes(indexes_);
     stage_ = Stage::kRecords;
     return base::Status::OK();
   }
@@ -115,7 +155,10 @@ class Unpacker {
       return base::Status::Corruption("archive", "more records than the header's last seq");
     }
     BACKSTOP_RETURN_IF_ERROR(builder_->AddRecord(Span(value)));
-    if (progress_ && builder_->head() % 65536 == 0) progress_(builder_->head(), last_seq_);
+    if (progress_ && builder_->head() % 65536 == 0) {
+      const uint64_t before = summary_.first_seq - 1;
+      progress_(builder_->head() - before, last_seq_ - before);
+    }
     return base::Status::OK();
   }
 
@@ -147,7 +190,7 @@ class Unpacker {
 
   base::Status Trailer(schema::ArchiveTrailer::Reader trailer, std::span<const uint8_t> raw,
                        internal::ArchiveReader& reader) {
-    if (stage_ == Stage::kHeader) return Misplaced("trailer");
+    if (stage_ == Stage::kHeader || stage_ == Stage::kAnchor) return Misplaced("trailer");
     if (!IsAsWritten(trailer, raw)) {
       return base::Status::Corruption("archive", "the trailer is not as written");
     }
@@ -157,8 +200,8 @@ class Unpacker {
       return base::Status::Corruption(
           "archive", "the SHA-256 of the file differs from the trailer's: the file was changed");
     }
-    if (trailer.getRecords() != builder_->head() || builder_->head() != last_seq_ ||
-        trailer.getCheckpoints() != summary_.checkpoints ||
+    if (trailer.getRecords() != builder_->head() - (summary_.first_seq - 1) ||
+        builder_->head() != last_seq_ || trailer.getCheckpoints() != summary_.checkpoints ||
         trailer.getSnapshots() != summary_.snapshots) {
       return base::Status::Corruption("archive", "the trailer's counts differ from the file's");
     }
@@ -169,8 +212,10 @@ class Unpacker {
 
   replay::DataDir data_;
   std::function<void(uint64_t, uint64_t)> progress_;
+  bool indexes_ = true;
   Stage stage_ = Stage::kHeader;
   std::unique_ptr<ledger::LogBuilder> builder_;
+  ledger::LogBuilder::Identity identity_;
   ledger::SequenceNumber last_seq_ = 0;
   ArchiveSummary summary_;
 };
@@ -184,13 +229,20 @@ UnpackedArchive::~UnpackedArchive() {
 
 base::Result<std::unique_ptr<UnpackedArchive>> UnpackArchive(
     const std::string& file, const std::function<void(uint64_t, uint64_t)>& progress) {
+  UnpackOptions options;
+  options.progress = progress;
+  return UnpackArchive(file, options);
+}
+
+base::Result<std::unique_ptr<UnpackedArchive>> UnpackArchive(const std::string& file,
+                                                             const UnpackOptions& options) {
   BACKSTOP_ASSIGN_OR_RETURN(auto reader, internal::ArchiveReader::Open(file));
   std::string pattern = (fs::temp_directory_path() / "backstop-archive-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) {
     return base::Status::IOError("archive", "cannot create a temporary folder");
   }
   std::unique_ptr<UnpackedArchive> unpacked(new UnpackedArchive(pattern, ArchiveSummary()));
-  Unpacker unpacker(pattern, progress);
+  Unpacker unpacker(pattern, options);
   for (;;) {
     auto visit = [&](schema::ArchiveEntry::Reader entry, std::span<const uint8_t> raw) {
       return unpacker.Visit(entry, raw, *reader);

@@ -200,6 +200,10 @@ int RunAudit(const AuditCommandOptions& given) {
   replay::AuditOptions audit_options;
   audit_options.all_signatures = options.all_signatures;
   audit_options.from_snapshot = options.from_snapshot;
+  // A range replays from the snapshot at its anchor (the archive holds no record before it).
+  if (archive && archive->summary().first_seq > 1 && options.from_snapshot == 0) {
+    audit_options.from_snapshot = archive->summary().first_seq - 1;
+  }
   audit_options.engine_options.verify_invariants = options.check_invariants;
   ProgressLine progress("replayed");
   if (!options.json) {
@@ -208,6 +212,14 @@ int RunAudit(const AuditCommandOptions& given) {
     };
   }
   auto report = replay::Audit(**log, data, trust->keyring, audit_options);
+  if (!report.ok() && audit_options.from_snapshot != options.from_snapshot) {
+    // The snapshot a range starts from is part of the archive: one that does not start the
+    // audit (it does not verify, or names another hash than the anchor's) is a finding.
+    replay::AuditReport finding;
+    finding.findings.push_back({audit_options.from_snapshot, report.status().message(), "", ""});
+    PrintAuditReport(finding, options.all_signatures, *trust, options.json);
+    return kExitFinding;
+  }
   if (!report.ok()) return Fail(report.status());
   PrintAuditReport(*report, options.all_signatures, *trust, options.json);
   return report->ok() ? kExitOk : kExitFinding;

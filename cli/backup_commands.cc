@@ -329,6 +329,7 @@ int RunArchiveCreate(const ArchiveCreateOptions& options) {
   if (!log.ok()) return Fail(log.status());
   backup::ArchiveOptions archive;
   archive.to_seq = options.to_seq;
+  archive.from_seq = options.from_seq;
   ProgressLine progress("archived");
   if (!options.json) {
     archive.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
@@ -337,8 +338,14 @@ int RunArchiveCreate(const ArchiveCreateOptions& options) {
       backup::CreateArchive(**log, replay::DataDir::At(options.data_dir), options.out, archive);
   progress.Clear();
   if (!summary.ok()) return Fail(summary.status());
+  for (const std::string& warning : summary->warnings) fmt::print(stderr, "warning: {}\n", warning);
+  if (options.from_seq && *options.from_seq > 1 && summary->first_seq == 1) {
+    fmt::print(stderr, "no snapshot before seq {} verifies: the archive starts at seq 1\n",
+               *options.from_seq);
+  }
   if (options.json) {
     fmt::print("{}\n", nlohmann::json({{"out", options.out},
+                                       {"first_seq", summary->first_seq},
                                        {"last_seq", summary->last_seq},
                                        {"checkpoints", summary->checkpoints},
                                        {"snapshots", summary->snapshots},
@@ -348,10 +355,16 @@ int RunArchiveCreate(const ArchiveCreateOptions& options) {
     return kExitOk;
   }
   fmt::print(
-      "archive {}: records 1..{} of chain {}, {} signed checkpoints, {} snapshots, the "
+      "archive {}: records {}..{} of chain {}, {} signed checkpoints, {} snapshots, the "
       "keyring; {} bytes\n",
-      options.out, summary->last_seq, ledger::ToHex((*log)->chain_id()), summary->checkpoints,
-      summary->snapshots, text::FormatCount(summary->bytes));
+      options.out, summary->first_seq, summary->last_seq, ledger::ToHex((*log)->chain_id()),
+      summary->checkpoints, summary->snapshots, text::FormatCount(summary->bytes));
+  if (summary->first_seq > 1) {
+    fmt::print(
+        "it starts after record {} (its anchor), the seq of the snapshot the audit replays "
+        "from\n",
+        summary->first_seq - 1);
+  }
   fmt::print(
       "check it with: backstop verify --archive {0} and backstop audit --archive {0} "
       "(with --trusted-keys and --chain-id)\n",
@@ -360,19 +373,22 @@ int RunArchiveCreate(const ArchiveCreateOptions& options) {
 }
 
 base::Result<std::string> DataDirOrArchive(const std::string& data_dir, const std::string& archive,
-                                           std::unique_ptr<backup::UnpackedArchive>* keep) {
+                                           std::unique_ptr<backup::UnpackedArchive>* keep,
+                                           bool indexes) {
   if (archive.empty() && data_dir.empty()) {
     return base::Status::InvalidArgument("usage", "give --data DIR or --archive FILE");
   }
   if (archive.empty()) return data_dir;
   ProgressLine progress("unpacked");
-  auto unpacked = backup::UnpackArchive(
-      archive, [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); });
+  backup::UnpackOptions options;
+  options.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
+  options.indexes = indexes;
+  auto unpacked = backup::UnpackArchive(archive, options);
   progress.Clear();
   if (!unpacked.ok()) return unpacked.status();
   *keep = std::move(unpacked).value();
-  fmt::print(stderr, "archive {}: records 1..{} unpacked into a temporary data directory\n",
-             archive, (*keep)->summary().last_seq);
+  fmt::print(stderr, "archive {}: records {}..{} unpacked into a temporary data directory\n",
+             archive, (*keep)->summary().first_seq, (*keep)->summary().last_seq);
   return (*keep)->data_dir();
 }
 

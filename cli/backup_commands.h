@@ -59,13 +59,17 @@ struct ArchiveCreateOptions {
   std::string data_dir;
   std::string out;
   std::optional<uint64_t> to_seq;  // Up to the group commit holding it; default: the head.
+  // From right after the newest verified snapshot before it (backup::ArchiveOptions::from_seq).
+  std::optional<uint64_t> from_seq;
   bool json = false;
 };
 int RunArchiveCreate(const ArchiveCreateOptions& options);
 
 // For `verify --archive` and `audit --archive`: with `archive` empty, `data_dir` (which must then
-// be given); otherwise the archive unpacked into a temporary data directory kept in `*keep`.
+// be given); otherwise the archive unpacked into a temporary data directory kept in `*keep`
+// (without the secondary indexes unless `indexes`: `verify` reads none).
 base::Result<std::string> DataDirOrArchive(const std::string& data_dir, const std::string& archive,
-                                           std::unique_ptr<backup::UnpackedArchive>* keep);
+                                           std::unique_ptr<backup::UnpackedArchive>* keep,
+                                           bool indexes = true);
 
 }  // namespace cli

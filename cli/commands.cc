@@ -204,8 +204,10 @@ std::string SignatureScope(const ledger::EventLog& log, bool all_signatures) {
                         : "every checkpoint, and the last record of every group commit";
 }
 
+// `first_seq`: the first seq checked (above 1 for an archive of a range).
 void PrintVerifyReport(const ledger::EventLog& log, const ledger::VerifyReport& report,
-                       bool all_signatures, const Trust& trust, bool json) {
+                       bool all_signatures, const Trust& trust, bool json,
+                       ledger::SequenceNumber first_seq = 1) {
   if (json) {
     nlohmann::json out = {{"ok", report.ok},
                           {"format_version", log.format_version()},
@@ -214,6 +216,7 @@ void PrintVerifyReport(const ledger::EventLog& log, const ledger::VerifyReport& 
                           {"signatures_checked", report.signatures_checked},
                           {"checkpoints_checked", report.checkpoints_checked},
                           {"all_signatures", all_signatures},
+                          {"first_seq", first_seq},
                           {"head_seq", report.head_seq},
                           {"head_hash", ledger::ToHex(report.head_hash)},
                           {"chain_id", ledger::ToHex(log.chain_id())},
@@ -251,7 +254,7 @@ void PrintVerifyReport(const ledger::EventLog& log, const ledger::VerifyReport& 
 int RunVerify(const VerifyCommandOptions& given) {
   VerifyCommandOptions options = given;
   std::unique_ptr<backup::UnpackedArchive> archive;
-  auto data_dir = DataDirOrArchive(given.data_dir, given.archive, &archive);
+  auto data_dir = DataDirOrArchive(given.data_dir, given.archive, &archive, /*indexes=*/false);
   if (!data_dir.ok()) return Fail(data_dir.status());
   options.data_dir = *data_dir;
   auto trust = LoadTrust(options.trust, options.data_dir);
@@ -272,6 +275,8 @@ int RunVerify(const VerifyCommandOptions& given) {
   }
   ledger::VerifyOptions verify_options;
   verify_options.all_signatures = options.all_signatures;
+  // A range's anchor (record first - 1) is trusted as the chain's start, as for a segment.
+  if (archive) verify_options.first = archive->summary().first_seq;
   ProgressLine progress("verified");
   if (!options.json) {
     verify_options.progress = [&progress](uint64_t done, uint64_t total) {
@@ -279,7 +284,16 @@ int RunVerify(const VerifyCommandOptions& given) {
     };
   }
   const ledger::VerifyReport report = ledger::Verify(**log, trust->keyring, verify_options);
-  PrintVerifyReport(**log, report, options.all_signatures, *trust, options.json);
+  PrintVerifyReport(**log, report, options.all_signatures, *trust, options.json,
+                    verify_options.first);
+  if (archive && verify_options.first > 1 && report.ok && !options.json) {
+    fmt::print(
+        "    archive of records {}..{}: its anchor, record {}, starts the chain{}; the records "
+        "after it and {} vouch for it\n",
+        verify_options.first, report.head_seq, verify_options.first - 1,
+        (*log)->has_tree() ? " and the tree" : "",
+        (*log)->has_tree() ? "the signed checkpoints" : "their signatures");
+  }
   return report.ok ? kExitOk : kExitFinding;
 }
 

@@ -99,7 +99,8 @@ void AddVerify(CLI::App& app, std::function<int()>* run) {
       "clean, 1 on any problem (naming the first bad seq or tree size), 2 on usage errors");
   CLI::Option* data = sub->add_option("--data", options.data_dir, kDataHelp);
   sub->add_option("--archive", options.archive,
-                  "Instead of --data: an archive file (backstop archive create), checked alone")
+                  "Instead of --data: an archive file (backstop archive create), checked alone; "
+                  "a range (--from) from its first record, after its anchor")
       ->check(CLI::ExistingFile)
       ->excludes(data);
   sub->add_flag("--all-signatures", options.all_signatures,
@@ -199,7 +200,8 @@ void AddAudit(CLI::App& app, std::function<int()>* run) {
       "its seq, expected and found)");
   CLI::Option* data = sub->add_option("--data", options.data_dir, kDataHelp);
   sub->add_option("--archive", options.archive,
-                  "Instead of --data: an archive file (backstop archive create), checked alone")
+                  "Instead of --data: an archive file (backstop archive create), checked alone; "
+                  "a range (--from) replays from its anchor's snapshot")
       ->check(CLI::ExistingFile)
       ->excludes(data);
   sub->add_option("--from-snapshot", options.from_snapshot,
@@ -761,14 +763,20 @@ void AddArchive(CLI::App& app, std::function<int()>* run) {
   archive->require_subcommand(1);
   CLI::App* create_cmd = archive->add_subcommand(
       "create",
-      "Write the log's records (byte for byte, from seq 1) with their commit marks and signed "
-      "checkpoints, the keyring, the chain id and the snapshots as one Cap'n Proto message "
-      "stream; `verify --archive FILE` and `audit --archive FILE` check it alone");
+      "Write the log's records (byte for byte, from seq 1 or, with --from, from right after a "
+      "snapshot) with their commit marks and signed checkpoints, the keyring, the chain id and "
+      "the snapshots as one Cap'n Proto message stream; `verify --archive FILE` and `audit "
+      "--archive FILE` check it alone");
   create_cmd->add_option("--data", create.data_dir, kDataHelp)->required();
   create_cmd->add_option("--out", create.out, "Archive file to write")->required();
   create_cmd->add_option("--to", create.to_seq,
                          "Last seq (rounded up to the end of its group commit, whose signed "
                          "checkpoint covers it); default: the head");
+  create_cmd->add_option("--from", create.from_seq,
+                         "First seq wanted: the archive then starts right after the newest "
+                         "snapshot before it that verifies (the audit replays from that "
+                         "snapshot), with the record before as its anchor; from seq 1 if there "
+                         "is none. Default: seq 1");
   create_cmd->add_flag("--json", create.json, "Print the summary as JSON");
   create_cmd->callback([run] { *run = [] { return cli::RunArchiveCreate(create); }; });
 }

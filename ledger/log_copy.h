@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "ledger/event_log.h"
@@ -49,10 +50,32 @@ class LogBuilder {
   // does not write records of; IOError on storage failure.
   static base::Result<std::unique_ptr<LogBuilder>> Create(const std::string& dir,
                                                           const Identity& identity);
+  // Where a log that begins mid-chain (an archive of a range) starts: the record just before
+  // its first one, the anchor, and (format 2) the RFC 6962 inclusion proof of the anchor's leaf
+  // in the tree of the records up to it (EventLog::InclusionProof(seq, seq)).
+  struct Anchor {
+    std::span<const uint8_t> record;  // The anchor's stored value; must outlive the call.
+    std::vector<Hash> proof;
+  };
+  // Creates the log in `dir` holding the anchor under its seq (with its index entries) and, in
+  // format 2, the frontier of the tree there derived from the proof (its complete subtrees'
+  // nodes): what Verify with VerifyOptions::first = anchor seq + 1 trusts as the chain's start
+  // and the tree's. AddRecord continues at the anchor's seq + 1. Corruption if the anchor does
+  // not decode, its hash does not recompute from its bytes under the chain id, or the proof
+  // does not fit a tree of the anchor's seq leaves; else as Create. That the anchor and the
+  // frontier are the log's is for the records after them and the signed checkpoints to show.
+  static base::Result<std::unique_ptr<LogBuilder>> CreateAfter(const std::string& dir,
+                                                               const Identity& identity,
+                                                               const Anchor& anchor);
   ~LogBuilder();
   LogBuilder(const LogBuilder&) = delete;
   LogBuilder& operator=(const LogBuilder&) = delete;
 
+  // Whether AddRecord writes each record's secondary-index entries (default: yes). Off for a
+  // log that only Verify reads (it reads no index; an audit or a query would find the indexes
+  // incomplete): a third less work when unpacking an archive only to verify it. Set it before
+  // the first AddRecord.
+  void set_derive_indexes(bool derive) { derive_indexes_ = derive; }
   // Adds the stored value of record head()+1. Corruption if it does not decode, or its
   // envelope names another seq.
   base::Status AddRecord(std::span<const uint8_t> value);
@@ -73,6 +96,7 @@ class LogBuilder {
   struct State;
   explicit LogBuilder(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
+  bool derive_indexes_ = true;
 };
 
 struct PrefixCopyOptions {

@@ -136,6 +136,27 @@ Result<TreeFrontier> TreeFrontier::FromSubtrees(uint64_t size, std::vector<Hash>
   return frontier;
 }
 
+Result<TreeFrontier> FrontierFromLastLeafProof(uint64_t size, const Hash& leaf_hash,
+                                               std::span<const Hash> proof) {
+  if (size == 0) return Status::InvalidArgument("merkle", "the empty tree has no last leaf");
+  const size_t inner = static_cast<size_t>(std::countr_zero(size));
+  const size_t expected = inner + static_cast<size_t>(std::popcount(size)) - 1;
+  if (proof.size() != expected) {
+    return Status::InvalidArgument(
+        "merkle", fmt::format("the inclusion proof of the last leaf of a tree of {} leaves has {} "
+                              "hashes, not {}",
+                              size, expected, proof.size()));
+  }
+  Sha256 sha;
+  Hash smallest = leaf_hash;
+  for (size_t i = 0; i < inner; ++i) smallest = NodeHash(sha, proof[i], smallest);
+  std::vector<Hash> subtrees;  // Largest first.
+  for (size_t i = proof.size(); i-- > inner;) subtrees.push_back(proof[i]);
+  subtrees.push_back(smallest);
+  BACKSTOP_ASSERT(subtrees.size() == static_cast<size_t>(std::popcount(size)), size);
+  return TreeFrontier::FromSubtrees(size, std::move(subtrees));
+}
+
 Result<TreeFrontier> TreeFrontier::FromStored(uint64_t size, const NodeReader& read) {
   std::vector<Hash> subtrees;
   for (const TreeNode& node : CompleteSubtrees(size)) {

@@ -71,6 +71,14 @@ base::Result<Hash> TreeRoot(uint64_t size, const NodeReader& read);
 // sibling up. InvalidArgument unless index < size.
 base::Result<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size,
                                                const NodeReader& read);
+// The frontier of the tree of `size` leaves from the RFC 6962 inclusion proof of its last leaf
+// (index size - 1, already LeafHash'ed as `leaf_hash`): such a proof holds the siblings inside
+// the smallest complete subtree (countr_zero(size) of them, bottom up), then the roots of the
+// other complete subtrees, smallest first. What lets a log start mid-chain (an archive of a
+// range) without the leaves before it. InvalidArgument if size is 0 or the proof has another
+// length; whether the frontier is the real one is for a signed root to say.
+base::Result<TreeFrontier> FrontierFromLastLeafProof(uint64_t size, const Hash& leaf_hash,
+                                                     std::span<const Hash> proof);
 // RFC 6962 consistency proof between the trees of `old_size` and `new_size` leaves.
 // InvalidArgument unless 0 < old_size <= new_size.
 base::Result<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size,

@@ -8,9 +8,11 @@
 #include <rocksdb/write_batch.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "base/assert.h"
 #include "ledger/checkpoint.h"
 #include "ledger/indexes.h"
 #include "ledger/internal/event_log_impl.h"
@@ -48,8 +50,8 @@ struct LogBuilder::State {
   std::vector<IndexEntry> entries;
   std::vector<TreeNode> nodes;
 
-  // Puts the record's secondary-index entries and the tree nodes it completes into the batch.
-  Status PutDerived() {
+  // Puts the last record's secondary-index entries into the batch.
+  Status PutIndexEntries() {
     entries.clear();
     IndexEntries(last, &entries);
     for (const IndexEntry& entry : entries) {
@@ -58,6 +60,13 @@ struct LogBuilder::State {
                               rocksdb::Slice(entry.key.data(), entry.key.size()), entry.value),
                     "build"));
     }
+    return Status::OK();
+  }
+
+  // Puts the record's secondary-index entries (if `indexes`) and the tree nodes it completes
+  // into the batch.
+  Status PutDerived(bool indexes) {
+    if (indexes) BACKSTOP_RETURN_IF_ERROR(PutIndexEntries());
     if (identity.format_version < 2) return Status::OK();
     nodes.clear();
     frontier.Append(sha, LeafHash(sha, last.hash()), &nodes);
@@ -111,6 +120,57 @@ Result<std::unique_ptr<LogBuilder>> LogBuilder::Create(const std::string& dir,
   return std::unique_ptr<LogBuilder>(new LogBuilder(std::move(state)));
 }
 
+Result<std::unique_ptr<LogBuilder>> LogBuilder::CreateAfter(const std::string& dir,
+                                                            const Identity& identity,
+                                                            const Anchor& anchor) {
+  LogRecord record;
+  Status decoded = DecodeRecordInto(anchor.record, &record, EnvelopeCheck::kAll);
+  if (!decoded.ok()) return Status::Corruption("build", "the anchor: " + decoded.message());
+  const SequenceNumber seq = record.seq();
+  Sha256 sha;
+  if (seq == 0 || ChainHash(sha, MakeDomainTag(identity.chain_id), record.prev_hash(), seq,
+                            record.envelope_bytes()) != record.hash()) {
+    return Status::Corruption(
+        "build", fmt::format("the anchor (seq {}): its hash does not recompute from its bytes "
+                             "under chain {}",
+                             seq, ToHex(identity.chain_id)));
+  }
+  std::optional<TreeFrontier> frontier;
+  if (identity.format_version >= 2) {
+    Result<TreeFrontier> derived =
+        FrontierFromLastLeafProof(seq, LeafHash(sha, record.hash()), anchor.proof);
+    if (!derived.ok()) {
+      return Status::Corruption(
+          "build", fmt::format("the anchor (seq {}): {}", seq, derived.status().message()));
+    }
+    frontier = std::move(derived).value();
+  } else if (!anchor.proof.empty()) {
+    return Status::Corruption("build", "the anchor of a format-1 log has a tree proof");
+  }
+  BACKSTOP_ASSIGN_OR_RETURN(std::unique_ptr<LogBuilder> builder, Create(dir, identity));
+  State& s = *builder->state_;
+  s.last = std::move(record);
+  s.head = seq;
+  BACKSTOP_RETURN_IF_ERROR(
+      FromRocks(s.batch.Put(EventLogAccess::events(*s.log), internal::EncodeSeqKey(seq),
+                            AsSlice(anchor.record)),
+                "build"));
+  BACKSTOP_RETURN_IF_ERROR(s.PutIndexEntries());
+  if (frontier) {
+    const std::vector<TreeNode> subtrees = CompleteSubtrees(seq);
+    BACKSTOP_ASSERT(subtrees.size() == frontier->subtrees().size(), seq);
+    for (size_t i = 0; i < subtrees.size(); ++i) {
+      BACKSTOP_RETURN_IF_ERROR(FromRocks(s.batch.Put(EventLogAccess::tree(*s.log),
+                                                     internal::EncodeSeqKey(StoredNodePosition(
+                                                         subtrees[i].level, subtrees[i].index)),
+                                                     AsSlice(frontier->subtrees()[i])),
+                                         "build"));
+    }
+    s.frontier = std::move(*frontier);
+  }
+  return builder;
+}
+
 SequenceNumber LogBuilder::head() const { return state_->head; }
 
 Status LogBuilder::AddRecord(std::span<const uint8_t> value) {
@@ -128,7 +188,7 @@ Status LogBuilder::AddRecord(std::span<const uint8_t> value) {
   BACKSTOP_RETURN_IF_ERROR(FromRocks(
       s.batch.Put(EventLogAccess::events(*s.log), internal::EncodeSeqKey(seq), AsSlice(value)),
       "build"));
-  BACKSTOP_RETURN_IF_ERROR(s.PutDerived());
+  BACKSTOP_RETURN_IF_ERROR(s.PutDerived(derive_indexes_));
   if (seq % kBuildBatchRecords == 0) BACKSTOP_RETURN_IF_ERROR(s.WriteBatch());
   return Status::OK();
 }

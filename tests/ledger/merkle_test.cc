@@ -201,5 +201,31 @@ TEST(MerkleTest, FrontierRestartsFromItsCompleteSubtrees) {
   EXPECT_FALSE(ConsistencyProof(0, 45, tree.reader()).ok());
 }
 
+// An archive that starts mid-chain carries the inclusion proof of its anchor (the last leaf of
+// the tree before its range); the frontier derived from it must be the tree's, for every size,
+// and must grow into the same later roots.
+TEST(MerkleTest, FrontierFromTheLastLeafsProofIsTheTreesFrontier) {
+  constexpr size_t kMax = 70;
+  GrownTree tree(kMax);
+  Sha256 sha;
+  for (size_t size = 1; size < kMax; ++size) {
+    auto proof = InclusionProof(size - 1, size, tree.reader());
+    ASSERT_OK(proof);
+    auto frontier = FrontierFromLastLeafProof(size, tree.leaves[size - 1], *proof);
+    ASSERT_OK(frontier);
+    std::vector<Hash> expected;
+    for (const TreeNode& node : CompleteSubtrees(size)) {
+      expected.push_back(tree.nodes.at({node.level, node.index}));
+    }
+    EXPECT_EQ(frontier->subtrees(), expected) << size;
+    for (size_t leaf = size; leaf < kMax; ++leaf) frontier->Append(sha, tree.leaves[leaf], nullptr);
+    EXPECT_EQ(frontier->Root(sha), tree.frontier.Root(sha)) << size;
+    std::vector<Hash> longer = *proof;
+    longer.push_back(tree.leaves[0]);
+    EXPECT_FALSE(FrontierFromLastLeafProof(size, tree.leaves[size - 1], longer).ok());
+  }
+  EXPECT_FALSE(FrontierFromLastLeafProof(0, tree.leaves[0], {}).ok());
+}
+
 }  // namespace
 }  // namespace ledger
