@@ -147,7 +147,7 @@ Result<TreeFrontier> FrontierFromLastLeafProof(uint64_t size, const Hash& leaf_h
                               "hashes, not {}",
                               size, expected, proof.size()));
   }
-  Sha256 sha;
+  base::Sha256 sha;
   Hash smallest = leaf_hash;
   for (size_t i = 0; i < inner; ++i) smallest = NodeHash(sha, proof[i], smallest);
   std::vector<Hash> subtrees;  // Largest first.

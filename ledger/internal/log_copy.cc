@@ -127,7 +127,7 @@ Result<std::unique_ptr<LogBuilder>> LogBuilder::CreateAfter(const std::string& d
   Status decoded = DecodeRecordInto(anchor.record, &record, EnvelopeCheck::kAll);
   if (!decoded.ok()) return Status::Corruption("build", "the anchor: " + decoded.message());
   const SequenceNumber seq = record.seq();
-  Sha256 sha;
+  base::Sha256 sha;
   if (seq == 0 || ChainHash(sha, MakeDomainTag(identity.chain_id), record.prev_hash(), seq,
                             record.envelope_bytes()) != record.hash()) {
     return Status::Corruption(

@@ -671,7 +671,7 @@ void RewriteAnchor(const std::string& in, const std::string& out,
       trailer.setRecords(entry.getTrailer().getRecords());
       trailer.setCheckpoints(entry.getTrailer().getCheckpoints());
       trailer.setSnapshots(entry.getTrailer().getSnapshots());
-      ledger::Sha256 sha;
+      base::Sha256 sha;
       const ledger::Hash digest =
           sha.Of({reinterpret_cast<const uint8_t*>(written.data()), written.size()});
       trailer.setSha256(kj::arrayPtr(digest.data(), digest.size()));
@@ -701,7 +701,7 @@ void ForgeAnchorRecord(schema::ArchiveAnchor::Builder anchor, const ledger::Chai
   prev[5] ^= 0x20;
   auto decoded = ledger::DecodeRecord({value.begin(), value.size()});
   ASSERT_OK(decoded);
-  ledger::Sha256 sha;
+  base::Sha256 sha;
   const ledger::Hash hash = ledger::ChainHash(sha, ledger::MakeDomainTag(chain), prev,
                                               decoded->seq(), decoded->envelope_bytes());
   record.setPrevHash(kj::arrayPtr(prev.data(), prev.size()));

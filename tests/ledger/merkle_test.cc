@@ -207,7 +207,7 @@ TEST(MerkleTest, FrontierRestartsFromItsCompleteSubtrees) {
 TEST(MerkleTest, FrontierFromTheLastLeafsProofIsTheTreesFrontier) {
   constexpr size_t kMax = 70;
   GrownTree tree(kMax);
-  Sha256 sha;
+  base::Sha256 sha;
   for (size_t size = 1; size < kMax; ++size) {
     auto proof = InclusionProof(size - 1, size, tree.reader());
     ASSERT_OK(proof);
