@@ -56,6 +56,10 @@ int RunServe(const ServeOptions& options) {
   sequencer_options.snapshot_every_records = options.snapshot_every;
   sequencer_options.keep_snapshots = options.keep_snapshots;
   sequencer_options.checkpoint_file = options.checkpoint_file;
+  // Before any thread starts (it forks): a damaged table file is a finding, not an abort.
+  if (base::Status tables = CheckTablesBeforeOpen(options.data_dir); !tables.ok()) {
+    return Fail(tables);
+  }
   std::vector<std::string> warnings;
   auto sequencer = replay::Sequencer::Open(replay::DataDir::At(options.data_dir),
                                            std::move(sequencer_options), &warnings);

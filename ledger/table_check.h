@@ -11,6 +11,10 @@
 
 #include "base/status.h"
 
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
+
 namespace ledger {
 
 // Checks the live table files of the RocksDB directory `dir` (those its MANIFEST names: files
@@ -21,5 +25,8 @@ namespace ledger {
 // Aborted): the file is damaged"), or why the log does not open. IOError if the child cannot be
 // started. Forks: call it before the process starts threads.
 base::Result<std::string> CheckTableFiles(const std::string& dir);
+// The same through `env` (RocksDB's environment for the files, e.g. the one that opens a
+// backed-up log where it lies; nullptr: the default).
+base::Result<std::string> CheckTableFiles(const std::string& dir, rocksdb::Env* env);
 
 }  // namespace ledger
