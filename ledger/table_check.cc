@@ -14,10 +14,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "ledger/internal/event_log_impl.h"
 #include "ledger/internal/rocks_options.h"
 
 namespace ledger {
@@ -111,6 +113,9 @@ Result<std::string> CheckTableFiles(const std::string& dir) {
 }
 
 Result<std::string> CheckTableFiles(const std::string& dir, rocksdb::Env* env) {
+  // A creation that did not finish has nothing to check; opening it says what happened.
+  std::error_code ec;
+  if (std::filesystem::exists(dir + "/" + internal::kCreatingMarker, ec)) return std::string();
   int fds[2];
   if (pipe(fds) != 0) {
     return Status::IOError("table check", fmt::format("pipe: {}", std::strerror(errno)));
