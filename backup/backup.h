@@ -23,6 +23,15 @@ namespace backup {
 
 using Progress = std::function<void(uint64_t done, uint64_t total)>;
 
+// A check of a log's RocksDB table files, given its folder and the RocksDB environment that
+// reads it (nullptr: the default): OK, or the finding (Corruption) that stops the caller.
+// VerifyBackup and Restore call it once the backed-up files have passed their CRC32c (which a
+// table already damaged when the backup was taken passes) and before anything opens the log.
+// The CLI passes ledger::CheckTableFiles, which forks: fine in a single-threaded process, not
+// in one with other threads running (a forked child could wait for a lock held by one of
+// them), so library callers with threads leave it empty.
+using TableCheck = std::function<base::Status(const std::string& log_dir, rocksdb::Env* env)>;
+
 // One backup as listed.
 struct BackupInfo {
   uint32_t id = 0;
@@ -86,7 +95,8 @@ using KeyChooser = std::function<base::Result<ledger::Keyring>(const std::string
 // files into its private folder (BackupInfo::env_for_open; nothing is written there), and its
 // head against info.json. NotFound if there is no such backup; `keys`' error if it fails.
 base::Result<VerifyBackupReport> VerifyBackup(const std::string& backup_dir, uint32_t id,
-                                              const KeyChooser& keys, const Progress& progress);
+                                              const KeyChooser& keys, const Progress& progress,
+                                              const TableCheck& check_tables = {});
 
 struct RestoreOptions {
   uint32_t id = 0;  // The backup; 0: the newest. Default: 0.
@@ -98,6 +108,9 @@ struct RestoreOptions {
   // ledger::PrefixCopyOptions::sign_head). Default: none (cut at the group commit's end).
   std::optional<ledger::PrivateKey> sign_head;
   Progress progress;  // Records copied (with to_seq). Default: none.
+  // Run on the backed-up log in place (with to_seq), on the restored log, and on the original
+  // log before its head is read for RestoreResult::original_head. Default: none.
+  TableCheck check_tables;
 };
 
 struct RestoreResult {

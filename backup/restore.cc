@@ -76,6 +76,7 @@ base::Status RestorePrefix(const rocksdb::BackupEngineReadOnly& engine,
                            const rocksdb::BackupInfo& rocks, const RestoreOptions& options,
                            const std::string& new_dir, RestoreResult* result) {
   BACKSTOP_RETURN_IF_ERROR(internal::CheckFiles(engine, rocks.backup_id));
+  BACKSTOP_RETURN_IF_ERROR(internal::CheckTablesInPlace(rocks, options.check_tables));
   BACKSTOP_ASSIGN_OR_RETURN(auto opened, internal::OpenInPlace(rocks));
   const ledger::EventLog& log = *opened.log;
   BACKSTOP_ASSIGN_OR_RETURN(
@@ -120,6 +121,9 @@ base::Status RestoreInto(const std::string& backup_dir_given, const std::string&
         "restore: backup " + std::to_string(rocks.backup_id)));
   }
   BACKSTOP_RETURN_IF_ERROR(CopyOurFiles(folder, sidecar, new_dir, !options.to_seq));
+  // RocksDB checked each file's CRC32c against the backup's, which a table damaged before the
+  // backup was taken passes: check the tables before anything reads them.
+  if (options.check_tables) BACKSTOP_RETURN_IF_ERROR(options.check_tables(data.log, nullptr));
   ledger::LogOptions read_only;
   read_only.read_only = true;
   BACKSTOP_ASSIGN_OR_RETURN(auto restored, ledger::EventLog::Open(data.log, read_only));
@@ -164,7 +168,11 @@ base::Result<RestoreResult> Restore(const std::string& backup_dir, const std::st
       fs::absolute(original, ec) != fs::absolute(replay::DataDir::At(new_dir).log, ec)) {
     ledger::LogOptions read_only;
     read_only.read_only = true;
-    auto log = ledger::EventLog::Open(original, read_only);
+    // The original is often the damaged log a restore replaces: check its tables first.
+    const bool tables_ok = !options.check_tables || options.check_tables(original, nullptr).ok();
+    auto log = tables_ok ? ledger::EventLog::Open(original, read_only)
+                         : base::Result<std::unique_ptr<ledger::EventLog>>(
+                               base::Status::Corruption("table file"));
     if (log.ok()) result.original_head = (*log)->head_seq();
   }
   return result;

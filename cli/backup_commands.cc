@@ -209,6 +209,10 @@ int RunBackupCreate(const BackupCreateOptions& options) {
   if (!options.cert_file.empty() || !options.key_file.empty() || !options.ca_file.empty()) {
     return Fail("--cert, --key and --ca go with --connect");
   }
+  // A table damaged now would be backed up with a matching checksum: refuse it here.
+  if (base::Status tables = CheckTablesBeforeOpen(options.data_dir); !tables.ok()) {
+    return Fail(tables);
+  }
   auto log = ledger::EventLog::Open(LogDir(options.data_dir), ledger::LogOptions());
   if (!log.ok()) {
     if (log.status().IsBusy()) {
@@ -262,7 +266,7 @@ int RunBackupVerify(const BackupVerifyOptions& options) {
   if (!options.json) {
     on_progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
   }
-  auto report = backup::VerifyBackup(options.backup_dir, *id, keys, on_progress);
+  auto report = backup::VerifyBackup(options.backup_dir, *id, keys, on_progress, CheckLogTables);
   progress.Clear();
   if (!report.ok()) return Fail(report.status());
   if (options.json) {
@@ -290,6 +294,7 @@ int RunBackupVerify(const BackupVerifyOptions& options) {
 int RunRestore(const RestoreCommandOptions& options) {
   backup::RestoreOptions restore;
   restore.id = options.id;
+  restore.check_tables = CheckLogTables;
   restore.to_seq = options.to_seq;
   if (!options.key_file.empty()) {
     auto key = ledger::PrivateKey::LoadPem(options.key_file);

@@ -130,6 +130,9 @@ int RunInit(const InitOptions& options) {
   fs::create_directories(options.data_dir, error);
   if (error) return Fail("cannot create " + options.data_dir + ": " + error.message());
   if (fs::exists(LogDir(options.data_dir))) {
+    // An init that was interrupted left a folder that says so when opened.
+    auto existing = OpenReadOnlyChecked(options.data_dir);
+    if (!existing.ok()) return Fail(existing.status());
     return Fail("a log already exists in " + options.data_dir);
   }
   ledger::LogOptions log_options;

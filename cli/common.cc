@@ -32,7 +32,11 @@ base::Result<std::unique_ptr<ledger::EventLog>> OpenReadOnly(const std::string& 
 
 base::Status CheckTablesBeforeOpen(const std::string& data_dir) {
   if (!std::filesystem::exists(LogDir(data_dir))) return base::Status::OK();
-  BACKSTOP_ASSIGN_OR_RETURN(std::string finding, ledger::CheckTableFiles(LogDir(data_dir)));
+  return CheckLogTables(LogDir(data_dir), nullptr);
+}
+
+base::Status CheckLogTables(const std::string& log_dir, rocksdb::Env* env) {
+  BACKSTOP_ASSIGN_OR_RETURN(std::string finding, ledger::CheckTableFiles(log_dir, env));
   if (finding.empty()) return base::Status::OK();
   return base::Status::Corruption("table file", finding);
 }

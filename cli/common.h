@@ -23,6 +23,9 @@ base::Result<std::unique_ptr<ledger::EventLog>> OpenReadOnly(const std::string& 
 // file that would make RocksDB abort is a Corruption naming it. For `verify`, `audit` and the
 // commands that recover a log for writing; before any thread starts.
 base::Status CheckTablesBeforeOpen(const std::string& data_dir);
+// The same on the RocksDB folder `log_dir` read through `env` (nullptr: the default); the
+// backup commands' backup::TableCheck.
+base::Status CheckLogTables(const std::string& log_dir, rocksdb::Env* env);
 // CheckTablesBeforeOpen, then OpenReadOnly.
 base::Result<std::unique_ptr<ledger::EventLog>> OpenReadOnlyChecked(const std::string& data_dir);
 

@@ -67,6 +67,10 @@ int RunServe(const ServeOptions& options) {
     LogLine(fmt::format("recovering: {} / {} records replayed", text::FormatCount(done),
                         text::FormatCount(total)));
   };
+  // Before any thread starts (it forks): a damaged table file is a finding, not an abort.
+  if (base::Status tables = CheckTablesBeforeOpen(options.data_dir); !tables.ok()) {
+    return Fail(tables);
+  }
   std::vector<std::string> warnings;
   auto sequencer = replay::Sequencer::Open(replay::DataDir::At(options.data_dir),
                                            std::move(sequencer_options), &warnings);

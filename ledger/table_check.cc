@@ -14,10 +14,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "ledger/internal/event_log_impl.h"
 #include "ledger/internal/rocks_options.h"
 
 namespace ledger {
@@ -32,12 +34,14 @@ void Say(int fd, const std::string& line) {
 }
 
 // The live table files of the database in `dir`, without opening any of them.
-rocksdb::Status LiveTables(const std::string& dir, std::vector<std::string>* paths) {
+rocksdb::Status LiveTables(const std::string& dir, rocksdb::Env* env,
+                           std::vector<std::string>* paths) {
   // The log's own options (with RocksDB's defaults, a read-only open after a kill -9 tripped an
   // assertion in DBImpl::Recover), but for the table cache: not -1, or Open would read every
   // table up front.
   rocksdb::DBOptions db_options = internal::MakeDbOptions(/*create=*/false);
   db_options.max_open_files = 16;
+  if (env != nullptr) db_options.env = env;
   std::vector<std::string> names;
   rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_options, dir, &names);
   if (!s.ok()) return s;
@@ -58,9 +62,9 @@ rocksdb::Status LiveTables(const std::string& dir, std::vector<std::string>* pat
 }
 
 // In the child: "table NAME" before each file, "bad NAME: why" for the first that fails.
-[[noreturn]] void CheckInChild(const std::string& dir, int fd) {
+[[noreturn]] void CheckInChild(const std::string& dir, rocksdb::Env* env, int fd) {
   std::vector<std::string> paths;
-  rocksdb::Status s = LiveTables(dir, &paths);
+  rocksdb::Status s = LiveTables(dir, env, &paths);
   if (!s.ok()) {
     Say(fd, "open " + s.ToString());
     _exit(1);
@@ -69,6 +73,7 @@ rocksdb::Status LiveTables(const std::string& dir, std::vector<std::string>* pat
     const std::string name = path.substr(path.rfind('/') + 1);
     Say(fd, "table " + name);
     rocksdb::Options options;
+    if (env != nullptr) options.env = env;
     rocksdb::SstFileReader reader(options);
     s = reader.Open(path);
     if (s.ok()) s = reader.VerifyChecksum();
@@ -104,6 +109,13 @@ std::string Finding(const std::string& said, int status) {
 }  // namespace
 
 Result<std::string> CheckTableFiles(const std::string& dir) {
+  return CheckTableFiles(dir, nullptr);
+}
+
+Result<std::string> CheckTableFiles(const std::string& dir, rocksdb::Env* env) {
+  // A creation that did not finish has nothing to check; opening it says what happened.
+  std::error_code ec;
+  if (std::filesystem::exists(dir + "/" + internal::kCreatingMarker, ec)) return std::string();
   int fds[2];
   if (pipe(fds) != 0) {
     return Status::IOError("table check", fmt::format("pipe: {}", std::strerror(errno)));
@@ -116,7 +128,7 @@ Result<std::string> CheckTableFiles(const std::string& dir) {
   }
   if (pid == 0) {
     close(fds[0]);
-    CheckInChild(dir, fds[1]);
+    CheckInChild(dir, env, fds[1]);
   }
   close(fds[1]);
   std::string said;

@@ -11,6 +11,10 @@
 
 #include "base/status.h"
 
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
+
 namespace ledger {
 
 // Checks the live table files of the RocksDB directory `dir` (those its MANIFEST names: files
@@ -18,8 +22,12 @@ namespace ledger {
 // that opens the database read-only without reading any table, then opens each table and
 // verifies all its block checksums. Returns "" when every file checks, else one line naming the
 // damaged file and what happened ("000012.sst: reading it stopped RocksDB (signal 6,
-// Aborted): the file is damaged"), or why the log does not open. IOError if the child cannot be
+// Aborted): the file is damaged"), or why the log does not open. "" for a folder whose creation
+// did not finish (EventLog::Open refuses it, saying so). IOError if the child cannot be
 // started. Forks: call it before the process starts threads.
 base::Result<std::string> CheckTableFiles(const std::string& dir);
+// The same through `env` (RocksDB's environment for the files, e.g. the one that opens a
+// backed-up log where it lies; nullptr: the default).
+base::Result<std::string> CheckTableFiles(const std::string& dir, rocksdb::Env* env);
 
 }  // namespace ledger

@@ -117,4 +117,13 @@ base::Result<InPlaceLog> OpenInPlace(const rocksdb::BackupInfo& info) {
   return opened;
 }
 
+base::Status CheckTablesInPlace(
+    const rocksdb::BackupInfo& info,
+    const std::function<base::Status(const std::string&, rocksdb::Env*)>& check) {
+  if (!check) return base::Status::OK();
+  BACKSTOP_ASSERT(info.env_for_open != nullptr, info.backup_id);
+  QuietEnv env(info.env_for_open);
+  return check(info.name_for_open, &env);
+}
+
 }  // namespace backup::internal

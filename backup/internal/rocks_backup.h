@@ -4,6 +4,7 @@
 
 #include <rocksdb/utilities/backup_engine.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,5 +40,9 @@ struct InPlaceLog {
   std::unique_ptr<ledger::EventLog> log;
 };
 base::Result<InPlaceLog> OpenInPlace(const rocksdb::BackupInfo& info);
+// `check` (backup.h TableCheck; none: OK) on the backed-up log where it lies.
+base::Status CheckTablesInPlace(
+    const rocksdb::BackupInfo& info,
+    const std::function<base::Status(const std::string&, rocksdb::Env*)>& check);
 
 }  // namespace backup::internal

@@ -38,6 +38,10 @@ Status EventLog::Impl::StartPipeline(const LogOptions& options) {
   if (options.max_pending_records < kMaxGroupRecords || options.max_batch_records == 0) {
     return Status::InvalidArgument("event_log", "max_pending_records < kMaxGroupRecords");
   }
+  // An unfinished rebuild left indexes (or a tree) missing entries that appends would build
+  // on: the server's duplicate check reads the client-command index.
+  if (indexes_rebuilding_) return internal::UnfinishedRebuild("index");
+  if (tree_rebuilding_) return internal::UnfinishedRebuild("Merkle tree");
   // Only appends need the frontier: a log whose stored tree is damaged still opens for
   // reindex (which rebuilds it) and for reading.
   if (format_version_ >= 2) BACKSTOP_RETURN_IF_ERROR(LoadFrontier());

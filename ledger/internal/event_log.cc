@@ -16,6 +16,7 @@
 #include "ledger/checkpoint.h"
 #include "ledger/internal/event_log_impl.h"
 #include "ledger/internal/event_log_state.h"
+#include "ledger/internal/file_util.h"
 #include "ledger/internal/rocks_options.h"
 
 namespace ledger {
@@ -73,6 +74,23 @@ bool MayBeMissing(std::string_view name) {
          name == IndexColumnFamily(Index::kClientCommand);
 }
 
+// Create makes the folder and writes the marker (internal::kCreatingMarker) before RocksDB
+// creates anything: a crash before Create's end leaves a folder that every Open refuses.
+Status CreationMarker(const std::string& dir, bool create) {
+  const std::string creating = dir + "/" + internal::kCreatingMarker;
+  std::error_code ec;
+  if (create) {
+    std::filesystem::create_directory(dir, ec);
+    if (ec) return Status::IOError("event_log", "cannot create " + dir + ": " + ec.message());
+    return internal::WriteFileAtomically(creating, "backstop log creation\n");
+  }
+  if (!std::filesystem::exists(creating, ec)) return Status::OK();
+  return Status::Corruption(
+      "event_log", fmt::format("{}: the log's creation did not finish (init was interrupted; "
+                               "nothing was appended): remove the folder and create it again",
+                               dir));
+}
+
 std::string EncodeU64(uint64_t value) { return EncodeSeqKey(value); }
 
 std::string FormatHash(const Hash& hash) { return ToHex(hash); }
@@ -108,6 +126,7 @@ Status EventLog::Impl::OpenDb(const std::string& dir, bool create, bool read_onl
   bool exists = std::filesystem::exists(dir, ec);
   if (create && exists) return Status::InvalidArgument("event_log", dir + " already exists");
   if (!create && !exists) return Status::NotFound("event_log", "no event log at " + dir);
+  BACKSTOP_RETURN_IF_ERROR(CreationMarker(dir, create));
   if (!create && !std::filesystem::exists(dir + "/CURRENT", ec)) {
     return Status::NotFound("event_log", dir + " is not an event log (no RocksDB CURRENT file)");
   }
@@ -241,6 +260,13 @@ Status EventLog::Impl::LoadMeta() {
                             GetMeta(db_, meta_, read_options_, internal::kMetaChainId, 16));
   std::memcpy(chain_id_.data(), chain.data(), chain_id_.size());
   tag_ = MakeDomainTag(chain_id_);
+  for (auto [key, flag] : {std::pair{internal::kMetaIndexesRebuilding, &indexes_rebuilding_},
+                           std::pair{internal::kMetaTreeRebuilding, &tree_rebuilding_}}) {
+    std::string value;
+    rocksdb::Status s = db_->Get(read_options_, meta_, key, &value);
+    if (!s.IsNotFound()) BACKSTOP_RETURN_IF_ERROR(FromRocks(s, "event_log: read meta"));
+    *flag = s.ok();
+  }
   BACKSTOP_ASSIGN_OR_RETURN(auto head, ReadStoredHead(nullptr));
   head_seq_ = head.first;
   head_hash_ = head.second;
@@ -335,6 +361,9 @@ Result<std::unique_ptr<EventLog>> EventLog::Create(const std::string& dir, LogOp
   impl->env_ = options.env;
   BACKSTOP_RETURN_IF_ERROR(impl->OpenDb(dir, /*create=*/true, /*read_only=*/false));
   BACKSTOP_RETURN_IF_ERROR(impl->InitializeMeta(options.chain_id, options.signing));
+  // The meta is durable: the log is whole.
+  BACKSTOP_RETURN_IF_ERROR(
+      internal::RemoveFileDurably(impl->dir_ + "/" + internal::kCreatingMarker));
   BACKSTOP_RETURN_IF_ERROR(impl->LoadMeta());
   BACKSTOP_RETURN_IF_ERROR(impl->LoadHead(options));
   BACKSTOP_RETURN_IF_ERROR(impl->StartPipeline(options));
@@ -483,6 +512,16 @@ rocksdb::ColumnFamilyHandle* EventLogAccess::index(const EventLog& log, Index in
 }
 bool EventLogAccess::read_only(const EventLog& log) { return log.impl_->read_only_; }
 Status EventLogAccess::StartCompactions(EventLog& log) { return log.impl_->StartCompactions(); }
+bool EventLogAccess::indexes_rebuilding(const EventLog& log) {
+  return log.impl_->indexes_rebuilding_;
+}
+void EventLogAccess::set_indexes_rebuilding(EventLog& log, bool on) {
+  log.impl_->indexes_rebuilding_ = on;
+}
+bool EventLogAccess::tree_rebuilding(const EventLog& log) { return log.impl_->tree_rebuilding_; }
+void EventLogAccess::set_tree_rebuilding(EventLog& log, bool on) {
+  log.impl_->tree_rebuilding_ = on;
+}
 void EventLogAccess::FailWritesForTest(EventLog& log) { log.impl_->fail_writes_for_test_ = true; }
 
 }  // namespace internal

@@ -38,6 +38,15 @@ inline constexpr char kMetaFormatVersion[] = "format_version";  // 4 bytes big-e
 inline constexpr char kMetaHeadSeq[] = "head_seq";              // 8 bytes big-endian.
 inline constexpr char kMetaHeadHash[] = "head_hash";            // 32 bytes.
 inline constexpr char kMetaSigningMode[] = "signing_mode";      // Format 2: 1 byte, SigningMode.
+// Present (empty) while RebuildIndexes (RebuildTree) runs: put in the synced batch that clears
+// the indexes (tree), deleted by the batch that ends the rebuild. A crash in between leaves
+// it, and the log then refuses appends and index reads until a rebuild completes.
+inline constexpr char kMetaIndexesRebuilding[] = "indexes_rebuilding";
+inline constexpr char kMetaTreeRebuilding[] = "tree_rebuilding";
+// A file in the log's folder that Create writes (synced) before RocksDB creates anything and
+// removes (durably) once the meta is synced: a folder holding it is a creation that did not
+// finish, which every Open refuses.
+inline constexpr char kCreatingMarker[] = "CREATING";
 // Format 1: every record signed, no tree (read and appended to as before). Format 2: the tree
 // and checkpoints, and a signing mode. Format 3: format 2 whose ADL effects also carry the
 // ranking commitment and score inputs (ledger::kFormatAdlCommitment; the storage is format
@@ -50,6 +59,12 @@ std::string EncodeSeqKey(SequenceNumber seq);
 bool DecodeSeqKey(std::string_view key, SequenceNumber* seq);
 // Maps a RocksDB status to ours; `context` names the operation.
 base::Status FromRocks(const rocksdb::Status& status, std::string_view context);
+// Deletes every key of `cf` with point deletions, in synced batches. (Not DeleteRange: Debian's
+// RocksDB 7.8, built with assertions, aborted in a compaction of range tombstones after a
+// failed write: ExtractUserKey's `internal_key.size() >= kNumInternalBytes`.)
+base::Status DeleteAllKeys(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf);
+// The error of a log whose rebuild of `what` ("index", "Merkle tree") did not finish.
+base::Status UnfinishedRebuild(std::string_view what);
 
 // The meta head as of a RocksDB snapshot (EventLog::Impl::ReadStoredHead).
 using StoredHeadReader =
@@ -93,6 +108,12 @@ struct EventLogAccess {
   static bool read_only(const EventLog& log);
   // Starts the automatic compactions a writable log defers until its first write.
   static base::Status StartCompactions(EventLog& log);
+  // Whether a rebuild of the indexes (the tree) is under way or did not finish (the meta
+  // markers above); set by the rebuilds.
+  static bool indexes_rebuilding(const EventLog& log);
+  static void set_indexes_rebuilding(EventLog& log, bool on);
+  static bool tree_rebuilding(const EventLog& log);
+  static void set_tree_rebuilding(EventLog& log, bool on);
   // Every later WriteBatch fails with IOError, as a failing disk would.
   static void FailWritesForTest(EventLog& log);
 };

@@ -63,6 +63,8 @@ class EventLog::Impl {
   std::string checkpoint_file_;    // LogOptions::checkpoint_file.
   std::string latest_checkpoint_;  // Writer thread: the newest checkpoint note written.
   std::atomic<bool> fail_writes_for_test_{false};
+  std::atomic<bool> indexes_rebuilding_{false};  // kMetaIndexesRebuilding is stored.
+  std::atomic<bool> tree_rebuilding_{false};     // kMetaTreeRebuilding is stored.
   // A writable log opens with automatic compactions off and starts them before its first write:
   // after a crash, RocksDB would otherwise compact the files it just flushed on the same cores
   // as recovery's replay of the tail (which it slowed down twofold), while nothing is written.

@@ -16,4 +16,7 @@ base::Status WriteSyncAndClose(int fd, std::string_view text, const std::string&
 // then the folder synced, so that after a crash the file holds the old or the new text, whole.
 base::Status WriteFileAtomically(const std::string& path, std::string_view text);
 
+// Removes the file at `path` and syncs its folder, so that the removal survives a crash.
+base::Status RemoveFileDurably(const std::string& path);
+
 }  // namespace ledger::internal

@@ -118,6 +118,7 @@ Result<std::vector<SequenceNumber>> EventLog::CommitEnds(SequenceNumber first,
 
 Status EventLog::VisitIndex(Index index, std::string_view lower, std::string_view upper,
                             const IndexVisitor& visit) const {
+  if (EventLogAccess::indexes_rebuilding(*this)) return internal::UnfinishedRebuild("index");
   bool malformed = false;
   BACKSTOP_RETURN_IF_ERROR(
       IterateIndex(*this, index, lower, upper, [&](std::string_view key, std::string_view value) {
@@ -149,15 +150,18 @@ Status EventLog::RebuildIndexes(const std::function<void(uint64_t, uint64_t)>& p
   rocksdb::DB* db = EventLogAccess::db(*this);
   rocksdb::WriteOptions synced;
   synced.sync = true;
+  // A synced mark (internal::kMetaIndexesRebuilding) comes first and the batch that ends the
+  // rebuild removes it: a log that holds it has indexes missing entries.
+  rocksdb::ColumnFamilyHandle* meta = EventLogAccess::meta(*this);
+  EventLogAccess::set_indexes_rebuilding(*this, true);
+  BACKSTOP_RETURN_IF_ERROR(
+      FromRocks(db->Put(synced, meta, internal::kMetaIndexesRebuilding, ""), "reindex: mark"));
   for (Index index : AllIndexes()) {
-    // Keys are at least 12 bytes; every one sorts below 0xff x 17.
-    BACKSTOP_RETURN_IF_ERROR(FromRocks(
-        db->DeleteRange(synced, EventLogAccess::index(*this, index), "", std::string(17, '\xff')),
-        "reindex: clear"));
+    BACKSTOP_RETURN_IF_ERROR(internal::DeleteAllKeys(db, EventLogAccess::index(*this, index)));
   }
+  rocksdb::WriteBatch batch;
   const uint64_t total = head_seq();
   uint64_t done = 0;
-  rocksdb::WriteBatch batch;
   std::vector<IndexEntry> entries;
   auto it = NewIterator(1, 0);
   for (; it->Valid(); it->Next()) {
@@ -177,7 +181,11 @@ Status EventLog::RebuildIndexes(const std::function<void(uint64_t, uint64_t)>& p
     }
   }
   BACKSTOP_RETURN_IF_ERROR(it->status());
-  return FromRocks(db->Write(synced, &batch), "reindex: write");
+  BACKSTOP_RETURN_IF_ERROR(
+      FromRocks(batch.Delete(meta, internal::kMetaIndexesRebuilding), "reindex: write"));
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(db->Write(synced, &batch), "reindex: write"));
+  EventLogAccess::set_indexes_rebuilding(*this, false);
+  return Status::OK();
 }
 
 Result<IndexDigest> EventLog::StoredIndexDigest(Index index) const {
@@ -192,6 +200,9 @@ Result<IndexDigest> EventLog::StoredIndexDigest(Index index) const {
 
 Result<std::string> EventLog::CheckIndexes(const IndexDigest& expected,
                                            const IndexDigest& stored) const {
+  if (EventLogAccess::indexes_rebuilding(*this)) {
+    return internal::UnfinishedRebuild("index").message();
+  }
   for (Index index : AllIndexes()) {
     if (stored.Matches(expected, index)) continue;
     BACKSTOP_ASSIGN_OR_RETURN(std::string difference, FirstDifference(*this, index));

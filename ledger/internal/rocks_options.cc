@@ -7,11 +7,14 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <malloc.h>
+#include <rocksdb/db.h>
 #include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+#include <memory>
 
 #include "ledger/event_log.h"
 #include "ledger/internal/event_log_impl.h"
@@ -55,6 +58,32 @@ Status FromRocks(const rocksdb::Status& status, std::string_view context) {
   // RocksDB reports a held LOCK file as an IOError.
   if (detail.find("lock") != std::string::npos) return Status::Busy(context, detail);
   return Status::IOError(context, detail, status.IsIncomplete());
+}
+
+Status DeleteAllKeys(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
+  constexpr size_t kBatchKeys = 65536;
+  rocksdb::ReadOptions read;
+  read.fill_cache = false;
+  read.readahead_size = 2 << 20;
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read, cf));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    BACKSTOP_RETURN_IF_ERROR(FromRocks(batch.Delete(cf, it->key()), "reindex: clear"));
+    if (static_cast<size_t>(batch.Count()) < kBatchKeys) continue;
+    BACKSTOP_RETURN_IF_ERROR(FromRocks(db->Write(synced, &batch), "reindex: clear"));
+    batch.Clear();
+  }
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(it->status(), "reindex: clear"));
+  return FromRocks(db->Write(synced, &batch), "reindex: clear");
+}
+
+Status UnfinishedRebuild(std::string_view what) {
+  return Status::Corruption(
+      "event_log", fmt::format("the {} rebuild did not finish (reindex was interrupted): run "
+                               "reindex to rebuild it",
+                               what));
 }
 
 // The head of the last clean close, kept beside RocksDB's own files. RocksDB trusts its MANIFEST:

@@ -203,8 +203,13 @@ Status EventLog::RebuildTree(const std::function<void(uint64_t, uint64_t)>& prog
   rocksdb::ColumnFamilyHandle* tree = EventLogAccess::tree(*this);
   rocksdb::WriteOptions synced;
   synced.sync = true;
+  // A synced mark (internal::kMetaTreeRebuilding) comes first and the batch that ends the
+  // rebuild removes it: a log that holds it has a tree missing nodes.
+  rocksdb::ColumnFamilyHandle* meta = EventLogAccess::meta(*this);
+  EventLogAccess::set_tree_rebuilding(*this, true);
   BACKSTOP_RETURN_IF_ERROR(
-      FromRocks(db->DeleteRange(synced, tree, "", std::string(9, '\xff')), "reindex: clear tree"));
+      FromRocks(db->Put(synced, meta, internal::kMetaTreeRebuilding, ""), "reindex: mark"));
+  BACKSTOP_RETURN_IF_ERROR(internal::DeleteAllKeys(db, tree));
   const uint64_t total = head_seq();
   uint64_t done = 0;
   base::Sha256 sha;
@@ -231,7 +236,11 @@ Status EventLog::RebuildTree(const std::function<void(uint64_t, uint64_t)>& prog
     }
   }
   BACKSTOP_RETURN_IF_ERROR(it->status());
-  return FromRocks(db->Write(synced, &batch), "reindex: write tree");
+  BACKSTOP_RETURN_IF_ERROR(
+      FromRocks(batch.Delete(meta, internal::kMetaTreeRebuilding), "reindex: write tree"));
+  BACKSTOP_RETURN_IF_ERROR(FromRocks(db->Write(synced, &batch), "reindex: write tree"));
+  EventLogAccess::set_tree_rebuilding(*this, false);
+  return Status::OK();
 }
 
 }  // namespace ledger

@@ -37,6 +37,20 @@ TEST_F(CliLogTest, InitRefusesAnExistingLog) {
   EXPECT_NE(again.output.find("already exists"), std::string::npos) << again.output;
 }
 
+// What an init interrupted before RocksDB wrote anything leaves (its creation marker in an
+// otherwise empty log folder; ledger's AdminCrashTest makes the other states): init again
+// says what happened and what to do.
+TEST_F(CliLogTest, InitNamesAnInterruptedInit) {
+  const std::string data = scratch_ / "interrupted";
+  std::filesystem::create_directories(data + "/log");
+  std::ofstream(data + "/log/CREATING") << "backstop log creation\n";
+  CommandResult again =
+      RunBackstop("init --data " + data + " --key " + (scratch_ / "signer.key.pem"));
+  EXPECT_EQ(again.exit_code, 1) << again.output;
+  EXPECT_NE(again.output.find("creation did not finish"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("remove the folder"), std::string::npos) << again.output;
+}
+
 TEST_F(CliLogTest, VerifyIsCleanAndCountsRecords) {
   AppendDeposits(scratch_, 10);  // 1+2+3+4+1+2+3+4+1+2 = 23 records in 10 groups.
   // Signed by checkpoints (the default): one signature per group commit, on its checkpoint.

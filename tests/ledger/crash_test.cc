@@ -59,8 +59,8 @@ TEST(CrashTest, KillNineLosesNothingAcknowledgedAndLeavesNoHalfGroup) {
   SequenceNumber verified_head = 0;
   for (int kill = 0; kill < kKills; ++kill) {
     SCOPED_TRACE(::testing::Message() << "kill " << kill << " seed " << seed);
-    testing::Child child = testing::SpawnChild({LEDGER_TEST_CHILD, "append", dir.Sub("log"),
-                                                dir.Sub("key.pem"), std::to_string(rng())});
+    testing::Child child = testing::SpawnChild(
+        {LEDGER_TEST_CHILD, "append", dir.Sub("log"), dir.Sub("key.pem"), std::to_string(rng())});
     const int acks_before_kill = 1 + static_cast<int>(rng() % 300);
     std::vector<SequenceNumber> acknowledged;
     std::string buffer, line;

@@ -136,6 +136,11 @@ bool FaultFs::crashed() const {
   return crashed_;
 }
 
+uint64_t FaultFs::calls() const {
+  std::lock_guard lock(mu_);
+  return crash_calls_;
+}
+
 uint64_t FaultFs::failures() const {
   std::lock_guard lock(mu_);
   return failures_;

@@ -57,6 +57,8 @@ class FaultFs : public rocksdb::FileSystemWrapper {
   // crash", so nothing more reaches the disk. Reads still work. 0: crash now.
   void CrashAtCall(uint64_t call);
   bool crashed() const;
+  // Writes and syncs counted since CrashAtCall (a crash point beyond the end counts them all).
+  uint64_t calls() const;
   // What a power loss at the crash leaves on disk: truncates every file written through this
   // file system to the length it had at its last sync, and deletes the files created since
   // their folder was last synced. Then clears the crash and the fault: the file system works
