@@ -105,10 +105,10 @@ template <>
 struct FieldTable<engine::AdlQueueEntry> {
   using E = engine::AdlQueueEntry;
   static constexpr auto kFields =
-      std::make_tuple(MakeField("queue_position", &E::queue_position, FieldUnit::kInteger),
-                      MakeField("account", &E::account, FieldUnit::kInteger),
+      std::make_tuple(MakeField("account", &E::account, FieldUnit::kInteger),
                       MakeField("score", &E::score, FieldUnit::kInteger),
-                      MakeField("position", &E::position, FieldUnit::kQuantity));
+                      MakeField("position", &E::position, FieldUnit::kQuantity),
+                      MakeField("queue_position", &E::queue_position, FieldUnit::kInteger));
 };
 
 // The queue's scalar fields; its `top` entries have their own table (AdlQueueEntry).
