@@ -17,6 +17,7 @@
 #include "cli/event_json.h"
 #include "cli/internal/adl_full_queue.h"
 #include "cli/internal/query_output.h"
+#include "ledger/event_fields.h"
 #include "query/adl_explain.h"
 #include "query/queries.h"
 #include "query/text.h"
@@ -31,23 +32,7 @@ using base::Status;
 
 namespace {
 
-std::string SideWord(ledger::schema::Side side) {
-  return side == ledger::schema::Side::BUY ? "long" : "short";
-}
-
-std::string PolicyName(ledger::schema::AdlPolicy policy) {
-  switch (policy) {
-    case ledger::schema::AdlPolicy::BITMEX:
-      return "bitmex";
-    case ledger::schema::AdlPolicy::BINANCE_LEVERAGE_PNL:
-      return "binance_leverage_pnl";
-    case ledger::schema::AdlPolicy::PRO_RATA:
-      return "pro_rata";
-    case ledger::schema::AdlPolicy::HYPERLIQUID:
-      return "hyperliquid";
-  }
-  return "unknown";
-}
+std::string SideWord(engine::Side side) { return side == engine::Side::kBuy ? "long" : "short"; }
 
 // "1234 (0.001234 quote)" when the scale is known, else "1234".
 std::string Amount(int64_t amount, const query::MarketScale* scale) {
@@ -83,22 +68,16 @@ Json ExplainJson(const query::AdlExplanation& x, const Scales& scales) {
   Json out;
   out["reduction"] = AdlJson(x.reduction, scales);
   out["liquidation"] = LiquidationJson(x.liquidation, scales);
+  const engine::AdlQueue& q = x.queue.effect;
   Json queue;
   AddTime(&queue, x.queue.ref);
-  queue["market"] = x.queue.market;
-  queue["account"] = x.queue.account;
-  queue["counterparty_side"] =
-      x.queue.counterparty_side == ledger::schema::Side::BUY ? "buy" : "sell";
-  queue["policy"] = PolicyName(x.queue.policy);
-  queue["queue_length"] = x.queue.queue_length;
-  queue["quantity_to_cover"] = x.queue.quantity_to_cover;
-  queue["fund_balance"] = x.queue.fund_balance;
+  const query::MarketScale* scale = ScaleOf(scales, q.market);
+  AddFields(&queue, q, scale, /*symbol=*/false);
   queue["top"] = Json::array();
-  for (const auto& entry : x.queue.top) {
-    queue["top"].push_back({{"queue_position", entry.queue_position},
-                            {"account", entry.account},
-                            {"score", entry.score},
-                            {"position", entry.position}});
+  for (const engine::AdlQueueEntry& entry : q.top) {
+    Json row;
+    AddFields(&row, entry, scale, /*symbol=*/false);
+    queue["top"].push_back(std::move(row));
   }
   out["queue"] = std::move(queue);
   out["reductions"] = Json::array();
@@ -115,13 +94,14 @@ Json ExplainJson(const query::AdlExplanation& x, const Scales& scales) {
 namespace {
 
 void PrintWhoAndWhy(const query::AdlExplanation& x, const query::MarketScale* scale) {
-  const auto& l = x.liquidation;
+  const auto& l = x.liquidation.effect;
   fmt::print("Liquidated position\n");
   fmt::print("  Account {} held {} {} in market {} and was liquidated at seq {}:\n", l.account,
              l.position > 0 ? "long" : "short",
-             Lots(l.position < 0 ? -l.position : l.position, scale), l.market, l.ref.seq);
-  fmt::print("  equity {} was below maintenance {} at mark {}.\n", Amount(l.account_equity, scale),
-             Amount(l.account_maintenance, scale), PerLot(l.mark_price, scale));
+             Lots(l.position < 0 ? -l.position : l.position, scale), l.market,
+             x.liquidation.ref.seq);
+  fmt::print("  equity {} was below maintenance {} at mark {}.\n", Amount(l.equity, scale),
+             Amount(l.maintenance_margin, scale), PerLot(l.mark_price, scale));
   fmt::print(
       "  Bankruptcy quote {} for the position: exactly {}; the bankruptcy price on the tick "
       "is {}.\n",
@@ -133,8 +113,9 @@ void PrintWhoAndWhy(const query::AdlExplanation& x, const query::MarketScale* sc
   if (x.fund_credited > 0)
     fmt::print(" and received {} of surplus", Amount(x.fund_credited, scale));
   fmt::print(".\n  When ADL started {} were left to close and the fund held {}.\n",
-             Lots(x.queue.quantity_to_cover, scale), Amount(x.queue.fund_balance, scale));
-  if (x.deficit_total > x.queue.fund_balance) {
+             Lots(x.queue.effect.quantity_to_cover, scale),
+             Amount(x.queue.effect.fund_balance, scale));
+  if (x.deficit_total > x.queue.effect.fund_balance) {
     fmt::print(
         "  Closing them at the mark would have left a deficit of {} against their "
         "bankruptcy quote, more than the fund held, so they were closed against "
@@ -150,22 +131,23 @@ void PrintWhoAndWhy(const query::AdlExplanation& x, const query::MarketScale* sc
 }
 
 void PrintQueueAndTaken(const query::AdlExplanation& x, const query::MarketScale* scale) {
-  const auto& r = x.reduction;
+  const auto& r = x.reduction.effect;
+  const engine::AdlQueue& q = x.queue.effect;
   fmt::print("\nRanking queue at that moment (logged at seq {})\n", x.queue.ref.seq);
   fmt::print("  Policy {}: {} {} counterparties ranked, higher score first; top {} logged.\n",
-             PolicyName(x.queue.policy), x.queue.queue_length, SideWord(x.queue.counterparty_side),
-             x.queue.top.size());
+             ledger::EnumName(q.policy), q.queue_length, SideWord(q.counterparty_side),
+             q.top.size());
   std::vector<std::vector<std::string>> cells;
-  for (const auto& entry : x.queue.top) {
+  for (const auto& entry : q.top) {
     cells.push_back({std::to_string(entry.queue_position), std::to_string(entry.account),
                      std::to_string(entry.score), std::to_string(entry.position),
-                     entry.account == r.counterparty ? "<- this counterparty" : ""});
+                     entry.account == r.counterparty_account ? "<- this counterparty" : ""});
   }
   PrintTable({"  RANK", "ACCOUNT", "SCORE", "POSITION lots", ""},
              {false, false, false, false, true}, cells);
   fmt::print("\nWhere the counterparty stood\n");
-  fmt::print("  Account {} ranked {} of {} with score {}{}.\n", r.counterparty, r.queue_position,
-             r.queue_length, r.score,
+  fmt::print("  Account {} ranked {} of {} with score {}{}.\n", r.counterparty_account,
+             r.queue_position, r.queue_length, r.score,
              x.counterparty_entry ? fmt::format(", holding {} lots", x.counterparty_entry->position)
                                   : " (below the logged top of the queue)");
   fmt::print(
@@ -177,10 +159,10 @@ void PrintQueueAndTaken(const query::AdlExplanation& x, const query::MarketScale
   fmt::print("\nHow much was taken from whom\n");
   cells.clear();
   for (const auto& row : x.reductions) {
-    cells.push_back({std::to_string(row.ref.seq), std::to_string(row.queue_position),
-                     std::to_string(row.counterparty), std::to_string(row.quantity),
-                     std::to_string(row.quote), std::to_string(row.deficit_covered),
-                     std::to_string(row.remaining_before)});
+    const engine::AdlReduction& e = row.effect;
+    cells.push_back({std::to_string(row.ref.seq), FieldCell(e, "queue_position"),
+                     FieldCell(e, "counterparty"), FieldCell(e, "quantity"), FieldCell(e, "quote"),
+                     FieldCell(e, "deficit_covered"), FieldCell(e, "remaining_before")});
   }
   PrintTable(
       {"  SEQ", "RANK", "ACCOUNT", "QTY lots", "QUOTE", "DEFICIT COVERED", "REMAINING BEFORE"},
@@ -201,7 +183,8 @@ int RunAdlExplain(const AdlExplainOptions& options) {
   auto explanation = query::ExplainAdl(**log, seq);
   if (!explanation.ok()) return Exit(explanation.status());
   const query::AdlExplanation& x = *explanation;
-  auto scales = ScalesFor(**log, {x.reduction.market}, {});
+  const engine::AdlReduction& reduction = x.reduction.effect;
+  auto scales = ScalesFor(**log, {reduction.market}, {});
   if (!scales.ok()) return Exit(scales.status());
   std::optional<internal::FullAdlQueue> full;
   if (options.full) {
@@ -215,14 +198,15 @@ int RunAdlExplain(const AdlExplainOptions& options) {
     fmt::print("{}\n", out.dump(2));
     return full && !full->matches_log ? kExitFinding : kExitOk;
   }
-  const query::MarketScale* scale = ScaleOf(*scales, x.reduction.market);
+  const query::MarketScale* scale = ScaleOf(*scales, reduction.market);
   fmt::print("ADL reduction at seq {}, {} (group {}, market {})\n", seq,
              FormatTimeNs(x.reduction.ref.time_ns), x.reduction.ref.group,
-             MarketLabel(*scales, x.reduction.market));
+             MarketLabel(*scales, reduction.market));
   fmt::print(
       "  Account {} had {} closed by auto-deleveraging against the liquidated account "
       "{}.\n\n",
-      x.reduction.counterparty, Lots(x.reduction.quantity, scale), x.reduction.account);
+      reduction.counterparty_account, Lots(reduction.quantity, scale),
+      reduction.liquidated_account);
   PrintWhoAndWhy(x, scale);
   PrintQueueAndTaken(x, scale);
   if (scale != nullptr) {

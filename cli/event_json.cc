@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "engine/events.h"
+#include "ledger/event_fields.h"
 #include "ledger/schema/event.capnp.h"
 
 namespace cli {
@@ -91,18 +92,7 @@ std::string CancelReasonName(uint16_t code) {
   return SnakeCaseOfName(engine::CancelReasonName(static_cast<engine::CancelReason>(code)));
 }
 
-std::string SnakeCase(const std::string& name) {
-  std::string out;
-  for (char c : name) {
-    if (c >= 'A' && c <= 'Z') {
-      out.push_back('_');
-      out.push_back(static_cast<char>(c - 'A' + 'a'));
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
+std::string SnakeCase(const std::string& name) { return ledger::SnakeCase(name); }
 
 std::string Hex(const unsigned char* data, size_t size) {
   static constexpr char kDigits[] = "0123456789abcdef";

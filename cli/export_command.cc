@@ -32,64 +32,6 @@ using base::Status;
 
 namespace {
 
-const std::vector<std::string> kAdlColumns = {"seq",
-                                              "time_ns",
-                                              "time",
-                                              "group",
-                                              "market",
-                                              "symbol",
-                                              "account",
-                                              "counterparty",
-                                              "quantity",
-                                              "price",
-                                              "quote",
-                                              "score",
-                                              "queue_position",
-                                              "queue_length",
-                                              "remaining_before",
-                                              "deficit_covered",
-                                              "fund_balance_after",
-                                              "gain_vs_mark",
-                                              "quantity_dec",
-                                              "price_dec",
-                                              "quote_dec",
-                                              "deficit_covered_dec",
-                                              "settlement_price_dec"};
-const std::vector<std::string> kLiquidationColumns = {"seq",
-                                                      "time_ns",
-                                                      "time",
-                                                      "group",
-                                                      "market",
-                                                      "symbol",
-                                                      "account",
-                                                      "position",
-                                                      "cost_basis",
-                                                      "mark_price",
-                                                      "account_equity",
-                                                      "account_maintenance",
-                                                      "position_maintenance",
-                                                      "equity_share",
-                                                      "bankruptcy_quote",
-                                                      "bankruptcy_price",
-                                                      "position_dec",
-                                                      "mark_price_dec",
-                                                      "bankruptcy_price_dec",
-                                                      "bankruptcy_quote_dec",
-                                                      "settlement_price_dec"};
-const std::vector<std::string> kFundColumns = {"seq",
-                                               "time_ns",
-                                               "time",
-                                               "group",
-                                               "asset",
-                                               "kind",
-                                               "reason",
-                                               "amount",
-                                               "balance_after",
-                                               "market",
-                                               "account",
-                                               "amount_dec",
-                                               "balance_after_dec"};
-
 // A CSV cell of a row field: empty for null, strings as they are, other JSON as it dumps.
 std::string CsvCell(const Json& value) {
   if (value.is_null()) return "";
@@ -97,12 +39,12 @@ std::string CsvCell(const Json& value) {
 }
 
 std::vector<std::string> ColumnsOf(const std::string& type) {
-  if (type == "adl") return kAdlColumns;
-  if (type == "liquidations") return kLiquidationColumns;
-  if (type == "fund") return kFundColumns;
+  if (type == "adl") return AdlColumns();
+  if (type == "liquidations") return LiquidationColumns();
+  if (type == "fund") return FundColumns();
   std::vector<std::string> all = {"type"};  // The union, in first-seen order.
-  for (const auto* list : {&kAdlColumns, &kLiquidationColumns, &kFundColumns}) {
-    for (const std::string& column : *list) {
+  for (const auto& list : {AdlColumns(), LiquidationColumns(), FundColumns()}) {
+    for (const std::string& column : list) {
       if (std::find(all.begin(), all.end(), column) == all.end()) all.push_back(column);
     }
   }

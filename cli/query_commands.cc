@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "cli/common.h"
@@ -32,16 +33,16 @@ namespace {
 void PrintAdlTable(const std::vector<query::AdlReductionRow>& rows, const Scales& scales) {
   std::vector<std::vector<std::string>> cells;
   for (const auto& row : rows) {
-    const query::MarketScale* scale = ScaleOf(scales, row.market);
+    const engine::AdlReduction& e = row.effect;
+    const query::MarketScale* scale = ScaleOf(scales, e.market);
     cells.push_back(
-        {std::to_string(row.ref.seq), FormatTimeNs(row.ref.time_ns),
-         MarketLabel(scales, row.market), std::to_string(row.account),
-         std::to_string(row.counterparty), std::to_string(row.quantity), std::to_string(row.price),
-         std::to_string(row.score), fmt::format("{}/{}", row.queue_position, row.queue_length),
-         std::to_string(row.deficit_covered),
-         Scaled(scale, [&](auto& s) { return query::BaseQuantity(row.quantity, s); }),
-         Scaled(scale, [&](auto& s) { return query::SettlementPrice(row.quote, row.quantity, s); }),
-         Scaled(scale, [&](auto& s) { return query::QuoteAmount(row.deficit_covered, s); })});
+        {std::to_string(row.ref.seq), FormatTimeNs(row.ref.time_ns), MarketLabel(scales, e.market),
+         FieldCell(e, "account"), FieldCell(e, "counterparty"), FieldCell(e, "quantity"),
+         FieldCell(e, "price"), FieldCell(e, "score"),
+         fmt::format("{}/{}", e.queue_position, e.queue_length), FieldCell(e, "deficit_covered"),
+         DecimalCell(e, "quantity", scale),
+         Scaled(scale, [&](auto& s) { return query::SettlementPrice(e.quote, e.quantity, s); }),
+         DecimalCell(e, "deficit_covered", scale)});
   }
   PrintTable(
       {"SEQ", "TIME (UTC)", "MARKET", "LIQUIDATED", "COUNTERPARTY", "QTY lots", "BP /lot", "SCORE",
@@ -61,15 +62,15 @@ void PrintScaleNote(const Scales& scales) {
 void PrintLiquidationTable(const std::vector<query::LiquidationRow>& rows, const Scales& scales) {
   std::vector<std::vector<std::string>> cells;
   for (const auto& row : rows) {
-    const query::MarketScale* scale = ScaleOf(scales, row.market);
+    const engine::Liquidation& e = row.effect;
+    const query::MarketScale* scale = ScaleOf(scales, e.market);
     cells.push_back({std::to_string(row.ref.seq), FormatTimeNs(row.ref.time_ns),
-                     MarketLabel(scales, row.market), std::to_string(row.account),
-                     std::to_string(row.position), std::to_string(row.mark_price),
-                     std::to_string(row.bankruptcy_price), std::to_string(row.bankruptcy_quote),
-                     std::to_string(row.account_equity), std::to_string(row.account_maintenance),
-                     Scaled(scale, [&](auto& s) { return query::BaseQuantity(row.position, s); }),
-                     Scaled(scale, [&](auto& s) {
-                       return query::SettlementPrice(row.bankruptcy_quote, row.position, s);
+                     MarketLabel(scales, e.market), FieldCell(e, "account"),
+                     FieldCell(e, "position"), FieldCell(e, "mark_price"),
+                     FieldCell(e, "bankruptcy_price"), FieldCell(e, "bankruptcy_quote"),
+                     FieldCell(e, "account_equity"), FieldCell(e, "account_maintenance"),
+                     DecimalCell(e, "position", scale), Scaled(scale, [&](auto& s) {
+                       return query::SettlementPrice(e.bankruptcy_quote, e.position, s);
                      })});
   }
   PrintTable({"SEQ", "TIME (UTC)", "MARKET", "ACCOUNT", "POSITION lots", "MARK /lot", "BP /lot",
@@ -81,14 +82,15 @@ void PrintLiquidationTable(const std::vector<query::LiquidationRow>& rows, const
 void PrintFundTable(const std::vector<query::FundMovementRow>& rows, const Scales& scales) {
   std::vector<std::vector<std::string>> cells;
   for (const auto& row : rows) {
-    const query::MarketScale* scale = query::ScaleOfAsset(scales, row.asset);
+    const query::MarketScale* scale = query::ScaleOfAsset(scales, row.asset());
+    const bool draw = row.draw();
     cells.push_back(
-        {std::to_string(row.ref.seq), FormatTimeNs(row.ref.time_ns), std::to_string(row.asset),
-         row.draw ? "draw" : "credit", row.reason,
-         fmt::format("{}{}", row.draw ? "-" : "+", row.amount), std::to_string(row.balance_after),
-         row.draw ? MarketLabel(scales, row.market) : "",
-         row.draw ? std::to_string(row.account) : "",
-         Scaled(scale, [&](auto& s) { return query::QuoteAmount(row.balance_after, s); })});
+        {std::to_string(row.ref.seq), FormatTimeNs(row.ref.time_ns), std::to_string(row.asset()),
+         draw ? "draw" : "credit", row.reason(),
+         fmt::format("{}{}", draw ? "-" : "+", row.amount()), std::to_string(row.balance_after()),
+         draw ? MarketLabel(scales, row.market()) : "", draw ? std::to_string(row.account()) : "",
+         std::visit([&](const auto& e) { return DecimalCell(e, "balance_after", scale); },
+                    row.effect)});
   }
   PrintTable({"SEQ", "TIME (UTC)", "ASSET", "KIND", "REASON", "AMOUNT", "BALANCE AFTER", "MARKET",
               "ACCOUNT", "BALANCE quote*"},
@@ -155,7 +157,7 @@ int RunFundHistory(const QueryOptions& options) {
   if (!rows.ok()) return Exit(rows.status());
   std::set<uint32_t> markets;
   for (const auto& row : *rows) {
-    if (row.draw) markets.insert(row.market);
+    if (row.draw()) markets.insert(row.market());
   }
   auto scales = ScalesFor(**log, markets, AssetsOf(*rows));
   if (!scales.ok()) return Exit(scales.status());

@@ -40,7 +40,8 @@ base::Result<nlohmann::json> AdlEvent(const ledger::EventLog& log, uint64_t seq,
     seq = rows->front().ref.seq;
   }
   BACKSTOP_ASSIGN_OR_RETURN(query::AdlExplanation explanation, query::ExplainAdl(log, seq));
-  BACKSTOP_ASSIGN_OR_RETURN(Scales scales, ScalesFor(log, {explanation.reduction.market}, {}));
+  BACKSTOP_ASSIGN_OR_RETURN(Scales scales,
+                            ScalesFor(log, {explanation.reduction.effect.market}, {}));
   return nlohmann::json::parse(ExplainJson(explanation, scales).dump());
 }
 

@@ -3,8 +3,9 @@
 // Covering values (docs/formats/event_log.md, "Index values"; change both together):
 //   value  := format fields
 //   format := kIndexValueFormat, 1 byte
-//   fields := every field of AdlIndexValue or LiquidationIndexValue in ForEachField order,
-//             big-endian at its own width (int64_t, uint64_t: 8 bytes; uint32_t: 4 bytes)
+//   fields := time_ns, group, then the effect's fields that ledger/event_fields.h marks
+//             indexed, in table order (ForEachStoredField), each big-endian at its own width
+//             (int64_t, uint64_t: 8 bytes; uint32_t: 4 bytes)
 
 #include "ledger/indexes.h"
 
@@ -26,51 +27,29 @@ void AppendBigEndian(uint64_t value, int bytes, std::string* out) {
   }
 }
 
-// The fields of each index value in encoding order: the one list behind both the encoder and
-// the decoder. `V` is the value type, const or not.
+// The fields of an index value in encoding order: stamp, group, then the effect's indexed
+// fields in field-table order. The one list behind both the encoder and the decoder. `V` is
+// the value type, const or not.
 template <typename V, typename F>
-requires std::is_same_v<std::remove_const_t<V>, AdlIndexValue>
-constexpr void ForEachField(V& value, F&& visit) {
+constexpr void ForEachStoredField(V& value, F&& visit) {
   visit(value.time_ns);
   visit(value.group);
-  visit(value.market);
-  visit(value.account);
-  visit(value.counterparty);
-  visit(value.quantity);
-  visit(value.price);
-  visit(value.quote);
-  visit(value.score);
-  visit(value.queue_position);
-  visit(value.queue_length);
-  visit(value.remaining_before);
-  visit(value.deficit_covered);
-  visit(value.fund_balance_after);
-  visit(value.gain_vs_mark);
-}
-
-template <typename V, typename F>
-requires std::is_same_v<std::remove_const_t<V>, LiquidationIndexValue>
-constexpr void ForEachField(V& value, F&& visit) {
-  visit(value.time_ns);
-  visit(value.group);
-  visit(value.account);
-  visit(value.market);
-  visit(value.position);
-  visit(value.cost_basis);
-  visit(value.mark_price);
-  visit(value.account_equity);
-  visit(value.account_maintenance);
-  visit(value.position_maintenance);
-  visit(value.equity_share);
-  visit(value.bankruptcy_quote);
-  visit(value.bankruptcy_price);
+  auto indexed = [&visit](const auto& field, auto& member) {
+    if (field.indexed) visit(member);
+  };
+  if constexpr (std::is_same_v<std::remove_const_t<V>, AdlIndexValue>) {
+    ForEachField(value.reduction, indexed);
+  } else {
+    static_assert(std::is_same_v<std::remove_const_t<V>, LiquidationIndexValue>);
+    ForEachField(value.liquidation, indexed);
+  }
 }
 
 template <typename V>
 constexpr size_t EncodedSize() {
   size_t size = 1;  // The format byte.
   V value{};
-  ForEachField(value, [&size](const auto& field) { size += sizeof(field); });
+  ForEachStoredField(value, [&size](const auto& field) { size += sizeof(field); });
   return size;
 }
 static_assert(EncodedSize<AdlIndexValue>() == kAdlIndexValueBytes);
@@ -81,7 +60,7 @@ std::string EncodeValue(const V& value) {
   std::string out;
   out.reserve(EncodedSize<V>());
   out.push_back(static_cast<char>(kIndexValueFormat));
-  ForEachField(value, [&out](auto field) {
+  ForEachStoredField(value, [&out](auto field) {
     AppendBigEndian(static_cast<std::make_unsigned_t<decltype(field)>>(field), sizeof(field), &out);
   });
   BACKSTOP_ASSERT(out.size() == EncodedSize<V>(), out.size());
@@ -93,7 +72,7 @@ bool DecodeValue(std::string_view bytes, V* out) {
   if (bytes.size() != EncodedSize<V>()) return false;
   if (static_cast<uint8_t>(bytes[0]) != kIndexValueFormat) return false;
   size_t at = 1;
-  ForEachField(*out, [&](auto& field) {
+  ForEachStoredField(*out, [&](auto& field) {
     using Unsigned = std::make_unsigned_t<std::remove_reference_t<decltype(field)>>;
     uint64_t raw = 0;
     for (size_t i = 0; i < sizeof(field); ++i) raw = (raw << 8) | static_cast<uint8_t>(bytes[at++]);
@@ -101,42 +80,6 @@ bool DecodeValue(std::string_view bytes, V* out) {
   });
   BACKSTOP_ASSERT(at == bytes.size(), at);
   return true;
-}
-
-AdlIndexValue AdlValueOf(int64_t time_ns, SequenceNumber group, E::Reader event) {
-  const auto adl = event.getAdlReduction();
-  return {time_ns,
-          group,
-          adl.getMarket(),
-          adl.getAccount(),
-          adl.getCounterparty(),
-          adl.getQuantity(),
-          adl.getPrice(),
-          adl.getQuote(),
-          adl.getScore(),
-          adl.getQueuePosition(),
-          adl.getQueueLength(),
-          adl.getRemainingBefore(),
-          adl.getDeficitCovered(),
-          adl.getFundBalanceAfter(),
-          adl.getGainVsMark()};
-}
-
-LiquidationIndexValue LiquidationValueOf(int64_t time_ns, SequenceNumber group, E::Reader event) {
-  const auto liquidation = event.getLiquidation();
-  return {time_ns,
-          group,
-          liquidation.getAccount(),
-          liquidation.getMarket(),
-          liquidation.getPosition(),
-          liquidation.getCostBasis(),
-          liquidation.getMarkPrice(),
-          liquidation.getAccountEquity(),
-          liquidation.getAccountMaintenance(),
-          liquidation.getPositionMaintenance(),
-          liquidation.getEquityShare(),
-          liquidation.getBankruptcyQuote(),
-          liquidation.getBankruptcyPrice()};
 }
 
 // The accounts an event names, at most two; account 0 (the venue) is left out.
@@ -295,20 +238,28 @@ void IndexEntries(SequenceNumber seq, int64_t time_ns, SequenceNumber group,
   }
   switch (event.which()) {
     case E::ADL_REDUCTION: {
-      const std::string value = EncodeAdlIndexValue(AdlValueOf(time_ns, group, event));
+      // An effect that does not decode indexes nothing: the audit's expected entries, built by
+      // this same function, skip it the same way (and the audit reports the record itself).
+      auto effect = DecodeEffect(event);
+      if (!effect.ok()) break;
+      const auto& reduction = std::get<engine::AdlReduction>(*effect);
+      const std::string value = EncodeAdlIndexValue({time_ns, group, reduction});
       for (int i = 0; i < touched; ++i) {
         out->push_back({Index::kAdlByAccount, IndexKey(AccountPrefix(accounts[i]), seq), value});
       }
-      out->push_back({Index::kAdlByMarket,
-                      IndexKey(MarketPrefix(event.getAdlReduction().getMarket()), seq), value});
+      out->push_back({Index::kAdlByMarket, IndexKey(MarketPrefix(reduction.market), seq), value});
       out->push_back({Index::kAdlByTime, IndexKey(TimeKey(time_ns), seq), value});
       break;
     }
-    case E::LIQUIDATION:
+    case E::LIQUIDATION: {
+      auto effect = DecodeEffect(event);
+      if (!effect.ok()) break;
+      const auto& liquidation = std::get<engine::Liquidation>(*effect);
       out->push_back({Index::kLiquidationByAccount,
-                      IndexKey(AccountPrefix(event.getLiquidation().getAccount()), seq),
-                      EncodeLiquidationIndexValue(LiquidationValueOf(time_ns, group, event))});
+                      IndexKey(AccountPrefix(liquidation.account), seq),
+                      EncodeLiquidationIndexValue({time_ns, group, liquidation})});
       break;
+    }
     case E::INSURANCE_FUND_CREDIT:
       out->push_back({Index::kFundMovement,
                       IndexKey(AssetPrefix(event.getInsuranceFundCredit().getAsset()), seq), ""});

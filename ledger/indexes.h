@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/events.h"
+#include "ledger/event_fields.h"
 #include "ledger/record.h"
 #include "ledger/schema/event.capnp.h"
 
@@ -64,46 +66,25 @@ void IndexEntries(SequenceNumber seq, int64_t time_ns, SequenceNumber group,
                   schema::Event::Reader event, std::vector<IndexEntry>* out);
 void IndexEntries(const LogRecord& record, std::vector<IndexEntry>* out);
 
-// The value of an ADL index entry: the record's stamp and group, then every field of its
-// adlReduction (ledger/schema/event.capnp AdlReduction). Stored as a format byte (1) and the
-// fields in this order as fixed-width big-endian integers, kAdlIndexValueBytes in all
-// (docs/formats/event_log.md).
+// The value of an ADL index entry: the record's stamp and group, then the adlReduction's fields
+// that its field table (ledger/event_fields.h) marks indexed, in table order (today all of
+// them). Stored as a format byte (1) and those fields as fixed-width big-endian integers at
+// their own width, kAdlIndexValueBytes in all (docs/formats/event_log.md). Decoding leaves the
+// fields the value does not hold at their defaults.
 struct AdlIndexValue {
   int64_t time_ns = 0;
   SequenceNumber group = 0;
-  uint32_t market = 0;
-  uint64_t account = 0;
-  uint64_t counterparty = 0;
-  int64_t quantity = 0;
-  int64_t price = 0;
-  int64_t quote = 0;
-  int64_t score = 0;
-  uint32_t queue_position = 0;
-  uint32_t queue_length = 0;
-  int64_t remaining_before = 0;
-  int64_t deficit_covered = 0;
-  int64_t fund_balance_after = 0;
-  int64_t gain_vs_mark = 0;
+  engine::AdlReduction reduction;
   bool operator==(const AdlIndexValue&) const = default;
 };
 inline constexpr size_t kAdlIndexValueBytes = 1 + 8 + 8 + 4 + 8 + 8 + 4 * 8 + 4 + 4 + 4 * 8;
 
-// The value of a kLiquidationByAccount entry: stamp, group and every field of the liquidation
+// The value of a kLiquidationByAccount entry: stamp, group and the liquidation's indexed fields
 // (schema Liquidation), encoded the same way.
 struct LiquidationIndexValue {
   int64_t time_ns = 0;
   SequenceNumber group = 0;
-  uint64_t account = 0;
-  uint32_t market = 0;
-  int64_t position = 0;
-  int64_t cost_basis = 0;
-  int64_t mark_price = 0;
-  int64_t account_equity = 0;
-  int64_t account_maintenance = 0;
-  int64_t position_maintenance = 0;
-  int64_t equity_share = 0;
-  int64_t bankruptcy_quote = 0;
-  int64_t bankruptcy_price = 0;
+  engine::Liquidation liquidation;
   bool operator==(const LiquidationIndexValue&) const = default;
 };
 inline constexpr size_t kLiquidationIndexValueBytes = 1 + 8 + 8 + 8 + 4 + 9 * 8;

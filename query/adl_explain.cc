@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/assert.h"
+#include "ledger/event_codec.h"
 
 namespace query {
 namespace {
@@ -57,47 +58,35 @@ Result<LogRecord> ReadAdlReduction(const ledger::EventLog& log, SequenceNumber s
 }
 
 // Folds one record of the group into `out` if it concerns the position (market, account).
-void Fold(const LogRecord& record, uint32_t market, uint64_t account, bool* have_liquidation,
-          bool* have_queue, AdlExplanation* out) {
-  const E::Reader event = record.event();
-  switch (event.which()) {
-    case E::LIQUIDATION: {
-      const auto liquidation = event.getLiquidation();
-      if (liquidation.getMarket() != market || liquidation.getAccount() != account) return;
-      out->liquidation = LiquidationFromRecord(record);
-      *have_liquidation = true;
-      return;
+// Corruption if an effect does not decode.
+Status Fold(const LogRecord& record, uint32_t market, uint64_t account, bool* have_liquidation,
+            bool* have_queue, AdlExplanation* out) {
+  if (ledger::IsInput(record.event())) return Status::OK();
+  BACKSTOP_ASSIGN_OR_RETURN(engine::Effect effect, ledger::DecodeEffect(record.event()));
+  const RecordRef ref{record.seq(), record.time_ns(), record.group()};
+  if (auto* liquidation = std::get_if<engine::Liquidation>(&effect)) {
+    if (liquidation->market != market || liquidation->account != account) return Status::OK();
+    out->liquidation = {ref, std::move(*liquidation)};
+    *have_liquidation = true;
+  } else if (const auto* fill = std::get_if<engine::LiquidationFill>(&effect)) {
+    if (fill->market != market || fill->liquidated_account != account) return Status::OK();
+    out->book_quantity += fill->quantity;
+    if (fill->insurance_delta > 0) out->fund_credited += fill->insurance_delta;
+  } else if (const auto* draw = std::get_if<engine::InsuranceFundDraw>(&effect)) {
+    if (draw->market != market || draw->liquidated_account != account) return Status::OK();
+    out->fund_drawn += draw->amount;
+  } else if (auto* queue = std::get_if<engine::AdlQueue>(&effect)) {
+    if (queue->market != market || queue->liquidated_account != account) return Status::OK();
+    out->queue = {ref, std::move(*queue)};
+    out->reductions.clear();  // A later queue of the same position starts a new ADL phase.
+    *have_queue = true;
+  } else if (auto* reduction = std::get_if<engine::AdlReduction>(&effect)) {
+    if (reduction->market != market || reduction->liquidated_account != account || !*have_queue) {
+      return Status::OK();
     }
-    case E::LIQUIDATION_FILL: {
-      const auto fill = event.getLiquidationFill();
-      if (fill.getMarket() != market || fill.getAccount() != account) return;
-      out->book_quantity += fill.getQuantity();
-      if (fill.getInsuranceDelta() > 0) out->fund_credited += fill.getInsuranceDelta();
-      return;
-    }
-    case E::INSURANCE_FUND_DRAW: {
-      const auto draw = event.getInsuranceFundDraw();
-      if (draw.getMarket() != market || draw.getAccount() != account) return;
-      out->fund_drawn += draw.getAmount();
-      return;
-    }
-    case E::ADL_QUEUE: {
-      const auto queue = event.getAdlQueue();
-      if (queue.getMarket() != market || queue.getAccount() != account) return;
-      out->queue = AdlQueueFromRecord(record);
-      out->reductions.clear();  // A later queue of the same position starts a new ADL phase.
-      *have_queue = true;
-      return;
-    }
-    case E::ADL_REDUCTION: {
-      const auto adl = event.getAdlReduction();
-      if (adl.getMarket() != market || adl.getAccount() != account || !*have_queue) return;
-      out->reductions.push_back(AdlReductionFromRecord(record));
-      return;
-    }
-    default:
-      return;
+    out->reductions.push_back({ref, std::move(*reduction)});
   }
+  return Status::OK();
 }
 
 }  // namespace
@@ -105,9 +94,9 @@ void Fold(const LogRecord& record, uint32_t market, uint64_t account, bool* have
 Result<AdlExplanation> ExplainAdl(const ledger::EventLog& log, SequenceNumber seq) {
   BACKSTOP_ASSIGN_OR_RETURN(LogRecord asked, ReadAdlReduction(log, seq));
   AdlExplanation out;
-  out.reduction = AdlReductionFromRecord(asked);
-  const uint32_t market = out.reduction.market;
-  const uint64_t account = out.reduction.account;
+  BACKSTOP_ASSIGN_OR_RETURN(out.reduction, AdlReductionFromRecord(asked));
+  const uint32_t market = out.reduction.effect.market;
+  const uint64_t account = out.reduction.effect.liquidated_account;
   const SequenceNumber group = asked.group();
   bool have_liquidation = false;
   bool have_queue = false;
@@ -124,7 +113,7 @@ Result<AdlExplanation> ExplainAdl(const ledger::EventLog& log, SequenceNumber se
     }
     // After the asked reduction only the rest of its phase's reductions matter.
     if (passed_asked && record.event().which() != E::ADL_REDUCTION) continue;
-    Fold(record, market, account, &have_liquidation, &have_queue, &out);
+    BACKSTOP_RETURN_IF_ERROR(Fold(record, market, account, &have_liquidation, &have_queue, &out));
     if (record.seq() == seq) passed_asked = true;
   }
   BACKSTOP_RETURN_IF_ERROR(it->status());
@@ -135,11 +124,13 @@ Result<AdlExplanation> ExplainAdl(const ledger::EventLog& log, SequenceNumber se
   if (!have_queue) return Status::Corruption("adl explain", where + ": no adl_queue before it");
   BACKSTOP_ASSERT(passed_asked, seq, group);
   for (const AdlReductionRow& row : out.reductions) {
-    out.quantity_total += row.quantity;
-    out.deficit_total += row.deficit_covered;
+    out.quantity_total += row.effect.quantity;
+    out.deficit_total += row.effect.deficit_covered;
   }
-  for (const AdlQueueEntryRow& entry : out.queue.top) {
-    if (entry.account == out.reduction.counterparty) out.counterparty_entry = entry;
+  for (const engine::AdlQueueEntry& entry : out.queue.effect.top) {
+    if (entry.account == out.reduction.effect.counterparty_account) {
+      out.counterparty_entry = entry;
+    }
   }
   return out;
 }

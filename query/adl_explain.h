@@ -14,44 +14,28 @@
 
 namespace query {
 
-// One logged entry of an ADL ranking queue.
-struct AdlQueueEntryRow {
-  uint64_t account = 0;
-  int64_t score = 0;
-  int64_t position = 0;         // Signed lots then.
-  uint32_t queue_position = 0;  // 1-based rank.
-  bool operator==(const AdlQueueEntryRow&) const = default;
-};
-
 // The adlQueue effect: the ranking when the ADL phase of one liquidated position started.
 struct AdlQueueRow {
   RecordRef ref;
-  uint32_t market = 0;
-  uint64_t account = 0;                                                // Liquidated account.
-  ledger::schema::Side counterparty_side = ledger::schema::Side::BUY;  // Buy: they are long.
-  ledger::schema::AdlPolicy policy = ledger::schema::AdlPolicy::BITMEX;
-  uint32_t queue_length = 0;
-  std::vector<AdlQueueEntryRow> top;  // The first K entries, by rank.
-  int64_t quantity_to_cover = 0;      // Lots ADL had to close.
-  int64_t fund_balance = 0;           // Insurance fund balance when ADL started.
+  engine::AdlQueue effect;
   bool operator==(const AdlQueueRow&) const = default;
 };
 
 // Everything about one ADL reduction, from its group.
 struct AdlExplanation {
   AdlReductionRow reduction;   // The reduction asked about.
-  LiquidationRow liquidation;  // The liquidation of (reduction.market, reduction.account)
+  LiquidationRow liquidation;  // The liquidation of the reduction's (market, account)
                                // in the group: the liquidated position, bankruptcy price/quote.
   AdlQueueRow queue;           // The adlQueue of that position in the group.
   // Every adlReduction of that position in the group, in seq order (includes `reduction`).
   std::vector<AdlReductionRow> reductions;
-  int64_t quantity_total = 0;  // Σ reductions.quantity (= queue.quantity_to_cover).
-  int64_t deficit_total = 0;   // Σ reductions.deficit_covered: what the fund did not cover.
+  int64_t quantity_total = 0;  // Σ reductions' quantity (= queue's quantity_to_cover).
+  int64_t deficit_total = 0;   // Σ reductions' deficit_covered: what the fund did not cover.
   int64_t book_quantity = 0;   // Lots the book took first (Σ liquidationFill.quantity).
   int64_t fund_drawn = 0;      // Σ insuranceFundDraw.amount for this position in the group.
   int64_t fund_credited = 0;   // Σ liquidationSurplus credits for this position's fills.
-  // The counterparty's entry in queue.top, if it was among the logged top K.
-  std::optional<AdlQueueEntryRow> counterparty_entry;
+  // The counterparty's entry in the queue's top, if it was among the logged top K.
+  std::optional<engine::AdlQueueEntry> counterparty_entry;
 };
 
 // Explains the adlReduction at `seq`. InvalidArgument if `seq` is 0 or beyond the head
@@ -60,7 +44,8 @@ struct AdlExplanation {
 // adlQueue the reduction implies; Corruption/IOError from reads.
 base::Result<AdlExplanation> ExplainAdl(const ledger::EventLog& log, SequenceNumber seq);
 
-// The adlQueue row of one record (precondition, asserted: it is an adlQueue).
-AdlQueueRow AdlQueueFromRecord(const ledger::LogRecord& record);
+// The adlQueue row of one record: Corruption if it does not decode, InvalidArgument if it is
+// not an adlQueue.
+base::Result<AdlQueueRow> AdlQueueFromRecord(const ledger::LogRecord& record);
 
 }  // namespace query

@@ -124,57 +124,36 @@ Status RequireKnownAccount(const ledger::EventLog& log, const Filter& filter) {
   return Status::OK();
 }
 
-// Collects rows of kind T from `range`, keeping those `keep` accepts, up to filter.limit.
+// Collects rows of kind T from `range`, keeping those `keep` accepts, up to filter.limit; the
+// first error `keep` returns ends the walk and is returned.
 template <typename T>
-Result<std::vector<T>> Collect(const ledger::EventLog& log, const IndexRange& range,
-                               const Filter& filter, bool exact_index,
-                               const std::function<std::optional<T>(const LogRecord&)>& keep) {
+Result<std::vector<T>> Collect(
+    const ledger::EventLog& log, const IndexRange& range, const Filter& filter, bool exact_index,
+    const std::function<Result<std::optional<T>>(const LogRecord&)>& keep) {
   std::vector<T> rows;
+  Status failed;
   // When the index range is exactly the answer, fetch just `limit` seqs.
   const size_t batch = exact_index && filter.limit > 0 ? filter.limit : kIndexBatch;
   BACKSTOP_RETURN_IF_ERROR(Walk(log, range, batch, [&](LogRecord&& record) {
     if (!InTime(filter, record.time_ns())) return true;
-    std::optional<T> row = keep(record);
-    if (row) rows.push_back(std::move(*row));
+    Result<std::optional<T>> row = keep(record);
+    if (!row.ok()) {
+      failed = row.status();
+      return false;
+    }
+    if (*row) rows.push_back(std::move(**row));
     return filter.limit == 0 || rows.size() < filter.limit;
   }));
+  BACKSTOP_RETURN_IF_ERROR(failed);
   return rows;
 }
 
 AdlReductionRow AdlRowOf(SequenceNumber seq, const ledger::AdlIndexValue& value) {
-  AdlReductionRow row;
-  row.ref = {seq, value.time_ns, value.group};
-  row.market = value.market;
-  row.account = value.account;
-  row.counterparty = value.counterparty;
-  row.quantity = value.quantity;
-  row.price = value.price;
-  row.quote = value.quote;
-  row.score = value.score;
-  row.queue_position = value.queue_position;
-  row.queue_length = value.queue_length;
-  row.remaining_before = value.remaining_before;
-  row.deficit_covered = value.deficit_covered;
-  row.fund_balance_after = value.fund_balance_after;
-  row.gain_vs_mark = value.gain_vs_mark;
-  return row;
+  return {{seq, value.time_ns, value.group}, value.reduction};
 }
 
 LiquidationRow LiquidationRowOf(SequenceNumber seq, const ledger::LiquidationIndexValue& value) {
-  LiquidationRow row;
-  row.ref = {seq, value.time_ns, value.group};
-  row.account = value.account;
-  row.market = value.market;
-  row.position = value.position;
-  row.cost_basis = value.cost_basis;
-  row.mark_price = value.mark_price;
-  row.account_equity = value.account_equity;
-  row.account_maintenance = value.account_maintenance;
-  row.position_maintenance = value.position_maintenance;
-  row.equity_share = value.equity_share;
-  row.bankruptcy_quote = value.bankruptcy_quote;
-  row.bankruptcy_price = value.bankruptcy_price;
-  return row;
+  return {{seq, value.time_ns, value.group}, value.liquidation};
 }
 
 bool DecodeIndexValue(std::string_view bytes, ledger::AdlIndexValue* out) {
@@ -278,9 +257,10 @@ Result<std::vector<AdlReductionRow>> ListAdlReductions(const ledger::EventLog& l
       log, range, filter,
       [&](SequenceNumber seq,
           const ledger::AdlIndexValue& value) -> std::optional<AdlReductionRow> {
-        if (filter.market && value.market != *filter.market) return std::nullopt;
-        if (filter.account && value.account != *filter.account &&
-            value.counterparty != *filter.account) {
+        const engine::AdlReduction& reduction = value.reduction;
+        if (filter.market && reduction.market != *filter.market) return std::nullopt;
+        if (filter.account && reduction.liquidated_account != *filter.account &&
+            reduction.counterparty_account != *filter.account) {
           return std::nullopt;
         }
         return AdlRowOf(seq, value);
@@ -294,8 +274,8 @@ Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log
   BACKSTOP_RETURN_IF_ERROR(RequireKnownAccount(log, filter));
   BACKSTOP_ASSIGN_OR_RETURN(auto seqs, SeqRangeOf(log, filter));
   auto matches = [&](const LiquidationRow& row) {
-    return (!filter.market || row.market == *filter.market) &&
-           (!filter.account || row.account == *filter.account);
+    return (!filter.market || row.effect.market == *filter.market) &&
+           (!filter.account || row.effect.account == *filter.account);
   };
   if (filter.account) {
     const IndexRange range =
@@ -322,7 +302,7 @@ Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log
     if (progress && ++done % kScanProgressEveryRecords == 0) progress(done, total);
     BACKSTOP_ASSIGN_OR_RETURN(LogRecord record, ledger::DecodeRecord(it->value()));
     if (record.event().which() != E::LIQUIDATION) continue;
-    LiquidationRow row = LiquidationFromRecord(record);
+    BACKSTOP_ASSIGN_OR_RETURN(LiquidationRow row, LiquidationFromRecord(record));
     if (!matches(row)) continue;
     rows.push_back(std::move(row));
     if (filter.limit != 0 && rows.size() >= filter.limit) return rows;
@@ -336,14 +316,19 @@ Result<std::vector<FundMovementRow>> ListFundMovements(const ledger::EventLog& l
   BACKSTOP_RETURN_IF_ERROR(ValidateFilter(filter));
   BACKSTOP_RETURN_IF_ERROR(RequireKnownAccount(log, filter));
   BACKSTOP_ASSIGN_OR_RETURN(auto seqs, SeqRangeOf(log, filter));
-  auto keep = [&](const LogRecord& record) -> std::optional<FundMovementRow> {
+  // A credit or draw that passes the filter (nullopt otherwise); Corruption if undecodable.
+  auto keep = [&](const LogRecord& record) -> Result<std::optional<FundMovementRow>> {
     const auto which = record.event().which();
-    if (which != E::INSURANCE_FUND_CREDIT && which != E::INSURANCE_FUND_DRAW) return std::nullopt;
-    FundMovementRow row = FundMovementFromRecord(record);
-    if (filter.asset && row.asset != *filter.asset) return std::nullopt;
-    if (filter.account && row.account != *filter.account) return std::nullopt;
-    if (filter.market && row.market != *filter.market) return std::nullopt;
-    return row;
+    if (which != E::INSURANCE_FUND_CREDIT && which != E::INSURANCE_FUND_DRAW) {
+      return std::optional<FundMovementRow>();
+    }
+    BACKSTOP_ASSIGN_OR_RETURN(FundMovementRow row, FundMovementFromRecord(record));
+    if ((filter.asset && row.asset() != *filter.asset) ||
+        (filter.account && row.account() != *filter.account) ||
+        (filter.market && row.market() != *filter.market)) {
+      return std::optional<FundMovementRow>();
+    }
+    return std::optional<FundMovementRow>(std::move(row));
   };
   const bool exact = !filter.account && !filter.market;
   if (filter.asset) {
@@ -368,7 +353,7 @@ Result<std::vector<FundMovementRow>> ListFundMovements(const ledger::EventLog& l
       return Status::Corruption(
           "idx_fund", "seq " + std::to_string(seq) + " is not an insurance-fund movement");
     }
-    std::optional<FundMovementRow> row = keep(record);
+    BACKSTOP_ASSIGN_OR_RETURN(std::optional<FundMovementRow> row, keep(record));
     if (row) rows.push_back(std::move(*row));
   }
   return rows;

@@ -9,9 +9,11 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "base/status.h"
+#include "engine/events.h"
 #include "ledger/event_log.h"
 #include "ledger/record.h"
 
@@ -41,60 +43,42 @@ struct RecordRef {
   bool operator==(const RecordRef&) const = default;
 };
 
-// One adlReduction effect (ledger/schema/event.capnp AdlReduction), field for field.
+// One adlReduction effect: where it is logged, and the engine's struct (engine/events.h).
 struct AdlReductionRow {
   RecordRef ref;
-  uint32_t market = 0;
-  uint64_t account = 0;       // The liquidated account.
-  uint64_t counterparty = 0;  // The account reduced.
-  int64_t quantity = 0;       // Lots taken from the counterparty.
-  int64_t price = 0;          // Bankruptcy price (quote minor units per lot, display).
-  int64_t quote = 0;          // Exact amount settled with the counterparty.
-  int64_t score = 0;
-  uint32_t queue_position = 0;  // 1-based rank of the counterparty.
-  uint32_t queue_length = 0;
-  int64_t remaining_before = 0;
-  int64_t deficit_covered = 0;
-  int64_t fund_balance_after = 0;
-  int64_t gain_vs_mark = 0;
+  engine::AdlReduction effect;
   bool operator==(const AdlReductionRow&) const = default;
 };
 
 // One liquidation effect (a position taken over at its bankruptcy quote).
 struct LiquidationRow {
   RecordRef ref;
-  uint64_t account = 0;
-  uint32_t market = 0;
-  int64_t position = 0;  // Signed lots taken over.
-  int64_t cost_basis = 0;
-  int64_t mark_price = 0;
-  int64_t account_equity = 0;
-  int64_t account_maintenance = 0;
-  int64_t position_maintenance = 0;
-  int64_t equity_share = 0;
-  int64_t bankruptcy_quote = 0;
-  int64_t bankruptcy_price = 0;
+  engine::Liquidation effect;
   bool operator==(const LiquidationRow&) const = default;
 };
 
 // One insurance-fund credit or draw.
 struct FundMovementRow {
   RecordRef ref;
-  uint32_t asset = 0;
-  bool draw = false;     // True for insuranceFundDraw, false for insuranceFundCredit.
-  int64_t amount = 0;    // Moved, > 0 (the direction is `draw`).
-  std::string reason;    // Credit: liquidation_surplus, funding_residue, adl_residue, top_up;
-                         // draw: liquidation_shortfall.
-  uint32_t market = 0;   // Draws: market of the liquidation; credits: 0.
-  uint64_t account = 0;  // Draws: liquidated account; credits: 0.
-  int64_t balance_after = 0;
+  std::variant<engine::InsuranceFundCredit, engine::InsuranceFundDraw> effect;
   bool operator==(const FundMovementRow&) const = default;
+
+  bool draw() const { return effect.index() == 1; }
+  uint32_t asset() const;
+  int64_t amount() const;  // Moved, > 0 (the direction is draw()).
+  int64_t balance_after() const;
+  uint32_t market() const;   // Draws: market of the liquidation; credits: 0.
+  uint64_t account() const;  // Draws: liquidated account; credits: 0.
+  // Credit: liquidation_surplus, funding_residue, adl_residue, top_up (the schema's names);
+  // draw: liquidation_shortfall.
+  std::string reason() const;
 };
 
-// Rows from one record (precondition, asserted: the event is of that kind).
-AdlReductionRow AdlReductionFromRecord(const ledger::LogRecord& record);
-LiquidationRow LiquidationFromRecord(const ledger::LogRecord& record);
-FundMovementRow FundMovementFromRecord(const ledger::LogRecord& record);
+// Rows from one record: Corruption if its event does not decode, InvalidArgument if it is not
+// an effect of that kind (a fund row: a credit or a draw).
+base::Result<AdlReductionRow> AdlReductionFromRecord(const ledger::LogRecord& record);
+base::Result<LiquidationRow> LiquidationFromRecord(const ledger::LogRecord& record);
+base::Result<FundMovementRow> FundMovementFromRecord(const ledger::LogRecord& record);
 // The market an event names, if any (orders, fills, funding, liquidation, ADL, draws, marks).
 std::optional<uint32_t> MarketOfEvent(ledger::schema::Event::Reader event);
 

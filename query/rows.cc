@@ -1,119 +1,88 @@
-// Rows of the query results, copied field for field from logged events (see queries.h and
-// adl_explain.h).
+// Rows of the query results: a record reference and the engine struct that
+// ledger::DecodeEffect makes of the record's effect (see queries.h and adl_explain.h).
 
-#include "base/assert.h"
+#include "ledger/event_codec.h"
+#include "ledger/event_fields.h"
 #include "query/adl_explain.h"
 #include "query/queries.h"
 
 namespace query {
 namespace {
 
+using base::Result;
+using base::Status;
 using E = ledger::schema::Event;
 
 RecordRef RefOf(const ledger::LogRecord& record) {
   return {record.seq(), record.time_ns(), record.group()};
 }
 
-const char* CreditReasonName(ledger::schema::FundCreditReason reason) {
-  switch (reason) {
-    case ledger::schema::FundCreditReason::LIQUIDATION_SURPLUS:
-      return "liquidation_surplus";
-    case ledger::schema::FundCreditReason::FUNDING_RESIDUE:
-      return "funding_residue";
-    case ledger::schema::FundCreditReason::ADL_RESIDUE:
-      return "adl_residue";
-    case ledger::schema::FundCreditReason::TOP_UP:
-      return "top_up";
+// The record's effect as a T; `what` names T in the error.
+template <typename T>
+Result<T> EffectOf(const ledger::LogRecord& record, const char* what) {
+  BACKSTOP_ASSIGN_OR_RETURN(engine::Effect effect, ledger::DecodeEffect(record.event()));
+  if (!std::holds_alternative<T>(effect)) {
+    return Status::InvalidArgument("query",
+                                   "seq " + std::to_string(record.seq()) + " is not " + what);
   }
-  return "unknown";
+  return std::get<T>(std::move(effect));
 }
 
 }  // namespace
 
-AdlReductionRow AdlReductionFromRecord(const ledger::LogRecord& record) {
-  const E::Reader event = record.event();
-  BACKSTOP_ASSERT(event.which() == E::ADL_REDUCTION, record.seq());
-  const auto adl = event.getAdlReduction();
-  AdlReductionRow row;
-  row.ref = RefOf(record);
-  row.market = adl.getMarket();
-  row.account = adl.getAccount();
-  row.counterparty = adl.getCounterparty();
-  row.quantity = adl.getQuantity();
-  row.price = adl.getPrice();
-  row.quote = adl.getQuote();
-  row.score = adl.getScore();
-  row.queue_position = adl.getQueuePosition();
-  row.queue_length = adl.getQueueLength();
-  row.remaining_before = adl.getRemainingBefore();
-  row.deficit_covered = adl.getDeficitCovered();
-  row.fund_balance_after = adl.getFundBalanceAfter();
-  row.gain_vs_mark = adl.getGainVsMark();
-  return row;
+Result<AdlReductionRow> AdlReductionFromRecord(const ledger::LogRecord& record) {
+  BACKSTOP_ASSIGN_OR_RETURN(auto effect,
+                            EffectOf<engine::AdlReduction>(record, "an adl_reduction"));
+  return AdlReductionRow{RefOf(record), std::move(effect)};
 }
 
-LiquidationRow LiquidationFromRecord(const ledger::LogRecord& record) {
-  const E::Reader event = record.event();
-  BACKSTOP_ASSERT(event.which() == E::LIQUIDATION, record.seq());
-  const auto liquidation = event.getLiquidation();
-  LiquidationRow row;
-  row.ref = RefOf(record);
-  row.account = liquidation.getAccount();
-  row.market = liquidation.getMarket();
-  row.position = liquidation.getPosition();
-  row.cost_basis = liquidation.getCostBasis();
-  row.mark_price = liquidation.getMarkPrice();
-  row.account_equity = liquidation.getAccountEquity();
-  row.account_maintenance = liquidation.getAccountMaintenance();
-  row.position_maintenance = liquidation.getPositionMaintenance();
-  row.equity_share = liquidation.getEquityShare();
-  row.bankruptcy_quote = liquidation.getBankruptcyQuote();
-  row.bankruptcy_price = liquidation.getBankruptcyPrice();
-  return row;
+Result<LiquidationRow> LiquidationFromRecord(const ledger::LogRecord& record) {
+  BACKSTOP_ASSIGN_OR_RETURN(auto effect, EffectOf<engine::Liquidation>(record, "a liquidation"));
+  return LiquidationRow{RefOf(record), std::move(effect)};
 }
 
-FundMovementRow FundMovementFromRecord(const ledger::LogRecord& record) {
-  const E::Reader event = record.event();
-  FundMovementRow row;
-  row.ref = RefOf(record);
-  if (event.which() == E::INSURANCE_FUND_CREDIT) {
-    const auto credit = event.getInsuranceFundCredit();
-    row.asset = credit.getAsset();
-    row.amount = credit.getAmount();
-    row.reason = CreditReasonName(credit.getReason());
-    row.balance_after = credit.getBalanceAfter();
-    return row;
+Result<FundMovementRow> FundMovementFromRecord(const ledger::LogRecord& record) {
+  BACKSTOP_ASSIGN_OR_RETURN(engine::Effect effect, ledger::DecodeEffect(record.event()));
+  if (const auto* credit = std::get_if<engine::InsuranceFundCredit>(&effect)) {
+    return FundMovementRow{RefOf(record), *credit};
   }
-  BACKSTOP_ASSERT(event.which() == E::INSURANCE_FUND_DRAW, record.seq());
-  const auto draw = event.getInsuranceFundDraw();
-  row.asset = draw.getAsset();
-  row.draw = true;
-  row.amount = draw.getAmount();
-  row.reason = "liquidation_shortfall";
-  row.market = draw.getMarket();
-  row.account = draw.getAccount();
-  row.balance_after = draw.getBalanceAfter();
-  return row;
+  if (const auto* draw = std::get_if<engine::InsuranceFundDraw>(&effect)) {
+    return FundMovementRow{RefOf(record), *draw};
+  }
+  return Status::InvalidArgument(
+      "query", "seq " + std::to_string(record.seq()) + " is not an insurance-fund movement");
 }
 
-AdlQueueRow AdlQueueFromRecord(const ledger::LogRecord& record) {
-  const E::Reader event = record.event();
-  BACKSTOP_ASSERT(event.which() == E::ADL_QUEUE, record.seq());
-  const auto queue = event.getAdlQueue();
-  AdlQueueRow row;
-  row.ref = RefOf(record);
-  row.market = queue.getMarket();
-  row.account = queue.getAccount();
-  row.counterparty_side = queue.getCounterpartySide();
-  row.policy = queue.getPolicy();
-  row.queue_length = queue.getQueueLength();
-  for (const auto entry : queue.getTop()) {
-    row.top.push_back(
-        {entry.getAccount(), entry.getScore(), entry.getPosition(), entry.getQueuePosition()});
-  }
-  row.quantity_to_cover = queue.getQuantityToCover();
-  row.fund_balance = queue.getFundBalance();
-  return row;
+Result<AdlQueueRow> AdlQueueFromRecord(const ledger::LogRecord& record) {
+  BACKSTOP_ASSIGN_OR_RETURN(auto effect, EffectOf<engine::AdlQueue>(record, "an adl_queue"));
+  return AdlQueueRow{RefOf(record), std::move(effect)};
+}
+
+uint32_t FundMovementRow::asset() const {
+  return std::visit([](const auto& e) { return e.asset; }, effect);
+}
+
+int64_t FundMovementRow::amount() const {
+  return std::visit([](const auto& e) { return e.amount; }, effect);
+}
+
+int64_t FundMovementRow::balance_after() const {
+  return std::visit([](const auto& e) { return e.balance_after; }, effect);
+}
+
+uint32_t FundMovementRow::market() const {
+  const auto* draw = std::get_if<engine::InsuranceFundDraw>(&effect);
+  return draw == nullptr ? 0 : draw->market;
+}
+
+uint64_t FundMovementRow::account() const {
+  const auto* draw = std::get_if<engine::InsuranceFundDraw>(&effect);
+  return draw == nullptr ? 0 : draw->liquidated_account;
+}
+
+std::string FundMovementRow::reason() const {
+  const auto* credit = std::get_if<engine::InsuranceFundCredit>(&effect);
+  return credit == nullptr ? "liquidation_shortfall" : ledger::EnumName(credit->reason);
 }
 
 std::optional<uint32_t> MarketOfEvent(E::Reader event) {

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "ledger/event_codec.h"
+#include "ledger/event_fields.h"
 #include "ledger/record.h"
 
 namespace sim {
@@ -17,26 +18,13 @@ namespace {
 
 using Event = ledger::schema::Event;
 
-// "insuranceFundDraw" -> "insurance_fund_draw" (the type names of `log show --json`).
-std::string SnakeCase(const std::string& name) {
-  std::string out;
-  for (const char c : name) {
-    if (c >= 'A' && c <= 'Z') {
-      out.push_back('_');
-      out.push_back(static_cast<char>(c - 'A' + 'a'));
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 // Union member names of schema::Event by discriminant, from the compiled-in schema.
 std::map<uint16_t, std::string> EventTypeNames() {
   std::map<uint16_t, std::string> names;
   const capnp::StructSchema schema = capnp::Schema::from<Event>();
   for (const capnp::StructSchema::Field field : schema.getUnionFields()) {
-    names[field.getProto().getDiscriminantValue()] = SnakeCase(field.getProto().getName().cStr());
+    names[field.getProto().getDiscriminantValue()] =
+        ledger::SnakeCase(field.getProto().getName().cStr());
   }
   return names;
 }
@@ -46,59 +34,34 @@ struct Distinct {
   std::set<uint64_t> reduced;
 };
 
-void Count(Event::Reader event, LogTally* tally, Distinct* distinct) {
-  switch (event.which()) {
-    case Event::LIQUIDATION: {
-      const auto liquidation = event.getLiquidation();
-      ++tally->liquidations;
-      distinct->liquidated.insert(liquidation.getAccount());
-      const engine::Int128 notional =
-          engine::Abs128(liquidation.getPosition()) * liquidation.getMarkPrice();
-      tally->liquidated_notional += engine::ToInt64(notional);
-      break;
-    }
-    case Event::LIQUIDATION_FILL:
-      if (event.getLiquidationFill().getPhase() == ledger::schema::LiquidationPhase::A) {
-        ++tally->liquidation_fills_a;
-      } else {
-        ++tally->liquidation_fills_b;
-      }
-      break;
-    case Event::INSURANCE_FUND_DRAW: {
-      const auto draw = event.getInsuranceFundDraw();
-      ++tally->fund_draws;
-      tally->fund_drawn += draw.getAmount();
-      tally->fund_low = std::min(tally->fund_low, draw.getBalanceAfter());
-      break;
-    }
-    case Event::INSURANCE_FUND_CREDIT: {
-      const auto credit = event.getInsuranceFundCredit();
-      if (credit.getReason() != ledger::schema::FundCreditReason::TOP_UP) {
-        tally->fund_credited += credit.getAmount();
-      }
-      break;
-    }
-    case Event::ADL_QUEUE:
-      ++tally->adl_queues;
-      break;
-    case Event::ADL_REDUCTION: {
-      const auto reduction = event.getAdlReduction();
-      ++tally->adl_reductions;
-      distinct->reduced.insert(reduction.getCounterparty());
-      tally->adl_quantity += reduction.getQuantity();
-      tally->adl_notional +=
-          reduction.getQuote() < 0 ? -reduction.getQuote() : reduction.getQuote();
-      break;
-    }
-    case Event::SOCIALIZED_LOSS:
-      tally->socialized_loss += event.getSocializedLoss().getAmount();
-      break;
-    case Event::ORDER_REJECTED:
-    case Event::INPUT_REJECTED:
-      ++tally->refusals;
-      break;
-    default:
-      break;
+// Counts one logged effect, decoded into the engine's struct.
+void Count(const engine::Effect& effect, LogTally* tally, Distinct* distinct) {
+  if (const auto* liquidation = std::get_if<engine::Liquidation>(&effect)) {
+    ++tally->liquidations;
+    distinct->liquidated.insert(liquidation->account);
+    const engine::Int128 notional = engine::Abs128(liquidation->position) * liquidation->mark_price;
+    tally->liquidated_notional += engine::ToInt64(notional);
+  } else if (const auto* fill = std::get_if<engine::LiquidationFill>(&effect)) {
+    ++(fill->phase == engine::LiquidationPhase::kA ? tally->liquidation_fills_a
+                                                   : tally->liquidation_fills_b);
+  } else if (const auto* draw = std::get_if<engine::InsuranceFundDraw>(&effect)) {
+    ++tally->fund_draws;
+    tally->fund_drawn += draw->amount;
+    tally->fund_low = std::min(tally->fund_low, draw->balance_after);
+  } else if (const auto* credit = std::get_if<engine::InsuranceFundCredit>(&effect)) {
+    if (credit->reason != engine::CreditReason::kTopUp) tally->fund_credited += credit->amount;
+  } else if (std::holds_alternative<engine::AdlQueue>(effect)) {
+    ++tally->adl_queues;
+  } else if (const auto* reduction = std::get_if<engine::AdlReduction>(&effect)) {
+    ++tally->adl_reductions;
+    distinct->reduced.insert(reduction->counterparty_account);
+    tally->adl_quantity += reduction->quantity;
+    tally->adl_notional += reduction->quote < 0 ? -reduction->quote : reduction->quote;
+  } else if (const auto* loss = std::get_if<engine::SocializedLoss>(&effect)) {
+    tally->socialized_loss += loss->amount;
+  } else if (std::holds_alternative<engine::OrderRejected>(effect) ||
+             std::holds_alternative<engine::InputRejected>(effect)) {
+    ++tally->refusals;
   }
 }
 
@@ -119,10 +82,11 @@ base::Result<LogTally> TallyLog(const ledger::EventLog& log, engine::Money fund_
     ++counts[static_cast<uint16_t>(event.which())];
     if (ledger::IsInput(event)) {
       ++tally.inputs;
-    } else {
-      ++tally.effects;
+      continue;
     }
-    Count(event, &tally, &distinct);
+    ++tally.effects;
+    BACKSTOP_ASSIGN_OR_RETURN(engine::Effect effect, ledger::DecodeEffect(event));
+    Count(effect, &tally, &distinct);
   }
   BACKSTOP_RETURN_IF_ERROR(it->status());
   if (tally.records != head) {

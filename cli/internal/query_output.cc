@@ -10,12 +10,16 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "cli/common.h"
 #include "cli/event_json.h"
+#include "ledger/event_fields.h"
 #include "query/adl_explain.h"
 #include "query/queries.h"
 #include "query/text.h"
@@ -102,30 +106,31 @@ Result<Scales> ScalesFor(const ledger::EventLog& log, std::set<uint32_t> markets
 
 // ---- Row JSON (shared by --json and export) ----
 
+std::optional<std::string> Decimal(ledger::FieldUnit unit, int64_t value,
+                                   const query::MarketScale& scale) {
+  switch (unit) {
+    case ledger::FieldUnit::kQuantity:
+      return query::BaseQuantity(value, scale);
+    case ledger::FieldUnit::kPrice:
+      return query::QuotePrice(value, scale);
+    case ledger::FieldUnit::kAmount:
+      return query::QuoteAmount(value, scale);
+    case ledger::FieldUnit::kInteger:
+    case ledger::FieldUnit::kMarket:
+    case ledger::FieldUnit::kName:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 Json AdlJson(const query::AdlReductionRow& row, const Scales& scales) {
   Json out;
   AddTime(&out, row.ref);
-  const query::MarketScale* scale = ScaleOf(scales, row.market);
-  out["market"] = row.market;
-  out["symbol"] = scale == nullptr ? "" : scale->symbol;
-  out["account"] = row.account;
-  out["counterparty"] = row.counterparty;
-  out["quantity"] = row.quantity;
-  out["price"] = row.price;
-  out["quote"] = row.quote;
-  out["score"] = row.score;
-  out["queue_position"] = row.queue_position;
-  out["queue_length"] = row.queue_length;
-  out["remaining_before"] = row.remaining_before;
-  out["deficit_covered"] = row.deficit_covered;
-  out["fund_balance_after"] = row.fund_balance_after;
-  out["gain_vs_mark"] = row.gain_vs_mark;
+  const engine::AdlReduction& e = row.effect;
+  const query::MarketScale* scale = ScaleOf(scales, e.market);
+  AddFields(&out, e, scale, /*symbol=*/true);
   if (scale != nullptr) {
-    out["quantity_dec"] = query::BaseQuantity(row.quantity, *scale);
-    out["price_dec"] = query::QuotePrice(row.price, *scale);
-    out["settlement_price_dec"] = query::SettlementPrice(row.quote, row.quantity, *scale);
-    out["quote_dec"] = query::QuoteAmount(row.quote, *scale);
-    out["deficit_covered_dec"] = query::QuoteAmount(row.deficit_covered, *scale);
+    out["settlement_price_dec"] = query::SettlementPrice(e.quote, e.quantity, *scale);
   }
   return out;
 }
@@ -133,26 +138,11 @@ Json AdlJson(const query::AdlReductionRow& row, const Scales& scales) {
 Json LiquidationJson(const query::LiquidationRow& row, const Scales& scales) {
   Json out;
   AddTime(&out, row.ref);
-  const query::MarketScale* scale = ScaleOf(scales, row.market);
-  out["market"] = row.market;
-  out["symbol"] = scale == nullptr ? "" : scale->symbol;
-  out["account"] = row.account;
-  out["position"] = row.position;
-  out["cost_basis"] = row.cost_basis;
-  out["mark_price"] = row.mark_price;
-  out["account_equity"] = row.account_equity;
-  out["account_maintenance"] = row.account_maintenance;
-  out["position_maintenance"] = row.position_maintenance;
-  out["equity_share"] = row.equity_share;
-  out["bankruptcy_quote"] = row.bankruptcy_quote;
-  out["bankruptcy_price"] = row.bankruptcy_price;
+  const engine::Liquidation& e = row.effect;
+  const query::MarketScale* scale = ScaleOf(scales, e.market);
+  AddFields(&out, e, scale, /*symbol=*/true);
   if (scale != nullptr) {
-    out["position_dec"] = query::BaseQuantity(row.position, *scale);
-    out["mark_price_dec"] = query::QuotePrice(row.mark_price, *scale);
-    out["bankruptcy_price_dec"] = query::QuotePrice(row.bankruptcy_price, *scale);
-    out["bankruptcy_quote_dec"] = query::QuoteAmount(row.bankruptcy_quote, *scale);
-    out["settlement_price_dec"] =
-        query::SettlementPrice(row.bankruptcy_quote, row.position, *scale);
+    out["settlement_price_dec"] = query::SettlementPrice(e.bankruptcy_quote, e.position, *scale);
   }
   return out;
 }
@@ -160,35 +150,58 @@ Json LiquidationJson(const query::LiquidationRow& row, const Scales& scales) {
 Json FundJson(const query::FundMovementRow& row, const Scales& scales) {
   Json out;
   AddTime(&out, row.ref);
-  out["asset"] = row.asset;
-  out["kind"] = row.draw ? "draw" : "credit";
-  out["reason"] = row.reason;
-  out["amount"] = row.amount;
-  out["balance_after"] = row.balance_after;
-  out["market"] = row.market;
-  out["account"] = row.account;
-  if (const query::MarketScale* scale = query::ScaleOfAsset(scales, row.asset)) {
-    out["amount_dec"] = query::QuoteAmount(row.amount, *scale);
-    out["balance_after_dec"] = query::QuoteAmount(row.balance_after, *scale);
-  }
+  // A credit and a draw share one row shape (and CSV header): the keys either lacks come
+  // first with their neutral values (credits name no market or account; a draw's reason is
+  // always a liquidation shortfall), then the effect's own fields fill in theirs.
+  out["asset"] = row.asset();
+  out["kind"] = row.draw() ? "draw" : "credit";
+  out["reason"] = row.reason();
+  out["amount"] = row.amount();
+  out["balance_after"] = row.balance_after();
+  out["market"] = 0;
+  out["account"] = 0;
+  const query::MarketScale* scale = query::ScaleOfAsset(scales, row.asset());
+  std::visit([&](const auto& e) { AddFields(&out, e, scale, /*symbol=*/false); }, row.effect);
   return out;
+}
+
+namespace {
+
+std::vector<std::string> KeysOf(const Json& row) {
+  std::vector<std::string> columns;
+  for (const auto& item : row.items()) columns.push_back(item.key());
+  return columns;
+}
+
+}  // namespace
+
+std::vector<std::string> AdlColumns() {
+  return KeysOf(AdlJson(query::AdlReductionRow{}, Scales{{0, query::MarketScale{}}}));
+}
+
+std::vector<std::string> LiquidationColumns() {
+  return KeysOf(LiquidationJson(query::LiquidationRow{}, Scales{{0, query::MarketScale{}}}));
+}
+
+std::vector<std::string> FundColumns() {
+  return KeysOf(FundJson(query::FundMovementRow{}, Scales{{0, query::MarketScale{}}}));
 }
 
 std::set<uint32_t> MarketsOf(const std::vector<query::AdlReductionRow>& rows) {
   std::set<uint32_t> out;
-  for (const auto& row : rows) out.insert(row.market);
+  for (const auto& row : rows) out.insert(row.effect.market);
   return out;
 }
 
 std::set<uint32_t> MarketsOf(const std::vector<query::LiquidationRow>& rows) {
   std::set<uint32_t> out;
-  for (const auto& row : rows) out.insert(row.market);
+  for (const auto& row : rows) out.insert(row.effect.market);
   return out;
 }
 
 std::set<uint32_t> AssetsOf(const std::vector<query::FundMovementRow>& rows) {
   std::set<uint32_t> out;
-  for (const auto& row : rows) out.insert(row.asset);
+  for (const auto& row : rows) out.insert(row.asset());
   return out;
 }
 

@@ -7,12 +7,17 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
+#include "base/assert.h"
 #include "cli/common.h"
 #include "cli/query_commands.h"
+#include "ledger/event_fields.h"
 #include "ledger/event_log.h"
 #include "query/adl_explain.h"
 #include "query/queries.h"
@@ -50,12 +55,78 @@ void PrintTable(const std::vector<std::string>& headers, const std::vector<bool>
 base::Result<Scales> ScalesFor(const ledger::EventLog& log, std::set<uint32_t> markets,
                                std::set<uint32_t> assets);
 
-// Row JSON, shared by --json and export.
+// A lot, price or amount field's value in the market's decimals (query/text.h); nullopt for
+// the other units.
+std::optional<std::string> Decimal(ledger::FieldUnit unit, int64_t value,
+                                   const query::MarketScale& scale);
+// Every field of `effect` by its field table: the integer (an enum: its name) under the field's
+// name, and "symbol" after a market when `symbol` is set; then, when the scale is known, each
+// lot, price and amount field again in decimals under name + "_dec".
+template <typename E>
+void AddFields(Json* out, const E& effect, const query::MarketScale* scale, bool symbol) {
+  ledger::ForEachField(effect, [&](const auto& field, const auto& value) {
+    if constexpr (std::is_enum_v<std::decay_t<decltype(value)>>) {
+      (*out)[field.name] = ledger::EnumName(value);
+    } else {
+      (*out)[field.name] = value;
+    }
+    if (symbol && field.unit == ledger::FieldUnit::kMarket) {
+      (*out)["symbol"] = scale == nullptr ? "" : scale->symbol;
+    }
+  });
+  if (scale == nullptr) return;
+  ledger::ForEachField(effect, [&](const auto& field, const auto& value) {
+    if constexpr (!std::is_enum_v<std::decay_t<decltype(value)>>) {
+      const std::optional<std::string> decimal = Decimal(field.unit, value, *scale);
+      if (decimal) (*out)[std::string(field.name) + "_dec"] = *decimal;
+    }
+  });
+}
+
+// The table cell of field `name` of `effect` (its field table names it; asserted): the integer,
+// or an enum's name. DecimalCell: its decimal form in `scale`, "-" if the scale is unknown or
+// the field has no decimal form.
+template <typename E>
+std::string FieldCell(const E& effect, std::string_view name) {
+  std::optional<std::string> cell;
+  ledger::ForEachField(effect, [&](const auto& field, const auto& value) {
+    if (name != field.name) return;
+    if constexpr (std::is_enum_v<std::decay_t<decltype(value)>>) {
+      cell = ledger::EnumName(value);
+    } else {
+      cell = std::to_string(value);
+    }
+  });
+  BACKSTOP_ASSERT(cell.has_value(), name);
+  return *cell;
+}
+template <typename E>
+std::string DecimalCell(const E& effect, std::string_view name, const query::MarketScale* scale) {
+  std::optional<std::string> cell;
+  bool found = false;
+  ledger::ForEachField(effect, [&](const auto& field, const auto& value) {
+    if (name != field.name) return;
+    found = true;
+    if constexpr (!std::is_enum_v<std::decay_t<decltype(value)>>) {
+      if (scale != nullptr) cell = Decimal(field.unit, value, *scale);
+    }
+  });
+  BACKSTOP_ASSERT(found, name);
+  return cell.value_or("-");
+}
+
+// Row JSON, shared by --json and export: seq, time_ns, time and group, then every field of the
+// row's effect by its field table (ledger/event_fields.h), then the decimal forms ("_dec")
+// when the market's scale is known.
 Json AdlJson(const query::AdlReductionRow& row, const Scales& scales);
 Json LiquidationJson(const query::LiquidationRow& row, const Scales& scales);
 Json FundJson(const query::FundMovementRow& row, const Scales& scales);
 // `adl explain --json` of one reduction (adl_explain_command.cc; also embedded by `report`).
 Json ExplainJson(const query::AdlExplanation& x, const Scales& scales);
+// The keys of each row JSON above, in order: the export's CSV header.
+std::vector<std::string> AdlColumns();
+std::vector<std::string> LiquidationColumns();
+std::vector<std::string> FundColumns();
 std::set<uint32_t> MarketsOf(const std::vector<query::AdlReductionRow>& rows);
 std::set<uint32_t> MarketsOf(const std::vector<query::LiquidationRow>& rows);
 std::set<uint32_t> AssetsOf(const std::vector<query::FundMovementRow>& rows);

@@ -8,15 +8,18 @@
 #include "ledger/event_codec.h"
 
 #include <capnp/message.h>
+#include <capnp/schema.h>
 #include <capnp/serialize.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <limits>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "ledger/event_fields.h"
 #include "ledger/event_log.h"
 #include "tests/ledger/ledger_test_util.h"
 
@@ -258,6 +261,40 @@ TEST(EventCodecTest, DecimalsOutsideTheSchemasByteAreRefusedBeforeEncoding) {
   EXPECT_TRUE(status.IsInvalidArgument());
   EXPECT_EQ(status.context(), "quote_decimals");
   EXPECT_OK(CheckEncodable(engine::Deposit{1, 1, 1}));
+}
+
+// The names a field table lists, in order, and the schema struct's fields in snake_case.
+template <typename E, typename Schema>
+void ExpectTableFollowsSchema(std::vector<std::string> left_out) {
+  std::vector<std::string> table;
+  E event{};
+  ForEachField(event, [&](const auto& field, const auto&) { table.push_back(field.name); });
+  std::vector<std::string> schema;
+  for (const auto field : capnp::Schema::from<Schema>().getFields()) {
+    const std::string name = SnakeCase(field.getProto().getName().cStr());
+    if (std::find(left_out.begin(), left_out.end(), name) == left_out.end()) {
+      schema.push_back(name);
+    }
+  }
+  EXPECT_EQ(table, schema) << "a field added to the schema goes into its field table too";
+}
+
+TEST(EventFieldsTest, EachTableListsItsSchemaStructsFieldsInSchemaOrder) {
+  ExpectTableFollowsSchema<engine::AdlReduction, schema::AdlReduction>({});
+  ExpectTableFollowsSchema<engine::Liquidation, schema::Liquidation>({});
+  ExpectTableFollowsSchema<engine::InsuranceFundCredit, schema::InsuranceFundCredit>({});
+  ExpectTableFollowsSchema<engine::InsuranceFundDraw, schema::InsuranceFundDraw>({});
+  ExpectTableFollowsSchema<engine::AdlQueueEntry, schema::AdlQueueEntry>({});
+  ExpectTableFollowsSchema<engine::AdlQueue, schema::AdlQueue>({"top"});
+}
+
+TEST(EventFieldsTest, EnumsAreNamedAsTheSchemaNamesThem) {
+  EXPECT_EQ(EnumName(engine::CreditReason::kLiquidationSurplus), "liquidation_surplus");
+  EXPECT_EQ(EnumName(engine::CreditReason::kTopUp), "top_up");
+  EXPECT_EQ(EnumName(engine::AdlPolicy::kBinanceLeveragePnl), "binance_leverage_pnl");
+  EXPECT_EQ(EnumName(engine::Side::kSell), "sell");
+  EXPECT_EQ(EnumName(engine::LiquidationPhase::kB), "b");
+  EXPECT_EQ(EnumName(static_cast<engine::Side>(9)), "9");
 }
 
 }  // namespace

@@ -25,35 +25,35 @@ constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 AdlIndexValue ExtremeAdlValue() {
   return {.time_ns = kMin,
           .group = 17,
-          .market = 0xfffffffe,
-          .account = UINT64_MAX,
-          .counterparty = 1,
-          .quantity = kMax,
-          .price = -1,
-          .quote = kMin + 1,
-          .score = 42,
-          .queue_position = 1,
-          .queue_length = UINT32_MAX,
-          .remaining_before = 7,
-          .deficit_covered = -8,
-          .fund_balance_after = 9,
-          .gain_vs_mark = kMin};
+          .reduction = {.market = 0xfffffffe,
+                        .liquidated_account = UINT64_MAX,
+                        .counterparty_account = 1,
+                        .quantity = kMax,
+                        .price = -1,
+                        .quote = kMin + 1,
+                        .score = 42,
+                        .queue_position = 1,
+                        .queue_length = UINT32_MAX,
+                        .remaining_before = 7,
+                        .deficit_covered = -8,
+                        .fund_balance_after = 9,
+                        .gain_vs_mark = kMin}};
 }
 
 LiquidationIndexValue ExtremeLiquidationValue() {
   return {.time_ns = kMax,
           .group = 3,
-          .account = UINT64_MAX - 1,
-          .market = 4,
-          .position = -5,
-          .cost_basis = kMin,
-          .mark_price = 6,
-          .account_equity = -7,
-          .account_maintenance = 8,
-          .position_maintenance = kMax - 1,
-          .equity_share = -9,
-          .bankruptcy_quote = 10,
-          .bankruptcy_price = -11};
+          .liquidation = {.account = UINT64_MAX - 1,
+                          .market = 4,
+                          .position = -5,
+                          .cost = kMin,
+                          .mark_price = 6,
+                          .equity = -7,
+                          .maintenance_margin = 8,
+                          .position_maintenance = kMax - 1,
+                          .equity_share = -9,
+                          .bankruptcy_quote = 10,
+                          .bankruptcy_price = -11}};
 }
 
 TEST(IndexValueTest, AdlValueRoundTripsAtFixedSize) {
@@ -71,19 +71,19 @@ TEST(IndexValueTest, AdlValueRoundTripsAtFixedSize) {
 TEST(IndexValueTest, EncodesTheDocumentedExample) {
   const AdlIndexValue example{.time_ns = 1'700'000'000'000'000'000,
                               .group = 41,
-                              .market = 1,
-                              .account = 7,
-                              .counterparty = 9,
-                              .quantity = 2,
-                              .price = 29950,
-                              .quote = 59900,
-                              .score = 1234,
-                              .queue_position = 1,
-                              .queue_length = 3,
-                              .remaining_before = 2,
-                              .deficit_covered = 140,
-                              .fund_balance_after = 0,
-                              .gain_vs_mark = -140};
+                              .reduction = {.market = 1,
+                                            .liquidated_account = 7,
+                                            .counterparty_account = 9,
+                                            .quantity = 2,
+                                            .price = 29950,
+                                            .quote = 59900,
+                                            .score = 1234,
+                                            .queue_position = 1,
+                                            .queue_length = 3,
+                                            .remaining_before = 2,
+                                            .deficit_covered = 140,
+                                            .fund_balance_after = 0,
+                                            .gain_vs_mark = -140}};
   const std::string bytes = EncodeAdlIndexValue(example);
   EXPECT_EQ(ToHex({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}),
             "0117979cfe362a00000000000000000029000000010000000000000007000000000000000900000000"
@@ -136,13 +136,13 @@ TEST(IndexValueTest, AdlReductionEntriesCarryTheEventAsTheirValue) {
   AdlIndexValue want;
   want.time_ns = -1;
   want.group = 97;
-  want.market = 3;
-  want.account = 11;
-  want.counterparty = 12;
-  want.quantity = 5;
-  want.price = -6;
-  want.queue_position = 2;
-  want.gain_vs_mark = -9;
+  want.reduction.market = 3;
+  want.reduction.liquidated_account = 11;
+  want.reduction.counterparty_account = 12;
+  want.reduction.quantity = 5;
+  want.reduction.price = -6;
+  want.reduction.queue_position = 2;
+  want.reduction.gain_vs_mark = -9;
   int adl_entries = 0;
   for (const IndexEntry& entry : entries) {
     EXPECT_EQ(SeqOfIndexKey(entry.key), 100u);

@@ -26,6 +26,17 @@ class AdlExplainTest : public ::testing::Test {
   BruteForce all_;
 };
 
+// The liquidated position (market, account) a row is about.
+std::pair<uint32_t, uint64_t> PositionOf(const AdlReductionRow& row) {
+  return {row.effect.market, row.effect.liquidated_account};
+}
+std::pair<uint32_t, uint64_t> PositionOf(const LiquidationRow& row) {
+  return {row.effect.market, row.effect.account};
+}
+std::pair<uint32_t, uint64_t> PositionOf(const AdlQueueRow& row) {
+  return {row.effect.market, row.effect.liquidated_account};
+}
+
 TEST_F(AdlExplainTest, EveryReductionIsExplainedByItsGroupsEvents) {
   for (const AdlReductionRow& asked : all_.adl) {
     SCOPED_TRACE("seq " + std::to_string(asked.ref.seq));
@@ -33,8 +44,7 @@ TEST_F(AdlExplainTest, EveryReductionIsExplainedByItsGroupsEvents) {
     ASSERT_OK(x);
     EXPECT_EQ(x->reduction, asked);
     const auto same_position = [&](auto& row) {
-      return row.ref.group == asked.ref.group && row.market == asked.market &&
-             row.account == asked.account;
+      return row.ref.group == asked.ref.group && PositionOf(row) == PositionOf(asked);
     };
     // The liquidation: the last of that position in the group before the reduction.
     const LiquidationRow* liquidation = nullptr;
@@ -54,22 +64,22 @@ TEST_F(AdlExplainTest, EveryReductionIsExplainedByItsGroupsEvents) {
       if (same_position(row) && row.ref.seq > queue->ref.seq) reductions.push_back(row);
     }
     EXPECT_EQ(x->reductions, reductions);
-    EXPECT_EQ(x->quantity_total, queue->quantity_to_cover);
-    int64_t remaining = queue->quantity_to_cover;
+    EXPECT_EQ(x->quantity_total, queue->effect.quantity_to_cover);
+    int64_t remaining = queue->effect.quantity_to_cover;
     int64_t deficit = 0;
     for (const auto& row : x->reductions) {
-      EXPECT_EQ(row.remaining_before, remaining);
-      remaining -= row.quantity;
-      deficit += row.deficit_covered;
+      EXPECT_EQ(row.effect.remaining_before, remaining);
+      remaining -= row.effect.quantity;
+      deficit += row.effect.deficit_covered;
     }
     EXPECT_EQ(x->deficit_total, deficit);
     EXPECT_EQ(remaining, 0);
     if (x->counterparty_entry) {
-      EXPECT_EQ(x->counterparty_entry->account, asked.counterparty);
-      EXPECT_EQ(x->counterparty_entry->queue_position, asked.queue_position);
-      EXPECT_EQ(x->counterparty_entry->score, asked.score);
+      EXPECT_EQ(x->counterparty_entry->account, asked.effect.counterparty_account);
+      EXPECT_EQ(x->counterparty_entry->queue_position, asked.effect.queue_position);
+      EXPECT_EQ(x->counterparty_entry->score, asked.effect.score);
     } else {
-      EXPECT_GT(asked.queue_position, x->queue.top.size());
+      EXPECT_GT(asked.effect.queue_position, x->queue.effect.top.size());
     }
   }
 }

@@ -100,7 +100,7 @@ TEST_F(CliQueryTest, AdlListOnSeededLogEqualsTheQueryLibrary) {
   ASSERT_NE(log, nullptr);
   const BruteForce all = ScanAll(*log);
   ASSERT_FALSE(all.adl.empty());
-  const uint64_t account = all.adl.front().counterparty;
+  const uint64_t account = all.adl.front().effect.counterparty_account;
   Filter filter;
   filter.account = account;
   filter.limit = 5;
@@ -109,7 +109,7 @@ TEST_F(CliQueryTest, AdlListOnSeededLogEqualsTheQueryLibrary) {
   ASSERT_EQ(rows.size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(rows[i]["seq"], expected[i].ref.seq);
-    EXPECT_EQ(rows[i]["score"], expected[i].score);
+    EXPECT_EQ(rows[i]["score"], expected[i].effect.score);
   }
 }
 

@@ -168,7 +168,7 @@ TEST(IndexConsistencyTest, RebuildIndexesRepairsDeletedIndexKeys) {
         const BruteForce all = ScanAll(*log);
         ASSERT_FALSE(all.adl.empty());
         Filter filter;
-        filter.account = all.adl.front().counterparty;
+        filter.account = all.adl.front().effect.counterparty_account;
         auto rows = ListAdlReductions(*log, filter);
         ASSERT_OK(rows);
         EXPECT_TRUE(rows->empty());
@@ -194,7 +194,7 @@ TEST(IndexConsistencyTest, CheckIndexesCatchesAChangedValueAndReindexRepairsIt) 
     target = all.adl[all.adl.size() / 2];
   }
   // The counterparty's key in idx_adl_account: account | seq, both big-endian.
-  std::string key = ledger::AccountPrefix(target.counterparty);
+  std::string key = ledger::AccountPrefix(target.effect.counterparty_account);
   for (int shift = 56; shift >= 0; shift -= 8)
     key.push_back(static_cast<char>(target.ref.seq >> shift));
   ChangeIndexValue(seeded.data.log, ledger::Index::kAdlByAccount, key, [](std::string value) {
@@ -202,7 +202,7 @@ TEST(IndexConsistencyTest, CheckIndexesCatchesAChangedValueAndReindexRepairsIt) 
     return value;
   });
   Filter filter;
-  filter.account = target.counterparty;
+  filter.account = target.effect.counterparty_account;
   {
     auto log = OpenReadOnlyLog(seeded.data.log);
     ASSERT_NE(log, nullptr);
@@ -215,7 +215,8 @@ TEST(IndexConsistencyTest, CheckIndexesCatchesAChangedValueAndReindexRepairsIt) 
       return candidate.ref == target.ref;
     });
     ASSERT_NE(row, rows->end());
-    EXPECT_EQ(row->gain_vs_mark, target.gain_vs_mark ^ 1);  // The damage shows in the answer.
+    EXPECT_EQ(row->effect.gain_vs_mark,
+              target.effect.gain_vs_mark ^ 1);  // The damage shows in the answer.
   }
   ChangeIndexValue(seeded.data.log, ledger::Index::kAdlByAccount, key,
                    [](std::string value) { return value.substr(1); });

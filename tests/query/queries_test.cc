@@ -46,7 +46,7 @@ TEST_F(QueriesTest, SeededLogHasLiquidationsFundDrawsAndAdl) {
   EXPECT_GT(all_->liquidations.size(), 5u);
   EXPECT_GT(all_->adl.size(), 5u);
   size_t draws = 0;
-  for (const auto& row : all_->fund) draws += row.draw ? 1 : 0;
+  for (const auto& row : all_->fund) draws += row.draw() ? 1 : 0;
   EXPECT_GT(draws, 0u);
 }
 

@@ -124,19 +124,31 @@ BruteForce ScanAll(const ledger::EventLog& log) {
     for (uint64_t account : accounts) all.account_events[account].push_back(record->seq());
     if (market) all.market_of[record->seq()] = *market;
     switch (event.which()) {
-      case E::ADL_REDUCTION:
-        all.adl.push_back(AdlReductionFromRecord(*record));
+      case E::ADL_REDUCTION: {
+        auto row = AdlReductionFromRecord(*record);
+        EXPECT_OK(row);
+        if (row.ok()) all.adl.push_back(*row);
         break;
-      case E::LIQUIDATION:
-        all.liquidations.push_back(LiquidationFromRecord(*record));
+      }
+      case E::LIQUIDATION: {
+        auto row = LiquidationFromRecord(*record);
+        EXPECT_OK(row);
+        if (row.ok()) all.liquidations.push_back(*row);
         break;
+      }
       case E::INSURANCE_FUND_CREDIT:
-      case E::INSURANCE_FUND_DRAW:
-        all.fund.push_back(FundMovementFromRecord(*record));
+      case E::INSURANCE_FUND_DRAW: {
+        auto row = FundMovementFromRecord(*record);
+        EXPECT_OK(row);
+        if (row.ok()) all.fund.push_back(*row);
         break;
-      case E::ADL_QUEUE:
-        all.queues.push_back(AdlQueueFromRecord(*record));
+      }
+      case E::ADL_QUEUE: {
+        auto row = AdlQueueFromRecord(*record);
+        EXPECT_OK(row);
+        if (row.ok()) all.queues.push_back(*row);
         break;
+      }
       default:
         break;
     }
@@ -148,10 +160,12 @@ BruteForce ScanAll(const ledger::EventLog& log) {
 std::vector<AdlReductionRow> ExpectedAdl(const BruteForce& all, const Filter& filter) {
   std::vector<AdlReductionRow> out;
   for (const AdlReductionRow& row : all.adl) {
-    if (filter.account && row.account != *filter.account && row.counterparty != *filter.account) {
+    const engine::AdlReduction& e = row.effect;
+    if (filter.account && e.liquidated_account != *filter.account &&
+        e.counterparty_account != *filter.account) {
       continue;
     }
-    if (filter.market && row.market != *filter.market) continue;
+    if (filter.market && e.market != *filter.market) continue;
     if (InTime(filter, row.ref.time_ns)) out.push_back(row);
   }
   return Limit(std::move(out), filter.limit);
@@ -160,8 +174,8 @@ std::vector<AdlReductionRow> ExpectedAdl(const BruteForce& all, const Filter& fi
 std::vector<LiquidationRow> ExpectedLiquidations(const BruteForce& all, const Filter& filter) {
   std::vector<LiquidationRow> out;
   for (const LiquidationRow& row : all.liquidations) {
-    if (filter.account && row.account != *filter.account) continue;
-    if (filter.market && row.market != *filter.market) continue;
+    if (filter.account && row.effect.account != *filter.account) continue;
+    if (filter.market && row.effect.market != *filter.market) continue;
     if (InTime(filter, row.ref.time_ns)) out.push_back(row);
   }
   return Limit(std::move(out), filter.limit);
@@ -170,9 +184,9 @@ std::vector<LiquidationRow> ExpectedLiquidations(const BruteForce& all, const Fi
 std::vector<FundMovementRow> ExpectedFund(const BruteForce& all, const Filter& filter) {
   std::vector<FundMovementRow> out;
   for (const FundMovementRow& row : all.fund) {
-    if (filter.asset && row.asset != *filter.asset) continue;
-    if (filter.account && row.account != *filter.account) continue;
-    if (filter.market && row.market != *filter.market) continue;
+    if (filter.asset && row.asset() != *filter.asset) continue;
+    if (filter.account && row.account() != *filter.account) continue;
+    if (filter.market && row.market() != *filter.market) continue;
     if (InTime(filter, row.ref.time_ns)) out.push_back(row);
   }
   return Limit(std::move(out), filter.limit);
