@@ -17,6 +17,7 @@
 #include "cli/event_json.h"
 #include "cli/internal/adl_full_queue.h"
 #include "cli/internal/query_output.h"
+#include "engine/risk_math.h"
 #include "ledger/event_fields.h"
 #include "query/adl_explain.h"
 #include "query/queries.h"
@@ -130,6 +131,18 @@ void PrintWhoAndWhy(const query::AdlExplanation& x, const query::MarketScale* sc
   }
 }
 
+// Format 3 on: the score recomputed from the figures the reduction recorded (docs/ENGINE.md).
+void PrintScoreInputs(const engine::AdlReduction& r, engine::AdlPolicy policy) {
+  const engine::AdlScoreInputs& in = r.score_inputs;
+  if (in.position == 0) return;  // A log before format 3 does not record them.
+  const int64_t score = engine::AdlScoreOf(policy, in);
+  fmt::print(
+      "  Its score from the figures the reduction recorded (position {}, cost {}, mark {}, "
+      "equity {}, wallet {}, maintenance {}): {}, {} the logged score.\n",
+      in.position, in.cost, in.mark, in.equity, in.wallet, in.maintenance, score,
+      score == r.score ? "equal to" : "NOT equal to");
+}
+
 void PrintQueueAndTaken(const query::AdlExplanation& x, const query::MarketScale* scale) {
   const auto& r = x.reduction.effect;
   const engine::AdlQueue& q = x.queue.effect;
@@ -150,6 +163,7 @@ void PrintQueueAndTaken(const query::AdlExplanation& x, const query::MarketScale
              r.queue_position, r.queue_length, r.score,
              x.counterparty_entry ? fmt::format(", holding {} lots", x.counterparty_entry->position)
                                   : " (below the logged top of the queue)");
+  PrintScoreInputs(r, x.queue.effect.policy);
   fmt::print(
       "  It gave up {} and settled for {}, its share of the bankruptcy quote: exactly {}; "
       "versus a close at the mark it {} {}.\n",
@@ -215,7 +229,7 @@ int RunAdlExplain(const AdlExplainOptions& options) {
         "quote_decimals {}); the integers are exact.\n",
         scale->symbol, scale->lot_decimals, scale->quote_decimals);
   }
-  if (full) internal::PrintFullAdlQueue(*full, x.reduction.counterparty);
+  if (full) internal::PrintFullAdlQueue(*full, x.reduction.effect.counterparty_account);
   return full && !full->matches_log ? kExitFinding : kExitOk;
 }
 

@@ -831,6 +831,7 @@ TEST_F(BackupTest, ArchiveWrittenByThePreviousMainStillChecks) {
     EXPECT_EQ(result.exit_code, 0) << result.output;
   }
   EXPECT_EQ(CountDecoded(fixture + "/crash-demo.archive", "(record = "), 48);
+}
 
 // A table file of `log_dir` that belongs to column family `family` (its name is in the
 // table's properties block), or "" if none.

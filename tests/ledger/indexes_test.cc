@@ -37,7 +37,8 @@ AdlIndexValue ExtremeAdlValue() {
                         .remaining_before = 7,
                         .deficit_covered = -8,
                         .fund_balance_after = 9,
-                        .gain_vs_mark = kMin}};
+                        .gain_vs_mark = kMin,
+                        .score_inputs = {}}};
 }
 
 LiquidationIndexValue ExtremeLiquidationValue() {
@@ -83,7 +84,8 @@ TEST(IndexValueTest, EncodesTheDocumentedExample) {
                                             .remaining_before = 2,
                                             .deficit_covered = 140,
                                             .fund_balance_after = 0,
-                                            .gain_vs_mark = -140}};
+                                            .gain_vs_mark = -140,
+                                            .score_inputs = {}}};
   const std::string bytes = EncodeAdlIndexValue(example);
   EXPECT_EQ(ToHex({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}),
             "0117979cfe362a00000000000000000029000000010000000000000007000000000000000900000000"

@@ -168,6 +168,10 @@ TEST_F(CliQueryTest, AdlExplainFullReDerivesTheWholeQueueAndChecksItsCommitment)
   ASSERT_EQ(text.exit_code, 0) << text.output;
   ExpectContains(text, "The whole queue, re-derived by replaying the log");
   ExpectContains(text, "It equals the commitment the log recorded");
+  // The score recomputed from the inputs the reduction recorded (format 3), without replay.
+  ExpectContains(text,
+                 "mark 58000000, equity 10997000000, wallet 9997000000, maintenance "
+                 "116000000): 87902733332, equal to the logged score.");
   ExpectContains(text, "      3  87902733332           -500  <- this counterparty");
 }
 
