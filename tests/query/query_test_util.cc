@@ -166,7 +166,11 @@ std::vector<AdlReductionRow> ExpectedAdl(const BruteForce& all, const Filter& fi
       continue;
     }
     if (filter.market && e.market != *filter.market) continue;
-    if (InTime(filter, row.ref.time_ns)) out.push_back(row);
+    if (!InTime(filter, row.ref.time_ns)) continue;
+    out.push_back(row);
+    // `adl list` reads the index, whose values do not hold format 3's score inputs (only
+    // `adl explain`, which reads the record, shows them).
+    out.back().effect.score_inputs = {};
   }
   return Limit(std::move(out), filter.limit);
 }

@@ -4,6 +4,7 @@
 #include "sim/price_path.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -66,8 +67,8 @@ TEST(WalkKlinesTest, InterpolatesAndKeepsTimeIncreasing) {
 class KlineCsvTest : public ::testing::Test {
  protected:
   std::string Write(const std::string& text) {
-    const std::string path = ::testing::TempDir() + "/sim_klines_" +
-                             ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+    const std::string path = ::testing::TempDir() + "/sim_klines_" + std::to_string(getpid()) +
+                             "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() +
                              ".csv";
     std::ofstream(path) << text;
     return path;

@@ -5,6 +5,7 @@
 #include "sim/simulation.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -32,7 +33,9 @@ class SimulationTest : public ::testing::Test {
 
   // A fresh data directory for this test; `name` tells several apart.
   std::string FreshDir(const std::string& name) {
-    const fs::path dir = fs::path(::testing::TempDir()) / "sim_tests" /
+    // Per process, so that two test runs on one machine never share a folder.
+    const fs::path dir = fs::path(::testing::TempDir()) /
+                         ("sim_tests." + std::to_string(getpid())) /
                          ::testing::UnitTest::GetInstance()->current_test_info()->name() / name;
     fs::remove_all(dir);
     return dir.string();

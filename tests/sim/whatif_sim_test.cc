@@ -4,6 +4,7 @@
 // results are stable across runs.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <memory>
@@ -24,7 +25,9 @@ namespace fs = std::filesystem;
 class WhatIfSimTest : public ::testing::Test {
  protected:
   std::string FreshDir(const std::string& name) {
-    const fs::path dir = fs::path(::testing::TempDir()) / "whatif_sim_tests" /
+    // Per process, so that two test runs on one machine never share a folder.
+    const fs::path dir = fs::path(::testing::TempDir()) /
+                         ("whatif_sim_tests." + std::to_string(getpid())) /
                          ::testing::UnitTest::GetInstance()->current_test_info()->name() / name;
     fs::remove_all(dir);
     return dir.string();
