@@ -225,6 +225,24 @@ TEST_F(CliLogTest, OnDiskFlipsAreReportedAndNeverCrashTheTool) {
 namespace e2e {
 namespace {
 
+// A fixture log of an older format (its data/ in `scratch`): its ADL effects have that format's
+// form, without the commitment (the audit before compared them in that form), and the queue
+// re-derived for `adl explain --full` encodes to the logged record; then two more commands.
+void ExpectOwnFormatAdlAndGrow(const ScratchDir& scratch) {
+  CommandResult full = RunBackstop("adl explain 48 --full --json --data " + (scratch / "data"));
+  ASSERT_EQ(full.exit_code, 0) << full.output;
+  const auto explained = nlohmann::json::parse(full.output, nullptr, false);
+  EXPECT_EQ(explained["full_queue"]["matches_log"], true) << full.output;
+  EXPECT_EQ(explained["full_queue"]["log_has_commitment"], false) << full.output;
+  std::ofstream(scratch / "more.jsonl") << "{\"type\":\"open_account\",\"account\":900}\n"
+                                           "{\"type\":\"deposit\",\"account\":900,"
+                                           "\"asset\":1,\"amount\":5000000}\n";
+  CommandResult ingest =
+      RunBackstop("ingest " + (scratch / "more.jsonl") + " --data " + (scratch / "data") +
+                  " --key " + (scratch / "data/fixture-signer.key.pem"));
+  EXPECT_EQ(ingest.exit_code, 0) << ingest.output;
+}
+
 // A log written by main before signed checkpoints (format 1, every record signed; kept in
 // tests/fixtures/v1-crash-demo with its signer's public key) verifies and audits with today's
 // binary, pinned to its key and chain, and takes more commands in its own format.
@@ -247,20 +265,7 @@ TEST(FormatOneLogTest, VerifiesAuditsAndGrowsInItsOwnFormat) {
       RunBackstop("proof 3 --out " + (scratch / "p") + " --data " + (scratch / "data"));
   EXPECT_EQ(proof.exit_code, 2) << proof.output;
   EXPECT_NE(proof.output.find("format 1"), std::string::npos) << proof.output;
-  // Its ADL effects have its own format's form, without the commitment: audit compared them in
-  // that form above, and the queue re-derived for `--full` encodes to the logged record.
-  CommandResult full = RunBackstop("adl explain 48 --full --json --data " + (scratch / "data"));
-  ASSERT_EQ(full.exit_code, 0) << full.output;
-  const auto explained = nlohmann::json::parse(full.output, nullptr, false);
-  EXPECT_EQ(explained["full_queue"]["matches_log"], true) << full.output;
-  EXPECT_EQ(explained["full_queue"]["log_has_commitment"], false) << full.output;
-  std::ofstream(scratch / "more.jsonl") << "{\"type\":\"open_account\",\"account\":900}\n"
-                                           "{\"type\":\"deposit\",\"account\":900,"
-                                           "\"asset\":1,\"amount\":5000000}\n";
-  CommandResult ingest =
-      RunBackstop("ingest " + (scratch / "more.jsonl") + " --data " + (scratch / "data") +
-                  " --key " + (scratch / "data/fixture-signer.key.pem"));
-  EXPECT_EQ(ingest.exit_code, 0) << ingest.output;
+  ExpectOwnFormatAdlAndGrow(scratch);
   CommandResult grown = RunBackstop("verify --all-signatures" + pin);
   EXPECT_EQ(grown.exit_code, 0) << grown.output;
   EXPECT_NE(grown.output.find("50 signatures valid (every record)"), std::string::npos)
@@ -286,20 +291,7 @@ TEST(FormatTwoLogTest, LogOfThePreviousMainVerifiesAuditsAndGrows) {
   CommandResult audit = RunBackstop("audit" + pin);
   EXPECT_EQ(audit.exit_code, 0) << audit.output;
   EXPECT_NE(audit.output.find("OK  head seq 48"), std::string::npos) << audit.output;
-  // Its ADL effects have its own format's form, without the commitment: audit compared them in
-  // that form above, and the queue re-derived for `--full` encodes to the logged record.
-  CommandResult full = RunBackstop("adl explain 48 --full --json --data " + (scratch / "data"));
-  ASSERT_EQ(full.exit_code, 0) << full.output;
-  const auto explained = nlohmann::json::parse(full.output, nullptr, false);
-  EXPECT_EQ(explained["full_queue"]["matches_log"], true) << full.output;
-  EXPECT_EQ(explained["full_queue"]["log_has_commitment"], false) << full.output;
-  std::ofstream(scratch / "more.jsonl") << "{\"type\":\"open_account\",\"account\":900}\n"
-                                           "{\"type\":\"deposit\",\"account\":900,"
-                                           "\"asset\":1,\"amount\":5000000}\n";
-  CommandResult ingest =
-      RunBackstop("ingest " + (scratch / "more.jsonl") + " --data " + (scratch / "data") +
-                  " --key " + (scratch / "data/fixture-signer.key.pem"));
-  EXPECT_EQ(ingest.exit_code, 0) << ingest.output;
+  ExpectOwnFormatAdlAndGrow(scratch);
   CommandResult grown = RunBackstop("verify" + pin);
   EXPECT_EQ(grown.exit_code, 0) << grown.output;
   EXPECT_NE(grown.output.find("format 2, signed by checkpoint"), std::string::npos) << grown.output;
