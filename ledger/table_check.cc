@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "ledger/internal/event_log_impl.h"
+#include "ledger/internal/info_log.h"
 #include "ledger/internal/rocks_options.h"
 
 namespace ledger {
@@ -41,6 +42,7 @@ rocksdb::Status LiveTables(const std::string& dir, rocksdb::Env* env,
   // table up front.
   rocksdb::DBOptions db_options = internal::MakeDbOptions(/*create=*/false);
   db_options.max_open_files = 16;
+  db_options.info_log = internal::MakeInfoLog(dir, /*read_only=*/true);
   if (env != nullptr) db_options.env = env;
   std::vector<std::string> names;
   rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_options, dir, &names);

@@ -17,6 +17,7 @@
 #include "ledger/internal/event_log_impl.h"
 #include "ledger/internal/event_log_state.h"
 #include "ledger/internal/file_util.h"
+#include "ledger/internal/info_log.h"
 #include "ledger/internal/rocks_options.h"
 
 namespace ledger {
@@ -131,6 +132,7 @@ Status EventLog::Impl::OpenDb(const std::string& dir, bool create, bool read_onl
     return Status::NotFound("event_log", dir + " is not an event log (no RocksDB CURRENT file)");
   }
   rocksdb::DBOptions db_options = MakeDbOptions(create);
+  db_options.info_log = internal::MakeInfoLog(dir, read_only);
   if (env_ != nullptr) db_options.env = env_.get();
   std::vector<std::string> names;
   if (create) {

@@ -16,8 +16,12 @@
 
 namespace server::internal {
 
-Dispatcher::Dispatcher(replay::Sequencer* sequencer, size_t capacity, Metrics* metrics)
-    : sequencer_(sequencer), capacity_(capacity), metrics_(metrics) {
+Dispatcher::Dispatcher(replay::Sequencer* sequencer, size_t capacity, Metrics* metrics,
+                       std::function<void(const base::Status&)> on_failure)
+    : sequencer_(sequencer),
+      capacity_(capacity),
+      metrics_(metrics),
+      on_failure_(std::move(on_failure)) {
   BACKSTOP_ASSERT(sequencer_ != nullptr);
   BACKSTOP_ASSERT(metrics_ != nullptr);
   BACKSTOP_ASSERT(capacity_ > 0);
@@ -59,6 +63,16 @@ size_t Dispatcher::depth() const {
 base::Status Dispatcher::failure() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return failure_;
+}
+
+void Dispatcher::NoteFailure(const base::Status& status) {
+  if (status.code() != base::Status::Code::kIOError) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!failure_.ok()) return;
+    failure_ = status;
+  }
+  if (on_failure_) on_failure_(status);
 }
 
 void Dispatcher::Loop() {
@@ -200,6 +214,7 @@ void Dispatcher::RunCommand(Job& job) {
     if (called->exchange(true)) return;
     metrics_->pending_durable.fetch_sub(1);
     if (status.ok()) OnDurable(range, sequenced);
+    if (!status.ok()) NoteFailure(status);
     std::vector<std::function<void(const JobResult&)>> waiters;
     {
       std::lock_guard<std::mutex> lock(in_flight_mutex_);
@@ -212,12 +227,7 @@ void Dispatcher::RunCommand(Job& job) {
   };
   auto submitted = sequencer_->Submit(job.input, once, job.origin ? &*job.origin : nullptr);
   if (!submitted.ok()) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (failure_.ok() && submitted.status().code() == base::Status::Code::kIOError) {
-        failure_ = submitted.status();
-      }
-    }
+    NoteFailure(submitted.status());
     once(submitted.status(), ledger::GroupRange{});
   }
 }

@@ -49,7 +49,11 @@ struct Job {
 class Dispatcher {
  public:
   // Starts the sequencer thread. `sequencer` and `metrics` must outlive the dispatcher.
-  Dispatcher(replay::Sequencer* sequencer, size_t capacity, Metrics* metrics);
+  // `on_failure` (optional) is called once, on the sequencer or the log's writer thread, when
+  // an append first fails (a failed write or sync: the log then refuses every later one); it
+  // must be quick.
+  Dispatcher(replay::Sequencer* sequencer, size_t capacity, Metrics* metrics,
+             std::function<void(const base::Status&)> on_failure = {});
   // Stops (as Stop) and joins.
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
@@ -76,6 +80,8 @@ class Dispatcher {
   // True if `job` was answered (or queued behind its original) without reaching the engine.
   bool AnswerResend(Job& job, const std::string& key);
   void RunSnapshot(Job& job);
+  // Records the first IOError of an append and reports it to on_failure_.
+  void NoteFailure(const base::Status& status);
   // Group-commit metrics, on the log's writer thread: called once per durable group.
   void OnDurable(ledger::GroupRange range, std::chrono::steady_clock::time_point sequenced);
   // Insurance-fund gauges from the engine (sequencer thread).
@@ -84,6 +90,7 @@ class Dispatcher {
   replay::Sequencer* const sequencer_;
   const size_t capacity_;
   Metrics* const metrics_;
+  const std::function<void(const base::Status&)> on_failure_;
   std::vector<engine::AssetId> assets_;         // Sequencer thread: assets whose fund is reported.
   ledger::SequenceNumber last_commit_end_ = 0;  // Writer thread: seen by OnDurable.
   mutable std::mutex mutex_;

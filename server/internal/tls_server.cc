@@ -725,8 +725,15 @@ Status Server::Impl::Setup() {
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
     return Status::IOError("server", "cannot listen on " + options_.listen + ": " + ec.message());
-  dispatcher_ = std::make_unique<internal::Dispatcher>(sequencer_.get(),
-                                                       options_.max_queued_commands, &metrics_);
+  // A failed append (a write or sync the disk refused) is never retried: the server stops
+  // acknowledging, drains (everything queued is refused `unavailable`) and Run returns the
+  // failure, so the process exits non-zero; a restart recovers from the log (docs/FAULTS.md).
+  auto on_failure = [this](const Status& failure) {
+    Log("the log failed, stopping: " + failure.ToString());
+    Stop();
+  };
+  dispatcher_ = std::make_unique<internal::Dispatcher>(
+      sequencer_.get(), options_.max_queued_commands, &metrics_, std::move(on_failure));
   if (!options_.http_listen.empty()) {
     internal::HttpSources sources;
     sources.log = &sequencer_->log();

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "ledger/event_log.h"
@@ -123,6 +124,36 @@ void AppendDeposits(const ScratchDir& scratch, int groups) {
     }
     auto range = (*log)->Append(group);
     ASSERT_TRUE(range.ok()) << range.status().ToString();
+  }
+}
+
+std::vector<Ack> ReadAcks(const std::string& path) {
+  std::vector<Ack> acks;
+  std::ifstream in(path);
+  std::string word;
+  Ack ack;
+  while (in >> word >> ack.line >> ack.first >> ack.last) {
+    if (word == "ack") acks.push_back(ack);
+  }
+  return acks;
+}
+
+void ExpectAcksDurable(const std::string& log_dir, const std::vector<Ack>& acks) {
+  ledger::LogOptions options;
+  options.read_only = true;
+  auto log = ledger::EventLog::Open(log_dir, std::move(options));
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  for (const Ack& ack : acks) {
+    ASSERT_LE(ack.last, (*log)->head_seq()) << "acknowledged line " << ack.line << " lost";
+    for (uint64_t seq = ack.first; seq <= ack.last; ++seq) {
+      auto record = (*log)->Read(seq);
+      ASSERT_TRUE(record.ok()) << record.status().ToString();
+      EXPECT_EQ(record->group(), ack.first) << "seq " << seq;
+    }
+    auto next = (*log)->Read(ack.last + 1);
+    if (next.ok()) {
+      EXPECT_EQ(next->group(), ack.last + 1) << "group of line " << ack.line;
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace e2e {
 
@@ -47,5 +48,17 @@ class ScratchDir {
 void InitLog(const ScratchDir& scratch, const std::string& init_flags = "");
 // Appends `groups` groups of 1 to 4 deposit events, signed with scratch/signer.key.pem.
 void AppendDeposits(const ScratchDir& scratch, int groups);
+
+// One line of `ingest --acks` output: `ack LINE FIRST_SEQ LAST_SEQ`.
+struct Ack {
+  uint64_t line = 0;
+  uint64_t first = 0;
+  uint64_t last = 0;
+};
+// The acks in the file at `path` (other lines are skipped).
+std::vector<Ack> ReadAcks(const std::string& path);
+// Every acknowledged group is in the log at `log_dir` and whole: FIRST starts a group that runs
+// exactly to LAST.
+void ExpectAcksDurable(const std::string& log_dir, const std::vector<Ack>& acks);
 
 }  // namespace e2e

@@ -25,43 +25,6 @@
 namespace e2e {
 namespace {
 
-struct Ack {
-  uint64_t line = 0;
-  uint64_t first = 0;
-  uint64_t last = 0;
-};
-
-std::vector<Ack> ReadAcks(const std::string& path) {
-  std::vector<Ack> acks;
-  std::ifstream in(path);
-  std::string word;
-  Ack ack;
-  while (in >> word >> ack.line >> ack.first >> ack.last) {
-    if (word == "ack") acks.push_back(ack);
-  }
-  return acks;
-}
-
-// Every acknowledged group is present and whole.
-void ExpectAcksDurable(const std::string& log_dir, const std::vector<Ack>& acks) {
-  ledger::LogOptions options;
-  options.read_only = true;
-  auto log = ledger::EventLog::Open(log_dir, std::move(options));
-  ASSERT_TRUE(log.ok()) << log.status().ToString();
-  for (const Ack& ack : acks) {
-    ASSERT_LE(ack.last, (*log)->head_seq()) << "acknowledged line " << ack.line << " lost";
-    for (uint64_t seq = ack.first; seq <= ack.last; ++seq) {
-      auto record = (*log)->Read(seq);
-      ASSERT_TRUE(record.ok()) << record.status().ToString();
-      EXPECT_EQ(record->group(), ack.first) << "seq " << seq;
-    }
-    auto next = (*log)->Read(ack.last + 1);
-    if (next.ok()) {
-      EXPECT_EQ(next->group(), ack.last + 1) << "group of line " << ack.line;
-    }
-  }
-}
-
 TEST(IngestCrashTest, KillNineLosesNothingAcknowledgedAndAuditStaysClean) {
   const uint32_t seed = ::testing::UnitTest::GetInstance()->random_seed();
   SCOPED_TRACE("seed " + std::to_string(seed));
