@@ -399,7 +399,9 @@ void AddReport(CLI::App& app, std::function<int()>* run) {
       "Write one self-contained HTML file (no network needed) with charts of the mark, "
       "liquidations and ADL, the insurance fund, liquidated and ADL'd notional per minute and "
       "one ADL queue, and the accounts that lost or were deleveraged most; with --whatif and "
-      "what-if options, the two histories overlaid. See docs/REPORT.md");
+      "what-if options, the two histories overlaid. Without --whatif the page shows the logged "
+      "history as the log records it and re-derives nothing (`audit`, or --check, is the check "
+      "that the log reproduces its own effects). See docs/REPORT.md");
   sub->add_option("--data", options.data_dir, kDataHelp)->required();
   sub->add_option("--out", options.out, "The HTML file to write")->required();
   CLI::Option* whatif = sub->add_flag(
@@ -407,6 +409,10 @@ void AddReport(CLI::App& app, std::function<int()>* run) {
       "Overlay a what-if whose rules the options marked Needs: --whatif change (as for "
       "`backstop whatif`)");
   AddWhatIfParams(sub, options.whatif_options, whatif);
+  sub->add_flag("--check", options.check,
+                "Make the page by a what-if control run instead: re-derive every effect of the "
+                "window (as long as a replay) and exit 1 if the log does not reproduce them")
+      ->excludes(whatif);
   sub->add_option(
       "--adl-event", options.adl_event,
       "Seq of the ADL reduction whose queue is drawn (default: the first in the window)");

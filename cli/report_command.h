@@ -15,11 +15,16 @@ struct ReportCommandOptions {
   bool whatif = false;                  // Overlay the what-if of `whatif_options`' parameters.
   WhatIfCommandOptions whatif_options;  // Its window (--from-snapshot, --to) applies either way.
   uint64_t adl_event = 0;               // The ADL reduction whose queue is drawn; 0: the first one.
-  bool quiet = false;                   // Print nothing on success (simulate --report --json).
+  // Without --whatif: make the page by a what-if control run, which re-derives every effect of
+  // the window (as slow as a replay) and finds a log that does not reproduce them, instead of
+  // reading the logged history from the log.
+  bool check = false;
+  bool quiet = false;  // Print nothing on success (simulate --report --json).
 };
 
 // Writes the report; prints its path, size and the time it took. kExitError for bad options or
-// an unwritable file, kExitFinding when the log does not reproduce its own effects.
+// an unwritable file; with `check`, kExitFinding when the log does not reproduce its own
+// effects.
 int RunReport(const ReportCommandOptions& options);
 
 }  // namespace cli

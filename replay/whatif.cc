@@ -8,13 +8,12 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <thread>
 #include <utility>
 #include <variant>
 
 #include "replay/internal/whatif_tally.h"
+#include "replay/internal/whatif_window.h"
 #include "replay/recovery.h"
-#include "snapshots/snapshot_store.h"
 
 namespace replay {
 
@@ -173,95 +172,6 @@ engine::EngineState ChangeStart(const WhatIfParams& params, engine::EngineState 
   return state;
 }
 
-struct Start {
-  engine::EngineState state;
-  ledger::Hash hash{};
-};
-
-base::Result<Start> LoadStart(const ledger::EventLog& log, const DataDir& data,
-                              const ledger::Keyring& keyring, SequenceNumber seq) {
-  if (seq == 0) return Start{engine::RiskEngine().Export(), ledger::Hash{}};
-  snapshots::SnapshotStoreOptions store_options;
-  store_options.read_only = true;
-  BACKSTOP_ASSIGN_OR_RETURN(auto store,
-                            snapshots::SnapshotStore::Open(data.snapshots, store_options));
-  BACKSTOP_ASSIGN_OR_RETURN(snapshots::LoadedSnapshot loaded,
-                            store->Load(seq, keyring, log.chain_id()));
-  BACKSTOP_ASSIGN_OR_RETURN(ledger::LogRecord record, log.Read(seq));
-  if (record.hash() != loaded.meta.log_head_hash) {
-    return Status::Corruption(
-        "what-if", fmt::format("snapshot {}: its log hash differs from record {}", seq, seq));
-  }
-  return Start{std::move(loaded.state), record.hash()};
-}
-
-// Both end states, side by side, for each account's end equity.
-void FillEquity(const engine::RiskEngine& logged, const engine::RiskEngine& what_if,
-                const engine::RiskEngine& start, engine::AssetId asset,
-                std::map<engine::AccountId, AccountOutcome>* accounts) {
-  for (const engine::RiskEngine* engine : {&logged, &what_if}) {
-    for (engine::AccountId id : engine->AccountIds()) (*accounts)[id].account = id;
-  }
-  for (auto& [id, account] : *accounts) {
-    account.start_equity = start.HasAccount(id) ? start.Margin(id, asset).equity : 0;
-    account.end_equity[0] = logged.Margin(id, asset).equity;
-    account.end_equity[1] = what_if.Margin(id, asset).equity;
-  }
-}
-
-// The logged history's end state, recovered on its own thread while the what-if runs.
-class LoggedEnd {
- public:
-  LoggedEnd(const ledger::EventLog& log, const DataDir& data, const ledger::Keyring& keyring,
-            SequenceNumber end, const engine::EngineOptions& engine_options) {
-    options_.engine_options = engine_options;
-    thread_ = std::thread([&log, data, &keyring, end, this] {
-      result_.emplace(Recover(log, data, keyring, end, &warnings_, options_));
-    });
-  }
-  ~LoggedEnd() {
-    if (thread_.joinable()) thread_.join();
-  }
-  LoggedEnd(const LoggedEnd&) = delete;
-  LoggedEnd& operator=(const LoggedEnd&) = delete;
-
-  base::Result<Recovered>& Wait() {
-    thread_.join();
-    return *result_;
-  }
-  std::vector<std::string>& warnings() { return warnings_; }
-
- private:
-  ReplayOptions options_;
-  std::optional<base::Result<Recovered>> result_;  // Set by the thread.
-  std::vector<std::string> warnings_;
-  std::thread thread_;
-};
-
-// The log's end of the window and the engine states the what-if starts from.
-struct Window {
-  SequenceNumber end = 0;
-  Start logged;
-  engine::EngineState what_if;
-};
-
-base::Result<Window> OpenWindow(const ledger::EventLog& log, const DataDir& data,
-                                const ledger::Keyring& keyring, const WhatIfOptions& options) {
-  BACKSTOP_RETURN_IF_ERROR(ValidateWhatIfParams(options.params));
-  const SequenceNumber head = log.head_seq();
-  if (head == 0) return Status::NotFound("what-if", "the log is empty");
-  Window window;
-  BACKSTOP_ASSIGN_OR_RETURN(window.end, GroupEnd(log, options.to == 0 ? head : options.to));
-  if (options.from_snapshot >= window.end) {
-    return Status::InvalidArgument(
-        "what-if", fmt::format("snapshot {} is not before the end of the window (seq {})",
-                               options.from_snapshot, window.end));
-  }
-  BACKSTOP_ASSIGN_OR_RETURN(window.logged, LoadStart(log, data, keyring, options.from_snapshot));
-  window.what_if = ChangeStart(options.params, window.logged.state);
-  return window;
-}
-
 }  // namespace
 
 Status ValidateWhatIfParams(const WhatIfParams& params) {
@@ -298,19 +208,21 @@ engine::MarketSpec ApplyToSpec(const WhatIfParams& params, const engine::MarketS
 
 base::Result<WhatIfResult> RunWhatIf(const ledger::EventLog& log, const DataDir& data,
                                      const ledger::Keyring& keyring, const WhatIfOptions& options) {
-  BACKSTOP_ASSIGN_OR_RETURN(Window window, OpenWindow(log, data, keyring, options));
+  BACKSTOP_ASSIGN_OR_RETURN(internal::Window window,
+                            internal::OpenWindow(log, data, keyring, options));
+  const engine::EngineState what_if_start = ChangeStart(options.params, window.start.state);
   std::string error;
-  auto engine = engine::RiskEngine::Import(window.what_if, &error, options.engine_options);
+  auto engine = engine::RiskEngine::Import(what_if_start, &error, options.engine_options);
   if (!engine) return Status::InvalidArgument("what-if", "changed start state: " + error);
-  WhatIfRun run(options, window.logged.state);
-  run.logged().Start(window.logged.state);
-  run.derived().Start(window.what_if);
-  LoggedEnd logged_end(log, data, keyring, window.end, options.engine_options);
+  WhatIfRun run(options, window.start.state);
+  run.logged().Start(window.start.state);
+  run.derived().Start(what_if_start);
+  internal::LoggedEnd logged_end(log, data, keyring, window.end, options.engine_options);
   ReplayOptions replay_options;
   replay_options.engine_options = options.engine_options;
   replay_options.progress = options.progress;
   replay_options.what_if = &run;
-  auto replayed = Replay(log, options.from_snapshot + 1, window.end, window.logged.hash, &*engine,
+  auto replayed = Replay(log, options.from_snapshot + 1, window.end, window.start.hash, &*engine,
                          replay_options);
   auto& recovered = logged_end.Wait();
   BACKSTOP_RETURN_IF_ERROR(replayed.status());
@@ -334,9 +246,9 @@ base::Result<WhatIfResult> RunWhatIf(const ledger::EventLog& log, const DataDir&
   std::map<engine::AccountId, AccountOutcome> accounts;
   result.logged = run.logged().Finish(&accounts, 0);
   result.what_if = run.derived().Finish(&accounts, 1);
-  auto start = engine::RiskEngine::Import(window.logged.state, &error, options.engine_options);
+  auto start = engine::RiskEngine::Import(window.start.state, &error, options.engine_options);
   if (!start) return Status::Corruption("what-if", "start state: " + error);
-  FillEquity(recovered->engine, *engine, *start, result.report_asset, &accounts);
+  internal::FillEquity(recovered->engine, *engine, *start, result.report_asset, &accounts);
   accounts.erase(engine::kLiquidationAccount);
   for (auto& [id, account] : accounts) result.accounts.push_back(account);
   result.first_difference = std::move(replayed->first_difference);

@@ -6,7 +6,9 @@
 //     snapshot on a second thread), twice each, as inputs/s and records/s;
 //   - what-if runs with rules changed (pro-rata ADL; a 10x fund);
 //   - `backstop report` on that log, and on scripts/demo.sh's crash (simulated here): wall time
-//     and file size.
+//     and file size; the plain report (the logged history read from the log) alternated with
+//     `report --check` (the same page by a what-if control run, how report made it before),
+//     two rounds each, then `report --whatif`.
 // Usage: whatif_bench [--dir DIR] [--backstop PATH]   (DIR default /tmp/backstop-replay-bench)
 
 #include <fmt/format.h>
@@ -16,6 +18,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -89,19 +93,42 @@ double WhatIf(const ledger::EventLog& log, const replay::DataDir& data,
   return rate;
 }
 
-// Times `backstop report` (what a user runs) and prints the file's size.
+double ChildCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_CHILDREN, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+// Times `backstop report` (what a user runs) and prints the file's size and the CPU seconds
+// the command used (all its threads).
 void ReportRow(const std::string& backstop, const std::string& data, const std::string& out,
                const std::string& extra, const std::string& what) {
   const std::string command =
       fmt::format("{} report --data {} --out {} {} > /dev/null", backstop, data, out, extra);
   const Stopwatch watch;
+  const double cpu = ChildCpuSeconds();
   const int status = std::system(command.c_str());
   const double seconds = watch.seconds();
   if (status != 0) {
     fmt::print("{}: `{}` failed ({})\n", what, command, status);
     return;
   }
-  fmt::print("{:<44} {:>7.2f} s {:>12} bytes   ({})\n", what, seconds, fs::file_size(out), command);
+  fmt::print("{:<44} {:>7.2f} s {:>6.2f} CPU s {:>9} bytes   ({})\n", what, seconds,
+             ChildCpuSeconds() - cpu, fs::file_size(out), command);
+}
+
+// Whether the plain report and `report --check` wrote the same page.
+void SamePage(const std::string& plain, const std::string& checked) {
+  fmt::print("    report and report --check pages identical: {}\n",
+             ReadFile(plain) == ReadFile(checked) ? "yes" : "NO");
 }
 
 }  // namespace
@@ -138,7 +165,12 @@ int main(int argc, char** argv) {
   fund.fund_scale_pct = 1000;
   WhatIf(**log, data, *keyring, fund, "what-if --fund-scale 1000");
 
-  ReportRow(backstop, data.root, dir + "/report.html", "", "report, this log");
+  for (int round = 0; round < 2; ++round) {
+    ReportRow(backstop, data.root, dir + "/report.html", "", "report, this log");
+    ReportRow(backstop, data.root, dir + "/report-check.html", "--check",
+              "report --check (control run), this log");
+  }
+  SamePage(dir + "/report.html", dir + "/report-check.html");
   ReportRow(backstop, data.root, dir + "/report-whatif.html", "--whatif --fund-scale 1000",
             "report --whatif, this log");
   const std::string demo = dir + "/crash-demo";
@@ -153,6 +185,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   ReportRow(backstop, demo + "/data", demo + "/report.html", "", "report, crash demo");
+  ReportRow(backstop, demo + "/data", demo + "/report-check.html", "--check",
+            "report --check (control run), crash demo");
+  SamePage(demo + "/report.html", demo + "/report-check.html");
   ReportRow(backstop, demo + "/data", demo + "/report-whatif.html", "--whatif --fund-scale 1000",
             "report --whatif, crash demo");
   return 0;

@@ -6,6 +6,7 @@
 #include <limits>
 #include <variant>
 
+#include "base/assert.h"
 #include "ledger/event_codec.h"
 #include "ledger/schema/event.capnp.h"
 
@@ -42,6 +43,12 @@ void HistoryTally::Start(const engine::EngineState& state) {
   }
 }
 
+void HistoryTally::StartLater(engine::MarketId market, engine::AssetId asset) {
+  SetReportMarket(market, asset);
+  fund_known_ = false;
+  mark_known_ = false;
+}
+
 void HistoryTally::SetReportMarket(engine::MarketId market, engine::AssetId asset) {
   report_market_ = market;
   report_asset_ = asset;
@@ -54,10 +61,20 @@ MinuteBucket* HistoryTally::Bucket(int64_t time_ns) {
   if (minutes.empty() || minutes.back().minute < minute) {
     MinuteBucket bucket;
     bucket.minute = minute;
-    const auto fund = funds_.find(report_asset_);
-    bucket.fund_end = fund == funds_.end() ? 0 : fund->second.end;
-    bucket.fund_low = bucket.fund_end;
-    bucket.mark_last = mark_;
+    if (fund_known_) {
+      const auto fund = funds_.find(report_asset_);
+      bucket.fund_end = fund == funds_.end() ? 0 : fund->second.end;
+      bucket.fund_low = bucket.fund_end;
+    } else {
+      // The start is added by ResolveCarry; until then the low is over the moves only.
+      bucket.fund_low = std::numeric_limits<engine::Money>::max();
+      ++fund_carry_buckets_;
+    }
+    if (mark_known_) {
+      bucket.mark_last = mark_;
+    } else {
+      ++mark_carry_buckets_;
+    }
     minutes.push_back(bucket);
   }
   return &minutes.back();
@@ -66,7 +83,11 @@ MinuteBucket* HistoryTally::Bucket(int64_t time_ns) {
 void HistoryTally::Mark(int64_t time_ns, engine::MarketId market, engine::Price price) {
   if (!report_market_ || market != *report_market_) return;
   mark_ = price;
-  if (MinuteBucket* bucket = Bucket(time_ns)) bucket->mark_last = price;
+  mark_known_ = true;
+  if (MinuteBucket* bucket = Bucket(time_ns)) {
+    if (outcome_.minutes.size() == mark_carry_buckets_) mark_set_in_carry_ = true;
+    bucket->mark_last = price;
+  }
 }
 
 void HistoryTally::Liquidation(int64_t time_ns, engine::AccountId account,
@@ -97,7 +118,9 @@ void HistoryTally::Fund(int64_t time_ns, engine::AssetId asset, engine::Money ba
   path.low = moved_.insert(asset).second ? balance_after : std::min(path.low, balance_after);
   if (draw) ++outcome_.fund_draws;
   if (asset != report_asset_) return;
+  fund_known_ = true;
   if (MinuteBucket* bucket = Bucket(time_ns)) {
+    if (outcome_.minutes.size() == fund_carry_buckets_) fund_moved_in_carry_ = true;
     bucket->fund_end = balance_after;
     bucket->fund_low = std::min(bucket->fund_low, balance_after);
   }
@@ -155,6 +178,74 @@ void HistoryTally::Record(const ledger::LogRecord& record) {
   // derived ones. A record that does not decode counts nothing (the audit reports it).
   auto effect = ledger::DecodeEffect(record.event());
   if (effect.ok()) Effect(record.time_ns(), *effect);
+}
+
+void HistoryTally::ResolveCarry(engine::Money fund, engine::Price mark) {
+  std::vector<MinuteBucket>& minutes = outcome_.minutes;
+  for (size_t i = 0; i < fund_carry_buckets_; ++i) {
+    minutes[i].fund_low = std::min(minutes[i].fund_low, fund);
+    if (i + 1 < fund_carry_buckets_ || !fund_moved_in_carry_) minutes[i].fund_end = fund;
+  }
+  for (size_t i = 0; i < mark_carry_buckets_; ++i) {
+    if (i + 1 < mark_carry_buckets_ || !mark_set_in_carry_) minutes[i].mark_last = mark;
+  }
+  fund_carry_buckets_ = 0;
+  mark_carry_buckets_ = 0;
+}
+
+bool HistoryTally::Append(HistoryTally later) {
+  BACKSTOP_ASSERT(fund_known_ && mark_known_);  // Tallies are appended in order.
+  BACKSTOP_ASSERT(later.report_market_ == report_market_ && later.report_asset_ == report_asset_);
+  std::vector<MinuteBucket>& minutes = outcome_.minutes;
+  std::vector<MinuteBucket>& more = later.outcome_.minutes;
+  if (!minutes.empty() && !more.empty() && more.front().minute < minutes.back().minute) {
+    return false;
+  }
+  EndGroup();
+  later.EndGroup();
+  const auto fund = funds_.find(report_asset_);
+  later.ResolveCarry(fund == funds_.end() ? 0 : fund->second.end, mark_);
+  auto next = more.begin();
+  if (!minutes.empty() && next != more.end() && next->minute == minutes.back().minute) {
+    // One minute split between the two: what one tally would have put in one bucket.
+    MinuteBucket& bucket = minutes.back();
+    bucket.liquidations += next->liquidations;
+    bucket.adl_reductions += next->adl_reductions;
+    bucket.liquidated_notional = SatAdd(bucket.liquidated_notional, next->liquidated_notional);
+    bucket.adl_notional = SatAdd(bucket.adl_notional, next->adl_notional);
+    bucket.fund_end = next->fund_end;
+    bucket.fund_low = std::min(bucket.fund_low, next->fund_low);
+    bucket.mark_last = next->mark_last;
+    ++next;
+  }
+  minutes.insert(minutes.end(), next, more.end());
+  // Each sum's terms are >= 0 (so saturating is associative) except net transfers, which
+  // would differ only past int64 (no accepted deposit gets there).
+  const HistoryOutcome& add = later.outcome_;
+  outcome_.liquidations += add.liquidations;
+  outcome_.phase_a_quantity = SatAdd(outcome_.phase_a_quantity, add.phase_a_quantity);
+  outcome_.phase_b_quantity = SatAdd(outcome_.phase_b_quantity, add.phase_b_quantity);
+  outcome_.phase_c_quantity = SatAdd(outcome_.phase_c_quantity, add.phase_c_quantity);
+  outcome_.liquidated_notional = SatAdd(outcome_.liquidated_notional, add.liquidated_notional);
+  outcome_.adl_reductions += add.adl_reductions;
+  outcome_.adl_notional = SatAdd(outcome_.adl_notional, add.adl_notional);
+  outcome_.socialized_loss = SatAdd(outcome_.socialized_loss, add.socialized_loss);
+  outcome_.fund_draws += add.fund_draws;
+  // `later` holds the funds it moved only: their lows and ends are balances, not deltas.
+  for (const auto& [asset, path] : later.funds_) {
+    FundPath& mine = funds_.try_emplace(asset, FundPath{asset, 0, 0, 0}).first->second;
+    mine.end = path.end;
+    mine.low = moved_.insert(asset).second ? path.low : std::min(mine.low, path.low);
+  }
+  for (const auto& [id, counts] : later.accounts_) {
+    PerAccount& account = accounts_[id];
+    account.net_transfers = SatAdd(account.net_transfers, counts.net_transfers);
+    account.liquidations += counts.liquidations;
+    account.adl_reductions += counts.adl_reductions;
+    account.adl_quantity = SatAdd(account.adl_quantity, counts.adl_quantity);
+  }
+  if (later.mark_known_) mark_ = later.mark_;
+  return true;
 }
 
 HistoryOutcome HistoryTally::Finish(std::map<engine::AccountId, AccountOutcome>* accounts,
