@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -48,6 +49,8 @@ TEST(IngestCrashTest, KillNineLosesNothingAcknowledgedAndAuditStaysClean) {
         std::string("exec ") + BACKSTOP_BINARY + " ingest - --acks --snapshot-every 20000 --data " +
         (scratch / "data") + " --key " + (scratch / "signer.key.pem") + " < " +
         (scratch / "slice.jsonl") + " > " + acks_file + " 2>/dev/null";
+    // A kill that lands before the shell truncates the file must not leave the last round's.
+    std::filesystem::remove(acks_file);
     if (round % 4 == 3) {
       // A blind kill, which may land in recovery, before any ack or after the slice.
       RunAndKill(command, std::chrono::milliseconds(rng.Uniform(50, 600)));
