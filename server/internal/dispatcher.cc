@@ -29,20 +29,24 @@ Dispatcher::Dispatcher(replay::Sequencer* sequencer, size_t capacity, Metrics* m
   for (const engine::AssetState& asset : sequencer_->engine().Export().assets) {
     assets_.push_back(asset.asset);
   }
-  UpdateFunds(nullptr);
+  UpdateFunds();
   thread_ = std::thread([this] { Loop(); });
 }
 
 Dispatcher::~Dispatcher() { Stop(); }
 
 bool Dispatcher::TryPush(Job&& job) {
+  bool first = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ || queue_.size() >= capacity_) return false;
+    first = queue_.empty();
     queue_.push_back(std::move(job));
     metrics_->sequencer_queue.store(static_cast<int64_t>(queue_.size()));
   }
-  wake_.notify_one();
+  // The thread waits only for an empty queue, and takes all of it at once: a job joining a
+  // queue that holds others needs no wakeup of its own (one per burst, not one per command).
+  if (first) wake_.notify_one();
   return true;
 }
 
@@ -85,15 +89,17 @@ void Dispatcher::Loop() {
       batch.swap(queue_);
       metrics_->sequencer_queue.store(0);
     }
+    bool funds = false;
     for (Job& job : batch) {
       if (job.kind == Job::Kind::kCommand) {
         RunCommand(job);
-        UpdateFunds(&job.input);
+        funds = NoteAsset(job.input) || funds;
       } else {
         RunSnapshot(job);
       }
     }
     batch.clear();
+    if (funds) UpdateFunds();
   }
   base::Status flushed = sequencer_->Flush();
   if (!flushed.ok()) {
@@ -247,17 +253,25 @@ void Dispatcher::OnDurable(ledger::GroupRange range,
   }
 }
 
-void Dispatcher::UpdateFunds(const engine::Input* input) {
-  std::optional<engine::AssetId> asset;
-  if (input != nullptr) {
-    if (const auto* top_up = std::get_if<engine::TopUpInsurance>(input)) asset = top_up->asset;
-    if (const auto* listed = std::get_if<engine::ListMarket>(input)) {
-      asset = listed->spec.quote_asset;
+bool Dispatcher::NoteAsset(const engine::Input& input) {
+  if (std::holds_alternative<engine::TopUpInsurance>(input)) {
+    const engine::AssetId asset = std::get<engine::TopUpInsurance>(input).asset;
+    if (std::find(assets_.begin(), assets_.end(), asset) == assets_.end()) {
+      assets_.push_back(asset);
     }
   }
-  if (asset && std::find(assets_.begin(), assets_.end(), *asset) == assets_.end()) {
-    assets_.push_back(*asset);
+  if (const auto* listed = std::get_if<engine::ListMarket>(&input)) {
+    const engine::AssetId asset = listed->spec.quote_asset;
+    if (std::find(assets_.begin(), assets_.end(), asset) == assets_.end()) {
+      assets_.push_back(asset);
+    }
   }
+  // Every command that can move a fund (a liquidation's or ADL's, a top-up) counts: cheaper
+  // to refresh the gauges once per batch than to tell them apart.
+  return !assets_.empty();
+}
+
+void Dispatcher::UpdateFunds() {
   for (engine::AssetId id : assets_) {
     metrics_->SetInsuranceFund(id, sequencer_->engine().InsuranceFund(id));
   }

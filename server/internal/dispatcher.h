@@ -84,8 +84,11 @@ class Dispatcher {
   void NoteFailure(const base::Status& status);
   // Group-commit metrics, on the log's writer thread: called once per durable group.
   void OnDurable(ledger::GroupRange range, std::chrono::steady_clock::time_point sequenced);
-  // Insurance-fund gauges from the engine (sequencer thread).
-  void UpdateFunds(const engine::Input* input);
+  // Adds the asset whose fund `input` starts reporting (a listing's quote asset, a top-up's);
+  // true if any fund is reported (the gauges are then refreshed after the batch).
+  bool NoteAsset(const engine::Input& input);
+  // Insurance-fund gauges from the engine, once per batch of jobs (sequencer thread).
+  void UpdateFunds();
 
   replay::Sequencer* const sequencer_;
   const size_t capacity_;
