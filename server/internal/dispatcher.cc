@@ -30,6 +30,7 @@ Dispatcher::Dispatcher(replay::Sequencer* sequencer, size_t capacity, Metrics* m
     assets_.push_back(asset.asset);
   }
   UpdateFunds();
+  LoadOrigins();
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -108,6 +109,16 @@ void Dispatcher::Loop() {
   }
 }
 
+void Dispatcher::LoadOrigins() {
+  const base::Status scanned = sequencer_->log().VisitIndex(
+      ledger::Index::kClientCommand, "", "", [this](std::string_view key, std::string_view) {
+        origins_.Add(key.substr(0, key.size() - 8));  // The prefix, without the seq.
+        return !origins_.gave_up();
+      });
+  // Without the whole picture the filter cannot say "absent": every command looks in the log.
+  if (!scanned.ok()) origins_.GiveUp();
+}
+
 namespace {
 
 // The key of an origin in the in-flight map.
@@ -137,10 +148,10 @@ struct Original {
 
 // The durable command the log holds under `origin`, if any (the kClientCommand index, then
 // each record it names, whose origin must match exactly).
+// `lower`: the origin's ledger::ClientCommandPrefix.
 base::Result<std::optional<Original>> FindDurable(const ledger::EventLog& log,
-                                                  const ledger::CommandOrigin& origin) {
-  std::string lower =
-      ledger::ClientCommandPrefix(origin.principal, origin.client_id, origin.client_seq);
+                                                  const ledger::CommandOrigin& origin,
+                                                  const std::string& lower) {
   std::string upper = lower;
   int i = static_cast<int>(upper.size()) - 1;
   for (; i >= 0 && upper[i] == '\xff'; --i) upper[i] = '\0';
@@ -164,7 +175,9 @@ base::Result<std::optional<Original>> FindDurable(const ledger::EventLog& log,
 
 }  // namespace
 
-bool Dispatcher::AnswerResend(Job& job, const std::string& key) {
+bool Dispatcher::AnswerResend(Job& job, const std::string& key, const std::string& prefix) {
+  // Never seen: neither in flight nor in the log (the filter holds both).
+  if (!origins_.MayContain(prefix)) return false;
   {
     std::lock_guard<std::mutex> lock(in_flight_mutex_);
     auto it = in_flight_.find(key);
@@ -179,7 +192,7 @@ bool Dispatcher::AnswerResend(Job& job, const std::string& key) {
       return true;
     }
   }
-  auto original = FindDurable(sequencer_->log(), *job.origin);
+  auto original = FindDurable(sequencer_->log(), *job.origin, prefix);
   if (!original.ok()) {
     job.done(JobResult{original.status(), {}, 0, false, false});
     return true;
@@ -200,7 +213,10 @@ void Dispatcher::RunCommand(Job& job) {
   std::string key;
   if (job.origin) {
     key = OriginKey(*job.origin);
-    if (AnswerResend(job, key)) return;
+    const std::string prefix = ledger::ClientCommandPrefix(
+        job.origin->principal, job.origin->client_id, job.origin->client_seq);
+    if (AnswerResend(job, key, prefix)) return;
+    origins_.Add(prefix);  // Before it can be in flight or in the log.
   }
   // The log calls `done` once the group is durable; if Submit fails first it may not, so a
   // flag makes sure the callers hear exactly once. Resends that arrive meanwhile wait in

@@ -21,6 +21,7 @@
 #include "ledger/event_log.h"
 #include "replay/sequencer.h"
 #include "server/internal/metrics.h"
+#include "server/internal/origin_filter.h"
 
 namespace server::internal {
 
@@ -76,9 +77,12 @@ class Dispatcher {
   };
 
   void Loop();
+  // Adds every origin the log holds to origins_ (the constructor, before the thread starts).
+  void LoadOrigins();
   void RunCommand(Job& job);
   // True if `job` was answered (or queued behind its original) without reaching the engine.
-  bool AnswerResend(Job& job, const std::string& key);
+  // `prefix`: its origin's ledger::ClientCommandPrefix.
+  bool AnswerResend(Job& job, const std::string& key, const std::string& prefix);
   void RunSnapshot(Job& job);
   // Records the first IOError of an append and reports it to on_failure_.
   void NoteFailure(const base::Status& status);
@@ -96,6 +100,9 @@ class Dispatcher {
   const std::function<void(const base::Status&)> on_failure_;
   std::vector<engine::AssetId> assets_;         // Sequencer thread: assets whose fund is reported.
   ledger::SequenceNumber last_commit_end_ = 0;  // Writer thread: seen by OnDurable.
+  // Sequencer thread: the origins of the log and of every command taken since (a command
+  // whose origin it has never seen is new without a look in the log).
+  OriginFilter origins_{1 << 16};
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> queue_;  // Guarded by mutex_.

@@ -165,16 +165,6 @@ std::string PeerFingerprint(X509* cert) {
 
 }  // namespace
 
-// The stored records of one group, read for its answer.
-struct GroupRead {
-  ledger::GroupRange range;  // last 0: a resend's, read to the group's end.
-  std::vector<std::string> records;
-  std::optional<uint16_t> rejection;  // The engine's, if the group holds one.
-  uint64_t liquidations = 0;
-  uint64_t adl_reductions = 0;
-  Status status;
-};
-
 // One client connection. Lives on the I/O thread; kept alive by its pending operations.
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -205,9 +195,7 @@ class Session : public std::enable_shared_from_this<Session> {
     MaybeFinish();
   }
 
-  // `read`: the group's records, read already (null: read them here).
-  void OnDurable(uint64_t request_id, const internal::JobResult& result, bool snapshot,
-                 GroupRead* read);
+  void OnDurable(uint64_t request_id, const internal::JobResult& result, bool snapshot);
   // Writes the answers queued while the server held writes.
   void Flush() {
     held_ = false;
@@ -570,6 +558,15 @@ Status Session::SendStreamFrame(uint64_t head) {
 
 namespace {
 
+// The stored records of one group, read for its answer.
+struct GroupRead {
+  ledger::GroupRange range;  // last 0: a resend's, read to the group's end.
+  std::vector<std::string> records;
+  std::optional<uint16_t> rejection;  // The engine's, if the group holds one.
+  uint64_t liquidations = 0;
+  uint64_t adl_reductions = 0;
+};
+
 // Adds the record to `*read` (its bytes, the engine's rejection code, what it counts).
 void TakeRecord(const ledger::LogRecord& record, GroupRead* read) {
   const auto bytes = record.record_bytes();
@@ -615,50 +612,9 @@ Status ReadGroup(const ledger::EventLog& log, GroupRead* read) {
   return CheckWhole(*read);
 }
 
-// The records of many groups with known ranges, ascending and disjoint (the groups one synced
-// batch acknowledged): one pass of one iterator from the first group's start to the last's
-// end instead of a point lookup per record. Each group's outcome goes to its `status`.
-void ReadGroups(const ledger::EventLog& log, const std::vector<GroupRead*>& groups) {
-  if (groups.empty()) return;
-  uint64_t wanted = 0;
-  bool ordered = true;
-  for (size_t i = 0; i < groups.size(); ++i) {
-    wanted += groups[i]->range.last - groups[i]->range.first + 1;
-    if (i > 0 && groups[i]->range.first <= groups[i - 1]->range.last) ordered = false;
-  }
-  const ledger::SequenceNumber first = groups.front()->range.first;
-  const ledger::SequenceNumber last = groups.back()->range.last;
-  // One group, or groups far apart (records of others between them): point lookups.
-  if (groups.size() == 1 || !ordered || last - first + 1 > 2 * wanted + 256) {
-    for (GroupRead* group : groups) group->status = ReadGroup(log, group);
-    return;
-  }
-  auto it = log.NewIterator(first, last);
-  size_t at = 0;
-  for (; it->Valid() && at < groups.size(); it->Next()) {
-    const ledger::SequenceNumber seq = it->key_seq();
-    while (at < groups.size() && seq > groups[at]->range.last) ++at;
-    if (at == groups.size()) break;
-    if (seq < groups[at]->range.first) continue;
-    ledger::LogRecord record;
-    Status decoded = ledger::DecodeRecordInto(it->value(), &record);
-    if (!decoded.ok()) {
-      groups[at]->status = decoded;
-      continue;
-    }
-    TakeRecord(record, groups[at]);
-  }
-  const Status status = it->status();
-  for (GroupRead* group : groups) {
-    if (!group->status.ok()) continue;
-    group->status = status.ok() ? CheckWhole(*group) : status;
-  }
-}
-
 }  // namespace
 
-void Session::OnDurable(uint64_t request_id, const internal::JobResult& result, bool snapshot,
-                        GroupRead* read) {
+void Session::OnDurable(uint64_t request_id, const internal::JobResult& result, bool snapshot) {
   --inflight_;
   if (!result.status.ok()) {
     Refuse(request_id, RefusalReason::kUnavailable, result.status.ToString(), false);
@@ -668,15 +624,13 @@ void Session::OnDurable(uint64_t request_id, const internal::JobResult& result, 
   } else if (snapshot) {
     Send(internal::SnapshotAnswerFrame(request_id, result.snapshot_seq));
   } else {
-    GroupRead own;
-    if (read == nullptr) {
-      read = &own;
-      read->range = result.range;
-      read->status = ReadGroup(server_->sequencer_->log(), read);
-    }
+    GroupRead group;
+    group.range = result.range;
+    GroupRead* read = &group;
+    const Status status = ReadGroup(server_->sequencer_->log(), read);
     internal::Metrics& metrics = server_->metrics_;
-    if (!read->status.ok()) {
-      Refuse(request_id, RefusalReason::kUnavailable, read->status.ToString(), false);
+    if (!status.ok()) {
+      Refuse(request_id, RefusalReason::kUnavailable, status.ToString(), false);
     } else {
       if (!result.resent) {
         metrics.liquidations.fetch_add(read->liquidations);
@@ -700,32 +654,13 @@ void Server::Impl::DrainCompletions() {
     std::lock_guard<std::mutex> lock(completions_mutex_);
     batch.swap(completions_);
   }
-  struct Ready {
-    std::shared_ptr<Session> session;
-    const Completion* completion;
-    GroupRead read;
-    bool known = false;  // `read` holds the group's records (read below).
-  };
-  std::vector<Ready> ready;
-  ready.reserve(batch.size());
-  std::vector<GroupRead*> known;
-  for (const Completion& completion : batch) {
-    auto session = completion.session.lock();
-    if (session == nullptr) continue;
-    ready.push_back({std::move(session), &completion, {}, false});
-    const internal::JobResult& result = completion.result;
-    Ready& last = ready.back();
-    if (result.status.ok() && !result.reused && !result.resent && !completion.snapshot) {
-      last.known = true;
-      last.read.range = result.range;
-      known.push_back(&last.read);
-    }
-  }
-  ReadGroups(sequencer_->log(), known);
+  // Each answer reads its group with point lookups: the records are in the memtable, where a
+  // Get stops, whereas one iterator over the batch would also seek every table file.
   HoldWrites();
-  for (Ready& each : ready) {
-    each.session->OnDurable(each.completion->request_id, each.completion->result,
-                            each.completion->snapshot, each.known ? &each.read : nullptr);
+  for (const Completion& completion : batch) {
+    if (auto session = completion.session.lock()) {
+      session->OnDurable(completion.request_id, completion.result, completion.snapshot);
+    }
   }
   ReleaseWrites();
 }
