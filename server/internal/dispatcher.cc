@@ -36,19 +36,22 @@ Dispatcher::Dispatcher(replay::Sequencer* sequencer, size_t capacity, Metrics* m
 
 Dispatcher::~Dispatcher() { Stop(); }
 
-bool Dispatcher::TryPush(Job&& job) {
+size_t Dispatcher::TryPushAll(std::vector<Job>& jobs) {
+  size_t pushed = 0;
   bool first = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_ || queue_.size() >= capacity_) return false;
+    if (stopping_) return 0;
     first = queue_.empty();
-    queue_.push_back(std::move(job));
+    while (pushed < jobs.size() && queue_.size() < capacity_) {
+      queue_.push_back(std::move(jobs[pushed++]));
+    }
     metrics_->sequencer_queue.store(static_cast<int64_t>(queue_.size()));
   }
-  // The thread waits only for an empty queue, and takes all of it at once: a job joining a
-  // queue that holds others needs no wakeup of its own (one per burst, not one per command).
-  if (first) wake_.notify_one();
-  return true;
+  // The thread waits only for an empty queue, and takes all of it at once: jobs joining a
+  // queue that holds others need no wakeup of their own.
+  if (first && pushed > 0) wake_.notify_one();
+  return pushed;
 }
 
 void Dispatcher::Stop() {

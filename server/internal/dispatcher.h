@@ -60,8 +60,10 @@ class Dispatcher {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // Queues `job`; false (and `job` untouched) if the queue is full or stopping.
-  bool TryPush(Job&& job);
+  // Queues jobs[0, n) in order, as many as fit, with one lock and at most one wakeup of the
+  // sequencer thread; returns n. The jobs not taken (n and after: the queue is full, or the
+  // dispatcher is stopping) are left untouched.
+  size_t TryPushAll(std::vector<Job>& jobs);
   // Refuses new jobs, runs every queued one, flushes the log and joins the thread.
   void Stop();
   // Jobs queued now, and the most ever queued.

@@ -105,6 +105,13 @@ class Server::Impl {
     }
     if (first) asio::post(io_, [this] { DrainCompletions(); });
   }
+  // Jobs from the connections (I/O thread): the commands of one burst of reads go to the
+  // sequencer together, once the burst's other handlers have run (one lock, one wakeup).
+  void QueueJob(internal::Job&& job, std::weak_ptr<Session> session, uint64_t request_id) {
+    if (queued_jobs_.empty()) asio::post(io_, [this] { PushJobs(); });
+    queued_jobs_.push_back(std::move(job));
+    queued_from_.push_back({std::move(session), request_id});
+  }
   // While held (I/O thread), answers are queued, and each session that got any writes them all
   // in one TLS write when the last hold is released.
   void HoldWrites() { ++hold_writes_; }
@@ -128,10 +135,17 @@ class Server::Impl {
   std::thread stopper_;
   // Keeps Run going while the sequencer drains and its answers are still to be posted.
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> drain_guard_;
+  struct QueuedFrom {
+    std::weak_ptr<Session> session;
+    uint64_t request_id = 0;
+  };
+  std::vector<internal::Job> queued_jobs_;      // I/O thread only; not yet pushed.
+  std::vector<QueuedFrom> queued_from_;         // I/O thread only: who sent each queued job.
   int hold_writes_ = 0;                         // I/O thread only.
   std::vector<std::shared_ptr<Session>> held_;  // I/O thread only: sessions with held answers.
 
  private:
+  void PushJobs();
   void DrainCompletions();
   void Accept();
   void WaitForSignal();
@@ -196,6 +210,16 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnDurable(uint64_t request_id, const internal::JobResult& result, bool snapshot);
+  // A queued job the sequencer's queue had no room for (or that came as the server stopped).
+  void OnNotQueued(uint64_t request_id) {
+    --inflight_;
+    if (server_->stopping_) {
+      Refuse(request_id, RefusalReason::kUnavailable, "the server is shutting down", false);
+    } else {
+      Refuse(request_id, RefusalReason::kBusy, "the sequencer's queue is full", false);
+    }
+    MaybeFinish();
+  }
   // Writes the answers queued while the server held writes.
   void Flush() {
     held_ = false;
@@ -402,10 +426,7 @@ void Session::HandleCommand(internal::DecodedRequest&& request) {
               request_id = request.id](const internal::JobResult& result) {
     server->Complete({weak, request_id, result, false});
   };
-  if (!server_->dispatcher_->TryPush(std::move(job))) {
-    Refuse(request.id, RefusalReason::kBusy, "the sequencer's queue is full", false);
-    return;
-  }
+  server_->QueueJob(std::move(job), weak_from_this(), request.id);
   ++inflight_;
 }
 
@@ -420,10 +441,7 @@ void Session::HandleSnapshot(uint64_t request_id) {
               request_id](const internal::JobResult& result) {
     server->Complete({weak, request_id, result, true});
   };
-  if (!server_->dispatcher_->TryPush(std::move(job))) {
-    Refuse(request_id, RefusalReason::kBusy, "the sequencer's queue is full", false);
-    return;
-  }
+  server_->QueueJob(std::move(job), weak_from_this(), request_id);
   ++inflight_;
 }
 
@@ -661,6 +679,19 @@ void Server::Impl::DrainCompletions() {
     if (auto session = completion.session.lock()) {
       session->OnDurable(completion.request_id, completion.result, completion.snapshot);
     }
+  }
+  ReleaseWrites();
+}
+
+void Server::Impl::PushJobs() {
+  std::vector<internal::Job> jobs;
+  std::vector<QueuedFrom> from;
+  jobs.swap(queued_jobs_);
+  from.swap(queued_from_);
+  const size_t pushed = dispatcher_->TryPushAll(jobs);
+  HoldWrites();
+  for (size_t i = pushed; i < from.size(); ++i) {
+    if (auto session = from[i].session.lock()) session->OnNotQueued(from[i].request_id);
   }
   ReleaseWrites();
 }
