@@ -68,7 +68,7 @@ printf '%-11s %6s %9s %10s %7s %7s %7s %8s %7s %10s %8s\n' connections window co
   commands/s "%ingest" p50_us p99_us p999_us refused server_cpu_s load_cpu_s
 for window in $windows; do
 for connections in 1 16 256; do
-  rm -rf serve-data
+  rm -rf serve-data serve.log  # Not the last run's "listening on" line.
   "$backstop" init --data serve-data --key venue.key.pem >/dev/null
   "$backstop" ingest setup.jsonl --data serve-data --key venue.key.pem >/dev/null 2>&1
   "$backstop" serve --data serve-data --key venue.key.pem --listen 127.0.0.1:0 \
