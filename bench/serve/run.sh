@@ -11,7 +11,8 @@
 # the CPU does. Every window in WINDOWS (default "4 16") is run at 1, 16 and 256 connections.
 # Beside each row: the CPU seconds the server and the load client used during it (they share
 # the machine's cores).
-# Usage: [WINDOWS="4 16"] bench/serve/run.sh [SECONDS] [WORKDIR]   (default 10 s per row)
+# Usage: [WINDOWS="4 16"] [CONNECTIONS="1 16 256"] bench/serve/run.sh [SECONDS] [WORKDIR]
+# (default 10 s per row)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${BACKSTOP_BUILD:-$root/build}"
@@ -67,7 +68,7 @@ cpu_ms() { awk -v t="$ticks" '{ print int(($14 + $15) * 1000 / t) }' "/proc/$1/s
 printf '%-11s %6s %9s %10s %7s %7s %7s %8s %7s %10s %8s\n' connections window commands \
   commands/s "%ingest" p50_us p99_us p999_us refused server_cpu_s load_cpu_s
 for window in $windows; do
-for connections in 1 16 256; do
+for connections in ${CONNECTIONS:-1 16 256}; do
   rm -rf serve-data serve.log  # Not the last run's "listening on" line.
   "$backstop" init --data serve-data --key venue.key.pem >/dev/null
   "$backstop" ingest setup.jsonl --data serve-data --key venue.key.pem >/dev/null 2>&1
@@ -75,7 +76,7 @@ for connections in 1 16 256; do
     --tls-cert certs/server.pem --tls-key certs/server.key --client-ca certs/ca.pem \
     --roles roles.json 2>serve.log &
   server=$!
-  for _ in $(seq 1 600); do grep -q "listening on" serve.log && break; sleep 0.05; done
+  for _ in $(seq 1 600); do grep -qs "listening on" serve.log && break; sleep 0.05; done
   port=$(grep -o 'listening on 127.0.0.1:[0-9]*' serve.log | cut -d: -f2)
   server_before=$(cpu_ms $server)
   TIMEFORMAT='%U %S'
