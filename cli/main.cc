@@ -607,6 +607,12 @@ void AddServe(CLI::App& app, std::function<int()>* run) {
   sub->add_option("--max-queue", options.max_queue,
                   "Commands queued for the sequencer; more are answered busy")
       ->capture_default_str();
+  sub->add_option("--signers", options.signers,
+                  "Threads that encode appended records (0: one per core). One keeps up with a "
+                  "checkpoint-signed log (the default) and costs the fewest thread wakeups; a "
+                  "log made with `init --signing every` signs each record: give it more")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64));
   sub->callback([run] { *run = [] { return cli::RunServe(options); }; });
 }
 

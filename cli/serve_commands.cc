@@ -57,6 +57,7 @@ int RunServe(const ServeOptions& options) {
   sequencer_options.snapshot_every_records = options.snapshot_every;
   sequencer_options.keep_snapshots = options.keep_snapshots;
   sequencer_options.checkpoint_file = options.checkpoint_file;
+  sequencer_options.signer_threads = options.signers;
   // A daemon's stderr is its log: recovery of a long tail says how far it is, one line about
   // every 5 s, instead of a terminal progress line.
   auto last_logged = std::chrono::steady_clock::now();

@@ -25,6 +25,7 @@ struct ServeOptions {
   size_t max_connections = 1024;
   size_t max_inflight = 1024;
   size_t max_queue = 16384;
+  int signers = 1;  // SequencerOptions::signer_threads.
 };
 int RunServe(const ServeOptions& options);
 

@@ -26,6 +26,7 @@ base::Result<std::unique_ptr<Sequencer>> Sequencer::Open(const DataDir& data,
   log_options.signing_key = options.signing_key;
   log_options.clock = [stamp] { return *stamp; };
   log_options.checkpoint_file = options.checkpoint_file;
+  log_options.signer_threads = options.signer_threads;
   BACKSTOP_ASSIGN_OR_RETURN(auto log, ledger::EventLog::Open(data.log, std::move(log_options)));
   BACKSTOP_ASSIGN_OR_RETURN(ledger::Keyring keyring, LoadKeyring(data));
   keyring.Add(options.signing_key->public_key());

@@ -5,8 +5,14 @@
 # `backstop ingest` on the same command mix, same build, same run.
 # The mix, per account: one deposit, then a resting limit buy and its cancel, alternately (each
 # command is one group of 2 records: the input and orderAccepted / orderCancelled).
-# Each connection keeps 4 commands in flight (closed loop, unpaced).
-# Usage: bench/serve/run.sh [SECONDS] [WORKDIR]   (default 10 s per connection count)
+# Each connection keeps WINDOW commands in flight (closed loop, unpaced): by Little's law the
+# answers/s are (connections x WINDOW) / mean ack latency, and one synced group commit (about
+# 1 ms of fdatasync here) bounds the latency from below, so a small window caps the rate before
+# the CPU does. Every window in WINDOWS (default "4 16") is run at 1, 16 and 256 connections.
+# Beside each row: the CPU seconds the server and the load client used during it (they share
+# the machine's cores).
+# Usage: [WINDOWS="4 16"] [CONNECTIONS="1 16 256"] bench/serve/run.sh [SECONDS] [WORKDIR]
+# (default 10 s per row)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${BACKSTOP_BUILD:-$root/build}"
@@ -42,36 +48,50 @@ setup >setup.jsonl
 "$backstop" init --data ingest-data --key venue.key.pem >/dev/null
 "$backstop" ingest setup.jsonl --data ingest-data --key venue.key.pem >/dev/null 2>&1
 start=$(date +%s%N)
-"$backstop" ingest mix.jsonl --data ingest-data --key venue.key.pem --json >ingest.json 2>/dev/null
+TIMEFORMAT='%U %S'
+{ time "$backstop" ingest mix.jsonl --data ingest-data --key venue.key.pem --json \
+  >ingest.json 2>/dev/null; } 2>ingest-cpu
 ns=$(( $(date +%s%N) - start ))
 commands=$(jq -r '.commands' ingest.json)
 ingest_rate=$(( commands * 1000000000 / ns ))
-echo "in-process ingest: $commands commands in $(( ns / 1000000 )) ms: $ingest_rate commands/s"
+echo "in-process ingest: $commands commands in $(( ns / 1000000 )) ms: $ingest_rate commands/s" \
+  "($(awk '{ printf "%.2f", $1 + $2 }' ingest-cpu) CPU s)"
 
 "$root/tests/server/make_certs.sh" certs ca server trader >/dev/null
 cat >roles.json <<JSON
 {"clients": [{"name": "trader", "subject": "CN=trader", "role": "trader",
   "accounts": [$(seq -s, 1 $accounts)]}]}
 JSON
-printf '%-12s %10s %12s %8s %8s %8s %8s %10s\n' connections commands commands/s "%ingest" \
-  p50_us p99_us p999_us refused
-for connections in 1 16 256; do
-  rm -rf serve-data
+windows="${WINDOWS:-4 16}"
+ticks=$(getconf CLK_TCK)
+cpu_ms() { awk -v t="$ticks" '{ print int(($14 + $15) * 1000 / t) }' "/proc/$1/stat"; }
+printf '%-11s %6s %9s %10s %7s %7s %7s %8s %7s %10s %8s\n' connections window commands \
+  commands/s "%ingest" p50_us p99_us p999_us refused server_cpu_s load_cpu_s
+for window in $windows; do
+for connections in ${CONNECTIONS:-1 16 256}; do
+  rm -rf serve-data serve.log  # Not the last run's "listening on" line.
   "$backstop" init --data serve-data --key venue.key.pem >/dev/null
   "$backstop" ingest setup.jsonl --data serve-data --key venue.key.pem >/dev/null 2>&1
   "$backstop" serve --data serve-data --key venue.key.pem --listen 127.0.0.1:0 \
     --tls-cert certs/server.pem --tls-key certs/server.key --client-ca certs/ca.pem \
     --roles roles.json 2>serve.log &
   server=$!
-  for _ in $(seq 1 600); do grep -q "listening on" serve.log && break; sleep 0.05; done
+  for _ in $(seq 1 600); do grep -qs "listening on" serve.log && break; sleep 0.05; done
   port=$(grep -o 'listening on 127.0.0.1:[0-9]*' serve.log | cut -d: -f2)
-  "$backstop" load --connect "127.0.0.1:$port" --cert certs/trader.pem --key certs/trader.key \
-    --ca certs/ca.pem --traders $connections --window 4 --duration "$seconds" --json \
-    >load-$connections.json
+  server_before=$(cpu_ms $server)
+  TIMEFORMAT='%U %S'
+  { time "$backstop" load --connect "127.0.0.1:$port" --cert certs/trader.pem \
+    --key certs/trader.key --ca certs/ca.pem --traders $connections --window $window \
+    --duration "$seconds" --json >load-$connections-$window.json; } 2>load-cpu
+  server_ms=$(( $(cpu_ms $server) - server_before ))
+  load_s=$(awk '{ printf "%.2f", $1 + $2 }' load-cpu)
   kill -TERM $server
   wait $server
-  jq -r --arg c $connections --argjson ingest $ingest_rate \
-    '[$c, .answered, (.per_second|floor), ((.per_second * 100 / $ingest)|floor),
-      .p50_us, .p99_us, .p999_us, .refused] | @tsv' load-$connections.json |
-    awk -F'\t' '{ printf "%-12s %10s %12s %7s%% %8s %8s %8s %10s\n", $1,$2,$3,$4,$5,$6,$7,$8 }'
+  jq -r --arg c $connections --arg w $window --argjson ingest $ingest_rate \
+    '[$c, $w, .answered, (.per_second|floor), ((.per_second * 100 / $ingest)|floor),
+      .p50_us, .p99_us, .p999_us, .refused] | @tsv' load-$connections-$window.json |
+    awk -F'\t' -v server="$server_ms" -v load="$load_s" '{ printf \
+      "%-11s %6s %9s %10s %6s%% %7s %7s %7s %8s %12.2f %10s\n", \
+      $1,$2,$3,$4,$5,$6,$7,$8,$9,server/1000,load }'
+done
 done

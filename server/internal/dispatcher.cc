@@ -29,21 +29,29 @@ Dispatcher::Dispatcher(replay::Sequencer* sequencer, size_t capacity, Metrics* m
   for (const engine::AssetState& asset : sequencer_->engine().Export().assets) {
     assets_.push_back(asset.asset);
   }
-  UpdateFunds(nullptr);
+  UpdateFunds();
+  LoadOrigins();
   thread_ = std::thread([this] { Loop(); });
 }
 
 Dispatcher::~Dispatcher() { Stop(); }
 
-bool Dispatcher::TryPush(Job&& job) {
+size_t Dispatcher::TryPushAll(std::vector<Job>& jobs) {
+  size_t pushed = 0;
+  bool first = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_ || queue_.size() >= capacity_) return false;
-    queue_.push_back(std::move(job));
+    if (stopping_) return 0;
+    first = queue_.empty();
+    while (pushed < jobs.size() && queue_.size() < capacity_) {
+      queue_.push_back(std::move(jobs[pushed++]));
+    }
     metrics_->sequencer_queue.store(static_cast<int64_t>(queue_.size()));
   }
-  wake_.notify_one();
-  return true;
+  // The thread waits only for an empty queue, and takes all of it at once: jobs joining a
+  // queue that holds others need no wakeup of their own.
+  if (first && pushed > 0) wake_.notify_one();
+  return pushed;
 }
 
 void Dispatcher::Stop() {
@@ -85,21 +93,33 @@ void Dispatcher::Loop() {
       batch.swap(queue_);
       metrics_->sequencer_queue.store(0);
     }
+    bool funds = false;
     for (Job& job : batch) {
       if (job.kind == Job::Kind::kCommand) {
         RunCommand(job);
-        UpdateFunds(&job.input);
+        funds = NoteAsset(job.input) || funds;
       } else {
         RunSnapshot(job);
       }
     }
     batch.clear();
+    if (funds) UpdateFunds();
   }
   base::Status flushed = sequencer_->Flush();
   if (!flushed.ok()) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (failure_.ok()) failure_ = flushed;
   }
+}
+
+void Dispatcher::LoadOrigins() {
+  const base::Status scanned = sequencer_->log().VisitIndex(
+      ledger::Index::kClientCommand, "", "", [this](std::string_view key, std::string_view) {
+        origins_.Add(key.substr(0, key.size() - 8));  // The prefix, without the seq.
+        return !origins_.gave_up();
+      });
+  // Without the whole picture the filter cannot say "absent": every command looks in the log.
+  if (!scanned.ok()) origins_.GiveUp();
 }
 
 namespace {
@@ -131,10 +151,10 @@ struct Original {
 
 // The durable command the log holds under `origin`, if any (the kClientCommand index, then
 // each record it names, whose origin must match exactly).
+// `lower`: the origin's ledger::ClientCommandPrefix.
 base::Result<std::optional<Original>> FindDurable(const ledger::EventLog& log,
-                                                  const ledger::CommandOrigin& origin) {
-  std::string lower =
-      ledger::ClientCommandPrefix(origin.principal, origin.client_id, origin.client_seq);
+                                                  const ledger::CommandOrigin& origin,
+                                                  const std::string& lower) {
   std::string upper = lower;
   int i = static_cast<int>(upper.size()) - 1;
   for (; i >= 0 && upper[i] == '\xff'; --i) upper[i] = '\0';
@@ -158,7 +178,9 @@ base::Result<std::optional<Original>> FindDurable(const ledger::EventLog& log,
 
 }  // namespace
 
-bool Dispatcher::AnswerResend(Job& job, const std::string& key) {
+bool Dispatcher::AnswerResend(Job& job, const std::string& key, const std::string& prefix) {
+  // Never seen: neither in flight nor in the log (the filter holds both).
+  if (!origins_.MayContain(prefix)) return false;
   {
     std::lock_guard<std::mutex> lock(in_flight_mutex_);
     auto it = in_flight_.find(key);
@@ -173,7 +195,7 @@ bool Dispatcher::AnswerResend(Job& job, const std::string& key) {
       return true;
     }
   }
-  auto original = FindDurable(sequencer_->log(), *job.origin);
+  auto original = FindDurable(sequencer_->log(), *job.origin, prefix);
   if (!original.ok()) {
     job.done(JobResult{original.status(), {}, 0, false, false});
     return true;
@@ -194,7 +216,10 @@ void Dispatcher::RunCommand(Job& job) {
   std::string key;
   if (job.origin) {
     key = OriginKey(*job.origin);
-    if (AnswerResend(job, key)) return;
+    const std::string prefix = ledger::ClientCommandPrefix(
+        job.origin->principal, job.origin->client_id, job.origin->client_seq);
+    if (AnswerResend(job, key, prefix)) return;
+    origins_.Add(prefix);  // Before it can be in flight or in the log.
   }
   // The log calls `done` once the group is durable; if Submit fails first it may not, so a
   // flag makes sure the callers hear exactly once. Resends that arrive meanwhile wait in
@@ -247,17 +272,25 @@ void Dispatcher::OnDurable(ledger::GroupRange range,
   }
 }
 
-void Dispatcher::UpdateFunds(const engine::Input* input) {
-  std::optional<engine::AssetId> asset;
-  if (input != nullptr) {
-    if (const auto* top_up = std::get_if<engine::TopUpInsurance>(input)) asset = top_up->asset;
-    if (const auto* listed = std::get_if<engine::ListMarket>(input)) {
-      asset = listed->spec.quote_asset;
+bool Dispatcher::NoteAsset(const engine::Input& input) {
+  if (std::holds_alternative<engine::TopUpInsurance>(input)) {
+    const engine::AssetId asset = std::get<engine::TopUpInsurance>(input).asset;
+    if (std::find(assets_.begin(), assets_.end(), asset) == assets_.end()) {
+      assets_.push_back(asset);
     }
   }
-  if (asset && std::find(assets_.begin(), assets_.end(), *asset) == assets_.end()) {
-    assets_.push_back(*asset);
+  if (const auto* listed = std::get_if<engine::ListMarket>(&input)) {
+    const engine::AssetId asset = listed->spec.quote_asset;
+    if (std::find(assets_.begin(), assets_.end(), asset) == assets_.end()) {
+      assets_.push_back(asset);
+    }
   }
+  // Every command that can move a fund (a liquidation's or ADL's, a top-up) counts: cheaper
+  // to refresh the gauges once per batch than to tell them apart.
+  return !assets_.empty();
+}
+
+void Dispatcher::UpdateFunds() {
   for (engine::AssetId id : assets_) {
     metrics_->SetInsuranceFund(id, sequencer_->engine().InsuranceFund(id));
   }

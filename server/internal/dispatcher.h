@@ -21,6 +21,7 @@
 #include "ledger/event_log.h"
 #include "replay/sequencer.h"
 #include "server/internal/metrics.h"
+#include "server/internal/origin_filter.h"
 
 namespace server::internal {
 
@@ -59,8 +60,10 @@ class Dispatcher {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // Queues `job`; false (and `job` untouched) if the queue is full or stopping.
-  bool TryPush(Job&& job);
+  // Queues jobs[0, n) in order, as many as fit, with one lock and at most one wakeup of the
+  // sequencer thread; returns n. The jobs not taken (n and after: the queue is full, or the
+  // dispatcher is stopping) are left untouched.
+  size_t TryPushAll(std::vector<Job>& jobs);
   // Refuses new jobs, runs every queued one, flushes the log and joins the thread.
   void Stop();
   // Jobs queued now, and the most ever queued.
@@ -76,16 +79,22 @@ class Dispatcher {
   };
 
   void Loop();
+  // Adds every origin the log holds to origins_ (the constructor, before the thread starts).
+  void LoadOrigins();
   void RunCommand(Job& job);
   // True if `job` was answered (or queued behind its original) without reaching the engine.
-  bool AnswerResend(Job& job, const std::string& key);
+  // `prefix`: its origin's ledger::ClientCommandPrefix.
+  bool AnswerResend(Job& job, const std::string& key, const std::string& prefix);
   void RunSnapshot(Job& job);
   // Records the first IOError of an append and reports it to on_failure_.
   void NoteFailure(const base::Status& status);
   // Group-commit metrics, on the log's writer thread: called once per durable group.
   void OnDurable(ledger::GroupRange range, std::chrono::steady_clock::time_point sequenced);
-  // Insurance-fund gauges from the engine (sequencer thread).
-  void UpdateFunds(const engine::Input* input);
+  // Adds the asset whose fund `input` starts reporting (a listing's quote asset, a top-up's);
+  // true if any fund is reported (the gauges are then refreshed after the batch).
+  bool NoteAsset(const engine::Input& input);
+  // Insurance-fund gauges from the engine, once per batch of jobs (sequencer thread).
+  void UpdateFunds();
 
   replay::Sequencer* const sequencer_;
   const size_t capacity_;
@@ -93,6 +102,9 @@ class Dispatcher {
   const std::function<void(const base::Status&)> on_failure_;
   std::vector<engine::AssetId> assets_;         // Sequencer thread: assets whose fund is reported.
   ledger::SequenceNumber last_commit_end_ = 0;  // Writer thread: seen by OnDurable.
+  // Sequencer thread: the origins of the log and of every command taken since (a command
+  // whose origin it has never seen is new without a look in the log).
+  OriginFilter origins_{1 << 16};
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> queue_;  // Guarded by mutex_.

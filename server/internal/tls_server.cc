@@ -11,11 +11,14 @@
 #include <boost/asio/ssl.hpp>
 #include <charconv>
 #include <csignal>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
+#include <vector>
 
 #include "ledger/keys.h"
 #include "ledger/merkle.h"
@@ -40,6 +43,8 @@ constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 constexpr auto kLingerTimeout = std::chrono::seconds(2);
 // The most bytes of queued answers put into one write.
 constexpr size_t kMaxWriteBytes = 256 * 1024;
+// What one read asks for (a larger frame grows the buffer to fit it).
+constexpr size_t kReadBufferBytes = 16 * 1024;
 
 class Session;
 
@@ -83,6 +88,35 @@ class Server::Impl {
   }
   void Forget(uint64_t id) { sessions_.erase(id); }
 
+  // A finished job, from the sequencer's or the log's writer thread: queued, and the I/O thread
+  // is woken once per burst (not once per command) to answer all of them.
+  struct Completion {
+    std::weak_ptr<Session> session;
+    uint64_t request_id = 0;
+    internal::JobResult result;
+    bool snapshot = false;
+  };
+  void Complete(Completion completion) {
+    bool first = false;
+    {
+      std::lock_guard<std::mutex> lock(completions_mutex_);
+      first = completions_.empty();
+      completions_.push_back(std::move(completion));
+    }
+    if (first) asio::post(io_, [this] { DrainCompletions(); });
+  }
+  // Jobs from the connections (I/O thread): the commands of one burst of reads go to the
+  // sequencer together, once the burst's other handlers have run (one lock, one wakeup).
+  void QueueJob(internal::Job&& job, std::weak_ptr<Session> session, uint64_t request_id) {
+    if (queued_jobs_.empty()) asio::post(io_, [this] { PushJobs(); });
+    queued_jobs_.push_back(std::move(job));
+    queued_from_.push_back({std::move(session), request_id});
+  }
+  // While held (I/O thread), answers are queued, and each session that got any writes them all
+  // in one TLS write when the last hold is released.
+  void HoldWrites() { ++hold_writes_; }
+  void ReleaseWrites();
+
   ServerOptions options_;
   std::unique_ptr<replay::Sequencer> sequencer_;
   std::unique_ptr<internal::Dispatcher> dispatcher_;
@@ -101,8 +135,18 @@ class Server::Impl {
   std::thread stopper_;
   // Keeps Run going while the sequencer drains and its answers are still to be posted.
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> drain_guard_;
+  struct QueuedFrom {
+    std::weak_ptr<Session> session;
+    uint64_t request_id = 0;
+  };
+  std::vector<internal::Job> queued_jobs_;      // I/O thread only; not yet pushed.
+  std::vector<QueuedFrom> queued_from_;         // I/O thread only: who sent each queued job.
+  int hold_writes_ = 0;                         // I/O thread only.
+  std::vector<std::shared_ptr<Session>> held_;  // I/O thread only: sessions with held answers.
 
  private:
+  void PushJobs();
+  void DrainCompletions();
   void Accept();
   void WaitForSignal();
   void BeginStop();
@@ -110,6 +154,8 @@ class Server::Impl {
 
   std::mutex roles_mutex_;
   std::shared_ptr<const Roles> roles_;  // Guarded by roles_mutex_.
+  std::mutex completions_mutex_;
+  std::vector<Completion> completions_;  // Guarded by completions_mutex_.
 };
 
 namespace {
@@ -164,13 +210,30 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnDurable(uint64_t request_id, const internal::JobResult& result, bool snapshot);
+  // A queued job the sequencer's queue had no room for (or that came as the server stopped).
+  void OnNotQueued(uint64_t request_id) {
+    --inflight_;
+    if (server_->stopping_) {
+      Refuse(request_id, RefusalReason::kUnavailable, "the server is shutting down", false);
+    } else {
+      Refuse(request_id, RefusalReason::kBusy, "the sequencer's queue is full", false);
+    }
+    MaybeFinish();
+  }
+  // Writes the answers queued while the server held writes.
+  void Flush() {
+    held_ = false;
+    if (!closed_ && !writing_ && !outbox_.empty()) Write();
+  }
 
  private:
   void OnHandshake(const boost::system::error_code& ec);
   void Identify();
-  void ReadHeader();
-  void OnHeader();
-  void OnFrame();
+  // Reads whatever the peer sent (many frames at once under load) and handles every whole
+  // frame, answers held until all are handled.
+  void Read();
+  void OnData();
+  void OnFrame(std::span<const uint8_t> body);
   void Handle(internal::DecodedRequest&& request);
   void HandleCommand(internal::DecodedRequest&& request);
   void HandleSnapshot(uint64_t request_id);
@@ -196,11 +259,12 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string peer_;
   ClientEntry client_;
   bool identified_ = false;
-  std::array<uint8_t, internal::kFrameHeaderBytes> header_{};
-  std::vector<uint8_t> body_;
+  std::vector<uint8_t> in_;  // Received bytes [0, in_size_) not yet handled: part of a frame.
+  size_t in_size_ = 0;
   std::deque<std::string> outbox_;
   std::string writing_buffer_;  // The frames of the write in progress.
   bool writing_ = false;
+  bool held_ = false;       // In server_->held_.
   bool draining_ = false;   // No more reads; close when nothing is owed.
   bool finishing_ = false;  // Half-closed; reading only to see the peer close.
   bool reading_ = false;    // A read is pending.
@@ -251,68 +315,71 @@ void Session::Identify() {
   server_->metrics_.connections[static_cast<size_t>(client_.role)].fetch_add(1);
   server_->Log(fmt::format("connection {} from {}: {} ({})", id_, peer_, client_.name,
                            RoleName(client_.role)));
-  ReadHeader();
+  Read();
 }
 
-void Session::ReadHeader() {
+void Session::Read() {
   if (draining_) return MaybeFinish();
+  if (in_.size() < kReadBufferBytes) in_.resize(kReadBufferBytes);
   auto self = shared_from_this();
   reading_ = true;
-  asio::async_read(stream_, asio::buffer(header_),
-                   [self](const boost::system::error_code& ec, size_t) {
-                     self->reading_ = false;
-                     if (self->finishing_) return ec ? self->Close() : self->Discard();
-                     if (ec) {
-                       if (!self->draining_) {
-                         self->server_->Log(
-                             fmt::format("connection {}: closed{}", self->id_,
-                                         ec == asio::error::eof ? "" : " (" + ec.message() + ")"));
-                       }
-                       self->draining_ = true;
-                       self->MaybeFinish();
-                       return;
-                     }
-                     self->OnHeader();
-                   });
+  stream_.async_read_some(asio::buffer(in_.data() + in_size_, in_.size() - in_size_),
+                          [self](const boost::system::error_code& ec, size_t bytes) {
+                            self->reading_ = false;
+                            if (self->finishing_) return ec ? self->Close() : self->Discard();
+                            if (ec) {
+                              if (!self->draining_) {
+                                self->server_->Log(fmt::format(
+                                    "connection {}: closed{}", self->id_,
+                                    ec == asio::error::eof ? "" : " (" + ec.message() + ")"));
+                              }
+                              self->draining_ = true;
+                              self->MaybeFinish();
+                              return;
+                            }
+                            self->in_size_ += bytes;
+                            self->OnData();
+                          });
 }
 
-void Session::OnHeader() {
-  const uint32_t length = internal::FrameLength(header_);
-  if (length == 0 || length > internal::kMaxRequestBytes) {
-    Refuse(0, RefusalReason::kMalformed,
-           fmt::format("frame length {} is outside 1..{}", length, internal::kMaxRequestBytes),
-           true);
-    return;
+void Session::OnData() {
+  size_t at = 0;
+  server_->HoldWrites();
+  while (!draining_ && in_size_ - at >= internal::kFrameHeaderBytes) {
+    const uint32_t length = internal::FrameLength(
+        std::span<const uint8_t, internal::kFrameHeaderBytes>(in_.data() + at, 4));
+    if (length == 0 || length > internal::kMaxRequestBytes) {
+      Refuse(0, RefusalReason::kMalformed,
+             fmt::format("frame length {} is outside 1..{}", length, internal::kMaxRequestBytes),
+             true);
+      break;
+    }
+    const size_t frame = internal::kFrameHeaderBytes + length;
+    if (in_size_ - at < frame) {
+      // Room for the whole frame once the bytes before it are dropped.
+      if (in_.size() < frame) in_.resize(frame);
+      break;
+    }
+    OnFrame(std::span<const uint8_t>(in_.data() + at + internal::kFrameHeaderBytes, length));
+    at += frame;
   }
-  body_.resize(length);
-  auto self = shared_from_this();
-  reading_ = true;
-  asio::async_read(stream_, asio::buffer(body_),
-                   [self](const boost::system::error_code& ec, size_t) {
-                     self->reading_ = false;
-                     if (self->finishing_) return ec ? self->Close() : self->Discard();
-                     if (ec) {
-                       self->draining_ = true;
-                       self->MaybeFinish();
-                       return;
-                     }
-                     self->OnFrame();
-                   });
+  std::memmove(in_.data(), in_.data() + at, in_size_ - at);
+  in_size_ -= at;
+  server_->ReleaseWrites();
+  Read();
 }
 
-void Session::OnFrame() {
+void Session::OnFrame(std::span<const uint8_t> body) {
   internal::DecodeFailure failure = internal::DecodeFailure::kMalformed;
   uint64_t request_id = 0;
-  auto request = internal::DecodeRequest(body_, &failure, &request_id);
+  auto request = internal::DecodeRequest(body, &failure, &request_id);
   if (!request.ok()) {
     const bool malformed = failure == internal::DecodeFailure::kMalformed;
     Refuse(request_id, malformed ? RefusalReason::kMalformed : RefusalReason::kBadCommand,
            request.status().detail(), malformed);
-    if (!malformed) ReadHeader();
     return;
   }
   Handle(std::move(*request));
-  ReadHeader();
 }
 
 void Session::Handle(internal::DecodedRequest&& request) {
@@ -355,17 +422,11 @@ void Session::HandleCommand(internal::DecodedRequest&& request) {
   job.input = std::move(request.input);
   job.origin =
       ledger::CommandOrigin{client_.name, std::move(request.client_id), request.client_seq};
-  std::weak_ptr<Session> weak = weak_from_this();
-  asio::io_context* io = &server_->io_;
-  job.done = [weak, io, request_id = request.id](const internal::JobResult& result) {
-    asio::post(*io, [weak, request_id, result] {
-      if (auto self = weak.lock()) self->OnDurable(request_id, result, false);
-    });
+  job.done = [server = server_, weak = weak_from_this(),
+              request_id = request.id](const internal::JobResult& result) {
+    server->Complete({weak, request_id, result, false});
   };
-  if (!server_->dispatcher_->TryPush(std::move(job))) {
-    Refuse(request.id, RefusalReason::kBusy, "the sequencer's queue is full", false);
-    return;
-  }
+  server_->QueueJob(std::move(job), weak_from_this(), request.id);
   ++inflight_;
 }
 
@@ -376,17 +437,11 @@ void Session::HandleSnapshot(uint64_t request_id) {
   }
   internal::Job job;
   job.kind = internal::Job::Kind::kSnapshot;
-  std::weak_ptr<Session> weak = weak_from_this();
-  asio::io_context* io = &server_->io_;
-  job.done = [weak, io, request_id](const internal::JobResult& result) {
-    asio::post(*io, [weak, request_id, result] {
-      if (auto self = weak.lock()) self->OnDurable(request_id, result, true);
-    });
+  job.done = [server = server_, weak = weak_from_this(),
+              request_id](const internal::JobResult& result) {
+    server->Complete({weak, request_id, result, true});
   };
-  if (!server_->dispatcher_->TryPush(std::move(job))) {
-    Refuse(request_id, RefusalReason::kBusy, "the sequencer's queue is full", false);
-    return;
-  }
+  server_->QueueJob(std::move(job), weak_from_this(), request_id);
   ++inflight_;
 }
 
@@ -521,41 +576,58 @@ Status Session::SendStreamFrame(uint64_t head) {
 
 namespace {
 
-// The stored records of `*range`, and the engine's rejection code if the group holds one.
-// range->last == 0 (a resend, found by its input's seq): read to the group's end and set it.
-Status ReadGroup(const ledger::EventLog& log, ledger::GroupRange* range,
-                 std::vector<std::string>* records, std::optional<uint16_t>* rejection,
-                 internal::Metrics* metrics) {
+// The stored records of one group, read for its answer.
+struct GroupRead {
+  ledger::GroupRange range;  // last 0: a resend's, read to the group's end.
+  std::vector<std::string> records;
+  std::optional<uint16_t> rejection;  // The engine's, if the group holds one.
+  uint64_t liquidations = 0;
+  uint64_t adl_reductions = 0;
+};
+
+// Adds the record to `*read` (its bytes, the engine's rejection code, what it counts).
+void TakeRecord(const ledger::LogRecord& record, GroupRead* read) {
+  const auto bytes = record.record_bytes();
+  read->records.emplace_back(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  const auto event = record.event();
+  if (event.isOrderRejected()) read->rejection = event.getOrderRejected().getReason();
+  if (event.isInputRejected()) read->rejection = event.getInputRejected().getReason();
+  read->liquidations += event.isLiquidation() ? 1 : 0;
+  read->adl_reductions += event.isAdlReduction() ? 1 : 0;
+}
+
+Status CheckWhole(const GroupRead& read) {
+  if (read.records.empty() || read.records.size() != read.range.last - read.range.first + 1) {
+    return Status::Corruption("server", fmt::format("group {}..{} is not all in the log",
+                                                    read.range.first, read.range.last));
+  }
+  return Status::OK();
+}
+
+// The stored records of read->range into `*read`. range.last == 0 (a resend, found by its
+// input's seq): read to the group's end and set it.
+Status ReadGroup(const ledger::EventLog& log, GroupRead* read) {
   // A known range is read with point lookups (cheaper than an iterator for a few records);
   // a resend's (last 0) is scanned to the group's end.
+  ledger::GroupRange& range = read->range;
   std::unique_ptr<ledger::RecordIterator> it;
-  if (range->last == 0) it = log.NewIterator(range->first, 0);
-  for (ledger::SequenceNumber seq = range->first;; ++seq) {
+  if (range.last == 0) it = log.NewIterator(range.first, 0);
+  for (ledger::SequenceNumber seq = range.first;; ++seq) {
     ledger::LogRecord record;
     if (it != nullptr) {
       if (!it->Valid()) break;
       BACKSTOP_RETURN_IF_ERROR(ledger::DecodeRecordInto(it->value(), &record));
-      if (record.group() != range->first) break;  // The next group.
+      if (record.group() != range.first) break;  // The next group.
       it->Next();
     } else {
-      if (seq > range->last) break;
+      if (seq > range.last) break;
       BACKSTOP_ASSIGN_OR_RETURN(record, log.Read(seq));
     }
-    const auto bytes = record.record_bytes();
-    records->emplace_back(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    const auto event = record.event();
-    if (event.isOrderRejected()) *rejection = event.getOrderRejected().getReason();
-    if (event.isInputRejected()) *rejection = event.getInputRejected().getReason();
-    if (metrics != nullptr && event.isLiquidation()) metrics->liquidations.fetch_add(1);
-    if (metrics != nullptr && event.isAdlReduction()) metrics->adl_reductions.fetch_add(1);
+    TakeRecord(record, read);
   }
   if (it != nullptr) BACKSTOP_RETURN_IF_ERROR(it->status());
-  if (range->last == 0) range->last = range->first + records->size() - 1;
-  if (records->empty() || records->size() != range->last - range->first + 1) {
-    return Status::Corruption(
-        "server", fmt::format("group {}..{} is not all in the log", range->first, range->last));
-  }
-  return Status::OK();
+  if (range.last == 0) range.last = range.first + read->records.size() - 1;
+  return CheckWhole(*read);
 }
 
 }  // namespace
@@ -570,24 +642,65 @@ void Session::OnDurable(uint64_t request_id, const internal::JobResult& result, 
   } else if (snapshot) {
     Send(internal::SnapshotAnswerFrame(request_id, result.snapshot_seq));
   } else {
-    std::vector<std::string> records;
-    std::optional<uint16_t> rejection;
-    ledger::GroupRange range = result.range;
+    GroupRead group;
+    group.range = result.range;
+    GroupRead* read = &group;
+    const Status status = ReadGroup(server_->sequencer_->log(), read);
     internal::Metrics& metrics = server_->metrics_;
-    Status read = ReadGroup(server_->sequencer_->log(), &range, &records, &rejection,
-                            result.resent ? nullptr : &metrics);
-    if (!read.ok()) {
-      Refuse(request_id, RefusalReason::kUnavailable, read.ToString(), false);
+    if (!status.ok()) {
+      Refuse(request_id, RefusalReason::kUnavailable, status.ToString(), false);
     } else {
-      (result.resent ? metrics.resent
-       : rejection   ? metrics.rejected
-                     : metrics.accepted)
+      if (!result.resent) {
+        metrics.liquidations.fetch_add(read->liquidations);
+        metrics.adl_reductions.fetch_add(read->adl_reductions);
+      }
+      (result.resent     ? metrics.resent
+       : read->rejection ? metrics.rejected
+                         : metrics.accepted)
           .fetch_add(1);
-      Send(internal::GroupAnswerFrame(request_id, rejection.has_value(), rejection.value_or(0),
-                                      range.first, range.last, records));
+      Send(internal::GroupAnswerFrame(request_id, read->rejection.has_value(),
+                                      read->rejection.value_or(0), read->range.first,
+                                      read->range.last, read->records));
     }
   }
   MaybeFinish();
+}
+
+void Server::Impl::DrainCompletions() {
+  std::vector<Completion> batch;
+  {
+    std::lock_guard<std::mutex> lock(completions_mutex_);
+    batch.swap(completions_);
+  }
+  // Each answer reads its group with point lookups: the records are in the memtable, where a
+  // Get stops, whereas one iterator over the batch would also seek every table file.
+  HoldWrites();
+  for (const Completion& completion : batch) {
+    if (auto session = completion.session.lock()) {
+      session->OnDurable(completion.request_id, completion.result, completion.snapshot);
+    }
+  }
+  ReleaseWrites();
+}
+
+void Server::Impl::PushJobs() {
+  std::vector<internal::Job> jobs;
+  std::vector<QueuedFrom> from;
+  jobs.swap(queued_jobs_);
+  from.swap(queued_from_);
+  const size_t pushed = dispatcher_->TryPushAll(jobs);
+  HoldWrites();
+  for (size_t i = pushed; i < from.size(); ++i) {
+    if (auto session = from[i].session.lock()) session->OnNotQueued(from[i].request_id);
+  }
+  ReleaseWrites();
+}
+
+void Server::Impl::ReleaseWrites() {
+  if (--hold_writes_ > 0) return;
+  std::vector<std::shared_ptr<Session>> held;
+  held.swap(held_);
+  for (const std::shared_ptr<Session>& session : held) session->Flush();
 }
 
 void Session::Refuse(uint64_t request_id, RefusalReason reason, std::string_view detail,
@@ -605,7 +718,15 @@ void Session::Refuse(uint64_t request_id, RefusalReason reason, std::string_view
 void Session::Send(std::string frame) {
   if (closed_) return;
   outbox_.push_back(std::move(frame));
-  if (!writing_) Write();
+  if (writing_) return;  // The write in progress goes on with it.
+  if (server_->hold_writes_ > 0) {
+    if (!held_) {
+      held_ = true;
+      server_->held_.push_back(shared_from_this());
+    }
+    return;
+  }
+  Write();
 }
 
 void Session::Write() {
@@ -651,14 +772,14 @@ void Session::MaybeFinish() {
 
 void Session::Discard() {
   if (closed_) return;
+  if (in_.empty()) in_.resize(kReadBufferBytes);
   auto self = shared_from_this();
   reading_ = true;
-  stream_.async_read_some(asio::buffer(header_),
-                          [self](const boost::system::error_code& ec, size_t) {
-                            self->reading_ = false;
-                            if (ec) return self->Close();
-                            self->Discard();
-                          });
+  stream_.async_read_some(asio::buffer(in_), [self](const boost::system::error_code& ec, size_t) {
+    self->reading_ = false;
+    if (ec) return self->Close();
+    self->Discard();
+  });
 }
 
 void Session::Close() {
