@@ -12,6 +12,7 @@
 #include <utility>
 #include <variant>
 
+#include "base/strong_type_fmt.h"
 #include "replay/internal/whatif_tally.h"
 #include "replay/recovery.h"
 #include "snapshots/snapshot_store.h"
@@ -47,7 +48,7 @@ class WhatIfRun : public WhatIfHooks {
       : params_(options.params) {
     for (const engine::MarketState& market : start.markets) NoteMarket(market.spec);
     // From a snapshot the fund was already set in the starting state.
-    seed_done_ = options.from_snapshot != 0;
+    seed_done_ = options.from_snapshot != ledger::SequenceNumber{0};
     if (options.minutes) {
       logged_.KeepMinutes();
       derived_.KeepMinutes();
@@ -146,7 +147,7 @@ class WhatIfRun : public WhatIfHooks {
   std::set<engine::AssetId> seeded_;  // Assets whose first top-up was replaced.
   bool seed_done_ = false;
   std::optional<engine::MarketId> report_market_;
-  engine::AssetId report_asset_ = 0;
+  engine::AssetId report_asset_{0};
   engine::MarketSpec report_spec_;
   int64_t time_ns_ = 0;
   int64_t first_time_ns_ = 0;
@@ -180,7 +181,7 @@ struct Start {
 
 base::Result<Start> LoadStart(const ledger::EventLog& log, const DataDir& data,
                               const ledger::Keyring& keyring, SequenceNumber seq) {
-  if (seq == 0) return Start{engine::RiskEngine().Export(), ledger::Hash{}};
+  if (seq == ledger::SequenceNumber{0}) return Start{engine::RiskEngine().Export(), ledger::Hash{}};
   snapshots::SnapshotStoreOptions store_options;
   store_options.read_only = true;
   BACKSTOP_ASSIGN_OR_RETURN(auto store,
@@ -240,7 +241,7 @@ class LoggedEnd {
 
 // The log's end of the window and the engine states the what-if starts from.
 struct Window {
-  SequenceNumber end = 0;
+  SequenceNumber end{0};
   Start logged;
   engine::EngineState what_if;
 };
@@ -249,9 +250,10 @@ base::Result<Window> OpenWindow(const ledger::EventLog& log, const DataDir& data
                                 const ledger::Keyring& keyring, const WhatIfOptions& options) {
   BACKSTOP_RETURN_IF_ERROR(ValidateWhatIfParams(options.params));
   const SequenceNumber head = log.head_seq();
-  if (head == 0) return Status::NotFound("what-if", "the log is empty");
+  if (head == ledger::SequenceNumber{0}) return Status::NotFound("what-if", "the log is empty");
   Window window;
-  BACKSTOP_ASSIGN_OR_RETURN(window.end, GroupEnd(log, options.to == 0 ? head : options.to));
+  BACKSTOP_ASSIGN_OR_RETURN(
+      window.end, GroupEnd(log, options.to == ledger::SequenceNumber{0} ? head : options.to));
   if (options.from_snapshot >= window.end) {
     return Status::InvalidArgument(
         "what-if", fmt::format("snapshot {} is not before the end of the window (seq {})",
@@ -326,7 +328,7 @@ base::Result<WhatIfResult> RunWhatIf(const ledger::EventLog& log, const DataDir&
   result.end_time_ns = run.last_time_ns();
   result.records = replayed->records;
   result.inputs = replayed->groups;
-  result.report_market = run.report_market().value_or(0);
+  result.report_market = run.report_market().value_or(engine::MarketId{0});
   result.report_asset = run.report_asset();
   result.report_symbol = run.report_spec().symbol;
   result.quote_decimals = run.report_spec().quote_decimals;

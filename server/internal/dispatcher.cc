@@ -137,7 +137,7 @@ base::Result<std::optional<Original>> FindDurable(const ledger::EventLog& log,
     if (!logged.has_value() || *logged != origin) continue;
     BACKSTOP_ASSIGN_OR_RETURN(engine::Input input, ledger::DecodeInput(record.event()));
     // The answer reads the group from its input to its end (last 0).
-    return std::optional<Original>(Original{{seq, 0}, std::move(input)});
+    return std::optional<Original>(Original{{seq, ledger::SequenceNumber{0}}, std::move(input)});
   }
   return std::optional<Original>();
 }
@@ -249,7 +249,7 @@ void Dispatcher::UpdateFunds(const engine::Input* input) {
     assets_.push_back(*asset);
   }
   for (engine::AssetId id : assets_) {
-    metrics_->SetInsuranceFund(id, sequencer_->engine().InsuranceFund(id));
+    metrics_->SetInsuranceFund(id.value(), sequencer_->engine().InsuranceFund(id));
   }
 }
 
@@ -259,7 +259,7 @@ void Dispatcher::RunSnapshot(Job& job) {
     job.done(JobResult{seq.status(), {}, 0});
     return;
   }
-  job.done(JobResult{base::Status::OK(), {}, *seq});
+  job.done(JobResult{base::Status::OK(), {}, seq->value()});
 }
 
 }  // namespace server::internal

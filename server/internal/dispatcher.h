@@ -85,7 +85,7 @@ class Dispatcher {
   const size_t capacity_;
   Metrics* const metrics_;
   std::vector<engine::AssetId> assets_;         // Sequencer thread: assets whose fund is reported.
-  ledger::SequenceNumber last_commit_end_ = 0;  // Writer thread: seen by OnDurable.
+  ledger::SequenceNumber last_commit_end_{0};   // Writer thread: seen by OnDurable.
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> queue_;  // Guarded by mutex_.

@@ -49,15 +49,15 @@ void ExpectAcksDurable(const std::string& log_dir, const std::vector<Ack>& acks)
   auto log = ledger::EventLog::Open(log_dir, std::move(options));
   ASSERT_TRUE(log.ok()) << log.status().ToString();
   for (const Ack& ack : acks) {
-    ASSERT_LE(ack.last, (*log)->head_seq()) << "acknowledged line " << ack.line << " lost";
+    ASSERT_LE(ack.last, (*log)->head_seq().value()) << "acknowledged line " << ack.line << " lost";
     for (uint64_t seq = ack.first; seq <= ack.last; ++seq) {
-      auto record = (*log)->Read(seq);
+      auto record = (*log)->Read(ledger::SequenceNumber{seq});
       ASSERT_TRUE(record.ok()) << record.status().ToString();
-      EXPECT_EQ(record->group(), ack.first) << "seq " << seq;
+      EXPECT_EQ(record->group().value(), ack.first) << "seq " << seq;
     }
-    auto next = (*log)->Read(ack.last + 1);
+    auto next = (*log)->Read(ledger::SequenceNumber{ack.last + 1});
     if (next.ok()) {
-      EXPECT_EQ(next->group(), ack.last + 1) << "group of line " << ack.line;
+      EXPECT_EQ(next->group().value(), ack.last + 1) << "group of line " << ack.line;
     }
   }
 }
@@ -105,9 +105,9 @@ TEST(IngestCrashTest, KillNineLosesNothingAcknowledgedAndAuditStaysClean) {
     auto log = ledger::EventLog::Open(scratch / "data/log", std::move(options));
     ASSERT_TRUE(log.ok());
     if (!acks.empty()) {
-      EXPECT_GT((*log)->head_seq(), previous_head) << "the chain continues";
+      EXPECT_GT((*log)->head_seq().value(), previous_head) << "the chain continues";
     }
-    previous_head = (*log)->head_seq();
+    previous_head = (*log)->head_seq().value();
   }
   EXPECT_GT(previous_head, 0u);
   RecordProperty("killed_mid_stream", killed_mid_stream);
