@@ -13,6 +13,7 @@
 #include "backup/internal/archive_stream.h"
 #include "backup/internal/rocks_backup.h"
 #include "backup/internal/sidecar.h"
+#include "base/strong_type_fmt.h"
 #include "ledger/log_copy.h"
 #include "replay/recovery.h"
 #include "snapshots/snapshot_store.h"
@@ -45,14 +46,14 @@ base::Result<std::string> ReadText(const std::string& path) {
 base::Result<ledger::SequenceNumber> ArchiveEnd(const ledger::EventLog& log,
                                                 const ArchiveOptions& options) {
   if (!options.to_seq) return log.head_seq();
-  if (*options.to_seq == 0 || *options.to_seq > log.head_seq()) {
+  if (*options.to_seq == ledger::SequenceNumber{0} || *options.to_seq > log.head_seq()) {
     return base::Status::InvalidArgument(
         "archive",
         fmt::format("--to {} is not in the log (head {})", *options.to_seq, log.head_seq()));
   }
   BACKSTOP_ASSIGN_OR_RETURN(ledger::SequenceNumber end, replay::GroupEnd(log, *options.to_seq));
   if (!log.has_tree()) return end;
-  BACKSTOP_ASSIGN_OR_RETURN(auto commits, log.CommitEnds(end, 0));
+  BACKSTOP_ASSIGN_OR_RETURN(auto commits, log.CommitEnds(end, ledger::SequenceNumber{0}));
   if (commits.empty()) return base::Status::Corruption("archive", "no group commit ends there");
   return commits.front();
 }
@@ -64,21 +65,23 @@ base::Result<ledger::SequenceNumber> ArchiveAnchor(const ledger::EventLog& log,
                                                    ledger::SequenceNumber last,
                                                    const ArchiveOptions& options,
                                                    ArchiveSummary* summary) {
-  if (!options.from_seq || *options.from_seq <= 1) return 0;
+  if (!options.from_seq || *options.from_seq <= ledger::SequenceNumber{1}) {
+    return ledger::SequenceNumber{0};
+  }
   if (*options.from_seq > last) {
     return base::Status::InvalidArgument(
         "archive",
         fmt::format("--from {} is after the archive's last seq {}", *options.from_seq, last));
   }
   std::error_code ec;
-  if (!fs::is_directory(data.snapshots, ec)) return 0;
+  if (!fs::is_directory(data.snapshots, ec)) return ledger::SequenceNumber{0};
   BACKSTOP_ASSIGN_OR_RETURN(ledger::Keyring keyring, replay::LoadKeyring(data));
   snapshots::SnapshotStoreOptions read_only;
   read_only.read_only = true;
   BACKSTOP_ASSIGN_OR_RETURN(auto store, snapshots::SnapshotStore::Open(data.snapshots, read_only));
   auto loaded =
       store->LoadNewestValid(keyring, log.chain_id(), *options.from_seq - 1, &summary->warnings);
-  if (!loaded.ok() && loaded.status().IsNotFound()) return 0;
+  if (!loaded.ok() && loaded.status().IsNotFound()) return ledger::SequenceNumber{0};
   if (!loaded.ok()) return loaded.status();
   const ledger::SequenceNumber seq = loaded->meta.seq;
   BACKSTOP_ASSIGN_OR_RETURN(ledger::LogRecord record, log.Read(seq));
@@ -95,7 +98,7 @@ base::Status WriteAnchor(const ledger::EventLog& log, ledger::SequenceNumber anc
                          ArchiveWriter& writer) {
   std::vector<ledger::Hash> proof;
   if (log.has_tree()) {
-    BACKSTOP_ASSIGN_OR_RETURN(proof, log.InclusionProof(anchor, anchor));
+    BACKSTOP_ASSIGN_OR_RETURN(proof, log.InclusionProof(anchor, anchor.value()));
   }
   auto it = log.NewIterator(anchor, anchor);
   if (!it->Valid()) {
@@ -126,12 +129,12 @@ base::Status WriteHeader(const ledger::EventLog& log, const replay::DataDir& dat
   capnp::MallocMessageBuilder message;
   auto header = message.initRoot<schema::ArchiveEntry>().initHeader();
   header.setMagic(kMagic);
-  header.setVersion(first == 1 ? kArchiveVersion : kRangeArchiveVersion);
+  header.setVersion(first == ledger::SequenceNumber{1} ? kArchiveVersion : kRangeArchiveVersion);
   header.setChainId(Bytes(log.chain_id()));
   header.setFormatVersion(log.format_version());
   header.setSigningMode(static_cast<uint8_t>(log.signing_mode()));
-  header.setFirstSeq(first);
-  header.setLastSeq(last);
+  header.setFirstSeq(first.value());
+  header.setLastSeq(last.value());
   auto list = header.initPublicKeys(static_cast<unsigned>(keys.size()));
   for (unsigned i = 0; i < keys.size(); ++i) list.set(i, keys[i]);
   header.setSource(internal::AbsoluteDir(data.root));
@@ -145,7 +148,7 @@ base::Status WriteRecords(const ledger::EventLog& log, ledger::SequenceNumber fi
   BACKSTOP_ASSIGN_OR_RETURN(auto commits, log.CommitEnds(first, last));
   std::vector<uint64_t> checkpoints;
   if (log.has_tree()) {
-    BACKSTOP_ASSIGN_OR_RETURN(checkpoints, log.CheckpointSizes(first, last));
+    BACKSTOP_ASSIGN_OR_RETURN(checkpoints, log.CheckpointSizes(first.value(), last.value()));
   }
   size_t next_commit = 0, next_checkpoint = 0;
   ledger::SequenceNumber seq = first - 1;
@@ -158,20 +161,21 @@ base::Status WriteRecords(const ledger::EventLog& log, ledger::SequenceNumber fi
     if (next_commit < commits.size() && commits[next_commit] == seq) {
       ++next_commit;
       capnp::MallocMessageBuilder mark;
-      mark.initRoot<schema::ArchiveEntry>().setCommit(seq);
+      mark.initRoot<schema::ArchiveEntry>().setCommit(seq.value());
       BACKSTOP_RETURN_IF_ERROR(writer.Write(mark));
     }
-    if (next_checkpoint < checkpoints.size() && checkpoints[next_checkpoint] == seq) {
+    if (next_checkpoint < checkpoints.size() && checkpoints[next_checkpoint] == seq.value()) {
       ++next_checkpoint;
-      BACKSTOP_ASSIGN_OR_RETURN(std::string note, log.ReadCheckpoint(seq));
+      BACKSTOP_ASSIGN_OR_RETURN(std::string note, log.ReadCheckpoint(seq.value()));
       capnp::MallocMessageBuilder message;
       auto checkpoint = message.initRoot<schema::ArchiveEntry>().initCheckpoint();
-      checkpoint.setTreeSize(seq);
+      checkpoint.setTreeSize(seq.value());
       checkpoint.setNote(note);
       BACKSTOP_RETURN_IF_ERROR(writer.Write(message));
       ++summary->checkpoints;
     }
-    if (options.progress && seq % 65536 == 0) options.progress(seq - first + 1, last - first + 1);
+    if (options.progress && seq.value() % 65536 == 0)
+      options.progress(seq - first + 1, last - first + 1);
   }
   if (seq != last) {
     return base::Status::Corruption("archive", fmt::format("record {} is missing", seq + 1));
@@ -209,7 +213,8 @@ base::Status WriteSnapshots(const replay::DataDir& data, ledger::SequenceNumber 
 base::Result<ArchiveSummary> CreateArchive(const ledger::EventLog& log, const replay::DataDir& data,
                                            const std::string& out, const ArchiveOptions& options) {
   BACKSTOP_ASSIGN_OR_RETURN(ledger::SequenceNumber last, ArchiveEnd(log, options));
-  if (last == 0) return base::Status::InvalidArgument("archive", "the log is empty");
+  if (last == ledger::SequenceNumber{0})
+    return base::Status::InvalidArgument("archive", "the log is empty");
   ArchiveSummary summary;
   BACKSTOP_ASSIGN_OR_RETURN(ledger::SequenceNumber anchor,
                             ArchiveAnchor(log, data, last, options, &summary));
@@ -217,7 +222,8 @@ base::Result<ArchiveSummary> CreateArchive(const ledger::EventLog& log, const re
   const std::string partial = out + ".partial";
   BACKSTOP_ASSIGN_OR_RETURN(auto writer, ArchiveWriter::Create(partial));
   BACKSTOP_RETURN_IF_ERROR(WriteHeader(log, data, summary.first_seq, last, *writer));
-  if (anchor != 0) BACKSTOP_RETURN_IF_ERROR(WriteAnchor(log, anchor, *writer));
+  if (anchor != ledger::SequenceNumber{0})
+    BACKSTOP_RETURN_IF_ERROR(WriteAnchor(log, anchor, *writer));
   BACKSTOP_RETURN_IF_ERROR(WriteRecords(log, summary.first_seq, last, options, *writer, &summary));
   BACKSTOP_RETURN_IF_ERROR(WriteSnapshots(data, anchor, last, *writer, &summary));
   const ledger::Hash digest = writer->FinishDigest();

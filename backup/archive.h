@@ -33,8 +33,8 @@ struct ArchiveOptions {
 };
 
 struct ArchiveSummary {
-  ledger::SequenceNumber first_seq = 1;  // Above 1: the anchor is record first_seq - 1.
-  ledger::SequenceNumber last_seq = 0;
+  ledger::SequenceNumber first_seq{1};  // Above 1: the anchor is record first_seq - 1.
+  ledger::SequenceNumber last_seq{0};
   uint64_t checkpoints = 0;
   uint64_t snapshots = 0;
   uint64_t bytes = 0;

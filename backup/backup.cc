@@ -69,7 +69,7 @@ base::Status DescribeBackup(const rocksdb::BackupInfo& rocks, const std::string&
   sidecar->info.head_hash = log.head_hash();
   sidecar->info.chain_id = log.chain_id();
   sidecar->info.format_version = log.format_version();
-  if (log.has_tree() && log.head_seq() > 0) {
+  if (log.has_tree() && log.head_seq() > ledger::SequenceNumber{0}) {
     BACKSTOP_ASSIGN_OR_RETURN(std::string note, log.LatestCheckpoint());
     BACKSTOP_ASSIGN_OR_RETURN(auto file, internal::WriteHashed(note, folder, "checkpoint"));
     sidecar->files.push_back(std::move(file));

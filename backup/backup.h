@@ -35,7 +35,7 @@ using TableCheck = std::function<base::Status(const std::string& log_dir, rocksd
 // One backup as listed.
 struct BackupInfo {
   uint32_t id = 0;
-  ledger::SequenceNumber head_seq = 0;  // The backed-up log's head.
+  ledger::SequenceNumber head_seq{0};  // The backed-up log's head.
   ledger::Hash head_hash{};
   int64_t time_s = 0;        // When RocksDB took it (Unix seconds).
   uint64_t size_bytes = 0;   // Its RocksDB files (shared ones counted in full) plus ours.
@@ -115,11 +115,11 @@ struct RestoreOptions {
 
 struct RestoreResult {
   BackupInfo backup;
-  ledger::SequenceNumber head_seq = 0;  // The restored log's head.
+  ledger::SequenceNumber head_seq{0};  // The restored log's head.
   ledger::Hash head_hash{};
   uint32_t snapshots = 0;  // Snapshot files restored.
   // With to_seq: the end of the group holding it.
-  ledger::SequenceNumber group_end = 0;
+  ledger::SequenceNumber group_end{0};
   bool signed_head = false;  // The head's checkpoint was signed by the restore (sign_head).
   // The head of the log the backup was taken from, if it still opens (read-only).
   std::optional<ledger::SequenceNumber> original_head;

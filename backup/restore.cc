@@ -8,6 +8,7 @@
 #include "backup/backup.h"
 #include "backup/internal/rocks_backup.h"
 #include "backup/internal/sidecar.h"
+#include "base/strong_type_fmt.h"
 #include "ledger/log_copy.h"
 #include "replay/recovery.h"
 #include "snapshots/snapshot_store.h"
@@ -57,14 +58,14 @@ base::Status DropSnapshotsAfter(const std::string& dir, ledger::SequenceNumber c
 // The end of the group of `seq` in format 1 or with `exact`, else of its group commit.
 base::Result<ledger::SequenceNumber> CutFor(const ledger::EventLog& log, ledger::SequenceNumber seq,
                                             bool exact, ledger::SequenceNumber* group_end) {
-  if (seq == 0 || seq > log.head_seq()) {
+  if (seq == ledger::SequenceNumber{0} || seq > log.head_seq()) {
     return base::Status::InvalidArgument(
         "restore",
         fmt::format("--to-seq {} is not in the backup (its head is {})", seq, log.head_seq()));
   }
   BACKSTOP_ASSIGN_OR_RETURN(*group_end, replay::GroupEnd(log, seq));
   if (!log.has_tree() || exact) return *group_end;
-  BACKSTOP_ASSIGN_OR_RETURN(auto ends, log.CommitEnds(*group_end, 0));
+  BACKSTOP_ASSIGN_OR_RETURN(auto ends, log.CommitEnds(*group_end, ledger::SequenceNumber{0}));
   if (ends.empty()) {
     return base::Status::Corruption(
         "restore", fmt::format("no group commit ends at or after seq {}", *group_end));
@@ -91,7 +92,7 @@ base::Status RestorePrefix(const rocksdb::BackupEngineReadOnly& engine,
     ledger::LogOptions read_only;
     read_only.read_only = true;
     BACKSTOP_ASSIGN_OR_RETURN(auto restored, ledger::EventLog::Open(restored_log, read_only));
-    BACKSTOP_ASSIGN_OR_RETURN(std::string note, restored->ReadCheckpoint(cut));
+    BACKSTOP_ASSIGN_OR_RETURN(std::string note, restored->ReadCheckpoint(cut.value()));
     BACKSTOP_ASSIGN_OR_RETURN(auto ends, log.CommitEnds(cut, cut));
     result->signed_head = ends.empty();
     BACKSTOP_ASSIGN_OR_RETURN(auto written, internal::WriteHashed(note, new_dir, "checkpoint"));

@@ -9,6 +9,7 @@
 #include "backup/archive.h"
 #include "backup/internal/archive_stream.h"
 #include "backup/internal/sidecar.h"
+#include "base/strong_type_fmt.h"
 #include "ledger/log_copy.h"
 
 namespace backup {
@@ -49,12 +50,13 @@ class Unpacker {
       case schema::ArchiveEntry::RECORD:
         return Record(entry.getRecord());
       case schema::ArchiveEntry::COMMIT:
-        if (stage_ != Stage::kRecords || entry.getCommit() != builder_->head()) {
+        if (stage_ != Stage::kRecords || entry.getCommit() != builder_->head().value()) {
           return Misplaced("commit mark");
         }
-        return builder_->AddCommitMark(entry.getCommit());
+        return builder_->AddCommitMark(ledger::SequenceNumber{entry.getCommit()});
       case schema::ArchiveEntry::CHECKPOINT:
-        if (stage_ != Stage::kRecords || entry.getCheckpoint().getTreeSize() != builder_->head()) {
+        if (stage_ != Stage::kRecords ||
+            entry.getCheckpoint().getTreeSize() != builder_->head().value()) {
           return Misplaced("checkpoint");
         }
         ++summary_.checkpoints;
@@ -99,8 +101,8 @@ class Unpacker {
     std::copy(header.getChainId().begin(), header.getChainId().end(), identity_.chain_id.begin());
     identity_.format_version = header.getFormatVersion();
     identity_.signing = static_cast<ledger::SigningMode>(header.getSigningMode());
-    summary_.first_seq = header.getFirstSeq();
-    last_seq_ = header.getLastSeq();
+    summary_.first_seq = ledger::SequenceNumber{header.getFirstSeq()};
+    last_seq_ = ledger::SequenceNumber{header.getLastSeq()};
     unsigned index = 0;
     for (capnp::Text::Reader pem : header.getPublicKeys()) {
       BACKSTOP_ASSIGN_OR_RETURN(
@@ -155,8 +157,8 @@ class Unpacker {
       return base::Status::Corruption("archive", "more records than the header's last seq");
     }
     BACKSTOP_RETURN_IF_ERROR(builder_->AddRecord(Span(value)));
-    if (progress_ && builder_->head() % 65536 == 0) {
-      const uint64_t before = summary_.first_seq - 1;
+    if (progress_ && builder_->head().value() % 65536 == 0) {
+      const ledger::SequenceNumber before = summary_.first_seq - 1;
       progress_(builder_->head() - before, last_seq_ - before);
     }
     return base::Status::OK();
@@ -216,7 +218,7 @@ class Unpacker {
   Stage stage_ = Stage::kHeader;
   std::unique_ptr<ledger::LogBuilder> builder_;
   ledger::LogBuilder::Identity identity_;
-  ledger::SequenceNumber last_seq_ = 0;
+  ledger::SequenceNumber last_seq_{0};
   ArchiveSummary summary_;
 };
 

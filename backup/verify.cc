@@ -5,6 +5,7 @@
 #include "backup/backup.h"
 #include "backup/internal/rocks_backup.h"
 #include "backup/internal/sidecar.h"
+#include "base/strong_type_fmt.h"
 
 namespace backup {
 

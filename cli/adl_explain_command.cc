@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "base/strong_type_fmt.h"
 #include "cli/common.h"
 #include "cli/event_json.h"
 #include "cli/internal/adl_full_queue.h"
@@ -72,7 +73,7 @@ Json ExplainJson(const query::AdlExplanation& x, const Scales& scales) {
   const engine::AdlQueue& q = x.queue.effect;
   Json queue;
   AddTime(&queue, x.queue.ref);
-  const query::MarketScale* scale = ScaleOf(scales, q.market);
+  const query::MarketScale* scale = ScaleOf(scales, q.market.value());
   AddFields(&queue, q, scale, /*symbol=*/false);
   queue["top"] = Json::array();
   for (const engine::AdlQueueEntry& entry : q.top) {
@@ -152,7 +153,7 @@ void PrintQueueAndTaken(const query::AdlExplanation& x, const query::MarketScale
              q.top.size());
   std::vector<std::vector<std::string>> cells;
   for (const auto& entry : q.top) {
-    cells.push_back({std::to_string(entry.queue_position), std::to_string(entry.account),
+    cells.push_back({std::to_string(entry.queue_position), std::to_string(entry.account.value()),
                      std::to_string(entry.score), std::to_string(entry.position),
                      entry.account == r.counterparty_account ? "<- this counterparty" : ""});
   }
@@ -174,7 +175,7 @@ void PrintQueueAndTaken(const query::AdlExplanation& x, const query::MarketScale
   cells.clear();
   for (const auto& row : x.reductions) {
     const engine::AdlReduction& e = row.effect;
-    cells.push_back({std::to_string(row.ref.seq), FieldCell(e, "queue_position"),
+    cells.push_back({std::to_string(row.ref.seq.value()), FieldCell(e, "queue_position"),
                      FieldCell(e, "counterparty"), FieldCell(e, "quantity"), FieldCell(e, "quote"),
                      FieldCell(e, "deficit_covered"), FieldCell(e, "remaining_before")});
   }
@@ -194,15 +195,15 @@ int RunAdlExplain(const AdlExplainOptions& options) {
   if (!parsed.ok()) return Exit(parsed);
   auto log = OpenLog(options.data_dir);
   if (!log.ok()) return Fail(log.status().message());
-  auto explanation = query::ExplainAdl(**log, seq);
+  auto explanation = query::ExplainAdl(**log, ledger::SequenceNumber{seq});
   if (!explanation.ok()) return Exit(explanation.status());
   const query::AdlExplanation& x = *explanation;
   const engine::AdlReduction& reduction = x.reduction.effect;
-  auto scales = ScalesFor(**log, {reduction.market}, {});
+  auto scales = ScalesFor(**log, {reduction.market.value()}, {});
   if (!scales.ok()) return Exit(scales.status());
   std::optional<internal::FullAdlQueue> full;
   if (options.full) {
-    auto loaded = internal::LoadFullAdlQueue(options.data_dir, **log, x.queue.ref.seq);
+    auto loaded = internal::LoadFullAdlQueue(options.data_dir, **log, x.queue.ref.seq.value());
     if (!loaded.ok()) return Exit(loaded.status());
     full = std::move(*loaded);
   }
@@ -212,10 +213,10 @@ int RunAdlExplain(const AdlExplainOptions& options) {
     fmt::print("{}\n", out.dump(2));
     return full && !full->matches_log ? kExitFinding : kExitOk;
   }
-  const query::MarketScale* scale = ScaleOf(*scales, reduction.market);
+  const query::MarketScale* scale = ScaleOf(*scales, reduction.market.value());
   fmt::print("ADL reduction at seq {}, {} (group {}, market {})\n", seq,
              FormatTimeNs(x.reduction.ref.time_ns), x.reduction.ref.group,
-             MarketLabel(*scales, reduction.market));
+             MarketLabel(*scales, reduction.market.value()));
   fmt::print(
       "  Account {} had {} closed by auto-deleveraging against the liquidated account "
       "{}.\n\n",
@@ -229,7 +230,7 @@ int RunAdlExplain(const AdlExplainOptions& options) {
         "quote_decimals {}); the integers are exact.\n",
         scale->symbol, scale->lot_decimals, scale->quote_decimals);
   }
-  if (full) internal::PrintFullAdlQueue(*full, x.reduction.effect.counterparty_account);
+  if (full) internal::PrintFullAdlQueue(*full, x.reduction.effect.counterparty_account.value());
   return full && !full->matches_log ? kExitFinding : kExitOk;
 }
 

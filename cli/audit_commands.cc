@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "backup/archive.h"
+#include "base/strong_type_fmt.h"
+#include "base/strong_type_json.h"
 #include "cli/backup_commands.h"
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -54,14 +56,15 @@ void PrintAuditReport(const replay::AuditReport& report, bool all_signatures, co
     fmt::print("checkpoints {} match the Merkle tree recomputed from the records\n",
                report.checkpoints_checked);
   }
-  fmt::print("replay     {} records re-derived from {} ({} inputs re-applied)\n",
-             report.records_replayed,
-             report.start_seq == 0 ? "genesis" : fmt::format("snapshot {}", report.start_seq),
-             report.inputs_replayed);
+  fmt::print(
+      "replay     {} records re-derived from {} ({} inputs re-applied)\n", report.records_replayed,
+      report.start_seq == ledger::SequenceNumber{0} ? "genesis"
+                                                    : fmt::format("snapshot {}", report.start_seq),
+      report.inputs_replayed);
   fmt::print("snapshots  {} state hashes compared with the replay\n", report.snapshots_checked);
   fmt::print("indexes    {}\n", report.indexes_checked ? "every index matches the events"
                                                        : "not confirmed (see findings)");
-  if (report.unfinished_group != 0) {
+  if (report.unfinished_group != ledger::SequenceNumber{0}) {
     fmt::print(
         "note       the log ends inside the group of seq {}: {} effect(s) of its input are not "
         "logged yet (a crash between its group commits); the next ingest logs them first\n",
@@ -75,7 +78,8 @@ void PrintAuditReport(const replay::AuditReport& report, bool all_signatures, co
     return;
   }
   for (const auto& f : report.findings) {
-    fmt::print("FINDING{}  {}\n", f.seq ? fmt::format(" at seq {}", f.seq) : "", f.what);
+    fmt::print("FINDING{}  {}\n",
+               f.seq != ledger::SequenceNumber{0} ? fmt::format(" at seq {}", f.seq) : "", f.what);
     if (!f.expected.empty()) fmt::print("  expected  {}\n", f.expected);
     if (!f.found.empty()) fmt::print("  found     {}\n", f.found);
   }
@@ -112,7 +116,7 @@ nlohmann::json StateJson(const engine::RiskEngine& engine, const replay::Recover
     }
     // An account with no wallet yet (opened, nothing deposited): one row without an asset.
     // Account 0 (liquidation) is never opened and shows only while it holds a wallet.
-    if (account.balances.empty() && account.account != 0) {
+    if (account.balances.empty() && account.account != engine::AccountId{0}) {
       out["accounts"].push_back({{"account", account.account},
                                  {"asset", nullptr},
                                  {"wallet_balance", 0},
@@ -193,15 +197,16 @@ int RunAudit(const AuditCommandOptions& given) {
   WarnIfUnpinned(*trust);
   if (std::string finding = CheckChain(*trust, **log); !finding.empty()) {
     replay::AuditReport report;
-    report.findings.push_back({1, finding, "", ""});
+    report.findings.push_back({ledger::SequenceNumber{1}, finding, "", ""});
     PrintAuditReport(report, options.all_signatures, *trust, options.json);
     return kExitFinding;
   }
   replay::AuditOptions audit_options;
   audit_options.all_signatures = options.all_signatures;
-  audit_options.from_snapshot = options.from_snapshot;
+  audit_options.from_snapshot = ledger::SequenceNumber{options.from_snapshot};
   // A range replays from the snapshot at its anchor (the archive holds no record before it).
-  if (archive && archive->summary().first_seq > 1 && options.from_snapshot == 0) {
+  if (archive && archive->summary().first_seq > ledger::SequenceNumber{1} &&
+      options.from_snapshot == 0) {
     audit_options.from_snapshot = archive->summary().first_seq - 1;
   }
   audit_options.engine_options.verify_invariants = options.check_invariants;
@@ -212,7 +217,8 @@ int RunAudit(const AuditCommandOptions& given) {
     };
   }
   auto report = replay::Audit(**log, data, trust->keyring, audit_options);
-  if (!report.ok() && audit_options.from_snapshot != options.from_snapshot) {
+  if (!report.ok() &&
+      audit_options.from_snapshot != ledger::SequenceNumber{options.from_snapshot}) {
     // The snapshot a range starts from is part of the archive: one that does not start the
     // audit (it does not verify, or names another hash than the anchor's) is a finding.
     replay::AuditReport finding;
@@ -259,8 +265,9 @@ int RunReplay(const ReplayCommandOptions& options) {
   const replay::DataDir data = replay::DataDir::At(options.data_dir);
   auto keyring = replay::LoadKeyring(data);
   if (!keyring.ok()) return Fail(keyring.status());
-  const ledger::SequenceNumber to = options.to.value_or((*log)->head_seq());
-  if (to == 0) {  // Before seq 1: the engine as it starts, with nothing applied.
+  const ledger::SequenceNumber to =
+      options.to ? ledger::SequenceNumber{*options.to} : (*log)->head_seq();
+  if (to == ledger::SequenceNumber{0}) {  // Before seq 1: the engine as it starts.
     const replay::Recovered genesis{engine::RiskEngine()};
     PrintState(genesis.engine, genesis, options.json);
     return kExitOk;

@@ -10,6 +10,8 @@
 
 #include "backup/archive.h"
 #include "backup/backup.h"
+#include "base/strong_type_fmt.h"
+#include "base/strong_type_json.h"
 #include "cli/common.h"
 #include "cli/trust.h"
 #include "replay/auditor.h"
@@ -52,7 +54,7 @@ int AuditRestored(const RestoreCommandOptions& options, nlohmann::json* json) {
   if (!log.ok()) return Fail(log.status());
   replay::AuditReport report;
   if (std::string finding = CheckChain(*trust, **log); !finding.empty()) {
-    report.findings.push_back({1, finding, "", ""});
+    report.findings.push_back({ledger::SequenceNumber{1}, finding, "", ""});
   } else {
     ProgressLine progress("audited");
     replay::AuditOptions audit_options;
@@ -81,7 +83,8 @@ int AuditRestored(const RestoreCommandOptions& options, nlohmann::json* json) {
   for (const auto& f : report.findings) {
     (*json)["audit"]["findings"].push_back({{"seq", f.seq}, {"what", f.what}});
     if (!options.json) {
-      fmt::print("audit      FINDING{}  {}\n", f.seq ? fmt::format(" at seq {}", f.seq) : "",
+      fmt::print("audit      FINDING{}  {}\n",
+                 f.seq != ledger::SequenceNumber{0} ? fmt::format(" at seq {}", f.seq) : "",
                  f.what);
     }
   }
@@ -176,7 +179,7 @@ int RunBackupCreateRemote(const BackupCreateOptions& options) {
   const server::BackupDone& done = answer->backup;
   backup::CreateResult result;
   result.info.id = done.id;
-  result.info.head_seq = done.head_seq;
+  result.info.head_seq = ledger::SequenceNumber{done.head_seq};
   result.info.time_s = done.time_s;
   result.info.size_bytes = done.size_bytes;
   result.info.rocks_files = done.rocks_files;
@@ -241,7 +244,8 @@ int RunBackupList(const BackupListOptions& options) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& info : *list) {
-    rows.push_back({std::to_string(info.id), info.complete ? std::to_string(info.head_seq) : "?",
+    rows.push_back({std::to_string(info.id),
+                    info.complete ? std::to_string(info.head_seq.value()) : "?",
                     info.complete ? ledger::ToHex(info.head_hash) : "incomplete: " + info.problem,
                     Time(info.time_s), text::FormatCount(info.size_bytes)});
   }
@@ -295,7 +299,7 @@ int RunRestore(const RestoreCommandOptions& options) {
   backup::RestoreOptions restore;
   restore.id = options.id;
   restore.check_tables = CheckLogTables;
-  restore.to_seq = options.to_seq;
+  restore.to_seq = base::OptionalOf<ledger::SequenceNumber>(options.to_seq);
   if (!options.key_file.empty()) {
     auto key = ledger::PrivateKey::LoadPem(options.key_file);
     if (!key.ok()) return Fail(key.status());
@@ -333,8 +337,8 @@ int RunArchiveCreate(const ArchiveCreateOptions& options) {
   auto log = OpenReadOnly(options.data_dir);
   if (!log.ok()) return Fail(log.status());
   backup::ArchiveOptions archive;
-  archive.to_seq = options.to_seq;
-  archive.from_seq = options.from_seq;
+  archive.to_seq = base::OptionalOf<ledger::SequenceNumber>(options.to_seq);
+  archive.from_seq = base::OptionalOf<ledger::SequenceNumber>(options.from_seq);
   ProgressLine progress("archived");
   if (!options.json) {
     archive.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
@@ -344,7 +348,8 @@ int RunArchiveCreate(const ArchiveCreateOptions& options) {
   progress.Clear();
   if (!summary.ok()) return Fail(summary.status());
   for (const std::string& warning : summary->warnings) fmt::print(stderr, "warning: {}\n", warning);
-  if (options.from_seq && *options.from_seq > 1 && summary->first_seq == 1) {
+  if (options.from_seq && *options.from_seq > 1 &&
+      summary->first_seq == ledger::SequenceNumber{1}) {
     fmt::print(stderr, "no snapshot before seq {} verifies: the archive starts at seq 1\n",
                *options.from_seq);
   }
@@ -364,7 +369,7 @@ int RunArchiveCreate(const ArchiveCreateOptions& options) {
       "keyring; {} bytes\n",
       options.out, summary->first_seq, summary->last_seq, ledger::ToHex((*log)->chain_id()),
       summary->checkpoints, summary->snapshots, text::FormatCount(summary->bytes));
-  if (summary->first_seq > 1) {
+  if (summary->first_seq > ledger::SequenceNumber{1}) {
     fmt::print(
         "it starts after record {} (its anchor), the seq of the snapshot the audit replays "
         "from\n",

@@ -15,6 +15,8 @@
 #include <thread>
 
 #include "backup/archive.h"
+#include "base/strong_type_fmt.h"
+#include "base/strong_type_json.h"
 #include "cli/backup_commands.h"
 #include "cli/common.h"
 #include "cli/event_json.h"
@@ -73,7 +75,7 @@ nlohmann::json RecordJson(const ledger::LogRecord& record) {
 base::Result<ledger::SequenceNumber> PrintRange(const ledger::EventLog& log,
                                                 ledger::SequenceNumber first,
                                                 ledger::SequenceNumber last, bool json) {
-  ledger::SequenceNumber printed = 0;
+  ledger::SequenceNumber printed{0};
   auto it = log.NewIterator(first, last);
   for (; it->Valid(); it->Next()) {
     auto record = ledger::DecodeRecord(it->value());
@@ -165,22 +167,25 @@ int RunLogShow(const LogShowOptions& options) {
   const uint64_t last = range->last;
   auto log = OpenReadOnly(options.data_dir);
   if (!log.ok()) return Fail(log.status());
-  const uint64_t head = (*log)->head_seq();
+  const uint64_t head = (*log)->head_seq().value();
   if (first > head) {
     return Fail(fmt::format("seq {} is beyond the head of the log (seq {})", first, head));
   }
-  auto printed = PrintRange(**log, first, last, options.json);
+  auto printed =
+      PrintRange(**log, ledger::SequenceNumber{first}, ledger::SequenceNumber{last}, options.json);
   if (!printed.ok()) return Fail(printed.status());
   return kExitOk;
 }
 
 int RunLogTail(const LogTailOptions& options) {
-  ledger::SequenceNumber next = 0;
+  ledger::SequenceNumber next{0};
   while (true) {
     auto log = OpenReadOnly(options.data_dir);
     if (!log.ok()) return Fail(log.status());
-    const uint64_t head = (*log)->head_seq();
-    if (next == 0) next = head > options.count ? head - options.count + 1 : 1;
+    const ledger::SequenceNumber head = (*log)->head_seq();
+    if (next == ledger::SequenceNumber{0}) {
+      next = head.value() > options.count ? head - options.count + 1 : ledger::SequenceNumber{1};
+    }
     if (head >= next) {
       auto printed = PrintRange(**log, next, head, options.json);
       if (!printed.ok()) return Fail(printed.status());
@@ -210,7 +215,7 @@ std::string SignatureScope(const ledger::EventLog& log, bool all_signatures) {
 // `first_seq`: the first seq checked (above 1 for an archive of a range).
 void PrintVerifyReport(const ledger::EventLog& log, const ledger::VerifyReport& report,
                        bool all_signatures, const Trust& trust, bool json,
-                       ledger::SequenceNumber first_seq = 1) {
+                       ledger::SequenceNumber first_seq = ledger::SequenceNumber{1}) {
   if (json) {
     nlohmann::json out = {{"ok", report.ok},
                           {"format_version", log.format_version()},
@@ -233,7 +238,8 @@ void PrintVerifyReport(const ledger::EventLog& log, const ledger::VerifyReport& 
   }
   if (!report.ok) {
     fmt::print("FAILED  {}\n", report.message);
-    if (report.first_bad_seq != 0) fmt::print("first bad seq  {}\n", report.first_bad_seq);
+    if (report.first_bad_seq != ledger::SequenceNumber{0})
+      fmt::print("first bad seq  {}\n", report.first_bad_seq);
     fmt::print("records checked before it  {}\n", report.records_checked);
     return;
   }
@@ -271,7 +277,7 @@ int RunVerify(const VerifyCommandOptions& given) {
   }
   if (std::string finding = CheckChain(*trust, **log); !finding.empty()) {
     ledger::VerifyReport report;
-    report.first_bad_seq = 1;
+    report.first_bad_seq = ledger::SequenceNumber{1};
     report.message = finding;
     PrintVerifyReport(**log, report, options.all_signatures, *trust, options.json);
     return kExitFinding;
@@ -289,7 +295,7 @@ int RunVerify(const VerifyCommandOptions& given) {
   const ledger::VerifyReport report = ledger::Verify(**log, trust->keyring, verify_options);
   PrintVerifyReport(**log, report, options.all_signatures, *trust, options.json,
                     verify_options.first);
-  if (archive && verify_options.first > 1 && report.ok && !options.json) {
+  if (archive && verify_options.first > ledger::SequenceNumber{1} && report.ok && !options.json) {
     fmt::print(
         "    archive of records {}..{}: its anchor, record {}, starts the chain{}; the records "
         "after it and {} vouch for it\n",
@@ -303,7 +309,7 @@ int RunVerify(const VerifyCommandOptions& given) {
 int RunExportRaw(const ExportRawOptions& options) {
   auto log = OpenReadOnly(options.data_dir);
   if (!log.ok()) return Fail(log.status());
-  auto record = (*log)->Read(options.seq);
+  auto record = (*log)->Read(ledger::SequenceNumber{options.seq});
   if (!record.ok()) return Fail(record.status());
   const ledger::DomainTag tag = (*log)->domain_tag();
   std::vector<std::pair<std::string, std::span<const uint8_t>>> files = {

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "base/strong_type_fmt.h"
+#include "base/strong_type_json.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/event_json.h"
@@ -44,11 +46,12 @@ base::Result<std::unique_ptr<replay::Sequencer>> OpenSequencer(const std::string
     return replay::Sequencer::Open(replay::DataDir::At(data_dir), options, &warnings);
   }();
   for (const std::string& warning : warnings) fmt::print(stderr, "warning: {}\n", warning);
-  if (sequencer.ok() && (*sequencer)->log().head_seq() > 0) {
+  if (sequencer.ok() && (*sequencer)->log().head_seq() > ledger::SequenceNumber{0}) {
     const SequenceNumber snapshot = (*sequencer)->recovered_from_snapshot();
-    fmt::print(stderr, "recovered: {} + {} records replayed and checked\n",
-               snapshot == 0 ? "genesis" : fmt::format("snapshot {}", snapshot),
-               (*sequencer)->recovered_records());
+    fmt::print(
+        stderr, "recovered: {} + {} records replayed and checked\n",
+        snapshot == ledger::SequenceNumber{0} ? "genesis" : fmt::format("snapshot {}", snapshot),
+        (*sequencer)->recovered_records());
   }
   return sequencer;
 }

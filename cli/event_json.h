@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "base/strong_type_json.h"
 #include "text/text.h"
 
 namespace cli {

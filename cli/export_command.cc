@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "base/strong_type_json.h"
 #include "cli/common.h"
 #include "cli/event_json.h"
 #include "cli/internal/query_output.h"
@@ -55,10 +56,10 @@ std::vector<std::string> ColumnsOf(const std::string& type) {
 // Reports formatting on `progress` ("exporting ... rows formatted").
 Result<std::vector<Json>> ExportRows(const ledger::EventLog& log, const std::string& type,
                                      const query::Filter& filter, text::ProgressLine* progress) {
-  std::vector<std::pair<uint64_t, Json>> rows;
+  std::vector<std::pair<ledger::SequenceNumber, Json>> rows;
   const bool all = type == "all";
   uint64_t total = 0;  // Rows found so far, over every type.
-  auto add = [&](uint64_t seq, const char* kind, Json row) {
+  auto add = [&](ledger::SequenceNumber seq, const char* kind, Json row) {
     progress->Update(rows.size() + 1, total, " formatted");
     if (!all) {
       rows.emplace_back(seq, std::move(row));

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "base/strong_type_fmt.h"
+#include "base/strong_type_json.h"
 #include "cli/common.h"
 #include "cli/event_json.h"
 #include "cli/serve_commands.h"
@@ -53,7 +55,7 @@ class FollowChecker {
     first_frame_ = false;
     for (const std::string& bytes : frame.records) {
       BACKSTOP_ASSIGN_OR_RETURN(ledger::LogRecord record, CheckRecord(bytes));
-      if (until == 0 || record.seq() <= until) Print(record, json);
+      if (until == 0 || record.seq() <= ledger::SequenceNumber{until}) Print(record, json);
     }
     if (!frame.checkpoint.empty()) BACKSTOP_RETURN_IF_ERROR(CheckCheckpoint(frame.checkpoint));
     return Status::OK();
@@ -79,7 +81,7 @@ class FollowChecker {
         ledger::LogRecord record,
         ledger::DecodeRecord({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}));
     const uint64_t seq = next_;
-    if (record.seq() != seq) {
+    if (record.seq() != ledger::SequenceNumber{seq}) {
       return Status::Corruption("follow",
                                 fmt::format("seq {} where {} was expected", record.seq(), seq));
     }
@@ -87,8 +89,8 @@ class FollowChecker {
     if ((seq == 1 || have_prev_) && record.prev_hash() != prev_) {
       return Status::Corruption("follow", fmt::format("seq {}: prev_hash does not link", seq));
     }
-    const ledger::Hash hash =
-        ledger::ChainHash(sha_, tag_, record.prev_hash(), seq, record.envelope_bytes());
+    const ledger::Hash hash = ledger::ChainHash(
+        sha_, tag_, record.prev_hash(), ledger::SequenceNumber{seq}, record.envelope_bytes());
     if (hash != record.hash()) {
       return Status::Corruption("follow", fmt::format("seq {}: chain hash mismatch", seq));
     }

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/strong_type_json.h"
 #include "ledger/event_codec.h"
 
 namespace cli {
@@ -40,26 +41,28 @@ class Fields {
  public:
   explicit Fields(const json& object) : object_(object) {}
 
+  // `T` is an integer or a strong id (read as its integer, base/strong_type.h).
   template <typename T>
   void Int(const char* name, T* out, bool required = true) {
+    using Rep = decltype(base::UnwrapStrong(*out));
     const json* value = Find(name, required);
     if (value == nullptr) return;
     const bool fits =
         value->is_number_unsigned()
-            ? value->get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max())
+            ? value->get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<Rep>::max())
             : value->is_number_integer() &&
-                  value->get<int64_t>() >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+                  value->get<int64_t>() >= static_cast<int64_t>(std::numeric_limits<Rep>::min()) &&
                   (value->get<int64_t>() < 0 ||
                    static_cast<uint64_t>(value->get<int64_t>()) <=
-                       static_cast<uint64_t>(std::numeric_limits<T>::max()));
+                       static_cast<uint64_t>(std::numeric_limits<Rep>::max()));
     if (!value->is_number_integer() || !fits) {
       Fail(fmt::format("field '{}' must be an integer in [{}, {}]", name,
-                       static_cast<int64_t>(std::numeric_limits<T>::min()),
-                       static_cast<uint64_t>(std::numeric_limits<T>::max())));
+                       static_cast<int64_t>(std::numeric_limits<Rep>::min()),
+                       static_cast<uint64_t>(std::numeric_limits<Rep>::max())));
       return;
     }
-    *out = value->is_number_unsigned() ? static_cast<T>(value->get<uint64_t>())
-                                       : static_cast<T>(value->get<int64_t>());
+    *out = T(value->is_number_unsigned() ? static_cast<Rep>(value->get<uint64_t>())
+                                         : static_cast<Rep>(value->get<int64_t>()));
   }
 
   void Bool(const char* name, bool* out) {

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/strong_type_fmt.h"
+#include "base/strong_type_json.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/event_json.h"
@@ -127,9 +129,9 @@ int RunProof(const ProofOptions& options) {
     return Fail(
         fmt::format("seq {} is not covered by the checkpoint at tree size {}", options.seq, size));
   }
-  auto record = (*log)->Read(options.seq);
+  auto record = (*log)->Read(ledger::SequenceNumber{options.seq});
   if (!record.ok()) return Fail(record.status());
-  auto proof = (*log)->InclusionProof(options.seq, size);
+  auto proof = (*log)->InclusionProof(ledger::SequenceNumber{options.seq}, size);
   if (!proof.ok()) return Fail(proof.status());
   ledger::InclusionProofFile file;
   const auto bytes = record->record_bytes();

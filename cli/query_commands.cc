@@ -34,13 +34,13 @@ void PrintAdlTable(const std::vector<query::AdlReductionRow>& rows, const Scales
   std::vector<std::vector<std::string>> cells;
   for (const auto& row : rows) {
     const engine::AdlReduction& e = row.effect;
-    const query::MarketScale* scale = ScaleOf(scales, e.market);
+    const query::MarketScale* scale = ScaleOf(scales, e.market.value());
     cells.push_back(
-        {std::to_string(row.ref.seq), FormatTimeNs(row.ref.time_ns), MarketLabel(scales, e.market),
-         FieldCell(e, "account"), FieldCell(e, "counterparty"), FieldCell(e, "quantity"),
-         FieldCell(e, "price"), FieldCell(e, "score"),
-         fmt::format("{}/{}", e.queue_position, e.queue_length), FieldCell(e, "deficit_covered"),
-         DecimalCell(e, "quantity", scale),
+        {std::to_string(row.ref.seq.value()), FormatTimeNs(row.ref.time_ns),
+         MarketLabel(scales, e.market.value()), FieldCell(e, "account"),
+         FieldCell(e, "counterparty"), FieldCell(e, "quantity"), FieldCell(e, "price"),
+         FieldCell(e, "score"), fmt::format("{}/{}", e.queue_position, e.queue_length),
+         FieldCell(e, "deficit_covered"), DecimalCell(e, "quantity", scale),
          Scaled(scale, [&](auto& s) { return query::SettlementPrice(e.quote, e.quantity, s); }),
          DecimalCell(e, "deficit_covered", scale)});
   }
@@ -63,9 +63,9 @@ void PrintLiquidationTable(const std::vector<query::LiquidationRow>& rows, const
   std::vector<std::vector<std::string>> cells;
   for (const auto& row : rows) {
     const engine::Liquidation& e = row.effect;
-    const query::MarketScale* scale = ScaleOf(scales, e.market);
-    cells.push_back({std::to_string(row.ref.seq), FormatTimeNs(row.ref.time_ns),
-                     MarketLabel(scales, e.market), FieldCell(e, "account"),
+    const query::MarketScale* scale = ScaleOf(scales, e.market.value());
+    cells.push_back({std::to_string(row.ref.seq.value()), FormatTimeNs(row.ref.time_ns),
+                     MarketLabel(scales, e.market.value()), FieldCell(e, "account"),
                      FieldCell(e, "position"), FieldCell(e, "mark_price"),
                      FieldCell(e, "bankruptcy_price"), FieldCell(e, "bankruptcy_quote"),
                      FieldCell(e, "account_equity"), FieldCell(e, "account_maintenance"),
@@ -82,13 +82,14 @@ void PrintLiquidationTable(const std::vector<query::LiquidationRow>& rows, const
 void PrintFundTable(const std::vector<query::FundMovementRow>& rows, const Scales& scales) {
   std::vector<std::vector<std::string>> cells;
   for (const auto& row : rows) {
-    const query::MarketScale* scale = query::ScaleOfAsset(scales, row.asset());
+    const query::MarketScale* scale = query::ScaleOfAsset(scales, row.asset().value());
     const bool draw = row.draw();
     cells.push_back(
-        {std::to_string(row.ref.seq), FormatTimeNs(row.ref.time_ns), std::to_string(row.asset()),
-         draw ? "draw" : "credit", row.reason(),
+        {std::to_string(row.ref.seq.value()), FormatTimeNs(row.ref.time_ns),
+         std::to_string(row.asset().value()), draw ? "draw" : "credit", row.reason(),
          fmt::format("{}{}", draw ? "-" : "+", row.amount()), std::to_string(row.balance_after()),
-         draw ? MarketLabel(scales, row.market()) : "", draw ? std::to_string(row.account()) : "",
+         draw ? MarketLabel(scales, row.market().value()) : "",
+         draw ? std::to_string(row.account().value()) : "",
          std::visit([&](const auto& e) { return DecimalCell(e, "balance_after", scale); },
                     row.effect)});
   }
@@ -157,7 +158,7 @@ int RunFundHistory(const QueryOptions& options) {
   if (!rows.ok()) return Exit(rows.status());
   std::set<uint32_t> markets;
   for (const auto& row : *rows) {
-    if (row.draw()) markets.insert(row.market());
+    if (row.draw()) markets.insert(row.market().value());
   }
   auto scales = ScalesFor(**log, markets, AssetsOf(*rows));
   if (!scales.ok()) return Exit(scales.status());
@@ -190,8 +191,8 @@ int RunAccountHistory(const QueryOptions& options) {
       row["event"] = Json::parse(StructToJson(event).dump());
       array.push_back(std::move(row));
     } else {
-      cells.push_back({std::to_string(record.seq()), FormatTimeNs(record.time_ns()),
-                       std::to_string(record.group()), type, details});
+      cells.push_back({std::to_string(record.seq().value()), FormatTimeNs(record.time_ns()),
+                       std::to_string(record.group().value()), type, details});
     }
   }
   if (options.json) {

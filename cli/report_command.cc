@@ -39,11 +39,12 @@ base::Result<nlohmann::json> AdlEvent(const ledger::EventLog& log, uint64_t seq,
     auto rows = query::ListAdlReductions(log, first);
     if (!rows.ok() && !rows.status().IsNotFound()) return rows.status();
     if (!rows.ok() || rows->empty()) return nlohmann::json(nullptr);
-    seq = rows->front().ref.seq;
+    seq = rows->front().ref.seq.value();
   }
-  BACKSTOP_ASSIGN_OR_RETURN(query::AdlExplanation explanation, query::ExplainAdl(log, seq));
+  BACKSTOP_ASSIGN_OR_RETURN(query::AdlExplanation explanation,
+                            query::ExplainAdl(log, ledger::SequenceNumber{seq}));
   BACKSTOP_ASSIGN_OR_RETURN(Scales scales,
-                            ScalesFor(log, {explanation.reduction.effect.market}, {}));
+                            ScalesFor(log, {explanation.reduction.effect.market.value()}, {}));
   return nlohmann::json::parse(ExplainJson(explanation, scales).dump());
 }
 
@@ -70,8 +71,8 @@ int RunReport(const ReportCommandOptions& options) {
   if (!keyring.ok()) return Fail(keyring.status());
   replay::WhatIfOptions whatif_options;
   whatif_options.params = params;
-  whatif_options.from_snapshot = options.whatif_options.from_snapshot;
-  whatif_options.to = options.whatif_options.to;
+  whatif_options.from_snapshot = ledger::SequenceNumber{options.whatif_options.from_snapshot};
+  whatif_options.to = ledger::SequenceNumber{options.whatif_options.to};
   whatif_options.minutes = true;
   whatif_options.engine_options.verify_invariants = false;
   // Without a rule changed or a check asked for, the page needs only what the log holds: no

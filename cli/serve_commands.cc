@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "base/strong_type_fmt.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/input_json.h"
@@ -253,10 +254,10 @@ struct LoadTally {
 // The connection's k-th command (k from 0): a resting limit buy, then its cancel.
 engine::Input LoadCommand(const LoadOptions& options, engine::AccountId account, uint64_t k) {
   const uint64_t order_id = k / 2 + 1;
-  if (k % 2 == 1) return engine::CancelOrder{account, order_id};
+  if (k % 2 == 1) return engine::CancelOrder{account, engine::OrderId{order_id}};
   return engine::PlaceOrder{account,
-                            options.market,
-                            order_id,
+                            engine::MarketId{options.market},
+                            engine::OrderId{order_id},
                             engine::Side::kBuy,
                             engine::OrderType::kLimit,
                             engine::TimeInForce::kGtc,
@@ -285,9 +286,12 @@ void LoadConnection(const LoadOptions& options, size_t index, double rate,
     tally->error = client.status().ToString();
     return;
   }
-  const engine::AccountId account = options.first_account + index;
+  const auto account = static_cast<engine::AccountId>(options.first_account + index);
   const std::string client_id = fmt::format("load-{}-{}", getpid(), index);
-  if (!(*client)->SendCommand(0, client_id, 1, engine::Deposit{account, 1, options.deposit}).ok() ||
+  if (!(*client)
+           ->SendCommand(0, client_id, 1,
+                         engine::Deposit{account, engine::AssetId{1}, options.deposit})
+           .ok() ||
       !(*client)->Receive().ok()) {
     tally->error = "the deposit was not answered";
     return;

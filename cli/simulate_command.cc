@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "base/strong_type_fmt.h"
+#include "base/strong_type_json.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/report_command.h"

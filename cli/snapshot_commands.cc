@@ -8,6 +8,8 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "base/strong_type_fmt.h"
+#include "base/strong_type_json.h"
 #include "cli/common.h"
 #include "cli/event_json.h"
 #include "ledger/event_log.h"
@@ -59,11 +61,12 @@ void PrintTable(const std::vector<snapshots::SnapshotInfo>& infos) {
   for (const snapshots::SnapshotInfo& info : infos) {
     const std::string file = fs::path(info.path).filename().string();
     if (!info.readable) {
-      rows.push_back({std::to_string(info.seq), "-", "-", "-", std::to_string(info.size_bytes),
+      rows.push_back({std::to_string(info.seq.value()), "-", "-", "-",
+                      std::to_string(info.size_bytes),
                       file + "  (unreadable: " + info.problem + ")"});
       continue;
     }
-    rows.push_back({std::to_string(info.seq), FormatTimeNs(info.time_ns),
+    rows.push_back({std::to_string(info.seq.value()), FormatTimeNs(info.time_ns),
                     Prefix(ledger::ToHex(info.state_hash)), Prefix(ledger::ToHex(info.key_id)),
                     std::to_string(info.size_bytes), file});
   }
@@ -103,8 +106,8 @@ Verdict VerifyOne(const snapshots::SnapshotStore& store, uint64_t seq,
                   const ledger::Keyring& keyring, const ledger::EventLog& log) {
   Verdict verdict;
   verdict.seq = seq;
-  verdict.path = store.PathFor(seq);
-  auto loaded = store.Load(seq, keyring, log.chain_id());
+  verdict.path = store.PathFor(ledger::SequenceNumber{seq});
+  auto loaded = store.Load(ledger::SequenceNumber{seq}, keyring, log.chain_id());
   if (!loaded.ok()) {
     verdict.message = loaded.status().message();
     return verdict;
@@ -211,7 +214,8 @@ int RunSnapshotVerify(const SnapshotVerifyOptions& options) {
     auto listed = (*store)->List();
     if (!listed.ok()) return Fail(listed.status());
     for (const snapshots::SnapshotInfo& info : *listed) {
-      if (options.seq == 0 || info.seq == options.seq) seqs.push_back(info.seq);
+      if (options.seq == 0 || info.seq == ledger::SequenceNumber{options.seq})
+        seqs.push_back(info.seq.value());
     }
   }
   if (options.seq != 0 && seqs.empty()) {

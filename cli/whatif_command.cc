@@ -26,7 +26,7 @@ constexpr size_t kListed = 10;  // Accounts listed per section in the text outpu
 
 base::Result<replay::WhatIfParams> WhatIfParamsFrom(const WhatIfCommandOptions& options) {
   replay::WhatIfParams params;
-  params.market = options.market;
+  params.market = base::OptionalOf<engine::MarketId>(options.market);
   if (!options.adl_policy.empty()) {
     engine::AdlPolicy policy;
     if (!report::ParseAdlPolicy(options.adl_policy, &policy)) {
@@ -162,8 +162,8 @@ int RunWhatIf(const WhatIfCommandOptions& options) {
   if (!keyring.ok()) return Fail(keyring.status());
   replay::WhatIfOptions whatif_options;
   whatif_options.params = *params;
-  whatif_options.from_snapshot = options.from_snapshot;
-  whatif_options.to = options.to;
+  whatif_options.from_snapshot = ledger::SequenceNumber{options.from_snapshot};
+  whatif_options.to = ledger::SequenceNumber{options.to};
   whatif_options.engine_options.verify_invariants = false;
   ProgressLine progress("what-if");
   whatif_options.progress = [&progress](uint64_t done, uint64_t total) {

@@ -72,7 +72,7 @@ namespace engine::internal {
 namespace {
 
 struct QueueEntry {
-  AccountId account = 0;
+  AccountId account{0};
   int64_t score = 0;
   Quantity position = 0;
   Quantity take = 0;
@@ -84,7 +84,7 @@ class RankingHasher {
  public:
   void Add(AccountId account, int64_t score, Quantity position) {
     for (const uint64_t value :
-         {account, static_cast<uint64_t>(score), static_cast<uint64_t>(position)}) {
+         {account.value(), static_cast<uint64_t>(score), static_cast<uint64_t>(position)}) {
       for (int shift = 56; shift >= 0; shift -= 8) {
         buffer_[used_++] = static_cast<uint8_t>(value >> shift);
       }

@@ -34,9 +34,9 @@ struct RiskTier {
 };
 
 struct MarketSpec {
-  MarketId market_id = 0;
+  MarketId market_id{0};
   std::string symbol;
-  AssetId quote_asset = 0;
+  AssetId quote_asset{0};
   Price tick_size = 1;         // Limit prices must be positive multiples of it.
   int32_t lot_decimals = 0;    // Display only.
   int32_t quote_decimals = 0;  // Display only.
@@ -62,25 +62,25 @@ struct ChangeMarket {
   bool operator==(const ChangeMarket&) const = default;
 };
 struct OpenAccount {
-  AccountId account = 0;
+  AccountId account{0};
   bool operator==(const OpenAccount&) const = default;
 };
 struct Deposit {
-  AccountId account = 0;
-  AssetId asset = 0;
+  AccountId account{0};
+  AssetId asset{0};
   Money amount = 0;
   bool operator==(const Deposit&) const = default;
 };
 struct Withdraw {
-  AccountId account = 0;
-  AssetId asset = 0;
+  AccountId account{0};
+  AssetId asset{0};
   Money amount = 0;
   bool operator==(const Withdraw&) const = default;
 };
 struct PlaceOrder {
-  AccountId account = 0;
-  MarketId market = 0;
-  OrderId order_id = 0;
+  AccountId account{0};
+  MarketId market{0};
+  OrderId order_id{0};
   Side side = Side::kBuy;
   OrderType type = OrderType::kLimit;
   TimeInForce tif = TimeInForce::kGtc;
@@ -90,23 +90,23 @@ struct PlaceOrder {
   bool operator==(const PlaceOrder&) const = default;
 };
 struct CancelOrder {
-  AccountId account = 0;
-  OrderId order_id = 0;
+  AccountId account{0};
+  OrderId order_id{0};
   bool operator==(const CancelOrder&) const = default;
 };
 struct SetMark {
-  MarketId market = 0;
+  MarketId market{0};
   Price mark_price = 0;
   Price index_price = 0;  // Recorded, not used by any rule.
   bool operator==(const SetMark&) const = default;
 };
 struct FundingTick {
-  MarketId market = 0;
+  MarketId market{0};
   RateE8 rate_e8 = 0;  // For the interval; > 0 means longs pay shorts.
   bool operator==(const FundingTick&) const = default;
 };
 struct TopUpInsurance {
-  AssetId asset = 0;
+  AssetId asset{0};
   Money amount = 0;
   bool operator==(const TopUpInsurance&) const = default;
 };
@@ -162,9 +162,9 @@ enum class CreditReason : uint8_t {
 // Emitted before any fill of the order. resting_quantity is what will rest in the book after
 // this input's matching (0 for IOC, FOK and market orders).
 struct OrderAccepted {
-  AccountId account = 0;
-  OrderId order_id = 0;
-  MarketId market = 0;
+  AccountId account{0};
+  OrderId order_id{0};
+  MarketId market{0};
   Side side = Side::kBuy;
   OrderType type = OrderType::kLimit;
   TimeInForce tif = TimeInForce::kGtc;
@@ -175,8 +175,8 @@ struct OrderAccepted {
   bool operator==(const OrderAccepted&) const = default;
 };
 struct OrderRejected {
-  AccountId account = 0;
-  OrderId order_id = 0;
+  AccountId account{0};
+  OrderId order_id{0};
   Rejection reason = Rejection::kNone;
   bool operator==(const OrderRejected&) const = default;
 };
@@ -186,19 +186,19 @@ struct InputRejected {
   bool operator==(const InputRejected&) const = default;
 };
 struct OrderCancelled {
-  AccountId account = 0;
-  OrderId order_id = 0;
-  MarketId market = 0;
+  AccountId account{0};
+  OrderId order_id{0};
+  MarketId market{0};
   Quantity remaining_quantity = 0;
   CancelReason reason = CancelReason::kUser;
   bool operator==(const OrderCancelled&) const = default;
 };
 struct Fill {
-  MarketId market = 0;
-  AccountId maker_account = 0;
-  OrderId maker_order_id = 0;
-  AccountId taker_account = 0;
-  OrderId taker_order_id = 0;  // Engine-assigned for liquidation orders (account 0).
+  MarketId market{0};
+  AccountId maker_account{0};
+  OrderId maker_order_id{0};
+  AccountId taker_account{0};
+  OrderId taker_order_id{0};  // Engine-assigned for liquidation orders (account 0).
   Side taker_side = Side::kBuy;
   Price price = 0;
   Quantity quantity = 0;
@@ -208,8 +208,8 @@ struct Fill {
   bool operator==(const Fill&) const = default;
 };
 struct FundingPayment {
-  AccountId account = 0;
-  MarketId market = 0;
+  AccountId account{0};
+  MarketId market{0};
   Quantity position = 0;
   Price mark_price = 0;
   RateE8 rate_e8 = 0;
@@ -218,8 +218,8 @@ struct FundingPayment {
 };
 // One per liquidated position, in ascending market id, before the take-over.
 struct Liquidation {
-  AccountId account = 0;
-  MarketId market = 0;
+  AccountId account{0};
+  MarketId market{0};
   Quantity position = 0;
   Money cost = 0;
   Price mark_price = 0;
@@ -232,10 +232,10 @@ struct Liquidation {
   bool operator==(const Liquidation&) const = default;
 };
 struct LiquidationFill {
-  MarketId market = 0;
-  AccountId liquidated_account = 0;
-  AccountId maker_account = 0;
-  OrderId maker_order_id = 0;
+  MarketId market{0};
+  AccountId liquidated_account{0};
+  AccountId maker_account{0};
+  OrderId maker_order_id{0};
   Price price = 0;
   Quantity quantity = 0;
   LiquidationPhase phase = LiquidationPhase::kA;
@@ -243,31 +243,31 @@ struct LiquidationFill {
   bool operator==(const LiquidationFill&) const = default;
 };
 struct InsuranceFundCredit {
-  AssetId asset = 0;
+  AssetId asset{0};
   Money amount = 0;
   CreditReason reason = CreditReason::kTopUp;
   Money balance_after = 0;
   bool operator==(const InsuranceFundCredit&) const = default;
 };
 struct InsuranceFundDraw {
-  AssetId asset = 0;
+  AssetId asset{0};
   Money amount = 0;
-  MarketId market = 0;
-  AccountId liquidated_account = 0;
+  MarketId market{0};
+  AccountId liquidated_account{0};
   Money balance_after = 0;
   bool operator==(const InsuranceFundDraw&) const = default;
 };
 inline constexpr int kAdlQueueTopK = 20;  // Entries listed in an AdlQueue effect.
 struct AdlQueueEntry {
-  AccountId account = 0;
+  AccountId account{0};
   int64_t score = 0;  // Policy score (BitMEX: score_e12), saturated to int64.
   Quantity position = 0;
   uint32_t queue_position = 0;  // 1-based (schema UInt32).
   bool operator==(const AdlQueueEntry&) const = default;
 };
 struct AdlQueue {
-  MarketId market = 0;
-  AccountId liquidated_account = 0;
+  MarketId market{0};
+  AccountId liquidated_account{0};
   Side counterparty_side = Side::kBuy;  // kBuy: the counterparties are longs.
   AdlPolicy policy = AdlPolicy::kBitmex;
   uint32_t queue_length = 0;  // Schema UInt32.
@@ -296,9 +296,9 @@ struct AdlScoreInputs {
   bool operator==(const AdlScoreInputs&) const = default;
 };
 struct AdlReduction {
-  MarketId market = 0;
-  AccountId liquidated_account = 0;
-  AccountId counterparty_account = 0;
+  MarketId market{0};
+  AccountId liquidated_account{0};
+  AccountId counterparty_account{0};
   Quantity quantity = 0;  // Lots taken from the counterparty (> 0).
   Price price = 0;        // The bankruptcy price (display; the quote is exact).
   Money quote = 0;        // Cash the counterparty pays (short) or receives (long), >= 0 usually.
@@ -314,7 +314,7 @@ struct AdlReduction {
 };
 // Vocabulary only: reaching it is an engine fault under RULEBOOK rule 10 (an assertion).
 struct SocializedLoss {
-  MarketId market = 0;
+  MarketId market{0};
   Money amount = 0;
   bool operator==(const SocializedLoss&) const = default;
 };

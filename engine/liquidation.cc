@@ -278,12 +278,9 @@ void Core::LiquidateMarketPosition(Market& market, AccountId liquidated, Price l
   };
   const Quantity q = zero_quantity();
   BACKSTOP_ASSERT(q != 0, liquidated, market_id);
-  Taker taker{kLiquidationAccount,
-              next_internal_order_id_++,
-              q > 0 ? Side::kSell : Side::kBuy,
-              true,
-              limit,
-              true};
+  const OrderId order_id = next_internal_order_id_;
+  next_internal_order_id_ = OrderId{order_id.value() + 1};
+  Taker taker{kLiquidationAccount, order_id, q > 0 ? Side::kSell : Side::kBuy, true, limit, true};
   if (limit > 0) {
     Match(market, taker, Abs64(q), nullptr, [&](const Order& maker, Price price, Quantity filled) {
       SettleLiquidationFill(market, liquidated, maker, price, filled, LiquidationPhase::kA);

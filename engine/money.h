@@ -5,14 +5,17 @@
 #include <cstdint>
 
 #include "base/assert.h"
+#include "base/strong_type.h"
 
 namespace engine {
 
-// Identifiers. Account 0 is the venue's liquidation account.
-using AccountId = uint64_t;
-using MarketId = uint32_t;
-using AssetId = uint32_t;
-using OrderId = uint64_t;  // Chosen by the client, unique among one account's live orders.
+// Identifiers: distinct strong types (base/strong_type.h), so that one never stands for another
+// or for a plain integer. Account 0 is the venue's liquidation account.
+using AccountId = base::StrongId<struct AccountIdTag, uint64_t>;
+using MarketId = base::StrongId<struct MarketIdTag, uint32_t>;
+using AssetId = base::StrongId<struct AssetIdTag, uint32_t>;
+// Chosen by the client, unique among one account's live orders.
+using OrderId = base::StrongId<struct OrderIdTag, uint64_t>;
 
 // Quote-asset minor units. Signed: balances and cost bases may be negative.
 using Money = int64_t;
@@ -26,7 +29,7 @@ using RateE8 = int64_t;
 using TimeNs = int64_t;
 using Int128 = __int128;
 
-inline constexpr AccountId kLiquidationAccount = 0;
+inline constexpr AccountId kLiquidationAccount{0};
 inline constexpr int64_t kRateScale = 100'000'000;  // 1e8: a RateE8 of kRateScale is 100%.
 
 // Limits (STYLE.md D5). Inputs beyond them are refused with kAmountOverflow or kInvalid*.

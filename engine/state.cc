@@ -32,9 +32,9 @@ class Writer {
 };
 
 void WriteSpec(Writer& out, const MarketSpec& spec) {
-  out.U32(spec.market_id);
+  out.U32(spec.market_id.value());
   out.Bytes(spec.symbol);
-  out.U32(spec.quote_asset);
+  out.U32(spec.quote_asset.value());
   out.I64(spec.tick_size);
   out.I32(spec.lot_decimals);
   out.I32(spec.quote_decimals);
@@ -66,24 +66,24 @@ std::string EncodeCanonical(const EngineState& state) {
   }
   out.U32(static_cast<uint32_t>(state.accounts.size()));
   for (const AccountState& account : state.accounts) {
-    out.U64(account.account);
+    out.U64(account.account.value());
     out.U32(static_cast<uint32_t>(account.balances.size()));
     for (const BalanceState& balance : account.balances) {
-      out.U32(balance.asset);
+      out.U32(balance.asset.value());
       out.I64(balance.wallet_balance);
     }
     out.U32(static_cast<uint32_t>(account.positions.size()));
     for (const PositionState& position : account.positions) {
-      out.U32(position.market);
+      out.U32(position.market.value());
       out.I64(position.quantity);
       out.I64(position.cost);
     }
   }
   out.U32(static_cast<uint32_t>(state.orders.size()));
   for (const OrderState& order : state.orders) {
-    out.U64(order.account);
-    out.U64(order.order_id);
-    out.U32(order.market);
+    out.U64(order.account.value());
+    out.U64(order.order_id.value());
+    out.U32(order.market.value());
     out.U8(static_cast<uint8_t>(order.side));
     out.I64(order.price);
     out.I64(order.remaining);
@@ -91,14 +91,14 @@ std::string EncodeCanonical(const EngineState& state) {
   }
   out.U32(static_cast<uint32_t>(state.assets.size()));
   for (const AssetState& asset : state.assets) {
-    out.U32(asset.asset);
+    out.U32(asset.asset.value());
     out.I64(asset.deposits);
     out.I64(asset.withdrawals);
     out.I64(asset.top_ups);
     out.I64(asset.insurance_fund);
     out.I64(asset.fee_account);
   }
-  out.U64(state.next_internal_order_id);
+  out.U64(state.next_internal_order_id.value());
   out.I64(state.last_time_ns);
   return out.Take();
 }
@@ -217,7 +217,7 @@ std::string Core::Import(const EngineState& state) {
       const PoolMargin figures = PoolFigures(account, asset);
       // A live engine liquidates such a pool at once, so no state it exports holds one.
       if (figures.maintenance != 0 && figures.equity < figures.maintenance) {
-        return "account " + std::to_string(id) + " is below maintenance margin";
+        return "account " + std::to_string(id.value()) + " is below maintenance margin";
       }
       RefreshWatch({id, asset}, figures);
     }
@@ -269,7 +269,7 @@ std::string Core::FindMoneyViolation() const {
     for (const AssetId asset : pools) {
       const PoolMargin figures = PoolFigures(account, asset);
       if (figures.maintenance > 0 && figures.equity < figures.maintenance) {
-        return "account " + std::to_string(id) + " left below maintenance margin";
+        return "account " + std::to_string(id.value()) + " left below maintenance margin";
       }
     }
   }
@@ -278,10 +278,11 @@ std::string Core::FindMoneyViolation() const {
     if (totals.fees < 0) return "fee account negative";
     const Int128 left = quote_balance[asset] + totals.insurance + totals.fees;
     const Int128 right = Int128{totals.deposits} - totals.withdrawals + totals.top_ups;
-    if (left != right) return "conservation broken for asset " + std::to_string(asset);
+    if (left != right) return "conservation broken for asset " + std::to_string(asset.value());
   }
   for (const auto& [market_id, interest] : open_interest) {
-    if (interest != 0) return "open interest not zero in market " + std::to_string(market_id);
+    if (interest != 0)
+      return "open interest not zero in market " + std::to_string(market_id.value());
   }
   return "";
 }
@@ -323,7 +324,7 @@ std::string Core::FindBookViolation() const {
     }
     if (!market.book.bids.empty() && !market.book.asks.empty() &&
         market.book.bids.begin()->first >= market.book.asks.begin()->first) {
-      return "crossed book in market " + std::to_string(market_id);
+      return "crossed book in market " + std::to_string(market_id.value());
     }
   }
   size_t indexed_orders = 0;

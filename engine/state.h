@@ -20,29 +20,29 @@ struct MarketState {
 };
 
 struct BalanceState {
-  AssetId asset = 0;
+  AssetId asset{0};
   Money wallet_balance = 0;
   bool operator==(const BalanceState&) const = default;
 };
 
 struct PositionState {
-  MarketId market = 0;
+  MarketId market{0};
   Quantity quantity = 0;  // Signed Q.
   Money cost = 0;         // Signed exact cost basis C.
   bool operator==(const PositionState&) const = default;
 };
 
 struct AccountState {
-  AccountId account = 0;
+  AccountId account{0};
   std::vector<BalanceState> balances;    // Ascending asset id.
   std::vector<PositionState> positions;  // Ascending market id; only Q != 0.
   bool operator==(const AccountState&) const = default;
 };
 
 struct OrderState {
-  AccountId account = 0;
-  OrderId order_id = 0;
-  MarketId market = 0;
+  AccountId account{0};
+  OrderId order_id{0};
+  MarketId market{0};
   Side side = Side::kBuy;
   Price price = 0;
   Quantity remaining = 0;
@@ -51,7 +51,7 @@ struct OrderState {
 };
 
 struct AssetState {
-  AssetId asset = 0;
+  AssetId asset{0};
   Money deposits = 0;
   Money withdrawals = 0;
   Money top_ups = 0;
@@ -67,7 +67,7 @@ struct EngineState {
   // within a level, time priority (oldest first). Import re-inserts in this order.
   std::vector<OrderState> orders;
   std::vector<AssetState> assets;  // Ascending asset id.
-  OrderId next_internal_order_id = 1;
+  OrderId next_internal_order_id{1};
   TimeNs last_time_ns = 0;
   bool operator==(const EngineState&) const = default;
 };

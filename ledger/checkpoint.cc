@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/merkle.h"
 
 namespace ledger {
@@ -361,7 +362,7 @@ Result<ProvenRecord> CheckInclusionProofFile(std::string_view text, const Keyrin
   if (file.extra.empty()) return Bad(kWhat, "the proof carries no record (extra)");
   Result<LogRecord> record = DecodeRecord(file.extra);
   if (!record.ok()) return Bad(kWhat, "the record: " + record.status().message());
-  if (record->seq() != file.index + 1) {
+  if (record->seq() != SequenceNumber{file.index + 1}) {
     return Bad(kWhat, fmt::format("the record is seq {}, but the proof is for index {} (seq {})",
                                   record->seq(), file.index, file.index + 1));
   }

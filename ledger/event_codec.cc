@@ -69,9 +69,9 @@ std::string String(capnp::Data::Reader data) {
 bool FitsUint8(int32_t value) { return value >= 0 && value <= UINT8_MAX; }
 
 void EncodeSpec(const engine::MarketSpec& spec, schema::MarketSpec::Builder out) {
-  out.setMarketId(spec.market_id);
+  out.setMarketId(spec.market_id.value());
   out.setSymbol(spec.symbol);
-  out.setQuoteAsset(spec.quote_asset);
+  out.setQuoteAsset(spec.quote_asset.value());
   out.setTickSize(spec.tick_size);
   BACKSTOP_ASSERT(FitsUint8(spec.lot_decimals) && FitsUint8(spec.quote_decimals), spec.lot_decimals,
                   spec.quote_decimals);
@@ -92,9 +92,9 @@ void EncodeSpec(const engine::MarketSpec& spec, schema::MarketSpec::Builder out)
 
 engine::MarketSpec DecodeSpec(schema::MarketSpec::Reader in, Narrowing* narrowing) {
   engine::MarketSpec spec;
-  spec.market_id = in.getMarketId();
+  spec.market_id = engine::MarketId{in.getMarketId()};
   spec.symbol = in.getSymbol().cStr();
-  spec.quote_asset = in.getQuoteAsset();
+  spec.quote_asset = engine::AssetId{in.getQuoteAsset()};
   spec.tick_size = in.getTickSize();
   spec.lot_decimals = in.getLotDecimals();
   spec.quote_decimals = in.getQuoteDecimals();
@@ -110,9 +110,9 @@ engine::MarketSpec DecodeSpec(schema::MarketSpec::Reader in, Narrowing* narrowin
 }
 
 void EncodeOrder(const engine::PlaceOrder& order, schema::OrderPlaced::Builder out) {
-  out.setAccount(order.account);
-  out.setMarket(order.market);
-  out.setOrderId(order.order_id);
+  out.setAccount(order.account.value());
+  out.setMarket(order.market.value());
+  out.setOrderId(order.order_id.value());
   out.setSide(CastEnum<schema::Side>(order.side));
   out.setType(CastEnum<schema::OrderType>(order.type));
   out.setTimeInForce(CastEnum<schema::TimeInForce>(order.tif));
@@ -123,9 +123,9 @@ void EncodeOrder(const engine::PlaceOrder& order, schema::OrderPlaced::Builder o
 
 engine::PlaceOrder DecodeOrder(schema::OrderPlaced::Reader in, Narrowing* narrowing) {
   engine::PlaceOrder order;
-  order.account = in.getAccount();
-  order.market = in.getMarket();
-  order.order_id = in.getOrderId();
+  order.account = engine::AccountId{in.getAccount()};
+  order.market = engine::MarketId{in.getMarket()};
+  order.order_id = engine::OrderId{in.getOrderId()};
   order.side = narrowing->Enum<engine::Side>(in.getSide(), "side");
   order.type = narrowing->Enum<engine::OrderType>(in.getType(), "type");
   order.tif = narrowing->Enum<engine::TimeInForce>(in.getTimeInForce(), "time_in_force");
@@ -136,9 +136,9 @@ engine::PlaceOrder DecodeOrder(schema::OrderPlaced::Reader in, Narrowing* narrow
 }
 
 void EncodeAccepted(const engine::OrderAccepted& e, schema::OrderAccepted::Builder out) {
-  out.setAccount(e.account);
-  out.setOrderId(e.order_id);
-  out.setMarket(e.market);
+  out.setAccount(e.account.value());
+  out.setOrderId(e.order_id.value());
+  out.setMarket(e.market.value());
   out.setSide(CastEnum<schema::Side>(e.side));
   out.setType(CastEnum<schema::OrderType>(e.type));
   out.setTimeInForce(CastEnum<schema::TimeInForce>(e.tif));
@@ -149,11 +149,11 @@ void EncodeAccepted(const engine::OrderAccepted& e, schema::OrderAccepted::Build
 }
 
 void EncodeFill(const engine::Fill& e, schema::Fill::Builder out) {
-  out.setMarket(e.market);
-  out.setMakerAccount(e.maker_account);
-  out.setMakerOrderId(e.maker_order_id);
-  out.setTakerAccount(e.taker_account);
-  out.setTakerOrderId(e.taker_order_id);
+  out.setMarket(e.market.value());
+  out.setMakerAccount(e.maker_account.value());
+  out.setMakerOrderId(e.maker_order_id.value());
+  out.setTakerAccount(e.taker_account.value());
+  out.setTakerOrderId(e.taker_order_id.value());
   out.setTakerSide(CastEnum<schema::Side>(e.taker_side));
   out.setPrice(e.price);
   out.setQuantity(e.quantity);
@@ -163,8 +163,8 @@ void EncodeFill(const engine::Fill& e, schema::Fill::Builder out) {
 }
 
 void EncodeLiquidation(const engine::Liquidation& e, schema::Liquidation::Builder out) {
-  out.setAccount(e.account);
-  out.setMarket(e.market);
+  out.setAccount(e.account.value());
+  out.setMarket(e.market.value());
   out.setPosition(e.position);
   out.setCostBasis(e.cost);
   out.setMarkPrice(e.mark_price);
@@ -178,14 +178,14 @@ void EncodeLiquidation(const engine::Liquidation& e, schema::Liquidation::Builde
 
 void EncodeAdlQueue(const engine::AdlQueue& e, uint32_t format_version,
                     schema::AdlQueue::Builder out) {
-  out.setMarket(e.market);
-  out.setAccount(e.liquidated_account);
+  out.setMarket(e.market.value());
+  out.setAccount(e.liquidated_account.value());
   out.setCounterpartySide(CastEnum<schema::Side>(e.counterparty_side));
   out.setPolicy(CastEnum<schema::AdlPolicy>(e.policy));
   out.setQueueLength(static_cast<uint32_t>(e.queue_length));
   auto top = out.initTop(static_cast<unsigned>(e.top.size()));
   for (unsigned i = 0; i < e.top.size(); ++i) {
-    top[i].setAccount(e.top[i].account);
+    top[i].setAccount(e.top[i].account.value());
     top[i].setScore(e.top[i].score);
     top[i].setPosition(e.top[i].position);
     top[i].setQueuePosition(static_cast<uint32_t>(e.top[i].queue_position));
@@ -199,9 +199,9 @@ void EncodeAdlQueue(const engine::AdlQueue& e, uint32_t format_version,
 
 void EncodeAdlReduction(const engine::AdlReduction& e, uint32_t format_version,
                         schema::AdlReduction::Builder out) {
-  out.setMarket(e.market);
-  out.setAccount(e.liquidated_account);
-  out.setCounterparty(e.counterparty_account);
+  out.setMarket(e.market.value());
+  out.setAccount(e.liquidated_account.value());
+  out.setCounterparty(e.counterparty_account.value());
   out.setQuantity(e.quantity);
   out.setPrice(e.price);
   out.setQuote(e.quote);
@@ -230,39 +230,41 @@ void EncodeInput(const engine::Input& input, schema::Event::Builder event) {
       Overloaded{
           [&](const engine::ListMarket& e) { EncodeSpec(e.spec, event.initMarketListed()); },
           [&](const engine::ChangeMarket& e) { EncodeSpec(e.spec, event.initMarketChanged()); },
-          [&](const engine::OpenAccount& e) { event.initAccountOpened().setAccount(e.account); },
+          [&](const engine::OpenAccount& e) {
+            event.initAccountOpened().setAccount(e.account.value());
+          },
           [&](const engine::Deposit& e) {
             auto out = event.initDeposit();
-            out.setAccount(e.account);
-            out.setAsset(e.asset);
+            out.setAccount(e.account.value());
+            out.setAsset(e.asset.value());
             out.setAmount(e.amount);
           },
           [&](const engine::Withdraw& e) {
             auto out = event.initWithdrawal();
-            out.setAccount(e.account);
-            out.setAsset(e.asset);
+            out.setAccount(e.account.value());
+            out.setAsset(e.asset.value());
             out.setAmount(e.amount);
           },
           [&](const engine::PlaceOrder& e) { EncodeOrder(e, event.initOrderPlaced()); },
           [&](const engine::CancelOrder& e) {
             auto out = event.initOrderCancelRequested();
-            out.setAccount(e.account);
-            out.setOrderId(e.order_id);
+            out.setAccount(e.account.value());
+            out.setOrderId(e.order_id.value());
           },
           [&](const engine::SetMark& e) {
             auto out = event.initMarkPrice();
-            out.setMarket(e.market);
+            out.setMarket(e.market.value());
             out.setMarkPrice(e.mark_price);
             out.setIndexPrice(e.index_price);
           },
           [&](const engine::FundingTick& e) {
             auto out = event.initFundingTick();
-            out.setMarket(e.market);
+            out.setMarket(e.market.value());
             out.setRateE8(e.rate_e8);
           },
           [&](const engine::TopUpInsurance& e) {
             auto out = event.initInsuranceTopUp();
-            out.setAsset(e.asset);
+            out.setAsset(e.asset.value());
             out.setAmount(e.amount);
           },
           [&](const engine::RotateKey& e) {
@@ -281,8 +283,8 @@ void EncodeEffect(const engine::Effect& effect, uint32_t format_version,
           [&](const engine::OrderAccepted& e) { EncodeAccepted(e, event.initOrderAccepted()); },
           [&](const engine::OrderRejected& e) {
             auto out = event.initOrderRejected();
-            out.setAccount(e.account);
-            out.setOrderId(e.order_id);
+            out.setAccount(e.account.value());
+            out.setOrderId(e.order_id.value());
             out.setReason(static_cast<uint16_t>(e.reason));
           },
           [&](const engine::InputRejected& e) {
@@ -290,17 +292,17 @@ void EncodeEffect(const engine::Effect& effect, uint32_t format_version,
           },
           [&](const engine::OrderCancelled& e) {
             auto out = event.initOrderCancelled();
-            out.setAccount(e.account);
-            out.setOrderId(e.order_id);
-            out.setMarket(e.market);
+            out.setAccount(e.account.value());
+            out.setOrderId(e.order_id.value());
+            out.setMarket(e.market.value());
             out.setRemaining(e.remaining_quantity);
             out.setReason(static_cast<uint16_t>(e.reason));
           },
           [&](const engine::Fill& e) { EncodeFill(e, event.initFill()); },
           [&](const engine::FundingPayment& e) {
             auto out = event.initFundingPayment();
-            out.setAccount(e.account);
-            out.setMarket(e.market);
+            out.setAccount(e.account.value());
+            out.setMarket(e.market.value());
             out.setPosition(e.position);
             out.setMarkPrice(e.mark_price);
             out.setRateE8(e.rate_e8);
@@ -309,10 +311,10 @@ void EncodeEffect(const engine::Effect& effect, uint32_t format_version,
           [&](const engine::Liquidation& e) { EncodeLiquidation(e, event.initLiquidation()); },
           [&](const engine::LiquidationFill& e) {
             auto out = event.initLiquidationFill();
-            out.setMarket(e.market);
-            out.setAccount(e.liquidated_account);
-            out.setMakerAccount(e.maker_account);
-            out.setMakerOrderId(e.maker_order_id);
+            out.setMarket(e.market.value());
+            out.setAccount(e.liquidated_account.value());
+            out.setMakerAccount(e.maker_account.value());
+            out.setMakerOrderId(e.maker_order_id.value());
             out.setPrice(e.price);
             out.setQuantity(e.quantity);
             out.setPhase(CastEnum<schema::LiquidationPhase>(e.phase));
@@ -320,17 +322,17 @@ void EncodeEffect(const engine::Effect& effect, uint32_t format_version,
           },
           [&](const engine::InsuranceFundCredit& e) {
             auto out = event.initInsuranceFundCredit();
-            out.setAsset(e.asset);
+            out.setAsset(e.asset.value());
             out.setAmount(e.amount);
             out.setReason(CastEnum<schema::FundCreditReason>(e.reason));
             out.setBalanceAfter(e.balance_after);
           },
           [&](const engine::InsuranceFundDraw& e) {
             auto out = event.initInsuranceFundDraw();
-            out.setAsset(e.asset);
+            out.setAsset(e.asset.value());
             out.setAmount(e.amount);
-            out.setMarket(e.market);
-            out.setAccount(e.liquidated_account);
+            out.setMarket(e.market.value());
+            out.setAccount(e.liquidated_account.value());
             out.setBalanceAfter(e.balance_after);
           },
           [&](const engine::AdlQueue& e) {
@@ -341,7 +343,7 @@ void EncodeEffect(const engine::Effect& effect, uint32_t format_version,
           },
           [&](const engine::SocializedLoss& e) {
             auto out = event.initSocializedLoss();
-            out.setMarket(e.market);
+            out.setMarket(e.market.value());
             out.setAmount(e.amount);
           },
       },
@@ -362,32 +364,37 @@ Result<engine::Input> DecodeInputUnchecked(schema::Event::Reader event, Narrowin
     case E::MARKET_CHANGED:
       return engine::Input(engine::ChangeMarket{DecodeSpec(event.getMarketChanged(), narrowing)});
     case E::ACCOUNT_OPENED:
-      return engine::Input(engine::OpenAccount{event.getAccountOpened().getAccount()});
+      return engine::Input(
+          engine::OpenAccount{engine::AccountId{event.getAccountOpened().getAccount()}});
     case E::DEPOSIT: {
       auto in = event.getDeposit();
-      return engine::Input(engine::Deposit{in.getAccount(), in.getAsset(), in.getAmount()});
+      return engine::Input(engine::Deposit{engine::AccountId{in.getAccount()},
+                                           engine::AssetId{in.getAsset()}, in.getAmount()});
     }
     case E::WITHDRAWAL: {
       auto in = event.getWithdrawal();
-      return engine::Input(engine::Withdraw{in.getAccount(), in.getAsset(), in.getAmount()});
+      return engine::Input(engine::Withdraw{engine::AccountId{in.getAccount()},
+                                            engine::AssetId{in.getAsset()}, in.getAmount()});
     }
     case E::ORDER_PLACED:
       return engine::Input(DecodeOrder(event.getOrderPlaced(), narrowing));
     case E::ORDER_CANCEL_REQUESTED: {
       auto in = event.getOrderCancelRequested();
-      return engine::Input(engine::CancelOrder{in.getAccount(), in.getOrderId()});
+      return engine::Input(engine::CancelOrder{engine::AccountId{in.getAccount()},
+                                               engine::OrderId{in.getOrderId()}});
     }
     case E::MARK_PRICE: {
       auto in = event.getMarkPrice();
-      return engine::Input(engine::SetMark{in.getMarket(), in.getMarkPrice(), in.getIndexPrice()});
+      return engine::Input(
+          engine::SetMark{engine::MarketId{in.getMarket()}, in.getMarkPrice(), in.getIndexPrice()});
     }
     case E::FUNDING_TICK: {
       auto in = event.getFundingTick();
-      return engine::Input(engine::FundingTick{in.getMarket(), in.getRateE8()});
+      return engine::Input(engine::FundingTick{engine::MarketId{in.getMarket()}, in.getRateE8()});
     }
     case E::INSURANCE_TOP_UP: {
       auto in = event.getInsuranceTopUp();
-      return engine::Input(engine::TopUpInsurance{in.getAsset(), in.getAmount()});
+      return engine::Input(engine::TopUpInsurance{engine::AssetId{in.getAsset()}, in.getAmount()});
     }
     case E::KEY_ROTATION: {
       auto in = event.getKeyRotation();
@@ -401,9 +408,9 @@ Result<engine::Input> DecodeInputUnchecked(schema::Event::Reader event, Narrowin
 
 engine::OrderAccepted DecodeAccepted(schema::OrderAccepted::Reader in, Narrowing* narrowing) {
   engine::OrderAccepted e;
-  e.account = in.getAccount();
-  e.order_id = in.getOrderId();
-  e.market = in.getMarket();
+  e.account = engine::AccountId{in.getAccount()};
+  e.order_id = engine::OrderId{in.getOrderId()};
+  e.market = engine::MarketId{in.getMarket()};
   e.side = narrowing->Enum<engine::Side>(in.getSide(), "side");
   e.type = narrowing->Enum<engine::OrderType>(in.getType(), "type");
   e.tif = narrowing->Enum<engine::TimeInForce>(in.getTimeInForce(), "time_in_force");
@@ -416,9 +423,9 @@ engine::OrderAccepted DecodeAccepted(schema::OrderAccepted::Reader in, Narrowing
 
 engine::OrderCancelled DecodeCancelled(schema::OrderCancelled::Reader in, Narrowing* narrowing) {
   engine::OrderCancelled e;
-  e.account = in.getAccount();
-  e.order_id = in.getOrderId();
-  e.market = in.getMarket();
+  e.account = engine::AccountId{in.getAccount()};
+  e.order_id = engine::OrderId{in.getOrderId()};
+  e.market = engine::MarketId{in.getMarket()};
   e.remaining_quantity = in.getRemaining();
   e.reason = narrowing->Enum<engine::CancelReason>(in.getReason(), "reason");
   return e;
@@ -426,11 +433,11 @@ engine::OrderCancelled DecodeCancelled(schema::OrderCancelled::Reader in, Narrow
 
 engine::Fill DecodeFill(schema::Fill::Reader in, Narrowing* narrowing) {
   engine::Fill e;
-  e.market = in.getMarket();
-  e.maker_account = in.getMakerAccount();
-  e.maker_order_id = in.getMakerOrderId();
-  e.taker_account = in.getTakerAccount();
-  e.taker_order_id = in.getTakerOrderId();
+  e.market = engine::MarketId{in.getMarket()};
+  e.maker_account = engine::AccountId{in.getMakerAccount()};
+  e.maker_order_id = engine::OrderId{in.getMakerOrderId()};
+  e.taker_account = engine::AccountId{in.getTakerAccount()};
+  e.taker_order_id = engine::OrderId{in.getTakerOrderId()};
   e.taker_side = narrowing->Enum<engine::Side>(in.getTakerSide(), "taker_side");
   e.price = in.getPrice();
   e.quantity = in.getQuantity();
@@ -442,8 +449,8 @@ engine::Fill DecodeFill(schema::Fill::Reader in, Narrowing* narrowing) {
 
 engine::FundingPayment DecodeFundingPayment(schema::FundingPayment::Reader in) {
   engine::FundingPayment e;
-  e.account = in.getAccount();
-  e.market = in.getMarket();
+  e.account = engine::AccountId{in.getAccount()};
+  e.market = engine::MarketId{in.getMarket()};
   e.position = in.getPosition();
   e.mark_price = in.getMarkPrice();
   e.rate_e8 = in.getRateE8();
@@ -453,8 +460,8 @@ engine::FundingPayment DecodeFundingPayment(schema::FundingPayment::Reader in) {
 
 engine::Liquidation DecodeLiquidation(schema::Liquidation::Reader in) {
   engine::Liquidation e;
-  e.account = in.getAccount();
-  e.market = in.getMarket();
+  e.account = engine::AccountId{in.getAccount()};
+  e.market = engine::MarketId{in.getMarket()};
   e.position = in.getPosition();
   e.cost = in.getCostBasis();
   e.mark_price = in.getMarkPrice();
@@ -470,10 +477,10 @@ engine::Liquidation DecodeLiquidation(schema::Liquidation::Reader in) {
 engine::LiquidationFill DecodeLiquidationFill(schema::LiquidationFill::Reader in,
                                               Narrowing* narrowing) {
   engine::LiquidationFill e;
-  e.market = in.getMarket();
-  e.liquidated_account = in.getAccount();
-  e.maker_account = in.getMakerAccount();
-  e.maker_order_id = in.getMakerOrderId();
+  e.market = engine::MarketId{in.getMarket()};
+  e.liquidated_account = engine::AccountId{in.getAccount()};
+  e.maker_account = engine::AccountId{in.getMakerAccount()};
+  e.maker_order_id = engine::OrderId{in.getMakerOrderId()};
   e.price = in.getPrice();
   e.quantity = in.getQuantity();
   e.phase = narrowing->Enum<engine::LiquidationPhase>(in.getPhase(), "phase");
@@ -484,7 +491,7 @@ engine::LiquidationFill DecodeLiquidationFill(schema::LiquidationFill::Reader in
 engine::InsuranceFundCredit DecodeFundCredit(schema::InsuranceFundCredit::Reader in,
                                              Narrowing* narrowing) {
   engine::InsuranceFundCredit e;
-  e.asset = in.getAsset();
+  e.asset = engine::AssetId{in.getAsset()};
   e.amount = in.getAmount();
   e.reason = narrowing->Enum<engine::CreditReason>(in.getReason(), "reason");
   e.balance_after = in.getBalanceAfter();
@@ -493,25 +500,25 @@ engine::InsuranceFundCredit DecodeFundCredit(schema::InsuranceFundCredit::Reader
 
 engine::InsuranceFundDraw DecodeFundDraw(schema::InsuranceFundDraw::Reader in) {
   engine::InsuranceFundDraw e;
-  e.asset = in.getAsset();
+  e.asset = engine::AssetId{in.getAsset()};
   e.amount = in.getAmount();
-  e.market = in.getMarket();
-  e.liquidated_account = in.getAccount();
+  e.market = engine::MarketId{in.getMarket()};
+  e.liquidated_account = engine::AccountId{in.getAccount()};
   e.balance_after = in.getBalanceAfter();
   return e;
 }
 
 engine::AdlQueue DecodeAdlQueue(schema::AdlQueue::Reader in, Narrowing* narrowing) {
   engine::AdlQueue e;
-  e.market = in.getMarket();
-  e.liquidated_account = in.getAccount();
+  e.market = engine::MarketId{in.getMarket()};
+  e.liquidated_account = engine::AccountId{in.getAccount()};
   e.counterparty_side =
       narrowing->Enum<engine::Side>(in.getCounterpartySide(), "counterparty_side");
   e.policy = narrowing->Enum<engine::AdlPolicy>(in.getPolicy(), "policy");
   e.queue_length = in.getQueueLength();
   for (const auto entry : in.getTop()) {
-    e.top.push_back(
-        {entry.getAccount(), entry.getScore(), entry.getPosition(), entry.getQueuePosition()});
+    e.top.push_back({engine::AccountId{entry.getAccount()}, entry.getScore(), entry.getPosition(),
+                     entry.getQueuePosition()});
   }
   e.quantity_to_cover = in.getQuantityToCover();
   e.fund_balance = in.getFundBalance();
@@ -528,9 +535,9 @@ engine::AdlQueue DecodeAdlQueue(schema::AdlQueue::Reader in, Narrowing* narrowin
 
 engine::AdlReduction DecodeAdlReduction(schema::AdlReduction::Reader in) {
   engine::AdlReduction e;
-  e.market = in.getMarket();
-  e.liquidated_account = in.getAccount();
-  e.counterparty_account = in.getCounterparty();
+  e.market = engine::MarketId{in.getMarket()};
+  e.liquidated_account = engine::AccountId{in.getAccount()};
+  e.counterparty_account = engine::AccountId{in.getCounterparty()};
   e.quantity = in.getQuantity();
   e.price = in.getPrice();
   e.quote = in.getQuote();
@@ -556,9 +563,9 @@ Result<engine::Effect> DecodeEffectUnchecked(schema::Event::Reader event, Narrow
       return engine::Effect(DecodeAccepted(event.getOrderAccepted(), narrowing));
     case E::ORDER_REJECTED: {
       auto in = event.getOrderRejected();
-      return engine::Effect(
-          engine::OrderRejected{in.getAccount(), in.getOrderId(),
-                                narrowing->Enum<engine::Rejection>(in.getReason(), "reason")});
+      return engine::Effect(engine::OrderRejected{
+          engine::AccountId{in.getAccount()}, engine::OrderId{in.getOrderId()},
+          narrowing->Enum<engine::Rejection>(in.getReason(), "reason")});
     }
     case E::INPUT_REJECTED:
       return engine::Effect(engine::InputRejected{
@@ -583,7 +590,8 @@ Result<engine::Effect> DecodeEffectUnchecked(schema::Event::Reader event, Narrow
       return engine::Effect(DecodeAdlReduction(event.getAdlReduction()));
     case E::SOCIALIZED_LOSS: {
       auto in = event.getSocializedLoss();
-      return engine::Effect(engine::SocializedLoss{in.getMarket(), in.getAmount()});
+      return engine::Effect(
+          engine::SocializedLoss{engine::MarketId{in.getMarket()}, in.getAmount()});
     }
     default:
       return Status::InvalidArgument("event_codec", "not an effect event");

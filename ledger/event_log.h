@@ -80,8 +80,8 @@ struct LogOptions {
 
 // First and last seq of one appended group.
 struct GroupRange {
-  SequenceNumber first = 0;
-  SequenceNumber last = 0;
+  SequenceNumber first{0};
+  SequenceNumber last{0};
 };
 
 // Called on the writer thread once a group is durable (OK) or has failed (IOError). Callbacks

@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "base/assert.h"
+#include "base/strong_type.h"
 #include "ledger/event_codec.h"
 
 namespace ledger {
@@ -61,7 +62,8 @@ std::string EncodeValue(const V& value) {
   out.reserve(EncodedSize<V>());
   out.push_back(static_cast<char>(kIndexValueFormat));
   ForEachStoredField(value, [&out](auto field) {
-    AppendBigEndian(static_cast<std::make_unsigned_t<decltype(field)>>(field), sizeof(field), &out);
+    const auto raw = base::UnwrapStrong(field);  // Ids as their integers.
+    AppendBigEndian(static_cast<std::make_unsigned_t<decltype(raw)>>(raw), sizeof(raw), &out);
   });
   BACKSTOP_ASSERT(out.size() == EncodedSize<V>(), out.size());
   return out;
@@ -73,7 +75,7 @@ bool DecodeValue(std::string_view bytes, V* out) {
   if (static_cast<uint8_t>(bytes[0]) != kIndexValueFormat) return false;
   size_t at = 1;
   ForEachStoredField(*out, [&](auto& field) {
-    using Unsigned = std::make_unsigned_t<std::remove_reference_t<decltype(field)>>;
+    using Unsigned = std::make_unsigned_t<decltype(base::UnwrapStrong(field))>;
     uint64_t raw = 0;
     for (size_t i = 0; i < sizeof(field); ++i) raw = (raw << 8) | static_cast<uint8_t>(bytes[at++]);
     field = static_cast<std::remove_reference_t<decltype(field)>>(static_cast<Unsigned>(raw));
@@ -150,7 +152,7 @@ IndexKey::IndexKey(std::string_view prefix, SequenceNumber seq)
   BACKSTOP_ASSERT(prefix.size() <= kMaxPrefixBytes, prefix.size());
   std::memcpy(bytes_.data(), prefix.data(), prefix.size());
   static_assert(std::endian::native == std::endian::little);
-  const uint64_t big_endian = __builtin_bswap64(seq);
+  const uint64_t big_endian = __builtin_bswap64(seq.value());
   std::memcpy(bytes_.data() + prefix.size(), &big_endian, 8);
 }
 
@@ -221,12 +223,12 @@ std::string ClientCommandPrefix(std::string_view principal, std::string_view cli
 }
 
 SequenceNumber SeqOfIndexKey(std::string_view key) {
-  if (key.size() < 8) return 0;
-  SequenceNumber seq = 0;
+  if (key.size() < 8) return SequenceNumber{0};
+  uint64_t seq = 0;
   for (size_t i = key.size() - 8; i < key.size(); ++i) {
     seq = (seq << 8) | static_cast<uint8_t>(key[i]);
   }
-  return seq;
+  return SequenceNumber{seq};
 }
 
 void IndexEntries(SequenceNumber seq, int64_t time_ns, SequenceNumber group,
@@ -247,7 +249,8 @@ void IndexEntries(SequenceNumber seq, int64_t time_ns, SequenceNumber group,
       for (int i = 0; i < touched; ++i) {
         out->push_back({Index::kAdlByAccount, IndexKey(AccountPrefix(accounts[i]), seq), value});
       }
-      out->push_back({Index::kAdlByMarket, IndexKey(MarketPrefix(reduction.market), seq), value});
+      out->push_back(
+          {Index::kAdlByMarket, IndexKey(MarketPrefix(reduction.market.value()), seq), value});
       out->push_back({Index::kAdlByTime, IndexKey(TimeKey(time_ns), seq), value});
       break;
     }
@@ -256,7 +259,7 @@ void IndexEntries(SequenceNumber seq, int64_t time_ns, SequenceNumber group,
       if (!effect.ok()) break;
       const auto& liquidation = std::get<engine::Liquidation>(*effect);
       out->push_back({Index::kLiquidationByAccount,
-                      IndexKey(AccountPrefix(liquidation.account), seq),
+                      IndexKey(AccountPrefix(liquidation.account.value()), seq),
                       EncodeLiquidationIndexValue({time_ns, group, liquidation})});
       break;
     }

@@ -73,7 +73,7 @@ void IndexEntries(const LogRecord& record, std::vector<IndexEntry>* out);
 // fields the value does not hold at their defaults.
 struct AdlIndexValue {
   int64_t time_ns = 0;
-  SequenceNumber group = 0;
+  SequenceNumber group{0};
   engine::AdlReduction reduction;
   bool operator==(const AdlIndexValue&) const = default;
 };
@@ -83,7 +83,7 @@ inline constexpr size_t kAdlIndexValueBytes = 1 + 8 + 8 + 4 + 8 + 8 + 4 * 8 + 4 
 // (schema Liquidation), encoded the same way.
 struct LiquidationIndexValue {
   int64_t time_ns = 0;
-  SequenceNumber group = 0;
+  SequenceNumber group{0};
   engine::Liquidation liquidation;
   bool operator==(const LiquidationIndexValue&) const = default;
 };

@@ -10,12 +10,15 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/strong_type.h"
 #include "ledger/keys.h"
 #include "ledger/schema/event.capnp.h"
 
 namespace ledger {
 
-using SequenceNumber = uint64_t;  // Dense from 1; 0 means "none".
+// Dense from 1; 0 means "none". A strong type (base/strong_type.h): it steps, but never mixes
+// with ids or plain integers without an explicit conversion.
+using SequenceNumber = base::StrongOrdinal<struct SequenceNumberTag, uint64_t>;
 
 // Named limits of the format (STYLE.md D5). Larger values are rejected as Corruption on read
 // and InvalidArgument on append.
@@ -83,9 +86,9 @@ class LogRecord {
   friend base::Status CheckEnvelopeCanonical(const LogRecord& record);
   struct Storage;
 
-  SequenceNumber seq_ = 0;
+  SequenceNumber seq_{0};
   int64_t time_ns_ = 0;
-  SequenceNumber group_ = 0;
+  SequenceNumber group_{0};
   KeyId key_id_{};
   Hash prev_hash_{};
   Hash hash_{};

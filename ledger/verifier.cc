@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/checkpoint.h"
 #include "ledger/internal/codec.h"
 #include "ledger/internal/event_log_impl.h"
@@ -87,10 +88,10 @@ class ChainVerifier::Impl {
   std::map<KeyId, PublicKey> introduced_keys_;  // Keys that verified keyRotations introduced.
   VerifyReport report_;
 
-  SequenceNumber expected_seq_ = 1;
+  SequenceNumber expected_seq_{1};
   Hash prev_hash_{};
   int64_t prev_time_ns_ = INT64_MIN;
-  SequenceNumber prev_group_ = 0;
+  SequenceNumber prev_group_{0};
   std::optional<KeyId> expected_key_;  // Key id the next record must carry, once known.
   bool prev_was_rotation_ = false;
   std::optional<SignatureJob> pending_;      // Default mode: last record, signature unchecked.
@@ -127,16 +128,17 @@ void ChainVerifier::Impl::CheckPendingSignature() {
 }
 
 bool ChainVerifier::Impl::Start() {
-  SequenceNumber last = options_.last != 0 ? options_.last : log_.head_seq();
+  SequenceNumber last = options_.last != SequenceNumber{0} ? options_.last : log_.head_seq();
   total_ = last >= options_.first ? last - options_.first + 1 : 0;
   if (!options_.all_signatures) {
     Result<std::vector<SequenceNumber>> ends = log_.CommitEnds(options_.first, options_.last);
-    if (!ends.ok()) return Fail(0, "group commit marks: " + ends.status().message());
+    if (!ends.ok())
+      return Fail(SequenceNumber{0}, "group commit marks: " + ends.status().message());
     commit_ends_ = std::move(*ends);
   }
-  expected_seq_ = std::max<SequenceNumber>(options_.first, 1);
+  expected_seq_ = std::max(options_.first, SequenceNumber{1});
   if (has_tree_ && !StartTree(expected_seq_ - 1)) return false;
-  if (expected_seq_ == 1) return true;
+  if (expected_seq_ == SequenceNumber{1}) return true;
   SequenceNumber before = expected_seq_ - 1;
   Result<LogRecord> record = log_.Read(before);
   if (!record.ok()) {
@@ -310,9 +312,10 @@ bool ChainVerifier::Impl::CheckRotation(const LogRecord& record) {
 bool ChainVerifier::Impl::StartTree(SequenceNumber before) {
   rocksdb::DB* db = internal::EventLogAccess::db(log_);
   const rocksdb::ReadOptions& options = internal::EventLogAccess::read_options(log_);
-  if (before > 0) {
+  if (before > SequenceNumber{0}) {
     Result<TreeFrontier> frontier = TreeFrontier::FromStored(
-        before, internal::MakeNodeReader(db, internal::EventLogAccess::tree(log_), options));
+        before.value(),
+        internal::MakeNodeReader(db, internal::EventLogAccess::tree(log_), options));
     if (!frontier.ok()) {
       return Fail(before, fmt::format("seq {} (the start of the checked range): {}", before,
                                       frontier.status().message()));
@@ -320,7 +323,7 @@ bool ChainVerifier::Impl::StartTree(SequenceNumber before) {
     frontier_ = std::move(frontier).value();
   }
   tree_it_.reset(db->NewIterator(options, internal::EventLogAccess::tree(log_)));
-  tree_it_->Seek(internal::EncodeSeqKey(StoredNodeCount(before)));
+  tree_it_->Seek(internal::EncodeSeqKey(StoredNodeCount(before.value())));
   checkpoint_it_.reset(db->NewIterator(options, internal::EventLogAccess::checkpoints(log_)));
   checkpoint_it_->Seek(internal::EncodeSeqKey(before + 1));
   return true;
@@ -369,14 +372,15 @@ bool ChainVerifier::Impl::CheckCheckpoint(const LogRecord& record, const PublicK
             std::string_view(checkpoint_it_->key().data(), checkpoint_it_->key().size()), &size)) {
       return Fail(seq, fmt::format("seq {}: malformed key in the checkpoints", seq));
     }
-    if (size >= seq) break;
-    return Fail(size, fmt::format("tree size {}: a checkpoint the scan did not meet", size));
+    if (size >= seq.value()) break;
+    return Fail(SequenceNumber{size},
+                fmt::format("tree size {}: a checkpoint the scan did not meet", size));
   }
   if (!checkpoint_it_->status().ok()) {
     return Fail(seq,
                 fmt::format("seq {}: checkpoints: {}", seq, checkpoint_it_->status().ToString()));
   }
-  if (!checkpoint_it_->Valid() || size != seq) return true;
+  if (!checkpoint_it_->Valid() || size != seq.value()) return true;
   std::string_view text(checkpoint_it_->value().data(), checkpoint_it_->value().size());
   Result<SignedNote> note = ParseSignedNote(text);
   Result<Checkpoint> checkpoint =
@@ -388,7 +392,8 @@ bool ChainVerifier::Impl::CheckCheckpoint(const LogRecord& record, const PublicK
   if (checkpoint->origin != origin_) {
     return bad(fmt::format("names log {}, not {}", checkpoint->origin, origin_));
   }
-  if (checkpoint->size != seq) return bad(fmt::format("says tree size {}", checkpoint->size));
+  if (checkpoint->size != seq.value())
+    return bad(fmt::format("says tree size {}", checkpoint->size));
   if (checkpoint->root != frontier_.Root(sha_)) {
     return bad("has a root that differs from the tree of the records");
   }
@@ -404,7 +409,7 @@ bool ChainVerifier::Impl::CheckCheckpoint(const LogRecord& record, const PublicK
   }
   parallel_->Add({seq, key, Hash{}, signature->signature, std::move(note->body)});
   checkpoint_it_->Next();
-  last_checkpoint_ = seq;
+  last_checkpoint_ = seq.value();
   ++checkpoints_checked_;
   *checkpointed = true;
   return true;
@@ -412,7 +417,8 @@ bool ChainVerifier::Impl::CheckCheckpoint(const LogRecord& record, const PublicK
 
 bool ChainVerifier::Impl::CheckMetaHead(const RecordIterator& it) {
   Result<std::pair<SequenceNumber, Hash>> head = it.StoredHead();
-  if (!head.ok()) return Fail(0, fmt::format("meta head: {}", head.status().message()));
+  if (!head.ok())
+    return Fail(SequenceNumber{0}, fmt::format("meta head: {}", head.status().message()));
   SequenceNumber last = expected_seq_ - 1;
   if (head->first == last && head->second == report_.head_hash) return true;
   SequenceNumber bad = head->first == last ? last : std::min(head->first, last) + 1;
@@ -425,13 +431,13 @@ VerifyReport ChainVerifier::Impl::Finish(const RecordIterator& it) {
   if (report_.message.empty()) {
     if (!it.status().ok()) {
       Fail(expected_seq_, fmt::format("seq {}: {}", expected_seq_, it.status().message()));
-    } else if (options_.last != 0 && expected_seq_ <= options_.last) {
+    } else if (options_.last != SequenceNumber{0} && expected_seq_ <= options_.last) {
       Fail(expected_seq_, fmt::format("seq {}: missing (the log ends at seq {})", expected_seq_,
                                       expected_seq_ - 1));
     } else {
       CheckPendingSignature();  // The last record checked always has its signature checked.
-      if (options_.last == 0 && CheckMetaHead(it) && has_tree_ && report_.head_seq != 0 &&
-          last_checkpoint_ != report_.head_seq) {
+      if (options_.last == SequenceNumber{0} && CheckMetaHead(it) && has_tree_ &&
+          report_.head_seq != SequenceNumber{0} && last_checkpoint_ != report_.head_seq.value()) {
         Fail(report_.head_seq,
              fmt::format("seq {}: the head is covered by no signed checkpoint (the last one "
                          "checked is at tree size {})",
@@ -443,8 +449,9 @@ VerifyReport ChainVerifier::Impl::Finish(const RecordIterator& it) {
   SequenceNumber bad = parallel_->Finish();
   report_.signatures_checked = parallel_->checked();
   report_.checkpoints_checked = checkpoints_checked_;
-  if (bad != 0 &&
-      (report_.message.empty() || report_.first_bad_seq == 0 || bad < report_.first_bad_seq)) {
+  if (bad != SequenceNumber{0} &&
+      (report_.message.empty() || report_.first_bad_seq == SequenceNumber{0} ||
+       bad < report_.first_bad_seq)) {
     report_.first_bad_seq = bad;
     report_.message =
         parallel_->bad_is_checkpoint()
@@ -497,8 +504,8 @@ VerifyReport Verify(const EventLog& log, const Keyring& keyring, const VerifyOpt
   const int threads = options.threads > 0
                           ? options.threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const SequenceNumber first = std::max<SequenceNumber>(options.first, 1);
-  const SequenceNumber last = options.last != 0 ? options.last : log.head_seq();
+  const SequenceNumber first = std::max(options.first, SequenceNumber{1});
+  const SequenceNumber last = options.last != SequenceNumber{0} ? options.last : log.head_seq();
   const uint64_t total = last >= first ? last - first + 1 : 0;
   const uint64_t segments =
       std::min<uint64_t>(threads, total / std::max<uint64_t>(1, options.min_segment_records));

@@ -28,10 +28,10 @@ struct VerifyOptions {
   int threads = 0;
   // First seq to check. Above 1, the stored hash of first - 1 is trusted as the chain's
   // start. Default: 1.
-  SequenceNumber first = 1;
+  SequenceNumber first{1};
   // Last seq to check; 0 means the head. The meta head is only checked when checking to the
   // end. Default: 0.
-  SequenceNumber last = 0;
+  SequenceNumber last{0};
   // Called with (records done, records total) from the verifying thread, at most about every
   // 4096 records and once at the end. Default: none.
   std::function<void(uint64_t done, uint64_t total)> progress;
@@ -51,11 +51,11 @@ struct VerifyReport {
   uint64_t signatures_checked = 0;   // Signatures verified (all valid when ok).
   uint64_t checkpoints_checked = 0;  // Checkpoints whose body matched the tree (format 2).
   // First seq found bad (0 if ok, or if the problem has no seq, e.g. the meta head).
-  SequenceNumber first_bad_seq = 0;
+  SequenceNumber first_bad_seq{0};
   // Empty when ok; else what is wrong, e.g. "seq 42: hash mismatch (stored 3fa1..., recomputed
   // 9b07...)".
   std::string message;
-  SequenceNumber head_seq = 0;  // Last record checked.
+  SequenceNumber head_seq{0};   // Last record checked.
   Hash head_hash{};             // Its hash.
   // Keys introduced by the keyRotation records checked (and options.prior_keys).
   std::vector<PublicKey> introduced_keys;

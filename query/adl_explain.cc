@@ -43,15 +43,16 @@ std::string EventName(E::Which which) {
 
 Result<LogRecord> ReadAdlReduction(const ledger::EventLog& log, SequenceNumber seq) {
   const SequenceNumber head = log.head_seq();
-  if (seq == 0 || seq > head) {
-    return Status::InvalidArgument(
-        "adl explain",
-        "seq " + std::to_string(seq) + " is not in the log (head is " + std::to_string(head) + ")");
+  if (seq == ledger::SequenceNumber{0} || seq > head) {
+    return Status::InvalidArgument("adl explain", "seq " + std::to_string(seq.value()) +
+                                                      " is not in the log (head is " +
+                                                      std::to_string(head.value()) + ")");
   }
   BACKSTOP_ASSIGN_OR_RETURN(LogRecord record, log.Read(seq));
   if (record.event().which() != E::ADL_REDUCTION) {
     return Status::InvalidArgument(
-        "adl explain", "seq " + std::to_string(seq) + " is " + EventName(record.event().which()) +
+        "adl explain", "seq " + std::to_string(seq.value()) + " is " +
+                           EventName(record.event().which()) +
                            ", not an adl_reduction (find them with `backstop adl list`)");
   }
   return record;
@@ -65,23 +66,32 @@ Status Fold(const LogRecord& record, uint32_t market, uint64_t account, bool* ha
   BACKSTOP_ASSIGN_OR_RETURN(engine::Effect effect, ledger::DecodeEffect(record.event()));
   const RecordRef ref{record.seq(), record.time_ns(), record.group()};
   if (auto* liquidation = std::get_if<engine::Liquidation>(&effect)) {
-    if (liquidation->market != market || liquidation->account != account) return Status::OK();
+    if (liquidation->market != engine::MarketId{market} ||
+        liquidation->account != engine::AccountId{account})
+      return Status::OK();
     out->liquidation = {ref, std::move(*liquidation)};
     *have_liquidation = true;
   } else if (const auto* fill = std::get_if<engine::LiquidationFill>(&effect)) {
-    if (fill->market != market || fill->liquidated_account != account) return Status::OK();
+    if (fill->market != engine::MarketId{market} ||
+        fill->liquidated_account != engine::AccountId{account})
+      return Status::OK();
     out->book_quantity += fill->quantity;
     if (fill->insurance_delta > 0) out->fund_credited += fill->insurance_delta;
   } else if (const auto* draw = std::get_if<engine::InsuranceFundDraw>(&effect)) {
-    if (draw->market != market || draw->liquidated_account != account) return Status::OK();
+    if (draw->market != engine::MarketId{market} ||
+        draw->liquidated_account != engine::AccountId{account})
+      return Status::OK();
     out->fund_drawn += draw->amount;
   } else if (auto* queue = std::get_if<engine::AdlQueue>(&effect)) {
-    if (queue->market != market || queue->liquidated_account != account) return Status::OK();
+    if (queue->market != engine::MarketId{market} ||
+        queue->liquidated_account != engine::AccountId{account})
+      return Status::OK();
     out->queue = {ref, std::move(*queue)};
     out->reductions.clear();  // A later queue of the same position starts a new ADL phase.
     *have_queue = true;
   } else if (auto* reduction = std::get_if<engine::AdlReduction>(&effect)) {
-    if (reduction->market != market || reduction->liquidated_account != account || !*have_queue) {
+    if (reduction->market != engine::MarketId{market} ||
+        reduction->liquidated_account != engine::AccountId{account} || !*have_queue) {
       return Status::OK();
     }
     out->reductions.push_back({ref, std::move(*reduction)});
@@ -95,13 +105,13 @@ Result<AdlExplanation> ExplainAdl(const ledger::EventLog& log, SequenceNumber se
   BACKSTOP_ASSIGN_OR_RETURN(LogRecord asked, ReadAdlReduction(log, seq));
   AdlExplanation out;
   BACKSTOP_ASSIGN_OR_RETURN(out.reduction, AdlReductionFromRecord(asked));
-  const uint32_t market = out.reduction.effect.market;
-  const uint64_t account = out.reduction.effect.liquidated_account;
+  const uint32_t market = out.reduction.effect.market.value();
+  const uint64_t account = out.reduction.effect.liquidated_account.value();
   const SequenceNumber group = asked.group();
   bool have_liquidation = false;
   bool have_queue = false;
   bool passed_asked = false;
-  auto it = log.NewIterator(group, 0);
+  auto it = log.NewIterator(group, ledger::SequenceNumber{0});
   for (; it->Valid(); it->Next()) {
     BACKSTOP_ASSIGN_OR_RETURN(LogRecord record, ledger::DecodeRecord(it->value()));
     if (record.group() != group) break;
@@ -117,7 +127,8 @@ Result<AdlExplanation> ExplainAdl(const ledger::EventLog& log, SequenceNumber se
     if (record.seq() == seq) passed_asked = true;
   }
   BACKSTOP_RETURN_IF_ERROR(it->status());
-  const std::string where = "seq " + std::to_string(seq) + " (group " + std::to_string(group) + ")";
+  const std::string where =
+      "seq " + std::to_string(seq.value()) + " (group " + std::to_string(group.value()) + ")";
   if (!have_liquidation) {
     return Status::Corruption("adl explain", where + ": no liquidation of that position");
   }

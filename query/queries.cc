@@ -27,7 +27,8 @@ constexpr uint64_t kScanProgressEveryRecords = 1 << 16;
 
 std::string BigEndianSeq(SequenceNumber seq) {
   std::string out;
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(seq >> shift));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>(seq.value() >> shift));
   return out;
 }
 
@@ -86,7 +87,7 @@ IndexRange PrefixRange(Index index, const std::string& prefix, SequenceNumber fi
   IndexRange range;
   range.index = index;
   range.lower = prefix + BigEndianSeq(first);
-  range.upper = end == 0 ? PrefixEnd(prefix) : prefix + BigEndianSeq(end);
+  range.upper = end == ledger::SequenceNumber{0} ? PrefixEnd(prefix) : prefix + BigEndianSeq(end);
   range.key_of = [prefix](const LogRecord& record) { return prefix + BigEndianSeq(record.seq()); };
   return range;
 }
@@ -95,8 +96,8 @@ IndexRange PrefixRange(Index index, const std::string& prefix, SequenceNumber fi
 // (end 0: to the head), by binary search on the log.
 Result<std::pair<SequenceNumber, SequenceNumber>> SeqRangeOf(const ledger::EventLog& log,
                                                              const Filter& filter) {
-  SequenceNumber first = 1;
-  SequenceNumber end = 0;
+  SequenceNumber first{1};
+  SequenceNumber end{0};
   if (filter.since_ns) {
     BACKSTOP_ASSIGN_OR_RETURN(first, FirstSeqAtOrAfter(log, *filter.since_ns));
   }
@@ -118,8 +119,9 @@ Status RequireKnownAccount(const ledger::EventLog& log, const Filter& filter) {
   if (!filter.account) return Status::OK();
   BACKSTOP_ASSIGN_OR_RETURN(bool exists, AccountExists(log, *filter.account));
   if (!exists) {
-    return Status::NotFound("unknown account", "account " + std::to_string(*filter.account) +
-                                                   " has no event in the log");
+    return Status::NotFound(
+        "unknown account",
+        "account " + std::to_string(filter.account->value()) + " has no event in the log");
   }
   return Status::OK();
 }
@@ -186,7 +188,7 @@ Result<std::vector<T>> CollectCovered(
       }));
   if (malformed) {
     return Status::Corruption(ledger::IndexColumnFamily(range.index),
-                              "malformed value for seq " + std::to_string(*malformed) +
+                              "malformed value for seq " + std::to_string(malformed->value()) +
                                   " (indexes written before they held values, or damage: "
                                   "`backstop reindex` rewrites them)");
   }
@@ -206,7 +208,7 @@ Status ValidateFilter(const Filter& filter) {
 
 Result<SequenceNumber> FirstSeqAtOrAfter(const ledger::EventLog& log, int64_t time_ns) {
   // Invariant: every seq < low is stamped before time_ns; every seq >= high at or after it.
-  SequenceNumber low = 1;
+  SequenceNumber low{1};
   SequenceNumber high = log.head_seq() + 1;
   while (low < high) {
     const SequenceNumber middle = low + (high - low) / 2;
@@ -221,8 +223,8 @@ Result<SequenceNumber> FirstSeqAtOrAfter(const ledger::EventLog& log, int64_t ti
   return low;
 }
 
-Result<bool> AccountExists(const ledger::EventLog& log, uint64_t account) {
-  const std::string prefix = ledger::AccountPrefix(account);
+Result<bool> AccountExists(const ledger::EventLog& log, engine::AccountId account) {
+  const std::string prefix = ledger::AccountPrefix(account.value());
   BACKSTOP_ASSIGN_OR_RETURN(auto seqs,
                             log.ScanIndex(Index::kAccountEvent, prefix, PrefixEnd(prefix), 1));
   return !seqs.empty();
@@ -233,11 +235,11 @@ Result<std::vector<AdlReductionRow>> ListAdlReductions(const ledger::EventLog& l
   BACKSTOP_RETURN_IF_ERROR(ValidateFilter(filter));
   BACKSTOP_RETURN_IF_ERROR(RequireKnownAccount(log, filter));
   // Time bounds become seq bounds on the account and market indexes (one seek each).
-  SequenceNumber first = 1;
-  SequenceNumber end = 0;
+  SequenceNumber first{1};
+  SequenceNumber end{0};
   if (filter.since_ns) {
     BACKSTOP_ASSIGN_OR_RETURN(first, FirstAdlSeqAtOrAfter(log, *filter.since_ns));
-    if (first == 0) return std::vector<AdlReductionRow>{};
+    if (first == ledger::SequenceNumber{0}) return std::vector<AdlReductionRow>{};
   }
   if (filter.until_ns) {
     BACKSTOP_ASSIGN_OR_RETURN(end, FirstAdlSeqAtOrAfter(log, *filter.until_ns));
@@ -245,9 +247,11 @@ Result<std::vector<AdlReductionRow>> ListAdlReductions(const ledger::EventLog& l
   }
   IndexRange range;
   if (filter.account) {
-    range = PrefixRange(Index::kAdlByAccount, ledger::AccountPrefix(*filter.account), first, end);
+    range = PrefixRange(Index::kAdlByAccount, ledger::AccountPrefix(filter.account->value()), first,
+                        end);
   } else if (filter.market) {
-    range = PrefixRange(Index::kAdlByMarket, ledger::MarketPrefix(*filter.market), first, end);
+    range =
+        PrefixRange(Index::kAdlByMarket, ledger::MarketPrefix(filter.market->value()), first, end);
   } else {
     range.index = Index::kAdlByTime;
     range.lower = filter.since_ns ? ledger::TimeKey(*filter.since_ns) : "";
@@ -279,7 +283,7 @@ Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log
   };
   if (filter.account) {
     const IndexRange range =
-        PrefixRange(Index::kLiquidationByAccount, ledger::AccountPrefix(*filter.account),
+        PrefixRange(Index::kLiquidationByAccount, ledger::AccountPrefix(filter.account->value()),
                     seqs.first, seqs.second);
     return CollectCovered<LiquidationRow, ledger::LiquidationIndexValue>(
         log, range, filter,
@@ -292,10 +296,11 @@ Result<std::vector<LiquidationRow>> ListLiquidations(const ledger::EventLog& log
   }
   // No index covers all accounts: scan the records of the time range.
   std::vector<LiquidationRow> rows;
-  const SequenceNumber last = seqs.second == 0 ? 0 : seqs.second - 1;
-  if (seqs.second != 0 && seqs.second <= seqs.first) return rows;
+  const SequenceNumber last =
+      seqs.second == SequenceNumber{0} ? SequenceNumber{0} : seqs.second - 1;
+  if (seqs.second != ledger::SequenceNumber{0} && seqs.second <= seqs.first) return rows;
   auto it = log.NewIterator(seqs.first, last);
-  const SequenceNumber end = last == 0 ? log.head_seq() : last;
+  const SequenceNumber end = last == ledger::SequenceNumber{0} ? log.head_seq() : last;
   const uint64_t total = end >= seqs.first ? end - seqs.first + 1 : 0;
   uint64_t done = 0;
   for (; it->Valid(); it->Next()) {
@@ -332,8 +337,8 @@ Result<std::vector<FundMovementRow>> ListFundMovements(const ledger::EventLog& l
   };
   const bool exact = !filter.account && !filter.market;
   if (filter.asset) {
-    const IndexRange range = PrefixRange(Index::kFundMovement, ledger::AssetPrefix(*filter.asset),
-                                         seqs.first, seqs.second);
+    const IndexRange range = PrefixRange(
+        Index::kFundMovement, ledger::AssetPrefix(filter.asset->value()), seqs.first, seqs.second);
     return Collect<FundMovementRow>(log, range, filter, exact, keep);
   }
   // All assets: the index is ordered by asset, then seq; take its seqs in the seq range and
@@ -341,7 +346,8 @@ Result<std::vector<FundMovementRow>> ListFundMovements(const ledger::EventLog& l
   BACKSTOP_ASSIGN_OR_RETURN(auto all, log.ScanIndex(Index::kFundMovement, "", "", 0));
   std::vector<SequenceNumber> wanted;
   for (SequenceNumber seq : all) {
-    if (seq >= seqs.first && (seqs.second == 0 || seq < seqs.second)) wanted.push_back(seq);
+    if (seq >= seqs.first && (seqs.second == ledger::SequenceNumber{0} || seq < seqs.second))
+      wanted.push_back(seq);
   }
   std::sort(wanted.begin(), wanted.end());
   std::vector<FundMovementRow> rows;
@@ -351,7 +357,7 @@ Result<std::vector<FundMovementRow>> ListFundMovements(const ledger::EventLog& l
     const auto which = record.event().which();
     if (which != E::INSURANCE_FUND_CREDIT && which != E::INSURANCE_FUND_DRAW) {
       return Status::Corruption(
-          "idx_fund", "seq " + std::to_string(seq) + " is not an insurance-fund movement");
+          "idx_fund", "seq " + std::to_string(seq.value()) + " is not an insurance-fund movement");
     }
     BACKSTOP_ASSIGN_OR_RETURN(std::optional<FundMovementRow> row, keep(record));
     if (row) rows.push_back(std::move(*row));
@@ -365,9 +371,10 @@ Result<std::vector<LogRecord>> AccountHistory(const ledger::EventLog& log, const
   BACKSTOP_RETURN_IF_ERROR(RequireKnownAccount(log, filter));
   BACKSTOP_ASSIGN_OR_RETURN(auto seqs, SeqRangeOf(log, filter));
   std::vector<LogRecord> records;
-  if (seqs.second != 0 && seqs.second <= seqs.first) return records;
-  const IndexRange range = PrefixRange(Index::kAccountEvent, ledger::AccountPrefix(*filter.account),
-                                       seqs.first, seqs.second);
+  if (seqs.second != ledger::SequenceNumber{0} && seqs.second <= seqs.first) return records;
+  const IndexRange range =
+      PrefixRange(Index::kAccountEvent, ledger::AccountPrefix(filter.account->value()), seqs.first,
+                  seqs.second);
   const size_t batch = filter.limit > 0 && !filter.market ? filter.limit : kIndexBatch;
   BACKSTOP_RETURN_IF_ERROR(Walk(log, range, batch, [&](LogRecord&& record) {
     if (!InTime(filter, record.time_ns())) return true;

@@ -24,9 +24,9 @@ using ledger::SequenceNumber;
 // Which records a query returns. Unset fields do not filter. Times are nanoseconds since the
 // Unix epoch, compared with the time the sequencer stamped on each record.
 struct Filter {
-  std::optional<uint64_t> account;  // ADL: either side; fund: draws of it; others: named.
-  std::optional<uint32_t> market;   // Records of this market only (fund: draws only).
-  std::optional<uint32_t> asset;    // Fund movements of this asset (fund) only.
+  std::optional<engine::AccountId> account;  // ADL: either side; fund: draws of it; others: named.
+  std::optional<engine::MarketId> market;    // Records of this market only (fund: draws only).
+  std::optional<engine::AssetId> asset;      // Fund movements of this asset (fund) only.
   std::optional<int64_t> since_ns;  // Records stamped at or after this time.
   std::optional<int64_t> until_ns;  // Records stamped strictly before this time.
   size_t limit = 0;                 // At most this many rows, oldest first; 0: no limit.
@@ -37,9 +37,9 @@ base::Status ValidateFilter(const Filter& filter);
 
 // Where a row came from: its record's seq, stamp and group (seq of the group's input).
 struct RecordRef {
-  SequenceNumber seq = 0;
+  SequenceNumber seq{0};
   int64_t time_ns = 0;
-  SequenceNumber group = 0;
+  SequenceNumber group{0};
   bool operator==(const RecordRef&) const = default;
 };
 
@@ -64,11 +64,11 @@ struct FundMovementRow {
   bool operator==(const FundMovementRow&) const = default;
 
   bool draw() const { return effect.index() == 1; }
-  uint32_t asset() const;
+  engine::AssetId asset() const;
   int64_t amount() const;  // Moved, > 0 (the direction is draw()).
   int64_t balance_after() const;
-  uint32_t market() const;   // Draws: market of the liquidation; credits: 0.
-  uint64_t account() const;  // Draws: liquidated account; credits: 0.
+  engine::MarketId market() const;    // Draws: market of the liquidation; credits: 0.
+  engine::AccountId account() const;  // Draws: liquidated account; credits: 0.
   // Credit: liquidation_surplus, funding_residue, adl_residue, top_up (the schema's names);
   // draw: liquidation_shortfall.
   std::string reason() const;
@@ -80,7 +80,7 @@ base::Result<AdlReductionRow> AdlReductionFromRecord(const ledger::LogRecord& re
 base::Result<LiquidationRow> LiquidationFromRecord(const ledger::LogRecord& record);
 base::Result<FundMovementRow> FundMovementFromRecord(const ledger::LogRecord& record);
 // The market an event names, if any (orders, fills, funding, liquidation, ADL, draws, marks).
-std::optional<uint32_t> MarketOfEvent(ledger::schema::Event::Reader event);
+std::optional<engine::MarketId> MarketOfEvent(ledger::schema::Event::Reader event);
 
 // ADL reductions matching `filter` (account: either side; asset ignored), in seq order.
 // Served by idx_adl_account, idx_adl_market or idx_adl_time; the rows are those indexes'
@@ -114,7 +114,7 @@ base::Result<std::vector<ledger::LogRecord>> AccountHistory(const ledger::EventL
                                                             const Filter& filter);
 
 // True if any record names `account` (one seek in idx_account).
-base::Result<bool> AccountExists(const ledger::EventLog& log, uint64_t account);
+base::Result<bool> AccountExists(const ledger::EventLog& log, engine::AccountId account);
 
 // First seq stamped at or after `time_ns` (head + 1 if none): binary search over the log,
 // O(log head) reads; valid because stamps never decrease along the log.

@@ -22,8 +22,8 @@ template <typename T>
 Result<T> EffectOf(const ledger::LogRecord& record, const char* what) {
   BACKSTOP_ASSIGN_OR_RETURN(engine::Effect effect, ledger::DecodeEffect(record.event()));
   if (!std::holds_alternative<T>(effect)) {
-    return Status::InvalidArgument("query",
-                                   "seq " + std::to_string(record.seq()) + " is not " + what);
+    return Status::InvalidArgument(
+        "query", "seq " + std::to_string(record.seq().value()) + " is not " + what);
   }
   return std::get<T>(std::move(effect));
 }
@@ -49,8 +49,8 @@ Result<FundMovementRow> FundMovementFromRecord(const ledger::LogRecord& record) 
   if (const auto* draw = std::get_if<engine::InsuranceFundDraw>(&effect)) {
     return FundMovementRow{RefOf(record), *draw};
   }
-  return Status::InvalidArgument(
-      "query", "seq " + std::to_string(record.seq()) + " is not an insurance-fund movement");
+  return Status::InvalidArgument("query", "seq " + std::to_string(record.seq().value()) +
+                                              " is not an insurance-fund movement");
 }
 
 Result<AdlQueueRow> AdlQueueFromRecord(const ledger::LogRecord& record) {
@@ -58,7 +58,7 @@ Result<AdlQueueRow> AdlQueueFromRecord(const ledger::LogRecord& record) {
   return AdlQueueRow{RefOf(record), std::move(effect)};
 }
 
-uint32_t FundMovementRow::asset() const {
+engine::AssetId FundMovementRow::asset() const {
   return std::visit([](const auto& e) { return e.asset; }, effect);
 }
 
@@ -70,14 +70,14 @@ int64_t FundMovementRow::balance_after() const {
   return std::visit([](const auto& e) { return e.balance_after; }, effect);
 }
 
-uint32_t FundMovementRow::market() const {
+engine::MarketId FundMovementRow::market() const {
   const auto* draw = std::get_if<engine::InsuranceFundDraw>(&effect);
-  return draw == nullptr ? 0 : draw->market;
+  return draw == nullptr ? engine::MarketId{0} : draw->market;
 }
 
-uint64_t FundMovementRow::account() const {
+engine::AccountId FundMovementRow::account() const {
   const auto* draw = std::get_if<engine::InsuranceFundDraw>(&effect);
-  return draw == nullptr ? 0 : draw->liquidated_account;
+  return draw == nullptr ? engine::AccountId{0} : draw->liquidated_account;
 }
 
 std::string FundMovementRow::reason() const {
@@ -85,38 +85,38 @@ std::string FundMovementRow::reason() const {
   return credit == nullptr ? "liquidation_shortfall" : ledger::EnumName(credit->reason);
 }
 
-std::optional<uint32_t> MarketOfEvent(E::Reader event) {
+std::optional<engine::MarketId> MarketOfEvent(E::Reader event) {
   switch (event.which()) {
     case E::MARKET_LISTED:
-      return event.getMarketListed().getMarketId();
+      return engine::MarketId{event.getMarketListed().getMarketId()};
     case E::MARKET_CHANGED:
-      return event.getMarketChanged().getMarketId();
+      return engine::MarketId{event.getMarketChanged().getMarketId()};
     case E::ORDER_PLACED:
-      return event.getOrderPlaced().getMarket();
+      return engine::MarketId{event.getOrderPlaced().getMarket()};
     case E::MARK_PRICE:
-      return event.getMarkPrice().getMarket();
+      return engine::MarketId{event.getMarkPrice().getMarket()};
     case E::FUNDING_TICK:
-      return event.getFundingTick().getMarket();
+      return engine::MarketId{event.getFundingTick().getMarket()};
     case E::ORDER_ACCEPTED:
-      return event.getOrderAccepted().getMarket();
+      return engine::MarketId{event.getOrderAccepted().getMarket()};
     case E::ORDER_CANCELLED:
-      return event.getOrderCancelled().getMarket();
+      return engine::MarketId{event.getOrderCancelled().getMarket()};
     case E::FILL:
-      return event.getFill().getMarket();
+      return engine::MarketId{event.getFill().getMarket()};
     case E::FUNDING_PAYMENT:
-      return event.getFundingPayment().getMarket();
+      return engine::MarketId{event.getFundingPayment().getMarket()};
     case E::LIQUIDATION:
-      return event.getLiquidation().getMarket();
+      return engine::MarketId{event.getLiquidation().getMarket()};
     case E::LIQUIDATION_FILL:
-      return event.getLiquidationFill().getMarket();
+      return engine::MarketId{event.getLiquidationFill().getMarket()};
     case E::INSURANCE_FUND_DRAW:
-      return event.getInsuranceFundDraw().getMarket();
+      return engine::MarketId{event.getInsuranceFundDraw().getMarket()};
     case E::ADL_QUEUE:
-      return event.getAdlQueue().getMarket();
+      return engine::MarketId{event.getAdlQueue().getMarket()};
     case E::ADL_REDUCTION:
-      return event.getAdlReduction().getMarket();
+      return engine::MarketId{event.getAdlReduction().getMarket()};
     case E::SOCIALIZED_LOSS:
-      return event.getSocializedLoss().getMarket();
+      return engine::MarketId{event.getSocializedLoss().getMarket()};
     default:
       return std::nullopt;
   }

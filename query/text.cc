@@ -41,7 +41,7 @@ Result<std::map<uint32_t, MarketScale>> LoadMarketScales(const ledger::EventLog&
     return true;
   };
   if (complete()) return found;
-  auto it = log.NewIterator(1, 0);
+  auto it = log.NewIterator(ledger::SequenceNumber{1}, ledger::SequenceNumber{0});
   for (; it->Valid(); it->Next()) {
     BACKSTOP_ASSIGN_OR_RETURN(auto record, ledger::DecodeRecord(it->value()));
     const auto event = record.event();

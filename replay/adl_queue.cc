@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <variant>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/event_codec.h"
 #include "replay/recovery.h"
 
@@ -47,7 +48,7 @@ Result<RederivedAdlQueue> RederiveAdlQueue(const ledger::EventLog& log, const Da
   BACKSTOP_ASSIGN_OR_RETURN(engine::Input input, ledger::DecodeInput(input_record.event()));
   options.engine_options.list_full_adl_queue = true;
   std::optional<Recovered> before;
-  if (group == 1) {
+  if (group == ledger::SequenceNumber{1}) {
     before.emplace(engine::RiskEngine(options.engine_options));
   } else {
     BACKSTOP_ASSIGN_OR_RETURN(Recovered recovered,

@@ -22,6 +22,7 @@
 #include <optional>
 #include <thread>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/verifier.h"
 #include "replay/replayer.h"
 #include "snapshots/snapshot_store.h"
@@ -48,12 +49,14 @@ Snapshots LoadSnapshots(const ledger::EventLog& log, const DataDir& data,
   store_options.read_only = true;
   auto store = snapshots::SnapshotStore::Open(data.snapshots, store_options);
   if (!store.ok()) {
-    findings->push_back({0, "snapshot folder unreadable: " + store.status().message(), "", ""});
+    findings->push_back({ledger::SequenceNumber{0},
+                         "snapshot folder unreadable: " + store.status().message(), "", ""});
     return loaded_snapshots;
   }
   auto list = (*store)->List();
   if (!list.ok()) {
-    findings->push_back({0, "snapshot folder unreadable: " + list.status().message(), "", ""});
+    findings->push_back({ledger::SequenceNumber{0},
+                         "snapshot folder unreadable: " + list.status().message(), "", ""});
     return loaded_snapshots;
   }
   for (const snapshots::SnapshotInfo& info : *list) {
@@ -90,8 +93,8 @@ std::string StartProblem(const std::vector<AuditFinding>& findings, SequenceNumb
 
 // One range of records [first, last] (last 0: to the head) and what auditing it found.
 struct Segment {
-  SequenceNumber first = 1;
-  SequenceNumber last = 0;
+  SequenceNumber first{1};
+  SequenceNumber last{0};
   std::unique_ptr<engine::RiskEngine> engine;  // The start state, then the state reached.
   ledger::Hash start_hash{};                   // Stored hash of record first - 1.
   std::vector<ledger::PublicKey> prior_keys;   // Keys rotations before `first` introduced.
@@ -228,7 +231,7 @@ std::vector<Segment> CutSegments(const Snapshots& snapshots, SequenceNumber star
     segments.back().last = it->first;
     segments.emplace_back().first = it->first + 1;
   }
-  segments.back().last = 0;  // To the head, checking the meta head.
+  segments.back().last = ledger::SequenceNumber{0};  // To the head, checking the meta head.
   return segments;
 }
 
@@ -342,12 +345,13 @@ void Collect(Segment& segment, AuditReport* report, std::optional<AuditFinding>*
   report->records_replayed += segment.replayed.records;
   report->inputs_replayed += segment.replayed.groups;
   report->snapshots_checked += segment.snapshots_checked;
-  if (segment.replayed.unfinished_group != 0) {
+  if (segment.replayed.unfinished_group != ledger::SequenceNumber{0}) {
     report->unfinished_group = segment.replayed.unfinished_group;
     report->unlogged_effects = segment.replayed.unlogged_effects.size();
   }
   if (!*replay && !segment.replay_status.ok()) {
-    *replay = AuditFinding{0, "replay stopped: " + segment.replay_status.message(), "", ""};
+    *replay = AuditFinding{ledger::SequenceNumber{0},
+                           "replay stopped: " + segment.replay_status.message(), "", ""};
   } else if (!*replay && segment.replayed.divergence) {
     const Divergence& d = *segment.replayed.divergence;
     *replay = AuditFinding{d.seq, d.what, d.expected, d.found};
@@ -369,10 +373,12 @@ void CheckIndexes(const ledger::EventLog& log, const std::vector<Segment>& segme
                  : complete       ? log.CheckIndexes(expected, *stored_sum)
                                   : log.CheckIndexes();
   if (!indexes.ok()) {
-    report->findings.push_back({0, "indexes unreadable: " + indexes.status().message(), "", ""});
+    report->findings.push_back(
+        {ledger::SequenceNumber{0}, "indexes unreadable: " + indexes.status().message(), "", ""});
   } else if (!indexes->empty()) {
     report->findings.push_back(
-        {0, "index disagrees with the log: " + *indexes + " (run `backstop reindex`)", "", ""});
+        {ledger::SequenceNumber{0},
+         "index disagrees with the log: " + *indexes + " (run `backstop reindex`)", "", ""});
   } else {
     report->indexes_checked = true;
   }
@@ -390,7 +396,7 @@ base::Result<AuditReport> Audit(const ledger::EventLog& log, const DataDir& data
   AuditContext context{log, keyring, options, snapshots};
   context.records_total = report.head_seq - std::min(report.head_seq, options.from_snapshot);
   std::vector<Segment> segments = CutSegments(snapshots, options.from_snapshot, report.head_seq);
-  if (options.from_snapshot != 0) {
+  if (options.from_snapshot != ledger::SequenceNumber{0}) {
     Status started = ImportSnapshot(context, options.from_snapshot, &segments[0]);
     if (!started.ok()) {
       return Status::InvalidArgument(
@@ -408,7 +414,8 @@ base::Result<AuditReport> Audit(const ledger::EventLog& log, const DataDir& data
   for (Segment& segment : segments) {
     Collect(segment, &report, &chain, &replay, &snapshot_findings);
   }
-  CheckIndexes(log, segments, stored, options.from_snapshot == 0 && !chain, &report);
+  CheckIndexes(log, segments, stored, options.from_snapshot == ledger::SequenceNumber{0} && !chain,
+               &report);
   std::vector<AuditFinding> findings;
   if (chain) findings.push_back(*chain);
   if (replay) findings.push_back(*replay);

@@ -24,7 +24,7 @@ struct AuditOptions {
   // Verify every record's signature (in parallel), not only each group's last. Default: false.
   bool all_signatures = false;
   // Start from this snapshot (which must verify) instead of genesis; 0: genesis. Default: 0.
-  ledger::SequenceNumber from_snapshot = 0;
+  ledger::SequenceNumber from_snapshot{0};
   // Called with (records replayed, records to replay). Default: none.
   std::function<void(uint64_t, uint64_t)> progress;
   // Options of the replaying engine. Default: EngineOptions().
@@ -34,7 +34,7 @@ struct AuditOptions {
 // One problem found. The report lists the first of each kind, in this order: chain and
 // signatures, re-derivation, snapshots.
 struct AuditFinding {
-  ledger::SequenceNumber seq = 0;  // Where (0 when the problem has no seq).
+  ledger::SequenceNumber seq{0};  // Where (0 when the problem has no seq).
   std::string what;
   std::string expected;  // Re-derived or recomputed value, when there is one.
   std::string found;     // Logged or stored value, when there is one.
@@ -49,12 +49,12 @@ struct AuditReport {
   uint64_t inputs_replayed = 0;          // Inputs re-applied.
   uint64_t snapshots_checked = 0;        // Snapshot state hashes compared with the replay.
   bool indexes_checked = false;          // Every secondary index matched the events.
-  ledger::SequenceNumber start_seq = 0;  // Replay started after this seq (a snapshot, or 0).
-  ledger::SequenceNumber head_seq = 0;
+  ledger::SequenceNumber start_seq{0};   // Replay started after this seq (a snapshot, or 0).
+  ledger::SequenceNumber head_seq{0};
   // The log ends inside this group with `unlogged_effects` of its re-derived effects not yet
   // logged (a crash between the group commits of one large input; the sequencer logs them
   // when it next opens the log). Not a finding: every logged record was re-derived.
-  ledger::SequenceNumber unfinished_group = 0;
+  ledger::SequenceNumber unfinished_group{0};
   uint64_t unlogged_effects = 0;
   std::vector<AuditFinding> findings;
 };

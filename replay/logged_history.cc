@@ -1,7 +1,7 @@
 // The logged history (logged_history.h): the what-if's logged side, tallied by a scan of the
 // window's records in parallel parts instead of a replay.
 
-#include "replay/logged_history.h"
+#include "replay//logged_history.h"
 
 #include <fmt/format.h>
 
@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/event_codec.h"
 #include "replay/internal/whatif_tally.h"
 #include "replay/internal/whatif_window.h"
@@ -136,7 +137,7 @@ class PartScan {
     last_time_ns_ = record.time_ns();
     const bool is_input = ledger::IsInput(record.event());
     if (record.group() != seq) {
-      if (group_ == 0 || record.group() != group_ || is_input) {
+      if (group_ == SequenceNumber{0} || record.group() != group_ || is_input) {
         return Status::Corruption(
             "what-if",
             fmt::format("seq {}: record claims group {} outside its group", seq, record.group()));
@@ -217,7 +218,7 @@ class PartScan {
   bool later_ = false;  // Not the first part.
   ledger::Hash first_prev_hash_{};
   ledger::Hash last_hash_{};
-  SequenceNumber group_ = 0;  // The group being read (0: none yet).
+  SequenceNumber group_{0};  // The group being read (0: none yet).
   uint64_t records_ = 0;
   uint64_t groups_ = 0;
   int64_t first_time_ns_ = 0;  // The first input's nonzero stamp, as the what-if keeps it.

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "base/strong_type_fmt.h"
 #include "snapshots/snapshot_store.h"
 
 namespace replay {
@@ -24,7 +25,7 @@ base::Result<std::optional<snapshots::LoadedSnapshot>> FindSnapshot(
   BACKSTOP_ASSIGN_OR_RETURN(auto store,
                             snapshots::SnapshotStore::Open(data.snapshots, store_options));
   SequenceNumber max_seq = to;
-  while (max_seq > 0) {
+  while (max_seq > ledger::SequenceNumber{0}) {
     auto loaded = store->LoadNewestValid(keyring, log.chain_id(), max_seq, warnings);
     if (loaded.status().IsNotFound()) break;
     if (!loaded.ok()) return loaded.status();
@@ -46,12 +47,12 @@ base::Result<std::optional<snapshots::LoadedSnapshot>> FindSnapshot(
 }  // namespace
 
 base::Result<SequenceNumber> GroupEnd(const ledger::EventLog& log, SequenceNumber seq) {
-  if (seq == 0 || seq > log.head_seq()) {
+  if (seq == ledger::SequenceNumber{0} || seq > log.head_seq()) {
     return Status::NotFound("log",
                             fmt::format("seq {} is beyond the head (seq {})", seq, log.head_seq()));
   }
   SequenceNumber end = seq;
-  auto it = log.NewIterator(seq + 1, 0);
+  auto it = log.NewIterator(seq + 1, ledger::SequenceNumber{0});
   for (; it->Valid(); it->Next()) {
     auto record = ledger::DecodeRecord(it->value());
     if (!record.ok()) return record.status();
@@ -73,7 +74,7 @@ base::Result<ledger::Keyring> LoadKeyring(const DataDir& data) {
 base::Result<Recovered> Recover(const ledger::EventLog& log, const DataDir& data,
                                 const ledger::Keyring& keyring, SequenceNumber to,
                                 std::vector<std::string>* warnings, const ReplayOptions& options) {
-  if (to == 0) to = log.head_seq();
+  if (to == ledger::SequenceNumber{0}) to = log.head_seq();
   BACKSTOP_ASSIGN_OR_RETURN(auto snapshot, FindSnapshot(log, data, keyring, to, warnings));
   Recovered recovered(engine::RiskEngine(options.engine_options));
   if (snapshot) {
@@ -104,7 +105,7 @@ base::Result<Recovered> Recover(const ledger::EventLog& log, const DataDir& data
     recovered.hash = result.last_hash;
     recovered.unfinished_group = result.unfinished_group;
     recovered.unlogged_effects = std::move(result.unlogged_effects);
-    if (recovered.unfinished_group != 0 && warnings != nullptr) {
+    if (recovered.unfinished_group != ledger::SequenceNumber{0} && warnings != nullptr) {
       warnings->push_back(fmt::format(
           "the log ends inside the group of seq {}: {} effect(s) of its input are not logged "
           "yet (a crash between its group commits); they are re-derived from the input",

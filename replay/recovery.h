@@ -20,14 +20,14 @@ struct Recovered {
   explicit Recovered(engine::RiskEngine start) : engine(std::move(start)) {}
 
   engine::RiskEngine engine;
-  ledger::SequenceNumber snapshot_seq = 0;  // Snapshot started from; 0: genesis.
-  ledger::SequenceNumber seq = 0;           // Last record applied.
+  ledger::SequenceNumber snapshot_seq{0};   // Snapshot started from; 0: genesis.
+  ledger::SequenceNumber seq{0};            // Last record applied.
   ledger::Hash hash{};                      // Its hash.
   uint64_t replayed_records = 0;            // Records replayed after the snapshot.
   // The log ends inside group `unfinished_group` (a crash between the group commits of one
   // large input): the effects it has not logged yet, which `engine` already holds (see
   // ReplayResult). 0 and empty otherwise.
-  ledger::SequenceNumber unfinished_group = 0;
+  ledger::SequenceNumber unfinished_group{0};
   std::vector<engine::Effect> unlogged_effects;
 };
 

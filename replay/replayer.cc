@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/event_codec.h"
 
 namespace replay {
@@ -86,7 +87,7 @@ class ReplayStepper::GroupCheck {
     effects_.clear();
     next_ = 0;
   }
-  bool active() const { return group_ != 0; }
+  bool active() const { return group_ != ledger::SequenceNumber{0}; }
   SequenceNumber group() const { return group_; }
   std::vector<engine::Effect>* effects() { return &effects_; }
 
@@ -101,10 +102,10 @@ class ReplayStepper::GroupCheck {
     // The builder re-zeroes the scratch it used when destroyed, as the next use requires.
     capnp::MallocMessageBuilder builder(kj::arrayPtr(scratch_.data(), scratch_.size()));
     auto envelope = builder.initRoot<ledger::schema::Envelope>();
-    envelope.setSeq(record.seq());
+    envelope.setSeq(record.seq().value());
     envelope.setTimeNs(record.time_ns());
     envelope.setKeyId(capnp::Data::Reader(record.key_id().data(), record.key_id().size()));
-    envelope.setGroup(record.group());
+    envelope.setGroup(record.group().value());
     ledger::EncodeEffect(effect, format_version_, envelope.initEvent());
     const auto expected = canonical_.Write(envelope.asReader());
     const auto logged = record.envelope_bytes();
@@ -140,7 +141,7 @@ class ReplayStepper::GroupCheck {
   uint32_t format_version_;
   std::vector<capnp::word> scratch_;
   CanonicalWriter canonical_;
-  SequenceNumber group_ = 0;
+  SequenceNumber group_{0};
   std::vector<engine::Effect> effects_;
   size_t next_ = 0;
 };
@@ -151,7 +152,7 @@ ReplayStepper::ReplayStepper(engine::RiskEngine* engine, const ReplayOptions& op
     : engine_(engine),
       options_(options),
       group_(std::make_unique<GroupCheck>(options.compare_effects, format_version)) {
-  BACKSTOP_ASSERT(first >= 1, first);
+  BACKSTOP_ASSERT(first >= ledger::SequenceNumber{1}, first);
   result_.last_seq = first - 1;
   result_.last_hash = start_hash;
 }
@@ -358,7 +359,7 @@ base::Result<ReplayResult> Replay(const ledger::EventLog& log, SequenceNumber fi
                                   SequenceNumber last, const ledger::Hash& start_hash,
                                   engine::RiskEngine* engine, const ReplayOptions& options) {
   ReplayStepper stepper(engine, options, first, start_hash, log.format_version());
-  const uint64_t total = (last == 0 ? log.head_seq() : last) + 1 - first;
+  const uint64_t total = (last == ledger::SequenceNumber{0} ? log.head_seq() : last) + 1 - first;
   // Comparing, an effect's envelope is canonical when it equals the canonical re-derivation;
   // one that does not is checked before the divergence is reported.
   const auto check =

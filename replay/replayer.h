@@ -19,7 +19,7 @@ namespace replay {
 
 // The first place where the log and the re-derivation disagree.
 struct Divergence {
-  ledger::SequenceNumber seq = 0;  // The logged record (or the slot) where they part.
+  ledger::SequenceNumber seq{0};   // The logged record (or the slot) where they part.
   std::string what;                // e.g. "effect differs", "logged effect missing".
   std::string expected;            // What re-derivation produced (capnp text), if anything.
   std::string found;               // What the log holds (capnp text), if anything.
@@ -63,7 +63,7 @@ struct ReplayOptions {
 struct ReplayResult {
   uint64_t records = 0;                  // Records read.
   uint64_t groups = 0;                   // Inputs applied.
-  ledger::SequenceNumber last_seq = 0;   // Last record applied (first - 1 if none).
+  ledger::SequenceNumber last_seq{0};    // Last record applied (first - 1 if none).
   ledger::Hash last_hash{};              // Its stored hash.
   std::optional<Divergence> divergence;  // Set when re-derivation and the log disagree.
   // When the records end inside a group that has not logged all its effects yet: an input
@@ -72,7 +72,7 @@ struct ReplayResult {
   // log does not hold (the engine holds the state after the whole input); the sequencer logs
   // them when it next opens the log (docs/formats/event_log.md, "Groups larger than one
   // submission").
-  ledger::SequenceNumber unfinished_group = 0;
+  ledger::SequenceNumber unfinished_group{0};
   std::vector<engine::Effect> unlogged_effects;
   // What-if mode: where the what-if history first parts from the logged one (none: it never
   // does, effect for effect). `divergence` then reports only a malformed log.

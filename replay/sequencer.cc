@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/event_codec.h"
 #include "replay/recovery.h"
 #include "snapshots/snapshot_store.h"
@@ -33,9 +34,10 @@ base::Result<std::unique_ptr<Sequencer>> Sequencer::Open(const DataDir& data,
   ReplayOptions replay_options;
   replay_options.engine_options = options.engine_options;
   replay_options.progress = options.recovery_progress;
-  BACKSTOP_ASSIGN_OR_RETURN(Recovered recovered,
-                            Recover(*log, data, keyring, 0, warnings, replay_options));
-  if (recovered.seq > 0) {
+  BACKSTOP_ASSIGN_OR_RETURN(
+      Recovered recovered,
+      Recover(*log, data, keyring, ledger::SequenceNumber{0}, warnings, replay_options));
+  if (recovered.seq > ledger::SequenceNumber{0}) {
     // Continue the log's clock: the engine and the envelope must see the same stamp, and the
     // log never stamps a time before its head's.
     BACKSTOP_ASSIGN_OR_RETURN(ledger::LogRecord head, log->Read(recovered.seq));
@@ -47,7 +49,7 @@ base::Result<std::unique_ptr<Sequencer>> Sequencer::Open(const DataDir& data,
   sequencer->recovered_from_ = recovered.snapshot_seq;
   sequencer->recovered_records_ = recovered.replayed_records;
   sequencer->last_snapshot_ = recovered.snapshot_seq;
-  if (recovered.unfinished_group != 0) {
+  if (recovered.unfinished_group != ledger::SequenceNumber{0}) {
     // The input was logged, so its effects are decided: log the rest before anything else.
     BACKSTOP_ASSIGN_OR_RETURN(
         SequenceNumber last,
@@ -124,7 +126,7 @@ base::Result<Submitted> Sequencer::Submit(const engine::Input& input, ledger::Ap
 base::Result<SequenceNumber> Sequencer::AppendContinuation(SequenceNumber group,
                                                            std::span<const engine::Effect> effects,
                                                            ledger::AppendCallback done) {
-  SequenceNumber last = 0;
+  SequenceNumber last{0};
   for (size_t begin = 0; begin < effects.size(); begin += ledger::kMaxGroupRecords) {
     const size_t end = std::min(effects.size(), begin + ledger::kMaxGroupRecords);
     ledger::EventGroup chunk;
@@ -149,7 +151,8 @@ Status Sequencer::Flush() {
 base::Result<SequenceNumber> Sequencer::TakeSnapshot() {
   BACKSTOP_RETURN_IF_ERROR(Flush());
   const SequenceNumber seq = log_->head_seq();
-  if (seq == 0) return Status::InvalidArgument("snapshot", "the log is empty");
+  if (seq == ledger::SequenceNumber{0})
+    return Status::InvalidArgument("snapshot", "the log is empty");
   BACKSTOP_ASSIGN_OR_RETURN(ledger::LogRecord head, log_->Read(seq));
   snapshots::SnapshotStoreOptions store_options;
   store_options.create_if_missing = true;

@@ -104,9 +104,9 @@ class Sequencer {
   std::unique_ptr<ledger::EventLog> log_;
   engine::RiskEngine engine_;
   std::shared_ptr<int64_t> stamp_ns_;  // The time of the command being appended.
-  ledger::SequenceNumber recovered_from_ = 0;
+  ledger::SequenceNumber recovered_from_{0};
   uint64_t recovered_records_ = 0;
-  ledger::SequenceNumber last_snapshot_ = 0;
+  ledger::SequenceNumber last_snapshot_{0};
   base::Status failed_;
   std::vector<engine::Effect> effects_;  // Scratch, reused across commands.
 };

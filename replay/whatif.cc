@@ -11,6 +11,7 @@
 #include <utility>
 #include <variant>
 
+#include "base/strong_type_fmt.h"
 #include "replay/internal/whatif_tally.h"
 #include "replay/internal/whatif_window.h"
 #include "replay/recovery.h"
@@ -46,7 +47,7 @@ class WhatIfRun : public WhatIfHooks {
       : params_(options.params) {
     for (const engine::MarketState& market : start.markets) NoteMarket(market.spec);
     // From a snapshot the fund was already set in the starting state.
-    seed_done_ = options.from_snapshot != 0;
+    seed_done_ = options.from_snapshot != ledger::SequenceNumber{0};
     if (options.minutes) {
       logged_.KeepMinutes();
       derived_.KeepMinutes();
@@ -145,7 +146,7 @@ class WhatIfRun : public WhatIfHooks {
   std::set<engine::AssetId> seeded_;  // Assets whose first top-up was replaced.
   bool seed_done_ = false;
   std::optional<engine::MarketId> report_market_;
-  engine::AssetId report_asset_ = 0;
+  engine::AssetId report_asset_{0};
   engine::MarketSpec report_spec_;
   int64_t time_ns_ = 0;
   int64_t first_time_ns_ = 0;
@@ -238,7 +239,7 @@ base::Result<WhatIfResult> RunWhatIf(const ledger::EventLog& log, const DataDir&
   result.end_time_ns = run.last_time_ns();
   result.records = replayed->records;
   result.inputs = replayed->groups;
-  result.report_market = run.report_market().value_or(0);
+  result.report_market = run.report_market().value_or(engine::MarketId{0});
   result.report_asset = run.report_asset();
   result.report_symbol = run.report_spec().symbol;
   result.quote_decimals = run.report_spec().quote_decimals;

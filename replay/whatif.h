@@ -56,7 +56,7 @@ base::Status ValidateWhatIfParams(const WhatIfParams& params);
 engine::MarketSpec ApplyToSpec(const WhatIfParams& params, const engine::MarketSpec& spec);
 
 struct FundPath {
-  engine::AssetId asset = 0;
+  engine::AssetId asset{0};
   engine::Money start = 0;  // At the start of the window.
   engine::Money low = 0;    // Lowest balance a credit or draw left (the start if none).
   engine::Money end = 0;
@@ -96,7 +96,7 @@ struct HistoryOutcome {
 
 // One account in both histories (index 0: logged, 1: what-if).
 struct AccountOutcome {
-  engine::AccountId account = 0;
+  engine::AccountId account{0};
   uint64_t liquidations[2] = {0, 0};
   uint64_t adl_reductions[2] = {0, 0};
   engine::Quantity adl_quantity[2] = {0, 0};
@@ -113,9 +113,9 @@ struct AccountOutcome {
 struct WhatIfOptions {
   WhatIfParams params;
   // Start from this snapshot (which must verify); 0: genesis. Default: 0.
-  ledger::SequenceNumber from_snapshot = 0;
+  ledger::SequenceNumber from_snapshot{0};
   // Last record (rounded up to its group's end); 0: the head. Default: 0.
-  ledger::SequenceNumber to = 0;
+  ledger::SequenceNumber to{0};
   // Keep per-minute buckets (HistoryOutcome::minutes). Default: false.
   bool minutes = false;
   // Called with (records done, records total) by the what-if replay. Default: none.
@@ -125,14 +125,14 @@ struct WhatIfOptions {
 };
 
 struct WhatIfResult {
-  ledger::SequenceNumber start_seq = 0;  // The window is (start_seq, end_seq].
-  ledger::SequenceNumber end_seq = 0;
+  ledger::SequenceNumber start_seq{0};  // The window is (start_seq, end_seq].
+  ledger::SequenceNumber end_seq{0};
   int64_t start_time_ns = 0;  // Stamps of the window's first and last records.
   int64_t end_time_ns = 0;
   uint64_t records = 0;                // Records read.
   uint64_t inputs = 0;                 // Logged inputs (groups) replayed.
-  engine::AssetId report_asset = 0;    // Equity and the minute fund are in this asset.
-  engine::MarketId report_market = 0;  // Minute marks are of this market: --market, or the
+  engine::AssetId report_asset{0};     // Equity and the minute fund are in this asset.
+  engine::MarketId report_market{0};   // Minute marks are of this market: --market, or the
                                        // first listed one.
   std::string report_symbol;           // Its symbol and display decimals.
   int32_t quote_decimals = 0;

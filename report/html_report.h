@@ -10,6 +10,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "base/strong_type_json.h"
 
 namespace report {
 

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/strong_type_json.h"
+
 namespace report {
 
 namespace {

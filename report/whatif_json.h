@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "base/strong_type_json.h"
 #include "engine/events.h"
 #include "replay/whatif.h"
 

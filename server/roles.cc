@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/strong_type_fmt.h"
+
 namespace server {
 
 using base::Status;
@@ -73,7 +75,7 @@ base::Result<ClientEntry> ParseEntry(const nlohmann::json& item) {
         if (!account.is_number_unsigned()) {
           return Status::InvalidArgument("roles", "an account id is not an unsigned integer");
         }
-        entry.accounts.push_back(account.get<uint64_t>());
+        entry.accounts.push_back(engine::AccountId{account.get<uint64_t>()});
       }
     } else {
       return Status::InvalidArgument("roles", "unknown key '" + key + "'");

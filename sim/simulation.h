@@ -93,7 +93,7 @@ struct SimulationReport {
   bool invariants_checked_every_input = false;  // engine_options.verify_invariants was set.
   double run_seconds = 0;    // Wall clock from the first input until all were durable.
   double tally_seconds = 0;  // Reading the log back.
-  ledger::SequenceNumber head_seq = 0;
+  ledger::SequenceNumber head_seq{0};
   std::string head_hash;  // Hex.
   std::string chain_id;   // Hex.
   std::string key_id;     // Hex.

@@ -30,8 +30,8 @@ std::map<uint16_t, std::string> EventTypeNames() {
 }
 
 struct Distinct {
-  std::set<uint64_t> liquidated;
-  std::set<uint64_t> reduced;
+  std::set<engine::AccountId> liquidated;
+  std::set<engine::AccountId> reduced;
 };
 
 // Counts one logged effect, decoded into the engine's struct.
@@ -73,10 +73,11 @@ base::Result<LogTally> TallyLog(const ledger::EventLog& log, engine::Money fund_
   Distinct distinct;
   std::map<uint16_t, uint64_t> counts;
   const ledger::SequenceNumber head = log.head_seq();
-  std::unique_ptr<ledger::RecordIterator> it = log.NewIterator(1, head);
+  std::unique_ptr<ledger::RecordIterator> it = log.NewIterator(ledger::SequenceNumber{1}, head);
   for (; it->Valid(); it->Next()) {
     BACKSTOP_ASSIGN_OR_RETURN(ledger::LogRecord record, ledger::DecodeRecord(it->value()));
-    BACKSTOP_ASSERT(record.seq() == tally.records + 1, record.seq(), tally.records);
+    BACKSTOP_ASSERT(record.seq() == ledger::SequenceNumber{tally.records} + 1, record.seq(),
+                    tally.records);
     ++tally.records;
     const Event::Reader event = record.event();
     ++counts[static_cast<uint16_t>(event.which())];
@@ -89,9 +90,10 @@ base::Result<LogTally> TallyLog(const ledger::EventLog& log, engine::Money fund_
     Count(effect, &tally, &distinct);
   }
   BACKSTOP_RETURN_IF_ERROR(it->status());
-  if (tally.records != head) {
+  if (ledger::SequenceNumber{tally.records} != head) {
     return base::Status::Corruption("simulate", "read " + std::to_string(tally.records) +
-                                                    " records, head is " + std::to_string(head));
+                                                    " records, head is " +
+                                                    std::to_string(head.value()));
   }
   const std::map<uint16_t, std::string> names = EventTypeNames();
   for (const auto& [which, count] : counts) {

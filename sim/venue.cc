@@ -139,7 +139,7 @@ void Venue::CreatePopulation() {
                                      : rng.Between(51, 100);
       leverage = std::max<int64_t>(1, std::min(leverage, TierMaxLeverage(notional) * 4 / 5));
       Trader trader;
-      trader.account = kFirstTrader + traders_.size();
+      trader.account = engine::AccountId{kFirstTrader.value() + traders_.size()};
       trader.notional = notional;
       trader.leverage = leverage;
       // notional / leverage, plus 0.15% for the opening fee and slippage, in whole USDT.
@@ -274,7 +274,7 @@ base::Status Venue::Requote(MarketMaker& maker, Price mark) {
     engine::PlaceOrder order;
     order.account = maker.account;
     order.market = kMarket;
-    order.order_id = maker.next_order_id++;
+    order.order_id = engine::OrderId{maker.next_order_id++};
     order.side = desired[i].side;
     order.type = engine::OrderType::kLimit;
     order.tif = engine::TimeInForce::kGtc;
@@ -291,7 +291,7 @@ base::Status Venue::PlaceOrder(Trader& trader, Side side, engine::OrderType type
   engine::PlaceOrder order;
   order.account = trader.account;
   order.market = kMarket;
-  order.order_id = trader.next_order_id++;
+  order.order_id = engine::OrderId{trader.next_order_id++};
   order.side = side;
   order.type = type;
   order.tif = tif;

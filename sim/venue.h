@@ -15,13 +15,14 @@
 namespace sim {
 
 // Units of the simulated BTCUSDT market (those of docs/examples/crash-demo.jsonl).
-inline constexpr engine::MarketId kMarket = 1;
-inline constexpr engine::AssetId kQuoteAsset = 1;  // USDT, 6 decimals.
+inline constexpr engine::MarketId kMarket = engine::MarketId{1};
+inline constexpr engine::AssetId kQuoteAsset = engine::AssetId{1};  // USDT, 6 decimals.
 inline constexpr int kQuoteDecimals = 6;
 inline constexpr int kLotDecimals = 3;                   // One lot is 0.001 BTC.
 inline constexpr engine::Price kTickSize = 100;          // 0.1 USDT per BTC.
 inline constexpr engine::Money kUsdt = 1'000'000;        // One USDT in minor units.
-inline constexpr engine::AccountId kFirstTrader = 1001;  // Market makers are 1..M.
+inline constexpr engine::AccountId kFirstTrader =
+    engine::AccountId{1001};  // Market makers are 1..M.
 
 struct VenueOptions {
   uint64_t seed = 1;
@@ -60,21 +61,21 @@ class Venue {
 
  private:
   struct Trader {
-    engine::AccountId account = 0;
+    engine::AccountId account{0};
     engine::Money notional = 0;  // Target position size in quote minor units.
     int64_t leverage = 1;        // Nominal: collateral is about notional / leverage.
     engine::Money collateral = 0;
     bool long_side = true;
     bool opened = false;
-    engine::OrderId next_order_id = 1;
+    uint64_t next_order_id = 1;  // The next order id (a counter).
   };
   struct MarketMaker {
-    engine::AccountId account = 0;
+    engine::AccountId account{0};
     engine::Money level_notional = 0;  // Depth of the first level in calm markets.
     int64_t half_spread_ppm = 0;
     int64_t spacing_ppm = 0;
     engine::Money inventory_limit = 0;  // Stops quoting the side that would grow it.
-    engine::OrderId next_order_id = 1;
+    uint64_t next_order_id = 1;         // The next order id (a counter).
   };
   struct Quote {
     engine::Side side;

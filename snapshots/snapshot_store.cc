@@ -10,6 +10,7 @@
 #include <optional>
 #include <utility>
 
+#include "base/strong_type_fmt.h"
 #include "snapshots/internal/file_io.h"
 #include "snapshots/internal/snapshot_format.h"
 #include "snapshots/internal/state_codec.h"
@@ -65,7 +66,8 @@ Result<LoadedSnapshot> VerifyFileBytes(std::span<const uint8_t> file,
   BACKSTOP_ASSIGN_OR_RETURN(const internal::FileView view, internal::ParseFile(file));
   BACKSTOP_ASSIGN_OR_RETURN(const internal::BodyFields fields,
                             internal::DecodeBody(view.body, nullptr));
-  if (fields.meta.seq == 0) return Status::Corruption("", "seq 0 in the body");
+  if (fields.meta.seq == ledger::SequenceNumber{0})
+    return Status::Corruption("", "seq 0 in the body");
   if (expected_seq.has_value() && fields.meta.seq != *expected_seq) {
     return Status::Corruption(
         "", fmt::format("seq {} in the body differs from the file name's", fields.meta.seq));
@@ -165,7 +167,8 @@ Result<SnapshotInfo> SnapshotStore::Write(const engine::EngineState& state,
                                           const SnapshotMeta& meta,
                                           const ledger::PrivateKey& key) const {
   if (options_.read_only) return Status::InvalidArgument(dir_, "snapshot store is read-only");
-  if (meta.seq == 0) return Status::InvalidArgument("snapshot", "seq must be >= 1");
+  if (meta.seq == ledger::SequenceNumber{0})
+    return Status::InvalidArgument("snapshot", "seq must be >= 1");
   const std::string context = Context(meta.seq);
   base::Sha256 sha;
   internal::BodyFields fields;

@@ -24,7 +24,7 @@ inline constexpr size_t kMaxSnapshotFiles = 100'000;              // Entries sca
 
 // Where a snapshot sits in the log. All fields are signed with the state.
 struct SnapshotMeta {
-  ledger::SequenceNumber seq = 0;  // Last log record applied to the state; >= 1.
+  ledger::SequenceNumber seq{0};   // Last log record applied to the state; >= 1.
   ledger::Hash log_head_hash{};    // Chain hash of record `seq`.
   int64_t time_ns = 0;             // Time stamped on record `seq`.
   ledger::ChainId chain_id{};      // The log's chain id.
@@ -34,7 +34,7 @@ struct SnapshotMeta {
 // One snapshot file as listed. Listing reads the body but verifies nothing: CRCs, signature
 // and state hash are unchecked, so use Load before trusting any of it.
 struct SnapshotInfo {
-  ledger::SequenceNumber seq = 0;  // From the file name.
+  ledger::SequenceNumber seq{0};  // From the file name.
   std::string path;
   uint64_t size_bytes = 0;
   // False if the body could not be decoded (then `problem` says why and the fields below are

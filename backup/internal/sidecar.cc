@@ -77,7 +77,7 @@ nlohmann::json InfoJson(const Sidecar& sidecar) {
   }
   return {{"backstop_backup", 1},
           {"id", info.id},
-          {"head_seq", info.head_seq},
+          {"head_seq", info.head_seq.value()},
           {"head_hash", ledger::ToHex(info.head_hash)},
           {"chain_id", ledger::ToHex(info.chain_id)},
           {"format_version", info.format_version},
@@ -89,10 +89,10 @@ nlohmann::json InfoJson(const Sidecar& sidecar) {
 // Fills `sidecar` from `json`; false if a field is missing or has the wrong type.
 bool FromJson(const nlohmann::json& json, Sidecar* sidecar) {
   BackupInfo& info = sidecar->info;
-  uint64_t version = 0, id = 0, format = 0, snapshots = 0;
+  uint64_t version = 0, id = 0, format = 0, snapshots = 0, head_seq = 0;
   std::string head, chain;
   if (!Get(json, "backstop_backup", &version) || version != 1 || !Get(json, "id", &id) ||
-      !Get(json, "head_seq", &info.head_seq) || !Get(json, "head_hash", &head) ||
+      !Get(json, "head_seq", &head_seq) || !Get(json, "head_hash", &head) ||
       !Get(json, "chain_id", &chain) || !Get(json, "format_version", &format) ||
       !Get(json, "source", &info.source) || !Get(json, "snapshots", &snapshots) ||
       !ParseHex(head, info.head_hash) || !ParseHex(chain, info.chain_id) ||
@@ -100,6 +100,7 @@ bool FromJson(const nlohmann::json& json, Sidecar* sidecar) {
     return false;
   }
   info.id = static_cast<uint32_t>(id);
+  info.head_seq = ledger::SequenceNumber{head_seq};
   info.format_version = static_cast<uint32_t>(format);
   info.snapshots = static_cast<uint32_t>(snapshots);
   for (const auto& entry : json["files"]) {

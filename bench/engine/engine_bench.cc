@@ -20,7 +20,7 @@ namespace {
 
 using namespace engine;
 
-constexpr AssetId kUsdt = 1;
+constexpr AssetId kUsdt = engine::AssetId{1};
 
 class Rng {
  public:
@@ -69,7 +69,7 @@ Workload MixedWorkload(uint64_t seed, int accounts, int markets, int64_t events)
     work.setup.push_back(OpenAccount{static_cast<AccountId>(a)});
     work.setup.push_back(Deposit{static_cast<AccountId>(a), kUsdt, 1'000'000'000});
   }
-  std::vector<OrderId> next_order(accounts + 1, 1);
+  std::vector<uint64_t> next_order(accounts + 1, 1);  // Per account: its next order id.
   // Per account, its GTC orders oldest first; a cancel takes the oldest (it may have filled).
   std::vector<std::vector<OrderId>> resting(accounts + 1);
   work.events.reserve(events);
@@ -88,7 +88,7 @@ Workload MixedWorkload(uint64_t seed, int accounts, int markets, int64_t events)
     const AccountId account = static_cast<AccountId>(rng.Uniform(1, accounts));
     const int64_t roll = rng.Uniform(0, 99);
     if (roll < 30) {
-      std::vector<OrderId>& mine = resting[account];
+      std::vector<OrderId>& mine = resting[account.value()];
       if (!mine.empty()) {
         work.events.push_back(CancelOrder{account, mine.front()});
         mine.erase(mine.begin());
@@ -99,7 +99,7 @@ Workload MixedWorkload(uint64_t seed, int accounts, int markets, int64_t events)
     PlaceOrder order;
     order.account = account;
     order.market = static_cast<MarketId>(m + 1);
-    order.order_id = next_order[account]++;
+    order.order_id = OrderId{next_order[account.value()]++};
     order.side = rng.Uniform(0, 1) == 0 ? Side::kBuy : Side::kSell;
     order.quantity = rng.Uniform(1, 20);
     if (roll >= 90) {
@@ -109,7 +109,7 @@ Workload MixedWorkload(uint64_t seed, int accounts, int markets, int64_t events)
       const Price offset = rng.Uniform(-30, 30) * 10;
       order.price = marks[m] / 10 * 10 + offset;
       order.tif = roll >= 75 ? TimeInForce::kIoc : TimeInForce::kGtc;
-      if (order.tif == TimeInForce::kGtc) resting[account].push_back(order.order_id);
+      if (order.tif == TimeInForce::kGtc) resting[account.value()].push_back(order.order_id);
     }
     work.events.push_back(order);
   }
@@ -118,14 +118,15 @@ Workload MixedWorkload(uint64_t seed, int accounts, int markets, int64_t events)
 
 Workload CascadeWorkload(int pairs) {
   Workload work;
-  work.setup.push_back(ListMarket{Spec(1, 1)});
-  work.setup.push_back(SetMark{1, 10'000, 10'000});
+  work.setup.push_back(ListMarket{Spec(engine::MarketId{1}, 1)});
+  work.setup.push_back(SetMark{engine::MarketId{1}, 10'000, 10'000});
   work.setup.push_back(TopUpInsurance{kUsdt, 50'000'000});
-  const AccountId maker = 1;
+  const AccountId maker{1};
   work.setup.push_back(OpenAccount{maker});
   work.setup.push_back(Deposit{maker, kUsdt, 100'000'000'000});
   for (int p = 0; p < pairs; ++p) {
-    const AccountId longer = 2 + 2 * p, shorter = 3 + 2 * p;
+    const auto longer = static_cast<AccountId>(2 + 2 * p);
+    const auto shorter = static_cast<AccountId>(3 + 2 * p);
     const Quantity lots = 10 + p % 50;
     for (const AccountId account : {longer, shorter}) {
       work.setup.push_back(OpenAccount{account});
@@ -133,19 +134,19 @@ Workload CascadeWorkload(int pairs) {
       work.setup.push_back(
           Deposit{account, kUsdt, lots * 10'000 / 10 + lots * 10'000 * (p % 10) / 100});
     }
-    work.setup.push_back(PlaceOrder{shorter, 1, 1, Side::kSell, OrderType::kLimit,
-                                    TimeInForce::kGtc, false, 10'000, lots});
-    work.setup.push_back(PlaceOrder{longer, 1, 1, Side::kBuy, OrderType::kLimit, TimeInForce::kIoc,
-                                    false, 10'000, lots});
+    work.setup.push_back(PlaceOrder{shorter, engine::MarketId{1}, OrderId{1}, Side::kSell,
+                                    OrderType::kLimit, TimeInForce::kGtc, false, 10'000, lots});
+    work.setup.push_back(PlaceOrder{longer, engine::MarketId{1}, OrderId{1}, Side::kBuy,
+                                    OrderType::kLimit, TimeInForce::kIoc, false, 10'000, lots});
   }
   // A thin bid ladder under the market, then the crash in 1% steps (marks and re-bids).
   for (int level = 1; level <= 200; ++level) {
-    work.setup.push_back(PlaceOrder{maker, 1, static_cast<OrderId>(level), Side::kBuy,
-                                    OrderType::kLimit, TimeInForce::kGtc, false,
+    work.setup.push_back(PlaceOrder{maker, engine::MarketId{1}, static_cast<OrderId>(level),
+                                    Side::kBuy, OrderType::kLimit, TimeInForce::kGtc, false,
                                     10'000 - level * 10, 40});
   }
   for (int step = 1; step <= 25; ++step) {
-    work.events.push_back(SetMark{1, 10'000 - step * 100, 10'000 - step * 100});
+    work.events.push_back(SetMark{engine::MarketId{1}, 10'000 - step * 100, 10'000 - step * 100});
   }
   return work;
 }
@@ -256,19 +257,19 @@ void SetUpOneTickCascade(RiskEngine& engine, int accounts, TimeNs* time_ns) {
     effects.clear();
     engine.Apply(input, ++*time_ns, &effects);
   };
-  apply(ListMarket{Spec(1, 1)});
-  apply(SetMark{1, 10'000, 10'000});
-  const AccountId maker = 1;
+  apply(ListMarket{Spec(engine::MarketId{1}, 1)});
+  apply(SetMark{engine::MarketId{1}, 10'000, 10'000});
+  const AccountId maker{1};
   apply(OpenAccount{maker});
   apply(Deposit{maker, kUsdt, 1'000'000'000'000});
-  apply(PlaceOrder{maker, 1, 1, Side::kSell, OrderType::kLimit, TimeInForce::kGtc, false, 10'000,
-                   accounts});
+  apply(PlaceOrder{maker, engine::MarketId{1}, OrderId{1}, Side::kSell, OrderType::kLimit,
+                   TimeInForce::kGtc, false, 10'000, accounts});
   for (int a = 0; a < accounts; ++a) {
     const AccountId account = static_cast<AccountId>(2 + a);
     apply(OpenAccount{account});
     apply(Deposit{account, kUsdt, 1'100});
-    apply(PlaceOrder{account, 1, 1, Side::kBuy, OrderType::kLimit, TimeInForce::kIoc, false, 10'000,
-                     1});
+    apply(PlaceOrder{account, engine::MarketId{1}, OrderId{1}, Side::kBuy, OrderType::kLimit,
+                     TimeInForce::kIoc, false, 10'000, 1});
   }
 }
 
@@ -281,8 +282,8 @@ void SetUpOneTickCascadeManyShorts(RiskEngine& engine, int accounts, TimeNs* tim
     effects.clear();
     engine.Apply(input, ++*time_ns, &effects);
   };
-  apply(ListMarket{Spec(1, 1)});
-  apply(SetMark{1, 10'000, 10'000});
+  apply(ListMarket{Spec(engine::MarketId{1}, 1)});
+  apply(SetMark{engine::MarketId{1}, 10'000, 10'000});
   for (int a = 0; a < accounts; ++a) {
     const AccountId longer = static_cast<AccountId>(2 + a);
     const AccountId shorter = static_cast<AccountId>(2 + accounts + a);
@@ -290,10 +291,10 @@ void SetUpOneTickCascadeManyShorts(RiskEngine& engine, int accounts, TimeNs* tim
     apply(Deposit{longer, kUsdt, 1'100});
     apply(OpenAccount{shorter});
     apply(Deposit{shorter, kUsdt, 10'000 + (a * 7'919) % 1'000 * 100});
-    apply(PlaceOrder{shorter, 1, 1, Side::kSell, OrderType::kLimit, TimeInForce::kGtc, false,
-                     10'000, 1});
-    apply(PlaceOrder{longer, 1, 1, Side::kBuy, OrderType::kLimit, TimeInForce::kIoc, false, 10'000,
-                     1});
+    apply(PlaceOrder{shorter, engine::MarketId{1}, OrderId{1}, Side::kSell, OrderType::kLimit,
+                     TimeInForce::kGtc, false, 10'000, 1});
+    apply(PlaceOrder{longer, engine::MarketId{1}, OrderId{1}, Side::kBuy, OrderType::kLimit,
+                     TimeInForce::kIoc, false, 10'000, 1});
   }
 }
 
@@ -308,7 +309,7 @@ void OneTickCascade(benchmark::State& state, void (*set_up)(RiskEngine&, int acc
     TimeNs time_ns = 0;
     set_up(*engine, accounts, &time_ns);
     state.ResumeTiming();
-    result = Run(*engine, {SetMark{1, 5'000, 5'000}}, &time_ns, nullptr);
+    result = Run(*engine, {Input{SetMark{engine::MarketId{1}, 5'000, 5'000}}}, &time_ns, nullptr);
   }
   state.counters["liquidations"] = static_cast<double>(result.liquidations);
   state.counters["adl_reductions"] = static_cast<double>(result.reductions);

@@ -304,7 +304,7 @@ ProofFigures RunProofs(const ledger::EventLog& log, const ledger::PublicKey& key
   std::vector<int64_t> generate_ns, verify_ns;
   base::Sha256 sha;
   for (int i = 0; i < 2000; ++i) {
-    const ledger::SequenceNumber seq = 1 + rng() % size;
+    const ledger::SequenceNumber seq{1 + rng() % size};
     auto start = Steady::now();
     auto record = log.Read(seq);
     auto proof = log.InclusionProof(seq, size);
@@ -315,12 +315,13 @@ ProofFigures RunProofs(const ledger::EventLog& log, const ledger::PublicKey& key
     auto opened = ledger::OpenCheckpoint(*checkpoint, key);
     const ledger::Hash hash = ledger::ChainHash(sha, log.domain_tag(), record->prev_hash(), seq,
                                                 record->envelope_bytes());
-    bool ok = opened.ok() && ledger::VerifyInclusion(seq - 1, size, ledger::LeafHash(sha, hash),
-                                                     *proof, opened->checkpoint.root);
+    bool ok =
+        opened.ok() && ledger::VerifyInclusion(seq.value() - 1, size, ledger::LeafHash(sha, hash),
+                                               *proof, opened->checkpoint.root);
     verify_ns.push_back(ElapsedNs(start));
     if (!ok) {
       std::fprintf(stderr, "proof of seq %llu does not verify\n",
-                   static_cast<unsigned long long>(seq));
+                   static_cast<unsigned long long>(seq.value()));
       std::exit(1);
     }
   }
@@ -470,12 +471,12 @@ CheckpointRun RunCheckpointMode(const Config& config, const ledger::PrivateKey& 
   const std::string dir = config.dir + "/checkpoint";
   auto log = CreateLog(config, dir, key, ledger::SigningMode::kCheckpoint);
   run.saturated = RunAppend(*log, pool, groups, 0);
-  auto commits = log->CommitEnds(1, 0);
-  auto sample = log->Read(1);
+  auto commits = log->CommitEnds(ledger::SequenceNumber{1}, ledger::SequenceNumber{0});
+  auto sample = log->Read(ledger::SequenceNumber{1});
   if (!commits.ok() || !sample.ok()) std::exit(1);
   run.storage_ceiling =
       StorageCeiling(config, config.dir + "/ceiling", sample->record_bytes().size(),
-                     std::max<size_t>(1, log->head_seq() / commits->size()));
+                     std::max<size_t>(1, log->head_seq().value() / commits->size()));
   // Latency at a third of the saturated rate: what a client sees when the venue is not busy.
   run.paced_records_per_second = std::max<uint64_t>(1, run.saturated.records_per_second / 3);
   int64_t interval_ns =
@@ -483,7 +484,7 @@ CheckpointRun RunCheckpointMode(const Config& config, const ledger::PrivateKey& 
   run.paced = RunAppend(*log, pool, std::min<uint64_t>(groups, 5000), interval_ns);
   run.verify = RunVerify(*log, keyring, false);
   run.proofs = RunProofs(*log, key.public_key(), config.seed);
-  run.records = log->head_seq();
+  run.records = log->head_seq().value();
   run.commits = commits->size();
   log.reset();
   std::filesystem::remove_all(dir);

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/event_log.h"
 #include "ledger/table_check.h"
 #include "ledger/verifier.h"

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/indexes.h"
 #include "query/queries.h"
 #include "replay/sequencer.h"
@@ -70,7 +71,7 @@ void BuildLog(const Config& config) {
   while (head < config.records) {
     auto submitted = (*sequencer)->Submit(stream.Next());
     Check(submitted.status(), "submit");
-    head = submitted->range.last;
+    head = submitted->range.last.value();
     if (head % 500'000 < 4) {
       fmt::print(stderr, "\rbuilding: {} / {} records ({} s)", head, config.records,
                  Micros(Clock::now() - start) / 1'000'000);
@@ -98,7 +99,7 @@ void TimeQueryFunction(const ledger::EventLog& log, const Config& config, size_t
   std::vector<int64_t> rows;
   for (int i = 0; i < config.queries; ++i) {
     query::Filter filter;
-    filter.account = static_cast<uint64_t>(rng.Uniform(1, 2'000));
+    filter.account = static_cast<engine::AccountId>(rng.Uniform(1, 2'000));
     filter.limit = limit;
     const auto start = Clock::now();
     auto result = query::ListAdlReductions(log, filter);
@@ -141,7 +142,7 @@ void TimeIndexOnly(const ledger::EventLog& log, const Config& config) {
 void TimeBruteForce(const ledger::EventLog& log, uint64_t account) {
   const auto start = Clock::now();
   size_t found = 0;
-  auto it = log.NewIterator(1, 0);
+  auto it = log.NewIterator(ledger::SequenceNumber{1}, ledger::SequenceNumber{0});
   for (; it->Valid(); it->Next()) {
     auto record = ledger::DecodeRecord(it->value());
     Check(record.status(), "decode");

@@ -25,6 +25,7 @@
 #include <string>
 #include <thread>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/event_codec.h"
 #include "ledger/event_log.h"
 #include "replay/auditor.h"
@@ -87,7 +88,7 @@ ledger::PrivateKey BuildLog(const Config& config) {
   auto sequencer = OpenSequencer(config, *key);
   engine::testing::RandomStream stream(42, 2'000, 4);
   const auto start = Clock::now();
-  while (sequencer->log().head_seq() < config.records) {
+  while (sequencer->log().head_seq().value() < config.records) {
     Check(sequencer->Submit(stream.Next()).status(), "submit");
     if ((stream.produced() & 0xffff) == 0) {
       fmt::print(stderr, "\rbuilding log: {} / {} records", sequencer->log().head_seq(),
@@ -98,7 +99,7 @@ ledger::PrivateKey BuildLog(const Config& config) {
   const double seconds = Seconds(start);
   fmt::print("built log: {} records ({} inputs) in {:.1f} s = {:.0f} records/s signed and synced\n",
              sequencer->log().head_seq(), stream.produced(), seconds,
-             static_cast<double>(sequencer->log().head_seq()) / seconds);
+             static_cast<double>(sequencer->log().head_seq().value()) / seconds);
   return *key;
 }
 
@@ -158,7 +159,8 @@ void RecoveryAfterKill(const Config& config, const ledger::PrivateKey& key) {
   replay::ReplayOptions options;
   options.engine_options.verify_invariants = false;
   std::vector<std::string> warnings;
-  auto recovered = replay::Recover(**log, data, *keyring, 0, &warnings, options);
+  auto recovered =
+      replay::Recover(**log, data, *keyring, ledger::SequenceNumber{0}, &warnings, options);
   Check(recovered.status(), "recover");
   const double seconds = Seconds(start);
   fmt::print(
@@ -203,7 +205,8 @@ void ScanOnly(const ledger::EventLog& log, const char* what) {
   const Stopwatch watch;
   uint64_t records = 0;
   uint64_t bytes = 0;
-  for (auto it = log.NewIterator(1, 0); it->Valid(); it->Next()) {
+  for (auto it = log.NewIterator(ledger::SequenceNumber{1}, ledger::SequenceNumber{0}); it->Valid();
+       it->Next()) {
     bytes += it->value().size() + it->value()[it->value().size() / 2];
     ++records;
   }
@@ -219,7 +222,8 @@ void ScanCeiling(const ledger::EventLog& log) {
   ledger::Hash prev{};
   bool chain_ok = true;
   ledger::LogRecord record;
-  for (auto it = log.NewIterator(1, 0); it->Valid(); it->Next()) {
+  for (auto it = log.NewIterator(ledger::SequenceNumber{1}, ledger::SequenceNumber{0}); it->Valid();
+       it->Next()) {
     Check(ledger::DecodeRecordInto(it->value(), &record), "decode");
     const ledger::Hash hash =
         ledger::ChainHash(sha, tag, prev, record.seq(), record.envelope_bytes());
@@ -236,7 +240,8 @@ void ScanAndDecodeInputs(const ledger::EventLog& log) {
   uint64_t records = 0;
   uint64_t inputs = 0;
   ledger::LogRecord record;
-  for (auto it = log.NewIterator(1, 0); it->Valid(); it->Next()) {
+  for (auto it = log.NewIterator(ledger::SequenceNumber{1}, ledger::SequenceNumber{0}); it->Valid();
+       it->Next()) {
     Check(ledger::DecodeRecordInto(it->value(), &record), "decode");
     if (record.group() == record.seq()) inputs += ledger::DecodeInput(record.event()).ok();
     ++records;
@@ -252,7 +257,8 @@ void ReplayRate(const ledger::EventLog& log, bool compare, const char* what) {
   replay::ReplayOptions options;
   options.compare_effects = compare;
   const Stopwatch watch;
-  auto result = replay::Replay(log, 1, 0, ledger::Hash{}, &engine, options);
+  auto result = replay::Replay(log, ledger::SequenceNumber{1}, ledger::SequenceNumber{0},
+                               ledger::Hash{}, &engine, options);
   Check(result.status(), "replay");
   if (result->divergence) fmt::print("divergence at {}!\n", result->divergence->seq);
   Report(what, result->records, watch);

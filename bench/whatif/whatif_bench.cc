@@ -23,6 +23,7 @@
 #include <string>
 #include <thread>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/event_log.h"
 #include "replay/recovery.h"
 #include "replay/replayer.h"
@@ -71,7 +72,8 @@ double PlainReplay(const ledger::EventLog& log) {
   replay::ReplayOptions options;
   options.engine_options = engine_options;
   const Stopwatch watch;
-  auto result = replay::Replay(log, 1, 0, ledger::Hash{}, &engine, options);
+  auto result = replay::Replay(log, ledger::SequenceNumber{1}, ledger::SequenceNumber{0},
+                               ledger::Hash{}, &engine, options);
   Check(result.status(), "replay");
   if (result->divergence) fmt::print("divergence at {}!\n", result->divergence->seq);
   return Row("plain replay (every effect compared)", result->groups, result->records, watch);

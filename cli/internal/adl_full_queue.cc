@@ -26,7 +26,8 @@ Result<FullAdlQueue> LoadFullAdlQueue(const std::string& data_dir, const ledger:
   ProgressLine progress("replayed");
   options.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
   std::vector<std::string> warnings;
-  auto rederived = replay::RederiveAdlQueue(log, data, keyring, queue_seq, &warnings, options);
+  auto rederived = replay::RederiveAdlQueue(log, data, keyring, ledger::SequenceNumber{queue_seq},
+                                            &warnings, options);
   progress.Clear();
   for (const std::string& warning : warnings) fmt::print(stderr, "warning: {}\n", warning);
   if (!rederived.ok()) return rederived.status();
@@ -54,9 +55,10 @@ void PrintFullAdlQueue(const FullAdlQueue& full, uint64_t counterparty) {
              queue.full.size());
   std::vector<std::vector<std::string>> rows;
   for (const engine::AdlQueueEntry& entry : queue.full) {
-    rows.push_back({std::to_string(entry.queue_position), std::to_string(entry.account),
-                    std::to_string(entry.score), std::to_string(entry.position),
-                    entry.account == counterparty ? "<- this counterparty" : ""});
+    rows.push_back(
+        {std::to_string(entry.queue_position), std::to_string(entry.account.value()),
+         std::to_string(entry.score), std::to_string(entry.position),
+         entry.account == engine::AccountId{counterparty} ? "<- this counterparty" : ""});
   }
   PrintTable({"  RANK", "ACCOUNT", "SCORE", "POSITION lots", ""},
              {false, false, false, false, true}, rows);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "base/strong_type_json.h"
 #include "engine/events.h"
 #include "ledger/event_log.h"
 

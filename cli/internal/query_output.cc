@@ -42,15 +42,15 @@ Result<query::Filter> ParseFilter(const QueryOptions& options) {
   uint64_t value = 0;
   if (!options.account.empty()) {
     BACKSTOP_RETURN_IF_ERROR(ParseUnsigned(options.account, "--account", UINT64_MAX, &value));
-    filter.account = value;
+    filter.account = engine::AccountId{value};
   }
   if (!options.market.empty()) {
     BACKSTOP_RETURN_IF_ERROR(ParseUnsigned(options.market, "--market", UINT32_MAX, &value));
-    filter.market = static_cast<uint32_t>(value);
+    filter.market = engine::MarketId{static_cast<uint32_t>(value)};
   }
   if (!options.asset.empty()) {
     BACKSTOP_RETURN_IF_ERROR(ParseUnsigned(options.asset, "--asset", UINT32_MAX, &value));
-    filter.asset = static_cast<uint32_t>(value);
+    filter.asset = engine::AssetId{static_cast<uint32_t>(value)};
   }
   if (!options.since.empty()) {
     BACKSTOP_ASSIGN_OR_RETURN(filter.since_ns, text::ParseTime(options.since));
@@ -127,7 +127,7 @@ Json AdlJson(const query::AdlReductionRow& row, const Scales& scales) {
   Json out;
   AddTime(&out, row.ref);
   const engine::AdlReduction& e = row.effect;
-  const query::MarketScale* scale = ScaleOf(scales, e.market);
+  const query::MarketScale* scale = ScaleOf(scales, e.market.value());
   AddFields(&out, e, scale, /*symbol=*/true);
   if (scale != nullptr) {
     out["settlement_price_dec"] = query::SettlementPrice(e.quote, e.quantity, *scale);
@@ -139,7 +139,7 @@ Json LiquidationJson(const query::LiquidationRow& row, const Scales& scales) {
   Json out;
   AddTime(&out, row.ref);
   const engine::Liquidation& e = row.effect;
-  const query::MarketScale* scale = ScaleOf(scales, e.market);
+  const query::MarketScale* scale = ScaleOf(scales, e.market.value());
   AddFields(&out, e, scale, /*symbol=*/true);
   if (scale != nullptr) {
     out["settlement_price_dec"] = query::SettlementPrice(e.bankruptcy_quote, e.position, *scale);
@@ -160,7 +160,7 @@ Json FundJson(const query::FundMovementRow& row, const Scales& scales) {
   out["balance_after"] = row.balance_after();
   out["market"] = 0;
   out["account"] = 0;
-  const query::MarketScale* scale = query::ScaleOfAsset(scales, row.asset());
+  const query::MarketScale* scale = query::ScaleOfAsset(scales, row.asset().value());
   std::visit([&](const auto& e) { AddFields(&out, e, scale, /*symbol=*/false); }, row.effect);
   return out;
 }
@@ -189,19 +189,19 @@ std::vector<std::string> FundColumns() {
 
 std::set<uint32_t> MarketsOf(const std::vector<query::AdlReductionRow>& rows) {
   std::set<uint32_t> out;
-  for (const auto& row : rows) out.insert(row.effect.market);
+  for (const auto& row : rows) out.insert(row.effect.market.value());
   return out;
 }
 
 std::set<uint32_t> MarketsOf(const std::vector<query::LiquidationRow>& rows) {
   std::set<uint32_t> out;
-  for (const auto& row : rows) out.insert(row.effect.market);
+  for (const auto& row : rows) out.insert(row.effect.market.value());
   return out;
 }
 
 std::set<uint32_t> AssetsOf(const std::vector<query::FundMovementRow>& rows) {
   std::set<uint32_t> out;
-  for (const auto& row : rows) out.insert(row.asset());
+  for (const auto& row : rows) out.insert(row.asset().value());
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/assert.h"
+#include "base/strong_type_json.h"
 #include "cli/common.h"
 #include "cli/query_commands.h"
 #include "ledger/event_fields.h"
@@ -77,7 +78,8 @@ void AddFields(Json* out, const E& effect, const query::MarketScale* scale, bool
   if (scale == nullptr) return;
   ledger::ForEachField(effect, [&](const auto& field, const auto& value) {
     if constexpr (!std::is_enum_v<std::decay_t<decltype(value)>>) {
-      const std::optional<std::string> decimal = Decimal(field.unit, value, *scale);
+      const std::optional<std::string> decimal =
+          Decimal(field.unit, base::UnwrapStrong(value), *scale);
       if (decimal) (*out)[std::string(field.name) + "_dec"] = *decimal;
     }
   });
@@ -94,7 +96,7 @@ std::string FieldCell(const E& effect, std::string_view name) {
     if constexpr (std::is_enum_v<std::decay_t<decltype(value)>>) {
       cell = ledger::EnumName(value);
     } else {
-      cell = std::to_string(value);
+      cell = std::to_string(base::UnwrapStrong(value));
     }
   });
   BACKSTOP_ASSERT(cell.has_value(), name);
@@ -108,7 +110,7 @@ std::string DecimalCell(const E& effect, std::string_view name, const query::Mar
     if (name != field.name) return;
     found = true;
     if constexpr (!std::is_enum_v<std::decay_t<decltype(value)>>) {
-      if (scale != nullptr) cell = Decimal(field.unit, value, *scale);
+      if (scale != nullptr) cell = Decimal(field.unit, base::UnwrapStrong(value), *scale);
     }
   });
   BACKSTOP_ASSERT(found, name);

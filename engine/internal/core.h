@@ -23,9 +23,9 @@ inline constexpr uint32_t kNil = UINT32_MAX;
 
 // A resting order, stored in Core::orders_ and linked into its price level (FIFO).
 struct Order {
-  AccountId account = 0;
-  OrderId order_id = 0;
-  MarketId market = 0;
+  AccountId account{0};
+  OrderId order_id{0};
+  MarketId market{0};
   Side side = Side::kBuy;
   Price price = 0;
   Quantity remaining = 0;
@@ -49,7 +49,7 @@ struct Book {
 
 struct WatchEntry {
   Price key = 0;
-  AccountId account = 0;
+  AccountId account{0};
   uint64_t stamp = 0;
 };
 
@@ -107,7 +107,7 @@ struct PoolMargin {
 // Rule 6's ranking of one side of a market: score descending, ties by account id.
 struct AdlRank {
   int64_t score = 0;
-  AccountId account = 0;
+  AccountId account{0};
   Quantity position = 0;  // Its Q when scored (not part of the order).
   bool operator<(const AdlRank& other) const {
     if (score != other.score) return score > other.score;
@@ -127,8 +127,8 @@ struct AdlIndex {
 
 // A taker walking the book: the client's order, or account 0's liquidation order.
 struct Taker {
-  AccountId account = 0;
-  OrderId order_id = 0;
+  AccountId account{0};
+  OrderId order_id{0};
   Side side = Side::kBuy;
   bool has_limit = false;
   Price limit = 0;
@@ -268,7 +268,7 @@ class Core {
   // the first of them was built (duplicates allowed). Both are emptied after every input.
   std::map<std::pair<MarketId, bool>, AdlIndex> adl_indexes_;
   std::vector<AccountId> adl_changed_;
-  OrderId next_internal_order_id_ = 1;
+  OrderId next_internal_order_id_{1};
   uint64_t next_watch_stamp_ = 1;  // Cache bookkeeping, not state.
   TimeNs last_time_ns_ = 0;
   std::vector<Effect>* effects_ = nullptr;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/event_codec.h"
 #include "ledger/internal/event_log_impl.h"
 #include "ledger/internal/event_log_state.h"
@@ -70,7 +71,7 @@ Status CheckSubmission(std::span<const schema::Event::Reader> events, bool rotat
     if (internal::ClassifyEvent(event).is_key_rotation && !rotation) {
       return Status::InvalidArgument("append", "keyRotation events go through RotateKey");
     }
-    if (continues != 0 && IsInput(event)) {
+    if (continues != SequenceNumber{0} && IsInput(event)) {
       return Status::InvalidArgument("append", "a group's continuation holds effects only");
     }
   }
@@ -87,7 +88,7 @@ Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader>
   if (pipeline_ == nullptr || !signing_key_) {
     return Status::InvalidArgument("append", "the log was opened without a signing key");
   }
-  if (continues != 0 && (continues != last_group_ || last_group_is_rotation_)) {
+  if (continues != SequenceNumber{0} && (continues != last_group_ || last_group_is_rotation_)) {
     return Status::InvalidArgument(
         "append",
         fmt::format("group {} is not the last sequenced group ({})", continues, last_group_));
@@ -101,8 +102,9 @@ Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader>
   group->records.resize(events.size());
   // One stamp per group (an input and its effects happen at one instant, also when they are
   // logged in several submissions), never decreasing.
-  const int64_t time_ns = continues != 0 ? last_time_ns_ : std::max(clock_(), last_time_ns_);
-  const SequenceNumber group_seq = continues != 0 ? continues : group->range.first;
+  const int64_t time_ns =
+      continues != SequenceNumber{0} ? last_time_ns_ : std::max(clock_(), last_time_ns_);
+  const SequenceNumber group_seq = continues != SequenceNumber{0} ? continues : group->range.first;
   Hash prev = last_hash_;
   for (size_t i = 0; i < events.size(); ++i) {
     PendingRecord& record = group->records[i];
@@ -209,8 +211,8 @@ Status EventLog::Impl::WriteGroups(const internal::GroupBatch& batch) {
 
 // The sequencer's tree frontier from the stored nodes of the head's complete subtrees.
 Status EventLog::Impl::LoadFrontier() {
-  Result<TreeFrontier> frontier =
-      TreeFrontier::FromStored(head_seq_, internal::MakeNodeReader(db_, tree_, read_options_));
+  Result<TreeFrontier> frontier = TreeFrontier::FromStored(
+      head_seq_.value(), internal::MakeNodeReader(db_, tree_, read_options_));
   if (!frontier.ok()) {
     return Status::Corruption(
         "event_log", fmt::format("tree at the head (seq {}): {}; run verify, and reindex to "

@@ -26,7 +26,7 @@
 namespace ledger::internal {
 
 struct PendingRecord {
-  SequenceNumber seq = 0;
+  SequenceNumber seq{0};
   Hash prev_hash{};
   Hash hash{};
   std::vector<uint8_t> envelope;          // Canonical Envelope bytes (set by the sequencer).
@@ -107,7 +107,7 @@ class AppendPipeline {
   std::condition_variable durable_cv_;                // durable_seq_ rose or failure_ set.
   std::deque<std::unique_ptr<PendingGroup>> groups_;  // Guarded by writer_mu_; seq order.
   size_t pending_records_ = 0;                        // Guarded by writer_mu_.
-  SequenceNumber durable_seq_ = 0;                    // Guarded by writer_mu_.
+  SequenceNumber durable_seq_{0};                     // Guarded by writer_mu_.
   base::Status failure_;                              // Guarded by writer_mu_.
   bool writer_waiting_ = false;                       // Guarded by writer_mu_.
   bool writer_stopping_ = false;                      // Guarded by writer_mu_.

@@ -233,9 +233,9 @@ Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record, Envel
     if (!CopyFixed(envelope_root.getKeyId(), &record->key_id_)) {
       return Status::Corruption("record", "keyId is not 16 bytes");
     }
-    record->seq_ = envelope_root.getSeq();
+    record->seq_ = SequenceNumber{envelope_root.getSeq()};
     record->time_ns_ = envelope_root.getTimeNs();
-    record->group_ = envelope_root.getGroup();
+    record->group_ = SequenceNumber{envelope_root.getGroup()};
   } catch (const kj::Exception& e) {
     return CapnpError("malformed record", e);
   } catch (const std::exception& e) {
@@ -269,8 +269,8 @@ EnvelopeEncoder::EnvelopeEncoder() : scratch_(kScratchWords) {}
 Status EnvelopeEncoder::Encode(SequenceNumber seq, int64_t time_ns, const KeyId& key_id,
                                SequenceNumber group, schema::Event::Reader event,
                                std::vector<uint8_t>* out) {
-  BACKSTOP_ASSERT(seq >= 1, seq);
-  BACKSTOP_ASSERT(group >= 1 && group <= seq, group, seq);
+  BACKSTOP_ASSERT(seq >= SequenceNumber{1}, seq);
+  BACKSTOP_ASSERT(group >= SequenceNumber{1} && group <= seq, group, seq);
   try {
     uint64_t size_bytes = event.totalSize().wordCount * sizeof(capnp::word);
     if (size_bytes > kMaxEventBytes) {
@@ -281,10 +281,10 @@ Status EnvelopeEncoder::Encode(SequenceNumber seq, int64_t time_ns, const KeyId&
     // The builder re-zeroes the used scratch in its destructor, as the next use requires.
     capnp::MallocMessageBuilder message(kj::arrayPtr(scratch_.data(), scratch_.size()));
     auto envelope = message.initRoot<schema::Envelope>();
-    envelope.setSeq(seq);
+    envelope.setSeq(seq.value());
     envelope.setTimeNs(time_ns);
     envelope.setKeyId(AsData(key_id));
-    envelope.setGroup(group);
+    envelope.setGroup(group.value());
     envelope.setEvent(event);
     CopyWordsOut(capnp::canonicalize(envelope.asReader()), out);
   } catch (const kj::Exception& e) {

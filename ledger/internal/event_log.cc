@@ -13,6 +13,7 @@
 #include <future>
 #include <mutex>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/checkpoint.h"
 #include "ledger/internal/event_log_impl.h"
 #include "ledger/internal/event_log_state.h"
@@ -283,7 +284,7 @@ Result<std::pair<SequenceNumber, Hash>> EventLog::Impl::ReadStoredHead(
                             GetMeta(db_, meta_, options, internal::kMetaHeadSeq, 8));
   BACKSTOP_ASSIGN_OR_RETURN(std::string hash_bytes,
                             GetMeta(db_, meta_, options, internal::kMetaHeadHash, 32));
-  SequenceNumber seq = 0;
+  SequenceNumber seq{0};
   BACKSTOP_ASSERT(DecodeSeqKey(seq_bytes, &seq));
   Hash hash{};
   std::memcpy(hash.data(), hash_bytes.data(), hash.size());
@@ -296,7 +297,7 @@ Status EventLog::Impl::LoadHead(const LogOptions& options) {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options_, events_));
   it->SeekToLast();
   BACKSTOP_RETURN_IF_ERROR(FromRocks(it->status(), "event_log: find last record"));
-  SequenceNumber last_seq = 0;
+  SequenceNumber last_seq{0};
   std::optional<LogRecord> last;
   if (it->Valid()) {
     rocksdb::Slice key = it->key();
@@ -369,7 +370,7 @@ Result<std::unique_ptr<EventLog>> EventLog::Create(const std::string& dir, LogOp
   BACKSTOP_RETURN_IF_ERROR(impl->LoadMeta());
   BACKSTOP_RETURN_IF_ERROR(impl->LoadHead(options));
   BACKSTOP_RETURN_IF_ERROR(impl->StartPipeline(options));
-  BACKSTOP_ASSERT(impl->head_seq_ == 0, impl->head_seq_);
+  BACKSTOP_ASSERT(impl->head_seq_ == SequenceNumber{0}, impl->head_seq_);
   return std::unique_ptr<EventLog>(new EventLog(std::move(impl)));
 }
 
@@ -394,13 +395,14 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const std::string& dir, LogOpti
 
 Result<GroupRange> EventLog::Submit(std::span<const schema::Event::Reader> events,
                                     AppendCallback done) {
-  return impl_->Submit(events, std::move(done), nullptr, 0);
+  return impl_->Submit(events, std::move(done), nullptr, SequenceNumber{0});
 }
 
 Result<GroupRange> EventLog::SubmitContinuation(SequenceNumber group,
                                                 std::span<const schema::Event::Reader> events,
                                                 AppendCallback done) {
-  if (group == 0) return Status::InvalidArgument("append", "group 0 does not exist");
+  if (group == SequenceNumber{0})
+    return Status::InvalidArgument("append", "group 0 does not exist");
   return impl_->Submit(events, std::move(done), nullptr, group);
 }
 
@@ -414,7 +416,8 @@ Result<GroupRange> SubmitAndWait(EventLog::Impl& impl,
   BACKSTOP_ASSIGN_OR_RETURN(
       GroupRange range,
       impl.Submit(
-          events, [promise](const Status& s, GroupRange) { promise->set_value(s); }, rotate_to, 0));
+          events, [promise](const Status& s, GroupRange) { promise->set_value(s); }, rotate_to,
+          SequenceNumber{0}));
   BACKSTOP_RETURN_IF_ERROR(durable.get());
   return range;
 }
@@ -432,7 +435,7 @@ Result<GroupRange> EventLog::Append(const EventGroup& group) {
 
 Status EventLog::Flush() {
   if (impl_->pipeline_ == nullptr) return Status::OK();
-  SequenceNumber last = 0;
+  SequenceNumber last{0};
   {
     std::lock_guard lock(impl_->sequencer_mu_);
     last = impl_->next_seq_ - 1;

@@ -54,9 +54,17 @@ inline constexpr char kCreatingMarker[] = "CREATING";
 inline constexpr uint32_t kFormatVersion = 3;
 inline constexpr uint32_t kFirstFormatVersion = 1;
 
-std::string EncodeSeqKey(SequenceNumber seq);
+// An 8-byte big-endian key: a sequence number, or a tree size or node position (plain integers).
+std::string EncodeSeqKey(uint64_t value);
+inline std::string EncodeSeqKey(SequenceNumber seq) { return EncodeSeqKey(seq.value()); }
 // False unless `key` is exactly 8 bytes.
-bool DecodeSeqKey(std::string_view key, SequenceNumber* seq);
+bool DecodeSeqKey(std::string_view key, uint64_t* value);
+inline bool DecodeSeqKey(std::string_view key, SequenceNumber* seq) {
+  uint64_t value = 0;
+  if (!DecodeSeqKey(key, &value)) return false;
+  *seq = SequenceNumber{value};
+  return true;
+}
 // Maps a RocksDB status to ours; `context` names the operation.
 base::Status FromRocks(const rocksdb::Status& status, std::string_view context);
 // Deletes every key of `cf` with point deletions, in synced batches. (Not DeleteRange: Debian's

@@ -73,15 +73,15 @@ class EventLog::Impl {
 
   // Durable head, updated by the writer thread after each synced batch.
   mutable std::mutex head_mu_;
-  SequenceNumber head_seq_ = 0;  // Guarded by head_mu_.
+  SequenceNumber head_seq_{0};   // Guarded by head_mu_.
   Hash head_hash_{};             // Guarded by head_mu_.
 
   // Sequencer state: the tail of the chain as sequenced (ahead of the durable head).
   std::mutex sequencer_mu_;
-  SequenceNumber next_seq_ = 1;            // Guarded by sequencer_mu_.
+  SequenceNumber next_seq_{1};             // Guarded by sequencer_mu_.
   Hash last_hash_{};                       // Guarded by sequencer_mu_.
   int64_t last_time_ns_ = 0;               // Guarded by sequencer_mu_.
-  SequenceNumber last_group_ = 0;          // Guarded by sequencer_mu_: group of next_seq_ - 1.
+  SequenceNumber last_group_{0};           // Guarded by sequencer_mu_: group of next_seq_ - 1.
   bool last_group_is_rotation_ = false;    // Guarded by sequencer_mu_.
   std::optional<PrivateKey> signing_key_;  // Guarded by sequencer_mu_.
   std::optional<KeyId> expected_key_id_;   // Key the next record must carry, if known.

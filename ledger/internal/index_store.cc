@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/internal/event_log_impl.h"
 
 namespace ledger {
@@ -53,7 +54,7 @@ Status IterateIndex(const EventLog& log, Index index, std::string_view lower,
 Status ForEachExpectedEntry(const EventLog& log,
                             const std::function<void(const IndexEntry&)>& visit) {
   std::vector<IndexEntry> entries;
-  auto it = log.NewIterator(1, 0);
+  auto it = log.NewIterator(SequenceNumber{1}, SequenceNumber{0});
   for (; it->Valid(); it->Next()) {
     BACKSTOP_ASSIGN_OR_RETURN(LogRecord record, DecodeRecord(it->value()));
     entries.clear();
@@ -105,11 +106,11 @@ Result<std::vector<SequenceNumber>> EventLog::CommitEnds(SequenceNumber first,
   std::unique_ptr<rocksdb::Iterator> it(
       EventLogAccess::db(*this)->NewIterator(CheckedReads(), EventLogAccess::commits(*this)));
   for (it->Seek(internal::EncodeSeqKey(first)); it->Valid(); it->Next()) {
-    SequenceNumber seq = 0;
+    SequenceNumber seq{0};
     if (!internal::DecodeSeqKey(View(it->key()), &seq)) {
       return Status::Corruption("event_log", "malformed key in the commits column family");
     }
-    if (last != 0 && seq > last) break;
+    if (last != SequenceNumber{0} && seq > last) break;
     ends.push_back(seq);
   }
   BACKSTOP_RETURN_IF_ERROR(FromRocks(it->status(), "event_log: commits"));
@@ -160,10 +161,10 @@ Status EventLog::RebuildIndexes(const std::function<void(uint64_t, uint64_t)>& p
     BACKSTOP_RETURN_IF_ERROR(internal::DeleteAllKeys(db, EventLogAccess::index(*this, index)));
   }
   rocksdb::WriteBatch batch;
-  const uint64_t total = head_seq();
+  const uint64_t total = head_seq().value();
   uint64_t done = 0;
   std::vector<IndexEntry> entries;
-  auto it = NewIterator(1, 0);
+  auto it = NewIterator(SequenceNumber{1}, SequenceNumber{0});
   for (; it->Valid(); it->Next()) {
     BACKSTOP_ASSIGN_OR_RETURN(LogRecord record, DecodeRecord(it->value()));
     entries.clear();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/assert.h"
+#include "base/strong_type_fmt.h"
 #include "ledger/checkpoint.h"
 #include "ledger/indexes.h"
 #include "ledger/internal/event_log_impl.h"
@@ -46,7 +47,7 @@ struct LogBuilder::State {
   base::Sha256 sha;
   TreeFrontier frontier;
   LogRecord last;
-  SequenceNumber head = 0;
+  SequenceNumber head{0};
   std::vector<IndexEntry> entries;
   std::vector<TreeNode> nodes;
 
@@ -128,8 +129,9 @@ Result<std::unique_ptr<LogBuilder>> LogBuilder::CreateAfter(const std::string& d
   if (!decoded.ok()) return Status::Corruption("build", "the anchor: " + decoded.message());
   const SequenceNumber seq = record.seq();
   base::Sha256 sha;
-  if (seq == 0 || ChainHash(sha, MakeDomainTag(identity.chain_id), record.prev_hash(), seq,
-                            record.envelope_bytes()) != record.hash()) {
+  if (seq == SequenceNumber{0} ||
+      ChainHash(sha, MakeDomainTag(identity.chain_id), record.prev_hash(), seq,
+                record.envelope_bytes()) != record.hash()) {
     return Status::Corruption(
         "build", fmt::format("the anchor (seq {}): its hash does not recompute from its bytes "
                              "under chain {}",
@@ -138,7 +140,7 @@ Result<std::unique_ptr<LogBuilder>> LogBuilder::CreateAfter(const std::string& d
   std::optional<TreeFrontier> frontier;
   if (identity.format_version >= 2) {
     Result<TreeFrontier> derived =
-        FrontierFromLastLeafProof(seq, LeafHash(sha, record.hash()), anchor.proof);
+        FrontierFromLastLeafProof(seq.value(), LeafHash(sha, record.hash()), anchor.proof);
     if (!derived.ok()) {
       return Status::Corruption(
           "build", fmt::format("the anchor (seq {}): {}", seq, derived.status().message()));
@@ -157,7 +159,7 @@ Result<std::unique_ptr<LogBuilder>> LogBuilder::CreateAfter(const std::string& d
                 "build"));
   BACKSTOP_RETURN_IF_ERROR(s.PutIndexEntries());
   if (frontier) {
-    const std::vector<TreeNode> subtrees = CompleteSubtrees(seq);
+    const std::vector<TreeNode> subtrees = CompleteSubtrees(seq.value());
     BACKSTOP_ASSERT(subtrees.size() == frontier->subtrees().size(), seq);
     for (size_t i = 0; i < subtrees.size(); ++i) {
       BACKSTOP_RETURN_IF_ERROR(FromRocks(s.batch.Put(EventLogAccess::tree(*s.log),
@@ -189,12 +191,12 @@ Status LogBuilder::AddRecord(std::span<const uint8_t> value) {
       s.batch.Put(EventLogAccess::events(*s.log), internal::EncodeSeqKey(seq), AsSlice(value)),
       "build"));
   BACKSTOP_RETURN_IF_ERROR(s.PutDerived(derive_indexes_));
-  if (seq % kBuildBatchRecords == 0) BACKSTOP_RETURN_IF_ERROR(s.WriteBatch());
+  if (seq.value() % kBuildBatchRecords == 0) BACKSTOP_RETURN_IF_ERROR(s.WriteBatch());
   return Status::OK();
 }
 
 Status LogBuilder::AddCommitMark(SequenceNumber seq) {
-  if (seq == 0 || seq > state_->head) {
+  if (seq == SequenceNumber{0} || seq > state_->head) {
     return Status::Corruption("build", fmt::format("commit mark {} beyond the records", seq));
   }
   return FromRocks(
@@ -206,7 +208,7 @@ Status LogBuilder::AddCheckpoint(uint64_t size, std::string_view note) {
   if (state_->identity.format_version < 2) {
     return Status::InvalidArgument("build", "a format-1 log has no checkpoints");
   }
-  if (size == 0 || size > state_->head) {
+  if (size == 0 || size > state_->head.value()) {
     return Status::Corruption("build", fmt::format("checkpoint {} beyond the records", size));
   }
   return FromRocks(
@@ -217,22 +219,23 @@ Status LogBuilder::AddCheckpoint(uint64_t size, std::string_view note) {
 
 Status LogBuilder::SignHead(const PrivateKey& key) {
   State& s = *state_;
-  if (s.head == 0) return Status::InvalidArgument("build", "no record to sign a checkpoint of");
+  if (s.head == SequenceNumber{0})
+    return Status::InvalidArgument("build", "no record to sign a checkpoint of");
   if (s.last.key_id() != key.key_id()) {
     return Status::InvalidArgument(
         "build", fmt::format("record {} is signed by key {}, not by the given key {}", s.head,
                              ToHex(s.last.key_id()), ToHex(key.key_id())));
   }
-  const Checkpoint checkpoint{CheckpointOrigin(s.identity.chain_id), s.head, s.frontier.Root(s.sha),
-                              s.last.hash()};
+  const Checkpoint checkpoint{CheckpointOrigin(s.identity.chain_id), s.head.value(),
+                              s.frontier.Root(s.sha), s.last.hash()};
   BACKSTOP_ASSIGN_OR_RETURN(std::string note, SignCheckpoint(checkpoint, key));
-  BACKSTOP_RETURN_IF_ERROR(AddCheckpoint(s.head, note));
+  BACKSTOP_RETURN_IF_ERROR(AddCheckpoint(s.head.value(), note));
   return AddCommitMark(s.head);
 }
 
 Status LogBuilder::Finish() {
   State& s = *state_;
-  if (s.head == 0) return Status::Corruption("build", "no records");
+  if (s.head == SequenceNumber{0}) return Status::Corruption("build", "no records");
   rocksdb::ColumnFamilyHandle* meta = EventLogAccess::meta(*s.log);
   std::string version(4, '\0');
   for (int i = 0; i < 4; ++i) {
@@ -261,7 +264,7 @@ namespace {
 // InvalidArgument unless `last` may head a copy: a group end and, in format 2, a commit end
 // (or a head checkpoint to be signed). Sets `*commit_end` when it is one.
 Status CheckCut(const EventLog& source, SequenceNumber last, bool may_sign, bool* commit_end) {
-  if (last == 0 || last > source.head_seq()) {
+  if (last == SequenceNumber{0} || last > source.head_seq()) {
     return Status::InvalidArgument(
         "copy", fmt::format("seq {} is not in the log (head {})", last, source.head_seq()));
   }
@@ -287,7 +290,7 @@ Status CopySeqKeyed(const EventLog& source, rocksdb::ColumnFamilyHandle* family,
   std::unique_ptr<rocksdb::Iterator> it(
       EventLogAccess::db(source)->NewIterator(EventLogAccess::read_options(source), family));
   for (it->Seek(internal::EncodeSeqKey(first)); it->Valid(); it->Next()) {
-    SequenceNumber seq = 0;
+    SequenceNumber seq{0};
     const rocksdb::Slice key = it->key();
     if (!internal::DecodeSeqKey(std::string_view(key.data(), key.size()), &seq)) {
       return Status::Corruption("copy", "a key of " + family->GetName() + " is not 8 bytes");
@@ -311,7 +314,7 @@ Status CopyLogInto(const EventLog& source, SequenceNumber last, LogBuilder& buil
     if (source.has_tree()) {
       BACKSTOP_RETURN_IF_ERROR(CopySeqKeyed(source, EventLogAccess::checkpoints(source), next_mark,
                                             upto, [&](SequenceNumber seq, std::string_view note) {
-                                              return builder.AddCheckpoint(seq, note);
+                                              return builder.AddCheckpoint(seq.value(), note);
                                             }));
     }
     next_mark = upto + 1;
@@ -324,9 +327,9 @@ Status CopyLogInto(const EventLog& source, SequenceNumber last, LogBuilder& buil
                                 fmt::format("seq {}: missing from the source", builder.head() + 1));
     }
     BACKSTOP_RETURN_IF_ERROR(builder.AddRecord(it->value()));
-    if (builder.head() % kBuildBatchRecords == 0) {
+    if (builder.head().value() % kBuildBatchRecords == 0) {
       BACKSTOP_RETURN_IF_ERROR(flush_marks(builder.head()));
-      if (progress) progress(builder.head(), last);
+      if (progress) progress(builder.head().value(), last.value());
     }
   }
   BACKSTOP_RETURN_IF_ERROR(it->status());
@@ -335,7 +338,7 @@ Status CopyLogInto(const EventLog& source, SequenceNumber last, LogBuilder& buil
                               fmt::format("seq {}: missing from the source", builder.head() + 1));
   }
   BACKSTOP_RETURN_IF_ERROR(flush_marks(last));
-  if (progress) progress(last, last);
+  if (progress) progress(last.value(), last.value());
   return Status::OK();
 }
 

@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/internal/event_log_impl.h"
 
 namespace ledger::internal {
@@ -21,14 +22,14 @@ class RocksRecordIterator final : public RecordIterator {
     options.snapshot = snapshot_;
     options.fill_cache = false;
     options.readahead_size = 2 << 20;
-    if (last != 0 && last < UINT64_MAX) {
+    if (last != SequenceNumber{0} && last.value() < UINT64_MAX) {
       upper_bound_key_ = EncodeSeqKey(last + 1);
       upper_bound_ = rocksdb::Slice(upper_bound_key_);
       options.iterate_upper_bound = &upper_bound_;
     }
     it_.reset(db->NewIterator(options, events));
     it_->Seek(EncodeSeqKey(first));
-    last_good_ = first > 0 ? first - 1 : 0;
+    last_good_ = first > SequenceNumber{0} ? first - 1 : SequenceNumber{0};
     Settle();
   }
   ~RocksRecordIterator() override {
@@ -85,8 +86,8 @@ class RocksRecordIterator final : public RecordIterator {
   rocksdb::Slice upper_bound_;
   std::unique_ptr<rocksdb::Iterator> it_;
   bool valid_ = false;
-  SequenceNumber key_seq_ = 0;
-  SequenceNumber last_good_ = 0;
+  SequenceNumber key_seq_{0};
+  SequenceNumber last_good_{0};
   Status status_;
 };
 

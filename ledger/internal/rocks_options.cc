@@ -16,6 +16,7 @@
 #include <fstream>
 #include <memory>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/event_log.h"
 #include "ledger/internal/event_log_impl.h"
 
@@ -35,16 +36,16 @@ void KeepFreedMemoryForScans() {
 
 namespace ledger::internal {
 
-std::string EncodeSeqKey(SequenceNumber seq) {
+std::string EncodeSeqKey(uint64_t value) {
   std::string key(8, '\0');
-  for (int i = 0; i < 8; ++i) key[i] = static_cast<char>(seq >> (56 - 8 * i));
+  for (int i = 0; i < 8; ++i) key[i] = static_cast<char>(value >> (56 - 8 * i));
   return key;
 }
 
-bool DecodeSeqKey(std::string_view key, SequenceNumber* seq) {
+bool DecodeSeqKey(std::string_view key, uint64_t* value) {
   if (key.size() != 8) return false;
-  *seq = 0;
-  for (char c : key) *seq = (*seq << 8) | static_cast<uint8_t>(c);
+  *value = 0;
+  for (char c : key) *value = (*value << 8) | static_cast<uint8_t>(c);
   return true;
 }
 
@@ -95,8 +96,9 @@ std::string HeadMarkerPath(const std::string& dir) { return dir + "/BACKSTOP_CLO
 Status CheckHeadMarker(const std::string& dir, SequenceNumber head_seq) {
   std::ifstream in(HeadMarkerPath(dir));
   if (!in) return Status::OK();  // Never closed cleanly (or a log older than the marker).
-  SequenceNumber closed_seq = 0;
-  if (!(in >> closed_seq)) return Status::Corruption("event_log", "unreadable closed-head marker");
+  uint64_t closed{0};
+  if (!(in >> closed)) return Status::Corruption("event_log", "unreadable closed-head marker");
+  const SequenceNumber closed_seq{closed};
   if (head_seq < closed_seq) {
     return Status::Corruption(
         "event_log", fmt::format("the database holds records up to seq {}, but it was closed at "

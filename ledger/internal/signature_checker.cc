@@ -74,7 +74,7 @@ void ParallelSignatureChecker::Work() {
     }
     std::lock_guard lock(mu_);
     checked_ += checked;
-    if (bad != nullptr && (first_bad_ == 0 || bad->seq < first_bad_)) {
+    if (bad != nullptr && (first_bad_ == SequenceNumber{0} || bad->seq < first_bad_)) {
       first_bad_ = bad->seq;
       bad_key_id_ = bad->key->key_id();
       bad_is_checkpoint_ = !bad->note_body.empty();

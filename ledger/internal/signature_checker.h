@@ -17,7 +17,7 @@
 namespace ledger::internal {
 
 struct SignatureJob {
-  SequenceNumber seq = 0;
+  SequenceNumber seq{0};
   const PublicKey* key = nullptr;  // Owned by the caller; must outlive Finish.
   Hash hash{};
   Signature signature{};
@@ -50,7 +50,7 @@ class ParallelSignatureChecker {
   std::condition_variable space_cv_;
   std::deque<std::vector<SignatureJob>> queue_;  // Guarded by mu_.
   bool stopping_ = false;                        // Guarded by mu_.
-  SequenceNumber first_bad_ = 0;                 // Guarded by mu_ until Finish.
+  SequenceNumber first_bad_{0};                  // Guarded by mu_ until Finish.
   uint64_t checked_ = 0;                         // Guarded by mu_ until Finish.
   KeyId bad_key_id_{};                           // Guarded by mu_ until Finish.
   bool bad_is_checkpoint_ = false;               // Guarded by mu_ until Finish.

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/checkpoint.h"
 #include "ledger/event_log.h"
 #include "ledger/internal/event_log_impl.h"
@@ -31,7 +32,7 @@ Status RequireTree(const EventLog& log, std::string_view what) {
 }
 
 Status RequireSize(const EventLog& log, uint64_t size) {
-  if (size <= log.head_seq()) return Status::OK();
+  if (size <= log.head_seq().value()) return Status::OK();
   return Status::InvalidArgument(
       "tree", fmt::format("tree size {} is beyond the log's head (seq {})", size, log.head_seq()));
 }
@@ -59,7 +60,7 @@ NodeReader MakeNodeReader(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* tree,
 
 Result<std::string> SignBatchCheckpoint(const GroupBatch& batch, const ChainId& chain_id) {
   const PendingGroup& group = *batch.back();
-  const uint64_t size = group.range.last;
+  const uint64_t size = group.range.last.value();
   BACKSTOP_ASSIGN_OR_RETURN(TreeFrontier frontier,
                             TreeFrontier::FromSubtrees(size, group.subtrees));
   base::Sha256 sha;
@@ -90,7 +91,7 @@ Status CheckCheckpointFile(const std::string& path, const ChainId& chain_id,
   if (format_version < 2) {
     return Status::InvalidArgument(path, "a format-1 log keeps no checkpoints");
   }
-  if (head_seq < checkpoint->size) {
+  if (head_seq.value() < checkpoint->size) {
     return Status::Corruption(
         "event_log",
         fmt::format("the log ends at seq {}, behind the checkpoint in {} (tree size {}): "
@@ -127,7 +128,7 @@ Result<Hash> EventLog::TreeRoot(uint64_t size) const {
 Result<Hash> EventLog::TreeNodeHash(int level, uint64_t index) const {
   BACKSTOP_RETURN_IF_ERROR(RequireTree(*this, "tree"));
   if (level < 0 || level >= 64 || ((index + 1) << level) >> level != index + 1 ||
-      ((index + 1) << level) > head_seq()) {
+      ((index + 1) << level) > head_seq().value()) {
     return Status::NotFound("tree", fmt::format("node ({}, {}) is not complete at tree size {}",
                                                 level, index, head_seq()));
   }
@@ -137,11 +138,11 @@ Result<Hash> EventLog::TreeNodeHash(int level, uint64_t index) const {
 Result<std::vector<Hash>> EventLog::InclusionProof(SequenceNumber seq, uint64_t size) const {
   BACKSTOP_RETURN_IF_ERROR(RequireTree(*this, "proof"));
   BACKSTOP_RETURN_IF_ERROR(RequireSize(*this, size));
-  if (seq == 0 || seq > size) {
+  if (seq == SequenceNumber{0} || seq.value() > size) {
     return Status::InvalidArgument("proof",
                                    fmt::format("seq {} is not in the tree of size {}", seq, size));
   }
-  return ledger::InclusionProof(seq - 1, size, ReaderOf(*this));
+  return ledger::InclusionProof(seq.value() - 1, size, ReaderOf(*this));
 }
 
 Result<std::vector<Hash>> EventLog::ConsistencyProof(uint64_t old_size, uint64_t new_size) const {
@@ -210,14 +211,14 @@ Status EventLog::RebuildTree(const std::function<void(uint64_t, uint64_t)>& prog
   BACKSTOP_RETURN_IF_ERROR(
       FromRocks(db->Put(synced, meta, internal::kMetaTreeRebuilding, ""), "reindex: mark"));
   BACKSTOP_RETURN_IF_ERROR(internal::DeleteAllKeys(db, tree));
-  const uint64_t total = head_seq();
+  const uint64_t total = head_seq().value();
   uint64_t done = 0;
   base::Sha256 sha;
   TreeFrontier frontier;
   std::vector<TreeNode> nodes;
   rocksdb::WriteBatch batch;
   LogRecord record;
-  auto it = NewIterator(1, 0);
+  auto it = NewIterator(SequenceNumber{1}, SequenceNumber{0});
   for (; it->Valid(); it->Next()) {
     // The tree covers the stored hashes; whether each record is sound is verify's question.
     BACKSTOP_RETURN_IF_ERROR(DecodeRecordInto(it->value(), &record, EnvelopeCheck::kInputsOnly));

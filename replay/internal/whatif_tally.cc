@@ -1,6 +1,7 @@
 // HistoryTally (whatif_tally.h): one set of counters fed by engine effects or logged records.
 
-#include "replay/internal/whatif_tally.h"
+#include "base/strong_type_fmt.h"
+#include "replay//internal/whatif_tally.h"
 
 #include <algorithm>
 #include <limits>

@@ -68,11 +68,11 @@ class HistoryTally {
   std::set<engine::AssetId> moved_;  // Funds a credit or draw has moved.
   std::map<engine::AccountId, PerAccount> accounts_;
   std::optional<engine::MarketId> report_market_;
-  engine::AssetId report_asset_ = 0;
+  engine::AssetId report_asset_{0};
   engine::Price mark_ = 0;
   bool keep_minutes_ = false;
   struct PendingTransfer {
-    engine::AccountId account = 0;
+    engine::AccountId account{0};
     engine::Money amount = 0;
     bool refused = false;
   };

@@ -1,11 +1,12 @@
 // The what-if's window, starting state and logged end (whatif_window.h).
 
-#include "replay/internal/whatif_window.h"
+#include "replay//internal/whatif_window.h"
 
 #include <fmt/format.h>
 
 #include <utility>
 
+#include "base/strong_type_fmt.h"
 #include "snapshots/snapshot_store.h"
 
 namespace replay::internal {
@@ -17,7 +18,7 @@ namespace {
 
 base::Result<WindowStart> LoadStart(const ledger::EventLog& log, const DataDir& data,
                                     const ledger::Keyring& keyring, SequenceNumber seq) {
-  if (seq == 0) return WindowStart{engine::RiskEngine().Export(), ledger::Hash{}};
+  if (seq == SequenceNumber{0}) return WindowStart{engine::RiskEngine().Export(), ledger::Hash{}};
   snapshots::SnapshotStoreOptions store_options;
   store_options.read_only = true;
   BACKSTOP_ASSIGN_OR_RETURN(auto store,
@@ -38,9 +39,10 @@ base::Result<Window> OpenWindow(const ledger::EventLog& log, const DataDir& data
                                 const ledger::Keyring& keyring, const WhatIfOptions& options) {
   BACKSTOP_RETURN_IF_ERROR(ValidateWhatIfParams(options.params));
   const SequenceNumber head = log.head_seq();
-  if (head == 0) return Status::NotFound("what-if", "the log is empty");
+  if (head == SequenceNumber{0}) return Status::NotFound("what-if", "the log is empty");
   Window window;
-  BACKSTOP_ASSIGN_OR_RETURN(window.end, GroupEnd(log, options.to == 0 ? head : options.to));
+  BACKSTOP_ASSIGN_OR_RETURN(window.end,
+                            GroupEnd(log, options.to == SequenceNumber{0} ? head : options.to));
   if (options.from_snapshot >= window.end) {
     return Status::InvalidArgument(
         "what-if", fmt::format("snapshot {} is not before the end of the window (seq {})",

@@ -28,7 +28,7 @@ struct WindowStart {
 
 // The window (start, end] of `options` (its parameters are validated too).
 struct Window {
-  ledger::SequenceNumber end = 0;  // Rounded up to its group's end.
+  ledger::SequenceNumber end{0};  // Rounded up to its group's end.
   WindowStart start;
 };
 

@@ -70,7 +70,7 @@ void BackupRunner::Run(uint32_t keep, const Done& done) {
   const backup::BackupInfo& info = created->info;
   BackupDone out;
   out.id = info.id;
-  out.head_seq = info.head_seq;
+  out.head_seq = info.head_seq.value();
   out.head_hash = Bytes(info.head_hash);
   out.time_s = info.time_s;
   out.size_bytes = info.size_bytes;

@@ -171,7 +171,7 @@ base::Result<std::optional<Original>> FindDurable(const ledger::EventLog& log,
     if (!logged.has_value() || *logged != origin) continue;
     BACKSTOP_ASSIGN_OR_RETURN(engine::Input input, ledger::DecodeInput(record.event()));
     // The answer reads the group from its input to its end (last 0).
-    return std::optional<Original>(Original{{seq, 0}, std::move(input)});
+    return std::optional<Original>(Original{{seq, ledger::SequenceNumber{0}}, std::move(input)});
   }
   return std::optional<Original>();
 }
@@ -292,7 +292,7 @@ bool Dispatcher::NoteAsset(const engine::Input& input) {
 
 void Dispatcher::UpdateFunds() {
   for (engine::AssetId id : assets_) {
-    metrics_->SetInsuranceFund(id, sequencer_->engine().InsuranceFund(id));
+    metrics_->SetInsuranceFund(id.value(), sequencer_->engine().InsuranceFund(id));
   }
 }
 
@@ -302,7 +302,7 @@ void Dispatcher::RunSnapshot(Job& job) {
     job.done(JobResult{seq.status(), {}, 0});
     return;
   }
-  job.done(JobResult{base::Status::OK(), {}, *seq});
+  job.done(JobResult{base::Status::OK(), {}, seq->value()});
 }
 
 }  // namespace server::internal

@@ -101,7 +101,7 @@ class Dispatcher {
   Metrics* const metrics_;
   const std::function<void(const base::Status&)> on_failure_;
   std::vector<engine::AssetId> assets_;         // Sequencer thread: assets whose fund is reported.
-  ledger::SequenceNumber last_commit_end_ = 0;  // Writer thread: seen by OnDurable.
+  ledger::SequenceNumber last_commit_end_{0};  // Writer thread: seen by OnDurable.
   // Sequencer thread: the origins of the log and of every command taken since (a command
   // whose origin it has never seen is new without a look in the log).
   OriginFilter origins_{1 << 16};

@@ -79,8 +79,8 @@ base::Result<std::string> ReadTile(const ledger::EventLog& log, const TilePath& 
   std::string body;
   for (uint64_t i = first; i < first + tile.width; ++i) {
     if (tile.entries) {
-      if (i + 1 > log.head_seq()) return Status::NotFound("tile", "beyond the tree");
-      BACKSTOP_ASSIGN_OR_RETURN(ledger::LogRecord record, log.Read(i + 1));
+      if (i + 1 > log.head_seq().value()) return Status::NotFound("tile", "beyond the tree");
+      BACKSTOP_ASSIGN_OR_RETURN(ledger::LogRecord record, log.Read(ledger::SequenceNumber{i + 1}));
       body.push_back('\0');
       body.push_back(static_cast<char>(record.hash().size()));
       body.append(reinterpret_cast<const char*>(record.hash().data()), record.hash().size());
@@ -143,9 +143,9 @@ HttpReply InclusionProof(const ledger::EventLog& log, const std::map<std::string
   if (seq > *size) return Text(404, "the seq is beyond that tree size\n");
   auto note = log.ReadCheckpoint(*size);
   if (!note.ok()) return FromStatus(note.status());
-  auto record = log.Read(seq);
+  auto record = log.Read(ledger::SequenceNumber{seq});
   if (!record.ok()) return FromStatus(record.status());
-  auto proof = log.InclusionProof(seq, *size);
+  auto proof = log.InclusionProof(ledger::SequenceNumber{seq}, *size);
   if (!proof.ok()) return FromStatus(proof.status());
   ledger::InclusionProofFile file;
   const auto bytes = record->record_bytes();
@@ -197,7 +197,7 @@ HttpReply Route(const HttpSources& sources, std::string_view method, std::string
   }
   if (path == "/metrics") {
     return HttpReply{200, "text/plain; version=0.0.4; charset=utf-8",
-                     sources.metrics->Render(log.head_seq())};
+                     sources.metrics->Render(log.head_seq().value())};
   }
   return Text(404, "not found\n");
 }

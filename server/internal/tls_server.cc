@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/keys.h"
 #include "ledger/merkle.h"
 #include "server/internal/backup_runner.h"
@@ -521,7 +522,7 @@ void Session::HandleStream(uint64_t request_id, uint64_t from_seq) {
 
 void Session::Pump() {
   if (closed_ || draining_ || writing_ || !outbox_.empty() || stream_waiting_) return;
-  const uint64_t head = server_->sequencer_->log().head_seq();
+  const uint64_t head = server_->sequencer_->log().head_seq().value();
   if (stream_next_ > head) {
     stream_waiting_ = true;
     stream_timer_.expires_after(kStreamPollInterval);
@@ -552,7 +553,7 @@ Status Session::SendStreamFrame(uint64_t head) {
     }
   }
   std::vector<std::string> records;
-  auto it = log.NewIterator(stream_next_, last);
+  auto it = log.NewIterator(ledger::SequenceNumber{stream_next_}, ledger::SequenceNumber{last});
   for (; it->Valid(); it->Next()) {
     const auto value = it->value();
     records.emplace_back(reinterpret_cast<const char*>(value.data()), value.size());
@@ -611,7 +612,9 @@ Status ReadGroup(const ledger::EventLog& log, GroupRead* read) {
   // a resend's (last 0) is scanned to the group's end.
   ledger::GroupRange& range = read->range;
   std::unique_ptr<ledger::RecordIterator> it;
-  if (range.last == 0) it = log.NewIterator(range.first, 0);
+  if (range.last == ledger::SequenceNumber{0}) {
+    it = log.NewIterator(range.first, ledger::SequenceNumber{0});
+  }
   for (ledger::SequenceNumber seq = range.first;; ++seq) {
     ledger::LogRecord record;
     if (it != nullptr) {
@@ -626,7 +629,7 @@ Status ReadGroup(const ledger::EventLog& log, GroupRead* read) {
     TakeRecord(record, read);
   }
   if (it != nullptr) BACKSTOP_RETURN_IF_ERROR(it->status());
-  if (range.last == 0) range.last = range.first + read->records.size() - 1;
+  if (range.last == ledger::SequenceNumber{0}) range.last = range.first + read->records.size() - 1;
   return CheckWhole(*read);
 }
 
@@ -659,8 +662,8 @@ void Session::OnDurable(uint64_t request_id, const internal::JobResult& result, 
                          : metrics.accepted)
           .fetch_add(1);
       Send(internal::GroupAnswerFrame(request_id, read->rejection.has_value(),
-                                      read->rejection.value_or(0), read->range.first,
-                                      read->range.last, read->records));
+                                      read->rejection.value_or(0), read->range.first.value(),
+                                      read->range.last.value(), read->records));
     }
   }
   MaybeFinish();
@@ -948,7 +951,7 @@ Status Server::Impl::Run() {
   if (http_) http_->Stop();
   Status failure = dispatcher_->failure();
   if (!failure.ok()) return failure;
-  if (options_.snapshot_on_stop && sequencer_->log().head_seq() > 0) {
+  if (options_.snapshot_on_stop && sequencer_->log().head_seq() > ledger::SequenceNumber{0}) {
     auto snapshot = sequencer_->TakeSnapshot();
     if (!snapshot.ok()) return snapshot.status();
     Log(fmt::format("snapshot of seq {} written", *snapshot));

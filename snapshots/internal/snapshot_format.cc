@@ -21,6 +21,7 @@
 
 #include <cstring>
 
+#include "base/strong_type_fmt.h"
 #include "snapshots/internal/crc32c.h"
 
 namespace snapshots::internal {

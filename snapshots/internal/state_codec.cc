@@ -14,6 +14,7 @@
 #include <exception>
 #include <string>
 
+#include "base/strong_type_fmt.h"
 #include "snapshots/internal/snapshot_format.h"
 #include "snapshots/schema/snapshot.capnp.h"
 
@@ -58,9 +59,9 @@ base::Status CopyFixed(std::string_view field, capnp::Data::Reader data,
 // ---- Encoding ----
 
 void EncodeSpec(const engine::MarketSpec& spec, schema::MarketSpec::Builder out) {
-  out.setMarketId(spec.market_id);
+  out.setMarketId(spec.market_id.value());
   out.setSymbol(spec.symbol);
-  out.setQuoteAsset(spec.quote_asset);
+  out.setQuoteAsset(spec.quote_asset.value());
   out.setTickSize(spec.tick_size);
   out.setLotDecimals(spec.lot_decimals);
   out.setQuoteDecimals(spec.quote_decimals);
@@ -82,15 +83,15 @@ void EncodeAccounts(const std::vector<engine::AccountState>& accounts,
   auto list = out.initAccounts(static_cast<unsigned>(accounts.size()));
   for (unsigned i = 0; i < list.size(); ++i) {
     const engine::AccountState& account = accounts[i];
-    list[i].setAccount(account.account);
+    list[i].setAccount(account.account.value());
     auto balances = list[i].initBalances(static_cast<unsigned>(account.balances.size()));
     for (unsigned j = 0; j < balances.size(); ++j) {
-      balances[j].setAsset(account.balances[j].asset);
+      balances[j].setAsset(account.balances[j].asset.value());
       balances[j].setWalletBalance(account.balances[j].wallet_balance);
     }
     auto positions = list[i].initPositions(static_cast<unsigned>(account.positions.size()));
     for (unsigned j = 0; j < positions.size(); ++j) {
-      positions[j].setMarket(account.positions[j].market);
+      positions[j].setMarket(account.positions[j].market.value());
       positions[j].setQuantity(account.positions[j].quantity);
       positions[j].setCost(account.positions[j].cost);
     }
@@ -109,9 +110,9 @@ void EncodeState(const engine::EngineState& state, schema::EngineState::Builder 
   auto orders = out.initOrders(static_cast<unsigned>(state.orders.size()));
   for (unsigned i = 0; i < orders.size(); ++i) {
     const engine::OrderState& order = state.orders[i];
-    orders[i].setAccount(order.account);
-    orders[i].setOrderId(order.order_id);
-    orders[i].setMarket(order.market);
+    orders[i].setAccount(order.account.value());
+    orders[i].setOrderId(order.order_id.value());
+    orders[i].setMarket(order.market.value());
     orders[i].setSide(static_cast<schema::Side>(order.side));
     orders[i].setPrice(order.price);
     orders[i].setRemaining(order.remaining);
@@ -120,23 +121,23 @@ void EncodeState(const engine::EngineState& state, schema::EngineState::Builder 
   auto assets = out.initAssets(static_cast<unsigned>(state.assets.size()));
   for (unsigned i = 0; i < assets.size(); ++i) {
     const engine::AssetState& asset = state.assets[i];
-    assets[i].setAsset(asset.asset);
+    assets[i].setAsset(asset.asset.value());
     assets[i].setDeposits(asset.deposits);
     assets[i].setWithdrawals(asset.withdrawals);
     assets[i].setTopUps(asset.top_ups);
     assets[i].setInsuranceFund(asset.insurance_fund);
     assets[i].setFeeAccount(asset.fee_account);
   }
-  out.setNextInternalOrderId(state.next_internal_order_id);
+  out.setNextInternalOrderId(state.next_internal_order_id.value());
   out.setLastTimeNs(state.last_time_ns);
 }
 
 // ---- Decoding ----
 
 base::Status DecodeSpec(schema::MarketSpec::Reader in, engine::MarketSpec* spec) {
-  spec->market_id = in.getMarketId();
+  spec->market_id = engine::MarketId{in.getMarketId()};
   spec->symbol = std::string(in.getSymbol().cStr(), in.getSymbol().size());
-  spec->quote_asset = in.getQuoteAsset();
+  spec->quote_asset = engine::AssetId{in.getQuoteAsset()};
   spec->tick_size = in.getTickSize();
   spec->lot_decimals = in.getLotDecimals();
   spec->quote_decimals = in.getQuoteDecimals();
@@ -162,16 +163,17 @@ void DecodeAccounts(schema::EngineState::Reader in, engine::EngineState* state) 
   state->accounts.reserve(accounts.size());
   for (auto account : accounts) {
     engine::AccountState& out = state->accounts.emplace_back();
-    out.account = account.getAccount();
+    out.account = engine::AccountId{account.getAccount()};
     auto balances = account.getBalances();
     out.balances.reserve(balances.size());
     for (auto balance : balances) {
-      out.balances.push_back({balance.getAsset(), balance.getWalletBalance()});
+      out.balances.push_back({engine::AssetId{balance.getAsset()}, balance.getWalletBalance()});
     }
     auto positions = account.getPositions();
     out.positions.reserve(positions.size());
     for (auto position : positions) {
-      out.positions.push_back({position.getMarket(), position.getQuantity(), position.getCost()});
+      out.positions.push_back(
+          {engine::MarketId{position.getMarket()}, position.getQuantity(), position.getCost()});
     }
   }
 }
@@ -194,17 +196,19 @@ base::Status DecodeState(schema::EngineState::Reader in, engine::EngineState* st
     if (side > static_cast<uint16_t>(engine::Side::kSell)) {
       return Bad(fmt::format("order {}: unknown side {}", order.getOrderId(), side));
     }
-    state->orders.push_back({order.getAccount(), order.getOrderId(), order.getMarket(),
-                             static_cast<engine::Side>(side), order.getPrice(),
-                             order.getRemaining(), order.getReduceOnly()});
+    state->orders.push_back({engine::AccountId{order.getAccount()},
+                             engine::OrderId{order.getOrderId()},
+                             engine::MarketId{order.getMarket()}, static_cast<engine::Side>(side),
+                             order.getPrice(), order.getRemaining(), order.getReduceOnly()});
   }
   auto assets = in.getAssets();
   state->assets.reserve(assets.size());
   for (auto asset : assets) {
-    state->assets.push_back({asset.getAsset(), asset.getDeposits(), asset.getWithdrawals(),
-                             asset.getTopUps(), asset.getInsuranceFund(), asset.getFeeAccount()});
+    state->assets.push_back({engine::AssetId{asset.getAsset()}, asset.getDeposits(),
+                             asset.getWithdrawals(), asset.getTopUps(), asset.getInsuranceFund(),
+                             asset.getFeeAccount()});
   }
-  state->next_internal_order_id = in.getNextInternalOrderId();
+  state->next_internal_order_id = engine::OrderId{in.getNextInternalOrderId()};
   state->last_time_ns = in.getLastTimeNs();
   return base::Status::OK();
 }
@@ -214,7 +218,7 @@ base::Status DecodeFields(schema::Snapshot::Reader root, BodyFields* fields) {
   if (fields->format_version != kBodyVersion) {
     return Bad(fmt::format("unsupported body format version {}", fields->format_version));
   }
-  fields->meta.seq = root.getSeq();
+  fields->meta.seq = ledger::SequenceNumber{root.getSeq()};
   fields->meta.time_ns = root.getTimeNs();
   BACKSTOP_RETURN_IF_ERROR(
       CopyFixed("logHeadHash", root.getLogHeadHash(), &fields->meta.log_head_hash));
@@ -235,7 +239,7 @@ base::Result<std::vector<uint8_t>> EncodeBody(const BodyFields& fields,
     capnp::MallocMessageBuilder message;
     auto root = message.initRoot<schema::Snapshot>();
     root.setFormatVersion(fields.format_version);
-    root.setSeq(fields.meta.seq);
+    root.setSeq(fields.meta.seq.value());
     root.setLogHeadHash(AsData(fields.meta.log_head_hash));
     root.setChainId(AsData(fields.meta.chain_id));
     root.setTimeNs(fields.meta.time_ns);

@@ -26,6 +26,7 @@
 
 #include "backup/archive.h"
 #include "backup/schema/archive.capnp.h"
+#include "base/strong_type_fmt.h"
 #include "ledger/event_log.h"
 #include "ledger/schema/event.capnp.h"
 #include "ledger/verifier.h"
@@ -52,9 +53,10 @@ std::unique_ptr<ledger::EventLog> OpenLog(const std::string& data_dir) {
 }
 
 // The stored bytes of records 1..last (0: the head).
-std::vector<std::string> RawRecords(const ledger::EventLog& log, ledger::SequenceNumber last = 0) {
+std::vector<std::string> RawRecords(const ledger::EventLog& log,
+                                    ledger::SequenceNumber last = ledger::SequenceNumber{0}) {
   std::vector<std::string> records;
-  for (auto it = log.NewIterator(1, last); it->Valid(); it->Next()) {
+  for (auto it = log.NewIterator(ledger::SequenceNumber{1}, last); it->Valid(); it->Next()) {
     records.emplace_back(reinterpret_cast<const char*>(it->value().data()), it->value().size());
   }
   return records;
@@ -141,7 +143,7 @@ TEST_F(BackupTest, DisasterDrill) {
   auto created = RunBackstop(fmt::format("backup create --data {} --to {}", data, backups));
   ASSERT_EQ(created.exit_code, 0) << created.output;
   std::vector<std::string> saved;
-  ledger::SequenceNumber backed_up = 0;
+  ledger::SequenceNumber backed_up{0};
   {
     auto log = OpenLog(data);
     backed_up = log->head_seq();
@@ -164,7 +166,8 @@ TEST_F(BackupTest, DisasterDrill) {
   {
     auto log = OpenLog(restored);
     EXPECT_EQ(log->head_seq(), backed_up);
-    EXPECT_TRUE(RawRecords(*log, 0) == saved) << "restored records differ from the original";
+    EXPECT_TRUE(RawRecords(*log, ledger::SequenceNumber{0}) == saved)
+        << "restored records differ from the original";
   }
   EXPECT_TRUE(fs::exists(restored + "/keyring"));
   EXPECT_TRUE(fs::exists(restored + "/checkpoint"));
@@ -184,7 +187,7 @@ TEST_F(BackupTest, SecondBackupStoresOnlyWhatIsNew) {
   uint64_t head = 0;
   {
     auto log = OpenLog(data);
-    head = log->head_seq();
+    head = log->head_seq().value();
   }
   auto first = RunBackstop(fmt::format("backup create --data {} --to {} --json", data, backups));
   ASSERT_EQ(first.exit_code, 0) << first.output;
@@ -333,7 +336,7 @@ bool CheckRestoreToSeq(const std::string& backups, const ledger::EventLog& origi
   if (!restored.ok() || !group_end.ok()) return false;
   const ledger::SequenceNumber cut = restored->head_seq;
   EXPECT_EQ(restored->group_end, *group_end);
-  auto commits = original.CommitEnds(*group_end, 0);
+  auto commits = original.CommitEnds(*group_end, ledger::SequenceNumber{0});
   EXPECT_OK(commits);
   if (!commits.ok() || commits->empty()) return false;
   const bool inside_commit = commits->front() != *group_end;
@@ -342,10 +345,10 @@ bool CheckRestoreToSeq(const std::string& backups, const ledger::EventLog& origi
   auto log = OpenLog(target);
   if (log == nullptr) return false;
   const std::vector<std::string> records = RawRecords(*log);
-  EXPECT_EQ(records.size(), cut);
+  EXPECT_EQ(records.size(), cut.value());
   EXPECT_TRUE(records.size() <= all.size() &&
               std::equal(records.begin(), records.end(), all.begin()));
-  EXPECT_EQ(StateAt(*log, target, 0), StateAt(original, crash_dir, cut));
+  EXPECT_EQ(StateAt(*log, target, ledger::SequenceNumber{0}), StateAt(original, crash_dir, cut));
   const replay::AuditReport audit = AuditLog(*log, target);
   EXPECT_TRUE(audit.ok()) << (audit.findings.empty() ? "" : audit.findings[0].what);
   EXPECT_TRUE(audit.indexes_checked);
@@ -373,7 +376,9 @@ void CheckRestoresToSeqs(const std::string& crash_dir, const std::string& key_pa
   }
   std::mt19937_64 rng(seed);
   std::vector<ledger::SequenceNumber> seqs;
-  for (int i = 0; i < count; ++i) seqs.push_back(1 + rng() % original->head_seq());
+  for (int i = 0; i < count; ++i) {
+    seqs.push_back(ledger::SequenceNumber{1 + rng() % original->head_seq().value()});
+  }
   constexpr int kThreads = 4;
   std::atomic<int> inside_commits{0};
   std::vector<std::thread> threads;
@@ -415,7 +420,7 @@ TEST_F(BackupTest, ArchiveOfCrashLogChecksAloneAndDecodesWithCapnp) {
   const std::string archive = scratch / "crash.archive";
   CopyCrash(data);
   std::string chain;
-  ledger::SequenceNumber head = 0;
+  ledger::SequenceNumber head{0};
   {
     auto log = OpenLog(data);
     chain = ledger::ToHex(log->chain_id());
@@ -439,7 +444,7 @@ TEST_F(BackupTest, ArchiveOfCrashLogChecksAloneAndDecodesWithCapnp) {
                                              archive, PublicKeyPath(), std::string(32, '0')));
   EXPECT_EQ(other_chain.exit_code, 1) << other_chain.output;
   EXPECT_EQ(CountDecoded(archive, "(header = "), 1);
-  EXPECT_EQ(CountDecoded(archive, "(record = "), static_cast<int>(head));
+  EXPECT_EQ(CountDecoded(archive, "(record = "), static_cast<int>(head.value()));
   EXPECT_EQ(CountDecoded(archive, "(checkpoint = "), summary["checkpoints"].get<int>());
   EXPECT_EQ(CountDecoded(archive, "(trailer = "), 1);
 }
@@ -451,9 +456,9 @@ TEST_F(BackupTest, ArchiveUpToASeqEndsOnItsGroupCommit) {
       fmt::format("archive create --data {} --out {} --to 5000 --json", CrashDir(), archive));
   ASSERT_EQ(created.exit_code, 0) << created.output;
   auto original = OpenLog(CrashDir());
-  auto group_end = replay::GroupEnd(*original, 5000);
+  auto group_end = replay::GroupEnd(*original, ledger::SequenceNumber{5000});
   ASSERT_OK(group_end);
-  auto commits = original->CommitEnds(*group_end, 0);
+  auto commits = original->CommitEnds(*group_end, ledger::SequenceNumber{0});
   ASSERT_OK(commits);
   auto unpacked = UnpackArchive(archive, nullptr);
   ASSERT_OK(unpacked);
@@ -598,7 +603,7 @@ TEST_F(BackupTest, ArchiveFromASeqChecksAloneAndDecodesWithCapnp) {
   const std::vector<ledger::SequenceNumber> snapshot_seqs = SnapshotSeqs(data);
   ASSERT_GE(snapshot_seqs.size(), 2u);
   const ledger::SequenceNumber from = snapshot_seqs[0] + 1000;
-  ledger::SequenceNumber anchor = 0;
+  ledger::SequenceNumber anchor{0};
   for (ledger::SequenceNumber seq : snapshot_seqs) {
     if (seq < from) anchor = seq;
   }
@@ -606,9 +611,9 @@ TEST_F(BackupTest, ArchiveFromASeqChecksAloneAndDecodesWithCapnp) {
       fmt::format("archive create --data {} --out {} --from {} --json", data, archive, from));
   ASSERT_EQ(created.exit_code, 0) << created.output;
   const auto summary = nlohmann::json::parse(created.output.substr(created.output.find('{')));
-  ASSERT_EQ(summary["first_seq"].get<uint64_t>(), anchor + 1) << created.output;
+  ASSERT_EQ(summary["first_seq"].get<uint64_t>(), (anchor + 1).value()) << created.output;
   std::string chain;
-  ledger::SequenceNumber head = 0;
+  ledger::SequenceNumber head{0};
   {
     auto original = OpenLog(data);
     chain = ledger::ToHex(original->chain_id());
@@ -618,7 +623,8 @@ TEST_F(BackupTest, ArchiveFromASeqChecksAloneAndDecodesWithCapnp) {
     EXPECT_EQ((*unpacked)->summary().first_seq, anchor + 1);
     auto log = OpenLog((*unpacked)->data_dir());
     std::vector<std::string> all = RawRecords(*original);
-    all.erase(all.begin(), all.begin() + static_cast<long>(anchor - 1));  // From the anchor on.
+    all.erase(all.begin(),
+              all.begin() + static_cast<long>(anchor.value() - 1));  // From the anchor on.
     EXPECT_TRUE(RawRecords(*log) == all);
   }
   fs::remove_all(data);
@@ -749,7 +755,7 @@ TEST_F(BackupTest, RangeArchiveWithAChangedAnchorOrFrontierIsRefused) {
 
   // The inclusion proof of the last leaf of a tree of `anchor` leaves (merkle.h).
   const unsigned proof_size =
-      static_cast<unsigned>(std::countr_zero(anchor) + std::popcount(anchor) - 1);
+      static_cast<unsigned>(std::countr_zero(anchor.value()) + std::popcount(anchor.value()) - 1);
   ASSERT_GT(proof_size, 0u);
   for (unsigned i = 0; i < proof_size; ++i) {
     const std::string path = scratch / fmt::format("frontier-{}.archive", i);

@@ -144,15 +144,16 @@ void ExpectAcksDurable(const std::string& log_dir, const std::vector<Ack>& acks)
   auto log = ledger::EventLog::Open(log_dir, std::move(options));
   ASSERT_TRUE(log.ok()) << log.status().ToString();
   for (const Ack& ack : acks) {
-    ASSERT_LE(ack.last, (*log)->head_seq()) << "acknowledged line " << ack.line << " lost";
-    for (uint64_t seq = ack.first; seq <= ack.last; ++seq) {
+    const ledger::SequenceNumber first{ack.first}, last{ack.last};
+    ASSERT_LE(last, (*log)->head_seq()) << "acknowledged line " << ack.line << " lost";
+    for (ledger::SequenceNumber seq = first; seq <= last; ++seq) {
       auto record = (*log)->Read(seq);
       ASSERT_TRUE(record.ok()) << record.status().ToString();
-      EXPECT_EQ(record->group(), ack.first) << "seq " << seq;
+      EXPECT_EQ(record->group(), first) << "seq " << seq.value();
     }
-    auto next = (*log)->Read(ack.last + 1);
+    auto next = (*log)->Read(last + 1);
     if (next.ok()) {
-      EXPECT_EQ(next->group(), ack.last + 1) << "group of line " << ack.line;
+      EXPECT_EQ(next->group(), last + 1) << "group of line " << ack.line;
     }
   }
 }

@@ -71,9 +71,9 @@ TEST(IngestCrashTest, KillNineLosesNothingAcknowledgedAndAuditStaysClean) {
     auto log = ledger::EventLog::Open(scratch / "data/log", std::move(options));
     ASSERT_TRUE(log.ok());
     if (!acks.empty()) {
-      EXPECT_GT((*log)->head_seq(), previous_head) << "the chain continues";
+      EXPECT_GT((*log)->head_seq().value(), previous_head) << "the chain continues";
     }
-    previous_head = (*log)->head_seq();
+    previous_head = (*log)->head_seq().value();
   }
   EXPECT_GT(previous_head, 0u);
   RecordProperty("killed_mid_stream", killed_mid_stream);

@@ -153,7 +153,10 @@ void DepositUntil(server::Client* client, const std::atomic<bool>* stop,
   while (!stop->load() || received < sent) {
     if (!stop->load() && sent - received < 32) {
       ++sent;
-      if (!client->SendCommand(sent, "deposits", sent, engine::Deposit{1, 1, 1000}).ok()) {
+      if (!client
+               ->SendCommand(sent, "deposits", sent,
+                             engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 1000})
+               .ok()) {
         *error = "send failed";
         return;
       }

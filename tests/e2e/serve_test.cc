@@ -174,16 +174,16 @@ TEST_F(ServeTest, TwoTradersAndAnOperatorDriveACrashIntoAdl) {
     EXPECT_EQ(first, next_seq);  // In the order sent, nothing else in between.
     next_seq = answer["last_seq"].get<uint64_t>() + 1;
     for (uint64_t seq = first; seq < next_seq; ++seq) {
-      auto record = (*log)->Read(seq);
+      auto record = (*log)->Read(ledger::SequenceNumber{seq});
       ASSERT_TRUE(record.ok()) << record.status().ToString();
       EXPECT_EQ(answer["records"][seq - first], ledger::ToHex(record->record_bytes()))
           << "seq " << seq;
     }
   }
-  EXPECT_EQ(next_seq - 1, (*log)->head_seq());
+  EXPECT_EQ(next_seq - 1, (*log)->head_seq().value());
   int adl_reductions = 0;
-  for (uint64_t seq = 1; seq <= (*log)->head_seq(); ++seq) {
-    adl_reductions += (*log)->Read(seq)->event().isAdlReduction() ? 1 : 0;
+  for (uint64_t seq = 1; ledger::SequenceNumber{seq} <= (*log)->head_seq(); ++seq) {
+    adl_reductions += (*log)->Read(ledger::SequenceNumber{seq})->event().isAdlReduction() ? 1 : 0;
   }
   EXPECT_GT(adl_reductions, 0);
   log->reset();
@@ -398,7 +398,7 @@ class KillNineTest : public ServeTest {
     auto log = ReadOnlyLog();
     ASSERT_NE(log, nullptr);
     for (const auto& [line, seq] : acked_) {
-      auto record = log->Read(seq);
+      auto record = log->Read(ledger::SequenceNumber{seq});
       ASSERT_TRUE(record.ok()) << "acknowledged line " << line << " lost: seq " << seq;
       auto origin = ledger::DecodeOrigin(record->event());
       ASSERT_TRUE(origin.ok() && origin->has_value());
@@ -411,8 +411,8 @@ class KillNineTest : public ServeTest {
     auto log = ReadOnlyLog();
     ASSERT_NE(log, nullptr);
     std::map<uint64_t, int> applied;  // line -> inputs with its origin
-    for (uint64_t seq = 1; seq <= log->head_seq(); ++seq) {
-      auto record = log->Read(seq);
+    for (uint64_t seq = 1; ledger::SequenceNumber{seq} <= log->head_seq(); ++seq) {
+      auto record = log->Read(ledger::SequenceNumber{seq});
       ASSERT_TRUE(record.ok());
       auto origin = ledger::DecodeOrigin(record->event());
       ASSERT_TRUE(origin.ok());

@@ -28,13 +28,13 @@ class AdlSplitTest : public EngineTest {
     spec.adl_policy = AdlPolicy::kProRata;
     List(spec);
     Mark(1'000);
-    Open(1, 501);
-    Open(3, 1'000'000);
-    for (AccountId account : {10, 11, 12, 13}) Open(account, 1'000'000);
-    Trade(1, 10, 2, 1'000);
-    Trade(1, 11, 2, 1'000);
-    Trade(1, 13, 1, 1'000);
-    Trade(3, 12, 2, 1'000);
+    Open(AccountId{1}, 501);
+    Open(AccountId{3}, 1'000'000);
+    for (uint64_t n : {10, 11, 12, 13}) Open(AccountId{n}, 1'000'000);
+    Trade(AccountId{1}, AccountId{10}, 2, 1'000);
+    Trade(AccountId{1}, AccountId{11}, 2, 1'000);
+    Trade(AccountId{1}, AccountId{13}, 1, 1'000);
+    Trade(AccountId{3}, AccountId{12}, 2, 1'000);
   }
 };
 
@@ -44,7 +44,7 @@ TEST_F(AdlSplitTest, QueueIsRankedBySizeWithTiesByAccountId) {
   EXPECT_EQ(queue.quantity_to_cover, 5);
   EXPECT_EQ(queue.queue_length, 4u);
   ASSERT_EQ(queue.top.size(), 4u);
-  const std::vector<AccountId> order = {10, 11, 12, 13};
+  const std::vector<AccountId> order = Accounts({10, 11, 12, 13});
   for (size_t i = 0; i < order.size(); ++i) {
     EXPECT_EQ(queue.top[i].account, order[i]) << i;
     EXPECT_EQ(queue.top[i].queue_position, static_cast<uint32_t>(i + 1));
@@ -55,7 +55,7 @@ TEST_F(AdlSplitTest, LargestRemaindersThenQueueOrderGetTheLotsLeftOver) {
   Mark(908);
   const std::vector<AdlReduction> reductions = All<AdlReduction>();
   ASSERT_EQ(reductions.size(), 4u);
-  const std::vector<AccountId> accounts = {10, 11, 12, 13};
+  const std::vector<AccountId> accounts = Accounts({10, 11, 12, 13});
   const std::vector<Quantity> takes = {2, 1, 1, 1};
   const std::vector<Quantity> remaining_before = {5, 3, 2, 1};
   for (size_t i = 0; i < reductions.size(); ++i) {
@@ -64,12 +64,12 @@ TEST_F(AdlSplitTest, LargestRemaindersThenQueueOrderGetTheLotsLeftOver) {
     EXPECT_EQ(reductions[i].remaining_before, remaining_before[i]) << i;
     EXPECT_EQ(reductions[i].queue_position, static_cast<uint32_t>(i + 1)) << i;
   }
-  EXPECT_EQ(Q(1), 0);
-  EXPECT_EQ(Q(10), 0);
-  EXPECT_EQ(Q(11), -1);
-  EXPECT_EQ(Q(12), -1);
-  EXPECT_EQ(Q(13), 0);
-  EXPECT_EQ(Q(3), 2);  // The healthy long is untouched.
+  EXPECT_EQ(Q(AccountId{1}), 0);
+  EXPECT_EQ(Q(AccountId{10}), 0);
+  EXPECT_EQ(Q(AccountId{11}), -1);
+  EXPECT_EQ(Q(AccountId{12}), -1);
+  EXPECT_EQ(Q(AccountId{13}), 0);
+  EXPECT_EQ(Q(AccountId{3}), 2);  // The healthy long is untouched.
 }
 
 TEST_F(AdlSplitTest, QuotesShareTheBankruptcyQuoteRoundedAgainstEachCounterparty) {

@@ -62,13 +62,13 @@ class AdlTest : public EngineTest {
     spec.adl_policy = policy;
     List(spec);
     Mark(1'000);
-    Open(1, 1'001);
-    Open(2, 1'000'000);
-    Open(4, 5'000);
-    Open(5, 2'000);
-    Trade(1, 2, 6, 1'000);
-    Trade(1, 4, 3, 1'000);
-    Trade(1, 5, 1, 1'000);
+    Open(AccountId{1}, 1'001);
+    Open(AccountId{2}, 1'000'000);
+    Open(AccountId{4}, 5'000);
+    Open(AccountId{5}, 2'000);
+    Trade(AccountId{1}, AccountId{2}, 6, 1'000);
+    Trade(AccountId{1}, AccountId{4}, 3, 1'000);
+    Trade(AccountId{1}, AccountId{5}, 1, 1'000);
   }
 };
 
@@ -81,9 +81,9 @@ TEST_F(AdlTest, QueueIsRankedOnceAndReducedFromTheTopAtTheBankruptcyQuote) {
   EXPECT_EQ(queue.counterparty_side, Side::kSell);
   ASSERT_EQ(queue.top.size(), 3u);
   // Same PnL% for all; effective leverage decides: 4 (thin), then 5, then 2.
-  EXPECT_EQ(queue.top[0].account, 4u);
-  EXPECT_EQ(queue.top[1].account, 5u);
-  EXPECT_EQ(queue.top[2].account, 2u);
+  EXPECT_EQ(queue.top[0].account, engine::AccountId{4});
+  EXPECT_EQ(queue.top[1].account, engine::AccountId{5});
+  EXPECT_EQ(queue.top[2].account, engine::AccountId{2});
   const std::vector<AdlReduction> reductions = All<AdlReduction>();
   ASSERT_EQ(reductions.size(), 3u);
   EXPECT_EQ(reductions[0].quantity, 3);
@@ -94,21 +94,21 @@ TEST_F(AdlTest, QueueIsRankedOnceAndReducedFromTheTopAtTheBankruptcyQuote) {
   EXPECT_EQ(reductions[1].quote, 900);    // ceil(6,299 * 1 / 7) = ceil(899.86)
   EXPECT_EQ(reductions[2].quote, 5'399);  // The last takes the remainder.
   EXPECT_EQ(reductions[2].queue_position, 3u);
-  EXPECT_EQ(Q(2), 0);
-  EXPECT_EQ(Q(4), 0);
+  EXPECT_EQ(Q(AccountId{2}), 0);
+  EXPECT_EQ(Q(AccountId{4}), 0);
   EXPECT_EQ(engine_.InsuranceFund(kUsdt), 0);
 }
 
 TEST_F(AdlTest, CounterpartyOrdersInTheMarketAreCancelled) {
   Build(AdlPolicy::kBitmex);
-  Order(4, 1, Side::kBuy, 500, 1);
+  Order(AccountId{4}, OrderId{1}, Side::kBuy, 500, 1);
   Mark(908);
   bool cancelled = false;
   for (const OrderCancelled& cancel : All<OrderCancelled>()) {
-    cancelled |= cancel.account == 4 && cancel.reason == CancelReason::kAdl;
+    cancelled |= cancel.account == AccountId{4} && cancel.reason == CancelReason::kAdl;
   }
   EXPECT_TRUE(cancelled);
-  EXPECT_TRUE(engine_.OpenOrders(4).empty());
+  EXPECT_TRUE(engine_.OpenOrders(AccountId{4}).empty());
 }
 
 // Every policy on the same book as a table: the queue order and, in that order, the lots and
@@ -148,19 +148,19 @@ TEST_P(AdlPolicyTableTest, QueueOrderAndTakes) {
   EXPECT_EQ(reduced, row.queue);
   EXPECT_EQ(quantities, row.quantities);
   EXPECT_EQ(quotes, row.quotes);
-  EXPECT_EQ(Q(1), 0);
+  EXPECT_EQ(Q(AccountId{1}), 0);
 }
 
 // clang-format off
 const PolicyRow kPolicyRows[] = {
     // policy                        queue      lots       quotes
-    {AdlPolicy::kBitmex,             {4, 5, 2}, {3, 1, 6}, {2'700, 900, 5'399},
+    {AdlPolicy::kBitmex,             Accounts({4, 5, 2}), {3, 1, 6}, {2'700, 900, 5'399},
      "bitmex: same PnL%, effective leverage decides"},
-    {AdlPolicy::kBinanceLeveragePnl, {4, 5, 2}, {3, 1, 6}, {2'700, 900, 5'399},
+    {AdlPolicy::kBinanceLeveragePnl, Accounts({4, 5, 2}), {3, 1, 6}, {2'700, 900, 5'399},
      "binance: profit over wallet x margin ratio"},
-    {AdlPolicy::kHyperliquid,        {4, 5, 2}, {3, 1, 6}, {2'700, 900, 5'399},
+    {AdlPolicy::kHyperliquid,        Accounts({4, 5, 2}), {3, 1, 6}, {2'700, 900, 5'399},
      "hyperliquid: entry over mark x leverage"},
-    {AdlPolicy::kProRata,            {2, 4, 5}, {6, 3, 1}, {5'400, 2'700, 899},
+    {AdlPolicy::kProRata,            Accounts({2, 4, 5}), {6, 3, 1}, {5'400, 2'700, 899},
      "pro-rata: by size; X = S = 10, so each gives all it holds"},
 };
 // clang-format on
@@ -171,7 +171,7 @@ INSTANTIATE_TEST_SUITE_P(Rule6, AdlPolicyTableTest, ::testing::ValuesIn(kPolicyR
 base::Sha256Digest Commitment(const std::vector<AdlQueueEntry>& entries) {
   std::vector<uint8_t> bytes;
   for (const AdlQueueEntry& entry : entries) {
-    for (const uint64_t value : {entry.account, static_cast<uint64_t>(entry.score),
+    for (const uint64_t value : {entry.account.value(), static_cast<uint64_t>(entry.score),
                                  static_cast<uint64_t>(entry.position)}) {
       for (int byte = 7; byte >= 0; --byte)
         bytes.push_back(static_cast<uint8_t>(value >> (8 * byte)));
@@ -185,7 +185,7 @@ class AdlRecordTest : public AdlTest, public ::testing::WithParamInterface<AdlPo
 
 TEST_P(AdlRecordTest, QueueCommitsToTheRankingAndEachReductionToItsScoreInputs) {
   Build(GetParam());
-  const PositionState before_4 = engine_.Position(4, kMarket);
+  const PositionState before_4 = engine_.Position(AccountId{4}, kMarket);
   Mark(908);
   const AdlQueue queue = Single<AdlQueue>();
   ASSERT_EQ(queue.top.size(), 3u);  // The whole queue: the commitment covers exactly these.
@@ -198,7 +198,7 @@ TEST_P(AdlRecordTest, QueueCommitsToTheRankingAndEachReductionToItsScoreInputs) 
     EXPECT_EQ(AdlScoreOf(GetParam(), reduction.score_inputs), reduction.score);
     EXPECT_EQ(reduction.score_inputs.mark, 908);
     EXPECT_LT(reduction.score_inputs.position, 0);  // The shorts, as ranked (before it).
-    if (reduction.counterparty_account == 4) {
+    if (reduction.counterparty_account == AccountId{4}) {
       EXPECT_EQ(reduction.score_inputs.position, before_4.quantity);
       EXPECT_EQ(reduction.score_inputs.cost, before_4.cost);
     }
@@ -220,10 +220,11 @@ TEST_F(EngineTest, CommitmentCoversTheQueueBeyondItsListedTop) {
   engine_ = RiskEngine(options);
   List(PlainSpec());
   Mark(1'000);
-  Open(1, 2'503);
-  for (AccountId short_account = 10; short_account < 35; ++short_account) {
-    Open(short_account, 100'000 + static_cast<Money>(short_account));  // Distinct leverage.
-    Trade(1, short_account, 1, 1'000);
+  Open(AccountId{1}, 2'503);
+  for (uint64_t n = 10; n < 35; ++n) {
+    const AccountId short_account{n};
+    Open(short_account, 100'000 + static_cast<Money>(short_account.value()));  // Distinct leverage.
+    Trade(AccountId{1}, short_account, 1, 1'000);
   }
   Mark(908);
   const AdlQueue queue = Single<AdlQueue>();

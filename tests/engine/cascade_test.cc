@@ -27,7 +27,7 @@ class EffectDigest {
  private:
   template <typename T>
   void Put(T value) {
-    const auto wide = static_cast<uint64_t>(static_cast<int64_t>(value));
+    const auto wide = static_cast<uint64_t>(static_cast<int64_t>(base::UnwrapStrong(value)));
     for (int shift = 0; shift < 64; shift += 8) bytes_.push_back(static_cast<char>(wide >> shift));
   }
   template <typename... T>
@@ -96,7 +96,7 @@ class CascadeTest : public EngineTest {
  protected:
   static constexpr int kLongs = 3'000;
   static constexpr int kShorts = 40;
-  static constexpr AccountId kFirstLong = 100;
+  static constexpr AccountId kFirstLong = AccountId{100};
 
   // 40 shorts (2..41, every fourth thinly margined) rest asks at 10,000 that 3,000 longs
   // (100..3,099, 1-3 lots, 5x to 10x, many with identical figures) take; the maker (1) then
@@ -110,37 +110,37 @@ class CascadeTest : public EngineTest {
     List(spec);
     Mark(10'000);
     Do(TopUpInsurance{kUsdt, 30'000});
-    Open(1, 1'000'000'000'000);
+    Open(AccountId{1}, 1'000'000'000'000);
     Quantity long_lots = 0;
     for (int i = 0; i < kLongs; ++i) long_lots += 1 + i % 3;
     for (int j = 0; j < kShorts; ++j) {
       const AccountId account = static_cast<AccountId>(2 + j);
       const Quantity lots = long_lots / kShorts + (j < long_lots % kShorts ? 1 : 0);
       Open(account, j % 4 == 0 ? lots * 10'000 * (12 + j % 5) / 100 : 1'000'000'000);
-      Order(account, 1, Side::kSell, 10'000, lots);
+      Order(account, OrderId{1}, Side::kSell, 10'000, lots);
       ASSERT_EQ(LastRejection(), Rejection::kNone);
     }
     for (int i = 0; i < kLongs; ++i) {
-      const AccountId account = kFirstLong + static_cast<AccountId>(i);
+      const AccountId account{kFirstLong.value() + static_cast<uint64_t>(i)};
       const Quantity lots = 1 + i % 3;
       Open(account, lots * 10'000 * (10 + (i * 7) % 11) / 100);
-      Order(account, 1, Side::kBuy, 10'000, lots, TimeInForce::kIoc);
+      Order(account, OrderId{1}, Side::kBuy, 10'000, lots, TimeInForce::kIoc);
       ASSERT_EQ(LastRejection(), Rejection::kNone);
     }
     // Ten thin shorts (50..59) sell 20 lots each to the maker at 8,000: flat PnL at the crash
     // mark ranks them last in its ADL queue; the squeeze makes them bankrupt.
-    Order(1, 200, Side::kBuy, 8'000, 10 * 20);
+    Order(AccountId{1}, OrderId{200}, Side::kBuy, 8'000, 10 * 20);
     for (int k = 0; k < 10; ++k) {
       const AccountId account = static_cast<AccountId>(50 + k);
       Open(account, 60'000 + 1'000 * k);
-      Order(account, 1, Side::kSell, 8'000, 20, TimeInForce::kIoc);
+      Order(account, OrderId{1}, Side::kSell, 8'000, 20, TimeInForce::kIoc);
       ASSERT_EQ(LastRejection(), Rejection::kNone);
     }
     for (int level = 0; level < 12; ++level) {  // Above the bankruptcy prices: Phase A.
-      Order(1, 1 + level, Side::kBuy, 9'500 - 50 * level, 5);
+      Order(AccountId{1}, static_cast<OrderId>(1 + level), Side::kBuy, 9'500 - 50 * level, 5);
     }
     for (int level = 0; level < 8; ++level) {  // Below the crash mark: Phase B.
-      Order(1, 100 + level, Side::kBuy, 7'900 - 100 * level, 10);
+      Order(AccountId{1}, static_cast<OrderId>(100 + level), Side::kBuy, 7'900 - 100 * level, 10);
     }
   }
 
@@ -226,12 +226,12 @@ TEST_F(CascadeTest, OneLotLongsAgainstOneMakerInOneTick) {
   engine_ = RiskEngine(options);
   List(PlainSpec());
   Mark(10'000);
-  Open(1, 1'000'000'000'000);
-  Order(1, 1, Side::kSell, 10'000, kAccounts);
+  Open(AccountId{1}, 1'000'000'000'000);
+  Order(AccountId{1}, OrderId{1}, Side::kSell, 10'000, kAccounts);
   for (int a = 0; a < kAccounts; ++a) {
     const AccountId account = static_cast<AccountId>(2 + a);
     Open(account, 1'100);
-    Order(account, 1, Side::kBuy, 10'000, 1, TimeInForce::kIoc);
+    Order(account, OrderId{1}, Side::kBuy, 10'000, 1, TimeInForce::kIoc);
     ASSERT_EQ(LastRejection(), Rejection::kNone);
   }
   Mark(5'000);
@@ -239,9 +239,10 @@ TEST_F(CascadeTest, OneLotLongsAgainstOneMakerInOneTick) {
   digest.Add(last_);
   const std::vector<Liquidation> liquidations = All<Liquidation>();
   ASSERT_EQ(liquidations.size(), static_cast<size_t>(kAccounts));
-  for (int a = 0; a < kAccounts; ++a) EXPECT_EQ(liquidations[a].account, 2u + a);
+  for (int a = 0; a < kAccounts; ++a)
+    EXPECT_EQ(liquidations[a].account, static_cast<AccountId>(2 + a));
   EXPECT_EQ(All<AdlReduction>().size(), static_cast<size_t>(kAccounts));
-  EXPECT_EQ(Q(1), 0);
+  EXPECT_EQ(Q(AccountId{1}), 0);
   engine_.CheckInvariants();
   EXPECT_EQ(digest.hash(), 4686886126823187125u);
   EXPECT_EQ(engine_.StateHash(Fnv1a64), 11148607921492559569u);

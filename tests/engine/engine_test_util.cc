@@ -17,7 +17,7 @@ MarketSpec PlainSpec(MarketId market, RateE8 mmr_e8, int64_t max_leverage) {
   MarketSpec spec;
   spec.market_id = market;
   const char* const kSymbols[] = {"M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7"};
-  spec.symbol = kSymbols[market % 8];
+  spec.symbol = kSymbols[market.value() % 8];
   spec.quote_asset = kUsdt;
   spec.tick_size = 1;
   spec.tiers = {RiskTier{0, mmr_e8, max_leverage}};
@@ -64,8 +64,8 @@ void EngineTest::MarketOrder(AccountId account, OrderId order_id, Side side, Qua
 
 void EngineTest::Trade(AccountId buyer, AccountId seller, Quantity quantity, Price price,
                        MarketId market) {
-  const OrderId sell_id = next_trade_order_++;
-  const OrderId buy_id = next_trade_order_++;
+  const OrderId sell_id{next_trade_order_++};
+  const OrderId buy_id{next_trade_order_++};
   Order(seller, sell_id, Side::kSell, price, quantity, TimeInForce::kGtc, market);
   ASSERT_EQ(LastRejection(), Rejection::kNone);
   Order(buyer, buy_id, Side::kBuy, price, quantity, TimeInForce::kIoc, market);
@@ -123,7 +123,7 @@ Input RandomStream::Next() {
   if (roll < 600) return NextOrder();
   if (roll < 800) {
     // Cancel a recent order id (some are long gone: an UnknownOrder rejection).
-    const OrderId last = next_order_[account];
+    const uint64_t last = next_order_[account.value()];
     return CancelOrder{account,
                        static_cast<OrderId>(rng_.Uniform(std::max<int64_t>(1, last - 8), last))};
   }
@@ -136,18 +136,18 @@ Input RandomStream::Next() {
   if (roll < 990) return Withdraw{account, kUsdt, rng_.Uniform(1, 80'000)};
   if (roll < 993) return TopUpInsurance{kUsdt, rng_.Uniform(1, 5'000)};
   if (roll < 996) return OpenAccount{static_cast<AccountId>(rng_.Uniform(0, accounts_ + 2))};
-  return PlaceOrder{account,           99,    1,      Side::kBuy, OrderType::kLimit,
-                    TimeInForce::kGtc, false, 10'000, 1};  // Unknown market.
+  return PlaceOrder{account,           MarketId{99}, OrderId{1}, Side::kBuy, OrderType::kLimit,
+                    TimeInForce::kGtc, false,        10'000,     1};  // Unknown market.
 }
 
 Input RandomStream::NextOrder() {
   const AccountId account = static_cast<AccountId>(rng_.Uniform(1, accounts_));
   const MarketId market = static_cast<MarketId>(rng_.Uniform(1, markets_));
-  const Price mark = marks_[market - 1];
+  const Price mark = marks_[market.value() - 1];
   PlaceOrder order;
   order.account = account;
   order.market = market;
-  order.order_id = next_order_[account]++;
+  order.order_id = OrderId{next_order_[account.value()]++};
   order.side = rng_.Chance(50) ? Side::kBuy : Side::kSell;
   order.quantity = rng_.Uniform(1, rng_.Chance(10) ? 400 : 40);
   const int64_t kind = rng_.Uniform(0, 99);
@@ -169,7 +169,7 @@ Input RandomStream::NextOrder() {
 
 Input RandomStream::NextMark() {
   const MarketId market = static_cast<MarketId>(rng_.Uniform(1, markets_));
-  Price& mark = marks_[market - 1];
+  Price& mark = marks_[market.value() - 1];
   const int64_t roll = rng_.Uniform(0, 99);
   if (roll < 3) {
     mark = mark * rng_.Uniform(55, 85) / 100;  // Crash.

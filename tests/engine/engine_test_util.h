@@ -14,8 +14,15 @@
 
 namespace engine::testing {
 
-inline constexpr MarketId kMarket = 1;
-inline constexpr AssetId kUsdt = 1;
+inline constexpr MarketId kMarket = MarketId{1};
+inline constexpr AssetId kUsdt = AssetId{1};
+
+// Account ids from integers, for tables.
+inline std::vector<AccountId> Accounts(std::initializer_list<uint64_t> ids) {
+  std::vector<AccountId> accounts;
+  for (const uint64_t id : ids) accounts.emplace_back(id);
+  return accounts;
+}
 
 // FNV-1a 64: a simple deterministic non-crypto hash for state-hash tests.
 uint64_t Fnv1a64(std::string_view bytes);
@@ -70,7 +77,7 @@ class EngineTest : public ::testing::Test {
   RiskEngine engine_;
   std::vector<Effect> last_;
   TimeNs time_ns_ = 0;
-  OrderId next_trade_order_ = 9000;
+  uint64_t next_trade_order_ = 9000;
 };
 
 // Deterministic splitmix64 generator for seeded streams.
@@ -104,7 +111,7 @@ class RandomStream {
   int64_t produced_ = 0;
   std::vector<Input> setup_;
   std::vector<Price> marks_;
-  std::vector<OrderId> next_order_;
+  std::vector<uint64_t> next_order_;  // Per account: its next order id.
 };
 
 }  // namespace engine::testing

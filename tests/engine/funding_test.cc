@@ -13,11 +13,11 @@ class FundingTest : public EngineTest {
   void SetUp() override {
     List(PlainSpec());
     Mark(1'000'000);
-    Open(1, 1'000'000);
-    Open(2, 1'000'000);
-    Open(3, 1'000'000);
-    Trade(1, 2, 2, 1'000'000);
-    Trade(1, 3, 1, 1'000'000);
+    Open(AccountId{1}, 1'000'000);
+    Open(AccountId{2}, 1'000'000);
+    Open(AccountId{3}, 1'000'000);
+    Trade(AccountId{1}, AccountId{2}, 2, 1'000'000);
+    Trade(AccountId{1}, AccountId{3}, 1, 1'000'000);
     Mark(1'000'003);
   }
   Money PaymentOf(AccountId account) const {
@@ -49,10 +49,11 @@ class FundingTableTest : public FundingTest, public ::testing::WithParamInterfac
 TEST_P(FundingTableTest, PayersRoundUpReceiversRoundDownTheResidueGoesToTheFund) {
   const FundingRow row = GetParam();
   Do(FundingTick{kMarket, row.rate_e8});
-  EXPECT_EQ(PaymentOf(1), row.payment_1);
-  EXPECT_EQ(PaymentOf(2), row.payment_2);
-  EXPECT_EQ(PaymentOf(3), row.payment_3);
-  EXPECT_EQ(PaymentOf(1) + PaymentOf(2) + PaymentOf(3) + row.residue, 0);
+  EXPECT_EQ(PaymentOf(AccountId{1}), row.payment_1);
+  EXPECT_EQ(PaymentOf(AccountId{2}), row.payment_2);
+  EXPECT_EQ(PaymentOf(AccountId{3}), row.payment_3);
+  EXPECT_EQ(
+      PaymentOf(AccountId{1}) + PaymentOf(AccountId{2}) + PaymentOf(AccountId{3}) + row.residue, 0);
   EXPECT_EQ(engine_.InsuranceFund(kUsdt), row.residue);
   if (row.residue > 0) {
     const InsuranceFundCredit credit = Single<InsuranceFundCredit>();
@@ -75,10 +76,10 @@ const FundingRow kFundingRows[] = {
 INSTANTIATE_TEST_SUITE_P(Rule8, FundingTableTest, ::testing::ValuesIn(kFundingRows));
 
 TEST_F(FundingTest, FundingCanTriggerLiquidation) {
-  Do(Withdraw{1, kUsdt, 600'000});  // Equity 400,009 vs IM 300,001.
+  Do(Withdraw{AccountId{1}, kUsdt, 600'000});  // Equity 400,009 vs IM 300,001.
   EXPECT_EQ(LastRejection(), Rejection::kNone);
   Do(FundingTick{kMarket, 13'000'000});  // 13%: pays 390,002; equity 10,007 < MM 30,001.
-  EXPECT_EQ(Single<Liquidation>().account, 1u);
+  EXPECT_EQ(Single<Liquidation>().account, engine::AccountId{1});
 }
 
 }  // namespace

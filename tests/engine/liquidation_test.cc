@@ -20,12 +20,12 @@ class LiquidationTest : public EngineTest {
   void SetUp() override {
     List(PlainSpec());
     Mark(1'000);
-    Open(1, 1'000);
-    Open(2, 1'000'000);
-    Open(3, 1'000'000);
-    Open(4, 10'000);
-    Trade(1, 2, 6, 1'000);
-    Trade(1, 4, 4, 1'000);
+    Open(AccountId{1}, 1'000);
+    Open(AccountId{2}, 1'000'000);
+    Open(AccountId{3}, 1'000'000);
+    Open(AccountId{4}, 10'000);
+    Trade(AccountId{1}, AccountId{2}, 6, 1'000);
+    Trade(AccountId{1}, AccountId{4}, 4, 1'000);
   }
   std::vector<Money> FundDeltas() const {
     std::vector<Money> deltas;
@@ -43,27 +43,27 @@ TEST_F(LiquidationTest, NotLiquidatedWhileEquityEqualsMaintenance) {
 TEST_F(LiquidationTest, TakeOverAtTheBankruptcyQuoteLeavesWalletZero) {
   Mark(909);
   const Liquidation liquidation = Single<Liquidation>();
-  EXPECT_EQ(liquidation.account, 1u);
+  EXPECT_EQ(liquidation.account, engine::AccountId{1});
   EXPECT_EQ(liquidation.equity, 90);
   EXPECT_EQ(liquidation.maintenance_margin, 91);
   EXPECT_EQ(liquidation.equity_share, 90);
   EXPECT_EQ(liquidation.bankruptcy_quote, 9'000);
   EXPECT_EQ(liquidation.bankruptcy_price, 900);
-  EXPECT_EQ(Wallet(1), 0);
-  EXPECT_EQ(Q(1), 0);
-  EXPECT_EQ(Q(0), 0);  // Account 0 is flat at the end of the input.
+  EXPECT_EQ(Wallet(AccountId{1}), 0);
+  EXPECT_EQ(Q(AccountId{1}), 0);
+  EXPECT_EQ(Q(AccountId{0}), 0);  // Account 0 is flat at the end of the input.
 }
 
 TEST_F(LiquidationTest, LiquidationCancelsTheAccountsOrdersFirst) {
-  Open(1, 200);  // Room for the order's IM: 10 lots valued at 1,100.
-  Order(1, 1, Side::kSell, 1'100, 2);
+  Open(AccountId{1}, 200);  // Room for the order's IM: 10 lots valued at 1,100.
+  Order(AccountId{1}, OrderId{1}, Side::kSell, 1'100, 2);
   ASSERT_EQ(LastRejection(), Rejection::kNone);
   Mark(880);
   ASSERT_FALSE(last_.empty());
   const auto* cancelled = std::get_if<OrderCancelled>(&last_[0]);
   ASSERT_NE(cancelled, nullptr);
   EXPECT_EQ(cancelled->reason, CancelReason::kLiquidation);
-  EXPECT_TRUE(engine_.OpenOrders(1).empty());
+  EXPECT_TRUE(engine_.OpenOrders(AccountId{1}).empty());
 }
 
 // Rule 5's phases as a table. Account 3 rests `bids` (price, lots) under the base scenario; at
@@ -87,8 +87,10 @@ class LiquidationPhaseTest : public LiquidationTest,
 
 TEST_P(LiquidationPhaseTest, FillsFundAndAdlSplitTheBankruptcyQuote) {
   const PhaseRow row = GetParam();
-  OrderId order_id = 1;
-  for (const auto& [price, quantity] : row.bids) Order(3, order_id++, Side::kBuy, price, quantity);
+  uint64_t order_id = 1;
+  for (const auto& [price, quantity] : row.bids) {
+    Order(AccountId{3}, OrderId{order_id++}, Side::kBuy, price, quantity);
+  }
   Mark(909);
   ASSERT_EQ(Single<Liquidation>().bankruptcy_quote, 9'000);
   EXPECT_EQ(FundDeltas(), row.fund_deltas);
@@ -106,8 +108,8 @@ TEST_P(LiquidationPhaseTest, FillsFundAndAdlSplitTheBankruptcyQuote) {
     EXPECT_EQ(fill.phase, fill.price >= 900 ? LiquidationPhase::kA : LiquidationPhase::kB);
   }
   for (const Fill& fill : All<Fill>()) EXPECT_EQ(fill.taker_fee, 0);
-  EXPECT_EQ(Wallet(1), 0);
-  EXPECT_EQ(Q(1), 0);
+  EXPECT_EQ(Wallet(AccountId{1}), 0);
+  EXPECT_EQ(Q(AccountId{1}), 0);
 }
 
 // clang-format off
@@ -130,8 +132,8 @@ TEST_F(LiquidationTest, MaxSlippageCapsPhaseB) {
   MarketSpec spec = PlainSpec();
   spec.max_slippage_e8 = 2'000'000;  // 2% from mark 909: Phase B no lower than ceil(890.82).
   Do(ChangeMarket{spec});
-  Order(3, 1, Side::kBuy, 891, 1);
-  Order(3, 2, Side::kBuy, 890, 1);
+  Order(AccountId{3}, OrderId{1}, Side::kBuy, 891, 1);
+  Order(AccountId{3}, OrderId{2}, Side::kBuy, 890, 1);
   Do(TopUpInsurance{kUsdt, 1'000});
   Mark(909);
   ASSERT_EQ(All<LiquidationFill>().size(), 1u);
@@ -140,38 +142,40 @@ TEST_F(LiquidationTest, MaxSlippageCapsPhaseB) {
 }
 
 TEST_F(LiquidationTest, BankruptcyQuoteIsSplitOverPositionsByMaintenanceMargin) {
-  List(PlainSpec(2));
-  Mark(1'000, 2);
-  Open(5, 2'000);
-  Trade(5, 2, 10, 1'000, 2);
-  Trade(5, 2, 10, 1'000);  // Account 5: 10 long in both markets, WB 2,000, IM 2,000.
+  List(PlainSpec(MarketId{2}));
+  Mark(1'000, MarketId{2});
+  Open(AccountId{5}, 2'000);
+  Trade(AccountId{5}, AccountId{2}, 10, 1'000, MarketId{2});
+  Trade(AccountId{5}, AccountId{2}, 10,
+        1'000);  // Account 5: 10 long in both markets, WB 2,000, IM 2,000.
   Mark(950);
   EXPECT_TRUE(All<Liquidation>().empty());
-  Mark(860, 2);  // Equity 2,000 - 500 - 1,400 = 100 < MM 95 + 86 = 181.
+  Mark(860, MarketId{2});  // Equity 2,000 - 500 - 1,400 = 100 < MM 95 + 86 = 181.
   std::vector<Liquidation> liquidations;
   for (const Liquidation& liquidation : All<Liquidation>()) {
-    if (liquidation.account == 5) liquidations.push_back(liquidation);
+    if (liquidation.account == AccountId{5}) liquidations.push_back(liquidation);
   }
   ASSERT_EQ(liquidations.size(), 2u);
   EXPECT_EQ(liquidations[0].equity_share, 52);  // floor(100 * 95 / 181)
   EXPECT_EQ(liquidations[1].equity_share, 48);  // The last takes the remainder.
   EXPECT_EQ(liquidations[0].bankruptcy_quote, 9'448);
   EXPECT_EQ(liquidations[1].bankruptcy_quote, 8'552);
-  EXPECT_EQ(Wallet(5), 0);
+  EXPECT_EQ(Wallet(AccountId{5}), 0);
 }
 
 TEST_F(LiquidationTest, LowestEquityOverMaintenanceIsLiquidatedFirst) {
-  Open(5, 600);
-  Open(6, 550);
-  Trade(5, 3, 5, 1'000);
-  Trade(6, 3, 5, 1'000);
+  Open(AccountId{5}, 600);
+  Open(AccountId{6}, 550);
+  Trade(AccountId{5}, AccountId{3}, 5, 1'000);
+  Trade(AccountId{6}, AccountId{3}, 5, 1'000);
   // At 880: account 1 equity -200 / MM 88, account 6 -50 / 44, account 5 0 / 44.
   Mark(880);
   const std::vector<Liquidation> liquidations = All<Liquidation>();
   ASSERT_EQ(liquidations.size(), 3u);
-  EXPECT_EQ(liquidations[0].account, 1u);
-  EXPECT_EQ(liquidations[1].account, 6u);  // Lower ratio than account 5 despite the higher id.
-  EXPECT_EQ(liquidations[2].account, 5u);
+  EXPECT_EQ(liquidations[0].account, engine::AccountId{1});
+  EXPECT_EQ(liquidations[1].account,
+            engine::AccountId{6});  // Lower ratio than account 5 despite the higher id.
+  EXPECT_EQ(liquidations[2].account, engine::AccountId{5});
 }
 
 }  // namespace

@@ -78,8 +78,8 @@ class BinanceLiquidationPriceTest : public EngineTest {
     spec.quote_decimals = 5;
     List(spec);
     Mark(2'000'000);
-    Open(1, 100'000'000);        // 1,000 USDT.
-    Open(2, 1'000'000'000'000);  // The deep-pocketed counterparty.
+    Open(AccountId{1}, 100'000'000);        // 1,000 USDT.
+    Open(AccountId{2}, 1'000'000'000'000);  // The deep-pocketed counterparty.
   }
   bool Liquidated(AccountId account) {
     for (const Liquidation& liquidation : All<Liquidation>()) {
@@ -109,15 +109,15 @@ class BinanceLiquidationTriggerTest : public BinanceLiquidationPriceTest,
 TEST_P(BinanceLiquidationTriggerTest, LiquidatedExactlyPastTheExactLiquidationPrice) {
   const TriggerRow row = GetParam();
   if (row.side == Side::kBuy) {
-    Trade(1, 2, 500, 2'000'000);
+    Trade(AccountId{1}, AccountId{2}, 500, 2'000'000);
   } else {
-    Trade(2, 1, 500, 2'000'000);
+    Trade(AccountId{2}, AccountId{1}, 500, 2'000'000);
   }
   Mark(row.mark);
-  EXPECT_EQ(Liquidated(1), row.liquidated);
+  EXPECT_EQ(Liquidated(AccountId{1}), row.liquidated);
   if (row.liquidated) {
-    EXPECT_EQ(Wallet(1), 0);
-    EXPECT_EQ(Q(1), 0);
+    EXPECT_EQ(Wallet(AccountId{1}), 0);
+    EXPECT_EQ(Q(AccountId{1}), 0);
   }
 }
 
@@ -134,9 +134,9 @@ const TriggerRow kTriggerRows[] = {
 INSTANTIATE_TEST_SUITE_P(Rule4, BinanceLiquidationTriggerTest, ::testing::ValuesIn(kTriggerRows));
 
 TEST_F(BinanceLiquidationPriceTest, MarginViewReportsEquityAndRequirements) {
-  Trade(1, 2, 500, 2'000'000);
+  Trade(AccountId{1}, AccountId{2}, 500, 2'000'000);
   Mark(1'807'229);
-  const MarginView view = engine_.Margin(1, kUsdt);
+  const MarginView view = engine_.Margin(AccountId{1}, kUsdt);
   EXPECT_EQ(view.wallet_balance, 100'000'000);
   EXPECT_EQ(view.equity, 3'614'500);              // 36.145 USDT
   EXPECT_EQ(view.maintenance_margin, 3'614'458);  // ceil(36.14458 USDT)

@@ -104,22 +104,22 @@ TEST(CanonicalStateTest, ImportRefusesAnAccountBelowMaintenanceMargin) {
   std::vector<Effect> effects;
   engine.Apply(ListMarket{PlainSpec()}, 1, &effects);
   engine.Apply(SetMark{kMarket, 10'000, 10'000}, 2, &effects);
-  for (AccountId account : {1, 2}) {
+  for (const AccountId account : {AccountId{1}, AccountId{2}}) {
     engine.Apply(OpenAccount{account}, 3, &effects);
     engine.Apply(Deposit{account, kUsdt, 2'000}, 4, &effects);
   }
-  engine.Apply(PlaceOrder{1, kMarket, 1, Side::kSell, OrderType::kLimit, TimeInForce::kGtc, false,
-                          10'000, 1},
+  engine.Apply(PlaceOrder{AccountId{1}, kMarket, OrderId{1}, Side::kSell, OrderType::kLimit,
+                          TimeInForce::kGtc, false, 10'000, 1},
                5, &effects);
-  engine.Apply(
-      PlaceOrder{2, kMarket, 1, Side::kBuy, OrderType::kLimit, TimeInForce::kIoc, false, 10'000, 1},
-      6, &effects);
-  ASSERT_EQ(engine.Position(2, kMarket).quantity, 1);
+  engine.Apply(PlaceOrder{AccountId{2}, kMarket, OrderId{1}, Side::kBuy, OrderType::kLimit,
+                          TimeInForce::kIoc, false, 10'000, 1},
+               6, &effects);
+  ASSERT_EQ(engine.Position(AccountId{2}, kMarket).quantity, 1);
   EngineState state = engine.Export();
   std::string error;
   ASSERT_TRUE(RiskEngine::Import(state, &error).has_value()) << error;
   for (AccountState& account : state.accounts) {
-    if (account.account != 2) continue;
+    if (account.account != AccountId{2}) continue;
     account.balances.at(0).wallet_balance = 50;  // Equity 50 < maintenance 100 at 10,000.
     state.assets.at(0).deposits -= 1'950;        // Conservation still holds.
   }

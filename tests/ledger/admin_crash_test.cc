@@ -128,8 +128,8 @@ TEST_F(AdminCrashTest, CrashDuringCreateLeavesNoHalfCreatedLog) {
       [&](const std::string& dir, bool created) {
         auto log = EventLog::Open(dir, Options(nullptr));
         if (log.ok()) {
-          EXPECT_EQ((*log)->head_seq(), 0u);
-          ExpectWhole(**log, 0, keyring_);
+          EXPECT_EQ((*log)->head_seq(), ledger::SequenceNumber{0});
+          ExpectWhole(**log, SequenceNumber{0}, keyring_);
           EXPECT_OK((*log)->Append(DepositGroup(2)));
           return;
         }
@@ -157,7 +157,7 @@ TEST_F(AdminCrashTest, CrashDuringRotateKeyIsAllOrNothing) {
     SCOPED_TRACE(SigningModeName(mode));
     const std::string source = dir_.Sub(fmt::format("t{}", SigningModeName(mode)));
     MakeTemplate(source, mode, 3, 5);
-    const SequenceNumber before = 15;
+    const SequenceNumber before{15};
     int rotated = 0;
     int rounds = CrashSweep(
         seed, 24,
@@ -206,7 +206,7 @@ TEST_F(AdminCrashTest, CrashDuringReindexLeavesWholeIndexesOrARefusal) {
   const std::string source = dir_.Sub("template");
   // 5,000 records: two index batches (4,096 records each at most).
   MakeTemplate(source, SigningMode::kCheckpoint, 2, 2500);
-  const SequenceNumber head = 5'000;
+  const SequenceNumber head = SequenceNumber{5'000};
   int refused = 0;
   int rounds = CrashSweep(
       seed, 40,

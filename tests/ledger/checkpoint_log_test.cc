@@ -47,7 +47,7 @@ class CheckpointLogTest : public testing::LogTest {
 TEST_F(CheckpointLogTest, RecordsAreUnsignedAndEveryCommitIsCheckpointed) {
   EXPECT_EQ(log_->format_version(), 3u);
   EXPECT_EQ(log_->signing_mode(), SigningMode::kCheckpoint);
-  auto record = log_->Read(5);
+  auto record = log_->Read(SequenceNumber{5});
   ASSERT_OK(record);
   EXPECT_FALSE(record->has_signature());
   VerifyReport report = VerifyLog();
@@ -80,17 +80,17 @@ TEST_F(CheckpointLogTest, ReopenedLogContinuesTheTree) {
 }
 
 TEST_F(CheckpointLogTest, EveryAlteredRecordByteIsNamed) {
-  for (SequenceNumber seq : {1, 5, 16}) {
-    std::string good = Get(EventLogAccess::events(*log_), seq);
+  for (const SequenceNumber seq : {SequenceNumber{1}, SequenceNumber{5}, SequenceNumber{16}}) {
+    std::string good = Get(EventLogAccess::events(*log_), seq.value());
     for (size_t offset = 0; offset < good.size(); offset += 7) {
       std::string bad = good;
       bad[offset] ^= 0x20;
-      Put(EventLogAccess::events(*log_), seq, bad);
+      Put(EventLogAccess::events(*log_), seq.value(), bad);
       VerifyReport report = VerifyLog();
       EXPECT_FALSE(report.ok) << "seq " << seq << " offset " << offset;
       EXPECT_EQ(report.first_bad_seq, seq) << report.message;
     }
-    Put(EventLogAccess::events(*log_), seq, good);
+    Put(EventLogAccess::events(*log_), seq.value(), good);
   }
   EXPECT_TRUE(VerifyLog().ok);
 }
@@ -102,11 +102,11 @@ TEST_F(CheckpointLogTest, AlteredTreeNodeIsNamedWithItsRecord) {
   std::string bad = good;
   bad[3] ^= 0x01;
   Put(EventLogAccess::tree(*log_), position, bad);
-  ExpectBad(6, "tree node (level 1, index 2) differs");
+  ExpectBad(SequenceNumber{6}, "tree node (level 1, index 2) differs");
   ASSERT_TRUE(
       db()->Delete(rocksdb::WriteOptions(), EventLogAccess::tree(*log_), EncodeSeqKey(position))
           .ok());
-  ExpectBad(6, "tree node (level 1, index 2) is missing");
+  ExpectBad(SequenceNumber{6}, "tree node (level 1, index 2) is missing");
 }
 
 TEST_F(CheckpointLogTest, EveryAlteredCheckpointByteIsNamedWithItsTreeSize) {
@@ -117,7 +117,7 @@ TEST_F(CheckpointLogTest, EveryAlteredCheckpointByteIsNamedWithItsTreeSize) {
     Put(EventLogAccess::checkpoints(*log_), 10, bad);
     VerifyReport report = VerifyLog();
     EXPECT_FALSE(report.ok) << "offset " << offset;
-    EXPECT_EQ(report.first_bad_seq, 10u) << report.message;
+    EXPECT_EQ(report.first_bad_seq, ledger::SequenceNumber{10}) << report.message;
     EXPECT_NE(report.message.find("checkpoint at tree size 10"), std::string::npos)
         << report.message;
   }
@@ -129,13 +129,13 @@ TEST_F(CheckpointLogTest, HeadWithoutItsCheckpointIsReported) {
   ASSERT_TRUE(
       db()->Delete(rocksdb::WriteOptions(), EventLogAccess::checkpoints(*log_), EncodeSeqKey(16))
           .ok());
-  ExpectBad(16, "covered by no signed checkpoint");
+  ExpectBad(SequenceNumber{16}, "covered by no signed checkpoint");
 }
 
 TEST_F(CheckpointLogTest, CheckpointMovedToAnotherSizeIsReported) {
   std::string note = Get(EventLogAccess::checkpoints(*log_), 12);
   Put(EventLogAccess::checkpoints(*log_), 11, note);
-  ExpectBad(11, "says tree size 12");
+  ExpectBad(SequenceNumber{11}, "says tree size 12");
 }
 
 TEST_F(CheckpointLogTest, KeyRotationIsSignedOffByTheOldKey) {
@@ -153,10 +153,10 @@ TEST_F(CheckpointLogTest, KeyRotationIsSignedOffByTheOldKey) {
   VerifyReport report = VerifyLog();
   ASSERT_TRUE(report.ok) << report.message;
   // The rotation's checkpoint is the old key's; the next one the new key's.
-  auto at_rotation = log_->ReadCheckpoint(rotation->last);
+  auto at_rotation = log_->ReadCheckpoint(rotation->last.value());
   ASSERT_OK(at_rotation);
   EXPECT_OK(OpenCheckpoint(*at_rotation, key_.public_key()));
-  auto after = log_->ReadCheckpoint(rotation->last + 1);
+  auto after = log_->ReadCheckpoint(rotation->last.value() + 1);
   ASSERT_OK(after);
   EXPECT_OK(OpenCheckpoint(*after, next->public_key()));
 }
@@ -203,10 +203,10 @@ TEST_F(CheckpointLogTest, ParallelSegmentsReportWhatOnePassReports) {
   EXPECT_EQ(b.head_hash, a.head_hash);
   ASSERT_EQ(b.introduced_keys.size(), 1u);
   EXPECT_EQ(b.introduced_keys[0].key_id(), next->key_id());
-  for (SequenceNumber seq : {40, 20}) {
-    std::string bad = Get(EventLogAccess::events(*log_), seq);
+  for (const SequenceNumber seq : {SequenceNumber{40}, SequenceNumber{20}}) {
+    std::string bad = Get(EventLogAccess::events(*log_), seq.value());
     bad[bad.size() - 3] ^= 0x10;
-    Put(EventLogAccess::events(*log_), seq, bad);
+    Put(EventLogAccess::events(*log_), seq.value(), bad);
     VerifyReport x = run(one_pass);
     VerifyReport y = run(segments);
     EXPECT_FALSE(y.ok);
@@ -225,12 +225,12 @@ TEST_F(CheckpointLogTest, ProofsFromTheLogCheckAgainstItsCheckpoints) {
     ASSERT_OK(note);
     auto opened = OpenCheckpoint(*note, key_.public_key());
     ASSERT_OK(opened);
-    for (SequenceNumber seq = 1; seq <= size; ++seq) {
+    for (SequenceNumber seq{1}; seq <= SequenceNumber{size}; ++seq) {
       auto record = log_->Read(seq);
       ASSERT_OK(record);
       auto proof = log_->InclusionProof(seq, size);
       ASSERT_OK(proof);
-      EXPECT_TRUE(VerifyInclusion(seq - 1, size, LeafHash(sha, record->hash()), *proof,
+      EXPECT_TRUE(VerifyInclusion(seq.value() - 1, size, LeafHash(sha, record->hash()), *proof,
                                   opened->checkpoint.root));
     }
     for (uint64_t old_size : *sizes) {
@@ -243,14 +243,14 @@ TEST_F(CheckpointLogTest, ProofsFromTheLogCheckAgainstItsCheckpoints) {
                                     opened->checkpoint.root, *proof));
     }
   }
-  EXPECT_FALSE(log_->InclusionProof(17, 17).ok());  // Beyond the head.
+  EXPECT_FALSE(log_->InclusionProof(SequenceNumber{17}, 17).ok());  // Beyond the head.
 }
 
 // What `backstop proof verify` runs: a proof file from the log checks out with the key alone,
 // and any single altered byte of it (record, index, path, checkpoint, signature) is refused.
 TEST_F(CheckpointLogTest, EveryAlteredByteOfAProofFileIsRefused) {
-  auto record = log_->Read(5);
-  auto proof = log_->InclusionProof(5, 16);
+  auto record = log_->Read(SequenceNumber{5});
+  auto proof = log_->InclusionProof(SequenceNumber{5}, 16);
   auto note = log_->ReadCheckpoint(16);
   ASSERT_OK(record);
   ASSERT_OK(proof);
@@ -263,7 +263,7 @@ TEST_F(CheckpointLogTest, EveryAlteredByteOfAProofFileIsRefused) {
   const std::string text = FormatInclusionProofFile(file);
   auto proven = CheckInclusionProofFile(text, keyring_, log_->chain_id());
   ASSERT_OK(proven);
-  EXPECT_EQ(proven->record.seq(), 5u);
+  EXPECT_EQ(proven->record.seq(), ledger::SequenceNumber{5});
   EXPECT_EQ(proven->checkpoint.size, 16u);
   for (size_t i = 0; i < text.size(); ++i) {
     std::string bad = text;
@@ -321,7 +321,7 @@ TEST_F(CheckpointLogTest, DamagedTreeStopsAppendsUntilReindexRebuildsIt) {
   ASSERT_OK((*keyless)->RebuildTree(nullptr));
   keyless->reset();
   Reopen();
-  EXPECT_EQ(AppendGroups(2), 20u);
+  EXPECT_EQ(AppendGroups(2), SequenceNumber{20});
   VerifyReport report = VerifyLog();
   EXPECT_TRUE(report.ok) << report.message;
 }
@@ -374,7 +374,7 @@ TEST(FormatOneLogTest, PreCheckpointLogVerifiesAndKeepsItsFormat) {
   EXPECT_EQ(report.records_checked, 48u);
   EXPECT_EQ(report.signatures_checked, 48u);
   EXPECT_EQ(report.checkpoints_checked, 0u);
-  EXPECT_FALSE((*log)->InclusionProof(1, 48).ok());
+  EXPECT_FALSE((*log)->InclusionProof(SequenceNumber{1}, 48).ok());
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ TEST(CrashTest, KillNineLosesNothingAcknowledgedAndLeavesNoHalfGroup) {
   ASSERT_OK(key->SavePem(dir.Sub("key.pem")));
   Keyring keyring;
   keyring.Add(key->public_key());
-  SequenceNumber verified_head = 0;
+  SequenceNumber verified_head{0};
   for (int kill = 0; kill < kKills; ++kill) {
     SCOPED_TRACE(::testing::Message() << "kill " << kill << " seed " << seed);
     testing::Child child = testing::SpawnChild(
@@ -66,7 +66,7 @@ TEST(CrashTest, KillNineLosesNothingAcknowledgedAndLeavesNoHalfGroup) {
     std::string buffer, line;
     for (int i = 0; i < acks_before_kill; ++i) {
       ASSERT_TRUE(testing::ReadLine(child, &line, kReadTimeoutMs, &buffer)) << "child stalled";
-      acknowledged.push_back(std::stoull(line));
+      acknowledged.push_back(SequenceNumber{std::stoull(line)});
     }
     ASSERT_EQ(::kill(child.pid, SIGKILL), 0);
     std::string rest;
@@ -74,7 +74,7 @@ TEST(CrashTest, KillNineLosesNothingAcknowledgedAndLeavesNoHalfGroup) {
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
     buffer += rest;
     for (size_t pos = 0, end; (end = buffer.find('\n', pos)) != std::string::npos; pos = end + 1) {
-      acknowledged.push_back(std::stoull(buffer.substr(pos, end - pos)));
+      acknowledged.push_back(SequenceNumber{std::stoull(buffer.substr(pos, end - pos))});
     }
     // Reopen for writing (that runs WAL recovery), check groups, verify the new part.
     LogOptions options;
@@ -94,7 +94,7 @@ TEST(CrashTest, KillNineLosesNothingAcknowledgedAndLeavesNoHalfGroup) {
   EXPECT_TRUE(report.ok) << report.message;
   EXPECT_EQ(report.head_seq, verified_head);
   std::printf("kill -9 test: %d kills, %llu records\n", kKills,
-              static_cast<unsigned long long>(verified_head));
+              static_cast<unsigned long long>(verified_head.value()));
 }
 
 }  // namespace

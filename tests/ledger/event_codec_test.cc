@@ -55,9 +55,9 @@ std::vector<uint8_t> InputBytes(const engine::Input& input, const CommandOrigin*
 
 engine::MarketSpec Spec() {
   engine::MarketSpec spec;
-  spec.market_id = kMaxU32;
+  spec.market_id = engine::MarketId{kMaxU32};
   spec.symbol = "BTCUSDT";
-  spec.quote_asset = kMaxU32 - 1;
+  spec.quote_asset = engine::AssetId{kMaxU32 - 1};
   spec.tick_size = kMax;
   spec.lot_decimals = 255;
   spec.quote_decimals = 7;
@@ -75,16 +75,17 @@ std::vector<engine::Input> EveryInput() {
   return {
       engine::ListMarket{Spec()},
       engine::ChangeMarket{Spec()},
-      engine::OpenAccount{kMaxU64},
-      engine::Deposit{kMaxU64, kMaxU32, kMin},
-      engine::Withdraw{kMaxU64 - 1, 9, kMax},
-      engine::PlaceOrder{kMaxU64, kMaxU32, kMaxU64 - 2, engine::Side::kSell,
+      engine::OpenAccount{engine::AccountId{kMaxU64}},
+      engine::Deposit{engine::AccountId{kMaxU64}, engine::AssetId{kMaxU32}, kMin},
+      engine::Withdraw{engine::AccountId{kMaxU64 - 1}, engine::AssetId{9}, kMax},
+      engine::PlaceOrder{engine::AccountId{kMaxU64}, engine::MarketId{kMaxU32},
+                         engine::OrderId{kMaxU64 - 2}, engine::Side::kSell,
                          engine::OrderType::kMarket, engine::TimeInForce::kPostOnly, true, kMin,
                          kMax},
-      engine::CancelOrder{kMaxU64, kMaxU64 - 3},
-      engine::SetMark{kMaxU32, kMax, kMin},
-      engine::FundingTick{kMaxU32, kMin},
-      engine::TopUpInsurance{kMaxU32, kMax},
+      engine::CancelOrder{engine::AccountId{kMaxU64}, engine::OrderId{kMaxU64 - 3}},
+      engine::SetMark{engine::MarketId{kMaxU32}, kMax, kMin},
+      engine::FundingTick{engine::MarketId{kMaxU32}, kMin},
+      engine::TopUpInsurance{engine::AssetId{kMaxU32}, kMax},
       engine::RotateKey{std::string("\x00\x01key", 5), std::string(32, '\xfe')},
   };
 }
@@ -92,35 +93,46 @@ std::vector<engine::Input> EveryInput() {
 // One of every effect type (variant order), every field set.
 std::vector<engine::Effect> EveryEffect() {
   return {
-      engine::OrderAccepted{kMaxU64, kMaxU64 - 1, kMaxU32, engine::Side::kSell,
+      engine::OrderAccepted{engine::AccountId{kMaxU64}, engine::OrderId{kMaxU64 - 1},
+                            engine::MarketId{kMaxU32}, engine::Side::kSell,
                             engine::OrderType::kMarket, engine::TimeInForce::kFok, true, kMin, kMax,
                             7},
-      engine::OrderRejected{kMaxU64, 2, engine::Rejection::kInsufficientMargin},
+      engine::OrderRejected{engine::AccountId{kMaxU64}, engine::OrderId{2},
+                            engine::Rejection::kInsufficientMargin},
       engine::InputRejected{engine::Rejection::kBookNotEmpty},
-      engine::OrderCancelled{kMaxU64, 3, kMaxU32, kMin, engine::CancelReason::kReduceOnly},
-      engine::Fill{kMaxU32, kMaxU64, 4, kMaxU64 - 1, 5, engine::Side::kSell, kMax, kMin, -6, 7,
-                   true},
-      engine::FundingPayment{kMaxU64, kMaxU32, kMin, kMax, -8, 9},
-      engine::Liquidation{kMaxU64, kMaxU32, kMin, kMax, 1, 2, 3, 4, 5, kMin + 6, kMax - 7},
-      engine::LiquidationFill{kMaxU32, kMaxU64, 8, 9, kMax, kMin, engine::LiquidationPhase::kB,
-                              -10},
-      engine::InsuranceFundCredit{kMaxU32, kMax, engine::CreditReason::kAdlResidue, kMin},
-      engine::InsuranceFundDraw{kMaxU32, kMax, kMaxU32 - 1, kMaxU64, kMin},
-      engine::AdlQueue{kMaxU32,
-                       kMaxU64,
+      engine::OrderCancelled{engine::AccountId{kMaxU64}, engine::OrderId{3},
+                             engine::MarketId{kMaxU32}, kMin, engine::CancelReason::kReduceOnly},
+      engine::Fill{engine::MarketId{kMaxU32}, engine::AccountId{kMaxU64}, engine::OrderId{4},
+                   engine::AccountId{kMaxU64 - 1}, engine::OrderId{5}, engine::Side::kSell, kMax,
+                   kMin, -6, 7, true},
+      engine::FundingPayment{engine::AccountId{kMaxU64}, engine::MarketId{kMaxU32}, kMin, kMax, -8,
+                             9},
+      engine::Liquidation{engine::AccountId{kMaxU64}, engine::MarketId{kMaxU32}, kMin, kMax, 1, 2,
+                          3, 4, 5, kMin + 6, kMax - 7},
+      engine::LiquidationFill{engine::MarketId{kMaxU32}, engine::AccountId{kMaxU64},
+                              engine::AccountId{8}, engine::OrderId{9}, kMax, kMin,
+                              engine::LiquidationPhase::kB, -10},
+      engine::InsuranceFundCredit{engine::AssetId{kMaxU32}, kMax, engine::CreditReason::kAdlResidue,
+                                  kMin},
+      engine::InsuranceFundDraw{engine::AssetId{kMaxU32}, kMax, engine::MarketId{kMaxU32 - 1},
+                                engine::AccountId{kMaxU64}, kMin},
+      engine::AdlQueue{engine::MarketId{kMaxU32},
+                       engine::AccountId{kMaxU64},
                        engine::Side::kSell,
                        engine::AdlPolicy::kProRata,
                        kMaxU32,
-                       {{kMaxU64, kMin, kMax, 1}, {7, kMax, kMin, kMaxU32}},
+                       {{engine::AccountId{kMaxU64}, kMin, kMax, 1},
+                        {engine::AccountId{7}, kMax, kMin, kMaxU32}},
                        kMax,
                        kMin,
                        {0xff, 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14,
                         15,   16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 0xfe},
                        {}},  // `full` is never logged.
-      engine::AdlReduction{kMaxU32, kMaxU64, kMaxU64 - 1, kMax, kMin, 11, -12, kMaxU32 - 1, kMaxU32,
-                           13, kMin, kMax, -14,
+      engine::AdlReduction{engine::MarketId{kMaxU32}, engine::AccountId{kMaxU64},
+                           engine::AccountId{kMaxU64 - 1}, kMax, kMin, 11, -12, kMaxU32 - 1,
+                           kMaxU32, 13, kMin, kMax, -14,
                            engine::AdlScoreInputs{kMin, kMax, 15, -16, 17, kMax}},
-      engine::SocializedLoss{kMaxU32, kMin},
+      engine::SocializedLoss{engine::MarketId{kMaxU32}, kMin},
   };
 }
 
@@ -179,7 +191,8 @@ std::set<size_t> RoundTripFixture(const std::string& name) {
   if (!log.ok()) return {};
   std::set<size_t> effect_types;
   size_t records = 0;
-  for (auto it = (*log)->NewIterator(1, 0); it->Valid(); it->Next()) {
+  for (auto it = (*log)->NewIterator(SequenceNumber{1}, SequenceNumber{0}); it->Valid();
+       it->Next()) {
     auto record = DecodeRecord(it->value());
     EXPECT_OK(record);
     if (!record.ok()) break;
@@ -202,7 +215,7 @@ std::set<size_t> RoundTripFixture(const std::string& name) {
     }
     EXPECT_EQ(again, CanonicalBytes(event)) << name << " seq " << record->seq();
   }
-  EXPECT_EQ(records, (*log)->head_seq()) << name;
+  EXPECT_EQ(records, (*log)->head_seq().value()) << name;
   return effect_types;
 }
 
@@ -260,7 +273,7 @@ TEST(EventCodecTest, DecimalsOutsideTheSchemasByteAreRefusedBeforeEncoding) {
   const base::Status status = CheckEncodable(engine::ChangeMarket{spec});
   EXPECT_TRUE(status.IsInvalidArgument());
   EXPECT_EQ(status.context(), "quote_decimals");
-  EXPECT_OK(CheckEncodable(engine::Deposit{1, 1, 1}));
+  EXPECT_OK(CheckEncodable(engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 1}));
 }
 
 // The names a field table lists, in order, and the schema struct's fields in snake_case.

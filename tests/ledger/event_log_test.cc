@@ -20,19 +20,19 @@ using testing::LogTest;
 
 TEST_F(LogTest, AppendCloseReopenContinueVerifiesClean) {
   CreateLog();
-  EXPECT_EQ(AppendGroups(10), 19u);  // Group sizes cycle 1, 3, 2: 3 * 6 + 1 records.
+  EXPECT_EQ(AppendGroups(10), SequenceNumber{19});  // Group sizes cycle 1, 3, 2: 3 * 6 + 1 records.
   Hash head = log_->head_hash();
   Reopen();
-  EXPECT_EQ(log_->head_seq(), 19u);
+  EXPECT_EQ(log_->head_seq(), ledger::SequenceNumber{19});
   EXPECT_EQ(log_->head_hash(), head);
-  EXPECT_EQ(AppendGroups(3), 25u);
+  EXPECT_EQ(AppendGroups(3), SequenceNumber{25});
   Reopen();
   VerifyReport report = VerifyLog();
   EXPECT_TRUE(report.ok) << report.message;
   EXPECT_EQ(report.records_checked, 25u);
   EXPECT_EQ(report.checkpoints_checked, 13u);       // One per group commit,
   EXPECT_EQ(report.signatures_checked, 13u + 13u);  // and each group's end.
-  EXPECT_EQ(report.head_seq, 25u);
+  EXPECT_EQ(report.head_seq, ledger::SequenceNumber{25});
   VerifyReport all = VerifyLog(/*all_signatures=*/true);
   EXPECT_TRUE(all.ok) << all.message;
   EXPECT_EQ(all.signatures_checked, 25u + 13u);
@@ -41,10 +41,10 @@ TEST_F(LogTest, AppendCloseReopenContinueVerifiesClean) {
 TEST_F(LogTest, FirstRecordChainsFromZeroHashAndSeqsAreDense) {
   CreateLog();
   AppendGroups(4);
-  auto first = log_->Read(1);
+  auto first = log_->Read(SequenceNumber{1});
   ASSERT_OK(first);
   EXPECT_EQ(first->prev_hash(), Hash{});
-  for (SequenceNumber seq = 2; seq <= log_->head_seq(); ++seq) {
+  for (SequenceNumber seq{2}; seq <= log_->head_seq(); ++seq) {
     auto record = log_->Read(seq);
     ASSERT_OK(record);
     auto previous = log_->Read(seq - 1);
@@ -57,16 +57,16 @@ TEST_F(LogTest, FirstRecordChainsFromZeroHashAndSeqsAreDense) {
 TEST_F(LogTest, RecordsCarryGroupTimeKeyAndEvent) {
   CreateLog();
   AppendGroups(2, {1, 3});
-  auto record = log_->Read(4);
+  auto record = log_->Read(SequenceNumber{4});
   ASSERT_OK(record);
-  EXPECT_EQ(record->group(), 2u);
+  EXPECT_EQ(record->group(), ledger::SequenceNumber{2});
   EXPECT_EQ(record->key_id(), key_.key_id());
   ASSERT_TRUE(record->event().isDeposit());
   EXPECT_EQ(record->event().getDeposit().getAccount(), 3u);
-  auto group_start = log_->Read(2);
+  auto group_start = log_->Read(SequenceNumber{2});
   ASSERT_OK(group_start);
   EXPECT_EQ(group_start->time_ns(), record->time_ns());  // One stamp per group.
-  auto first = log_->Read(1);
+  auto first = log_->Read(SequenceNumber{1});
   ASSERT_OK(first);
   EXPECT_LT(first->time_ns(), record->time_ns());
 }
@@ -74,20 +74,22 @@ TEST_F(LogTest, RecordsCarryGroupTimeKeyAndEvent) {
 TEST_F(LogTest, ReadBeyondHeadIsNotFound) {
   CreateLog();
   AppendGroups(1);
-  EXPECT_TRUE(log_->Read(2).status().IsNotFound());
-  EXPECT_TRUE(log_->Read(0).status().IsNotFound());
+  EXPECT_TRUE(log_->Read(SequenceNumber{2}).status().IsNotFound());
+  EXPECT_TRUE(log_->Read(SequenceNumber{0}).status().IsNotFound());
 }
 
 TEST_F(LogTest, IteratorYieldsRangeInOrder) {
   CreateLog();
   AppendGroups(5);
   std::vector<SequenceNumber> seen;
-  for (auto it = log_->NewIterator(3, 7); it->Valid(); it->Next()) {
+  for (auto it = log_->NewIterator(SequenceNumber{3}, SequenceNumber{7}); it->Valid(); it->Next()) {
     seen.push_back(it->key_seq());
     ASSERT_OK(DecodeRecord(it->value()));
   }
-  EXPECT_EQ(seen, (std::vector<SequenceNumber>{3, 4, 5, 6, 7}));
-  auto to_end = log_->NewIterator(9, 0);
+  EXPECT_EQ(seen,
+            (std::vector<SequenceNumber>{SequenceNumber{3}, SequenceNumber{4}, SequenceNumber{5},
+                                         SequenceNumber{6}, SequenceNumber{7}}));
+  auto to_end = log_->NewIterator(SequenceNumber{9}, SequenceNumber{0});
   size_t count = 0;
   for (; to_end->Valid(); to_end->Next()) ++count;
   EXPECT_OK(to_end->status());
@@ -142,8 +144,8 @@ TEST_F(LogTest, RejectsEmptyOversizedAndRotationGroups) {
   EventGroup big;
   big.Add().initMarketListed().setSymbol(std::string(kMaxEventBytes, 'x'));
   EXPECT_TRUE(log_->Append(big).status().IsInvalidArgument());
-  EXPECT_EQ(log_->head_seq(), 0u);
-  EXPECT_EQ(AppendGroups(1), 1u);  // Nothing was consumed by the refused groups.
+  EXPECT_EQ(log_->head_seq(), ledger::SequenceNumber{0});
+  EXPECT_EQ(AppendGroups(1), SequenceNumber{1});  // Nothing was consumed by the refused groups.
 }
 
 TEST_F(LogTest, AGroupOfThousandsOfEffectsAppendsAtomicallyAndVerifies) {
@@ -152,12 +154,12 @@ TEST_F(LogTest, AGroupOfThousandsOfEffectsAppendsAtomicallyAndVerifies) {
   CreateLog();
   const auto range = log_->Append(DepositGroup(5'000));
   ASSERT_OK(range.status());
-  EXPECT_EQ(range->first, 1u);
-  EXPECT_EQ(range->last, 5'000u);
-  EXPECT_EQ(AppendGroups(1), 5'001u);
-  auto record = log_->Read(5'000);
+  EXPECT_EQ(range->first, ledger::SequenceNumber{1});
+  EXPECT_EQ(range->last, ledger::SequenceNumber{5'000});
+  EXPECT_EQ(AppendGroups(1), SequenceNumber{5'001});
+  auto record = log_->Read(SequenceNumber{5'000});
   ASSERT_OK(record.status());
-  EXPECT_EQ(record->group(), 1u);
+  EXPECT_EQ(record->group(), SequenceNumber{1});
   const VerifyReport report = VerifyLog();
   EXPECT_TRUE(report.ok) << report.message;
 }
@@ -166,7 +168,7 @@ TEST_F(LogTest, SubmittedGroupsAreAcknowledgedInOrderAfterDurability) {
   CreateLog();
   std::mutex mu;
   std::vector<GroupRange> acknowledged;
-  SequenceNumber expected_first = 1;
+  SequenceNumber expected_first{1};
   for (int i = 0; i < 300; ++i) {
     EventGroup group = DepositGroup(1 + i % 4);
     auto range = log_->Submit(group.readers(), [&](const Status& s, GroupRange r) {
@@ -205,7 +207,7 @@ TEST_F(LogTest, ConcurrentSubmittersGetDisjointDenseRanges) {
     });
   }
   for (auto& thread : threads) thread.join();
-  EXPECT_EQ(log_->head_seq(), records.load());
+  EXPECT_EQ(log_->head_seq().value(), records.load());
   VerifyReport report = VerifyLog();
   EXPECT_TRUE(report.ok) << report.message;
 }
@@ -220,10 +222,11 @@ TEST_F(LogTest, FailedWriteMakesTheLogReadOnlyAndLeavesNoPartialGroup) {
   EXPECT_TRUE(after.status().IsIOError()) << after.status().ToString();
   EXPECT_FALSE(log_->signing_key_id().has_value());
   Reopen();
-  EXPECT_EQ(log_->head_seq(), 4u);
-  EXPECT_TRUE(log_->Read(5).status().IsNotFound());
+  EXPECT_EQ(log_->head_seq(), SequenceNumber{4});
+  EXPECT_TRUE(log_->Read(SequenceNumber{5}).status().IsNotFound());
   EXPECT_TRUE(VerifyLog().ok);
-  EXPECT_EQ(AppendGroups(1), 5u);  // The chain continues from the last durable group.
+  EXPECT_EQ(AppendGroups(1),
+            SequenceNumber{5});  // The chain continues from the last durable group.
 }
 
 TEST_F(LogTest, KeyRotationSwitchesTheSigningKey) {

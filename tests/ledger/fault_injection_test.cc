@@ -42,7 +42,9 @@ struct Appended {
   std::vector<GroupRange> submitted;             // Sequenced, in order.
   std::vector<GroupRange> acked;                 // Reported durable: a prefix of submitted.
   std::map<SequenceNumber, std::string> values;  // The acked records as read before the crash.
-  SequenceNumber acked_head() const { return acked.empty() ? 0 : acked.back().last; }
+  SequenceNumber acked_head() const {
+    return acked.empty() ? SequenceNumber{0} : acked.back().last;
+  }
 };
 
 // The file system's status as ours, for ASSERT_OK.
@@ -58,8 +60,8 @@ int CrashRounds() {
 // The stored values of records [1, last] (none when last is 0).
 std::map<SequenceNumber, std::string> ReadValues(const EventLog& log, SequenceNumber last) {
   std::map<SequenceNumber, std::string> values;
-  if (last == 0) return values;
-  auto it = log.NewIterator(1, last);
+  if (last == SequenceNumber{0}) return values;
+  auto it = log.NewIterator(SequenceNumber{1}, last);
   for (; it->Valid(); it->Next()) {
     values[it->key_seq()] =
         std::string(reinterpret_cast<const char*>(it->value().data()), it->value().size());
@@ -162,7 +164,7 @@ class FaultInjectionTest : public LogTest {
       EXPECT_EQ(appended->acked[i].last, appended->submitted[i].last) << "acks out of order";
     }
     appended->values = ReadValues(log, appended->acked_head());
-    EXPECT_EQ(appended->values.size(), appended->acked_head());
+    EXPECT_EQ(appended->values.size(), appended->acked_head().value());
   }
 
   // Opens `dir` on `fs` (nullptr: real) and checks it against `appended`: every acknowledged
@@ -188,7 +190,7 @@ class FaultInjectionTest : public LogTest {
     VerifyReport report = Verify(*log, keyring_, verify_options);
     EXPECT_TRUE(report.ok) << report.message;
     EXPECT_EQ(report.head_seq, head);
-    if (log->signing_mode() == SigningMode::kCheckpoint && head > 0) {
+    if (log->signing_mode() == SigningMode::kCheckpoint && head > SequenceNumber{0}) {
       EXPECT_GT(report.checkpoints_checked, 0u);
     }
     return log;
@@ -198,7 +200,7 @@ class FaultInjectionTest : public LogTest {
   SequenceNumber CheckSurvivors(const std::string& dir, const std::shared_ptr<FaultFs>& fs,
                                 const Appended& appended) {
     std::unique_ptr<EventLog> log = OpenAndCheck(dir, fs, appended);
-    if (log == nullptr) return 0;
+    if (log == nullptr) return SequenceNumber{0};
     const SequenceNumber head = log->head_seq();
     EXPECT_OK(log->Append(DepositGroup(2)));
     return head;

@@ -24,10 +24,10 @@ constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 
 AdlIndexValue ExtremeAdlValue() {
   return {.time_ns = kMin,
-          .group = 17,
-          .reduction = {.market = 0xfffffffe,
-                        .liquidated_account = UINT64_MAX,
-                        .counterparty_account = 1,
+          .group = ledger::SequenceNumber{17},
+          .reduction = {.market = engine::MarketId{0xfffffffe},
+                        .liquidated_account = engine::AccountId{UINT64_MAX},
+                        .counterparty_account = engine::AccountId{1},
                         .quantity = kMax,
                         .price = -1,
                         .quote = kMin + 1,
@@ -43,9 +43,9 @@ AdlIndexValue ExtremeAdlValue() {
 
 LiquidationIndexValue ExtremeLiquidationValue() {
   return {.time_ns = kMax,
-          .group = 3,
-          .liquidation = {.account = UINT64_MAX - 1,
-                          .market = 4,
+          .group = ledger::SequenceNumber{3},
+          .liquidation = {.account = engine::AccountId{UINT64_MAX - 1},
+                          .market = engine::MarketId{4},
                           .position = -5,
                           .cost = kMin,
                           .mark_price = 6,
@@ -71,10 +71,10 @@ TEST(IndexValueTest, AdlValueRoundTripsAtFixedSize) {
 // The worked example of docs/formats/event_log.md, "Index values".
 TEST(IndexValueTest, EncodesTheDocumentedExample) {
   const AdlIndexValue example{.time_ns = 1'700'000'000'000'000'000,
-                              .group = 41,
-                              .reduction = {.market = 1,
-                                            .liquidated_account = 7,
-                                            .counterparty_account = 9,
+                              .group = SequenceNumber{41},
+                              .reduction = {.market = engine::MarketId{1},
+                                            .liquidated_account = engine::AccountId{7},
+                                            .counterparty_account = engine::AccountId{9},
                                             .quantity = 2,
                                             .price = 29950,
                                             .quote = 59900,
@@ -134,20 +134,21 @@ TEST(IndexValueTest, AdlReductionEntriesCarryTheEventAsTheirValue) {
   adl.setQueuePosition(2);
   adl.setGainVsMark(-9);
   std::vector<IndexEntry> entries;
-  IndexEntries(/*seq=*/100, /*time_ns=*/-1, /*group=*/97, group.readers()[0], &entries);
+  IndexEntries(SequenceNumber{100}, /*time_ns=*/-1, SequenceNumber{97}, group.readers()[0],
+               &entries);
   AdlIndexValue want;
   want.time_ns = -1;
-  want.group = 97;
-  want.reduction.market = 3;
-  want.reduction.liquidated_account = 11;
-  want.reduction.counterparty_account = 12;
+  want.group = SequenceNumber{97};
+  want.reduction.market = engine::MarketId{3};
+  want.reduction.liquidated_account = engine::AccountId{11};
+  want.reduction.counterparty_account = engine::AccountId{12};
   want.reduction.quantity = 5;
   want.reduction.price = -6;
   want.reduction.queue_position = 2;
   want.reduction.gain_vs_mark = -9;
   int adl_entries = 0;
   for (const IndexEntry& entry : entries) {
-    EXPECT_EQ(SeqOfIndexKey(entry.key), 100u);
+    EXPECT_EQ(SeqOfIndexKey(entry.key), ledger::SequenceNumber{100});
     if (entry.index == Index::kAccountEvent) {
       EXPECT_EQ(entry.value, "");
       continue;
@@ -164,7 +165,8 @@ std::vector<IndexEntry> SyntheticEntries(int count) {
   std::vector<IndexEntry> entries;
   for (int i = 0; i < count; ++i) {
     const auto index = static_cast<Index>(i % kIndexCount);
-    entries.push_back({index, IndexKey(AccountPrefix(i % 7), 0x0101010101010101ull * i),
+    entries.push_back({index,
+                       IndexKey(AccountPrefix(i % 7), SequenceNumber{0x0101010101010101ull * i}),
                        i % 3 == 0 ? std::string(i % 5, 'v') : ""});
   }
   return entries;

@@ -44,7 +44,7 @@ int Append(const std::string& dir, const std::string& key_path, uint32_t seed) {
         std::fprintf(stderr, "append failed: %s\n", s.ToString().c_str());
         std::_Exit(2);
       }
-      std::printf("%llu\n", static_cast<unsigned long long>(r.last));
+      std::printf("%llu\n", static_cast<unsigned long long>(r.last.value()));
       std::fflush(stdout);
     });
     if (!range.ok()) {
@@ -79,7 +79,7 @@ int VerifyDir(const std::string& dir, const std::string& public_key_path) {
     std::printf("bad verify: %s\n", report.message.c_str());
     return 1;
   }
-  std::printf("ok %llu %s\n", static_cast<unsigned long long>(report.head_seq),
+  std::printf("ok %llu %s\n", static_cast<unsigned long long>(report.head_seq.value()),
               ledger::ToHex(report.head_hash).c_str());
   return 0;
 }

@@ -153,7 +153,7 @@ void LogTest::Reopen(bool read_only) {
 }
 
 SequenceNumber LogTest::AppendGroups(size_t count, const std::vector<size_t>& sizes) {
-  SequenceNumber last = 0;
+  SequenceNumber last{0};
   for (size_t i = 0; i < count; ++i) {
     auto range = log_->Append(DepositGroup(sizes[i % sizes.size()]));
     EXPECT_OK(range);

@@ -25,7 +25,8 @@ std::vector<uint8_t> StoredRecord(size_t note_bytes) {
   std::vector<uint8_t> envelope;
   KeyId key_id{};
   key_id[0] = 7;
-  EXPECT_OK(internal::EnvelopeEncoder().Encode(42, 1000, key_id, 40, event.asReader(), &envelope));
+  EXPECT_OK(internal::EnvelopeEncoder().Encode(SequenceNumber{42}, 1000, key_id, SequenceNumber{40},
+                                               event.asReader(), &envelope));
   Hash prev{};
   Hash hash{};
   Signature signature{};
@@ -63,8 +64,8 @@ TEST(RecordCodecTest, DecodesWhatTheEncoderWritesForManyEnvelopeSizes) {
     auto decoded = DecodeRecord(value);
     ASSERT_OK(decoded.status());
     const LogRecord& record = *decoded;
-    EXPECT_EQ(record.seq(), 42u);
-    EXPECT_EQ(record.group(), 40u);
+    EXPECT_EQ(record.seq(), ledger::SequenceNumber{42});
+    EXPECT_EQ(record.group(), ledger::SequenceNumber{40});
     EXPECT_EQ(record.time_ns(), 1000);
     EXPECT_EQ(record.prev_hash()[1], 1);
     EXPECT_EQ(record.hash()[2], 2);
@@ -93,7 +94,7 @@ TEST(RecordCodecTest, EveryHeaderByteFlipIsJudgedAsCapnpJudgesIt) {
     }
   }
   ASSERT_OK(DecodeRecordInto(value, &reused));  // Reuse after failures still decodes.
-  EXPECT_EQ(reused.seq(), 42u);
+  EXPECT_EQ(reused.seq(), ledger::SequenceNumber{42});
 }
 
 TEST(RecordCodecTest, NonCanonicalLayoutOfTheSameFieldsIsRejected) {

@@ -56,9 +56,9 @@ class VerifierTest : public testing::LogTest {
     NodeReader read = internal::MakeNodeReader(EventLogAccess::db(*log_),
                                                EventLogAccess::tree(*log_), rocksdb::ReadOptions());
     std::vector<Hash> subtrees;
-    for (const TreeNode& node : CompleteSubtrees(seq - 1))
+    for (const TreeNode& node : CompleteSubtrees(seq.value() - 1))
       subtrees.push_back(*read(node.level, node.index));
-    auto frontier = TreeFrontier::FromSubtrees(seq - 1, subtrees);
+    auto frontier = TreeFrontier::FromSubtrees(seq.value() - 1, subtrees);
     ASSERT_OK(frontier);
     base::Sha256 sha;
     std::vector<TreeNode> nodes;
@@ -125,7 +125,7 @@ TEST_F(VerifierTest, EverySingleByteFlipIsReportedAtItsSeq) {
   std::mt19937 rng(seed);
   constexpr int kFlips = 240;
   for (int trial = 0; trial < kFlips; ++trial) {
-    SequenceNumber seq = 1 + rng() % log_->head_seq();
+    SequenceNumber seq{1 + rng() % log_->head_seq().value()};
     std::string original = Get(seq);
     size_t offset = rng() % original.size();
     uint8_t mask = static_cast<uint8_t>(1 + rng() % 255);
@@ -163,8 +163,8 @@ TEST_F(VerifierTest, GarbageValueIsReportedNotCrashed) {
   for (size_t size : {0, 1, 7, 8, 64, 200, 4096}) {
     std::string garbage(size, '\0');
     for (char& c : garbage) c = static_cast<char>(rng());
-    Put(5, garbage);
-    ExpectBad(5, "seq 5:");
+    Put(SequenceNumber{5}, garbage);
+    ExpectBad(SequenceNumber{5}, "seq 5:");
   }
 }
 
@@ -173,14 +173,14 @@ TEST_F(VerifierTest, KeyMissingFromKeyringIsReported) {
   auto other = PrivateKey::Generate();
   ASSERT_OK(other);
   keyring_.Add(other->public_key());
-  ExpectBad(1, "is not in the keyring");
+  ExpectBad(SequenceNumber{1}, "is not in the keyring");
 }
 
 TEST_F(VerifierTest, SignatureByAnotherKeyIsReported) {
   auto other = PrivateKey::Generate();
   ASSERT_OK(other);
   // Same envelope and chain, but signed by a key that is not the one named in the envelope.
-  auto record = log_->Read(4);
+  auto record = log_->Read(SequenceNumber{4});
   ASSERT_OK(record);
   Signer signer(*other);
   auto signature = signer.Sign(record->hash());
@@ -189,9 +189,9 @@ TEST_F(VerifierTest, SignatureByAnotherKeyIsReported) {
   internal::RecordEncoder encoder;
   ASSERT_OK(encoder.Encode(record->prev_hash(), record->hash(), &*signature,
                            record->envelope_bytes(), &value));
-  Put(4, std::string(value.begin(), value.end()));
-  ExpectBad(4, "bad signature", /*all_signatures=*/true);
-  ExpectBad(4, "bad signature");  // Seq 4 ends its group.
+  Put(SequenceNumber{4}, std::string(value.begin(), value.end()));
+  ExpectBad(SequenceNumber{4}, "bad signature", /*all_signatures=*/true);
+  ExpectBad(SequenceNumber{4}, "bad signature");  // Seq 4 ends its group.
 }
 
 TEST_F(VerifierTest, RecordSignedByAnUnrotatedKeyIsReported) {
@@ -199,7 +199,7 @@ TEST_F(VerifierTest, RecordSignedByAnUnrotatedKeyIsReported) {
   ASSERT_OK(other);
   keyring_.Add(other->public_key());
   AppendForged(*other);
-  ExpectBad(17, "keys change only through a keyRotation");
+  ExpectBad(SequenceNumber{17}, "keys change only through a keyRotation");
 }
 
 TEST_F(VerifierTest, RecordAfterRotationSignedByTheOldKeyIsReported) {
@@ -207,11 +207,11 @@ TEST_F(VerifierTest, RecordAfterRotationSignedByTheOldKeyIsReported) {
   ASSERT_OK(new_key);
   ASSERT_OK(log_->RotateKey(*new_key));  // Seq 17.
   AppendForged(key_);                    // Seq 18, by the old key.
-  ExpectBad(18, "keys change only through a keyRotation");
+  ExpectBad(SequenceNumber{18}, "keys change only through a keyRotation");
 }
 
 TEST_F(VerifierTest, TruncatedSignatureIsReported) {
-  auto record = log_->Read(6);
+  auto record = log_->Read(SequenceNumber{6});
   ASSERT_OK(record);
   capnp::MallocMessageBuilder message;
   auto root = message.initRoot<schema::Record>();
@@ -222,8 +222,8 @@ TEST_F(VerifierTest, TruncatedSignatureIsReported) {
   root.setEnvelope(capnp::Data::Reader(envelope.data(), envelope.size()));
   auto words = capnp::canonicalize(root.asReader());
   auto bytes = words.asBytes();
-  Put(6, std::string(bytes.begin(), bytes.end()));
-  ExpectBad(6, "signature is 63 bytes");
+  Put(SequenceNumber{6}, std::string(bytes.begin(), bytes.end()));
+  ExpectBad(SequenceNumber{6}, "signature is 63 bytes");
 }
 
 // An effect whose envelope is not in canonical form (a zero word appended), correctly hashed,
@@ -231,7 +231,7 @@ TEST_F(VerifierTest, TruncatedSignatureIsReported) {
 // that compares effects (the audit), and CheckEnvelope then refuses it at its seq.
 TEST_F(VerifierTest, NonCanonicalEffectEnvelopeIsCaughtInBothCheckModes) {
   const SequenceNumber seq = log_->head_seq() + 1;
-  const SequenceNumber group = 14;  // The last group (sizes 1, 3, 2, ...) starts at seq 14.
+  const SequenceNumber group{14};  // The last group (sizes 1, 3, 2, ...) starts at seq 14.
   capnp::MallocMessageBuilder message;
   message.initRoot<schema::Event>().initInsuranceFundCredit().setAsset(1);
   std::vector<uint8_t> envelope;
@@ -255,7 +255,7 @@ TEST_F(VerifierTest, NonCanonicalEffectEnvelopeIsCaughtInBothCheckModes) {
 
   ChainVerifier verifier(*log_, keyring_, VerifyOptions());
   LogRecord record;
-  auto it = log_->NewIterator(1, 0);
+  auto it = log_->NewIterator(SequenceNumber{1}, SequenceNumber{0});
   for (; it->Valid(); it->Next()) {
     ASSERT_TRUE(
         verifier.CheckValue(it->key_seq(), it->value(), &record, EnvelopeCheck::kInputsOnly));
@@ -270,20 +270,20 @@ TEST_F(VerifierTest, NonCanonicalEffectEnvelopeIsCaughtInBothCheckModes) {
 }
 
 TEST_F(VerifierTest, SwappedRecordsAreReported) {
-  std::string third = Get(3);
-  Put(3, Get(4));
-  Put(4, third);
-  ExpectBad(3, "the record says seq 4");
+  std::string third = Get(SequenceNumber{3});
+  Put(SequenceNumber{3}, Get(SequenceNumber{4}));
+  Put(SequenceNumber{4}, third);
+  ExpectBad(SequenceNumber{3}, "the record says seq 4");
 }
 
 TEST_F(VerifierTest, DuplicatedRecordIsReported) {
-  Put(8, Get(7));
-  ExpectBad(8, "the record says seq 7");
+  Put(SequenceNumber{8}, Get(SequenceNumber{7}));
+  ExpectBad(SequenceNumber{8}, "the record says seq 7");
 }
 
 TEST_F(VerifierTest, MissingRecordIsReported) {
-  Delete(9);
-  ExpectBad(9, "seq 9: missing");
+  Delete(SequenceNumber{9});
+  ExpectBad(SequenceNumber{9}, "seq 9: missing");
 }
 
 TEST_F(VerifierTest, RecordCopiedFromAnotherLogIsReported) {
@@ -292,30 +292,30 @@ TEST_F(VerifierTest, RecordCopiedFromAnotherLogIsReported) {
   auto other = EventLog::Create(dir_.Sub("other"), testing::SigningOptions(key_));
   ASSERT_OK(other);
   ASSERT_OK((*other)->Append(DepositGroup(1)));
-  auto foreign = (*other)->Read(1);
+  auto foreign = (*other)->Read(SequenceNumber{1});
   ASSERT_OK(foreign);
-  auto own = log_->Read(1);
+  auto own = log_->Read(SequenceNumber{1});
   ASSERT_OK(own);
   ASSERT_TRUE(std::equal(foreign->envelope_bytes().begin(), foreign->envelope_bytes().end(),
                          own->envelope_bytes().begin(), own->envelope_bytes().end()));
   auto bytes = foreign->record_bytes();
-  Put(1, std::string(bytes.begin(), bytes.end()));
-  ExpectBad(1, "hash mismatch");
+  Put(SequenceNumber{1}, std::string(bytes.begin(), bytes.end()));
+  ExpectBad(SequenceNumber{1}, "hash mismatch");
 }
 
 TEST_F(VerifierTest, MetaHeadMismatchIsReported) {
   PutMeta(internal::kMetaHeadSeq, EncodeSeqKey(15));
-  ExpectBad(16, "meta head");
+  ExpectBad(SequenceNumber{16}, "meta head");
 }
 
 TEST_F(VerifierTest, MetaHeadHashMismatchIsReported) {
   PutMeta(internal::kMetaHeadHash, std::string(32, 'x'));
-  ExpectBad(16, "meta head");
+  ExpectBad(SequenceNumber{16}, "meta head");
 }
 
 TEST_F(VerifierTest, LostTailIsReportedThroughTheMetaHead) {
-  Delete(16);
-  ExpectBad(16, "meta head (seq 16");
+  Delete(SequenceNumber{16});
+  ExpectBad(SequenceNumber{16}, "meta head (seq 16");
 }
 
 TEST_F(VerifierTest, WritableOpenRefusesAMismatchedHead) {
@@ -326,15 +326,15 @@ TEST_F(VerifierTest, WritableOpenRefusesAMismatchedHead) {
 }
 
 TEST_F(VerifierTest, RangeVerificationChecksOnlyTheRange) {
-  Put(2, "garbage!");
+  Put(SequenceNumber{2}, "garbage!");
   VerifyOptions options;
-  options.first = 5;
-  options.last = 12;
+  options.first = SequenceNumber{5};
+  options.last = SequenceNumber{12};
   VerifyReport report = Verify(*log_, keyring_, options);
   EXPECT_TRUE(report.ok) << report.message;
   EXPECT_EQ(report.records_checked, 8u);
-  options.first = 2;
-  EXPECT_EQ(Verify(*log_, keyring_, options).first_bad_seq, 2u);
+  options.first = SequenceNumber{2};
+  EXPECT_EQ(Verify(*log_, keyring_, options).first_bad_seq, ledger::SequenceNumber{2});
 }
 
 TEST_F(VerifierTest, ProgressEndsAtTheTotal) {

@@ -27,19 +27,19 @@ class AdlExplainTest : public ::testing::Test {
 };
 
 // The liquidated position (market, account) a row is about.
-std::pair<uint32_t, uint64_t> PositionOf(const AdlReductionRow& row) {
+std::pair<engine::MarketId, engine::AccountId> PositionOf(const AdlReductionRow& row) {
   return {row.effect.market, row.effect.liquidated_account};
 }
-std::pair<uint32_t, uint64_t> PositionOf(const LiquidationRow& row) {
+std::pair<engine::MarketId, engine::AccountId> PositionOf(const LiquidationRow& row) {
   return {row.effect.market, row.effect.account};
 }
-std::pair<uint32_t, uint64_t> PositionOf(const AdlQueueRow& row) {
+std::pair<engine::MarketId, engine::AccountId> PositionOf(const AdlQueueRow& row) {
   return {row.effect.market, row.effect.liquidated_account};
 }
 
 TEST_F(AdlExplainTest, EveryReductionIsExplainedByItsGroupsEvents) {
   for (const AdlReductionRow& asked : all_.adl) {
-    SCOPED_TRACE("seq " + std::to_string(asked.ref.seq));
+    SCOPED_TRACE("seq " + std::to_string(asked.ref.seq.value()));
     auto x = ExplainAdl(*log_, asked.ref.seq);
     ASSERT_OK(x);
     EXPECT_EQ(x->reduction, asked);
@@ -95,7 +95,7 @@ TEST_F(AdlExplainTest, SeqBeyondTheHeadOrZeroIsInvalidArgument) {
   auto beyond = ExplainAdl(*log_, all_.head + 1);
   ASSERT_TRUE(beyond.status().IsInvalidArgument());
   EXPECT_NE(beyond.status().message().find("is not in the log"), std::string::npos);
-  EXPECT_TRUE(ExplainAdl(*log_, 0).status().IsInvalidArgument());
+  EXPECT_TRUE(ExplainAdl(*log_, ledger::SequenceNumber{0}).status().IsInvalidArgument());
 }
 
 }  // namespace

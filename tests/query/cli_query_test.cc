@@ -100,15 +100,15 @@ TEST_F(CliQueryTest, AdlListOnSeededLogEqualsTheQueryLibrary) {
   ASSERT_NE(log, nullptr);
   const BruteForce all = ScanAll(*log);
   ASSERT_FALSE(all.adl.empty());
-  const uint64_t account = all.adl.front().effect.counterparty_account;
+  const uint64_t account = all.adl.front().effect.counterparty_account.value();
   Filter filter;
-  filter.account = account;
+  filter.account = engine::AccountId{account};
   filter.limit = 5;
   const auto rows = Json(Seeded("adl list --json --limit 5 --account " + std::to_string(account)));
   const auto expected = ExpectedAdl(all, filter);
   ASSERT_EQ(rows.size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
-    EXPECT_EQ(rows[i]["seq"], expected[i].ref.seq);
+    EXPECT_EQ(rows[i]["seq"], expected[i].ref.seq.value());
     EXPECT_EQ(rows[i]["score"], expected[i].effect.score);
   }
 }

@@ -76,8 +76,8 @@ TEST(IndexConsistencyTest, KillNineDuringIngestLeavesIndexesConsistent) {
     if (acknowledged > 0 && acknowledged < kLinesPerRound) ++killed_mid_stream;
     auto log = OpenReadOnlyLog(scratch / "data/log");
     ASSERT_NE(log, nullptr);
-    EXPECT_GE(log->head_seq(), previous_head);
-    previous_head = log->head_seq();
+    EXPECT_GE(log->head_seq().value(), previous_head);
+    previous_head = log->head_seq().value();
     auto check = log->CheckIndexes();
     ASSERT_OK(check);
     EXPECT_EQ(*check, "") << "after kill at head " << log->head_seq();
@@ -194,9 +194,9 @@ TEST(IndexConsistencyTest, CheckIndexesCatchesAChangedValueAndReindexRepairsIt) 
     target = all.adl[all.adl.size() / 2];
   }
   // The counterparty's key in idx_adl_account: account | seq, both big-endian.
-  std::string key = ledger::AccountPrefix(target.effect.counterparty_account);
+  std::string key = ledger::AccountPrefix(target.effect.counterparty_account.value());
   for (int shift = 56; shift >= 0; shift -= 8)
-    key.push_back(static_cast<char>(target.ref.seq >> shift));
+    key.push_back(static_cast<char>(target.ref.seq.value() >> shift));
   ChangeIndexValue(seeded.data.log, ledger::Index::kAdlByAccount, key, [](std::string value) {
     value.back() ^= 1;  // The low bit of gainVsMark, the last field.
     return value;
@@ -208,7 +208,8 @@ TEST(IndexConsistencyTest, CheckIndexesCatchesAChangedValueAndReindexRepairsIt) 
     ASSERT_NE(log, nullptr);
     auto check = log->CheckIndexes();
     ASSERT_OK(check);
-    EXPECT_EQ(*check, "idx_adl_account: value differs for seq " + std::to_string(target.ref.seq));
+    EXPECT_EQ(*check,
+              "idx_adl_account: value differs for seq " + std::to_string(target.ref.seq.value()));
     auto rows = ListAdlReductions(*log, filter);
     ASSERT_OK(rows);
     auto row = std::find_if(rows->begin(), rows->end(), [&](const AdlReductionRow& candidate) {
@@ -248,14 +249,15 @@ TEST(IndexConsistencyTest, DigestsOfDisjointRangesAddUpToTheWholeLog) {
     }
     return digest;
   };
-  const SequenceNumber middle = log->head_seq() / 2;
-  ledger::IndexDigest sum = digest_of(1, middle);
-  sum += digest_of(middle + 1, 0);
-  EXPECT_EQ(sum, digest_of(1, 0));
+  const SequenceNumber first{1}, to_head{0};
+  const SequenceNumber middle{log->head_seq().value() / 2};
+  ledger::IndexDigest sum = digest_of(first, middle);
+  sum += digest_of(middle + 1, to_head);
+  EXPECT_EQ(sum, digest_of(first, to_head));
   auto check = log->CheckIndexes(sum);
   ASSERT_OK(check);
   EXPECT_EQ(*check, "");
-  check = log->CheckIndexes(digest_of(1, middle));
+  check = log->CheckIndexes(digest_of(first, middle));
   ASSERT_OK(check);
   EXPECT_NE(*check, "");
 }

@@ -41,8 +41,8 @@ TEST_F(QueriesTest, SeededLogHasLiquidationsFundDrawsAndAdl) {
       "seed %llu: %llu records, %zu liquidations, %zu fund movements, %zu ADL queues, "
       "%zu ADL reductions\n",
       static_cast<unsigned long long>(SharedSeededLog().seed),
-      static_cast<unsigned long long>(all_->head), all_->liquidations.size(), all_->fund.size(),
-      all_->queues.size(), all_->adl.size());
+      static_cast<unsigned long long>(all_->head.value()), all_->liquidations.size(),
+      all_->fund.size(), all_->queues.size(), all_->adl.size());
   EXPECT_GT(all_->liquidations.size(), 5u);
   EXPECT_GT(all_->adl.size(), 5u);
   size_t draws = 0;
@@ -121,7 +121,7 @@ TEST_F(QueriesTest, EveryAccountsFullHistoryEqualsBruteForce) {
 
 TEST_F(QueriesTest, UnknownAccountIsNotFound) {
   Filter filter;
-  filter.account = 999'999;
+  filter.account = engine::AccountId{999'999};
   EXPECT_TRUE(ListAdlReductions(*log_, filter).status().IsNotFound());
   EXPECT_TRUE(ListLiquidations(*log_, filter).status().IsNotFound());
   EXPECT_TRUE(AccountHistory(*log_, filter).status().IsNotFound());
@@ -137,7 +137,8 @@ TEST_F(QueriesTest, EmptyOrReversedTimeRangeIsInvalid) {
 }
 
 TEST_F(QueriesTest, FirstSeqAtOrAfterMatchesALinearScan) {
-  for (SequenceNumber seq : {SequenceNumber{1}, all_->head / 3, all_->head}) {
+  for (SequenceNumber seq :
+       {SequenceNumber{1}, SequenceNumber{all_->head.value() / 3}, all_->head}) {
     auto record = log_->Read(seq);
     ASSERT_OK(record);
     auto found = FirstSeqAtOrAfter(*log_, record->time_ns());
@@ -146,7 +147,7 @@ TEST_F(QueriesTest, FirstSeqAtOrAfterMatchesALinearScan) {
     auto first = log_->Read(*found);
     ASSERT_OK(first);
     EXPECT_EQ(first->time_ns(), record->time_ns());
-    if (*found > 1) {
+    if (*found > ledger::SequenceNumber{1}) {
       EXPECT_LT(log_->Read(*found - 1)->time_ns(), record->time_ns());
     }
   }

@@ -111,7 +111,7 @@ std::unique_ptr<ledger::EventLog> OpenReadOnlyLog(const std::string& log_dir) {
 
 BruteForce ScanAll(const ledger::EventLog& log) {
   BruteForce all;
-  auto it = log.NewIterator(1, 0);
+  auto it = log.NewIterator(ledger::SequenceNumber{1}, ledger::SequenceNumber{0});
   for (; it->Valid(); it->Next()) {
     auto record = ledger::DecodeRecord(it->value());
     EXPECT_OK(record);
@@ -121,7 +121,9 @@ BruteForce ScanAll(const ledger::EventLog& log) {
     std::vector<uint64_t> accounts;
     std::optional<uint32_t> market;
     Classify(event, &accounts, &market);
-    for (uint64_t account : accounts) all.account_events[account].push_back(record->seq());
+    for (uint64_t account : accounts) {
+      all.account_events[engine::AccountId{account}].push_back(record->seq());
+    }
     if (market) all.market_of[record->seq()] = *market;
     switch (event.which()) {
       case E::ADL_REDUCTION: {
@@ -204,7 +206,8 @@ std::vector<SequenceNumber> ExpectedHistory(const BruteForce& all, const ledger:
   for (SequenceNumber seq : found->second) {
     if (filter.market) {
       const auto market = all.market_of.find(seq);
-      if (market == all.market_of.end() || market->second != *filter.market) continue;
+      if (market == all.market_of.end() || engine::MarketId{market->second} != *filter.market)
+        continue;
     }
     auto record = log.Read(seq);
     EXPECT_OK(record);
@@ -215,14 +218,14 @@ std::vector<SequenceNumber> ExpectedHistory(const BruteForce& all, const ledger:
 
 std::vector<Filter> SampleFilters(const BruteForce& all, uint64_t seed, int count) {
   engine::testing::SplitMix rng(seed);
-  const int64_t span = static_cast<int64_t>(all.head) * kStepNs;
+  const int64_t span = static_cast<int64_t>(all.head.value()) * kStepNs;
   std::vector<Filter> filters;
   filters.push_back(Filter{});
   for (int i = 0; i < count; ++i) {
     Filter filter;
-    if (rng.Chance(60)) filter.account = static_cast<uint64_t>(rng.Uniform(1, 42));
-    if (rng.Chance(35)) filter.market = static_cast<uint32_t>(rng.Uniform(1, 4));
-    if (rng.Chance(30)) filter.asset = static_cast<uint32_t>(rng.Uniform(1, 2));
+    if (rng.Chance(60)) filter.account = static_cast<engine::AccountId>(rng.Uniform(1, 42));
+    if (rng.Chance(35)) filter.market = static_cast<engine::MarketId>(rng.Uniform(1, 4));
+    if (rng.Chance(30)) filter.asset = static_cast<engine::AssetId>(rng.Uniform(1, 2));
     if (rng.Chance(40)) filter.since_ns = kStartTimeNs + rng.Uniform(0, span);
     if (rng.Chance(40)) {
       filter.until_ns = kStartTimeNs + rng.Uniform(0, span + 10 * kStepNs);
@@ -236,9 +239,9 @@ std::vector<Filter> SampleFilters(const BruteForce& all, uint64_t seed, int coun
 
 std::string Describe(const Filter& filter) {
   std::string out = "filter{";
-  if (filter.account) out += " account=" + std::to_string(*filter.account);
-  if (filter.market) out += " market=" + std::to_string(*filter.market);
-  if (filter.asset) out += " asset=" + std::to_string(*filter.asset);
+  if (filter.account) out += " account=" + std::to_string(filter.account->value());
+  if (filter.market) out += " market=" + std::to_string(filter.market->value());
+  if (filter.asset) out += " asset=" + std::to_string(filter.asset->value());
   if (filter.since_ns) out += " since=" + std::to_string(*filter.since_ns);
   if (filter.until_ns) out += " until=" + std::to_string(*filter.until_ns);
   if (filter.limit) out += " limit=" + std::to_string(filter.limit);

@@ -45,10 +45,10 @@ struct BruteForce {
   std::vector<AdlQueueRow> queues;
   // Seqs of the records naming each account (found by schema reflection: fields named
   // account, makerAccount, takerAccount, counterparty; account 0 left out).
-  std::map<uint64_t, std::vector<SequenceNumber>> account_events;
+  std::map<engine::AccountId, std::vector<SequenceNumber>> account_events;
   // The market named by each record (by reflection: market or marketId fields).
   std::map<SequenceNumber, uint32_t> market_of;
-  SequenceNumber head = 0;
+  SequenceNumber head{0};
 };
 BruteForce ScanAll(const ledger::EventLog& log);
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/checkpoint.h"
 #include "ledger/event_codec.h"
 #include "ledger/internal/codec.h"
@@ -43,7 +44,7 @@ class AuditTest : public ReplayTest {
   // re-signed (rewritten_ is that seq). Returns the source log, open read-only.
   std::unique_ptr<ledger::EventLog> ForgedCopy();
 
-  SequenceNumber rewritten_ = 0;
+  SequenceNumber rewritten_{0};
 };
 
 TEST_F(AuditTest, CleanLogAuditsClean) {
@@ -53,8 +54,8 @@ TEST_F(AuditTest, CleanLogAuditsClean) {
   CloseSequencer();
   const AuditReport report = RunAudit(data_);
   EXPECT_TRUE(report.ok()) << report.findings[0].what;
-  EXPECT_EQ(report.records_replayed, head);
-  EXPECT_EQ(report.records_verified, head);
+  EXPECT_EQ(report.records_replayed, head.value());
+  EXPECT_EQ(report.records_verified, head.value());
   EXPECT_GE(report.snapshots_checked, 2u);
 
   snapshots::SnapshotStoreOptions store_options;
@@ -93,20 +94,20 @@ SequenceNumber RewriteFirstEffect(const ledger::EventLog& source, const DataDir&
   options.clock = [&time_ns] { return time_ns; };
   auto out = ledger::EventLog::Create(target.log, std::move(options));
   EXPECT_TRUE(out.ok()) << out.status().ToString();
-  SequenceNumber rewritten = 0;
+  SequenceNumber rewritten{0};
   ledger::EventGroup group;
   auto flush = [&] {
     if (group.size() == 0) return;
     EXPECT_TRUE((*out)->Append(group).ok());
     group = ledger::EventGroup();
   };
-  for (SequenceNumber seq = 1; seq <= source.head_seq(); ++seq) {
+  for (SequenceNumber seq{1}; seq <= source.head_seq(); ++seq) {
     auto record = source.Read(seq);
     EXPECT_TRUE(record.ok());
     if (record->group() == seq) flush();
     time_ns = record->time_ns();
     EXPECT_TRUE(group.AddCopy(record->event()).ok());
-    if (rewritten == 0 && record->event().isFill()) {
+    if (rewritten == ledger::SequenceNumber{0} && record->event().isFill()) {
       // The insider moves one fill's price by one tick in the copy.
       capnp::MallocMessageBuilder builder;
       builder.setRoot(record->event());
@@ -141,7 +142,7 @@ TEST_F(AuditTest, InsiderRewriteWithTheRightKeyPassesVerifyButNotAudit) {
   auto source = ForgedCopy();
   const DataDir forged = DataDir::At(root_ + "/forged");
   const SequenceNumber rewritten = rewritten_;
-  ASSERT_GT(rewritten, 0u) << "the stream should contain fills";
+  ASSERT_GT(rewritten, ledger::SequenceNumber{0}) << "the stream should contain fills";
 
   ledger::LogOptions options;
   options.read_only = true;
@@ -191,14 +192,15 @@ void AuditTest::ExpectForgedMiddleSnapshotNamed(
   ASSERT_EQ(report.findings.size(), 1u) << report.findings[1].what;
   EXPECT_EQ(report.findings[0].seq, forged_at);
   EXPECT_NE(report.findings[0].what.find("snapshot state hash"), std::string::npos);
-  EXPECT_EQ(report.records_replayed, head);
-  EXPECT_EQ(report.records_verified, head);
+  EXPECT_EQ(report.records_replayed, head.value());
+  EXPECT_EQ(report.records_verified, head.value());
   EXPECT_EQ(report.snapshots_checked, 2u);
 }
 
 TEST_F(AuditTest, ForgedSnapshotInTheMiddleThatImportsIsNotReplayedFrom) {
   ExpectForgedMiddleSnapshotNamed([](engine::EngineState* state) {
-    state->next_internal_order_id += 1000;  // Still a valid state.
+    state->next_internal_order_id =  // Still a valid state.
+        engine::OrderId{state->next_internal_order_id.value() + 1000};
   });
 }
 
@@ -212,14 +214,15 @@ TEST_F(AuditTest, AfterADivergenceLaterSegmentsAreVerifiedButNotReDerived) {
   auto source = ForgedCopy();
   const DataDir forged = DataDir::At(root_ + "/forged");
   const SequenceNumber rewritten = rewritten_;
-  ASSERT_GT(rewritten, 0u);
+  ASSERT_GT(rewritten, ledger::SequenceNumber{0});
   // A snapshot of the true state past the rewrite, bound to the forged log's record there:
   // the segment after it would replay clean, but it stands on a diverged history.
-  auto at = GroupEnd(*source, source->head_seq() / 2);
+  auto at = GroupEnd(*source, ledger::SequenceNumber{source->head_seq().value() / 2});
   ASSERT_OK(at);
   ASSERT_GT(*at, rewritten);
   engine::RiskEngine engine;
-  ASSERT_OK(Replay(*source, 1, *at, ledger::Hash{}, &engine, ReplayOptions()));
+  ASSERT_OK(
+      Replay(*source, ledger::SequenceNumber{1}, *at, ledger::Hash{}, &engine, ReplayOptions()));
   {
     ledger::LogOptions options;
     options.read_only = true;
@@ -230,8 +233,8 @@ TEST_F(AuditTest, AfterADivergenceLaterSegmentsAreVerifiedButNotReDerived) {
   const AuditReport report = RunAudit(forged);
   ASSERT_EQ(report.findings.size(), 1u) << report.findings[1].what;
   EXPECT_EQ(report.findings[0].seq, rewritten);
-  EXPECT_EQ(report.records_replayed, rewritten - 1);
-  EXPECT_EQ(report.records_verified, source->head_seq());
+  EXPECT_EQ(report.records_replayed, rewritten.value() - 1);
+  EXPECT_EQ(report.records_verified, source->head_seq().value());
   EXPECT_EQ(report.snapshots_checked, 0u);
 }
 
@@ -269,8 +272,8 @@ TEST_F(AuditTest, KeysARotationIntroducedAreTrustedInLaterSegments) {
   auto report = Audit(**log, data_, keyring, AuditOptions());
   ASSERT_OK(report);
   EXPECT_TRUE(report->ok()) << report->findings[0].what;
-  EXPECT_EQ(report->records_replayed, head);
-  EXPECT_EQ(report->records_verified, head);
+  EXPECT_EQ(report->records_replayed, head.value());
+  EXPECT_EQ(report->records_verified, head.value());
   EXPECT_EQ(report->snapshots_checked, 1u);
 }
 
@@ -306,9 +309,9 @@ SequenceNumber MakeLastEffectNonCanonical(const DataDir& data, const ledger::Pri
   options.clock = [] { return int64_t{0}; };  // Appends nothing: it writes through RocksDB.
   auto log = ledger::EventLog::Open(data.log, std::move(options));
   EXPECT_TRUE(log.ok()) << log.status().ToString();
-  if (!log.ok()) return 0;
+  if (!log.ok()) return ledger::SequenceNumber{0};
   SequenceNumber target = (*log)->head_seq() - 1;
-  for (; target > 1; --target) {
+  for (; target > ledger::SequenceNumber{1}; --target) {
     auto record = (*log)->Read(target);
     if (record.ok() && !ledger::IsInput(record->event())) break;
   }
@@ -345,11 +348,11 @@ SequenceNumber MakeLastEffectNonCanonical(const DataDir& data, const ledger::Pri
   // that verify passes and only the audit's re-derivation can tell.
   base::Status rebuilt = (*log)->RebuildTree(nullptr);
   EXPECT_TRUE(rebuilt.ok()) << rebuilt.ToString();
-  auto sizes = (*log)->CheckpointSizes(target, 0);
+  auto sizes = (*log)->CheckpointSizes(target.value(), 0);
   EXPECT_TRUE(sizes.ok());
   for (uint64_t size : *sizes) {
     auto root = (*log)->TreeRoot(size);
-    auto head = (*log)->Read(size);
+    auto head = (*log)->Read(ledger::SequenceNumber{size});
     EXPECT_TRUE(root.ok() && head.ok());
     auto note = ledger::SignCheckpoint({(*log)->origin(), size, *root, head->hash()}, key);
     EXPECT_TRUE(note.ok());
@@ -369,7 +372,7 @@ TEST_F(AuditTest, NonCanonicalEffectEnvelopeIsReportedByAuditAndReplay) {
   Feed(500);
   CloseSequencer();
   const SequenceNumber target = MakeLastEffectNonCanonical(data_, key_);
-  ASSERT_GT(target, 1u);
+  ASSERT_GT(target, ledger::SequenceNumber{1});
 
   const AuditReport report = RunAudit(data_);
   ASSERT_FALSE(report.ok());
@@ -381,7 +384,8 @@ TEST_F(AuditTest, NonCanonicalEffectEnvelopeIsReportedByAuditAndReplay) {
 
   auto log = ReadOnlyLog();
   engine::RiskEngine engine;
-  auto replayed = Replay(*log, 1, 0, ledger::Hash{}, &engine, ReplayOptions());
+  auto replayed = Replay(*log, ledger::SequenceNumber{1}, ledger::SequenceNumber{0}, ledger::Hash{},
+                         &engine, ReplayOptions());
   ASSERT_FALSE(replayed.ok());
   const std::string message = replayed.status().message();
   EXPECT_NE(message.find(fmt::format("seq {}: ", target)), std::string::npos) << message;

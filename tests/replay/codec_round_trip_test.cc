@@ -31,7 +31,8 @@ TEST_F(CodecRoundTripTest, EveryRecordOfASeededStreamReencodesToItsLoggedBytes) 
   auto log = ReadOnlyLog();
   std::set<size_t> effect_types;
   uint64_t records = 0;
-  for (auto it = log->NewIterator(1, 0); it->Valid(); it->Next()) {
+  for (auto it = log->NewIterator(ledger::SequenceNumber{1}, ledger::SequenceNumber{0});
+       it->Valid(); it->Next()) {
     auto record = ledger::DecodeRecord(it->value());
     ASSERT_TRUE(record.ok()) << record.status().ToString();
     ++records;
@@ -50,7 +51,7 @@ TEST_F(CodecRoundTripTest, EveryRecordOfASeededStreamReencodesToItsLoggedBytes) 
     }
     ASSERT_EQ(Bytes(again.asReader()), Bytes(event)) << "seq " << record->seq();
   }
-  EXPECT_EQ(records, log->head_seq());
+  EXPECT_EQ(records, log->head_seq().value());
   // The stream reaches most effect types (SocializedLoss is an engine fault by rule 10).
   EXPECT_GE(effect_types.size(), 10u);
 }
@@ -62,7 +63,7 @@ TEST_F(CodecRoundTripTest, TheSequencerRefusesDecimalsTheSchemaCannotHoldBeforeT
   auto submitted = sequencer_->Submit(engine::ListMarket{spec});
   ASSERT_FALSE(submitted.ok());
   EXPECT_TRUE(submitted.status().IsInvalidArgument()) << submitted.status().ToString();
-  EXPECT_EQ(sequencer_->log().head_seq(), 0u);
+  EXPECT_EQ(sequencer_->log().head_seq(), ledger::SequenceNumber{0});
   // Nothing was applied, and the sequencer goes on.
   spec.lot_decimals = 3;
   auto listed = sequencer_->Submit(engine::ListMarket{spec});

@@ -21,8 +21,8 @@ using engine::testing::kMarket;
 using engine::testing::kUsdt;
 
 constexpr int kLongs = 25'000;
-constexpr engine::AccountId kShort = 1;
-constexpr engine::AccountId kFirstLong = 100;
+constexpr engine::AccountId kShort = engine::AccountId{1};
+constexpr engine::AccountId kFirstLong = engine::AccountId{100};
 const engine::SetMark kCrash{kMarket, 8'000, 8'000};
 
 class LargeGroupTest : public ReplayTest {
@@ -45,13 +45,15 @@ class LargeGroupTest : public ReplayTest {
     Submit(engine::ListMarket{engine::testing::PlainSpec()});
     Submit(engine::SetMark{kMarket, 10'000, 10'000});
     Open(kShort, 1'000'000'000'000);
-    Submit(engine::PlaceOrder{kShort, kMarket, 1, engine::Side::kSell, engine::OrderType::kLimit,
-                              engine::TimeInForce::kGtc, false, 10'000, kLongs});
+    Submit(engine::PlaceOrder{kShort, kMarket, engine::OrderId{1}, engine::Side::kSell,
+                              engine::OrderType::kLimit, engine::TimeInForce::kGtc, false, 10'000,
+                              kLongs});
     for (int i = 0; i < kLongs; ++i) {
-      const engine::AccountId account = kFirstLong + static_cast<engine::AccountId>(i);
+      const engine::AccountId account{kFirstLong.value() + static_cast<uint64_t>(i)};
       Open(account, 1'050);
-      Submit(engine::PlaceOrder{account, kMarket, 1, engine::Side::kBuy, engine::OrderType::kLimit,
-                                engine::TimeInForce::kIoc, false, 10'000, 1});
+      Submit(engine::PlaceOrder{account, kMarket, engine::OrderId{1}, engine::Side::kBuy,
+                                engine::OrderType::kLimit, engine::TimeInForce::kIoc, false, 10'000,
+                                1});
     }
     ASSERT_OK(sequencer_->Flush());
   }
@@ -100,7 +102,7 @@ TEST_F(LargeGroupTest, OneTickLiquidatingTwentyFiveThousandLongsIsLoggedWholeAnd
 
   const AuditReport report = RunAudit();
   EXPECT_TRUE(report.ok()) << report.findings.front().what;
-  EXPECT_EQ(report.unfinished_group, 0u);
+  EXPECT_EQ(report.unfinished_group, ledger::SequenceNumber{0});
   EXPECT_EQ(report.head_seq, submitted->range.last);
   OpenSequencer();  // Recovery replays the group and finds it whole.
   EXPECT_TRUE(warnings_.empty()) << warnings_.front();
@@ -119,12 +121,12 @@ TEST_F(LargeGroupTest, ACrashBetweenItsSubmissionsIsCompletedWhenTheLogOpens) {
   std::vector<engine::Effect> effects;
   {
     auto log = ReadOnlyLog();
-    auto recovered = Recover(*log, data_, Keyring(), 0, nullptr, Quick());
+    auto recovered = Recover(*log, data_, Keyring(), ledger::SequenceNumber{0}, nullptr, Quick());
     ASSERT_TRUE(recovered.ok());
     recovered->engine.Apply(kCrash, time_ns, &effects);
   }
   ASSERT_GT(effects.size(), ledger::kMaxGroupRecords);
-  ledger::SequenceNumber input_seq = 0;
+  ledger::SequenceNumber input_seq{0};
   {
     ledger::LogOptions options;
     options.signing_key = key_;
@@ -148,7 +150,7 @@ TEST_F(LargeGroupTest, ACrashBetweenItsSubmissionsIsCompletedWhenTheLogOpens) {
 
   OpenSequencer();
   ASSERT_EQ(warnings_.size(), 2u);
-  EXPECT_NE(warnings_[1].find("completed the group of seq " + std::to_string(input_seq)),
+  EXPECT_NE(warnings_[1].find("completed the group of seq " + std::to_string(input_seq.value())),
             std::string::npos)
       << warnings_[1];
   EXPECT_EQ(sequencer_->log().head_seq(), input_seq + effects.size());
@@ -158,7 +160,7 @@ TEST_F(LargeGroupTest, ACrashBetweenItsSubmissionsIsCompletedWhenTheLogOpens) {
 
   const AuditReport whole = RunAudit();
   EXPECT_TRUE(whole.ok()) << whole.findings.front().what;
-  EXPECT_EQ(whole.unfinished_group, 0u);
+  EXPECT_EQ(whole.unfinished_group, ledger::SequenceNumber{0});
   OpenSequencer();
   EXPECT_TRUE(warnings_.empty()) << warnings_.front();
   auto log = ReadOnlyLog();

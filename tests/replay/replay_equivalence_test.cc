@@ -40,8 +40,8 @@ TEST_F(ReplayEquivalenceTest, LiveEqualsFullReplayAndSnapshotPlusTail) {
   const SequenceNumber head = sequencer_->log().head_seq();
   CloseSequencer();
   auto log = ReadOnlyLog();
-  ASSERT_GE(head, 1'000'000u) << "a stream of at least a million events";
-  RecordProperty("records", std::to_string(head));
+  ASSERT_GE(head, ledger::SequenceNumber{1'000'000}) << "a stream of at least a million events";
+  RecordProperty("records", std::to_string(head.value()));
 
   // Full replay from genesis, compared at every checkpoint.
   // The live engine checks every invariant after every input; the replaying ones need not.
@@ -58,7 +58,8 @@ TEST_F(ReplayEquivalenceTest, LiveEqualsFullReplayAndSnapshotPlusTail) {
     }
     return base::Status::OK();
   };
-  auto result = Replay(*log, 1, 0, ledger::Hash{}, &replayed, options);
+  auto result = Replay(*log, ledger::SequenceNumber{1}, ledger::SequenceNumber{0}, ledger::Hash{},
+                       &replayed, options);
   ASSERT_OK(result);
   EXPECT_FALSE(result->divergence) << result->divergence->what;
   EXPECT_EQ(compared, static_cast<int>(live.size()));
@@ -121,7 +122,8 @@ TEST_F(ReplayEquivalenceTest, CorruptNewestSnapshotIsSkippedLoudlyForAnOlderOne)
   OpenSequencer(3'000);
   EXPECT_EQ(HashOf(sequencer_->engine()), live);
   ASSERT_FALSE(warnings_.empty());
-  EXPECT_NE(warnings_[0].find(std::to_string(newest.seq)), std::string::npos) << warnings_[0];
+  EXPECT_NE(warnings_[0].find(std::to_string(newest.seq.value())), std::string::npos)
+      << warnings_[0];
   EXPECT_EQ(sequencer_->recovered_from_snapshot(), second.seq);
   CloseSequencer();
   // Truncate the second one and delete the newest: the third is used.

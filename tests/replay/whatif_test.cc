@@ -49,20 +49,21 @@ TEST_F(WhatIfTest, UnchangedParametersReproduceAMillionEventStream) {
   Feed(400'000);
   const SequenceNumber head = sequencer_->log().head_seq();
   CloseSequencer();
-  ASSERT_GE(head, 1'000'000u);
+  ASSERT_GE(head, ledger::SequenceNumber{1'000'000});
   WhatIfOptions options;
   options.engine_options.verify_invariants = false;
   options.minutes = true;
   const WhatIfResult result = Run(options);
   EXPECT_EQ(result.end_seq, head);
-  EXPECT_EQ(result.records, head);
+  EXPECT_EQ(result.records, head.value());
   ExpectIdentical(result);
   EXPECT_GT(result.logged.fund_draws + result.logged.liquidations, 0u) << "a stream with risk";
   EXPECT_FALSE(result.accounts.empty());
 
-  options.from_snapshot = 400'000;  // Snapshots are taken at group ends past every 400k.
+  options.from_snapshot =
+      ledger::SequenceNumber{400'000};  // Snapshots are taken at group ends past every 400k.
   auto log = ReadOnlyLog();
-  auto snapshot = GroupEnd(*log, 400'000);
+  auto snapshot = GroupEnd(*log, ledger::SequenceNumber{400'000});
   ASSERT_OK(snapshot);
   log.reset();
   options.from_snapshot = *snapshot;
@@ -94,7 +95,7 @@ TEST_F(WhatIfTest, FromASnapshotTheFundIsSetThereAndConservationHolds) {
   Feed(6'000);
   CloseSequencer();
   auto log = ReadOnlyLog();
-  auto snapshot = GroupEnd(*log, 5'000);
+  auto snapshot = GroupEnd(*log, ledger::SequenceNumber{5'000});
   ASSERT_OK(snapshot);
   log.reset();
   WhatIfOptions options;
@@ -142,7 +143,7 @@ TEST(WhatIfSpecTest, MmrScaleRoundsUpAndKeepsTiersValid) {
   const engine::MarketSpec tripled = ApplyToSpec(params, spec);
   EXPECT_EQ(tripled.tiers[0].mmr_e8, 3'000'003);
   EXPECT_EQ(tripled.tiers[0].max_leverage, 33);  // floor(1e8 / 3'000'003).
-  params.market = kMarket + 1;
+  params.market = engine::MarketId{kMarket.value() + 1};
   EXPECT_EQ(ApplyToSpec(params, spec), spec);  // Out of scope.
 }
 
@@ -166,27 +167,28 @@ TEST_P(WhatIfProRataTest, ReductionsFollowTheProRataFormula) {
   spec.adl_policy = engine::AdlPolicy::kBitmex;  // The log ranks by BitMEX; the what-if not.
   Submit(engine::ListMarket{spec});
   Submit(engine::SetMark{kMarket, 10'000, 10'000});
-  const engine::AccountId liquidated = 1;
-  const engine::AccountId healthy = 2;
-  for (engine::AccountId account = 1; account <= 2 + row.longs.size(); ++account) {
+  const engine::AccountId liquidated{1};
+  const engine::AccountId healthy{2};
+  for (uint64_t n = 1; n <= 2 + row.longs.size(); ++n) {
+    const engine::AccountId account{n};
     Submit(engine::OpenAccount{account});
     const engine::Money deposit =
         account == liquidated ? row.liquidated_short * 1'100 : 1'000'000'000;
     Submit(engine::Deposit{account, kUsdt, deposit});
   }
-  engine::OrderId order = 1;
+  uint64_t order = 1;
   const auto sell = [&](engine::AccountId account, engine::Quantity quantity) {
     if (quantity == 0) return;
-    Submit(engine::PlaceOrder{account, kMarket, order++, engine::Side::kSell,
+    Submit(engine::PlaceOrder{account, kMarket, engine::OrderId{order++}, engine::Side::kSell,
                               engine::OrderType::kLimit, engine::TimeInForce::kGtc, false, 10'000,
                               quantity});
   };
   sell(liquidated, row.liquidated_short);
   sell(healthy, row.healthy_short);
   for (size_t i = 0; i < row.longs.size(); ++i) {
-    Submit(engine::PlaceOrder{3 + i, kMarket, order++, engine::Side::kBuy,
-                              engine::OrderType::kLimit, engine::TimeInForce::kIoc, false, 10'000,
-                              row.longs[i]});
+    Submit(engine::PlaceOrder{engine::AccountId{3 + i}, kMarket, engine::OrderId{order++},
+                              engine::Side::kBuy, engine::OrderType::kLimit,
+                              engine::TimeInForce::kIoc, false, 10'000, row.longs[i]});
   }
   Submit(engine::SetMark{kMarket, 12'000, 12'000});  // The liquidated short is bankrupt.
   ASSERT_OK(sequencer_->Flush());
@@ -202,7 +204,8 @@ TEST_P(WhatIfProRataTest, ReductionsFollowTheProRataFormula) {
   for (const AccountOutcome& account : result.accounts)
     taken[account.account] = account.adl_quantity[1];
   for (size_t i = 0; i < row.longs.size(); ++i) {
-    EXPECT_EQ(taken[3 + i], row.expected[i]) << "long " << i << " (account " << 3 + i << ")";
+    EXPECT_EQ(taken[engine::AccountId{3 + i}], row.expected[i])
+        << "long " << i << " (account " << 3 + i << ")";
   }
   EXPECT_EQ(taken[healthy], 0);
   EXPECT_EQ(result.logged.phase_c_quantity, row.liquidated_short);  // The log's ADL, by rank.
@@ -216,18 +219,23 @@ TEST_F(WhatIfTest, AFundLargeEnoughLeavesNoAdlReduction) {
   Submit(engine::ListMarket{engine::testing::PlainSpec(kMarket, 1'000'000, 10)});
   Submit(engine::SetMark{kMarket, 10'000, 10'000});
   Submit(engine::TopUpInsurance{kUsdt, 1});
-  for (engine::AccountId account = 1; account <= 3; ++account) {
+  for (uint64_t n = 1; n <= 3; ++n) {
+    const engine::AccountId account{n};
     Submit(engine::OpenAccount{account});
-    Submit(engine::Deposit{account, kUsdt, account == 1 ? 11'000 : 1'000'000'000});
+    Submit(
+        engine::Deposit{account, kUsdt, account == engine::AccountId{1} ? 11'000 : 1'000'000'000});
   }
   const auto order = [&](engine::AccountId account, engine::OrderId id, engine::Side side,
                          engine::Price price, engine::Quantity quantity, engine::TimeInForce tif) {
     Submit(engine::PlaceOrder{account, kMarket, id, side, engine::OrderType::kLimit, tif, false,
                               price, quantity});
   };
-  order(1, 1, engine::Side::kSell, 10'000, 10, engine::TimeInForce::kGtc);     // The short.
-  order(2, 2, engine::Side::kBuy, 10'000, 10, engine::TimeInForce::kIoc);      // Its counterparty.
-  order(3, 3, engine::Side::kSell, 14'000, 1'000, engine::TimeInForce::kGtc);  // Deep, far ask.
+  order(engine::AccountId{1}, engine::OrderId{1}, engine::Side::kSell, 10'000, 10,
+        engine::TimeInForce::kGtc);  // The short.
+  order(engine::AccountId{2}, engine::OrderId{2}, engine::Side::kBuy, 10'000, 10,
+        engine::TimeInForce::kIoc);  // Its counterparty.
+  order(engine::AccountId{3}, engine::OrderId{3}, engine::Side::kSell, 14'000, 1'000,
+        engine::TimeInForce::kGtc);  // Deep, far ask.
   Submit(engine::SetMark{kMarket, 12'000, 12'000});
   ASSERT_OK(sequencer_->Flush());
   CloseSequencer();

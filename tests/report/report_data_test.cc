@@ -65,9 +65,10 @@ class ReportDataTest : public ::testing::Test {
   }
 
   // Both ways over `dir`'s window; the control must reproduce the log.
-  static void ExpectSameData(const std::string& dir, ledger::SequenceNumber from_snapshot = 0,
-                             ledger::SequenceNumber to = 0) {
-    SCOPED_TRACE(dir + " after " + std::to_string(from_snapshot) + " to " + std::to_string(to));
+  static void ExpectSameData(const std::string& dir, ledger::SequenceNumber from_snapshot = {},
+                             ledger::SequenceNumber to = {}) {
+    SCOPED_TRACE(dir + " after " + std::to_string(from_snapshot.value()) + " to " +
+                 std::to_string(to.value()));
     const replay::DataDir data = replay::DataDir::At(dir);
     ledger::LogOptions log_options;
     log_options.read_only = true;
@@ -139,11 +140,12 @@ TEST_F(ReportDataTest, SnapshotWindows) {
     ledger::LogOptions log_options;
     log_options.read_only = true;
     auto log = ledger::EventLog::Open(replay::DataDir::At(dir).log, std::move(log_options));
-    return log.ok() ? (*log)->head_seq() : 0;
+    return log.ok() ? (*log)->head_seq() : ledger::SequenceNumber{0};
   }();
   ExpectSameData(dir, seqs[0]);
-  ExpectSameData(dir, seqs[0], (seqs[0] + head) / 2);
-  ExpectSameData(dir, 0, (seqs[1] + seqs[2]) / 2);
+  ExpectSameData(dir, seqs[0], ledger::SequenceNumber{(seqs[0].value() + head.value()) / 2});
+  ExpectSameData(dir, ledger::SequenceNumber{0},
+                 ledger::SequenceNumber{(seqs[1].value() + seqs[2].value()) / 2});
   ExpectSameData(dir, seqs[1], seqs[2]);
 }
 
@@ -200,7 +202,8 @@ std::vector<TallyGroup> RandomGroups(uint64_t seed, int count) {
       const auto asset = static_cast<engine::AssetId>(pick(1, 2));
       switch (pick(0, 6)) {
         case 0:
-          group.effects.push_back(engine::Liquidation{account, 1, pick(-9, 9), 0, pick(1, 1000)});
+          group.effects.push_back(
+              engine::Liquidation{account, engine::MarketId{1}, pick(-9, 9), 0, pick(1, 1000)});
           break;
         case 1: {
           engine::LiquidationFill fill;
@@ -214,7 +217,8 @@ std::vector<TallyGroup> RandomGroups(uint64_t seed, int count) {
           group.effects.push_back(engine::InsuranceFundCredit{asset, 0, {}, pick(0, 500)});
           break;
         case 3:
-          group.effects.push_back(engine::InsuranceFundDraw{asset, 0, 1, 0, pick(0, 500)});
+          group.effects.push_back(engine::InsuranceFundDraw{asset, 0, engine::MarketId{1},
+                                                            engine::AccountId{0}, pick(0, 500)});
           break;
         case 4: {
           engine::AdlReduction adl;
@@ -225,7 +229,7 @@ std::vector<TallyGroup> RandomGroups(uint64_t seed, int count) {
           break;
         }
         case 5:
-          group.effects.push_back(engine::SocializedLoss{1, pick(1, 9)});
+          group.effects.push_back(engine::SocializedLoss{engine::MarketId{1}, pick(1, 9)});
           break;
         default:
           group.effects.push_back(engine::InputRejected{});
@@ -259,17 +263,18 @@ struct TallyOutcome {
 // The groups [cuts[i], cuts[i + 1]) in one tally each, appended in order.
 TallyOutcome TallyInParts(const std::vector<TallyGroup>& groups, std::vector<size_t> cuts) {
   engine::EngineState start;
-  start.assets = {engine::AssetState{1, 0, 0, 0, 250, 0}, engine::AssetState{2, 0, 0, 0, 90, 0}};
+  start.assets = {engine::AssetState{engine::AssetId{1}, 0, 0, 0, 250, 0},
+                  engine::AssetState{engine::AssetId{2}, 0, 0, 0, 90, 0}};
   cuts.push_back(groups.size());
   replay::internal::HistoryTally tally;
   tally.KeepMinutes();
   tally.Start(start);
-  tally.SetReportMarket(1, 1);
+  tally.SetReportMarket(engine::MarketId{1}, engine::AssetId{1});
   FeedGroups(groups, 0, cuts[0], &tally);
   for (size_t i = 0; i + 1 < cuts.size(); ++i) {
     replay::internal::HistoryTally part;
     part.KeepMinutes();
-    part.StartLater(1, 1);
+    part.StartLater(engine::MarketId{1}, engine::AssetId{1});
     FeedGroups(groups, cuts[i], cuts[i + 1], &part);
     EXPECT_TRUE(tally.Append(std::move(part)));
   }

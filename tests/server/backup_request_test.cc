@@ -67,7 +67,7 @@ TEST_F(BackupRequestTest, OnlyOperatorsAndOneAtATime) {
       if (answer->kind == Answer::Kind::kBackup) {
         ++made;
         EXPECT_EQ(answer->backup.id, static_cast<uint32_t>(made));
-        EXPECT_EQ(answer->backup.head_seq, server_->sequencer().log().head_seq());
+        EXPECT_EQ(answer->backup.head_seq, server_->sequencer().log().head_seq().value());
         EXPECT_EQ(answer->backup.backup_dir, backup_dir_);
         EXPECT_EQ(answer->backup.head_hash.size(), 32u);
       } else {
@@ -145,7 +145,7 @@ TEST_F(BackupRequestTest, StopDuringABackupStillAnswersIt) {
   ASSERT_OK(list);
   ASSERT_EQ(list->size(), 1u);
   EXPECT_TRUE(list->front().complete) << list->front().problem;
-  EXPECT_EQ(list->front().head_seq, answer->backup.head_seq);
+  EXPECT_EQ(list->front().head_seq.value(), answer->backup.head_seq);
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ std::span<const uint8_t> Body(const std::string& frame) {
 }
 
 TEST(FrameTest, TheDocumentedExample) {
-  const std::string frame = CommandFrame(1, "ops", 1, engine::OpenAccount{7});
+  const std::string frame = CommandFrame(1, "ops", 1, engine::OpenAccount{engine::AccountId{7}});
   EXPECT_EQ(ledger::ToHex({reinterpret_cast<const uint8_t*>(frame.data()), frame.size()}),
             "70000000"
             "000000000d000000"
@@ -40,9 +40,9 @@ TEST(FrameTest, TheDocumentedExample) {
 }
 
 TEST(FrameTest, CommandRoundTrip) {
-  engine::PlaceOrder order{3,
-                           1,
-                           42,
+  engine::PlaceOrder order{engine::AccountId{3},
+                           engine::MarketId{1},
+                           engine::OrderId{42},
                            engine::Side::kSell,
                            engine::OrderType::kLimit,
                            engine::TimeInForce::kPostOnly,
@@ -62,7 +62,7 @@ TEST(FrameTest, CommandRoundTrip) {
   EXPECT_EQ(request->client_id, "desk-a");
   EXPECT_EQ(request->client_seq, 17u);
   ASSERT_TRUE(std::holds_alternative<engine::PlaceOrder>(request->input));
-  EXPECT_EQ(std::get<engine::PlaceOrder>(request->input).order_id, 42u);
+  EXPECT_EQ(std::get<engine::PlaceOrder>(request->input).order_id, engine::OrderId{42});
   EXPECT_EQ(std::get<engine::PlaceOrder>(request->input).price, 60000000);
 }
 
@@ -82,7 +82,7 @@ TEST(FrameTest, AnswerRoundTrip) {
 TEST(FrameTest, RefusesBytesThatAreNotARequest) {
   DecodeFailure failure;
   uint64_t id = 0;
-  const std::string frame = CommandFrame(1, "ops", 1, engine::OpenAccount{7});
+  const std::string frame = CommandFrame(1, "ops", 1, engine::OpenAccount{engine::AccountId{7}});
   std::string body(frame.substr(kFrameHeaderBytes));
   std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(body.data()), body.size());
   EXPECT_FALSE(DecodeRequest(bytes.first(bytes.size() - 8), &failure, &id).ok());

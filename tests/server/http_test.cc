@@ -45,7 +45,8 @@ class HttpTest : public ServerTest {
     ASSERT_OK(ops);
     // 300 more records: a full level-0 tile and a partial one.
     for (uint64_t account = 10; account < 310; ++account) {
-      ASSERT_EQ(Call(**ops, account, engine::OpenAccount{account}).kind, Answer::Kind::kAccepted);
+      ASSERT_EQ(Call(**ops, account, engine::OpenAccount{engine::AccountId{account}}).kind,
+                Answer::Kind::kAccepted);
     }
   }
   const ledger::EventLog& log() const { return server_->sequencer().log(); }
@@ -60,14 +61,14 @@ TEST_F(HttpTest, CheckpointIsTheNewestNote) {
 }
 
 TEST_F(HttpTest, TilesHoldTheStoredTree) {
-  const uint64_t size = log().head_seq();
+  const uint64_t size = log().head_seq().value();
   ASSERT_GT(size, 256u);
   const HttpResult full = HttpGet(http_port_, "/tile/0/000");
   ASSERT_EQ(full.status, 200);
   ASSERT_EQ(full.body.size(), 256u * 32);
   base::Sha256 sha;
   for (uint64_t i = 0; i < 256; i += 51) {
-    auto record = log().Read(i + 1);
+    auto record = log().Read(ledger::SequenceNumber{i + 1});
     ASSERT_OK(record);
     const ledger::Hash leaf = ledger::LeafHash(sha, record->hash());
     EXPECT_EQ(full.body.substr(i * 32, 32), std::string(leaf.begin(), leaf.end())) << i;
@@ -81,7 +82,7 @@ TEST_F(HttpTest, TilesHoldTheStoredTree) {
   const HttpResult entries = HttpGet(http_port_, "/tile/entries/000.p/3");
   ASSERT_EQ(entries.status, 200);
   ASSERT_EQ(entries.body.size(), 3u * 34);
-  auto second = log().Read(2);
+  auto second = log().Read(ledger::SequenceNumber{2});
   ASSERT_OK(second);
   EXPECT_EQ(entries.body.substr(34, 2), std::string("\0\x20", 2));
   EXPECT_EQ(entries.body.substr(36, 32), std::string(second->hash().begin(), second->hash().end()));
@@ -95,7 +96,7 @@ TEST_F(HttpTest, ProofsCheckWithThePublicKeyAlone) {
   keyring.Add(key_.public_key());
   auto proven = ledger::CheckInclusionProofFile(proof.body, keyring, std::nullopt);
   ASSERT_OK(proven);
-  EXPECT_EQ(proven->record.seq(), 7u);
+  EXPECT_EQ(proven->record.seq(), ledger::SequenceNumber{7});
   auto sizes = log().CheckpointSizes(1, 0);
   ASSERT_OK(sizes);
   ASSERT_GE(sizes->size(), 2u);
@@ -117,13 +118,13 @@ TEST_F(HttpTest, HealthAndMetrics) {
   EXPECT_EQ(HttpGet(http_port_, "/healthz").status, 200);
   auto alice = Connect("alice");
   ASSERT_OK(alice);
-  EXPECT_EQ(Call(**alice, 1, engine::SetMark{1, 1, 1}).reason, "wrongRole");
+  EXPECT_EQ(Call(**alice, 1, engine::SetMark{engine::MarketId{1}, 1, 1}).reason, "wrongRole");
   const HttpResult metrics = HttpGet(http_port_, "/metrics");
   ASSERT_EQ(metrics.status, 200);
   const std::vector<std::string> lines = {
       "backstop_refusals_total{reason=\"wrongRole\"} 1",
       "backstop_connections{role=\"trader\"} 1",
-      "backstop_log_head_seq " + std::to_string(log().head_seq()),
+      "backstop_log_head_seq " + std::to_string(log().head_seq().value()),
       "backstop_commands_total{answer=\"accepted\"} 308",
       "backstop_insurance_fund_balance{asset=\"1\"} 0",
       "backstop_group_commit_records_count",

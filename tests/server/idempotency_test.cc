@@ -22,12 +22,14 @@ class IdempotencyTest : public ServerTest {
     SetUpVenue();
   }
   Answer Send(Client& client, std::string_view client_id, uint64_t client_seq, int64_t amount) {
-    EXPECT_OK(client.SendCommand(client_seq, client_id, client_seq, engine::Deposit{1, 1, amount}));
+    EXPECT_OK(
+        client.SendCommand(client_seq, client_id, client_seq,
+                           engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, amount}));
     auto answer = client.Receive();
     EXPECT_OK(answer);
     return answer.ok() ? *answer : Answer{};
   }
-  uint64_t Head() const { return server_->sequencer().log().head_seq(); }
+  uint64_t Head() const { return server_->sequencer().log().head_seq().value(); }
 };
 
 TEST_F(IdempotencyTest, AResendGetsTheOriginalAnswer) {
@@ -44,7 +46,7 @@ TEST_F(IdempotencyTest, AResendGetsTheOriginalAnswer) {
   EXPECT_EQ(second.records, first.records);
   EXPECT_EQ(Head(), head);
   ASSERT_OK(StopServer());
-  auto input = server_->sequencer().log().Read(first.first_seq);
+  auto input = server_->sequencer().log().Read(ledger::SequenceNumber{first.first_seq});
   ASSERT_OK(input);
   auto origin = ledger::DecodeOrigin(input->event());
   ASSERT_OK(origin);
@@ -76,8 +78,10 @@ TEST_F(IdempotencyTest, ResendsWhileTheOriginalIsInFlightShareItsAnswer) {
   ASSERT_OK(other);
   const uint64_t head = Head();
   for (int i = 0; i < 3; ++i) {
-    ASSERT_OK((*alice)->SendCommand(i, "burst", 1, engine::Deposit{1, 1, 5}));
-    ASSERT_OK((*other)->SendCommand(i, "burst", 1, engine::Deposit{1, 1, 5}));
+    ASSERT_OK((*alice)->SendCommand(i, "burst", 1,
+                                    engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 5}));
+    ASSERT_OK((*other)->SendCommand(i, "burst", 1,
+                                    engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 5}));
   }
   std::vector<Answer> answers;
   for (int i = 0; i < 3; ++i) {
@@ -111,7 +115,8 @@ TEST_F(IdempotencyTest, NumbersBelongToTheirPrincipal) {
   ASSERT_OK(alice);
   ASSERT_OK(bob);
   EXPECT_EQ(Send(**alice, "desk", 1, 100).kind, Answer::Kind::kAccepted);
-  ASSERT_OK((*bob)->SendCommand(1, "desk", 1, engine::Deposit{3, 1, 100}));
+  ASSERT_OK((*bob)->SendCommand(1, "desk", 1,
+                                engine::Deposit{engine::AccountId{3}, engine::AssetId{1}, 100}));
   auto answer = (*bob)->Receive();
   ASSERT_OK(answer);
   EXPECT_EQ(answer->kind, Answer::Kind::kAccepted);

@@ -27,15 +27,21 @@ constexpr int kFrames = 10000;
 
 std::vector<std::string> BaseFrames() {
   using internal::CommandFrame;
-  engine::PlaceOrder order{
-      1,     1,        9, engine::Side::kBuy, engine::OrderType::kLimit, engine::TimeInForce::kGtc,
-      false, 60000000, 5};
+  engine::PlaceOrder order{engine::AccountId{1},
+                           engine::MarketId{1},
+                           engine::OrderId{9},
+                           engine::Side::kBuy,
+                           engine::OrderType::kLimit,
+                           engine::TimeInForce::kGtc,
+                           false,
+                           60000000,
+                           5};
   return {CommandFrame(1, "f", 1, order),
-          CommandFrame(2, "f", 2, engine::Deposit{1, 1, 5}),
-          CommandFrame(3, "f", 3, engine::CancelOrder{1, 9}),
+          CommandFrame(2, "f", 2, engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 5}),
+          CommandFrame(3, "f", 3, engine::CancelOrder{engine::AccountId{1}, engine::OrderId{9}}),
           CommandFrame(4, "f", 4, TestMarket()),
-          CommandFrame(5, "f", 5, engine::SetMark{1, 1, 1}),
-          CommandFrame(6, "f", 6, engine::FundingTick{1, 100}),
+          CommandFrame(5, "f", 5, engine::SetMark{engine::MarketId{1}, 1, 1}),
+          CommandFrame(6, "f", 6, engine::FundingTick{engine::MarketId{1}, 100}),
           internal::SnapshotRequestFrame(7),
           internal::CheckpointRequestFrame(8),
           internal::StreamRequestFrame(9, 1)};
@@ -65,7 +71,7 @@ class RandomFramesTest : public ServerTest {};
 TEST_F(RandomFramesTest, EveryFrameIsRefusedAndTheEngineNeverSeesOne) {
   StartServer();
   SetUpVenue();
-  const uint64_t head_before = server_->sequencer().log().head_seq();
+  const uint64_t head_before = server_->sequencer().log().head_seq().value();
   const auto seed = static_cast<uint64_t>(::testing::UnitTest::GetInstance()->random_seed());
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::atomic<bool> done{false};
@@ -75,7 +81,9 @@ TEST_F(RandomFramesTest, EveryFrameIsRefusedAndTheEngineNeverSeesOne) {
     ASSERT_OK(alice);
     while (!done.load()) {
       ++deposits;
-      ASSERT_OK((*alice)->SendCommand(deposits, "meanwhile", deposits, engine::Deposit{1, 1, 1}));
+      ASSERT_OK(
+          (*alice)->SendCommand(deposits, "meanwhile", deposits,
+                                engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 1}));
       auto answer = (*alice)->Receive();
       ASSERT_OK(answer);
       ASSERT_EQ(answer->kind, Answer::Kind::kAccepted);
@@ -114,9 +122,10 @@ TEST_F(RandomFramesTest, EveryFrameIsRefusedAndTheEngineNeverSeesOne) {
   EXPECT_GT(closed, 100);  // Both kinds happened.
   EXPECT_LT(closed, kFrames - 100);
   const ledger::EventLog& log = server_->sequencer().log();
-  EXPECT_EQ(log.head_seq(), head_before + static_cast<uint64_t>(deposits));  // One record each.
-  for (uint64_t seq = head_before + 1; seq <= log.head_seq(); ++seq) {
-    auto record = log.Read(seq);
+  EXPECT_EQ(log.head_seq().value(),
+            head_before + static_cast<uint64_t>(deposits));  // One record each.
+  for (uint64_t seq = head_before + 1; ledger::SequenceNumber{seq} <= log.head_seq(); ++seq) {
+    auto record = log.Read(ledger::SequenceNumber{seq});
     ASSERT_OK(record);
     auto origin = ledger::DecodeOrigin(record->event());
     ASSERT_OK(origin);

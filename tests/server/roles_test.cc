@@ -22,7 +22,8 @@ TEST(RolesTest, FindsByFingerprintOrSubject) {
   const ClientEntry* alice = roles->Find("CN=alice,O=Venue", "00");
   ASSERT_NE(alice, nullptr);
   EXPECT_EQ(alice->role, Role::kTrader);
-  EXPECT_EQ(alice->accounts, (std::vector<engine::AccountId>{1, 2}));
+  EXPECT_EQ(alice->accounts,
+            (std::vector<engine::AccountId>{engine::AccountId{1}, engine::AccountId{2}}));
   const ClientEntry* auditor =
       roles->Find("CN=whoever", "3a80d62eebf63c745c2361f5dc81d3fc881a67e5df8444c5e516d97d102c6213");
   ASSERT_NE(auditor, nullptr);
@@ -47,18 +48,24 @@ TEST(RolesTest, RefusesWhatItDoesNotUnderstand) {
 }
 
 TEST(RolesTest, AuthorizeFollowsTheRoles) {
-  ClientEntry trader{"t", Role::kTrader, "CN=t", "", {5}};
+  ClientEntry trader{"t", Role::kTrader, "CN=t", "", {engine::AccountId{5}}};
   ClientEntry operator_entry{"o", Role::kOperator, "CN=o", "", {}};
   ClientEntry auditor{"a", Role::kAuditor, "CN=a", "", {}};
   bool account = false;
-  EXPECT_EQ(Authorize(trader, engine::Deposit{5, 1, 1}, &account), "");
-  EXPECT_NE(Authorize(trader, engine::Deposit{6, 1, 1}, &account), "");
+  EXPECT_EQ(
+      Authorize(trader, engine::Deposit{engine::AccountId{5}, engine::AssetId{1}, 1}, &account),
+      "");
+  EXPECT_NE(
+      Authorize(trader, engine::Deposit{engine::AccountId{6}, engine::AssetId{1}, 1}, &account),
+      "");
   EXPECT_TRUE(account);
-  EXPECT_NE(Authorize(trader, engine::FundingTick{1, 1}, &account), "");
+  EXPECT_NE(Authorize(trader, engine::FundingTick{engine::MarketId{1}, 1}, &account), "");
   EXPECT_FALSE(account);
-  EXPECT_EQ(Authorize(operator_entry, engine::FundingTick{1, 1}, &account), "");
-  EXPECT_NE(Authorize(operator_entry, engine::CancelOrder{5, 1}, &account), "");
-  EXPECT_NE(Authorize(auditor, engine::SetMark{1, 1, 1}, &account), "");
+  EXPECT_EQ(Authorize(operator_entry, engine::FundingTick{engine::MarketId{1}, 1}, &account), "");
+  EXPECT_NE(Authorize(operator_entry, engine::CancelOrder{engine::AccountId{5}, engine::OrderId{1}},
+                      &account),
+            "");
+  EXPECT_NE(Authorize(auditor, engine::SetMark{engine::MarketId{1}, 1, 1}, &account), "");
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ class GatewayTest : public ServerTest {};
 void ExpectAnswerInLog(const ledger::EventLog& log, const Answer& answer) {
   ASSERT_EQ(answer.records.size(), answer.last_seq - answer.first_seq + 1);
   for (uint64_t seq = answer.first_seq; seq <= answer.last_seq; ++seq) {
-    auto record = log.Read(seq);
+    auto record = log.Read(ledger::SequenceNumber{seq});
     ASSERT_OK(record);
     const auto bytes = record->record_bytes();
     EXPECT_EQ(answer.records[seq - answer.first_seq],
@@ -38,15 +38,27 @@ TEST_F(GatewayTest, AnswersCarryTheDurableGroupAsTheLogHoldsIt) {
   auto bob = Connect("bob");
   ASSERT_OK(alice);
   ASSERT_OK(bob);
-  engine::PlaceOrder sell{
-      3,     1,        7, engine::Side::kSell, engine::OrderType::kLimit, engine::TimeInForce::kGtc,
-      false, 60000000, 5};
+  engine::PlaceOrder sell{engine::AccountId{3},
+                          engine::MarketId{1},
+                          engine::OrderId{7},
+                          engine::Side::kSell,
+                          engine::OrderType::kLimit,
+                          engine::TimeInForce::kGtc,
+                          false,
+                          60000000,
+                          5};
   const Answer resting = Call(**bob, 2, sell);
-  engine::PlaceOrder buy{
-      1,     1,        9, engine::Side::kBuy, engine::OrderType::kLimit, engine::TimeInForce::kIoc,
-      false, 60000000, 5};
+  engine::PlaceOrder buy{engine::AccountId{1},
+                         engine::MarketId{1},
+                         engine::OrderId{9},
+                         engine::Side::kBuy,
+                         engine::OrderType::kLimit,
+                         engine::TimeInForce::kIoc,
+                         false,
+                         60000000,
+                         5};
   const Answer filled = Call(**alice, 2, buy);
-  engine::Withdraw too_much{1, 1, 999'000'000'000};
+  engine::Withdraw too_much{engine::AccountId{1}, engine::AssetId{1}, 999'000'000'000};
   const Answer refused_by_engine = Call(**alice, 3, too_much);
   ASSERT_OK(StopServer());
   EXPECT_EQ(resting.kind, Answer::Kind::kAccepted);
@@ -58,7 +70,7 @@ TEST_F(GatewayTest, AnswersCarryTheDurableGroupAsTheLogHoldsIt) {
   for (const Answer* answer : {&resting, &filled, &refused_by_engine}) {
     ExpectAnswerInLog(log, *answer);
   }
-  EXPECT_EQ(refused_by_engine.last_seq, log.head_seq());
+  EXPECT_EQ(refused_by_engine.last_seq, log.head_seq().value());
 }
 
 TEST_F(GatewayTest, CheckpointAndSnapshotRequests) {
@@ -93,13 +105,13 @@ class RefusalTest : public ServerTest {
     SetUpVenue();
     ASSERT_OK(StopServer());
     hash_before_ = StoppedStateHash();
-    head_before_ = server_->sequencer().log().head_seq();
+    head_before_ = server_->sequencer().log().head_seq().value();
     server_.reset();
     StartServer();
   }
   void TearDown() override {
     ASSERT_OK(StopServer());
-    EXPECT_EQ(server_->sequencer().log().head_seq(), head_before_);
+    EXPECT_EQ(server_->sequencer().log().head_seq().value(), head_before_);
     EXPECT_EQ(StoppedStateHash(), hash_before_);
   }
   Answer Refused(const std::string& name, const engine::Input& input) {
@@ -117,14 +129,18 @@ TEST_F(RefusalTest, NoClientCertificate) {
   auto client = Connect("");
   if (!client.ok()) return;  // Refused during the handshake.
   // TLS 1.3: the client's side of the handshake completes before the server checks it.
-  (*client)->SendCommand(1, "test", 1, engine::Deposit{1, 1, 5}).PermitUnchecked();
+  (*client)
+      ->SendCommand(1, "test", 1, engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 5})
+      .PermitUnchecked();
   EXPECT_FALSE((*client)->Receive().ok());
 }
 
 TEST_F(RefusalTest, CertificateOfAnotherCa) {
   auto client = Connect("eve");
   if (!client.ok()) return;
-  (*client)->SendCommand(1, "test", 1, engine::SetMark{1, 1, 1}).PermitUnchecked();
+  (*client)
+      ->SendCommand(1, "test", 1, engine::SetMark{engine::MarketId{1}, 1, 1})
+      .PermitUnchecked();
   EXPECT_FALSE((*client)->Receive().ok());
 }
 
@@ -139,19 +155,29 @@ TEST_F(RefusalTest, UnknownCertificate) {
 }
 
 TEST_F(RefusalTest, WrongRole) {
-  EXPECT_EQ(Refused("audit", engine::Deposit{1, 1, 5}).reason, "wrongRole");
-  EXPECT_EQ(Refused("alice", engine::SetMark{1, 1, 1}).reason, "wrongRole");
-  EXPECT_EQ(Refused("alice", engine::OpenAccount{9}).reason, "wrongRole");
-  EXPECT_EQ(Refused("ops", engine::Deposit{1, 1, 5}).reason, "wrongRole");
+  EXPECT_EQ(Refused("audit", engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 5}).reason,
+            "wrongRole");
+  EXPECT_EQ(Refused("alice", engine::SetMark{engine::MarketId{1}, 1, 1}).reason, "wrongRole");
+  EXPECT_EQ(Refused("alice", engine::OpenAccount{engine::AccountId{9}}).reason, "wrongRole");
+  EXPECT_EQ(Refused("ops", engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 5}).reason,
+            "wrongRole");
   EXPECT_EQ(Refused("ops", engine::RotateKey{"k", "p"}).reason, "wrongRole");
 }
 
 TEST_F(RefusalTest, TraderOnSomeoneElsesAccount) {
-  EXPECT_EQ(Refused("alice", engine::Deposit{3, 1, 5}).reason, "notYourAccount");
-  EXPECT_EQ(Refused("bob", engine::CancelOrder{1, 1}).reason, "notYourAccount");
-  engine::PlaceOrder order{
-      2,     1, 1, engine::Side::kBuy, engine::OrderType::kMarket, engine::TimeInForce::kIoc,
-      false, 0, 1};
+  EXPECT_EQ(Refused("alice", engine::Deposit{engine::AccountId{3}, engine::AssetId{1}, 5}).reason,
+            "notYourAccount");
+  EXPECT_EQ(Refused("bob", engine::CancelOrder{engine::AccountId{1}, engine::OrderId{1}}).reason,
+            "notYourAccount");
+  engine::PlaceOrder order{engine::AccountId{2},
+                           engine::MarketId{1},
+                           engine::OrderId{1},
+                           engine::Side::kBuy,
+                           engine::OrderType::kMarket,
+                           engine::TimeInForce::kIoc,
+                           false,
+                           0,
+                           1};
   EXPECT_EQ(Refused("bob", order).reason, "notYourAccount");
 }
 
@@ -186,12 +212,14 @@ TEST_F(RefusalTest, OversizedFrameIsRefused) {
 TEST_F(RefusalTest, BadCommandInAWellFormedFrame) {
   auto client = Connect("alice");
   ASSERT_OK(client);
-  ASSERT_OK((*client)->SendCommand(4, "", 1, engine::Deposit{1, 1, 5}));
+  ASSERT_OK((*client)->SendCommand(4, "", 1,
+                                   engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 5}));
   auto answer = (*client)->Receive();
   ASSERT_OK(answer);
   EXPECT_EQ(answer->reason, "badCommand");
   EXPECT_EQ(answer->id, 4u);
-  ASSERT_OK((*client)->SendCommand(5, "test", 0, engine::Deposit{1, 1, 5}));
+  ASSERT_OK((*client)->SendCommand(5, "test", 0,
+                                   engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 5}));
   answer = (*client)->Receive();
   ASSERT_OK(answer);
   EXPECT_EQ(answer->reason, "badCommand");

@@ -173,9 +173,9 @@ HttpResult HttpGet(uint16_t port, const std::string& target) {
 
 engine::ListMarket TestMarket() {
   engine::ListMarket market;
-  market.spec.market_id = 1;
+  market.spec.market_id = engine::MarketId{1};
   market.spec.symbol = "BTCUSDT";
-  market.spec.quote_asset = 1;
+  market.spec.quote_asset = engine::AssetId{1};
   market.spec.tick_size = 100;
   market.spec.lot_decimals = 3;
   market.spec.quote_decimals = 6;
@@ -188,17 +188,23 @@ void ServerTest::SetUpVenue() {
   ASSERT_OK(ops);
   uint64_t id = 1;
   EXPECT_EQ(Call(**ops, id++, TestMarket()).kind, Answer::Kind::kAccepted);
-  for (engine::AccountId account = 1; account <= 4; ++account) {
+  for (uint64_t n = 1; n <= 4; ++n) {
+    const engine::AccountId account{n};
     EXPECT_EQ(Call(**ops, id++, engine::OpenAccount{account}).kind, Answer::Kind::kAccepted);
   }
-  EXPECT_EQ(Call(**ops, id++, engine::SetMark{1, 60000000, 60000000}).kind,
+  EXPECT_EQ(Call(**ops, id++, engine::SetMark{engine::MarketId{1}, 60000000, 60000000}).kind,
             Answer::Kind::kAccepted);
   auto alice = Connect("alice");
   auto bob = Connect("bob");
   ASSERT_OK(alice);
   ASSERT_OK(bob);
-  EXPECT_EQ(Call(**alice, 1, engine::Deposit{1, 1, 1'000'000'000}).kind, Answer::Kind::kAccepted);
-  EXPECT_EQ(Call(**bob, 1, engine::Deposit{3, 1, 1'000'000'000}).kind, Answer::Kind::kAccepted);
+  EXPECT_EQ(
+      Call(**alice, 1, engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 1'000'000'000})
+          .kind,
+      Answer::Kind::kAccepted);
+  EXPECT_EQ(
+      Call(**bob, 1, engine::Deposit{engine::AccountId{3}, engine::AssetId{1}, 1'000'000'000}).kind,
+      Answer::Kind::kAccepted);
 }
 
 }  // namespace server::testing

@@ -59,7 +59,7 @@ class SimulationTest : public ::testing::Test {
     EXPECT_TRUE(report->invariants_hold);
     EXPECT_TRUE(report->conservation.holds());
     EXPECT_EQ(report->tally.socialized_loss, 0);
-    EXPECT_EQ(report->head_seq, report->tally.records);
+    EXPECT_EQ(report->head_seq.value(), report->tally.records);
     return *report;
   }
 
@@ -149,12 +149,12 @@ TEST_F(SimulationTest, GoldenHeadHashAndTreeRootOfAFixedSimulation) {
   read_only.read_only = true;
   auto log = ledger::EventLog::Open(options.data_dir + "/log", read_only);
   ASSERT_OK(log);
-  auto root = (*log)->TreeRoot(report.head_seq);
+  auto root = (*log)->TreeRoot(report.head_seq.value());
   ASSERT_OK(root);
   // Format 3 (its ADL effects carry the ranking commitment and score inputs). In format 2 the
   // same run ended at 8fd9f6dd5909ba6c... with root 1a5227a6da56f888...
   EXPECT_EQ((*log)->format_version(), 3u);
-  EXPECT_EQ(report.head_seq, 44378u);
+  EXPECT_EQ(report.head_seq, ledger::SequenceNumber{44378});
   EXPECT_EQ(report.head_hash, "079bd3412424aca78d492a4af28cfc35c8f2a99d48eaa4ee919a74b961232f60");
   EXPECT_EQ(ledger::ToHex(*root),
             "4dea310be71f941e3d6d876b81c006c6e1e377d7bb6227f97c7a9007291228ee");

@@ -26,7 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::SnapshotTest;
 
-constexpr ledger::SequenceNumber kSeq = 1000000;
+constexpr ledger::SequenceNumber kSeq = ledger::SequenceNumber{1000000};
 
 void PutU32(std::vector<uint8_t>* bytes, size_t offset, uint32_t value) {
   for (int i = 0; i < 4; ++i) (*bytes)[offset + i] = static_cast<uint8_t>(value >> (8 * i));

@@ -30,7 +30,7 @@ std::span<const uint8_t> Bytes(std::string_view text) {
 BodyFields Fields(const engine::EngineState& state) {
   BodyFields fields;
   fields.format_version = internal::kBodyVersion;
-  fields.meta.seq = 42;
+  fields.meta.seq = ledger::SequenceNumber{42};
   fields.meta.time_ns = 123;
   fields.meta.log_head_hash.fill(0xAB);
   fields.meta.chain_id.fill(0x11);
@@ -50,9 +50,12 @@ TEST(Crc32cTest, ExtendEqualsOneShot) {
 }
 
 TEST(SnapshotFileNameTest, RoundTripsAndRejectsOthers) {
-  EXPECT_EQ(internal::FileNameFor(1000000), "snapshot-00000000000001000000.bin");
-  EXPECT_EQ(internal::ParseFileName("snapshot-00000000000001000000.bin"), 1000000u);
-  EXPECT_EQ(internal::ParseFileName(internal::FileNameFor(UINT64_MAX)), UINT64_MAX);
+  EXPECT_EQ(internal::FileNameFor(ledger::SequenceNumber{1000000}),
+            "snapshot-00000000000001000000.bin");
+  EXPECT_EQ(internal::ParseFileName("snapshot-00000000000001000000.bin"),
+            ledger::SequenceNumber{1000000});
+  EXPECT_EQ(internal::ParseFileName(internal::FileNameFor(ledger::SequenceNumber{UINT64_MAX})),
+            ledger::SequenceNumber{UINT64_MAX});
   EXPECT_FALSE(internal::ParseFileName("snapshot-99999999999999999999.bin"));  // > 2^64.
   EXPECT_FALSE(internal::ParseFileName("snapshot-00000000000001000000.bin.partial"));
   EXPECT_FALSE(internal::ParseFileName("snapshot-0000000000000100000x.bin"));

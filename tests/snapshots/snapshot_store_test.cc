@@ -23,22 +23,22 @@ using testing::SnapshotTest;
 
 TEST_F(SnapshotTest, RoundTripGivesTheSameStateAndHash) {
   const engine::EngineState state = testing::MakeEngineState();
-  const SnapshotInfo info = WriteAt(1000000);
-  EXPECT_EQ(info.path, store_->PathFor(1000000));
+  const SnapshotInfo info = WriteAt(ledger::SequenceNumber{1000000});
+  EXPECT_EQ(info.path, store_->PathFor(ledger::SequenceNumber{1000000}));
   EXPECT_EQ(fs::path(info.path).filename(), "snapshot-00000000000001000000.bin");
-  auto loaded = LoadAt(1000000);
+  auto loaded = LoadAt(ledger::SequenceNumber{1000000});
   ASSERT_OK(loaded);
   EXPECT_EQ(loaded->state, state);
   EXPECT_EQ(loaded->state_hash, StateHash(state));
-  EXPECT_EQ(loaded->meta, MetaAt(1000000));
+  EXPECT_EQ(loaded->meta, MetaAt(ledger::SequenceNumber{1000000}));
   EXPECT_EQ(loaded->key_id, key_a().key_id());
   EXPECT_EQ(info.state_hash, loaded->state_hash);
   EXPECT_EQ(info.size_bytes, fs::file_size(info.path));
 }
 
 TEST_F(SnapshotTest, LoadedStateImportsIntoAnEqualEngine) {
-  WriteAt(77);
-  auto loaded = LoadAt(77);
+  WriteAt(ledger::SequenceNumber{77});
+  auto loaded = LoadAt(ledger::SequenceNumber{77});
   ASSERT_OK(loaded);
   std::string error;
   std::optional<engine::RiskEngine> engine = engine::RiskEngine::Import(loaded->state, &error);
@@ -48,23 +48,24 @@ TEST_F(SnapshotTest, LoadedStateImportsIntoAnEqualEngine) {
 }
 
 TEST_F(SnapshotTest, LoadFileByPathWorksOutsideTheNamingScheme) {
-  const SnapshotInfo info = WriteAt(5);
+  const SnapshotInfo info = WriteAt(ledger::SequenceNumber{5});
   const std::string copy = dir_ + "/copied.snapshot";
   fs::copy_file(info.path, copy);
   auto loaded = store_->LoadFile(copy, TrustA(), chain_);
   ASSERT_OK(loaded);
-  EXPECT_EQ(loaded->meta.seq, 5u);
+  EXPECT_EQ(loaded->meta.seq, ledger::SequenceNumber{5});
   EXPECT_EQ(loaded->path, copy);
 }
 
 TEST_F(SnapshotTest, WriteRefusesSeqZeroAndReadOnlyStores) {
-  auto zero = store_->Write(testing::MakeEngineState(), MetaAt(0), key_a());
+  auto zero = store_->Write(testing::MakeEngineState(), MetaAt(ledger::SequenceNumber{0}), key_a());
   EXPECT_TRUE(zero.status().IsInvalidArgument()) << zero.status().ToString();
   SnapshotStoreOptions options;
   options.read_only = true;
   auto read_only = SnapshotStore::Open(dir_, options);
   ASSERT_OK(read_only);
-  auto write = (*read_only)->Write(testing::MakeEngineState(), MetaAt(1), key_a());
+  auto write =
+      (*read_only)->Write(testing::MakeEngineState(), MetaAt(ledger::SequenceNumber{1}), key_a());
   EXPECT_TRUE(write.status().IsInvalidArgument());
   EXPECT_TRUE((*read_only)->Retain(1).IsInvalidArgument());
 }
@@ -81,12 +82,12 @@ TEST_F(SnapshotTest, MissingFolderIsNotFoundUnlessCreated) {
 }
 
 TEST_F(SnapshotTest, MissingSnapshotIsNotFound) {
-  auto loaded = LoadAt(12345);
+  auto loaded = LoadAt(ledger::SequenceNumber{12345});
   EXPECT_TRUE(loaded.status().IsNotFound()) << loaded.status().ToString();
 }
 
 TEST_F(SnapshotTest, StalePartialIsDeletedOnOpenButNotByReadOnlyOpen) {
-  const std::string partial = store_->PathFor(300) + ".partial";
+  const std::string partial = store_->PathFor(ledger::SequenceNumber{300}) + ".partial";
   testing::WriteBytes(partial, std::vector<uint8_t>(100, 0xEE));
   SnapshotStoreOptions read_only;
   read_only.read_only = true;
@@ -97,34 +98,34 @@ TEST_F(SnapshotTest, StalePartialIsDeletedOnOpenButNotByReadOnlyOpen) {
 }
 
 TEST_F(SnapshotTest, ListIsNewestFirstAndIncludesDamagedFiles) {
-  WriteAt(10);
-  WriteAt(30);
-  WriteAt(20);
-  testing::WriteBytes(store_->PathFor(40), {'j', 'u', 'n', 'k'});
+  WriteAt(ledger::SequenceNumber{10});
+  WriteAt(ledger::SequenceNumber{30});
+  WriteAt(ledger::SequenceNumber{20});
+  testing::WriteBytes(store_->PathFor(ledger::SequenceNumber{40}), {'j', 'u', 'n', 'k'});
   testing::WriteBytes(dir_ + "/notes.txt", {'x'});
   auto list = store_->List();
   ASSERT_OK(list);
   ASSERT_EQ(list->size(), 4u);
-  EXPECT_EQ((*list)[0].seq, 40u);
+  EXPECT_EQ((*list)[0].seq, ledger::SequenceNumber{40});
   EXPECT_FALSE((*list)[0].readable);
   EXPECT_NE((*list)[0].problem.find("truncated"), std::string::npos) << (*list)[0].problem;
-  EXPECT_EQ((*list)[1].seq, 30u);
+  EXPECT_EQ((*list)[1].seq, ledger::SequenceNumber{30});
   EXPECT_TRUE((*list)[1].readable);
   EXPECT_EQ((*list)[1].key_id, key_a().key_id());
-  EXPECT_EQ((*list)[1].time_ns, MetaAt(30).time_ns);
+  EXPECT_EQ((*list)[1].time_ns, MetaAt(ledger::SequenceNumber{30}).time_ns);
   EXPECT_EQ((*list)[1].state_hash, StateHash(testing::MakeEngineState()));
-  EXPECT_EQ((*list)[2].seq, 20u);
-  EXPECT_EQ((*list)[3].seq, 10u);
+  EXPECT_EQ((*list)[2].seq, ledger::SequenceNumber{20});
+  EXPECT_EQ((*list)[3].seq, ledger::SequenceNumber{10});
 }
 
 TEST_F(SnapshotTest, RetainKeepsTheNewestK) {
-  for (ledger::SequenceNumber seq : {50, 10, 40, 20, 30}) WriteAt(seq);
+  for (uint64_t seq : {50, 10, 40, 20, 30}) WriteAt(ledger::SequenceNumber{seq});
   ASSERT_OK(store_->Retain(2));
   auto list = store_->List();
   ASSERT_OK(list);
   ASSERT_EQ(list->size(), 2u);
-  EXPECT_EQ((*list)[0].seq, 50u);
-  EXPECT_EQ((*list)[1].seq, 40u);
+  EXPECT_EQ((*list)[0].seq, ledger::SequenceNumber{50});
+  EXPECT_EQ((*list)[1].seq, ledger::SequenceNumber{40});
   ASSERT_OK(store_->Retain(5));  // Fewer than K: nothing to do.
   EXPECT_EQ(store_->List()->size(), 2u);
   ASSERT_OK(store_->Retain(0));
@@ -132,24 +133,25 @@ TEST_F(SnapshotTest, RetainKeepsTheNewestK) {
 }
 
 TEST_F(SnapshotTest, RewritingTheSameSeqReplacesTheFile) {
-  WriteAt(9, 0);
-  WriteAt(9, 1);
-  auto loaded = LoadAt(9);
+  WriteAt(ledger::SequenceNumber{9}, 0);
+  WriteAt(ledger::SequenceNumber{9}, 1);
+  auto loaded = LoadAt(ledger::SequenceNumber{9});
   ASSERT_OK(loaded);
   EXPECT_EQ(loaded->state, testing::MakeEngineState(1));
   EXPECT_EQ(store_->List()->size(), 1u);
 }
 
 TEST_F(SnapshotTest, NewestValidSkipsACorruptNewestWithAWarning) {
-  WriteAt(100, 0);
-  const SnapshotInfo newest = WriteAt(200, 1);
+  WriteAt(ledger::SequenceNumber{100}, 0);
+  const SnapshotInfo newest = WriteAt(ledger::SequenceNumber{200}, 1);
   std::vector<uint8_t> bytes = testing::ReadBytes(newest.path);
   bytes[bytes.size() / 2] ^= 0x10;
   testing::WriteBytes(newest.path, bytes);
   std::vector<std::string> warnings;
-  auto loaded = store_->LoadNewestValid(TrustA(), chain_, UINT64_MAX, &warnings);
+  auto loaded =
+      store_->LoadNewestValid(TrustA(), chain_, ledger::SequenceNumber{UINT64_MAX}, &warnings);
   ASSERT_OK(loaded);
-  EXPECT_EQ(loaded->meta.seq, 100u);
+  EXPECT_EQ(loaded->meta.seq, ledger::SequenceNumber{100});
   EXPECT_EQ(loaded->state, testing::MakeEngineState(0));
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("snapshot 200"), std::string::npos) << warnings[0];
@@ -158,32 +160,34 @@ TEST_F(SnapshotTest, NewestValidSkipsACorruptNewestWithAWarning) {
 }
 
 TEST_F(SnapshotTest, DeletedNewestFallsBackToTheOlderOne) {
-  WriteAt(100, 0);
-  fs::remove(WriteAt(200, 1).path);
+  WriteAt(ledger::SequenceNumber{100}, 0);
+  fs::remove(WriteAt(ledger::SequenceNumber{200}, 1).path);
   std::vector<std::string> warnings;
-  auto loaded = store_->LoadNewestValid(TrustA(), chain_, UINT64_MAX, &warnings);
+  auto loaded =
+      store_->LoadNewestValid(TrustA(), chain_, ledger::SequenceNumber{UINT64_MAX}, &warnings);
   ASSERT_OK(loaded);
-  EXPECT_EQ(loaded->meta.seq, 100u);
+  EXPECT_EQ(loaded->meta.seq, ledger::SequenceNumber{100});
   EXPECT_TRUE(warnings.empty());
 }
 
 TEST_F(SnapshotTest, NewestValidHonoursMaxSeq) {
-  WriteAt(100, 0);
-  WriteAt(200, 1);
+  WriteAt(ledger::SequenceNumber{100}, 0);
+  WriteAt(ledger::SequenceNumber{200}, 1);
   std::vector<std::string> warnings;
-  auto loaded = store_->LoadNewestValid(TrustA(), chain_, 199, &warnings);
+  auto loaded = store_->LoadNewestValid(TrustA(), chain_, ledger::SequenceNumber{199}, &warnings);
   ASSERT_OK(loaded);
-  EXPECT_EQ(loaded->meta.seq, 100u);
+  EXPECT_EQ(loaded->meta.seq, ledger::SequenceNumber{100});
   EXPECT_TRUE(warnings.empty());  // 200 is beyond max_seq, not a failure.
 }
 
 TEST_F(SnapshotTest, NoValidSnapshotIsNotFoundWithAWarningPerFile) {
-  WriteAt(100);
-  WriteAt(200);
+  WriteAt(ledger::SequenceNumber{100});
+  WriteAt(ledger::SequenceNumber{200});
   ledger::Keyring only_b;
   only_b.Add(key_b().public_key());
   std::vector<std::string> warnings;
-  auto loaded = store_->LoadNewestValid(only_b, chain_, UINT64_MAX, &warnings);
+  auto loaded =
+      store_->LoadNewestValid(only_b, chain_, ledger::SequenceNumber{UINT64_MAX}, &warnings);
   EXPECT_TRUE(loaded.status().IsNotFound()) << loaded.status().ToString();
   ASSERT_EQ(warnings.size(), 2u);
   EXPECT_NE(warnings[0].find("snapshot 200"), std::string::npos);
@@ -191,7 +195,8 @@ TEST_F(SnapshotTest, NoValidSnapshotIsNotFoundWithAWarningPerFile) {
 }
 
 TEST_F(SnapshotTest, EmptyStoreIsNotFound) {
-  auto loaded = store_->LoadNewestValid(TrustA(), chain_, UINT64_MAX, nullptr);
+  auto loaded =
+      store_->LoadNewestValid(TrustA(), chain_, ledger::SequenceNumber{UINT64_MAX}, nullptr);
   EXPECT_TRUE(loaded.status().IsNotFound());
 }
 

@@ -28,7 +28,7 @@ engine::MarketSpec Spec(engine::MarketId market, std::string symbol) {
   engine::MarketSpec spec;
   spec.market_id = market;
   spec.symbol = std::move(symbol);
-  spec.quote_asset = 1;
+  spec.quote_asset = engine::AssetId{1};
   spec.tick_size = 5;
   spec.lot_decimals = 3;
   spec.quote_decimals = 6;
@@ -43,7 +43,7 @@ engine::MarketSpec Spec(engine::MarketId market, std::string symbol) {
 
 engine::PlaceOrder Limit(engine::AccountId account, engine::OrderId id, engine::Side side,
                          engine::Price price, engine::Quantity quantity,
-                         engine::MarketId market = 1) {
+                         engine::MarketId market = engine::MarketId{1}) {
   return engine::PlaceOrder{
       account, market, id,      side, engine::OrderType::kLimit, engine::TimeInForce::kGtc,
       false,   price,  quantity};
@@ -65,22 +65,30 @@ engine::EngineState MakeEngineState(int step) {
       EXPECT_FALSE(std::holds_alternative<engine::InputRejected>(effect)) << "input refused";
     }
   };
-  apply(engine::ListMarket{Spec(1, "BTCUSDT")});
-  apply(engine::ListMarket{Spec(2, "ETHUSDT")});
-  for (engine::AccountId account = 1; account <= 4; ++account) {
+  apply(engine::ListMarket{Spec(engine::MarketId{1}, "BTCUSDT")});
+  apply(engine::ListMarket{Spec(engine::MarketId{2}, "ETHUSDT")});
+  for (uint64_t n = 1; n <= 4; ++n) {
+    const engine::AccountId account{n};
     apply(engine::OpenAccount{account});
-    apply(engine::Deposit{account, 1, 10'000'000'000});
+    apply(engine::Deposit{account, engine::AssetId{1}, 10'000'000'000});
   }
-  apply(engine::TopUpInsurance{1, 123'456});
-  apply(engine::SetMark{1, 20'000, 19'995});
-  apply(engine::SetMark{2, 1'500, 1'501});
-  apply(Limit(1, 11, engine::Side::kBuy, 20'000, 10));           // Rests.
-  apply(Limit(1, 12, engine::Side::kBuy, 19'990, 7));            // Rests behind.
-  apply(Limit(2, 21, engine::Side::kSell, 20'000, 4));           // Fills 4 against order 11.
-  apply(Limit(3, 31, engine::Side::kSell, 20'050, 5));           // Rests (ask).
-  apply(Limit(4, 41, engine::Side::kSell, 20'050, 3));           // Rests behind 31 (time priority).
-  apply(Limit(2, 22, engine::Side::kBuy, 1'500, 9, 2));          // Market 2 bid.
-  apply(Limit(3, 32, engine::Side::kSell, 1'500, 2 + step, 2));  // Crosses it.
+  apply(engine::TopUpInsurance{engine::AssetId{1}, 123'456});
+  apply(engine::SetMark{engine::MarketId{1}, 20'000, 19'995});
+  apply(engine::SetMark{engine::MarketId{2}, 1'500, 1'501});
+  apply(
+      Limit(engine::AccountId{1}, engine::OrderId{11}, engine::Side::kBuy, 20'000, 10));  // Rests.
+  apply(Limit(engine::AccountId{1}, engine::OrderId{12}, engine::Side::kBuy, 19'990,
+              7));  // Rests behind.
+  apply(Limit(engine::AccountId{2}, engine::OrderId{21}, engine::Side::kSell, 20'000,
+              4));  // Fills 4 against order 11.
+  apply(Limit(engine::AccountId{3}, engine::OrderId{31}, engine::Side::kSell, 20'050,
+              5));  // Rests (ask).
+  apply(Limit(engine::AccountId{4}, engine::OrderId{41}, engine::Side::kSell, 20'050,
+              3));  // Rests behind 31 (time priority).
+  apply(Limit(engine::AccountId{2}, engine::OrderId{22}, engine::Side::kBuy, 1'500, 9,
+              engine::MarketId{2}));  // Market 2 bid.
+  apply(Limit(engine::AccountId{3}, engine::OrderId{32}, engine::Side::kSell, 1'500, 2 + step,
+              engine::MarketId{2}));  // Crosses it.
   return engine.Export();
 }
 
@@ -134,9 +142,9 @@ SnapshotMeta SnapshotTest::MetaAt(ledger::SequenceNumber seq) const {
   SnapshotMeta meta;
   meta.seq = seq;
   for (size_t i = 0; i < meta.log_head_hash.size(); ++i) {
-    meta.log_head_hash[i] = static_cast<uint8_t>(seq * 7 + i);
+    meta.log_head_hash[i] = static_cast<uint8_t>(seq.value() * 7 + i);
   }
-  meta.time_ns = 1'700'000'000'000'000'000 + static_cast<int64_t>(seq);
+  meta.time_ns = 1'700'000'000'000'000'000 + static_cast<int64_t>(seq.value());
   meta.chain_id = chain_;
   return meta;
 }

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "base/strong_type_fmt.h"
 #include "ledger/event_log.h"
 #include "ledger/record.h"
 
@@ -71,7 +72,7 @@ class CopyWriter {
   void Row(const ledger::LogRecord& record) {
     if (binary_) {
       AppendInt16(kColumns);
-      AppendInt64Field(static_cast<int64_t>(record.seq()));
+      AppendInt64Field(static_cast<int64_t>(record.seq().value()));
       AppendInt64Field(record.time_ns());
       for (auto bytes :
            {AsBytes(record.key_id()), AsBytes(record.prev_hash()), AsBytes(record.hash()),
@@ -155,7 +156,7 @@ int Dump(const Config& config, const ledger::EventLog& log) {
     return ok;
   };
   ledger::LogRecord record;
-  auto iterator = log.NewIterator(1, config.limit);
+  auto iterator = log.NewIterator(ledger::SequenceNumber{1}, ledger::SequenceNumber{config.limit});
   for (; iterator->Valid(); iterator->Next()) {
     base::Status s = ledger::DecodeRecordInto(iterator->value(), &record);
     if (!s.ok()) {
@@ -191,15 +192,15 @@ std::pair<uint64_t, int64_t> ScanPass(const ledger::EventLog& log, uint64_t limi
   uint64_t records = 0;
   uint64_t checksum = 0;  // Keeps the reads from being optimised away.
   ledger::LogRecord record;
-  auto iterator = log.NewIterator(1, limit);
+  auto iterator = log.NewIterator(ledger::SequenceNumber{1}, ledger::SequenceNumber{limit});
   for (; iterator->Valid(); iterator->Next()) {
     std::span<const uint8_t> value = iterator->value();
     checksum += value.size();
     if (decode) {
       if (!ledger::DecodeRecordInto(value, &record).ok()) return {0, -1};
-      checksum += record.seq() + static_cast<uint64_t>(record.time_ns()) + record.key_id()[0] +
-                  record.prev_hash()[0] + record.hash()[0] + AsBytes(record.signature()).size() +
-                  record.envelope_bytes().size();
+      checksum += record.seq().value() + static_cast<uint64_t>(record.time_ns()) +
+                  record.key_id()[0] + record.prev_hash()[0] + record.hash()[0] +
+                  AsBytes(record.signature()).size() + record.envelope_bytes().size();
     }
     ++records;
   }
