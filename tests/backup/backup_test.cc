@@ -19,6 +19,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
@@ -179,6 +180,20 @@ TEST_F(BackupTest, DisasterDrill) {
   EXPECT_NE(refused.output.find("not empty"), std::string::npos) << refused.output;
 }
 
+// The table files a backup folder holds (shared between its backups): name -> size.
+std::map<std::string, uintmax_t> SharedTables(const std::string& backups) {
+  std::map<std::string, uintmax_t> tables;
+  for (const auto& entry : fs::directory_iterator(backups + "/shared_checksum")) {
+    tables[entry.path().filename().string()] = entry.file_size();
+  }
+  return tables;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 TEST_F(BackupTest, SecondBackupStoresOnlyWhatIsNew) {
   e2e::ScratchDir scratch("backup_incremental");
   const std::string data = scratch / "data";
@@ -191,6 +206,7 @@ TEST_F(BackupTest, SecondBackupStoresOnlyWhatIsNew) {
   }
   auto first = RunBackstop(fmt::format("backup create --data {} --to {} --json", data, backups));
   ASSERT_EQ(first.exit_code, 0) << first.output;
+  const auto tables_first = SharedTables(backups);
   // About 10% more records (each deposit appends an input and its effect).
   Ingest(data, static_cast<int>(head / 20), scratch.path());
   auto second = RunBackstop(fmt::format("backup create --data {} --to {} --json", data, backups));
@@ -203,10 +219,27 @@ TEST_F(BackupTest, SecondBackupStoresOnlyWhatIsNew) {
   const uint64_t full = first_json["added_bytes"].get<uint64_t>();
   const uint64_t incremental = second_json["added_bytes"].get<uint64_t>();
   EXPECT_GT(incremental, 0u);
-  // Not 100%: the new records (one group commit, checkpoint and tree nodes each: an ingest
-  // writes more per record than the simulation did) and what compaction rewrote meanwhile; at
-  // this size that is 12-35% in repeated runs (bench/README.md: 12.7% at 10 M records).
-  EXPECT_LT(incremental * 2, full) << "full " << full << " bytes, incremental " << incremental;
+  // What the second backup stored: the table files that are new since the first (how many
+  // depends on what compaction rewrote meanwhile: 12-77% of the full's bytes at this size in
+  // repeated runs; bench/README.md: 12.7% at 10 M records) and its small private files. Every
+  // table file of the first backup is kept as it was, those the second one still uses are
+  // shared (not stored again), and nothing else of size is copied.
+  uint64_t new_tables = 0;
+  const auto tables_after = SharedTables(backups);
+  for (const auto& [name, size] : tables_after) {
+    if (tables_first.count(name) == 0) new_tables += size;
+  }
+  uint64_t shared = 0;
+  const std::string second_files = ReadAll(backups + "/meta/2");
+  for (const auto& [name, size] : tables_first) {
+    ASSERT_EQ(tables_after.count(name), 1u) << name;
+    EXPECT_EQ(tables_after.at(name), size) << name;
+    if (second_files.find(name) != std::string::npos) shared += size;
+  }
+  EXPECT_GT(shared, 0u) << "the second backup stored again every table of the first";
+  EXPECT_GE(incremental, new_tables);
+  EXPECT_LT(incremental - new_tables, full / 10)
+      << "full " << full << " bytes, incremental " << incremental << ", new tables " << new_tables;
   fmt::print("full backup {} bytes ({} records), incremental {} bytes (+{} records)\n", full, head,
              incremental, listed->back().head_seq - head);
   auto kept = RunBackstop(fmt::format("backup create --data {} --to {} --keep 1", data, backups));
