@@ -390,7 +390,15 @@ bool CheckRestoreToSeq(const std::string& backups, const ledger::EventLog& origi
   return inside_commit;
 }
 
-// Restores to `count` random seqs of the crash log from one backup (on 4 threads: a restore
+// Whether the group holding `seq` ends inside a group commit (not at its end).
+bool GroupEndsInsideCommit(const ledger::EventLog& log, ledger::SequenceNumber seq) {
+  auto group_end = replay::GroupEnd(log, seq);
+  if (!group_end.ok()) return false;
+  auto commits = log.CommitEnds(*group_end, ledger::SequenceNumber{0});
+  return commits.ok() && !commits->empty() && commits->front() != *group_end;
+}
+
+// Restores to `count` seqs of the crash log from one backup (on 4 threads: a restore
 // mostly waits for fsync), each checked by CheckRestoreToSeq.
 void CheckRestoresToSeqs(const std::string& crash_dir, const std::string& key_path, int count,
                          uint64_t seed) {
@@ -407,10 +415,18 @@ void CheckRestoresToSeqs(const std::string& crash_dir, const std::string& key_pa
     ASSERT_OK(loaded);
     key = *loaded;
   }
+  // Half the seqs at random, half drawn among those whose group ends inside a group commit
+  // (the case that re-signs the head with --key): how the crash log's groups shared commits
+  // depends on the machine's speed when it was made, so a purely random draw may miss it.
   std::mt19937_64 rng(seed);
   std::vector<ledger::SequenceNumber> seqs;
   for (int i = 0; i < count; ++i) {
-    seqs.push_back(ledger::SequenceNumber{1 + rng() % original->head_seq().value()});
+    ledger::SequenceNumber seq{1 + rng() % original->head_seq().value()};
+    for (int draw = 0; i % 2 == 1 && !GroupEndsInsideCommit(*original, seq); ++draw) {
+      ASSERT_LT(draw, 10'000) << "no group of the crash log ends inside a group commit";
+      seq = ledger::SequenceNumber{1 + rng() % original->head_seq().value()};
+    }
+    seqs.push_back(seq);
   }
   constexpr int kThreads = 4;
   std::atomic<int> inside_commits{0};
@@ -424,8 +440,7 @@ void CheckRestoresToSeqs(const std::string& crash_dir, const std::string& key_pa
     });
   }
   for (auto& thread : threads) thread.join();
-  // The crash log commits thousands of records at a time: most cuts fall inside a commit.
-  EXPECT_GT(inside_commits.load(), count / 2);
+  EXPECT_GE(inside_commits.load(), count / 2);
 }
 
 TEST_F(BackupTest, RestoreToSeqsAtGroupCommits) { CheckRestoresToSeqs(CrashDir(), "", 8, 7); }
