@@ -17,6 +17,7 @@ using engine::Side;
 
 constexpr int64_t kPpm = 1'000'000;
 constexpr int64_t kEightHoursNs = 8LL * 3600 * 1'000'000'000LL;
+constexpr size_t kMaxRestingPerTrader = 50;  // Resting orders per trader; see TraderAction.
 constexpr int kQuoteLevels = 5;              // Per side, per market maker.
 constexpr int64_t kCalmVolatilityPpm = 300;  // Step volatility at which depth is full.
 constexpr int64_t kInterestE8 = 1'000;       // 0.01% per 8 h (Binance's interest rate).
@@ -325,7 +326,15 @@ base::Status Venue::TraderAction(Trader& trader, Price mark) {
   SplitMix64& rng = flow_rng_;
   const Quantity target = Lots(trader.notional, mark);
   const Quantity position = engine.Position(trader.account, kMarket).quantity;
-  const uint64_t action = rng.Below(100);
+  uint64_t action = rng.Below(100);
+  std::vector<engine::OrderState> orders;
+  if (action < 60) {
+    orders = engine.OpenOrders(trader.account);
+    // Traders keep a bounded number of orders resting, as real ones do: at the bound, a passive
+    // order becomes a cancel of the oldest. (Unbounded, passive orders outpace cancels and the
+    // book grows to the engine's per-account cap over a long run.)
+    if (action < 35 && orders.size() >= kMaxRestingPerTrader) action = 35;
+  }
   if (action < 35) {  // A passive limit order 2-30 bps away from the mark.
     const Side side = rng.Percent(50) ? Side::kBuy : Side::kSell;
     const int64_t offset = rng.Between(200, 3'000);
@@ -337,7 +346,6 @@ base::Status Venue::TraderAction(Trader& trader, Price mark) {
                       std::max<Quantity>(1, target * rng.Between(5, 30) / 100));
   }
   if (action < 60) {  // Cancel the oldest resting order, if any.
-    const std::vector<engine::OrderState> orders = engine.OpenOrders(trader.account);
     if (orders.empty()) return base::Status::OK();
     return Submit(engine::CancelOrder{trader.account, orders.front().order_id});
   }

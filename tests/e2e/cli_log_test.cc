@@ -300,5 +300,48 @@ TEST(FormatTwoLogTest, LogOfThePreviousMainVerifiesAuditsAndGrows) {
   EXPECT_NE(audited.output.find("OK  head seq 50"), std::string::npos) << audited.output;
 }
 
+// A log of the format main writes today (format 3: tests/fixtures/v3-crash-demo, made by
+// 79eede2) keeps verifying and auditing, with its head hash and tree root as made, its ADL queue
+// commitment checked against the re-derived ranking, and grows in its own format.
+TEST(FormatThreeLogTest, LogOfMainAt79eede2VerifiesAuditsAndGrows) {
+  ScratchDir scratch("format-three");
+  fs::copy(std::string(BACKSTOP_SOURCE_DIR) + "/tests/fixtures/v3-crash-demo", scratch / "data",
+           fs::copy_options::recursive);
+  const std::string pin = " --data " + (scratch / "data") + " --trusted-keys " +
+                          (scratch / "data/trusted-signer.pub.pem") +
+                          " --chain-id 3d33ad022afc8ec62dfbf142fc69ced7";
+  CommandResult verify = RunBackstop("verify" + pin);
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_NE(verify.output.find("format 3, signed by checkpoint"), std::string::npos)
+      << verify.output;
+  EXPECT_NE(verify.output.find("head seq 48 hash "
+                               "bcd80eb4a1777b97c0f87b499186068ab7365270ce338c32025a10ee34b0d3be"),
+            std::string::npos)
+      << verify.output;
+  CommandResult checkpoint = RunBackstop("checkpoint --data " + (scratch / "data"));
+  EXPECT_NE(checkpoint.output.find("\n48\ne4xmOW5ZE8UllDx05tz446DmDwOxg9Tn/TLqzxWlTMQ=\n"),
+            std::string::npos)
+      << checkpoint.output;
+  CommandResult audit = RunBackstop("audit" + pin);
+  EXPECT_EQ(audit.exit_code, 0) << audit.output;
+  EXPECT_NE(audit.output.find("OK  head seq 48"), std::string::npos) << audit.output;
+  CommandResult full = RunBackstop("adl explain 48 --full --json --data " + (scratch / "data"));
+  ASSERT_EQ(full.exit_code, 0) << full.output;
+  const auto explained = nlohmann::json::parse(full.output, nullptr, false);
+  EXPECT_EQ(explained["full_queue"]["log_has_commitment"], true) << full.output;
+  EXPECT_EQ(explained["full_queue"]["matches_log"], true) << full.output;
+  std::ofstream(scratch / "more.jsonl") << "{\"type\":\"open_account\",\"account\":900}\n";
+  CommandResult ingest =
+      RunBackstop("ingest " + (scratch / "more.jsonl") + " --data " + (scratch / "data") +
+                  " --key " + (scratch / "data/fixture-signer.key.pem"));
+  EXPECT_EQ(ingest.exit_code, 0) << ingest.output;
+  CommandResult grown = RunBackstop("verify" + pin);
+  EXPECT_EQ(grown.exit_code, 0) << grown.output;
+  EXPECT_NE(grown.output.find("format 3, signed by checkpoint"), std::string::npos) << grown.output;
+  CommandResult audited = RunBackstop("audit" + pin);
+  EXPECT_EQ(audited.exit_code, 0) << audited.output;
+  EXPECT_NE(audited.output.find("OK  head seq 49"), std::string::npos) << audited.output;
+}
+
 }  // namespace
 }  // namespace e2e

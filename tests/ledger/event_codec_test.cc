@@ -219,8 +219,8 @@ std::set<size_t> RoundTripFixture(const std::string& name) {
   return effect_types;
 }
 
-TEST(EventCodecTest, EveryRecordOfTheFormatOneAndTwoFixturesReencodesToItsLoggedBytes) {
-  for (const char* name : {"v1-crash-demo", "v2-crash-demo"}) {
+TEST(EventCodecTest, EveryRecordOfTheFormatOneTwoAndThreeFixturesReencodesToItsLoggedBytes) {
+  for (const char* name : {"v1-crash-demo", "v2-crash-demo", "v3-crash-demo"}) {
     const std::set<size_t> seen = RoundTripFixture(name);
     // The crash demo reaches liquidation, the fund and ADL, not only orders and fills.
     for (const engine::Effect& kind :
