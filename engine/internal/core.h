@@ -138,6 +138,8 @@ struct Taker {
 class Core {
  public:
   explicit Core(EngineOptions options);
+  // tests/engine/book_violation_test.cc plants damage that no input can make.
+  friend class CoreTestPeer;
 
   void Apply(const Input& input, TimeNs time_ns, std::vector<Effect>* effects);
   void CheckInvariants() const;
