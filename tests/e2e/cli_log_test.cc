@@ -243,6 +243,30 @@ void ExpectOwnFormatAdlAndGrow(const ScratchDir& scratch) {
   EXPECT_EQ(ingest.exit_code, 0) << ingest.output;
 }
 
+// Copies tests/fixtures/NAME to scratch/data; returns the options that pin it to the fixture's
+// signer (its public key) and to `chain`.
+std::string CopyFixture(const ScratchDir& scratch, const std::string& name,
+                        const std::string& chain) {
+  fs::copy(std::string(BACKSTOP_SOURCE_DIR) + "/tests/fixtures/" + name, scratch / "data",
+           fs::copy_options::recursive);
+  return " --data " + (scratch / "data") + " --trusted-keys " +
+         (scratch / "data/trusted-signer.pub.pem") + " --chain-id " + chain;
+}
+
+// `verify` of the pinned log says each of `verify_says` and `audit` is clean at `head_seq`.
+void ExpectVerifiesAndAudits(const std::string& pin,
+                             std::initializer_list<std::string_view> verify_says, int head_seq) {
+  CommandResult verify = RunBackstop("verify" + pin);
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  for (const std::string_view says : verify_says) {
+    EXPECT_NE(verify.output.find(says), std::string::npos) << says << "\n" << verify.output;
+  }
+  CommandResult audit = RunBackstop("audit" + pin);
+  EXPECT_EQ(audit.exit_code, 0) << audit.output;
+  EXPECT_NE(audit.output.find("OK  head seq " + std::to_string(head_seq)), std::string::npos)
+      << audit.output;
+}
+
 // A log written by main before signed checkpoints (format 1, every record signed; kept in
 // tests/fixtures/v1-crash-demo with its signer's public key) verifies and audits with today's
 // binary, pinned to its key and chain, and takes more commands in its own format.
@@ -279,25 +303,11 @@ TEST(FormatOneLogTest, VerifiesAuditsAndGrowsInItsOwnFormat) {
 // open adds the empty client index) still verifies and audits as format 2.
 TEST(FormatTwoLogTest, LogOfThePreviousMainVerifiesAuditsAndGrows) {
   ScratchDir scratch("format-two");
-  fs::copy(std::string(BACKSTOP_SOURCE_DIR) + "/tests/fixtures/v2-crash-demo", scratch / "data",
-           fs::copy_options::recursive);
-  const std::string pin = " --data " + (scratch / "data") + " --trusted-keys " +
-                          (scratch / "data/trusted-signer.pub.pem") +
-                          " --chain-id backstop/0ebd9c19ea16eeb2a1f63a6dc4b724d0";
-  CommandResult verify = RunBackstop("verify" + pin);
-  EXPECT_EQ(verify.exit_code, 0) << verify.output;
-  EXPECT_NE(verify.output.find("format 2, signed by checkpoint"), std::string::npos)
-      << verify.output;
-  CommandResult audit = RunBackstop("audit" + pin);
-  EXPECT_EQ(audit.exit_code, 0) << audit.output;
-  EXPECT_NE(audit.output.find("OK  head seq 48"), std::string::npos) << audit.output;
+  const std::string pin =
+      CopyFixture(scratch, "v2-crash-demo", "backstop/0ebd9c19ea16eeb2a1f63a6dc4b724d0");
+  ExpectVerifiesAndAudits(pin, {"format 2, signed by checkpoint"}, 48);
   ExpectOwnFormatAdlAndGrow(scratch);
-  CommandResult grown = RunBackstop("verify" + pin);
-  EXPECT_EQ(grown.exit_code, 0) << grown.output;
-  EXPECT_NE(grown.output.find("format 2, signed by checkpoint"), std::string::npos) << grown.output;
-  CommandResult audited = RunBackstop("audit" + pin);
-  EXPECT_EQ(audited.exit_code, 0) << audited.output;
-  EXPECT_NE(audited.output.find("OK  head seq 50"), std::string::npos) << audited.output;
+  ExpectVerifiesAndAudits(pin, {"format 2, signed by checkpoint"}, 50);
 }
 
 // A log of the format main writes today (format 3: tests/fixtures/v3-crash-demo, made by
@@ -305,26 +315,16 @@ TEST(FormatTwoLogTest, LogOfThePreviousMainVerifiesAuditsAndGrows) {
 // commitment checked against the re-derived ranking, and grows in its own format.
 TEST(FormatThreeLogTest, LogOfMainAt79eede2VerifiesAuditsAndGrows) {
   ScratchDir scratch("format-three");
-  fs::copy(std::string(BACKSTOP_SOURCE_DIR) + "/tests/fixtures/v3-crash-demo", scratch / "data",
-           fs::copy_options::recursive);
-  const std::string pin = " --data " + (scratch / "data") + " --trusted-keys " +
-                          (scratch / "data/trusted-signer.pub.pem") +
-                          " --chain-id 3d33ad022afc8ec62dfbf142fc69ced7";
-  CommandResult verify = RunBackstop("verify" + pin);
-  EXPECT_EQ(verify.exit_code, 0) << verify.output;
-  EXPECT_NE(verify.output.find("format 3, signed by checkpoint"), std::string::npos)
-      << verify.output;
-  EXPECT_NE(verify.output.find("head seq 48 hash "
-                               "bcd80eb4a1777b97c0f87b499186068ab7365270ce338c32025a10ee34b0d3be"),
-            std::string::npos)
-      << verify.output;
+  const std::string pin = CopyFixture(scratch, "v3-crash-demo", "3d33ad022afc8ec62dfbf142fc69ced7");
+  ExpectVerifiesAndAudits(
+      pin,
+      {"format 3, signed by checkpoint",
+       "head seq 48 hash bcd80eb4a1777b97c0f87b499186068ab7365270ce338c32025a10ee34b0d3be"},
+      48);
   CommandResult checkpoint = RunBackstop("checkpoint --data " + (scratch / "data"));
   EXPECT_NE(checkpoint.output.find("\n48\ne4xmOW5ZE8UllDx05tz446DmDwOxg9Tn/TLqzxWlTMQ=\n"),
             std::string::npos)
       << checkpoint.output;
-  CommandResult audit = RunBackstop("audit" + pin);
-  EXPECT_EQ(audit.exit_code, 0) << audit.output;
-  EXPECT_NE(audit.output.find("OK  head seq 48"), std::string::npos) << audit.output;
   CommandResult full = RunBackstop("adl explain 48 --full --json --data " + (scratch / "data"));
   ASSERT_EQ(full.exit_code, 0) << full.output;
   const auto explained = nlohmann::json::parse(full.output, nullptr, false);
@@ -335,12 +335,7 @@ TEST(FormatThreeLogTest, LogOfMainAt79eede2VerifiesAuditsAndGrows) {
       RunBackstop("ingest " + (scratch / "more.jsonl") + " --data " + (scratch / "data") +
                   " --key " + (scratch / "data/fixture-signer.key.pem"));
   EXPECT_EQ(ingest.exit_code, 0) << ingest.output;
-  CommandResult grown = RunBackstop("verify" + pin);
-  EXPECT_EQ(grown.exit_code, 0) << grown.output;
-  EXPECT_NE(grown.output.find("format 3, signed by checkpoint"), std::string::npos) << grown.output;
-  CommandResult audited = RunBackstop("audit" + pin);
-  EXPECT_EQ(audited.exit_code, 0) << audited.output;
-  EXPECT_NE(audited.output.find("OK  head seq 49"), std::string::npos) << audited.output;
+  ExpectVerifiesAndAudits(pin, {"format 3, signed by checkpoint"}, 49);
 }
 
 }  // namespace
