@@ -5,16 +5,10 @@
 #pragma once
 
 #include <fmt/format.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
-#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
-#include <charconv>
-#include <csignal>
-#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -23,9 +17,6 @@
 #include <thread>
 #include <vector>
 
-#include "base/strong_type_fmt.h"
-#include "ledger/keys.h"
-#include "ledger/merkle.h"
 #include "server/internal/backup_runner.h"
 #include "server/internal/dispatcher.h"
 #include "server/internal/frame.h"

@@ -1,6 +1,14 @@
 // One client connection (server_impl.h): TLS handshake, identity, frames in, commands to the
 // sequencer, answers after durability, the auditors' log stream and operators' backups.
 
+#include <openssl/x509.h>
+
+#include <array>
+#include <cstring>
+
+#include "base/strong_type_fmt.h"
+#include "ledger/keys.h"
+#include "ledger/merkle.h"
 #include "server/internal/server_impl.h"
 
 namespace server {

@@ -2,6 +2,12 @@
 // server up (listener, TLS context, signals, HTTP), runs and stops it; session.cc holds the
 // connections. Every Asio call uses its error_code form, so nothing here throws.
 
+#include <openssl/ssl.h>
+
+#include <charconv>
+#include <csignal>
+
+#include "base/strong_type_fmt.h"
 #include "server/internal/server_impl.h"
 
 namespace server {
