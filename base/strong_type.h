@@ -1,10 +1,12 @@
-// Strong types (STYLE.md M3): an identifier wraps an integer so that an account id cannot be
-// passed where a market id, an order id, a sequence number or a plain integer is expected.
-// Construction from the integer is explicit (`AccountId{7}`), reading it back is explicit
-// (`id.value()`); both happen only at boundaries (codecs, index keys, parsing, printing).
-// Comparisons are defaulted. The wrappers are trivially copyable and the size of their integer,
-// so they compile to the same code as the integer. Printing: operator<< here, the fmt formatter
-// in base/strong_type_fmt.h (kept apart so that the engine includes only the standard library).
+// Strong types (STYLE.md M3): an identifier or an amount wraps an integer so that an account id
+// cannot be passed where a market id, an order id, a sequence number or a plain integer is
+// expected, nor a price where a quantity or an amount of money is.
+// Construction from the integer is explicit (`AccountId{7}`, `Price{45'010}`), reading it back is
+// explicit (`id.value()`); both happen at boundaries (codecs, index keys, parsing, printing) and,
+// for amounts, where the engine multiplies two kinds in 128 bits. Comparisons are defaulted. The
+// wrappers are trivially copyable and the size of their integer, so they compile to the same
+// code as the integer. Printing: operator<< here, the fmt formatter in base/strong_type_fmt.h
+// (kept apart so that the engine includes only the standard library).
 #pragma once
 
 #include <compare>
@@ -94,15 +96,79 @@ class StrongOrdinal {
   Rep value_{};
 };
 
+// An amount of one unit (money, a price, a quantity): adds to and subtracts from its own kind,
+// negates, and scales by a plain count; compares with its own kind and with a plain signed
+// integer (`q > 0`, `price <= bound` for a 128-bit bound), never with another kind. There is no
+// division (each one in the engine names its rounding) and no product of two amounts: the engine
+// multiplies kinds explicitly, in 128 bits, from their values.
+template <class Tag, class Rep>
+class StrongAmount {
+  static_assert(std::is_integral_v<Rep> && std::is_signed_v<Rep>);
+
+ public:
+  using rep_type = Rep;
+
+  constexpr StrongAmount() = default;
+  constexpr explicit StrongAmount(Rep value) : value_(value) {}
+
+  constexpr Rep value() const { return value_; }
+
+  friend constexpr auto operator<=>(StrongAmount, StrongAmount) = default;
+  friend constexpr bool operator==(StrongAmount, StrongAmount) = default;
+  // With a plain signed integer, in the wider of the two types (never narrowed).
+  template <class Plain>
+  requires std::is_integral_v<Plain> && std::is_signed_v<Plain>
+  friend constexpr auto operator<=>(StrongAmount amount, Plain plain) {
+    using Common = std::common_type_t<Rep, Plain>;
+    return static_cast<Common>(amount.value_) <=> static_cast<Common>(plain);
+  }
+  template <class Plain>
+  requires std::is_integral_v<Plain> && std::is_signed_v<Plain>
+  friend constexpr bool operator==(StrongAmount amount, Plain plain) {
+    using Common = std::common_type_t<Rep, Plain>;
+    return static_cast<Common>(amount.value_) == static_cast<Common>(plain);
+  }
+
+  constexpr StrongAmount operator-() const { return StrongAmount(static_cast<Rep>(-value_)); }
+  constexpr StrongAmount& operator+=(StrongAmount other) {
+    value_ += other.value_;
+    return *this;
+  }
+  constexpr StrongAmount& operator-=(StrongAmount other) {
+    value_ -= other.value_;
+    return *this;
+  }
+  friend constexpr StrongAmount operator+(StrongAmount a, StrongAmount b) {
+    return StrongAmount(static_cast<Rep>(a.value_ + b.value_));
+  }
+  friend constexpr StrongAmount operator-(StrongAmount a, StrongAmount b) {
+    return StrongAmount(static_cast<Rep>(a.value_ - b.value_));
+  }
+  friend constexpr StrongAmount operator*(StrongAmount a, Rep count) {
+    return StrongAmount(static_cast<Rep>(a.value_ * count));
+  }
+  friend constexpr StrongAmount operator*(Rep count, StrongAmount a) {
+    return StrongAmount(static_cast<Rep>(count * a.value_));
+  }
+
+ private:
+  Rep value_{};
+};
+
 template <class T>
-inline constexpr bool kIsStrongType = false;
+inline constexpr bool kIsStrongAmount = false;
+template <class Tag, class Rep>
+inline constexpr bool kIsStrongAmount<StrongAmount<Tag, Rep>> = true;
+
+template <class T>
+inline constexpr bool kIsStrongType = kIsStrongAmount<T>;
 template <class Tag, class Rep>
 inline constexpr bool kIsStrongType<StrongId<Tag, Rep>> = true;
 template <class Tag, class Rep>
 inline constexpr bool kIsStrongType<StrongOrdinal<Tag, Rep>> = true;
 
 // The integer of a strong type, or the value itself: for generic code at a boundary (the field
-// tables, codecs) that handles ids and plain integers alike.
+// tables, codecs) that handles ids, amounts and plain integers alike.
 template <class T>
 constexpr auto UnwrapStrong(T value) {
   if constexpr (kIsStrongType<T>) {
@@ -131,38 +197,16 @@ requires kIsStrongType<T> std::basic_ostream<Char, Traits>
 
 // The limits of the integer, as values of the strong type (not the value-initialised object that
 // the primary template would give): `std::numeric_limits<AccountId>::max()` is AccountId{2^64-1}.
-template <class Tag, class Rep>
-struct std::numeric_limits<base::StrongId<Tag, Rep>> : std::numeric_limits<Rep> {
-  static constexpr base::StrongId<Tag, Rep> min() noexcept {
-    return base::StrongId<Tag, Rep>{std::numeric_limits<Rep>::min()};
-  }
-  static constexpr base::StrongId<Tag, Rep> max() noexcept {
-    return base::StrongId<Tag, Rep>{std::numeric_limits<Rep>::max()};
-  }
-  static constexpr base::StrongId<Tag, Rep> lowest() noexcept { return min(); }
+template <class T>
+requires base::kIsStrongType<T>
+struct std::numeric_limits<T> : std::numeric_limits<typename T::rep_type> {
+  static constexpr T min() noexcept { return T{std::numeric_limits<typename T::rep_type>::min()}; }
+  static constexpr T max() noexcept { return T{std::numeric_limits<typename T::rep_type>::max()}; }
+  static constexpr T lowest() noexcept { return min(); }
 };
 
-template <class Tag, class Rep>
-struct std::numeric_limits<base::StrongOrdinal<Tag, Rep>> : std::numeric_limits<Rep> {
-  static constexpr base::StrongOrdinal<Tag, Rep> min() noexcept {
-    return base::StrongOrdinal<Tag, Rep>{std::numeric_limits<Rep>::min()};
-  }
-  static constexpr base::StrongOrdinal<Tag, Rep> max() noexcept {
-    return base::StrongOrdinal<Tag, Rep>{std::numeric_limits<Rep>::max()};
-  }
-  static constexpr base::StrongOrdinal<Tag, Rep> lowest() noexcept { return min(); }
-};
-
-template <class Tag, class Rep>
-struct std::hash<base::StrongId<Tag, Rep>> {
-  size_t operator()(base::StrongId<Tag, Rep> id) const noexcept {
-    return std::hash<Rep>{}(id.value());
-  }
-};
-
-template <class Tag, class Rep>
-struct std::hash<base::StrongOrdinal<Tag, Rep>> {
-  size_t operator()(base::StrongOrdinal<Tag, Rep> id) const noexcept {
-    return std::hash<Rep>{}(id.value());
-  }
+template <class T>
+requires base::kIsStrongType<T>
+struct std::hash<T> {
+  size_t operator()(T id) const noexcept { return std::hash<typename T::rep_type>{}(id.value()); }
 };

@@ -7,16 +7,10 @@
 
 #include "base/strong_type.h"
 
-template <class Tag, class Rep>
-struct fmt::formatter<base::StrongId<Tag, Rep>> : fmt::formatter<Rep> {
-  auto format(base::StrongId<Tag, Rep> id, fmt::format_context& ctx) const {
-    return fmt::formatter<Rep>::format(id.value(), ctx);
-  }
-};
-
-template <class Tag, class Rep>
-struct fmt::formatter<base::StrongOrdinal<Tag, Rep>> : fmt::formatter<Rep> {
-  auto format(base::StrongOrdinal<Tag, Rep> id, fmt::format_context& ctx) const {
-    return fmt::formatter<Rep>::format(id.value(), ctx);
+template <class T, class Char>
+requires base::kIsStrongType<T>
+struct fmt::formatter<T, Char> : fmt::formatter<typename T::rep_type, Char> {
+  auto format(T value, fmt::format_context& ctx) const {
+    return fmt::formatter<typename T::rep_type, Char>::format(value.value(), ctx);
   }
 };

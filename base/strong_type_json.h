@@ -1,4 +1,4 @@
-// nlohmann::json support for base/strong_type.h: an id is written as its integer
+// nlohmann::json support for base/strong_type.h: an id or an amount is written as its integer
 // (`{"account", account}` gives "account": 7) and read back only by naming its type
 // (`json.get<engine::AccountId>()`). Included by the modules that write JSON.
 #pragma once
@@ -7,21 +7,11 @@
 
 namespace base {
 
-template <class Json, class Tag, class Rep>
-void to_json(Json& json, StrongId<Tag, Rep> id) {
-  json = id.value();
-}
-template <class Json, class Tag, class Rep>
-void to_json(Json& json, StrongOrdinal<Tag, Rep> id) {
-  json = id.value();
-}
-template <class Json, class Tag, class Rep>
-void from_json(const Json& json, StrongId<Tag, Rep>& id) {
-  id = StrongId<Tag, Rep>{json.template get<Rep>()};
-}
-template <class Json, class Tag, class Rep>
-void from_json(const Json& json, StrongOrdinal<Tag, Rep>& id) {
-  id = StrongOrdinal<Tag, Rep>{json.template get<Rep>()};
-}
+template <class Json, class T>
+requires kIsStrongType<T>
+void to_json(Json& json, T value) { json = value.value(); }
+template <class Json, class T>
+requires kIsStrongType<T>
+void from_json(const Json& json, T& value) { value = T{json.template get<typename T::rep_type>()}; }
 
 }  // namespace base

@@ -37,17 +37,17 @@ namespace {
 std::string SideWord(engine::Side side) { return side == engine::Side::kBuy ? "long" : "short"; }
 
 // "1234 (0.001234 quote)" when the scale is known, else "1234".
-std::string Amount(int64_t amount, const query::MarketScale* scale) {
-  if (scale == nullptr) return std::to_string(amount);
+std::string Amount(engine::Money amount, const query::MarketScale* scale) {
+  if (scale == nullptr) return fmt::format("{}", amount);
   return fmt::format("{} ({} {})", amount, query::QuoteAmount(amount, *scale), "quote");
 }
 
-std::string Lots(int64_t lots, const query::MarketScale* scale) {
+std::string Lots(engine::Quantity lots, const query::MarketScale* scale) {
   if (scale == nullptr) return fmt::format("{} lots", lots);
   return fmt::format("{} lots ({} base)", lots, query::BaseQuantity(lots, *scale));
 }
 
-std::string PerLot(int64_t price, const query::MarketScale* scale) {
+std::string PerLot(engine::Price price, const query::MarketScale* scale) {
   if (scale == nullptr) return fmt::format("{} per lot", price);
   return fmt::format("{} per lot ({} quote per base unit)", price,
                      query::QuotePrice(price, *scale));
@@ -55,13 +55,14 @@ std::string PerLot(int64_t price, const query::MarketScale* scale) {
 
 // The exact price of `quote` for `lots`: "58036.000000 quote per base unit", or without the
 // market's listing "58036000 per lot" (as many decimals as the quotient needs).
-std::string SettledAt(int64_t quote, int64_t lots, const query::MarketScale* scale) {
+std::string SettledAt(engine::Money quote, engine::Quantity lots, const query::MarketScale* scale) {
   if (scale != nullptr) {
     return fmt::format("{} quote per base unit", query::SettlementPrice(quote, lots, *scale));
   }
   if (lots == 0) return "-";
   const __int128 sign = lots < 0 ? -1 : 1;
-  return fmt::format("{} per lot", text::FormatQuotient(sign * quote, sign * lots, 0, 18));
+  return fmt::format("{} per lot",
+                     text::FormatQuotient(sign * quote.value(), sign * lots.value(), 0, 18));
 }
 
 }  // namespace
@@ -154,7 +155,7 @@ void PrintQueueAndTaken(const query::AdlExplanation& x, const query::MarketScale
   std::vector<std::vector<std::string>> cells;
   for (const auto& entry : q.top) {
     cells.push_back({std::to_string(entry.queue_position), std::to_string(entry.account.value()),
-                     std::to_string(entry.score), std::to_string(entry.position),
+                     std::to_string(entry.score), std::to_string(entry.position.value()),
                      entry.account == r.counterparty_account ? "<- this counterparty" : ""});
   }
   PrintTable({"  RANK", "ACCOUNT", "SCORE", "POSITION lots", ""},

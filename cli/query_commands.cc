@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/strong_type_fmt.h"
 #include "cli/common.h"
 #include "cli/event_json.h"
 #include "cli/internal/query_output.h"
@@ -87,7 +88,8 @@ void PrintFundTable(const std::vector<query::FundMovementRow>& rows, const Scale
     cells.push_back(
         {std::to_string(row.ref.seq.value()), FormatTimeNs(row.ref.time_ns),
          std::to_string(row.asset().value()), draw ? "draw" : "credit", row.reason(),
-         fmt::format("{}{}", draw ? "-" : "+", row.amount()), std::to_string(row.balance_after()),
+         fmt::format("{}{}", draw ? "-" : "+", row.amount()),
+         std::to_string(row.balance_after().value()),
          draw ? MarketLabel(scales, row.market().value()) : "",
          draw ? std::to_string(row.account().value()) : "",
          std::visit([&](const auto& e) { return DecimalCell(e, "balance_after", scale); },

@@ -262,8 +262,8 @@ engine::Input LoadCommand(const LoadOptions& options, engine::AccountId account,
                             engine::OrderType::kLimit,
                             engine::TimeInForce::kGtc,
                             false,
-                            options.price,
-                            options.quantity};
+                            engine::Price{options.price},
+                            engine::Quantity{options.quantity}};
 }
 
 void CountAnswer(const server::Answer& answer, LoadTally* tally) {
@@ -289,8 +289,9 @@ void LoadConnection(const LoadOptions& options, size_t index, double rate,
   const auto account = static_cast<engine::AccountId>(options.first_account + index);
   const std::string client_id = fmt::format("load-{}-{}", getpid(), index);
   if (!(*client)
-           ->SendCommand(0, client_id, 1,
-                         engine::Deposit{account, engine::AssetId{1}, options.deposit})
+           ->SendCommand(
+               0, client_id, 1,
+               engine::Deposit{account, engine::AssetId{1}, engine::Money{options.deposit}})
            .ok() ||
       !(*client)->Receive().ok()) {
     tally->error = "the deposit was not answered";

@@ -30,10 +30,10 @@ std::string Decimal(int64_t value, int decimals) {
 }
 
 // Quote minor units as USDT (6 decimals, exact).
-std::string Usdt(Money amount) { return Decimal(amount, sim::kQuoteDecimals); }
+std::string Usdt(Money amount) { return Decimal(amount.value(), sim::kQuoteDecimals); }
 // A price per lot as USDT per BTC (exact: 3 decimals for 6-decimal quotes and 0.001 lots).
 std::string UsdtPerBtc(Price price) {
-  return Decimal(price, sim::kQuoteDecimals - sim::kLotDecimals);
+  return Decimal(price.value(), sim::kQuoteDecimals - sim::kLotDecimals);
 }
 
 // A progress line counting steps, with where the run is in simulated time and money.
@@ -87,7 +87,7 @@ void PrintTable(const sim::SimulationReport& r) {
              Usdt(t.fund_drawn), Usdt(t.fund_credited));
   fmt::print("ADL reductions   {} in {} queues, {} accounts, {} BTC, notional {} USDT\n",
              Count(t.adl_reductions), Count(t.adl_queues), Count(t.adl_accounts),
-             Decimal(t.adl_quantity, sim::kLotDecimals), Usdt(t.adl_notional));
+             Decimal(t.adl_quantity.value(), sim::kLotDecimals), Usdt(t.adl_notional));
   fmt::print("socialized loss  {} USDT\n", Usdt(t.socialized_loss));
   fmt::print("funding          {} ticks\n", Count(r.venue.funding_ticks));
   fmt::print("conservation     {} (RULEBOOK rule 9, exact)\n", c.holds() ? "holds" : "BROKEN");

@@ -35,7 +35,7 @@ base::Result<replay::WhatIfParams> WhatIfParamsFrom(const WhatIfCommandOptions& 
     }
     params.adl_policy = policy;
   }
-  params.insurance_fund = options.insurance_fund;
+  params.insurance_fund = base::OptionalOf<engine::Money>(options.insurance_fund);
   params.fund_scale_pct = options.fund_scale_pct;
   params.mmr_scale_pct = options.mmr_scale_pct;
   params.max_slippage_e8 = options.max_slippage_e8;

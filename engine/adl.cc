@@ -19,8 +19,8 @@ constexpr Int128 kScoreE12 = 1'000'000'000'000;
 
 int64_t BitmexScoreE12(Quantity q, Money cost, Price mark, Int128 equity) {
   using internal::MulDivFloor;
-  const Int128 notional = Abs128(q) * mark;
-  const Int128 pnl = Int128{q} * mark - cost;
+  const Int128 notional = Abs128(q) * Wide(mark);
+  const Int128 pnl = Notional(q, mark) - Wide(cost);
   const Int128 pnl_e12 = MulDivFloor(pnl, kScoreE12, std::max<Int128>(Abs128(cost), 1));
   const Int128 lev_e6 = MulDivFloor(notional, kScoreE6, std::max<Int128>(equity, 1));
   const Int128 score = pnl >= 0 ? MulDivFloor(pnl_e12, lev_e6, kScoreE6)
@@ -31,16 +31,16 @@ int64_t BitmexScoreE12(Quantity q, Money cost, Price mark, Int128 equity) {
 int64_t BinanceLeveragePnlScoreE12(Quantity q, Money cost, Price mark, Money wallet_balance,
                                    Int128 maintenance, Int128 equity) {
   using internal::MulDivFloor;
-  const Int128 pnl = Int128{q} * mark - cost;
+  const Int128 pnl = Notional(q, mark) - Wide(cost);
   const Int128 pnl_e12 =
-      MulDivFloor(std::max<Int128>(pnl, 0), kScoreE12, std::max<Int128>(wallet_balance, 1));
+      MulDivFloor(std::max<Int128>(pnl, 0), kScoreE12, std::max<Int128>(Wide(wallet_balance), 1));
   const Int128 ratio_e6 = equity > 0 ? MulDivFloor(maintenance, kScoreE6, equity) : 0;
   return SaturateInt64(MulDivFloor(pnl_e12, ratio_e6, kScoreE6));
 }
 
 int64_t HyperliquidScoreE12(Quantity q, Money cost, Price mark, Int128 equity) {
   using internal::MulDivFloor;
-  const Int128 notional = Abs128(q) * mark;
+  const Int128 notional = Abs128(q) * Wide(mark);
   const Int128 ratio_e6 = q > 0
                               ? MulDivFloor(notional, kScoreE6, std::max<Int128>(Abs128(cost), 1))
                               : MulDivFloor(Abs128(cost), kScoreE6, std::max<Int128>(notional, 1));
@@ -48,19 +48,19 @@ int64_t HyperliquidScoreE12(Quantity q, Money cost, Price mark, Int128 equity) {
   return SaturateInt64(MulDivFloor(ratio_e6, lev_e6, 1));
 }
 
-int64_t ProRataScore(Quantity q) { return Abs64(q); }
+int64_t ProRataScore(Quantity q) { return Abs(q).value(); }
 
 int64_t AdlScoreOf(AdlPolicy policy, const AdlScoreInputs& in) {
   switch (policy) {
     case AdlPolicy::kBitmex:
-      return BitmexScoreE12(in.position, in.cost, in.mark, in.equity);
+      return BitmexScoreE12(in.position, in.cost, in.mark, Wide(in.equity));
     case AdlPolicy::kBinanceLeveragePnl:
-      return BinanceLeveragePnlScoreE12(in.position, in.cost, in.mark, in.wallet, in.maintenance,
-                                        in.equity);
+      return BinanceLeveragePnlScoreE12(in.position, in.cost, in.mark, in.wallet,
+                                        Wide(in.maintenance), Wide(in.equity));
     case AdlPolicy::kProRata:
       return ProRataScore(in.position);
     case AdlPolicy::kHyperliquid:
-      return HyperliquidScoreE12(in.position, in.cost, in.mark, in.equity);
+      return HyperliquidScoreE12(in.position, in.cost, in.mark, Wide(in.equity));
   }
   return 0;  // An enum value outside the policies (a decoded record): no score.
 }
@@ -74,8 +74,8 @@ namespace {
 struct QueueEntry {
   AccountId account{0};
   int64_t score = 0;
-  Quantity position = 0;
-  Quantity take = 0;
+  Quantity position{0};
+  Quantity take{0};
 };
 
 // The commitment to a whole ranking: SHA-256 over (account, score, position) of every entry in
@@ -84,7 +84,7 @@ class RankingHasher {
  public:
   void Add(AccountId account, int64_t score, Quantity position) {
     for (const uint64_t value :
-         {account.value(), static_cast<uint64_t>(score), static_cast<uint64_t>(position)}) {
+         {account.value(), static_cast<uint64_t>(score), static_cast<uint64_t>(position.value())}) {
       for (int shift = 56; shift >= 0; shift -= 8) {
         buffer_[used_++] = static_cast<uint8_t>(value >> shift);
       }
@@ -117,7 +117,7 @@ uint32_t QueueCount(size_t count) {
 void AllocateQueue(std::vector<QueueEntry>* queue, Quantity total) {
   Quantity remaining = total;
   for (QueueEntry& entry : *queue) {
-    entry.take = std::min(remaining, Abs64(entry.position));
+    entry.take = std::min(remaining, Abs(entry.position));
     remaining -= entry.take;
   }
 }
@@ -126,21 +126,21 @@ void AllocateQueue(std::vector<QueueEntry>* queue, Quantity total) {
 // (ties by queue order) until X is covered.
 void AllocateProRata(std::vector<QueueEntry>* queue, Quantity total) {
   Int128 sum = 0;
-  for (const QueueEntry& entry : *queue) sum += Abs64(entry.position);
+  for (const QueueEntry& entry : *queue) sum += Abs128(entry.position);
   if (sum == 0) return;
   std::vector<std::pair<Int128, size_t>> remainders;
-  Quantity assigned = 0;
+  Quantity assigned{0};
   for (size_t i = 0; i < queue->size(); ++i) {
-    const Int128 scaled = Int128{total} * Abs64((*queue)[i].position);
-    (*queue)[i].take = static_cast<Quantity>(scaled / sum);
+    const Int128 scaled = Wide(total) * Abs128((*queue)[i].position);
+    (*queue)[i].take = Narrow<Quantity>(scaled / sum);
     assigned += (*queue)[i].take;
     remainders.emplace_back(scaled % sum, i);
   }
   std::stable_sort(remainders.begin(), remainders.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
   for (size_t k = 0; assigned < total && k < remainders.size(); ++k) {
-    (*queue)[remainders[k].second].take += 1;
-    assigned += 1;
+    (*queue)[remainders[k].second].take += Quantity{1};
+    assigned += Quantity{1};
   }
   BACKSTOP_ASSERT(assigned == total, assigned, total);
 }
@@ -180,7 +180,7 @@ int64_t Core::AdlScore(const Market& market, AccountId account_id, const Positio
       return BitmexScoreE12(position.q, position.c, market.mark, figures.equity);
     case AdlPolicy::kBinanceLeveragePnl: {
       const auto wallet = account.wallet.find(asset);
-      const Money balance = wallet == account.wallet.end() ? 0 : wallet->second;
+      const Money balance = wallet == account.wallet.end() ? Money{0} : wallet->second;
       return BinanceLeveragePnlScoreE12(position.q, position.c, market.mark, balance,
                                         figures.maintenance, figures.equity);
     }
@@ -202,9 +202,9 @@ AdlScoreInputs Core::AdlScoreInputsOf(const Market& market, AccountId account_id
   return AdlScoreInputs{position.q,
                         position.c,
                         market.mark,
-                        SaturateInt64(figures.equity),
-                        wallet == account.wallet.end() ? 0 : wallet->second,
-                        SaturateInt64(figures.maintenance)};
+                        Saturated<Money>(figures.equity),
+                        wallet == account.wallet.end() ? Money{0} : wallet->second,
+                        Saturated<Money>(figures.maintenance)};
 }
 
 AdlQueue Core::ListAdlQueue(const Market& market, const AdlIndex& ranking, AccountId liquidated,
@@ -256,7 +256,7 @@ const AdlIndex& Core::UpdatedAdlIndex(const Market& market, bool longs) {
   for (; index.changes_applied < adl_changed_.size(); ++index.changes_applied) {
     const AccountId account = adl_changed_[index.changes_applied];
     if (const auto old = index.score_of.find(account); old != index.score_of.end()) {
-      const size_t erased = index.ranked.erase({old->second, account, 0});
+      const size_t erased = index.ranked.erase({old->second, account, Quantity{0}});
       BACKSTOP_ASSERT(erased == 1, account, old->second);
       index.score_of.erase(old);
     }
@@ -269,19 +269,19 @@ const AdlIndex& Core::UpdatedAdlIndex(const Market& market, bool longs) {
 Int128 Core::SettleAdlReduction(Market& market, AccountId counterparty, Quantity x, Int128* gain) {
   const Position& zero_position =
       accounts_.at(kLiquidationAccount).positions.at(market.spec.market_id);
-  const Quantity size = Abs64(zero_position.q);
-  const Int128 cost = zero_position.c;
+  const Int128 size = Abs128(zero_position.q);
+  const Int128 cost = Wide(zero_position.c);
   const bool zero_long = zero_position.q > 0;
-  const bool last = x == size;
-  const Int128 at_mark = Int128{x} * market.mark;
+  const bool last = Wide(x) == size;
+  const Int128 at_mark = Notional(x, market.mark);
   Int128 quote = 0;
   if (zero_long) {  // The short counterparty buys x lots and pays its share, rounded up.
-    quote = last ? cost : DivCeil(cost * x, size);
+    quote = last ? cost : DivCeil(cost * Wide(x), size);
     ApplyTrade(counterparty, market, x, quote);
     ApplyTrade(kLiquidationAccount, market, -x, -quote);
     *gain = at_mark - quote;
   } else {  // The long counterparty sells x lots and receives its share, rounded down.
-    quote = last ? -cost : DivFloor(-cost * x, size);
+    quote = last ? -cost : DivFloor(-cost * Wide(x), size);
     ApplyTrade(counterparty, market, -x, -quote);
     ApplyTrade(kLiquidationAccount, market, x, quote);
     *gain = quote - at_mark;
@@ -293,7 +293,7 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
   const MarketId market_id = market.spec.market_id;
   const AssetId asset = market.spec.quote_asset;
   Account& zero = accounts_.at(kLiquidationAccount);
-  const Quantity total = Abs64(zero.positions.at(market_id).q);
+  const Quantity total = Abs(zero.positions.at(market_id).q);
   const bool zero_long = zero.positions.at(market_id).q > 0;  // Then counterparties are short.
   // The queue from its top: all of it for pro-rata, else the listed top K and every entry the
   // reductions reach (the rest would take nothing).
@@ -307,13 +307,13 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
     if (!pro_rata && uncovered == 0 && queue.size() >= static_cast<size_t>(kAdlQueueTopK)) break;
     if (rank.account == liquidated) continue;
     BACKSTOP_ASSERT(zero_long ? rank.position < 0 : rank.position > 0, rank.account);
-    queue.push_back({rank.account, rank.score, rank.position, 0});
-    uncovered -= std::min(uncovered, Abs64(rank.position));
+    queue.push_back({rank.account, rank.score, rank.position, Quantity{0}});
+    uncovered -= std::min(uncovered, Abs(rank.position));
   }
   if (options_.verify_invariants) {
     VerifyQueue(queue, queue_length, market.holders, !zero_long, liquidated, [&](AccountId holder) {
       const Position& position = accounts_.at(holder).positions.at(market_id);
-      return QueueEntry{holder, AdlScore(market, holder, position), position.q, 0};
+      return QueueEntry{holder, AdlScore(market, holder, position), position.q, Quantity{0}};
     });
   }
   if (pro_rata) {
@@ -337,9 +337,9 @@ void Core::RunAdl(Market& market, AccountId liquidated, Price bankruptcy_price) 
                     entry.account, entry.score);
     Int128 gain = 0;
     const Int128 quote = SettleAdlReduction(market, entry.account, x, &gain);
-    Emit(AdlReduction{market_id, liquidated, entry.account, x, bankruptcy_price, ToInt64(quote),
-                      entry.score, QueueCount(i + 1), queue_length, remaining, ToInt64(-gain),
-                      InsuranceOf(asset), ToInt64(gain), inputs});
+    Emit(AdlReduction{market_id, liquidated, entry.account, x, bankruptcy_price,
+                      Narrow<Money>(quote), entry.score, QueueCount(i + 1), queue_length, remaining,
+                      Narrow<Money>(-gain), InsuranceOf(asset), Narrow<Money>(gain), inputs});
     remaining -= x;
     std::vector<uint32_t> to_cancel;
     for (const auto& [order_id, index] : accounts_.at(entry.account).orders) {
@@ -360,7 +360,7 @@ void Core::CreditAdlResidue(AssetId asset) {
     Money& fund = InsuranceOf(asset);
     AddOrDie(&fund, residue);
     Emit(InsuranceFundCredit{asset, residue, CreditReason::kAdlResidue, fund});
-    residue = 0;
+    residue = Money{0};
   }
 }
 

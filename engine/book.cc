@@ -13,12 +13,12 @@ namespace {
 
 Quantity Reducible(const Account& account, MarketId market_id, Side side) {
   const auto it = account.positions.find(market_id);
-  const Quantity q = it == account.positions.end() ? 0 : it->second.q;
-  return side == Side::kBuy ? std::max<Quantity>(0, -q) : std::max<Quantity>(0, q);
+  const Quantity q = it == account.positions.end() ? Quantity{0} : it->second.q;
+  return side == Side::kBuy ? std::max(Quantity{0}, -q) : std::max(Quantity{0}, q);
 }
 
 Quantity ReducibleAfter(Quantity q, Side side) {
-  return side == Side::kBuy ? std::max<Quantity>(0, -q) : std::max<Quantity>(0, q);
+  return side == Side::kBuy ? std::max(Quantity{0}, -q) : std::max(Quantity{0}, q);
 }
 
 // Best level of the side a taker on `side` trades against, or nullptr.
@@ -102,7 +102,7 @@ void Core::RestOrder(Market& market, const PlaceOrder& input, Quantity quantity)
 }
 
 Price Core::MaxOrderPrice(const Account& account, MarketId market_id) const {
-  Price highest = 0;
+  Price highest{0};
   for (const auto& [order_id, index] : account.orders) {
     const Order& order = orders_[index];
     if (order.market == market_id) highest = std::max(highest, order.price);
@@ -125,13 +125,13 @@ void Core::RemoveOrder(uint32_t index) {
   position.open_orders -= 1;
   BACKSTOP_ASSERT(position.open_buy >= 0 && position.open_sell >= 0 && position.open_orders >= 0);
   if (position.open_orders == 0) {
-    position.max_order_price = 0;
+    position.max_order_price = Price{0};
   } else if (order.price == position.max_order_price) {
     position.max_order_price = MaxOrderPrice(account, order.market);
   }
   ForgetPositionIfEmpty(account, order.market);
   order.live = false;
-  order.remaining = 0;
+  order.remaining = Quantity{0};
   free_orders_.push_back(index);
 }
 
@@ -154,7 +154,8 @@ Rejection Core::ValidateOrder(const PlaceOrder& input, const Market** market_out
   if (input.quantity <= 0 || input.quantity > kMaxPosition) return Rejection::kInvalidQuantity;
   const Market& market = market_it->second;
   if (input.type == OrderType::kLimit) {
-    if (input.price <= 0 || input.price > kMaxPrice || input.price % market.spec.tick_size != 0) {
+    if (input.price <= 0 || input.price > kMaxPrice ||
+        input.price.value() % market.spec.tick_size.value() != 0) {
       return Rejection::kInvalidPrice;
     }
   } else {
@@ -199,7 +200,7 @@ void Core::DoPlaceOrder(const PlaceOrder& input) {
       // A reduce-only order that does not raise the requirement is always allowed.
       Int128 initial_before = 0;
       const bool reduces = input.reduce_only &&
-                           InitialMargin(account, asset, nullptr, 0, &initial_before) &&
+                           InitialMargin(account, asset, nullptr, Price{0}, &initial_before) &&
                            initial_after <= initial_before;
       if (!reduces) reason = Rejection::kInsufficientMargin;
     }
@@ -217,7 +218,7 @@ void Core::DoPlaceOrder(const PlaceOrder& input) {
                          input.market,      input.side,
                          input.type,        input.tif,
                          input.reduce_only, input.price,
-                         input.quantity,    rests ? input.quantity - fillable : 0};
+                         input.quantity,    rests ? input.quantity - fillable : Quantity{0}};
   if (input.tif == TimeInForce::kFok && fillable < input.quantity) {
     Emit(accepted);
     Emit(OrderCancelled{input.account, input.order_id, input.market, input.quantity,
@@ -269,7 +270,7 @@ Quantity Core::DryRunFillable(const Market& market, const Taker& taker, Quantity
                                 [&](const auto& entry) { return entry.first == maker.account; });
       if (maker.reduce_only) {
         const Account& account = accounts_.at(maker.account);
-        Quantity q = 0;
+        Quantity q{0};
         if (const auto it = account.positions.find(market.spec.market_id);
             it != account.positions.end()) {
           q = it->second.q;
@@ -281,7 +282,7 @@ Quantity Core::DryRunFillable(const Market& market, const Taker& taker, Quantity
       const Quantity take = std::min(remaining, allowed);
       remaining -= take;
       if (delta == maker_deltas.end()) {
-        maker_deltas.emplace_back(maker.account, 0);
+        maker_deltas.emplace_back(maker.account, Quantity{0});
         delta = maker_deltas.end() - 1;
       }
       delta->second += maker.side == Side::kBuy ? take : -take;
@@ -345,10 +346,11 @@ void Core::ExecuteFill(Market& market, uint32_t maker_index, const Taker& taker,
   const Price price = maker.price;
   const AccountId maker_account = maker.account;
   const OrderId maker_order_id = maker.order_id;
-  const Int128 value = Int128{quantity} * price;
-  const Money maker_fee = ToInt64(DivCeil(value * market.spec.maker_fee_e8, kRateScale));
+  const Int128 value = Notional(quantity, price);
+  const Money maker_fee = Narrow<Money>(DivCeil(value * market.spec.maker_fee_e8, kRateScale));
   const Money taker_fee =
-      taker.liquidation ? 0 : ToInt64(DivCeil(value * market.spec.taker_fee_e8, kRateScale));
+      taker.liquidation ? Money{0}
+                        : Narrow<Money>(DivCeil(value * market.spec.taker_fee_e8, kRateScale));
   const Quantity maker_q = maker.side == Side::kBuy ? quantity : -quantity;
   const AssetId asset = market.spec.quote_asset;
   Account& maker_state = accounts_.at(maker_account);
@@ -359,11 +361,11 @@ void Core::ExecuteFill(Market& market, uint32_t maker_index, const Taker& taker,
   maker.remaining -= quantity;
   Position& maker_position = maker_state.positions.at(market.spec.market_id);
   (maker.side == Side::kBuy ? maker_position.open_buy : maker_position.open_sell) -= quantity;
-  ApplyTrade(maker_account, maker_state, market, maker_q, Int128{maker_q} * price);
-  ApplyTrade(taker.account, taker_state, market, -maker_q, Int128{-maker_q} * price);
+  ApplyTrade(maker_account, maker_state, market, maker_q, Notional(maker_q, price));
+  ApplyTrade(taker.account, taker_state, market, -maker_q, Notional(-maker_q, price));
   AddOrDie(&Wallet(maker_state, asset), -maker_fee);
   AddOrDie(&Wallet(taker_state, asset), -taker_fee);
-  AddOrDie(&assets_[asset].fees, Int128{maker_fee} + taker_fee);
+  AddOrDie(&assets_[asset].fees, Wide(maker_fee) + Wide(taker_fee));
   if (orders_[maker_index].remaining == 0) RemoveOrder(maker_index);
   Emit(Fill{market.spec.market_id, maker_account, maker_order_id, taker.account, taker.order_id,
             taker.side, price, quantity, maker_fee, taker_fee, taker.liquidation});

@@ -27,7 +27,7 @@ enum class AdlPolicy : uint8_t {
 
 // One Binance-style risk bracket: it covers notional_floor <= N < next tier's floor.
 struct RiskTier {
-  Money notional_floor = 0;  // The first tier's floor must be 0; floors strictly increase.
+  Money notional_floor{0};   // The first tier's floor must be 0; floors strictly increase.
   RateE8 mmr_e8 = 0;         // Maintenance margin rate; non-decreasing over tiers.
   int64_t max_leverage = 1;  // IM = ceil(N / max_leverage); mmr_e8 * max_leverage <= 1e8.
   bool operator==(const RiskTier&) const = default;
@@ -37,7 +37,7 @@ struct MarketSpec {
   MarketId market_id{0};
   std::string symbol;
   AssetId quote_asset{0};
-  Price tick_size = 1;         // Limit prices must be positive multiples of it.
+  Price tick_size{1};          // Limit prices must be positive multiples of it.
   int32_t lot_decimals = 0;    // Display only.
   int32_t quote_decimals = 0;  // Display only.
   RateE8 maker_fee_e8 = 0;     // >= 0.
@@ -68,13 +68,13 @@ struct OpenAccount {
 struct Deposit {
   AccountId account{0};
   AssetId asset{0};
-  Money amount = 0;
+  Money amount{0};
   bool operator==(const Deposit&) const = default;
 };
 struct Withdraw {
   AccountId account{0};
   AssetId asset{0};
-  Money amount = 0;
+  Money amount{0};
   bool operator==(const Withdraw&) const = default;
 };
 struct PlaceOrder {
@@ -85,8 +85,8 @@ struct PlaceOrder {
   OrderType type = OrderType::kLimit;
   TimeInForce tif = TimeInForce::kGtc;
   bool reduce_only = false;
-  Price price = 0;  // 0 for market orders.
-  Quantity quantity = 0;
+  Price price{0};  // 0 for market orders.
+  Quantity quantity{0};
   bool operator==(const PlaceOrder&) const = default;
 };
 struct CancelOrder {
@@ -96,8 +96,8 @@ struct CancelOrder {
 };
 struct SetMark {
   MarketId market{0};
-  Price mark_price = 0;
-  Price index_price = 0;  // Recorded, not used by any rule.
+  Price mark_price{0};
+  Price index_price{0};  // Recorded, not used by any rule.
   bool operator==(const SetMark&) const = default;
 };
 struct FundingTick {
@@ -107,7 +107,7 @@ struct FundingTick {
 };
 struct TopUpInsurance {
   AssetId asset{0};
-  Money amount = 0;
+  Money amount{0};
   bool operator==(const TopUpInsurance&) const = default;
 };
 // Key rotation is the ledger's business; the engine accepts it without any state effect.
@@ -169,9 +169,9 @@ struct OrderAccepted {
   OrderType type = OrderType::kLimit;
   TimeInForce tif = TimeInForce::kGtc;
   bool reduce_only = false;
-  Price price = 0;
-  Quantity quantity = 0;
-  Quantity resting_quantity = 0;
+  Price price{0};
+  Quantity quantity{0};
+  Quantity resting_quantity{0};
   bool operator==(const OrderAccepted&) const = default;
 };
 struct OrderRejected {
@@ -189,7 +189,7 @@ struct OrderCancelled {
   AccountId account{0};
   OrderId order_id{0};
   MarketId market{0};
-  Quantity remaining_quantity = 0;
+  Quantity remaining_quantity{0};
   CancelReason reason = CancelReason::kUser;
   bool operator==(const OrderCancelled&) const = default;
 };
@@ -200,35 +200,35 @@ struct Fill {
   AccountId taker_account{0};
   OrderId taker_order_id{0};  // Engine-assigned for liquidation orders (account 0).
   Side taker_side = Side::kBuy;
-  Price price = 0;
-  Quantity quantity = 0;
-  Money maker_fee = 0;
-  Money taker_fee = 0;  // 0 for liquidation orders.
+  Price price{0};
+  Quantity quantity{0};
+  Money maker_fee{0};
+  Money taker_fee{0};  // 0 for liquidation orders.
   bool liquidation = false;
   bool operator==(const Fill&) const = default;
 };
 struct FundingPayment {
   AccountId account{0};
   MarketId market{0};
-  Quantity position = 0;
-  Price mark_price = 0;
+  Quantity position{0};
+  Price mark_price{0};
   RateE8 rate_e8 = 0;
-  Money amount = 0;  // + received, - paid.
+  Money amount{0};  // + received, - paid.
   bool operator==(const FundingPayment&) const = default;
 };
 // One per liquidated position, in ascending market id, before the take-over.
 struct Liquidation {
   AccountId account{0};
   MarketId market{0};
-  Quantity position = 0;
-  Money cost = 0;
-  Price mark_price = 0;
-  Money equity = 0;                // The account's (pool's) equity, saturated to int64.
-  Money maintenance_margin = 0;    // The account's total MM, saturated to int64.
-  Money position_maintenance = 0;  // This position's MM.
-  Money equity_share = 0;          // e_i.
-  Money bankruptcy_quote = 0;      // BQ_i = Q_i * P - e_i, exact.
-  Price bankruptcy_price = 0;      // BQ_i / Q_i rounded to the tick as the Phase A limit.
+  Quantity position{0};
+  Money cost{0};
+  Price mark_price{0};
+  Money equity{0};                // The account's (pool's) equity, saturated to int64.
+  Money maintenance_margin{0};    // The account's total MM, saturated to int64.
+  Money position_maintenance{0};  // This position's MM.
+  Money equity_share{0};          // e_i.
+  Money bankruptcy_quote{0};      // BQ_i = Q_i * P - e_i, exact.
+  Price bankruptcy_price{0};      // BQ_i / Q_i rounded to the tick as the Phase A limit.
   bool operator==(const Liquidation&) const = default;
 };
 struct LiquidationFill {
@@ -236,32 +236,32 @@ struct LiquidationFill {
   AccountId liquidated_account{0};
   AccountId maker_account{0};
   OrderId maker_order_id{0};
-  Price price = 0;
-  Quantity quantity = 0;
+  Price price{0};
+  Quantity quantity{0};
   LiquidationPhase phase = LiquidationPhase::kA;
-  Money insurance_delta = 0;  // + credited to the fund, - drawn from it.
+  Money insurance_delta{0};  // + credited to the fund, - drawn from it.
   bool operator==(const LiquidationFill&) const = default;
 };
 struct InsuranceFundCredit {
   AssetId asset{0};
-  Money amount = 0;
+  Money amount{0};
   CreditReason reason = CreditReason::kTopUp;
-  Money balance_after = 0;
+  Money balance_after{0};
   bool operator==(const InsuranceFundCredit&) const = default;
 };
 struct InsuranceFundDraw {
   AssetId asset{0};
-  Money amount = 0;
+  Money amount{0};
   MarketId market{0};
   AccountId liquidated_account{0};
-  Money balance_after = 0;
+  Money balance_after{0};
   bool operator==(const InsuranceFundDraw&) const = default;
 };
 inline constexpr int kAdlQueueTopK = 20;  // Entries listed in an AdlQueue effect.
 struct AdlQueueEntry {
   AccountId account{0};
   int64_t score = 0;  // Policy score (BitMEX: score_e12), saturated to int64.
-  Quantity position = 0;
+  Quantity position{0};
   uint32_t queue_position = 0;  // 1-based (schema UInt32).
   bool operator==(const AdlQueueEntry&) const = default;
 };
@@ -270,10 +270,10 @@ struct AdlQueue {
   AccountId liquidated_account{0};
   Side counterparty_side = Side::kBuy;  // kBuy: the counterparties are longs.
   AdlPolicy policy = AdlPolicy::kBitmex;
-  uint32_t queue_length = 0;  // Schema UInt32.
+  uint32_t queue_length = 0;       // Schema UInt32.
   std::vector<AdlQueueEntry> top;  // The first kAdlQueueTopK entries.
-  Quantity quantity_to_cover = 0;
-  Money fund_balance = 0;
+  Quantity quantity_to_cover{0};
+  Money fund_balance{0};
   // SHA-256 over the whole ranking, every entry in order (not only the top): for each, account,
   // score and position as 8-byte big-endian two's complement (docs/ENGINE.md, "ADL queue").
   base::Sha256Digest ranking_sha256{};
@@ -287,35 +287,35 @@ struct AdlQueue {
 // Equity and maintenance are the account's cross-margin pool in the quote asset, saturated to
 // int64 (the score is recomputable exactly whenever they fit, i.e. always in practice).
 struct AdlScoreInputs {
-  Quantity position = 0;  // Q, signed.
-  Money cost = 0;         // C, signed.
-  Price mark = 0;         // The market's mark price.
-  Money equity = 0;       // E.
-  Money wallet = 0;       // WB in the quote asset (Binance's score divides by it).
-  Money maintenance = 0;  // MM of the pool (Binance's score multiplies by MM / E).
+  Quantity position{0};  // Q, signed.
+  Money cost{0};         // C, signed.
+  Price mark{0};         // The market's mark price.
+  Money equity{0};       // E.
+  Money wallet{0};       // WB in the quote asset (Binance's score divides by it).
+  Money maintenance{0};  // MM of the pool (Binance's score multiplies by MM / E).
   bool operator==(const AdlScoreInputs&) const = default;
 };
 struct AdlReduction {
   MarketId market{0};
   AccountId liquidated_account{0};
   AccountId counterparty_account{0};
-  Quantity quantity = 0;  // Lots taken from the counterparty (> 0).
-  Price price = 0;        // The bankruptcy price (display; the quote is exact).
-  Money quote = 0;        // Cash the counterparty pays (short) or receives (long), >= 0 usually.
+  Quantity quantity{0};  // Lots taken from the counterparty (> 0).
+  Price price{0};        // The bankruptcy price (display; the quote is exact).
+  Money quote{0};        // Cash the counterparty pays (short) or receives (long), >= 0 usually.
   int64_t score = 0;
   uint32_t queue_position = 0;  // 1-based (schema UInt32).
   uint32_t queue_length = 0;
-  Quantity remaining_before = 0;  // Quantity still to cover before this reduction.
-  Money deficit_covered = 0;      // What the liquidation side gets over a close at mark.
-  Money fund_balance_after = 0;
-  Money gain_vs_mark = 0;  // Counterparty's cash versus a close at mark (= -deficit_covered).
+  Quantity remaining_before{0};  // Quantity still to cover before this reduction.
+  Money deficit_covered{0};      // What the liquidation side gets over a close at mark.
+  Money fund_balance_after{0};
+  Money gain_vs_mark{0};  // Counterparty's cash versus a close at mark (= -deficit_covered).
   AdlScoreInputs score_inputs;
   bool operator==(const AdlReduction&) const = default;
 };
 // Vocabulary only: reaching it is an engine fault under RULEBOOK rule 10 (an assertion).
 struct SocializedLoss {
   MarketId market{0};
-  Money amount = 0;
+  Money amount{0};
   bool operator==(const SocializedLoss&) const = default;
 };
 

@@ -31,18 +31,18 @@ void Core::DoFundingTick(const FundingTick& input) {
     Account& account = accounts_.at(holder);
     const Quantity q = account.positions.at(input.market).q;
     const Int128 raw =
-        Abs128(q) * market.mark * (input.rate_e8 < 0 ? -input.rate_e8 : input.rate_e8);
+        Abs128(q) * Wide(market.mark) * (input.rate_e8 < 0 ? -input.rate_e8 : input.rate_e8);
     const bool pays = input.rate_e8 != 0 && (q > 0) == (input.rate_e8 > 0);
     const Int128 amount = pays ? -DivCeil(raw, kRateScale) : DivFloor(raw, kRateScale);
     Money& wallet = Wallet(account, asset);
-    const Int128 balance = Int128{wallet} + amount;
+    const Int128 balance = Wide(wallet) + amount;
     if (!FitsInt64(amount) || !FitsInt64(balance)) return Reject(Rejection::kAmountOverflow);
-    payments.push_back({holder, &wallet, q, static_cast<Money>(amount)});
+    payments.push_back({holder, &wallet, q, Money{static_cast<int64_t>(amount)}});
     residue -= amount;
   }
   BACKSTOP_ASSERT(residue >= 0, residue);
   Money& fund = InsuranceOf(asset);
-  if (!FitsInt64(Int128{fund} + residue)) return Reject(Rejection::kAmountOverflow);
+  if (!FitsInt64(Wide(fund) + residue)) return Reject(Rejection::kAmountOverflow);
   for (const Payment& payment : payments) {
     AddOrDie(payment.wallet, payment.amount);
     Emit(FundingPayment{payment.holder, input.market, payment.q, market.mark, input.rate_e8,
@@ -50,7 +50,7 @@ void Core::DoFundingTick(const FundingTick& input) {
   }
   if (residue > 0) {
     AddOrDie(&fund, residue);
-    Emit(InsuranceFundCredit{asset, ToInt64(residue), CreditReason::kFundingResidue, fund});
+    Emit(InsuranceFundCredit{asset, Narrow<Money>(residue), CreditReason::kFundingResidue, fund});
   }
   AddHoldersToCandidates(market);
 }

@@ -134,8 +134,8 @@ void Core::RefreshWatch(const PoolKey& pool, const PoolMargin& figures) {
       continue;
     }
     const Int128 delta =
-        buffer < k ? Int128{-1} : DivFloor(buffer - k, Int128{2} * Abs64(position.q) * k);
-    const Int128 mark = position.market->mark;
+        buffer < k ? Int128{-1} : DivFloor(buffer - k, Int128{2} * Abs128(position.q) * k);
+    const Int128 mark = Wide(position.market->mark);
     // Any interval inside the safe one is a valid watch (it only re-checks more often), so an
     // existing entry is kept while it still fits; new entries take half the safe width, which
     // saves most index updates on later fills at the price of a few extra re-checks.
@@ -145,8 +145,8 @@ void Core::RefreshWatch(const PoolKey& pool, const PoolMargin& figures) {
     }
     Unwatch(pool.first, position);
     const Int128 stored = delta < 0 ? delta : delta / 2;
-    position.watch_low = static_cast<Price>(std::max<Int128>(mark - stored, INT64_MIN));
-    position.watch_high = static_cast<Price>(std::min<Int128>(mark + stored, INT64_MAX));
+    position.watch_low = Price{SaturateInt64(mark - stored)};
+    position.watch_high = Price{SaturateInt64(mark + stored)};
     position.watch_stamp = next_watch_stamp_++;
     position.watched = true;
     Market& market = *position.market;
@@ -162,21 +162,21 @@ namespace {
 
 struct LiquidatedPosition {
   Market* market = nullptr;
-  Quantity q = 0;
-  Money c = 0;
+  Quantity q{0};
+  Money c{0};
   Int128 maintenance = 0;
   Int128 share = 0;
-  Money bankruptcy_quote = 0;
-  Price limit = 0;  // Phase A limit: a sell's rounded up to the tick, a buy's down; 0 = none.
+  Money bankruptcy_quote{0};
+  Price limit{0};  // Phase A limit: a sell's rounded up to the tick, a buy's down; 0 = none.
 };
 
 Price PhaseALimit(Quantity q, Money bankruptcy_quote, Price tick) {
   if (q > 0) {
-    const Int128 limit = DivCeil(bankruptcy_quote, Int128{q} * tick) * tick;
-    return static_cast<Price>(std::clamp<Int128>(limit, tick, kMaxPrice));
+    const Int128 limit = DivCeil(Wide(bankruptcy_quote), Notional(q, tick)) * Wide(tick);
+    return Narrow<Price>(std::clamp<Int128>(limit, Wide(tick), Wide(kMaxPrice)));
   }
-  const Int128 limit = DivFloor(-Int128{bankruptcy_quote}, Int128{-q} * tick) * tick;
-  return static_cast<Price>(std::clamp<Int128>(limit, 0, kMaxPrice));
+  const Int128 limit = DivFloor(-Wide(bankruptcy_quote), Notional(-q, tick)) * Wide(tick);
+  return Narrow<Price>(std::clamp<Int128>(limit, 0, Wide(kMaxPrice)));
 }
 
 }  // namespace
@@ -196,8 +196,8 @@ void Core::Liquidate(AccountId account_id, AssetId asset) {
   for (auto& [market_id, position] : account.positions) {
     if (position.q == 0 || position.market->spec.quote_asset != asset) continue;
     BACKSTOP_ASSERT(position.open_orders == 0, account_id, market_id);
-    items.push_back(
-        {&markets_.at(market_id), position.q, position.c, PositionMaintenance(position), 0, 0, 0});
+    items.push_back({&markets_.at(market_id), position.q, position.c, PositionMaintenance(position),
+                     0, Money{0}, Price{0}});
   }
   Int128 assigned = 0;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -206,19 +206,18 @@ void Core::Liquidate(AccountId account_id, AssetId asset) {
                      ? figures.equity - assigned
                      : MulDivFloor(figures.equity, item.maintenance, figures.maintenance);
     assigned += item.share;
-    const Int128 bankruptcy_quote = Int128{item.q} * item.market->mark - item.share;
-    BACKSTOP_ASSERT(FitsInt64(bankruptcy_quote), account_id, bankruptcy_quote);
-    item.bankruptcy_quote = static_cast<Money>(bankruptcy_quote);
+    const Int128 bankruptcy_quote = Notional(item.q, item.market->mark) - item.share;
+    item.bankruptcy_quote = Narrow<Money>(bankruptcy_quote);
     item.limit = PhaseALimit(item.q, item.bankruptcy_quote, item.market->spec.tick_size);
     Emit(Liquidation{account_id, item.market->spec.market_id, item.q, item.c, item.market->mark,
-                     SaturateInt64(figures.equity), SaturateInt64(figures.maintenance),
-                     ToInt64(item.maintenance), SaturateInt64(item.share), item.bankruptcy_quote,
-                     item.limit});
+                     Saturated<Money>(figures.equity), Saturated<Money>(figures.maintenance),
+                     Narrow<Money>(item.maintenance), Saturated<Money>(item.share),
+                     item.bankruptcy_quote, item.limit});
   }
   // Take-over: the account is settled once at the bankruptcy quotes and ends with WB = 0.
   for (const LiquidatedPosition& item : items) {
-    ApplyTrade(account_id, *item.market, -item.q, -Int128{item.bankruptcy_quote});
-    ApplyTrade(kLiquidationAccount, *item.market, item.q, item.bankruptcy_quote);
+    ApplyTrade(account_id, *item.market, -item.q, -Wide(item.bankruptcy_quote));
+    ApplyTrade(kLiquidationAccount, *item.market, item.q, Wide(item.bankruptcy_quote));
   }
   BACKSTOP_ASSERT(Wallet(account, asset) == 0, account_id, Wallet(account, asset));
   for (const LiquidatedPosition& item : items) {
@@ -234,7 +233,7 @@ void Core::SettleLiquidationFill(Market& market, AccountId liquidated, const Ord
   const AssetId asset = market.spec.quote_asset;
   Money& wallet = Wallet(accounts_.at(kLiquidationAccount), asset);
   const Money delta = wallet;  // Account 0's realized PnL on this fill against cost BQ.
-  wallet = 0;
+  wallet = Money{0};
   Money& fund = InsuranceOf(asset);
   if (phase == LiquidationPhase::kA) BACKSTOP_ASSERT(delta >= 0, delta);
   if (delta < 0) BACKSTOP_ASSERT(fund >= -delta, fund, delta);
@@ -251,17 +250,19 @@ void Core::SettleLiquidationFill(Market& market, AccountId liquidated, const Ord
 Quantity Core::PhaseBCap(const Market& market, const Order& maker, Quantity wanted) const {
   const Position& position = accounts_.at(kLiquidationAccount).positions.at(market.spec.market_id);
   const Money fund = assets_.at(market.spec.quote_asset).insurance;
-  const Quantity size = Abs64(position.q);
+  const Quantity size = Abs(position.q);
   auto draw = [&](Quantity r) -> Int128 {
-    const Int128 c_r = r == size ? Int128{position.c} : DivCeil(Int128{position.c} * r, size);
-    const Int128 value = position.q > 0 ? -Int128{r} * maker.price : Int128{r} * maker.price;
+    const Int128 c_r =
+        r == size ? Wide(position.c) : DivCeil(Wide(position.c) * Wide(r), Wide(size));
+    const Int128 value = position.q > 0 ? -Notional(r, maker.price) : Notional(r, maker.price);
     return -(-value - c_r);  // Minus account 0's realized PnL.
   };
-  if (draw(wanted) <= fund) return wanted;
-  Quantity low = 0, high = wanted;  // draw(low) <= fund < draw(high); draw is monotone in r.
+  if (draw(wanted) <= Wide(fund)) return wanted;
+  // draw(low) <= fund < draw(high); draw is monotone in r.
+  Quantity low{0}, high = wanted;
   while (high - low > 1) {
-    const Quantity middle = low + (high - low) / 2;
-    if (draw(middle) <= fund)
+    const Quantity middle{low.value() + (high - low).value() / 2};
+    if (draw(middle) <= Wide(fund))
       low = middle;
     else
       high = middle;
@@ -274,7 +275,7 @@ void Core::LiquidateMarketPosition(Market& market, AccountId liquidated, Price l
   auto zero_quantity = [&]() -> Quantity {
     const auto& positions = accounts_.at(kLiquidationAccount).positions;
     const auto it = positions.find(market_id);
-    return it == positions.end() ? 0 : it->second.q;
+    return it == positions.end() ? Quantity{0} : it->second.q;
   };
   const Quantity q = zero_quantity();
   BACKSTOP_ASSERT(q != 0, liquidated, market_id);
@@ -282,7 +283,7 @@ void Core::LiquidateMarketPosition(Market& market, AccountId liquidated, Price l
   next_internal_order_id_ = OrderId{order_id.value() + 1};
   Taker taker{kLiquidationAccount, order_id, q > 0 ? Side::kSell : Side::kBuy, true, limit, true};
   if (limit > 0) {
-    Match(market, taker, Abs64(q), nullptr, [&](const Order& maker, Price price, Quantity filled) {
+    Match(market, taker, Abs(q), nullptr, [&](const Order& maker, Price price, Quantity filled) {
       SettleLiquidationFill(market, liquidated, maker, price, filled, LiquidationPhase::kA);
     });
   }
@@ -290,12 +291,13 @@ void Core::LiquidateMarketPosition(Market& market, AccountId liquidated, Price l
     const RateE8 slippage = market.spec.max_slippage_e8;
     taker.has_limit = slippage > 0;
     if (taker.side == Side::kSell) {
-      taker.limit = ToInt64(DivCeil(Int128{market.mark} * (kRateScale - slippage), kRateScale));
+      taker.limit = Narrow<Price>(DivCeil(Wide(market.mark) * (kRateScale - slippage), kRateScale));
     } else {
-      taker.limit = ToInt64(DivFloor(Int128{market.mark} * (kRateScale + slippage), kRateScale));
+      taker.limit =
+          Narrow<Price>(DivFloor(Wide(market.mark) * (kRateScale + slippage), kRateScale));
     }
     Match(
-        market, taker, Abs64(zero_quantity()),
+        market, taker, Abs(zero_quantity()),
         [&](const Order& maker, Quantity wanted) { return PhaseBCap(market, maker, wanted); },
         [&](const Order& maker, Price price, Quantity filled) {
           SettleLiquidationFill(market, liquidated, maker, price, filled, LiquidationPhase::kB);

@@ -2,6 +2,7 @@
 // MM = ceil((N*mmr_e8 - cum_e8) / 1e8) and IM = ceil(N / max_leverage), each per position.
 
 #include <algorithm>
+#include <limits>
 
 #include "engine/internal/core.h"
 #include "engine/risk_math.h"
@@ -11,8 +12,8 @@ namespace engine {
 std::vector<Int128> MaintenanceAmountsE8(const MarketSpec& spec) {
   std::vector<Int128> cum(spec.tiers.size(), 0);
   for (size_t t = 1; t < spec.tiers.size(); ++t) {
-    cum[t] = cum[t - 1] + Int128{spec.tiers[t].notional_floor} *
-                              (spec.tiers[t].mmr_e8 - spec.tiers[t - 1].mmr_e8);
+    cum[t] = cum[t - 1] +
+             Wide(spec.tiers[t].notional_floor) * (spec.tiers[t].mmr_e8 - spec.tiers[t - 1].mmr_e8);
   }
   return cum;
 }
@@ -57,16 +58,16 @@ Int128 Core::InitialFor(const Market& market, Int128 notional) {
 
 Int128 Core::PositionMaintenance(const Position& position) {
   const Market& market = *position.market;
-  return MaintenanceFor(market, Abs128(position.q) * market.mark);
+  return MaintenanceFor(market, Abs128(position.q) * Wide(market.mark));
 }
 
 Int128 Core::Equity(const Account& account, AssetId asset) const {
   Int128 equity = 0;
   const auto wallet = account.wallet.find(asset);
-  if (wallet != account.wallet.end()) equity = wallet->second;
+  if (wallet != account.wallet.end()) equity = Wide(wallet->second);
   for (const auto& [market_id, position] : account.positions) {
     if (position.q == 0 || position.market->spec.quote_asset != asset) continue;
-    equity += static_cast<Int128>(position.q) * position.market->mark - position.c;
+    equity += Notional(position.q, position.market->mark) - Wide(position.c);
   }
   return equity;
 }
@@ -86,9 +87,9 @@ namespace {
 // Rule 2 IM of one market: worst case of |Q + buys| and |Q - sells| at the valuation price.
 bool MarketInitial(const Market& market, Quantity q, Quantity buys, Quantity sells, Price price,
                    Int128* initial) {
-  const Int128 worst = std::max(Abs128(Int128{q} + buys), Abs128(Int128{q} - sells));
-  if (worst > kMaxPosition) return false;
-  *initial = Core::InitialFor(market, worst * price);
+  const Int128 worst = std::max(Abs128(Wide(q) + Wide(buys)), Abs128(Wide(q) - Wide(sells)));
+  if (worst > Wide(kMaxPosition)) return false;
+  *initial = Core::InitialFor(market, worst * Wide(price));
   return true;
 }
 
@@ -115,11 +116,11 @@ bool Core::InitialMargin(const Account& account, AssetId asset, const PlaceOrder
   }
   if (!extra_done) {
     const Market& market = markets_.at(extra->market);
-    const Quantity buys = extra->side == Side::kBuy ? extra->quantity : 0;
-    const Quantity sells = extra->side == Side::kSell ? extra->quantity : 0;
+    const Quantity buys = extra->side == Side::kBuy ? extra->quantity : Quantity{0};
+    const Quantity sells = extra->side == Side::kSell ? extra->quantity : Quantity{0};
     Int128 market_initial = 0;
     const Price price = std::max(market.mark, extra_valuation);
-    if (!MarketInitial(market, 0, buys, sells, price, &market_initial)) return false;
+    if (!MarketInitial(market, Quantity{0}, buys, sells, price, &market_initial)) return false;
     total += market_initial;
   }
   *initial = total;
@@ -132,16 +133,16 @@ MarginView Core::Margin(AccountId account_id, AssetId asset) const {
   if (found == accounts_.end()) return view;
   const Account& account = found->second;
   const auto wallet = account.wallet.find(asset);
-  view.wallet_balance = wallet == account.wallet.end() ? 0 : wallet->second;
+  view.wallet_balance = wallet == account.wallet.end() ? Money{0} : wallet->second;
   const PoolMargin figures = PoolFigures(account, asset);
-  view.equity = SaturateInt64(figures.equity);
-  view.unrealized_pnl = SaturateInt64(figures.equity - view.wallet_balance);
-  view.maintenance_margin = SaturateInt64(figures.maintenance);
+  view.equity = Saturated<Money>(figures.equity);
+  view.unrealized_pnl = Saturated<Money>(figures.equity - Wide(view.wallet_balance));
+  view.maintenance_margin = Saturated<Money>(figures.maintenance);
   Int128 initial = 0;
-  if (InitialMargin(account, asset, nullptr, 0, &initial)) {
-    view.initial_margin = SaturateInt64(initial);
+  if (InitialMargin(account, asset, nullptr, Price{0}, &initial)) {
+    view.initial_margin = Saturated<Money>(initial);
   } else {
-    view.initial_margin = INT64_MAX;
+    view.initial_margin = std::numeric_limits<Money>::max();
   }
   return view;
 }

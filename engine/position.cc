@@ -35,11 +35,11 @@ Int128 Core::ApplyTrade(AccountId account_id, Account& account, Market& market, 
   Int128 open_value = value;
   if (before != 0 && (before > 0) != (q > 0)) {
     // Reducing part: r lots of the fill, valued pro rata (exact when the fill is all reducing).
-    const Quantity r = std::min(Abs64(q), Abs64(before));
+    const Quantity r = std::min(Abs(q), Abs(before));
     const Quantity q_r = q > 0 ? r : -r;
-    const Int128 value_r = (q_r == q) ? value : DivFloor(value * r, Abs64(q));
+    const Int128 value_r = (q_r == q) ? value : DivFloor(value * Wide(r), Abs128(q));
     const Int128 c_r =
-        (r == Abs64(before)) ? Int128{position.c} : DivCeil(Int128{position.c} * r, Abs64(before));
+        (r == Abs(before)) ? Wide(position.c) : DivCeil(Wide(position.c) * Wide(r), Abs128(before));
     realized = -value_r - c_r;
     AddOrDie(&position.c, -c_r);
     position.q += q_r;
@@ -50,7 +50,7 @@ Int128 Core::ApplyTrade(AccountId account_id, Account& account, Market& market, 
     AddOrDie(&position.c, open_value);
     position.q += open_q;
   }
-  BACKSTOP_ASSERT(Abs128(position.q) <= kMaxPosition * 2, position.q);
+  BACKSTOP_ASSERT(Abs(position.q) <= kMaxPosition * 2, position.q);
   if (position.q == 0) BACKSTOP_ASSERT(position.c == 0, position.c);
   AddOrDie(&Wallet(account, market.spec.quote_asset), realized);
   if (!adl_indexes_.empty() && account_id != kLiquidationAccount) {

@@ -213,8 +213,8 @@ void Core::DoWithdraw(const Withdraw& input) {
     return Reject(Rejection::kInsufficientBalance);
   }
   Int128 initial = 0;
-  if (!InitialMargin(account, input.asset, nullptr, 0, &initial) ||
-      Equity(account, input.asset) - input.amount < initial) {
+  if (!InitialMargin(account, input.asset, nullptr, Price{0}, &initial) ||
+      Equity(account, input.asset) - Wide(input.amount) < initial) {
     return Reject(Rejection::kInsufficientMargin);
   }
   wallet->second -= input.amount;
@@ -290,9 +290,9 @@ std::vector<AccountId> RiskEngine::AccountIds() const {
 
 Money RiskEngine::WalletBalance(AccountId account, AssetId asset) const {
   const auto it = core_->accounts().find(account);
-  if (it == core_->accounts().end()) return 0;
+  if (it == core_->accounts().end()) return Money{0};
   const auto wallet = it->second.wallet.find(asset);
-  return wallet == it->second.wallet.end() ? 0 : wallet->second;
+  return wallet == it->second.wallet.end() ? Money{0} : wallet->second;
 }
 
 PositionState RiskEngine::Position(AccountId account, MarketId market) const {
@@ -313,12 +313,12 @@ MarginView RiskEngine::Margin(AccountId account, AssetId asset) const {
 
 Money RiskEngine::InsuranceFund(AssetId asset) const {
   const auto it = core_->assets().find(asset);
-  return it == core_->assets().end() ? 0 : it->second.insurance;
+  return it == core_->assets().end() ? Money{0} : it->second.insurance;
 }
 
 Money RiskEngine::FeeAccount(AssetId asset) const {
   const auto it = core_->assets().find(asset);
-  return it == core_->assets().end() ? 0 : it->second.fees;
+  return it == core_->assets().end() ? Money{0} : it->second.fees;
 }
 
 std::optional<MarketState> RiskEngine::Market(MarketId market) const {

@@ -20,6 +20,9 @@ class Writer {
     for (int i = 0; i < 8; ++i) U8(static_cast<uint8_t>(value >> (8 * i)));
   }
   void I64(int64_t value) { U64(static_cast<uint64_t>(value)); }
+  template <class T>
+  requires base::kIsStrongAmount<T>
+  void I64(T amount) { I64(amount.value()); }
   void I32(int32_t value) { U32(static_cast<uint32_t>(value)); }
   void Bytes(const std::string& value) {
     U32(static_cast<uint32_t>(value.size()));
@@ -191,8 +194,8 @@ std::string Core::Import(const EngineState& state) {
     const auto market = markets_.find(in.market);
     if (account == accounts_.end() || market == markets_.end() || in.remaining <= 0 ||
         in.account == kLiquidationAccount || in.price <= 0 || in.price > kMaxPrice ||
-        in.price % market->second.spec.tick_size != 0 || static_cast<uint8_t>(in.side) > 1 ||
-        account->second.orders.count(in.order_id) != 0) {
+        in.price.value() % market->second.spec.tick_size.value() != 0 ||
+        static_cast<uint8_t>(in.side) > 1 || account->second.orders.count(in.order_id) != 0) {
       return "invalid order";
     }
     RestOrder(market->second,
@@ -244,12 +247,12 @@ std::string Core::FindMoneyViolation() const {
     const Account& account = accounts_.at(id);
     for (const auto& [asset, balance] : account.wallet) {
       if (assets_.count(asset) == 0) return "wallet in an asset without totals";
-      quote_balance[asset] += balance;
+      quote_balance[asset] += Wide(balance);
     }
     for (const auto& [market_id, position] : account.positions) {
       if (position.market != &markets_.at(market_id)) return "position market pointer";
-      quote_balance[position.market->spec.quote_asset] -= position.c;
-      open_interest[market_id] += position.q;
+      quote_balance[position.market->spec.quote_asset] -= Wide(position.c);
+      open_interest[market_id] += Wide(position.q);
       if ((position.q != 0) != (position.market->holders.count(id) != 0)) return "holders set";
       if ((position.q != 0) != position.watched) return "mark watch flag";
       if (position.q == 0 && position.c != 0) return "cost basis without position";
@@ -276,8 +279,8 @@ std::string Core::FindMoneyViolation() const {
   for (const auto& [asset, totals] : assets_) {
     if (totals.insurance < 0) return "insurance fund negative";
     if (totals.fees < 0) return "fee account negative";
-    const Int128 left = quote_balance[asset] + totals.insurance + totals.fees;
-    const Int128 right = Int128{totals.deposits} - totals.withdrawals + totals.top_ups;
+    const Int128 left = quote_balance[asset] + Wide(totals.insurance) + Wide(totals.fees);
+    const Int128 right = Wide(totals.deposits) - Wide(totals.withdrawals) + Wide(totals.top_ups);
     if (left != right) return "conservation broken for asset " + std::to_string(asset.value());
   }
   for (const auto& [market_id, interest] : open_interest) {
@@ -299,7 +302,7 @@ std::string Core::FindBookViolation() const {
     const MarketId market_id = id;  // A structured binding cannot be captured (C++20, clang).
     auto check_side = [&](const auto& levels, Side side) -> std::string {
       for (const auto& [price, level] : levels) {
-        Quantity total = 0;
+        Quantity total{0};
         int64_t count = 0;
         for (uint32_t index = level.head; index != kNil; index = orders_[index].next) {
           if (index >= orders_.size() || in_book[index] != 0) return "book order inconsistent";
@@ -342,8 +345,8 @@ std::string Core::FindBookViolation() const {
     }
     for (const auto& [market_id, position] : account.positions) {
       const auto sums = open.find(market_id);
-      const Quantity buys = sums == open.end() ? 0 : sums->second.first;
-      const Quantity sells = sums == open.end() ? 0 : sums->second.second;
+      const Quantity buys = sums == open.end() ? Quantity{0} : sums->second.first;
+      const Quantity sells = sums == open.end() ? Quantity{0} : sums->second.second;
       if (buys != position.open_buy || sells != position.open_sell) return "open quantities";
       if (position.max_order_price != MaxOrderPrice(account, market_id)) return "max order price";
     }

@@ -14,21 +14,21 @@ namespace engine {
 struct MarketState {
   MarketSpec spec;
   bool has_mark = false;
-  Price mark_price = 0;
-  Price index_price = 0;
+  Price mark_price{0};
+  Price index_price{0};
   bool operator==(const MarketState&) const = default;
 };
 
 struct BalanceState {
   AssetId asset{0};
-  Money wallet_balance = 0;
+  Money wallet_balance{0};
   bool operator==(const BalanceState&) const = default;
 };
 
 struct PositionState {
   MarketId market{0};
-  Quantity quantity = 0;  // Signed Q.
-  Money cost = 0;         // Signed exact cost basis C.
+  Quantity quantity{0};  // Signed Q.
+  Money cost{0};         // Signed exact cost basis C.
   bool operator==(const PositionState&) const = default;
 };
 
@@ -44,19 +44,19 @@ struct OrderState {
   OrderId order_id{0};
   MarketId market{0};
   Side side = Side::kBuy;
-  Price price = 0;
-  Quantity remaining = 0;
+  Price price{0};
+  Quantity remaining{0};
   bool reduce_only = false;
   bool operator==(const OrderState&) const = default;
 };
 
 struct AssetState {
   AssetId asset{0};
-  Money deposits = 0;
-  Money withdrawals = 0;
-  Money top_ups = 0;
-  Money insurance_fund = 0;
-  Money fee_account = 0;
+  Money deposits{0};
+  Money withdrawals{0};
+  Money top_ups{0};
+  Money insurance_fund{0};
+  Money fee_account{0};
   bool operator==(const AssetState&) const = default;
 };
 
@@ -75,16 +75,16 @@ struct EngineState {
 // Margin figures of one account in one quote asset (its cross-margin pool), at current marks.
 // Values beyond int64 are saturated (display only).
 struct MarginView {
-  Money wallet_balance = 0;
-  Money unrealized_pnl = 0;
-  Money equity = 0;
-  Money maintenance_margin = 0;
-  Money initial_margin = 0;  // Positions and open orders (rule 2 worst case).
+  Money wallet_balance{0};
+  Money unrealized_pnl{0};
+  Money equity{0};
+  Money maintenance_margin{0};
+  Money initial_margin{0};  // Positions and open orders (rule 2 worst case).
 };
 
 struct LevelView {
-  Price price = 0;
-  Quantity quantity = 0;
+  Price price{0};
+  Quantity quantity{0};
   int64_t orders = 0;
 };
 

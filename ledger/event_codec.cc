@@ -24,7 +24,7 @@ void EncodeSpec(const engine::MarketSpec& spec, schema::MarketSpec::Builder out)
   out.setMarketId(spec.market_id.value());
   out.setSymbol(spec.symbol);
   out.setQuoteAsset(spec.quote_asset.value());
-  out.setTickSize(spec.tick_size);
+  out.setTickSize(spec.tick_size.value());
   BACKSTOP_ASSERT(FitsUint8(spec.lot_decimals) && FitsUint8(spec.quote_decimals), spec.lot_decimals,
                   spec.quote_decimals);
   out.setLotDecimals(static_cast<uint8_t>(spec.lot_decimals));
@@ -33,7 +33,7 @@ void EncodeSpec(const engine::MarketSpec& spec, schema::MarketSpec::Builder out)
   out.setTakerFeeE8(spec.taker_fee_e8);
   auto tiers = out.initTiers(static_cast<unsigned>(spec.tiers.size()));
   for (unsigned i = 0; i < spec.tiers.size(); ++i) {
-    tiers[i].setNotionalFloor(spec.tiers[i].notional_floor);
+    tiers[i].setNotionalFloor(spec.tiers[i].notional_floor.value());
     tiers[i].setMmrE8(spec.tiers[i].mmr_e8);
     tiers[i].setMaxLeverage(spec.tiers[i].max_leverage);
   }
@@ -50,8 +50,8 @@ void EncodeOrder(const engine::PlaceOrder& order, schema::OrderPlaced::Builder o
   out.setType(CastEnum<schema::OrderType>(order.type));
   out.setTimeInForce(CastEnum<schema::TimeInForce>(order.tif));
   out.setReduceOnly(order.reduce_only);
-  out.setPrice(order.price);
-  out.setQuantity(order.quantity);
+  out.setPrice(order.price.value());
+  out.setQuantity(order.quantity.value());
 }
 
 void EncodeAccepted(const engine::OrderAccepted& e, schema::OrderAccepted::Builder out) {
@@ -62,9 +62,9 @@ void EncodeAccepted(const engine::OrderAccepted& e, schema::OrderAccepted::Build
   out.setType(CastEnum<schema::OrderType>(e.type));
   out.setTimeInForce(CastEnum<schema::TimeInForce>(e.tif));
   out.setReduceOnly(e.reduce_only);
-  out.setPrice(e.price);
-  out.setQuantity(e.quantity);
-  out.setRestingQuantity(e.resting_quantity);
+  out.setPrice(e.price.value());
+  out.setQuantity(e.quantity.value());
+  out.setRestingQuantity(e.resting_quantity.value());
 }
 
 void EncodeFill(const engine::Fill& e, schema::Fill::Builder out) {
@@ -74,25 +74,25 @@ void EncodeFill(const engine::Fill& e, schema::Fill::Builder out) {
   out.setTakerAccount(e.taker_account.value());
   out.setTakerOrderId(e.taker_order_id.value());
   out.setTakerSide(CastEnum<schema::Side>(e.taker_side));
-  out.setPrice(e.price);
-  out.setQuantity(e.quantity);
-  out.setMakerFee(e.maker_fee);
-  out.setTakerFee(e.taker_fee);
+  out.setPrice(e.price.value());
+  out.setQuantity(e.quantity.value());
+  out.setMakerFee(e.maker_fee.value());
+  out.setTakerFee(e.taker_fee.value());
   out.setLiquidation(e.liquidation);
 }
 
 void EncodeLiquidation(const engine::Liquidation& e, schema::Liquidation::Builder out) {
   out.setAccount(e.account.value());
   out.setMarket(e.market.value());
-  out.setPosition(e.position);
-  out.setCostBasis(e.cost);
-  out.setMarkPrice(e.mark_price);
-  out.setAccountEquity(e.equity);
-  out.setAccountMaintenance(e.maintenance_margin);
-  out.setPositionMaintenance(e.position_maintenance);
-  out.setEquityShare(e.equity_share);
-  out.setBankruptcyQuote(e.bankruptcy_quote);
-  out.setBankruptcyPrice(e.bankruptcy_price);
+  out.setPosition(e.position.value());
+  out.setCostBasis(e.cost.value());
+  out.setMarkPrice(e.mark_price.value());
+  out.setAccountEquity(e.equity.value());
+  out.setAccountMaintenance(e.maintenance_margin.value());
+  out.setPositionMaintenance(e.position_maintenance.value());
+  out.setEquityShare(e.equity_share.value());
+  out.setBankruptcyQuote(e.bankruptcy_quote.value());
+  out.setBankruptcyPrice(e.bankruptcy_price.value());
 }
 
 void EncodeAdlQueue(const engine::AdlQueue& e, uint32_t format_version,
@@ -106,11 +106,11 @@ void EncodeAdlQueue(const engine::AdlQueue& e, uint32_t format_version,
   for (unsigned i = 0; i < e.top.size(); ++i) {
     top[i].setAccount(e.top[i].account.value());
     top[i].setScore(e.top[i].score);
-    top[i].setPosition(e.top[i].position);
+    top[i].setPosition(e.top[i].position.value());
     top[i].setQueuePosition(static_cast<uint32_t>(e.top[i].queue_position));
   }
-  out.setQuantityToCover(e.quantity_to_cover);
-  out.setFundBalance(e.fund_balance);
+  out.setQuantityToCover(e.quantity_to_cover.value());
+  out.setFundBalance(e.fund_balance.value());
   if (format_version >= kFormatAdlCommitment) {
     out.setRankingSha256(capnp::Data::Reader(e.ranking_sha256.data(), e.ranking_sha256.size()));
   }
@@ -121,24 +121,24 @@ void EncodeAdlReduction(const engine::AdlReduction& e, uint32_t format_version,
   out.setMarket(e.market.value());
   out.setAccount(e.liquidated_account.value());
   out.setCounterparty(e.counterparty_account.value());
-  out.setQuantity(e.quantity);
-  out.setPrice(e.price);
-  out.setQuote(e.quote);
+  out.setQuantity(e.quantity.value());
+  out.setPrice(e.price.value());
+  out.setQuote(e.quote.value());
   out.setScore(e.score);
   out.setQueuePosition(static_cast<uint32_t>(e.queue_position));
   out.setQueueLength(static_cast<uint32_t>(e.queue_length));
-  out.setRemainingBefore(e.remaining_before);
-  out.setDeficitCovered(e.deficit_covered);
-  out.setFundBalanceAfter(e.fund_balance_after);
-  out.setGainVsMark(e.gain_vs_mark);
+  out.setRemainingBefore(e.remaining_before.value());
+  out.setDeficitCovered(e.deficit_covered.value());
+  out.setFundBalanceAfter(e.fund_balance_after.value());
+  out.setGainVsMark(e.gain_vs_mark.value());
   if (format_version >= kFormatAdlCommitment) {
     auto inputs = out.initScoreInputs();
-    inputs.setPosition(e.score_inputs.position);
-    inputs.setCost(e.score_inputs.cost);
-    inputs.setMark(e.score_inputs.mark);
-    inputs.setEquity(e.score_inputs.equity);
-    inputs.setWallet(e.score_inputs.wallet);
-    inputs.setMaintenance(e.score_inputs.maintenance);
+    inputs.setPosition(e.score_inputs.position.value());
+    inputs.setCost(e.score_inputs.cost.value());
+    inputs.setMark(e.score_inputs.mark.value());
+    inputs.setEquity(e.score_inputs.equity.value());
+    inputs.setWallet(e.score_inputs.wallet.value());
+    inputs.setMaintenance(e.score_inputs.maintenance.value());
   }
 }
 
@@ -156,13 +156,13 @@ void EncodeInput(const engine::Input& input, schema::Event::Builder event) {
             auto out = event.initDeposit();
             out.setAccount(e.account.value());
             out.setAsset(e.asset.value());
-            out.setAmount(e.amount);
+            out.setAmount(e.amount.value());
           },
           [&](const engine::Withdraw& e) {
             auto out = event.initWithdrawal();
             out.setAccount(e.account.value());
             out.setAsset(e.asset.value());
-            out.setAmount(e.amount);
+            out.setAmount(e.amount.value());
           },
           [&](const engine::PlaceOrder& e) { EncodeOrder(e, event.initOrderPlaced()); },
           [&](const engine::CancelOrder& e) {
@@ -173,8 +173,8 @@ void EncodeInput(const engine::Input& input, schema::Event::Builder event) {
           [&](const engine::SetMark& e) {
             auto out = event.initMarkPrice();
             out.setMarket(e.market.value());
-            out.setMarkPrice(e.mark_price);
-            out.setIndexPrice(e.index_price);
+            out.setMarkPrice(e.mark_price.value());
+            out.setIndexPrice(e.index_price.value());
           },
           [&](const engine::FundingTick& e) {
             auto out = event.initFundingTick();
@@ -184,7 +184,7 @@ void EncodeInput(const engine::Input& input, schema::Event::Builder event) {
           [&](const engine::TopUpInsurance& e) {
             auto out = event.initInsuranceTopUp();
             out.setAsset(e.asset.value());
-            out.setAmount(e.amount);
+            out.setAmount(e.amount.value());
           },
           [&](const engine::RotateKey& e) {
             auto out = event.initKeyRotation();
@@ -214,7 +214,7 @@ void EncodeEffect(const engine::Effect& effect, uint32_t format_version,
             out.setAccount(e.account.value());
             out.setOrderId(e.order_id.value());
             out.setMarket(e.market.value());
-            out.setRemaining(e.remaining_quantity);
+            out.setRemaining(e.remaining_quantity.value());
             out.setReason(static_cast<uint16_t>(e.reason));
           },
           [&](const engine::Fill& e) { EncodeFill(e, event.initFill()); },
@@ -222,10 +222,10 @@ void EncodeEffect(const engine::Effect& effect, uint32_t format_version,
             auto out = event.initFundingPayment();
             out.setAccount(e.account.value());
             out.setMarket(e.market.value());
-            out.setPosition(e.position);
-            out.setMarkPrice(e.mark_price);
+            out.setPosition(e.position.value());
+            out.setMarkPrice(e.mark_price.value());
             out.setRateE8(e.rate_e8);
-            out.setAmount(e.amount);
+            out.setAmount(e.amount.value());
           },
           [&](const engine::Liquidation& e) { EncodeLiquidation(e, event.initLiquidation()); },
           [&](const engine::LiquidationFill& e) {
@@ -234,25 +234,25 @@ void EncodeEffect(const engine::Effect& effect, uint32_t format_version,
             out.setAccount(e.liquidated_account.value());
             out.setMakerAccount(e.maker_account.value());
             out.setMakerOrderId(e.maker_order_id.value());
-            out.setPrice(e.price);
-            out.setQuantity(e.quantity);
+            out.setPrice(e.price.value());
+            out.setQuantity(e.quantity.value());
             out.setPhase(CastEnum<schema::LiquidationPhase>(e.phase));
-            out.setInsuranceDelta(e.insurance_delta);
+            out.setInsuranceDelta(e.insurance_delta.value());
           },
           [&](const engine::InsuranceFundCredit& e) {
             auto out = event.initInsuranceFundCredit();
             out.setAsset(e.asset.value());
-            out.setAmount(e.amount);
+            out.setAmount(e.amount.value());
             out.setReason(CastEnum<schema::FundCreditReason>(e.reason));
-            out.setBalanceAfter(e.balance_after);
+            out.setBalanceAfter(e.balance_after.value());
           },
           [&](const engine::InsuranceFundDraw& e) {
             auto out = event.initInsuranceFundDraw();
             out.setAsset(e.asset.value());
-            out.setAmount(e.amount);
+            out.setAmount(e.amount.value());
             out.setMarket(e.market.value());
             out.setAccount(e.liquidated_account.value());
-            out.setBalanceAfter(e.balance_after);
+            out.setBalanceAfter(e.balance_after.value());
           },
           [&](const engine::AdlQueue& e) {
             EncodeAdlQueue(e, format_version, event.initAdlQueue());
@@ -263,7 +263,7 @@ void EncodeEffect(const engine::Effect& effect, uint32_t format_version,
           [&](const engine::SocializedLoss& e) {
             auto out = event.initSocializedLoss();
             out.setMarket(e.market.value());
-            out.setAmount(e.amount);
+            out.setAmount(e.amount.value());
           },
       },
       effect);

@@ -54,13 +54,14 @@ engine::MarketSpec DecodeSpec(schema::MarketSpec::Reader in, Narrowing* narrowin
   spec.market_id = engine::MarketId{in.getMarketId()};
   spec.symbol = in.getSymbol().cStr();
   spec.quote_asset = engine::AssetId{in.getQuoteAsset()};
-  spec.tick_size = in.getTickSize();
+  spec.tick_size = engine::Price{in.getTickSize()};
   spec.lot_decimals = in.getLotDecimals();
   spec.quote_decimals = in.getQuoteDecimals();
   spec.maker_fee_e8 = in.getMakerFeeE8();
   spec.taker_fee_e8 = in.getTakerFeeE8();
   for (auto tier : in.getTiers()) {
-    spec.tiers.push_back({tier.getNotionalFloor(), tier.getMmrE8(), tier.getMaxLeverage()});
+    spec.tiers.push_back(
+        {engine::Money{tier.getNotionalFloor()}, tier.getMmrE8(), tier.getMaxLeverage()});
   }
   spec.funding_interval_ns = in.getFundingIntervalNs();
   spec.adl_policy = narrowing->Enum<engine::AdlPolicy>(in.getAdlPolicy(), "adl_policy");
@@ -77,8 +78,8 @@ engine::PlaceOrder DecodeOrder(schema::OrderPlaced::Reader in, Narrowing* narrow
   order.type = narrowing->Enum<engine::OrderType>(in.getType(), "type");
   order.tif = narrowing->Enum<engine::TimeInForce>(in.getTimeInForce(), "time_in_force");
   order.reduce_only = in.getReduceOnly();
-  order.price = in.getPrice();
-  order.quantity = in.getQuantity();
+  order.price = engine::Price{in.getPrice()};
+  order.quantity = engine::Quantity{in.getQuantity()};
   return order;
 }
 
@@ -95,12 +96,14 @@ Result<engine::Input> DecodeInputUnchecked(schema::Event::Reader event, Narrowin
     case E::DEPOSIT: {
       auto in = event.getDeposit();
       return engine::Input(engine::Deposit{engine::AccountId{in.getAccount()},
-                                           engine::AssetId{in.getAsset()}, in.getAmount()});
+                                           engine::AssetId{in.getAsset()},
+                                           engine::Money{in.getAmount()}});
     }
     case E::WITHDRAWAL: {
       auto in = event.getWithdrawal();
       return engine::Input(engine::Withdraw{engine::AccountId{in.getAccount()},
-                                            engine::AssetId{in.getAsset()}, in.getAmount()});
+                                            engine::AssetId{in.getAsset()},
+                                            engine::Money{in.getAmount()}});
     }
     case E::ORDER_PLACED:
       return engine::Input(DecodeOrder(event.getOrderPlaced(), narrowing));
@@ -111,8 +114,9 @@ Result<engine::Input> DecodeInputUnchecked(schema::Event::Reader event, Narrowin
     }
     case E::MARK_PRICE: {
       auto in = event.getMarkPrice();
-      return engine::Input(
-          engine::SetMark{engine::MarketId{in.getMarket()}, in.getMarkPrice(), in.getIndexPrice()});
+      return engine::Input(engine::SetMark{engine::MarketId{in.getMarket()},
+                                           engine::Price{in.getMarkPrice()},
+                                           engine::Price{in.getIndexPrice()}});
     }
     case E::FUNDING_TICK: {
       auto in = event.getFundingTick();
@@ -120,7 +124,8 @@ Result<engine::Input> DecodeInputUnchecked(schema::Event::Reader event, Narrowin
     }
     case E::INSURANCE_TOP_UP: {
       auto in = event.getInsuranceTopUp();
-      return engine::Input(engine::TopUpInsurance{engine::AssetId{in.getAsset()}, in.getAmount()});
+      return engine::Input(
+          engine::TopUpInsurance{engine::AssetId{in.getAsset()}, engine::Money{in.getAmount()}});
     }
     case E::KEY_ROTATION: {
       auto in = event.getKeyRotation();
@@ -141,9 +146,9 @@ engine::OrderAccepted DecodeAccepted(schema::OrderAccepted::Reader in, Narrowing
   e.type = narrowing->Enum<engine::OrderType>(in.getType(), "type");
   e.tif = narrowing->Enum<engine::TimeInForce>(in.getTimeInForce(), "time_in_force");
   e.reduce_only = in.getReduceOnly();
-  e.price = in.getPrice();
-  e.quantity = in.getQuantity();
-  e.resting_quantity = in.getRestingQuantity();
+  e.price = engine::Price{in.getPrice()};
+  e.quantity = engine::Quantity{in.getQuantity()};
+  e.resting_quantity = engine::Quantity{in.getRestingQuantity()};
   return e;
 }
 
@@ -152,7 +157,7 @@ engine::OrderCancelled DecodeCancelled(schema::OrderCancelled::Reader in, Narrow
   e.account = engine::AccountId{in.getAccount()};
   e.order_id = engine::OrderId{in.getOrderId()};
   e.market = engine::MarketId{in.getMarket()};
-  e.remaining_quantity = in.getRemaining();
+  e.remaining_quantity = engine::Quantity{in.getRemaining()};
   e.reason = narrowing->Enum<engine::CancelReason>(in.getReason(), "reason");
   return e;
 }
@@ -165,10 +170,10 @@ engine::Fill DecodeFill(schema::Fill::Reader in, Narrowing* narrowing) {
   e.taker_account = engine::AccountId{in.getTakerAccount()};
   e.taker_order_id = engine::OrderId{in.getTakerOrderId()};
   e.taker_side = narrowing->Enum<engine::Side>(in.getTakerSide(), "taker_side");
-  e.price = in.getPrice();
-  e.quantity = in.getQuantity();
-  e.maker_fee = in.getMakerFee();
-  e.taker_fee = in.getTakerFee();
+  e.price = engine::Price{in.getPrice()};
+  e.quantity = engine::Quantity{in.getQuantity()};
+  e.maker_fee = engine::Money{in.getMakerFee()};
+  e.taker_fee = engine::Money{in.getTakerFee()};
   e.liquidation = in.getLiquidation();
   return e;
 }
@@ -177,10 +182,10 @@ engine::FundingPayment DecodeFundingPayment(schema::FundingPayment::Reader in) {
   engine::FundingPayment e;
   e.account = engine::AccountId{in.getAccount()};
   e.market = engine::MarketId{in.getMarket()};
-  e.position = in.getPosition();
-  e.mark_price = in.getMarkPrice();
+  e.position = engine::Quantity{in.getPosition()};
+  e.mark_price = engine::Price{in.getMarkPrice()};
   e.rate_e8 = in.getRateE8();
-  e.amount = in.getAmount();
+  e.amount = engine::Money{in.getAmount()};
   return e;
 }
 
@@ -188,15 +193,15 @@ engine::Liquidation DecodeLiquidation(schema::Liquidation::Reader in) {
   engine::Liquidation e;
   e.account = engine::AccountId{in.getAccount()};
   e.market = engine::MarketId{in.getMarket()};
-  e.position = in.getPosition();
-  e.cost = in.getCostBasis();
-  e.mark_price = in.getMarkPrice();
-  e.equity = in.getAccountEquity();
-  e.maintenance_margin = in.getAccountMaintenance();
-  e.position_maintenance = in.getPositionMaintenance();
-  e.equity_share = in.getEquityShare();
-  e.bankruptcy_quote = in.getBankruptcyQuote();
-  e.bankruptcy_price = in.getBankruptcyPrice();
+  e.position = engine::Quantity{in.getPosition()};
+  e.cost = engine::Money{in.getCostBasis()};
+  e.mark_price = engine::Price{in.getMarkPrice()};
+  e.equity = engine::Money{in.getAccountEquity()};
+  e.maintenance_margin = engine::Money{in.getAccountMaintenance()};
+  e.position_maintenance = engine::Money{in.getPositionMaintenance()};
+  e.equity_share = engine::Money{in.getEquityShare()};
+  e.bankruptcy_quote = engine::Money{in.getBankruptcyQuote()};
+  e.bankruptcy_price = engine::Price{in.getBankruptcyPrice()};
   return e;
 }
 
@@ -207,10 +212,10 @@ engine::LiquidationFill DecodeLiquidationFill(schema::LiquidationFill::Reader in
   e.liquidated_account = engine::AccountId{in.getAccount()};
   e.maker_account = engine::AccountId{in.getMakerAccount()};
   e.maker_order_id = engine::OrderId{in.getMakerOrderId()};
-  e.price = in.getPrice();
-  e.quantity = in.getQuantity();
+  e.price = engine::Price{in.getPrice()};
+  e.quantity = engine::Quantity{in.getQuantity()};
   e.phase = narrowing->Enum<engine::LiquidationPhase>(in.getPhase(), "phase");
-  e.insurance_delta = in.getInsuranceDelta();
+  e.insurance_delta = engine::Money{in.getInsuranceDelta()};
   return e;
 }
 
@@ -218,19 +223,19 @@ engine::InsuranceFundCredit DecodeFundCredit(schema::InsuranceFundCredit::Reader
                                              Narrowing* narrowing) {
   engine::InsuranceFundCredit e;
   e.asset = engine::AssetId{in.getAsset()};
-  e.amount = in.getAmount();
+  e.amount = engine::Money{in.getAmount()};
   e.reason = narrowing->Enum<engine::CreditReason>(in.getReason(), "reason");
-  e.balance_after = in.getBalanceAfter();
+  e.balance_after = engine::Money{in.getBalanceAfter()};
   return e;
 }
 
 engine::InsuranceFundDraw DecodeFundDraw(schema::InsuranceFundDraw::Reader in) {
   engine::InsuranceFundDraw e;
   e.asset = engine::AssetId{in.getAsset()};
-  e.amount = in.getAmount();
+  e.amount = engine::Money{in.getAmount()};
   e.market = engine::MarketId{in.getMarket()};
   e.liquidated_account = engine::AccountId{in.getAccount()};
-  e.balance_after = in.getBalanceAfter();
+  e.balance_after = engine::Money{in.getBalanceAfter()};
   return e;
 }
 
@@ -243,11 +248,11 @@ engine::AdlQueue DecodeAdlQueue(schema::AdlQueue::Reader in, Narrowing* narrowin
   e.policy = narrowing->Enum<engine::AdlPolicy>(in.getPolicy(), "policy");
   e.queue_length = in.getQueueLength();
   for (const auto entry : in.getTop()) {
-    e.top.push_back({engine::AccountId{entry.getAccount()}, entry.getScore(), entry.getPosition(),
-                     entry.getQueuePosition()});
+    e.top.push_back({engine::AccountId{entry.getAccount()}, entry.getScore(),
+                     engine::Quantity{entry.getPosition()}, entry.getQueuePosition()});
   }
-  e.quantity_to_cover = in.getQuantityToCover();
-  e.fund_balance = in.getFundBalance();
+  e.quantity_to_cover = engine::Quantity{in.getQuantityToCover()};
+  e.fund_balance = engine::Money{in.getFundBalance()};
   if (in.hasRankingSha256()) {  // Format 3 on.
     const capnp::Data::Reader sha = in.getRankingSha256();
     if (sha.size() == e.ranking_sha256.size()) {
@@ -264,20 +269,22 @@ engine::AdlReduction DecodeAdlReduction(schema::AdlReduction::Reader in) {
   e.market = engine::MarketId{in.getMarket()};
   e.liquidated_account = engine::AccountId{in.getAccount()};
   e.counterparty_account = engine::AccountId{in.getCounterparty()};
-  e.quantity = in.getQuantity();
-  e.price = in.getPrice();
-  e.quote = in.getQuote();
+  e.quantity = engine::Quantity{in.getQuantity()};
+  e.price = engine::Price{in.getPrice()};
+  e.quote = engine::Money{in.getQuote()};
   e.score = in.getScore();
   e.queue_position = in.getQueuePosition();
   e.queue_length = in.getQueueLength();
-  e.remaining_before = in.getRemainingBefore();
-  e.deficit_covered = in.getDeficitCovered();
-  e.fund_balance_after = in.getFundBalanceAfter();
-  e.gain_vs_mark = in.getGainVsMark();
+  e.remaining_before = engine::Quantity{in.getRemainingBefore()};
+  e.deficit_covered = engine::Money{in.getDeficitCovered()};
+  e.fund_balance_after = engine::Money{in.getFundBalanceAfter()};
+  e.gain_vs_mark = engine::Money{in.getGainVsMark()};
   if (in.hasScoreInputs()) {  // Format 3 on.
     const auto inputs = in.getScoreInputs();
-    e.score_inputs = {inputs.getPosition(), inputs.getCost(),   inputs.getMark(),
-                      inputs.getEquity(),   inputs.getWallet(), inputs.getMaintenance()};
+    e.score_inputs = {
+        engine::Quantity{inputs.getPosition()}, engine::Money{inputs.getCost()},
+        engine::Price{inputs.getMark()},        engine::Money{inputs.getEquity()},
+        engine::Money{inputs.getWallet()},      engine::Money{inputs.getMaintenance()}};
   }
   return e;
 }
@@ -317,7 +324,7 @@ Result<engine::Effect> DecodeEffectUnchecked(schema::Event::Reader event, Narrow
     case E::SOCIALIZED_LOSS: {
       auto in = event.getSocializedLoss();
       return engine::Effect(
-          engine::SocializedLoss{engine::MarketId{in.getMarket()}, in.getAmount()});
+          engine::SocializedLoss{engine::MarketId{in.getMarket()}, engine::Money{in.getAmount()}});
     }
     default:
       return Status::InvalidArgument("event_codec", "not an effect event");

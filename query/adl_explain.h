@@ -29,11 +29,11 @@ struct AdlExplanation {
   AdlQueueRow queue;           // The adlQueue of that position in the group.
   // Every adlReduction of that position in the group, in seq order (includes `reduction`).
   std::vector<AdlReductionRow> reductions;
-  int64_t quantity_total = 0;  // Σ reductions' quantity (= queue's quantity_to_cover).
-  int64_t deficit_total = 0;   // Σ reductions' deficit_covered: what the fund did not cover.
-  int64_t book_quantity = 0;   // Lots the book took first (Σ liquidationFill.quantity).
-  int64_t fund_drawn = 0;      // Σ insuranceFundDraw.amount for this position in the group.
-  int64_t fund_credited = 0;   // Σ liquidationSurplus credits for this position's fills.
+  engine::Quantity quantity_total{0};  // Σ reductions' quantity (= queue's quantity_to_cover).
+  engine::Money deficit_total{0};  // Σ reductions' deficit_covered: what the fund did not cover.
+  engine::Quantity book_quantity{0};  // Lots the book took first (Σ liquidationFill.quantity).
+  engine::Money fund_drawn{0};        // Σ insuranceFundDraw.amount for this position in the group.
+  engine::Money fund_credited{0};     // Σ liquidationSurplus credits for this position's fills.
   // The counterparty's entry in the queue's top, if it was among the logged top K.
   std::optional<engine::AdlQueueEntry> counterparty_entry;
 };

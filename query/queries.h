@@ -27,9 +27,9 @@ struct Filter {
   std::optional<engine::AccountId> account;  // ADL: either side; fund: draws of it; others: named.
   std::optional<engine::MarketId> market;    // Records of this market only (fund: draws only).
   std::optional<engine::AssetId> asset;      // Fund movements of this asset (fund) only.
-  std::optional<int64_t> since_ns;  // Records stamped at or after this time.
-  std::optional<int64_t> until_ns;  // Records stamped strictly before this time.
-  size_t limit = 0;                 // At most this many rows, oldest first; 0: no limit.
+  std::optional<int64_t> since_ns;           // Records stamped at or after this time.
+  std::optional<int64_t> until_ns;           // Records stamped strictly before this time.
+  size_t limit = 0;                          // At most this many rows, oldest first; 0: no limit.
 };
 
 // Checks `filter` on its own: InvalidArgument if since >= until (an empty range is a mistake).
@@ -65,8 +65,8 @@ struct FundMovementRow {
 
   bool draw() const { return effect.index() == 1; }
   engine::AssetId asset() const;
-  int64_t amount() const;  // Moved, > 0 (the direction is draw()).
-  int64_t balance_after() const;
+  engine::Money amount() const;  // Moved, > 0 (the direction is draw()).
+  engine::Money balance_after() const;
   engine::MarketId market() const;    // Draws: market of the liquidation; credits: 0.
   engine::AccountId account() const;  // Draws: liquidated account; credits: 0.
   // Credit: liquidation_surplus, funding_residue, adl_residue, top_up (the schema's names);

@@ -62,11 +62,11 @@ engine::AssetId FundMovementRow::asset() const {
   return std::visit([](const auto& e) { return e.asset; }, effect);
 }
 
-int64_t FundMovementRow::amount() const {
+engine::Money FundMovementRow::amount() const {
   return std::visit([](const auto& e) { return e.amount; }, effect);
 }
 
-int64_t FundMovementRow::balance_after() const {
+engine::Money FundMovementRow::balance_after() const {
   return std::visit([](const auto& e) { return e.balance_after; }, effect);
 }
 

@@ -61,25 +61,25 @@ Result<std::map<uint32_t, MarketScale>> LoadMarketScales(const ledger::EventLog&
   return found;
 }
 
-std::string BaseQuantity(int64_t lots, const MarketScale& scale) {
-  return text::FormatScaled(lots, scale.lot_decimals);
+std::string BaseQuantity(engine::Quantity lots, const MarketScale& scale) {
+  return text::FormatScaled(lots.value(), scale.lot_decimals);
 }
 
-std::string QuoteAmount(int64_t amount, const MarketScale& scale) {
-  return text::FormatScaled(amount, scale.quote_decimals);
+std::string QuoteAmount(engine::Money amount, const MarketScale& scale) {
+  return text::FormatScaled(amount.value(), scale.quote_decimals);
 }
 
-std::string QuotePrice(int64_t price_per_lot, const MarketScale& scale) {
+std::string QuotePrice(engine::Price price_per_lot, const MarketScale& scale) {
   // price per base unit = price per lot * 10^lot_decimals, in quote minor units.
-  __int128 scaled = price_per_lot;
+  __int128 scaled = price_per_lot.value();
   for (int i = 0; i < scale.lot_decimals; ++i) scaled *= 10;
   return text::FormatScaled(scaled, scale.quote_decimals);
 }
 
-std::string SettlementPrice(int64_t quote, int64_t lots, const MarketScale& scale) {
+std::string SettlementPrice(engine::Money quote, engine::Quantity lots, const MarketScale& scale) {
   if (lots == 0) return "-";
-  __int128 numerator = quote;
-  __int128 denominator = lots;
+  __int128 numerator = quote.value();
+  __int128 denominator = lots.value();
   for (int i = 0; i < scale.lot_decimals; ++i) numerator *= 10;
   for (int i = 0; i < scale.quote_decimals; ++i) denominator *= 10;
   if (denominator < 0) {

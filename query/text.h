@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "engine/money.h"
 #include "ledger/event_log.h"
 
 namespace query {
@@ -35,15 +36,15 @@ base::Result<std::map<uint32_t, MarketScale>> LoadMarketScales(const ledger::Eve
 const MarketScale* ScaleOfAsset(const std::map<uint32_t, MarketScale>& scales, uint32_t asset);
 
 // Lots in base units: lots / 10^lot_decimals.
-std::string BaseQuantity(int64_t lots, const MarketScale& scale);
+std::string BaseQuantity(engine::Quantity lots, const MarketScale& scale);
 // Quote minor units in quote units: amount / 10^quote_decimals.
-std::string QuoteAmount(int64_t amount, const MarketScale& scale);
+std::string QuoteAmount(engine::Money amount, const MarketScale& scale);
 // Price per lot as quote units per one base unit: price * 10^lot_decimals / 10^quote_decimals.
-std::string QuotePrice(int64_t price_per_lot, const MarketScale& scale);
+std::string QuotePrice(engine::Price price_per_lot, const MarketScale& scale);
 // The exact price at which `quote` minor units settled `lots` lots, in quote units per one base
 // unit: quote * 10^lot_decimals / (lots * 10^quote_decimals), with quote_decimals fraction digits
 // (as QuotePrice) and as many more as it needs up to 18, then cut and marked "...". The sign is
 // that of quote / lots; "-" when lots is 0.
-std::string SettlementPrice(int64_t quote, int64_t lots, const MarketScale& scale);
+std::string SettlementPrice(engine::Money quote, engine::Quantity lots, const MarketScale& scale);
 
 }  // namespace query

@@ -28,7 +28,7 @@ constexpr int64_t kMaxPct = 1'000'000;     // The largest scale accepted, in per
 
 // value * pct / 100 rounded down (the fund: payouts round down).
 engine::Money ScaleDown(engine::Money value, int64_t pct) {
-  return static_cast<engine::Money>(__int128{value} * pct / 100);
+  return engine::Narrow<engine::Money>(engine::Wide(value) * pct / 100);
 }
 
 engine::RiskTier ScaleTier(engine::RiskTier tier, int64_t pct) {

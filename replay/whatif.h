@@ -57,9 +57,9 @@ engine::MarketSpec ApplyToSpec(const WhatIfParams& params, const engine::MarketS
 
 struct FundPath {
   engine::AssetId asset{0};
-  engine::Money start = 0;  // At the start of the window.
-  engine::Money low = 0;    // Lowest balance a credit or draw left (the start if none).
-  engine::Money end = 0;
+  engine::Money start{0};  // At the start of the window.
+  engine::Money low{0};    // Lowest balance a credit or draw left (the start if none).
+  engine::Money end{0};
   bool operator==(const FundPath&) const = default;
 };
 
@@ -69,25 +69,25 @@ struct MinuteBucket {
   int64_t minute = 0;         // time_ns / 60e9 (minutes since the Unix epoch).
   uint64_t liquidations = 0;  // Liquidation effects (positions taken over).
   uint64_t adl_reductions = 0;
-  engine::Money liquidated_notional = 0;  // Sum of |position| * mark of the take-overs.
-  engine::Money adl_notional = 0;         // Sum of quantity * bankruptcy price.
-  engine::Money fund_end = 0;             // Fund of the report asset after the minute.
-  engine::Money fund_low = 0;             // Its lowest balance in the minute.
-  engine::Price mark_last = 0;            // Report market's last mark in the minute (0: none).
+  engine::Money liquidated_notional{0};  // Sum of |position| * mark of the take-overs.
+  engine::Money adl_notional{0};         // Sum of quantity * bankruptcy price.
+  engine::Money fund_end{0};             // Fund of the report asset after the minute.
+  engine::Money fund_low{0};             // Its lowest balance in the minute.
+  engine::Price mark_last{0};            // Report market's last mark in the minute (0: none).
   bool operator==(const MinuteBucket&) const = default;
 };
 
 // What one history did in the window.
 struct HistoryOutcome {
-  uint64_t liquidations = 0;              // Liquidation effects (positions taken over).
-  engine::Quantity phase_a_quantity = 0;  // Lots closed in the book within the bankruptcy price.
-  engine::Quantity phase_b_quantity = 0;  // Lots closed in the book with a fund draw.
-  engine::Quantity phase_c_quantity = 0;  // Lots closed by ADL.
-  engine::Money liquidated_notional = 0;  // Sum of |position| * mark at the take-overs.
+  uint64_t liquidations = 0;             // Liquidation effects (positions taken over).
+  engine::Quantity phase_a_quantity{0};  // Lots closed in the book within the bankruptcy price.
+  engine::Quantity phase_b_quantity{0};  // Lots closed in the book with a fund draw.
+  engine::Quantity phase_c_quantity{0};  // Lots closed by ADL.
+  engine::Money liquidated_notional{0};  // Sum of |position| * mark at the take-overs.
   uint64_t adl_reductions = 0;
-  engine::Money adl_notional = 0;  // Sum of quantity * bankruptcy price.
-  uint64_t adl_accounts_hit = 0;   // Distinct counterparties reduced.
-  engine::Money socialized_loss = 0;
+  engine::Money adl_notional{0};  // Sum of quantity * bankruptcy price.
+  uint64_t adl_accounts_hit = 0;  // Distinct counterparties reduced.
+  engine::Money socialized_loss{0};
   uint64_t fund_draws = 0;
   std::vector<FundPath> funds;        // Ascending asset (every asset whose fund moved or existed).
   std::vector<MinuteBucket> minutes;  // Ascending minute; only with WhatIfOptions::minutes.
@@ -99,10 +99,10 @@ struct AccountOutcome {
   engine::AccountId account{0};
   uint64_t liquidations[2] = {0, 0};
   uint64_t adl_reductions[2] = {0, 0};
-  engine::Quantity adl_quantity[2] = {0, 0};
-  engine::Money start_equity = 0;           // In the report asset, at the window start.
-  engine::Money end_equity[2] = {0, 0};     // In the report asset, at each history's last marks.
-  engine::Money net_transfers[2] = {0, 0};  // Accepted deposits - withdrawals in the window.
+  engine::Quantity adl_quantity[2] = {};
+  engine::Money start_equity{0};        // In the report asset, at the window start.
+  engine::Money end_equity[2] = {};     // In the report asset, at each history's last marks.
+  engine::Money net_transfers[2] = {};  // Accepted deposits - withdrawals in the window.
   // end_equity - start_equity - net_transfers: what the account made (< 0: lost).
   engine::Money pnl(int side) const {
     return end_equity[side] - start_equity - net_transfers[side];
@@ -129,12 +129,12 @@ struct WhatIfResult {
   ledger::SequenceNumber end_seq{0};
   int64_t start_time_ns = 0;  // Stamps of the window's first and last records.
   int64_t end_time_ns = 0;
-  uint64_t records = 0;                // Records read.
-  uint64_t inputs = 0;                 // Logged inputs (groups) replayed.
-  engine::AssetId report_asset{0};     // Equity and the minute fund are in this asset.
-  engine::MarketId report_market{0};   // Minute marks are of this market: --market, or the
-                                       // first listed one.
-  std::string report_symbol;           // Its symbol and display decimals.
+  uint64_t records = 0;               // Records read.
+  uint64_t inputs = 0;                // Logged inputs (groups) replayed.
+  engine::AssetId report_asset{0};    // Equity and the minute fund are in this asset.
+  engine::MarketId report_market{0};  // Minute marks are of this market: --market, or the
+                                      // first listed one.
+  std::string report_symbol;          // Its symbol and display decimals.
   int32_t quote_decimals = 0;
   int32_t lot_decimals = 0;
   HistoryOutcome logged;

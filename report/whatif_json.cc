@@ -124,8 +124,8 @@ nlohmann::json AccountsJson(const std::vector<replay::AccountOutcome>& accounts)
   }
   // Largest equity change first (by magnitude), then account id.
   std::stable_sort(changed.begin(), changed.end(), [](const auto* a, const auto* b) {
-    const __int128 da = __int128{a->end_equity[1]} - a->end_equity[0];
-    const __int128 db = __int128{b->end_equity[1]} - b->end_equity[0];
+    const __int128 da = engine::Wide(a->end_equity[1]) - engine::Wide(a->end_equity[0]);
+    const __int128 db = engine::Wide(b->end_equity[1]) - engine::Wide(b->end_equity[0]);
     return (da < 0 ? -da : da) > (db < 0 ? -db : db);
   });
   nlohmann::json rows = nlohmann::json::array();

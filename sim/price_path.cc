@@ -67,7 +67,7 @@ base::Result<Kline> ParseKlineRow(std::string_view line, int scale_digits) {
 // a + (b - a) * j / n, truncated toward a (exact integers).
 Price Interpolate(Price a, Price b, int64_t j, int64_t n) {
   BACKSTOP_ASSERT(n > 0 && j >= 0 && j <= n, j, n);
-  return a + static_cast<Price>(engine::Int128{b - a} * j / n);
+  return a + engine::Narrow<Price>(engine::Wide(b - a) * j / n);
 }
 
 // The shape of a built-in scenario: (minute, offset from the start price in ppm) anchors.
@@ -211,7 +211,8 @@ std::vector<PricePoint> BuiltinPath(BuiltinScenario scenario, uint64_t seed) {
     const int64_t amplitude = NoisePpm(scenario, elapsed_ns / kMinuteNs);
     deviation_ppm = deviation_ppm * 7 / 8 + rng.Between(-amplitude, amplitude);
     const int64_t factor_ppm = std::max<int64_t>(kPpm + shape_ppm + deviation_ppm, kPpm / 100);
-    const Price price = static_cast<Price>(engine::Int128{kBuiltinStartPrice} * factor_ppm / kPpm);
+    const Price price =
+        static_cast<Price>(engine::Int128{kBuiltinStartPrice.value()} * factor_ppm / kPpm);
     path.push_back({kBuiltinStartNs + elapsed_ns, price});
   }
   return path;

@@ -15,17 +15,17 @@ namespace sim {
 
 // One point of a mark path: a simulated time and the mark at that time.
 struct PricePoint {
-  int64_t time_ns = 0;      // Nanoseconds since the Unix epoch; strictly increasing.
-  engine::Price price = 0;  // > 0.
+  int64_t time_ns = 0;     // Nanoseconds since the Unix epoch; strictly increasing.
+  engine::Price price{0};  // > 0.
 };
 
 // One 1-minute bar (SOURCES.md kline layout), prices in engine units.
 struct Kline {
   int64_t open_time_ms = 0;
-  engine::Price open = 0;
-  engine::Price high = 0;
-  engine::Price low = 0;
-  engine::Price close = 0;
+  engine::Price open{0};
+  engine::Price high{0};
+  engine::Price low{0};
+  engine::Price close{0};
 };
 
 enum class BuiltinScenario : uint8_t { kCalm = 0, kCrash = 1 };
@@ -38,8 +38,8 @@ inline constexpr int kMaxStepsPerSegment = 60;
 // Start of the built-in scenarios: 2024-12-31T23:30:00Z, so an hourly funding tick falls at
 // midnight, 30 simulated minutes in.
 inline constexpr int64_t kBuiltinStartNs = 1'735'687'800LL * 1'000'000'000LL;
-inline constexpr int64_t kBuiltinStepNs = 5'000'000'000LL;       // One mark every 5 s.
-inline constexpr engine::Price kBuiltinStartPrice = 60'000'000;  // 60,000 USDT/BTC per 0.001.
+inline constexpr int64_t kBuiltinStepNs = 5'000'000'000LL;      // One mark every 5 s.
+inline constexpr engine::Price kBuiltinStartPrice{60'000'000};  // 60,000 USDT/BTC per 0.001.
 
 // Parses a non-negative decimal ("119403.4") exactly, no floating point, and scales it by
 // 10^scale_digits ("119403.4", 3 -> 119403400). InvalidArgument if it is not a plain decimal,

@@ -23,8 +23,8 @@ struct SimulationProgress {
   uint64_t step = 0;   // Steps done.
   uint64_t steps = 0;  // Steps in the path.
   int64_t time_ns = 0;
-  engine::Price mark = 0;
-  engine::Money insurance_fund = 0;
+  engine::Price mark{0};
+  engine::Money insurance_fund{0};
   uint64_t inputs = 0;  // Submitted so far.
 };
 
@@ -64,12 +64,12 @@ struct SimulationOptions {
 // Rule 9 over the quote asset at the end of the run: quote_balances + insurance_fund +
 // fee_account must equal deposits - withdrawals + top_ups.
 struct Conservation {
-  engine::Money quote_balances = 0;  // Sum over accounts of WB - sum of C.
-  engine::Money insurance_fund = 0;
-  engine::Money fee_account = 0;
-  engine::Money deposits = 0;
-  engine::Money withdrawals = 0;
-  engine::Money top_ups = 0;
+  engine::Money quote_balances{0};  // Sum over accounts of WB - sum of C.
+  engine::Money insurance_fund{0};
+  engine::Money fee_account{0};
+  engine::Money deposits{0};
+  engine::Money withdrawals{0};
+  engine::Money top_ups{0};
   bool holds() const {
     return quote_balances + insurance_fund + fee_account == deposits - withdrawals + top_ups;
   }
@@ -83,11 +83,11 @@ struct SimulationReport {
   uint64_t steps = 0;
   int64_t start_time_ns = 0;
   int64_t end_time_ns = 0;
-  engine::Price mark_start = 0;
-  engine::Price mark_end = 0;
+  engine::Price mark_start{0};
+  engine::Price mark_end{0};
   VenueStats venue;  // Inputs, refusals, funding ticks, mark low/high, fund at start.
   LogTally tally;    // Read back from the log.
-  engine::Money fund_end = 0;
+  engine::Money fund_end{0};
   Conservation conservation;
   bool invariants_hold = false;  // RiskEngine::CheckInvariants() passed (it aborts otherwise).
   bool invariants_checked_every_input = false;  // engine_options.verify_invariants was set.

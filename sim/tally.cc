@@ -39,8 +39,9 @@ void Count(const engine::Effect& effect, LogTally* tally, Distinct* distinct) {
   if (const auto* liquidation = std::get_if<engine::Liquidation>(&effect)) {
     ++tally->liquidations;
     distinct->liquidated.insert(liquidation->account);
-    const engine::Int128 notional = engine::Abs128(liquidation->position) * liquidation->mark_price;
-    tally->liquidated_notional += engine::ToInt64(notional);
+    const engine::Int128 notional =
+        engine::Abs128(liquidation->position) * engine::Wide(liquidation->mark_price);
+    tally->liquidated_notional += engine::Narrow<engine::Money>(notional);
   } else if (const auto* fill = std::get_if<engine::LiquidationFill>(&effect)) {
     ++(fill->phase == engine::LiquidationPhase::kA ? tally->liquidation_fills_a
                                                    : tally->liquidation_fills_b);

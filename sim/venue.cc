@@ -26,7 +26,7 @@ constexpr int64_t kFundingCapE8 = 300'000;   // +-0.3% per 8 h.
 constexpr Money kMakerCollateral = 20'000'000 * kUsdt;
 
 struct TierRow {
-  Money floor_usdt;
+  int64_t floor_usdt;
   engine::RateE8 mmr_e8;
   int64_t max_leverage;
 };
@@ -77,15 +77,15 @@ int64_t NiceTicks(int64_t ticks) {
 }
 
 Price FloorTo(Int128 price, Price step) {
-  return static_cast<Price>(engine::DivFloor(price, step) * step);
+  return engine::Narrow<Price>(engine::DivFloor(price, step.value()) * step.value());
 }
 Price CeilTo(Int128 price, Price step) {
-  return static_cast<Price>(engine::DivCeil(price, step) * step);
+  return engine::Narrow<Price>(engine::DivCeil(price, step.value()) * step.value());
 }
 
 // Quote minor units of `notional` as lots at `price`, at least one.
 Quantity Lots(Int128 notional, Price price) {
-  return static_cast<Quantity>(std::max<Int128>(1, notional / price));
+  return engine::Narrow<Quantity>(std::max<Int128>(1, notional / price.value()));
 }
 
 }  // namespace
@@ -126,8 +126,9 @@ void Venue::CreatePopulation() {
     // Notional: 500 USDT * 2^e * [1, 2), e = min of two uniform draws in 0..9 (small sizes
     // are the most common; the largest reach 512k-1M USDT).
     const int64_t e = static_cast<int64_t>(std::min(rng.Below(10), rng.Below(10)));
-    const Money base = (500 * kUsdt) << e;
-    const Money notional = base + static_cast<Money>(rng.Below(static_cast<uint64_t>(base)));
+    const Money base{(500 * kUsdt.value()) << e};
+    const Money notional =
+        base + Money{static_cast<int64_t>(rng.Below(static_cast<uint64_t>(base.value())))};
     for (const bool long_side : {true, false}) {
       // Leverage: 30% 2-3x, 25% 4-5x, 25% 6-10x, 12% 11-25x, 5% 26-50x, 3% 51-100x, capped
       // at 4/5 of the bracket's maximum for this notional.
@@ -144,9 +145,11 @@ void Venue::CreatePopulation() {
       trader.notional = notional;
       trader.leverage = leverage;
       // notional / leverage, plus 0.15% for the opening fee and slippage, in whole USDT.
-      const Money margin = engine::ToInt64(engine::DivCeil(notional, leverage) +
-                                           engine::DivCeil(Int128{notional} * 15, 10'000));
-      trader.collateral = engine::ToInt64(engine::DivCeil(margin, kUsdt) * kUsdt);
+      const Money margin =
+          engine::Narrow<Money>(engine::DivCeil(engine::Wide(notional), leverage) +
+                                engine::DivCeil(engine::Wide(notional) * 15, 10'000));
+      trader.collateral = engine::Narrow<Money>(
+          engine::DivCeil(engine::Wide(margin), engine::Wide(kUsdt)) * engine::Wide(kUsdt));
       trader.long_side = long_side;
       traders_.push_back(trader);
     }
@@ -164,7 +167,7 @@ base::Status Venue::Setup(int64_t time_ns, Price first_mark) {
   stats_.mark_low = stats_.mark_high = first_mark;
   for (size_t m = 0; m < makers_.size(); ++m) {
     BACKSTOP_RETURN_IF_ERROR(Submit(engine::OpenAccount{makers_[m].account}));
-    const Money collateral = kMakerCollateral + static_cast<Money>(m) * 5'000'000 * kUsdt;
+    const Money collateral = kMakerCollateral + static_cast<int64_t>(m) * 5'000'000 * kUsdt;
     BACKSTOP_RETURN_IF_ERROR(Submit(engine::Deposit{makers_[m].account, kQuoteAsset, collateral}));
   }
   for (const Trader& trader : traders_) {
@@ -215,7 +218,8 @@ base::Status Venue::Step(int64_t step, int64_t time_ns, Price mark) {
 
 void Venue::UpdateVolatility(Price mark) {
   if (mark_ <= 0) return;
-  const int64_t change_ppm = static_cast<int64_t>(Int128{mark - mark_} * kPpm / mark_);
+  const int64_t change_ppm =
+      static_cast<int64_t>(engine::Wide(mark - mark_) * kPpm / mark_.value());
   const int64_t size_ppm = change_ppm < 0 ? -change_ppm : change_ppm;
   volatility_ppm_ += (size_ppm - volatility_ppm_) / 8;
   return_ppm_ += (change_ppm - return_ppm_) / 8;
@@ -225,17 +229,18 @@ std::vector<Venue::Quote> Venue::DesiredQuotes(const MarketMaker& maker, Price m
   // Depth thins in proportion to volatility above the calm level; spreads and level spacing
   // widen with it; quotes skew against inventory and stop on the side that would grow it.
   const int64_t volatility = std::max(volatility_ppm_, kCalmVolatilityPpm);
-  const Int128 depth = Int128{maker.level_notional} * kCalmVolatilityPpm / volatility;
+  const Int128 depth = engine::Wide(maker.level_notional) * kCalmVolatilityPpm / volatility;
   const int64_t half_spread = maker.half_spread_ppm + volatility_ppm_;
   const int64_t spacing_ppm = maker.spacing_ppm + volatility_ppm_ / 2;
   const Price spacing =
-      NiceTicks(static_cast<int64_t>(Int128{mark} * spacing_ppm / kPpm / kTickSize)) * kTickSize;
+      NiceTicks(static_cast<int64_t>(engine::Wide(mark) * spacing_ppm / kPpm / kTickSize.value())) *
+      kTickSize;
   BACKSTOP_ASSERT(spacing >= kTickSize && half_spread > 0, spacing, half_spread);
   const Quantity position = sequencer_->engine().Position(maker.account, kMarket).quantity;
-  const Int128 inventory = Int128{position} * mark;
-  const Int128 skew = std::clamp<Int128>(-inventory * half_spread / maker.inventory_limit,
+  const Int128 inventory = engine::Notional(position, mark);
+  const Int128 skew = std::clamp<Int128>(-inventory * half_spread / maker.inventory_limit.value(),
                                          -half_spread, half_spread);
-  const Int128 center = Int128{mark} * (kPpm + skew) / kPpm;
+  const Int128 center = engine::Wide(mark) * (kPpm + skew) / kPpm;
   const Price bid = FloorTo(center * (kPpm - half_spread) / kPpm, spacing);
   const Price ask = CeilTo(center * (kPpm + half_spread) / kPpm, spacing);
   std::vector<Quote> quotes;
@@ -245,7 +250,7 @@ std::vector<Venue::Quote> Venue::DesiredQuotes(const MarketMaker& maker, Price m
     if (inventory < maker.inventory_limit && bid_price > 0) {
       quotes.push_back({Side::kBuy, bid_price, quantity});
     }
-    if (inventory > -Int128{maker.inventory_limit}) {
+    if (inventory > -engine::Wide(maker.inventory_limit)) {
       quotes.push_back({Side::kSell, ask + level * spacing, quantity});
     }
   }
@@ -305,9 +310,10 @@ base::Status Venue::PlaceOrder(Trader& trader, Side side, engine::OrderType type
 base::Status Venue::OpenPair(Trader& maker, Trader& taker, Price mark) {
   // The maker rests a limit order within two ticks of the mark and the taker crosses it with
   // an IOC at the same price, for the pair's notional: equal and opposite positions.
-  const Price price = std::max<Price>(kTickSize, FloorTo(Int128{mark} + kTickSize / 2, kTickSize) +
-                                                     population_rng_.Between(-2, 2) * kTickSize);
-  const Quantity quantity = Lots(maker.notional, mark);
+  const Price price =
+      std::max(kTickSize, FloorTo(engine::Wide(mark) + kTickSize.value() / 2, kTickSize) +
+                              population_rng_.Between(-2, 2) * kTickSize);
+  const Quantity quantity = Lots(engine::Wide(maker.notional), mark);
   BACKSTOP_ASSERT(maker.long_side != taker.long_side && !maker.opened && !taker.opened,
                   maker.account, taker.account);
   BACKSTOP_ASSERT(price > 0 && quantity > 0, price, quantity);
@@ -324,7 +330,7 @@ base::Status Venue::TraderAction(Trader& trader, Price mark) {
   const engine::RiskEngine& engine = sequencer_->engine();
   if (engine.Margin(trader.account, kQuoteAsset).equity <= 0) return base::Status::OK();
   SplitMix64& rng = flow_rng_;
-  const Quantity target = Lots(trader.notional, mark);
+  const Quantity target = Lots(engine::Wide(trader.notional), mark);
   const Quantity position = engine.Position(trader.account, kMarket).quantity;
   uint64_t action = rng.Below(100);
   std::vector<engine::OrderState> orders;
@@ -339,11 +345,11 @@ base::Status Venue::TraderAction(Trader& trader, Price mark) {
     const Side side = rng.Percent(50) ? Side::kBuy : Side::kSell;
     const int64_t offset = rng.Between(200, 3'000);
     const Price price = side == Side::kBuy
-                            ? FloorTo(Int128{mark} * (kPpm - offset) / kPpm, kTickSize)
-                            : CeilTo(Int128{mark} * (kPpm + offset) / kPpm, kTickSize);
+                            ? FloorTo(engine::Wide(mark) * (kPpm - offset) / kPpm, kTickSize)
+                            : CeilTo(engine::Wide(mark) * (kPpm + offset) / kPpm, kTickSize);
     return PlaceOrder(trader, side, engine::OrderType::kLimit, engine::TimeInForce::kGtc, false,
                       std::max(price, kTickSize),
-                      std::max<Quantity>(1, target * rng.Between(5, 30) / 100));
+                      std::max(Quantity{1}, Quantity{target.value() * rng.Between(5, 30) / 100}));
   }
   if (action < 60) {  // Cancel the oldest resting order, if any.
     if (orders.empty()) return base::Status::OK();
@@ -353,20 +359,21 @@ base::Status Venue::TraderAction(Trader& trader, Price mark) {
     const int64_t sell_percent = 50 + std::clamp<int64_t>(-return_ppm_ / 20, -25, 25);
     const Side side =
         rng.Below(100) < static_cast<uint64_t>(sell_percent) ? Side::kSell : Side::kBuy;
-    return PlaceOrder(trader, side, engine::OrderType::kMarket, engine::TimeInForce::kIoc, false, 0,
-                      std::max<Quantity>(1, target * rng.Between(5, 20) / 100));
+    return PlaceOrder(trader, side, engine::OrderType::kMarket, engine::TimeInForce::kIoc, false,
+                      Price{0},
+                      std::max(Quantity{1}, Quantity{target.value() * rng.Between(5, 20) / 100}));
   }
   if (position == 0) return base::Status::OK();
   if (action < 95) {  // Close 25-100% of the position with a reduce-only market order.
     const Quantity size = position < 0 ? -position : position;
     return PlaceOrder(trader, position > 0 ? Side::kSell : Side::kBuy, engine::OrderType::kMarket,
-                      engine::TimeInForce::kIoc, true, 0,
-                      std::max<Quantity>(1, size * rng.Between(25, 100) / 100));
+                      engine::TimeInForce::kIoc, true, Price{0},
+                      std::max(Quantity{1}, Quantity{size.value() * rng.Between(25, 100) / 100}));
   }
   // Add 10-50% of the original collateral (a margin top-up).
-  return Submit(
-      engine::Deposit{trader.account, kQuoteAsset,
-                      std::max<Money>(kUsdt, trader.collateral * rng.Between(10, 50) / 100)});
+  return Submit(engine::Deposit{
+      trader.account, kQuoteAsset,
+      std::max(kUsdt, Money{trader.collateral.value() * rng.Between(10, 50) / 100})});
 }
 
 void Venue::SamplePremium(Price mark) {
@@ -374,8 +381,9 @@ void Venue::SamplePremium(Price mark) {
   const std::vector<engine::LevelView> bids = engine.BookLevels(kMarket, Side::kBuy);
   const std::vector<engine::LevelView> asks = engine.BookLevels(kMarket, Side::kSell);
   if (bids.empty() || asks.empty()) return;
-  const Int128 twice_mid = Int128{bids.front().price} + asks.front().price;
-  premium_sum_e8_ += (twice_mid - 2 * Int128{mark}) * engine::kRateScale / (2 * Int128{mark});
+  const Int128 twice_mid = engine::Wide(bids.front().price) + engine::Wide(asks.front().price);
+  premium_sum_e8_ +=
+      (twice_mid - 2 * engine::Wide(mark)) * engine::kRateScale / (2 * engine::Wide(mark));
   ++premium_samples_;
 }
 

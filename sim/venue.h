@@ -18,9 +18,9 @@ namespace sim {
 inline constexpr engine::MarketId kMarket = engine::MarketId{1};
 inline constexpr engine::AssetId kQuoteAsset = engine::AssetId{1};  // USDT, 6 decimals.
 inline constexpr int kQuoteDecimals = 6;
-inline constexpr int kLotDecimals = 3;                   // One lot is 0.001 BTC.
-inline constexpr engine::Price kTickSize = 100;          // 0.1 USDT per BTC.
-inline constexpr engine::Money kUsdt = 1'000'000;        // One USDT in minor units.
+inline constexpr int kLotDecimals = 3;            // One lot is 0.001 BTC.
+inline constexpr engine::Price kTickSize{100};    // 0.1 USDT per BTC.
+inline constexpr engine::Money kUsdt{1'000'000};  // One USDT in minor units.
 inline constexpr engine::AccountId kFirstTrader =
     engine::AccountId{1001};  // Market makers are 1..M.
 
@@ -28,10 +28,10 @@ struct VenueOptions {
   uint64_t seed = 1;
   int64_t traders = 2000;  // Even: traders open positions in long/short pairs.
   int64_t market_makers = 4;
-  engine::Money insurance_fund = 0;  // The operator's initial top-up (minor units).
-  int64_t funding_interval_ns = 0;   // Funding ticks at multiples of it (epoch-aligned).
-  int64_t activity = 3;              // Mean trader orders/cancels per step.
-  int64_t opening_steps = 1;         // Pairs open spread over the first opening_steps steps.
+  engine::Money insurance_fund{0};  // The operator's initial top-up (minor units).
+  int64_t funding_interval_ns = 0;  // Funding ticks at multiples of it (epoch-aligned).
+  int64_t activity = 3;             // Mean trader orders/cancels per step.
+  int64_t opening_steps = 1;        // Pairs open spread over the first opening_steps steps.
 };
 
 // Figures the venue keeps while it runs (the rest is read back from the log).
@@ -39,9 +39,9 @@ struct VenueStats {
   uint64_t inputs = 0;
   uint64_t refusals = 0;
   uint64_t funding_ticks = 0;
-  engine::Money fund_start = 0;  // After setup, when trading starts.
-  engine::Price mark_low = 0;
-  engine::Price mark_high = 0;
+  engine::Money fund_start{0};  // After setup, when trading starts.
+  engine::Price mark_low{0};
+  engine::Price mark_high{0};
 };
 
 class Venue {
@@ -62,20 +62,20 @@ class Venue {
  private:
   struct Trader {
     engine::AccountId account{0};
-    engine::Money notional = 0;  // Target position size in quote minor units.
-    int64_t leverage = 1;        // Nominal: collateral is about notional / leverage.
-    engine::Money collateral = 0;
+    engine::Money notional{0};  // Target position size in quote minor units.
+    int64_t leverage = 1;       // Nominal: collateral is about notional / leverage.
+    engine::Money collateral{0};
     bool long_side = true;
     bool opened = false;
     uint64_t next_order_id = 1;  // The next order id (a counter).
   };
   struct MarketMaker {
     engine::AccountId account{0};
-    engine::Money level_notional = 0;  // Depth of the first level in calm markets.
+    engine::Money level_notional{0};  // Depth of the first level in calm markets.
     int64_t half_spread_ppm = 0;
     int64_t spacing_ppm = 0;
-    engine::Money inventory_limit = 0;  // Stops quoting the side that would grow it.
-    uint64_t next_order_id = 1;         // The next order id (a counter).
+    engine::Money inventory_limit{0};  // Stops quoting the side that would grow it.
+    uint64_t next_order_id = 1;        // The next order id (a counter).
   };
   struct Quote {
     engine::Side side;
@@ -104,7 +104,7 @@ class Venue {
   std::vector<Trader> traders_;
   std::vector<MarketMaker> makers_;
   VenueStats stats_;
-  engine::Price mark_ = 0;
+  engine::Price mark_{0};
   int64_t volatility_ppm_ = 0;  // EWMA of |mark change| per step.
   int64_t return_ppm_ = 0;      // EWMA of the signed mark change per step.
   engine::Int128 premium_sum_e8_ = 0;

@@ -47,7 +47,7 @@ MarketSpec Spec(MarketId id, Price tick) {
   spec.tick_size = tick;
   spec.maker_fee_e8 = 2'000;
   spec.taker_fee_e8 = 5'000;
-  spec.tiers = {{0, 1'000'000, 10}, {1'000'000'000, 2'000'000, 5}};
+  spec.tiers = {{Money{0}, 1'000'000, 10}, {Money{1'000'000'000}, 2'000'000, 5}};
   spec.funding_interval_ns = 8ll * 3600 * 1'000'000'000;
   return spec;
 }
@@ -60,14 +60,14 @@ struct Workload {
 Workload MixedWorkload(uint64_t seed, int accounts, int markets, int64_t events) {
   Workload work;
   Rng rng(seed);
-  std::vector<Price> marks(markets, 100'000);
+  std::vector<int64_t> marks(markets, 100'000);  // Per lot.
   for (int m = 1; m <= markets; ++m) {
-    work.setup.push_back(ListMarket{Spec(static_cast<MarketId>(m), 10)});
-    work.setup.push_back(SetMark{static_cast<MarketId>(m), 100'000, 100'000});
+    work.setup.push_back(ListMarket{Spec(static_cast<MarketId>(m), Price{10})});
+    work.setup.push_back(SetMark{static_cast<MarketId>(m), Price{100'000}, Price{100'000}});
   }
   for (int a = 1; a <= accounts; ++a) {
     work.setup.push_back(OpenAccount{static_cast<AccountId>(a)});
-    work.setup.push_back(Deposit{static_cast<AccountId>(a), kUsdt, 1'000'000'000});
+    work.setup.push_back(Deposit{static_cast<AccountId>(a), kUsdt, Money{1'000'000'000}});
   }
   std::vector<uint64_t> next_order(accounts + 1, 1);  // Per account: its next order id.
   // Per account, its GTC orders oldest first; a cancel takes the oldest (it may have filled).
@@ -81,8 +81,9 @@ Workload MixedWorkload(uint64_t seed, int accounts, int markets, int64_t events)
     }
     if (i % 100 == 99) {
       const int m = static_cast<int>(rng.Uniform(0, markets - 1));
-      marks[m] = std::clamp<Price>(marks[m] + rng.Uniform(-100, 100), 90'000, 110'000);
-      work.events.push_back(SetMark{static_cast<MarketId>(m + 1), marks[m], marks[m]});
+      marks[m] = std::clamp<int64_t>(marks[m] + rng.Uniform(-100, 100), 90'000, 110'000);
+      work.events.push_back(
+          SetMark{static_cast<MarketId>(m + 1), Price{marks[m]}, Price{marks[m]}});
       continue;
     }
     const AccountId account = static_cast<AccountId>(rng.Uniform(1, accounts));
@@ -101,13 +102,13 @@ Workload MixedWorkload(uint64_t seed, int accounts, int markets, int64_t events)
     order.market = static_cast<MarketId>(m + 1);
     order.order_id = OrderId{next_order[account.value()]++};
     order.side = rng.Uniform(0, 1) == 0 ? Side::kBuy : Side::kSell;
-    order.quantity = rng.Uniform(1, 20);
+    order.quantity = Quantity{rng.Uniform(1, 20)};
     if (roll >= 90) {
       order.type = OrderType::kMarket;
       order.tif = TimeInForce::kIoc;
     } else {
-      const Price offset = rng.Uniform(-30, 30) * 10;
-      order.price = marks[m] / 10 * 10 + offset;
+      const int64_t offset = rng.Uniform(-30, 30) * 10;
+      order.price = Price{marks[m] / 10 * 10 + offset};
       order.tif = roll >= 75 ? TimeInForce::kIoc : TimeInForce::kGtc;
       if (order.tif == TimeInForce::kGtc) resting[account.value()].push_back(order.order_id);
     }
@@ -118,35 +119,38 @@ Workload MixedWorkload(uint64_t seed, int accounts, int markets, int64_t events)
 
 Workload CascadeWorkload(int pairs) {
   Workload work;
-  work.setup.push_back(ListMarket{Spec(engine::MarketId{1}, 1)});
-  work.setup.push_back(SetMark{engine::MarketId{1}, 10'000, 10'000});
-  work.setup.push_back(TopUpInsurance{kUsdt, 50'000'000});
+  work.setup.push_back(ListMarket{Spec(engine::MarketId{1}, Price{1})});
+  work.setup.push_back(SetMark{engine::MarketId{1}, Price{10'000}, Price{10'000}});
+  work.setup.push_back(TopUpInsurance{kUsdt, Money{50'000'000}});
   const AccountId maker{1};
   work.setup.push_back(OpenAccount{maker});
-  work.setup.push_back(Deposit{maker, kUsdt, 100'000'000'000});
+  work.setup.push_back(Deposit{maker, kUsdt, Money{100'000'000'000}});
   for (int p = 0; p < pairs; ++p) {
     const auto longer = static_cast<AccountId>(2 + 2 * p);
     const auto shorter = static_cast<AccountId>(3 + 2 * p);
-    const Quantity lots = 10 + p % 50;
+    const int64_t lots = 10 + p % 50;
     for (const AccountId account : {longer, shorter}) {
       work.setup.push_back(OpenAccount{account});
       // Leverage between about 5x and 9.5x.
       work.setup.push_back(
-          Deposit{account, kUsdt, lots * 10'000 / 10 + lots * 10'000 * (p % 10) / 100});
+          Deposit{account, kUsdt, Money{lots * 10'000 / 10 + lots * 10'000 * (p % 10) / 100}});
     }
     work.setup.push_back(PlaceOrder{shorter, engine::MarketId{1}, OrderId{1}, Side::kSell,
-                                    OrderType::kLimit, TimeInForce::kGtc, false, 10'000, lots});
+                                    OrderType::kLimit, TimeInForce::kGtc, false, Price{10'000},
+                                    Quantity{lots}});
     work.setup.push_back(PlaceOrder{longer, engine::MarketId{1}, OrderId{1}, Side::kBuy,
-                                    OrderType::kLimit, TimeInForce::kIoc, false, 10'000, lots});
+                                    OrderType::kLimit, TimeInForce::kIoc, false, Price{10'000},
+                                    Quantity{lots}});
   }
   // A thin bid ladder under the market, then the crash in 1% steps (marks and re-bids).
   for (int level = 1; level <= 200; ++level) {
     work.setup.push_back(PlaceOrder{maker, engine::MarketId{1}, static_cast<OrderId>(level),
                                     Side::kBuy, OrderType::kLimit, TimeInForce::kGtc, false,
-                                    10'000 - level * 10, 40});
+                                    Price{10'000 - level * 10}, Quantity{40}});
   }
   for (int step = 1; step <= 25; ++step) {
-    work.events.push_back(SetMark{engine::MarketId{1}, 10'000 - step * 100, 10'000 - step * 100});
+    work.events.push_back(
+        SetMark{engine::MarketId{1}, Price{10'000 - step * 100}, Price{10'000 - step * 100}});
   }
   return work;
 }
@@ -257,19 +261,19 @@ void SetUpOneTickCascade(RiskEngine& engine, int accounts, TimeNs* time_ns) {
     effects.clear();
     engine.Apply(input, ++*time_ns, &effects);
   };
-  apply(ListMarket{Spec(engine::MarketId{1}, 1)});
-  apply(SetMark{engine::MarketId{1}, 10'000, 10'000});
+  apply(ListMarket{Spec(engine::MarketId{1}, Price{1})});
+  apply(SetMark{engine::MarketId{1}, Price{10'000}, Price{10'000}});
   const AccountId maker{1};
   apply(OpenAccount{maker});
-  apply(Deposit{maker, kUsdt, 1'000'000'000'000});
+  apply(Deposit{maker, kUsdt, Money{1'000'000'000'000}});
   apply(PlaceOrder{maker, engine::MarketId{1}, OrderId{1}, Side::kSell, OrderType::kLimit,
-                   TimeInForce::kGtc, false, 10'000, accounts});
+                   TimeInForce::kGtc, false, Price{10'000}, Quantity{accounts}});
   for (int a = 0; a < accounts; ++a) {
     const AccountId account = static_cast<AccountId>(2 + a);
     apply(OpenAccount{account});
-    apply(Deposit{account, kUsdt, 1'100});
+    apply(Deposit{account, kUsdt, Money{1'100}});
     apply(PlaceOrder{account, engine::MarketId{1}, OrderId{1}, Side::kBuy, OrderType::kLimit,
-                     TimeInForce::kIoc, false, 10'000, 1});
+                     TimeInForce::kIoc, false, Price{10'000}, Quantity{1}});
   }
 }
 
@@ -282,19 +286,19 @@ void SetUpOneTickCascadeManyShorts(RiskEngine& engine, int accounts, TimeNs* tim
     effects.clear();
     engine.Apply(input, ++*time_ns, &effects);
   };
-  apply(ListMarket{Spec(engine::MarketId{1}, 1)});
-  apply(SetMark{engine::MarketId{1}, 10'000, 10'000});
+  apply(ListMarket{Spec(engine::MarketId{1}, Price{1})});
+  apply(SetMark{engine::MarketId{1}, Price{10'000}, Price{10'000}});
   for (int a = 0; a < accounts; ++a) {
     const AccountId longer = static_cast<AccountId>(2 + a);
     const AccountId shorter = static_cast<AccountId>(2 + accounts + a);
     apply(OpenAccount{longer});
-    apply(Deposit{longer, kUsdt, 1'100});
+    apply(Deposit{longer, kUsdt, Money{1'100}});
     apply(OpenAccount{shorter});
-    apply(Deposit{shorter, kUsdt, 10'000 + (a * 7'919) % 1'000 * 100});
+    apply(Deposit{shorter, kUsdt, Money{10'000 + (a * 7'919) % 1'000 * 100}});
     apply(PlaceOrder{shorter, engine::MarketId{1}, OrderId{1}, Side::kSell, OrderType::kLimit,
-                     TimeInForce::kGtc, false, 10'000, 1});
+                     TimeInForce::kGtc, false, Price{10'000}, Quantity{1}});
     apply(PlaceOrder{longer, engine::MarketId{1}, OrderId{1}, Side::kBuy, OrderType::kLimit,
-                     TimeInForce::kIoc, false, 10'000, 1});
+                     TimeInForce::kIoc, false, Price{10'000}, Quantity{1}});
   }
 }
 
@@ -309,7 +313,8 @@ void OneTickCascade(benchmark::State& state, void (*set_up)(RiskEngine&, int acc
     TimeNs time_ns = 0;
     set_up(*engine, accounts, &time_ns);
     state.ResumeTiming();
-    result = Run(*engine, {Input{SetMark{engine::MarketId{1}, 5'000, 5'000}}}, &time_ns, nullptr);
+    result = Run(*engine, {Input{SetMark{engine::MarketId{1}, Price{5'000}, Price{5'000}}}},
+                 &time_ns, nullptr);
   }
   state.counters["liquidations"] = static_cast<double>(result.liquidations);
   state.counters["adl_reductions"] = static_cast<double>(result.reductions);

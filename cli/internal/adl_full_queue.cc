@@ -57,7 +57,7 @@ void PrintFullAdlQueue(const FullAdlQueue& full, uint64_t counterparty) {
   for (const engine::AdlQueueEntry& entry : queue.full) {
     rows.push_back(
         {std::to_string(entry.queue_position), std::to_string(entry.account.value()),
-         std::to_string(entry.score), std::to_string(entry.position),
+         std::to_string(entry.score), std::to_string(entry.position.value()),
          entry.account == engine::AccountId{counterparty} ? "<- this counterparty" : ""});
   }
   PrintTable({"  RANK", "ACCOUNT", "SCORE", "POSITION lots", ""},

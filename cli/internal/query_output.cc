@@ -110,11 +110,11 @@ std::optional<std::string> Decimal(ledger::FieldUnit unit, int64_t value,
                                    const query::MarketScale& scale) {
   switch (unit) {
     case ledger::FieldUnit::kQuantity:
-      return query::BaseQuantity(value, scale);
+      return query::BaseQuantity(engine::Quantity{value}, scale);
     case ledger::FieldUnit::kPrice:
-      return query::QuotePrice(value, scale);
+      return query::QuotePrice(engine::Price{value}, scale);
     case ledger::FieldUnit::kAmount:
-      return query::QuoteAmount(value, scale);
+      return query::QuoteAmount(engine::Money{value}, scale);
     case ledger::FieldUnit::kInteger:
     case ledger::FieldUnit::kMarket:
     case ledger::FieldUnit::kName:

@@ -27,8 +27,8 @@ struct Order {
   OrderId order_id{0};
   MarketId market{0};
   Side side = Side::kBuy;
-  Price price = 0;
-  Quantity remaining = 0;
+  Price price{0};
+  Quantity remaining{0};
   bool reduce_only = false;
   bool live = false;
   uint32_t prev = kNil;
@@ -36,7 +36,7 @@ struct Order {
 };
 
 struct Level {
-  Quantity total = 0;
+  Quantity total{0};
   int64_t count = 0;
   uint32_t head = kNil;
   uint32_t tail = kNil;
@@ -48,7 +48,7 @@ struct Book {
 };
 
 struct WatchEntry {
-  Price key = 0;
+  Price key{0};
   AccountId account{0};
   uint64_t stamp = 0;
 };
@@ -57,8 +57,8 @@ struct Market {
   MarketSpec spec;
   std::vector<Int128> cum_e8;  // cum_t at scale 1e-8 (exact), per tier.
   bool has_mark = false;
-  Price mark = 0;
-  Price index = 0;
+  Price mark{0};
+  Price index{0};
   Book book;
   std::set<AccountId> holders;  // Accounts with Q != 0 here.
   // Mark watch index (a cache, not state): a holder must be re-checked against rule 4 only when
@@ -70,16 +70,16 @@ struct Market {
 
 // An account's exposure in one market. Kept while Q != 0 or it has open orders there.
 struct Position {
-  Quantity q = 0;
-  Money c = 0;
-  Quantity open_buy = 0;
-  Quantity open_sell = 0;
+  Quantity q{0};
+  Money c{0};
+  Quantity open_buy{0};
+  Quantity open_sell{0};
   int64_t open_orders = 0;
-  Price max_order_price = 0;  // Highest limit among its open orders here (0 if none).
+  Price max_order_price{0};  // Highest limit among its open orders here (0 if none).
   Market* market = nullptr;
   bool watched = false;  // Has live entries in market->watch_low/high.
-  Price watch_low = 0;
-  Price watch_high = 0;
+  Price watch_low{0};
+  Price watch_high{0};
   uint64_t watch_stamp = 0;
 };
 
@@ -90,11 +90,11 @@ struct Account {
 };
 
 struct AssetTotals {
-  Money deposits = 0;
-  Money withdrawals = 0;
-  Money top_ups = 0;
-  Money insurance = 0;
-  Money fees = 0;
+  Money deposits{0};
+  Money withdrawals{0};
+  Money top_ups{0};
+  Money insurance{0};
+  Money fees{0};
 };
 
 using PoolKey = std::pair<AccountId, AssetId>;  // One cross-margin pool.
@@ -108,7 +108,7 @@ struct PoolMargin {
 struct AdlRank {
   int64_t score = 0;
   AccountId account{0};
-  Quantity position = 0;  // Its Q when scored (not part of the order).
+  Quantity position{0};  // Its Q when scored (not part of the order).
   bool operator<(const AdlRank& other) const {
     if (score != other.score) return score > other.score;
     return account < other.account;
@@ -131,7 +131,7 @@ struct Taker {
   OrderId order_id{0};
   Side side = Side::kBuy;
   bool has_limit = false;
-  Price limit = 0;
+  Price limit{0};
   bool liquidation = false;
 };
 

@@ -1,6 +1,5 @@
 // HistoryTally (whatif_tally.h): one set of counters fed by engine effects or logged records.
 
-#include "base/strong_type_fmt.h"
 #include "replay//internal/whatif_tally.h"
 
 #include <algorithm>
@@ -8,6 +7,7 @@
 #include <variant>
 
 #include "base/assert.h"
+#include "base/strong_type_fmt.h"
 #include "ledger/event_codec.h"
 #include "ledger/schema/event.capnp.h"
 
@@ -18,16 +18,18 @@ namespace {
 constexpr int64_t kNsPerMinute = 60'000'000'000;
 
 // a + b, saturated to int64 (the sums are display figures; each term fits).
-int64_t SatAdd(int64_t a, __int128 b) {
-  const __int128 sum = __int128{a} + b;
-  if (sum > std::numeric_limits<int64_t>::max()) return std::numeric_limits<int64_t>::max();
-  if (sum < std::numeric_limits<int64_t>::min()) return std::numeric_limits<int64_t>::min();
-  return static_cast<int64_t>(sum);
+template <class T>
+T SatAdd(T a, __int128 b) {
+  return engine::Saturated<T>(engine::Wide(a) + b);
+}
+template <class T>
+T SatAdd(T a, T b) {
+  return SatAdd(a, engine::Wide(b));
 }
 
-__int128 Notional(int64_t quantity, int64_t price) {
-  const __int128 q = quantity < 0 ? -__int128{quantity} : __int128{quantity};
-  return q * price;
+// |quantity| * price, exact.
+__int128 AbsNotional(engine::Quantity quantity, engine::Price price) {
+  return engine::Abs128(quantity) * engine::Wide(price);
 }
 
 // Floor division for the minute of a stamp (stamps before 1970 stay ordered).
@@ -64,7 +66,7 @@ MinuteBucket* HistoryTally::Bucket(int64_t time_ns) {
     bucket.minute = minute;
     if (fund_known_) {
       const auto fund = funds_.find(report_asset_);
-      bucket.fund_end = fund == funds_.end() ? 0 : fund->second.end;
+      bucket.fund_end = fund == funds_.end() ? engine::Money{0} : fund->second.end;
       bucket.fund_low = bucket.fund_end;
     } else {
       // The start is added by ResolveCarry; until then the low is over the moves only.
@@ -94,12 +96,12 @@ void HistoryTally::Mark(int64_t time_ns, engine::MarketId market, engine::Price 
 void HistoryTally::Liquidation(int64_t time_ns, engine::AccountId account,
                                engine::Quantity position, engine::Price mark) {
   ++outcome_.liquidations;
-  const __int128 notional = Notional(position, mark);
-  outcome_.liquidated_notional = SatAdd(outcome_.liquidated_notional, notional);
+  const __int128 notional = AbsNotional(position, mark);
+  outcome_.liquidated_notional = engine::Money{SatAdd(outcome_.liquidated_notional, notional)};
   ++accounts_[account].liquidations;
   if (MinuteBucket* bucket = Bucket(time_ns)) {
     ++bucket->liquidations;
-    bucket->liquidated_notional = SatAdd(bucket->liquidated_notional, notional);
+    bucket->liquidated_notional = engine::Money{SatAdd(bucket->liquidated_notional, notional)};
   }
 }
 
@@ -111,7 +113,8 @@ void HistoryTally::Phase(engine::LiquidationPhase phase, engine::Quantity quanti
 
 void HistoryTally::Fund(int64_t time_ns, engine::AssetId asset, engine::Money balance_after,
                         bool draw) {
-  auto [it, inserted] = funds_.try_emplace(asset, FundPath{asset, 0, 0, 0});
+  auto [it, inserted] = funds_.try_emplace(
+      asset, FundPath{asset, engine::Money{0}, engine::Money{0}, engine::Money{0}});
   FundPath& path = it->second;
   path.end = balance_after;
   // The low is over the balances movements left (the start counts only if nothing moved, so
@@ -131,14 +134,14 @@ void HistoryTally::Adl(int64_t time_ns, engine::AccountId counterparty, engine::
                        engine::Price price) {
   ++outcome_.adl_reductions;
   outcome_.phase_c_quantity = SatAdd(outcome_.phase_c_quantity, quantity);
-  const __int128 notional = Notional(quantity, price);
-  outcome_.adl_notional = SatAdd(outcome_.adl_notional, notional);
+  const __int128 notional = AbsNotional(quantity, price);
+  outcome_.adl_notional = engine::Money{SatAdd(outcome_.adl_notional, notional)};
   PerAccount& account = accounts_[counterparty];
   ++account.adl_reductions;
   account.adl_quantity = SatAdd(account.adl_quantity, quantity);
   if (MinuteBucket* bucket = Bucket(time_ns)) {
     ++bucket->adl_reductions;
-    bucket->adl_notional = SatAdd(bucket->adl_notional, notional);
+    bucket->adl_notional = engine::Money{SatAdd(bucket->adl_notional, notional)};
   }
 }
 
@@ -205,7 +208,7 @@ bool HistoryTally::Append(HistoryTally later) {
   EndGroup();
   later.EndGroup();
   const auto fund = funds_.find(report_asset_);
-  later.ResolveCarry(fund == funds_.end() ? 0 : fund->second.end, mark_);
+  later.ResolveCarry(fund == funds_.end() ? engine::Money{0} : fund->second.end, mark_);
   auto next = more.begin();
   if (!minutes.empty() && next != more.end() && next->minute == minutes.back().minute) {
     // One minute split between the two: what one tally would have put in one bucket.
@@ -234,7 +237,10 @@ bool HistoryTally::Append(HistoryTally later) {
   outcome_.fund_draws += add.fund_draws;
   // `later` holds the funds it moved only: their lows and ends are balances, not deltas.
   for (const auto& [asset, path] : later.funds_) {
-    FundPath& mine = funds_.try_emplace(asset, FundPath{asset, 0, 0, 0}).first->second;
+    FundPath& mine = funds_
+                         .try_emplace(asset, FundPath{asset, engine::Money{0}, engine::Money{0},
+                                                      engine::Money{0}})
+                         .first->second;
     mine.end = path.end;
     mine.low = moved_.insert(asset).second ? path.low : std::min(mine.low, path.low);
   }

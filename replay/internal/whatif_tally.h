@@ -48,10 +48,10 @@ class HistoryTally {
 
  private:
   struct PerAccount {
-    engine::Money net_transfers = 0;
+    engine::Money net_transfers{0};
     uint64_t liquidations = 0;
     uint64_t adl_reductions = 0;
-    engine::Quantity adl_quantity = 0;
+    engine::Quantity adl_quantity{0};
   };
   void Liquidation(int64_t time_ns, engine::AccountId account, engine::Quantity position,
                    engine::Price mark);
@@ -69,11 +69,11 @@ class HistoryTally {
   std::map<engine::AccountId, PerAccount> accounts_;
   std::optional<engine::MarketId> report_market_;
   engine::AssetId report_asset_{0};
-  engine::Price mark_ = 0;
+  engine::Price mark_{0};
   bool keep_minutes_ = false;
   struct PendingTransfer {
     engine::AccountId account{0};
-    engine::Money amount = 0;
+    engine::Money amount{0};
     bool refused = false;
   };
   std::optional<PendingTransfer> pending_;

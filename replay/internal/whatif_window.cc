@@ -59,7 +59,7 @@ void FillEquity(const engine::RiskEngine& logged, const engine::RiskEngine& what
     for (engine::AccountId id : engine->AccountIds()) (*accounts)[id].account = id;
   }
   for (auto& [id, account] : *accounts) {
-    account.start_equity = start.HasAccount(id) ? start.Margin(id, asset).equity : 0;
+    account.start_equity = start.HasAccount(id) ? start.Margin(id, asset).equity : engine::Money{0};
     account.end_equity[0] = logged.Margin(id, asset).equity;
     account.end_equity[1] = what_if.Margin(id, asset).equity;
   }

@@ -292,7 +292,7 @@ bool Dispatcher::NoteAsset(const engine::Input& input) {
 
 void Dispatcher::UpdateFunds() {
   for (engine::AssetId id : assets_) {
-    metrics_->SetInsuranceFund(id.value(), sequencer_->engine().InsuranceFund(id));
+    metrics_->SetInsuranceFund(id.value(), sequencer_->engine().InsuranceFund(id).value());
   }
 }
 

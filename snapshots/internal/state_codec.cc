@@ -62,14 +62,14 @@ void EncodeSpec(const engine::MarketSpec& spec, schema::MarketSpec::Builder out)
   out.setMarketId(spec.market_id.value());
   out.setSymbol(spec.symbol);
   out.setQuoteAsset(spec.quote_asset.value());
-  out.setTickSize(spec.tick_size);
+  out.setTickSize(spec.tick_size.value());
   out.setLotDecimals(spec.lot_decimals);
   out.setQuoteDecimals(spec.quote_decimals);
   out.setMakerFeeE8(spec.maker_fee_e8);
   out.setTakerFeeE8(spec.taker_fee_e8);
   auto tiers = out.initTiers(static_cast<unsigned>(spec.tiers.size()));
   for (unsigned i = 0; i < tiers.size(); ++i) {
-    tiers[i].setNotionalFloor(spec.tiers[i].notional_floor);
+    tiers[i].setNotionalFloor(spec.tiers[i].notional_floor.value());
     tiers[i].setMmrE8(spec.tiers[i].mmr_e8);
     tiers[i].setMaxLeverage(spec.tiers[i].max_leverage);
   }
@@ -87,13 +87,13 @@ void EncodeAccounts(const std::vector<engine::AccountState>& accounts,
     auto balances = list[i].initBalances(static_cast<unsigned>(account.balances.size()));
     for (unsigned j = 0; j < balances.size(); ++j) {
       balances[j].setAsset(account.balances[j].asset.value());
-      balances[j].setWalletBalance(account.balances[j].wallet_balance);
+      balances[j].setWalletBalance(account.balances[j].wallet_balance.value());
     }
     auto positions = list[i].initPositions(static_cast<unsigned>(account.positions.size()));
     for (unsigned j = 0; j < positions.size(); ++j) {
       positions[j].setMarket(account.positions[j].market.value());
-      positions[j].setQuantity(account.positions[j].quantity);
-      positions[j].setCost(account.positions[j].cost);
+      positions[j].setQuantity(account.positions[j].quantity.value());
+      positions[j].setCost(account.positions[j].cost.value());
     }
   }
 }
@@ -103,8 +103,8 @@ void EncodeState(const engine::EngineState& state, schema::EngineState::Builder 
   for (unsigned i = 0; i < markets.size(); ++i) {
     EncodeSpec(state.markets[i].spec, markets[i].initSpec());
     markets[i].setHasMark(state.markets[i].has_mark);
-    markets[i].setMarkPrice(state.markets[i].mark_price);
-    markets[i].setIndexPrice(state.markets[i].index_price);
+    markets[i].setMarkPrice(state.markets[i].mark_price.value());
+    markets[i].setIndexPrice(state.markets[i].index_price.value());
   }
   EncodeAccounts(state.accounts, out);
   auto orders = out.initOrders(static_cast<unsigned>(state.orders.size()));
@@ -114,19 +114,19 @@ void EncodeState(const engine::EngineState& state, schema::EngineState::Builder 
     orders[i].setOrderId(order.order_id.value());
     orders[i].setMarket(order.market.value());
     orders[i].setSide(static_cast<schema::Side>(order.side));
-    orders[i].setPrice(order.price);
-    orders[i].setRemaining(order.remaining);
+    orders[i].setPrice(order.price.value());
+    orders[i].setRemaining(order.remaining.value());
     orders[i].setReduceOnly(order.reduce_only);
   }
   auto assets = out.initAssets(static_cast<unsigned>(state.assets.size()));
   for (unsigned i = 0; i < assets.size(); ++i) {
     const engine::AssetState& asset = state.assets[i];
     assets[i].setAsset(asset.asset.value());
-    assets[i].setDeposits(asset.deposits);
-    assets[i].setWithdrawals(asset.withdrawals);
-    assets[i].setTopUps(asset.top_ups);
-    assets[i].setInsuranceFund(asset.insurance_fund);
-    assets[i].setFeeAccount(asset.fee_account);
+    assets[i].setDeposits(asset.deposits.value());
+    assets[i].setWithdrawals(asset.withdrawals.value());
+    assets[i].setTopUps(asset.top_ups.value());
+    assets[i].setInsuranceFund(asset.insurance_fund.value());
+    assets[i].setFeeAccount(asset.fee_account.value());
   }
   out.setNextInternalOrderId(state.next_internal_order_id.value());
   out.setLastTimeNs(state.last_time_ns);
@@ -138,7 +138,7 @@ base::Status DecodeSpec(schema::MarketSpec::Reader in, engine::MarketSpec* spec)
   spec->market_id = engine::MarketId{in.getMarketId()};
   spec->symbol = std::string(in.getSymbol().cStr(), in.getSymbol().size());
   spec->quote_asset = engine::AssetId{in.getQuoteAsset()};
-  spec->tick_size = in.getTickSize();
+  spec->tick_size = engine::Price{in.getTickSize()};
   spec->lot_decimals = in.getLotDecimals();
   spec->quote_decimals = in.getQuoteDecimals();
   spec->maker_fee_e8 = in.getMakerFeeE8();
@@ -146,7 +146,8 @@ base::Status DecodeSpec(schema::MarketSpec::Reader in, engine::MarketSpec* spec)
   auto tiers = in.getTiers();
   spec->tiers.reserve(tiers.size());
   for (auto tier : tiers) {
-    spec->tiers.push_back({tier.getNotionalFloor(), tier.getMmrE8(), tier.getMaxLeverage()});
+    spec->tiers.push_back(
+        {engine::Money{tier.getNotionalFloor()}, tier.getMmrE8(), tier.getMaxLeverage()});
   }
   spec->funding_interval_ns = in.getFundingIntervalNs();
   const auto policy = static_cast<uint16_t>(in.getAdlPolicy());
@@ -167,13 +168,15 @@ void DecodeAccounts(schema::EngineState::Reader in, engine::EngineState* state) 
     auto balances = account.getBalances();
     out.balances.reserve(balances.size());
     for (auto balance : balances) {
-      out.balances.push_back({engine::AssetId{balance.getAsset()}, balance.getWalletBalance()});
+      out.balances.push_back(
+          {engine::AssetId{balance.getAsset()}, engine::Money{balance.getWalletBalance()}});
     }
     auto positions = account.getPositions();
     out.positions.reserve(positions.size());
     for (auto position : positions) {
-      out.positions.push_back(
-          {engine::MarketId{position.getMarket()}, position.getQuantity(), position.getCost()});
+      out.positions.push_back({engine::MarketId{position.getMarket()},
+                               engine::Quantity{position.getQuantity()},
+                               engine::Money{position.getCost()}});
     }
   }
 }
@@ -185,8 +188,8 @@ base::Status DecodeState(schema::EngineState::Reader in, engine::EngineState* st
     engine::MarketState& out = state->markets.emplace_back();
     BACKSTOP_RETURN_IF_ERROR(DecodeSpec(market.getSpec(), &out.spec));
     out.has_mark = market.getHasMark();
-    out.mark_price = market.getMarkPrice();
-    out.index_price = market.getIndexPrice();
+    out.mark_price = engine::Price{market.getMarkPrice()};
+    out.index_price = engine::Price{market.getIndexPrice()};
   }
   DecodeAccounts(in, state);
   auto orders = in.getOrders();
@@ -199,14 +202,16 @@ base::Status DecodeState(schema::EngineState::Reader in, engine::EngineState* st
     state->orders.push_back({engine::AccountId{order.getAccount()},
                              engine::OrderId{order.getOrderId()},
                              engine::MarketId{order.getMarket()}, static_cast<engine::Side>(side),
-                             order.getPrice(), order.getRemaining(), order.getReduceOnly()});
+                             engine::Price{order.getPrice()},
+                             engine::Quantity{order.getRemaining()}, order.getReduceOnly()});
   }
   auto assets = in.getAssets();
   state->assets.reserve(assets.size());
   for (auto asset : assets) {
-    state->assets.push_back({engine::AssetId{asset.getAsset()}, asset.getDeposits(),
-                             asset.getWithdrawals(), asset.getTopUps(), asset.getInsuranceFund(),
-                             asset.getFeeAccount()});
+    state->assets.push_back(
+        {engine::AssetId{asset.getAsset()}, engine::Money{asset.getDeposits()},
+         engine::Money{asset.getWithdrawals()}, engine::Money{asset.getTopUps()},
+         engine::Money{asset.getInsuranceFund()}, engine::Money{asset.getFeeAccount()}});
   }
   state->next_internal_order_id = engine::OrderId{in.getNextInternalOrderId()};
   state->last_time_ns = in.getLastTimeNs();

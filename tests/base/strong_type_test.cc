@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <limits>
 #include <sstream>
 #include <type_traits>
 #include <unordered_set>
@@ -18,6 +19,8 @@ namespace {
 using Apple = StrongId<struct AppleTag, uint64_t>;
 using Pear = StrongId<struct PearTag, uint64_t>;
 using Step = StrongOrdinal<struct StepTag, uint64_t>;
+using Cash = StrongAmount<struct CashTag, int64_t>;
+using Lots = StrongAmount<struct LotsTag, int64_t>;
 
 static_assert(!std::is_convertible_v<uint64_t, Apple>);
 static_assert(!std::is_convertible_v<Apple, uint64_t>);
@@ -45,6 +48,35 @@ static_assert(!Addable<Apple, uint64_t>);  // Identifiers have no arithmetic.
 static_assert(!Addable<Step, Step>);       // Two positions do not add; a count moves one.
 static_assert(Addable<Step, uint64_t>);
 
+template <typename A, typename B>
+concept Multipliable = requires(A a, B b) {
+  a* b;
+};
+template <typename A, typename B>
+concept Divisible = requires(A a, B b) {
+  a / b;
+};
+template <typename A, typename B>
+concept LessComparable = requires(A a, B b) {
+  a < b;
+};
+static_assert(!std::is_convertible_v<int64_t, Cash>);
+static_assert(!std::is_convertible_v<Cash, int64_t>);
+static_assert(!std::is_convertible_v<Cash, Lots>);
+static_assert(!std::is_constructible_v<Cash, Lots>);
+static_assert(std::is_trivially_copyable_v<Cash> && sizeof(Cash) == sizeof(int64_t));
+static_assert(Addable<Cash, Cash>);
+static_assert(!Addable<Cash, Lots>);       // Two kinds never add...
+static_assert(!Addable<Cash, int64_t>);    // ...nor does a plain integer slip in.
+static_assert(!Multipliable<Cash, Lots>);  // Kinds meet only explicitly, in 128 bits.
+static_assert(!Multipliable<Cash, Cash>);
+static_assert(Multipliable<Cash, int64_t> && Multipliable<int64_t, Cash>);  // Scaling by a count.
+static_assert(!Divisible<Cash, int64_t>);  // Every division names its rounding.
+static_assert(!EqualityComparable<Cash, Lots>);
+static_assert(!LessComparable<Cash, Lots>);
+static_assert(EqualityComparable<Cash, int64_t> && LessComparable<Cash, int>);
+static_assert(!LessComparable<Cash, uint64_t>);  // Unsigned would compare surprisingly.
+
 TEST(StrongTypeTest, ComparesByValueWithDefaultedOperators) {
   EXPECT_EQ(Apple{3}, Apple{3});
   EXPECT_NE(Apple{3}, Apple{4});
@@ -67,6 +99,27 @@ TEST(StrongTypeTest, OrdinalStepsByCountsAndMeasuresDistances) {
   EXPECT_EQ(step, Step{15});
   step -= 15;
   EXPECT_EQ(step, Step{0});
+}
+
+TEST(StrongTypeTest, AmountsAddNegateScaleAndCompareWithPlainIntegers) {
+  Cash cash{100};
+  cash += Cash{20};
+  cash -= Cash{5};
+  EXPECT_EQ(cash, Cash{115});
+  EXPECT_EQ(-cash, Cash{-115});
+  EXPECT_EQ(cash - Cash{15}, Cash{100});
+  EXPECT_EQ(3 * Cash{7}, Cash{21});
+  EXPECT_EQ(Cash{7} * 3, Cash{21});
+  EXPECT_TRUE(cash > 0);
+  EXPECT_TRUE(0 < cash);
+  EXPECT_TRUE(Cash{-1} < 0);
+  EXPECT_TRUE(cash == 115);
+  // A 128-bit bound is compared in 128 bits, never narrowed: 2^64 + 5 is not 5.
+  const __int128 wide = (static_cast<__int128>(1) << 64) + 5;
+  EXPECT_FALSE(Cash{5} == wide);
+  EXPECT_TRUE(Cash{5} < wide);
+  EXPECT_EQ(std::numeric_limits<Cash>::max(), Cash{INT64_MAX});
+  EXPECT_EQ(fmt::format("{} {:>5}", Cash{-42}, Lots{7}), "-42     7");
 }
 
 TEST(StrongTypeTest, HashesAndPrintsAsItsInteger) {

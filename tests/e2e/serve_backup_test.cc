@@ -154,8 +154,9 @@ void DepositUntil(server::Client* client, const std::atomic<bool>* stop,
     if (!stop->load() && sent - received < 32) {
       ++sent;
       if (!client
-               ->SendCommand(sent, "deposits", sent,
-                             engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 1000})
+               ->SendCommand(
+                   sent, "deposits", sent,
+                   engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, engine::Money{1000}})
                .ok()) {
         *error = "send failed";
         return;

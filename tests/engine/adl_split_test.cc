@@ -27,19 +27,19 @@ class AdlSplitTest : public EngineTest {
     MarketSpec spec = PlainSpec();
     spec.adl_policy = AdlPolicy::kProRata;
     List(spec);
-    Mark(1'000);
-    Open(AccountId{1}, 501);
-    Open(AccountId{3}, 1'000'000);
-    for (uint64_t n : {10, 11, 12, 13}) Open(AccountId{n}, 1'000'000);
-    Trade(AccountId{1}, AccountId{10}, 2, 1'000);
-    Trade(AccountId{1}, AccountId{11}, 2, 1'000);
-    Trade(AccountId{1}, AccountId{13}, 1, 1'000);
-    Trade(AccountId{3}, AccountId{12}, 2, 1'000);
+    Mark(Price{1'000});
+    Open(AccountId{1}, Money{501});
+    Open(AccountId{3}, Money{1'000'000});
+    for (uint64_t n : {10, 11, 12, 13}) Open(AccountId{n}, Money{1'000'000});
+    Trade(AccountId{1}, AccountId{10}, Quantity{2}, Price{1'000});
+    Trade(AccountId{1}, AccountId{11}, Quantity{2}, Price{1'000});
+    Trade(AccountId{1}, AccountId{13}, Quantity{1}, Price{1'000});
+    Trade(AccountId{3}, AccountId{12}, Quantity{2}, Price{1'000});
   }
 };
 
 TEST_F(AdlSplitTest, QueueIsRankedBySizeWithTiesByAccountId) {
-  Mark(908);
+  Mark(Price{908});
   const AdlQueue queue = Single<AdlQueue>();
   EXPECT_EQ(queue.quantity_to_cover, 5);
   EXPECT_EQ(queue.queue_length, 4u);
@@ -52,12 +52,13 @@ TEST_F(AdlSplitTest, QueueIsRankedBySizeWithTiesByAccountId) {
 }
 
 TEST_F(AdlSplitTest, LargestRemaindersThenQueueOrderGetTheLotsLeftOver) {
-  Mark(908);
+  Mark(Price{908});
   const std::vector<AdlReduction> reductions = All<AdlReduction>();
   ASSERT_EQ(reductions.size(), 4u);
   const std::vector<AccountId> accounts = Accounts({10, 11, 12, 13});
-  const std::vector<Quantity> takes = {2, 1, 1, 1};
-  const std::vector<Quantity> remaining_before = {5, 3, 2, 1};
+  const std::vector<Quantity> takes = {Quantity{2}, Quantity{1}, Quantity{1}, Quantity{1}};
+  const std::vector<Quantity> remaining_before = {Quantity{5}, Quantity{3}, Quantity{2},
+                                                  Quantity{1}};
   for (size_t i = 0; i < reductions.size(); ++i) {
     EXPECT_EQ(reductions[i].counterparty_account, accounts[i]) << i;
     EXPECT_EQ(reductions[i].quantity, takes[i]) << i;
@@ -73,7 +74,7 @@ TEST_F(AdlSplitTest, LargestRemaindersThenQueueOrderGetTheLotsLeftOver) {
 }
 
 TEST_F(AdlSplitTest, QuotesShareTheBankruptcyQuoteRoundedAgainstEachCounterparty) {
-  Mark(908);
+  Mark(Price{908});
   const Liquidation liquidation = Single<Liquidation>();
   EXPECT_EQ(liquidation.bankruptcy_quote, 4'499);
   const std::vector<AdlReduction> reductions = All<AdlReduction>();
@@ -83,7 +84,7 @@ TEST_F(AdlSplitTest, QuotesShareTheBankruptcyQuoteRoundedAgainstEachCounterparty
   EXPECT_EQ(reductions[1].quote, 900);    // ceil(2,699 * 1 / 3) = ceil(899.67)
   EXPECT_EQ(reductions[2].quote, 900);    // ceil(1,799 * 1 / 2) = ceil(899.5)
   EXPECT_EQ(reductions[3].quote, 899);    // The remainder.
-  Money total = 0;
+  Money total{0};
   for (const AdlReduction& reduction : reductions) total += reduction.quote;
   EXPECT_EQ(total, 4'499);
   EXPECT_EQ(engine_.InsuranceFund(kUsdt), 0);

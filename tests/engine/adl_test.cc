@@ -32,22 +32,29 @@ TEST_P(AdlScoreTableTest, ScoreMatchesThePublishedFigure) {
 
 // clang-format off
 const ScoreRow kScoreRows[] = {
-    {"bitmex long",  BitmexScoreE12(1, 50'000, 60'000, 15'000),        800'000'000'000,
+    {"bitmex long", BitmexScoreE12(Quantity{1}, Money{50'000}, Price{60'000}, 15'000),
+     800'000'000'000,
      "mark 60,000, entry 50,000, bankrupt 45,000: PnL% 0.20 x EffLev 4.0 = 0.80"},
-    {"bitmex short", BitmexScoreE12(-1, -50'000, 40'000, 15'000),      533'333'200'000,
+    {"bitmex short", BitmexScoreE12(Quantity{-1}, Money{-50'000}, Price{40'000}, 15'000),
+     533'333'200'000,
      "mark 40,000, entry 50,000, bankrupt 55,000: 0.20 x 2.667 = 0.533"},
-    {"bitmex losing long", BitmexScoreE12(1, 50'000, 45'000, 5'000),   -11'111'111'112,
+    {"bitmex losing long", BitmexScoreE12(Quantity{1}, Money{50'000}, Price{45'000}, 5'000),
+     -11'111'111'112,
      "45,000 / 50,000 / 40,000: -0.10 / 9.0 = -0.0111, floored"},
-    {"bitmex equity <= 0", BitmexScoreE12(1, 50'000, 60'000, -7),
-                           BitmexScoreE12(1, 50'000, 60'000, 1),
+    {"bitmex equity <= 0", BitmexScoreE12(Quantity{1}, Money{50'000}, Price{60'000}, -7),
+                           BitmexScoreE12(Quantity{1}, Money{50'000}, Price{60'000}, 1),
      "equity is clamped to one quote unit"},
-    {"binance", BinanceLeveragePnlScoreE12(1, 50'000, 60'000, 5'000, 600, 15'000), 80'000'000'000,
+    {"binance", BinanceLeveragePnlScoreE12(Quantity{1}, Money{50'000}, Price{60'000},
+                                           Money{5'000}, 600, 15'000),
+     80'000'000'000,
      "PnL% 10,000 / 5,000 = 2.0 x margin ratio 600 / 15,000 = 0.04"},
-    {"hyperliquid long",  HyperliquidScoreE12(1, 50'000, 60'000, 15'000),    4'800'000'000'000,
+    {"hyperliquid long", HyperliquidScoreE12(Quantity{1}, Money{50'000}, Price{60'000}, 15'000),
+     4'800'000'000'000,
      "(60,000 / 50,000) x (60,000 / 15,000) = 4.8"},
-    {"hyperliquid short", HyperliquidScoreE12(-1, -50'000, 40'000, 15'000), 3'333'332'500'000,
+    {"hyperliquid short", HyperliquidScoreE12(Quantity{-1}, Money{-50'000}, Price{40'000}, 15'000),
+     3'333'332'500'000,
      "our reading: (50,000 / 40,000) x (40,000 / 15,000) = 3.3333325"},
-    {"pro-rata", ProRataScore(-7), 7, "|Q|"},
+    {"pro-rata", ProRataScore(Quantity{-7}), 7, "|Q|"},
 };
 // clang-format on
 INSTANTIATE_TEST_SUITE_P(Rule6, AdlScoreTableTest, ::testing::ValuesIn(kScoreRows));
@@ -61,20 +68,20 @@ class AdlTest : public EngineTest {
     MarketSpec spec = PlainSpec();
     spec.adl_policy = policy;
     List(spec);
-    Mark(1'000);
-    Open(AccountId{1}, 1'001);
-    Open(AccountId{2}, 1'000'000);
-    Open(AccountId{4}, 5'000);
-    Open(AccountId{5}, 2'000);
-    Trade(AccountId{1}, AccountId{2}, 6, 1'000);
-    Trade(AccountId{1}, AccountId{4}, 3, 1'000);
-    Trade(AccountId{1}, AccountId{5}, 1, 1'000);
+    Mark(Price{1'000});
+    Open(AccountId{1}, Money{1'001});
+    Open(AccountId{2}, Money{1'000'000});
+    Open(AccountId{4}, Money{5'000});
+    Open(AccountId{5}, Money{2'000});
+    Trade(AccountId{1}, AccountId{2}, Quantity{6}, Price{1'000});
+    Trade(AccountId{1}, AccountId{4}, Quantity{3}, Price{1'000});
+    Trade(AccountId{1}, AccountId{5}, Quantity{1}, Price{1'000});
   }
 };
 
 TEST_F(AdlTest, QueueIsRankedOnceAndReducedFromTheTopAtTheBankruptcyQuote) {
   Build(AdlPolicy::kBitmex);
-  Mark(908);
+  Mark(Price{908});
   const AdlQueue queue = Single<AdlQueue>();
   EXPECT_EQ(queue.queue_length, 3u);
   EXPECT_EQ(queue.quantity_to_cover, 10);
@@ -101,8 +108,8 @@ TEST_F(AdlTest, QueueIsRankedOnceAndReducedFromTheTopAtTheBankruptcyQuote) {
 
 TEST_F(AdlTest, CounterpartyOrdersInTheMarketAreCancelled) {
   Build(AdlPolicy::kBitmex);
-  Order(AccountId{4}, OrderId{1}, Side::kBuy, 500, 1);
-  Mark(908);
+  Order(AccountId{4}, OrderId{1}, Side::kBuy, Price{500}, Quantity{1});
+  Mark(Price{908});
   bool cancelled = false;
   for (const OrderCancelled& cancel : All<OrderCancelled>()) {
     cancelled |= cancel.account == AccountId{4} && cancel.reason == CancelReason::kAdl;
@@ -119,8 +126,8 @@ TEST_F(AdlTest, CounterpartyOrdersInTheMarketAreCancelled) {
 struct PolicyRow {
   AdlPolicy policy;
   std::vector<AccountId> queue;
-  std::vector<Quantity> quantities;
-  std::vector<Money> quotes;
+  std::vector<int64_t> quantities;
+  std::vector<int64_t> quotes;
   const char* why;
 };
 
@@ -131,19 +138,19 @@ class AdlPolicyTableTest : public AdlTest, public ::testing::WithParamInterface<
 TEST_P(AdlPolicyTableTest, QueueOrderAndTakes) {
   const PolicyRow row = GetParam();
   Build(row.policy);
-  Mark(908);
+  Mark(Price{908});
   const AdlQueue queue = Single<AdlQueue>();
   EXPECT_EQ(queue.policy, row.policy);
   std::vector<AccountId> ranked;
   for (const AdlQueueEntry& entry : queue.top) ranked.push_back(entry.account);
   EXPECT_EQ(ranked, row.queue);
   std::vector<AccountId> reduced;
-  std::vector<Quantity> quantities;
-  std::vector<Money> quotes;
+  std::vector<int64_t> quantities;
+  std::vector<int64_t> quotes;
   for (const AdlReduction& reduction : All<AdlReduction>()) {
     reduced.push_back(reduction.counterparty_account);
-    quantities.push_back(reduction.quantity);
-    quotes.push_back(reduction.quote);
+    quantities.push_back(reduction.quantity.value());
+    quotes.push_back(reduction.quote.value());
   }
   EXPECT_EQ(reduced, row.queue);
   EXPECT_EQ(quantities, row.quantities);
@@ -172,7 +179,7 @@ base::Sha256Digest Commitment(const std::vector<AdlQueueEntry>& entries) {
   std::vector<uint8_t> bytes;
   for (const AdlQueueEntry& entry : entries) {
     for (const uint64_t value : {entry.account.value(), static_cast<uint64_t>(entry.score),
-                                 static_cast<uint64_t>(entry.position)}) {
+                                 static_cast<uint64_t>(entry.position.value())}) {
       for (int byte = 7; byte >= 0; --byte)
         bytes.push_back(static_cast<uint8_t>(value >> (8 * byte)));
     }
@@ -186,7 +193,7 @@ class AdlRecordTest : public AdlTest, public ::testing::WithParamInterface<AdlPo
 TEST_P(AdlRecordTest, QueueCommitsToTheRankingAndEachReductionToItsScoreInputs) {
   Build(GetParam());
   const PositionState before_4 = engine_.Position(AccountId{4}, kMarket);
-  Mark(908);
+  Mark(Price{908});
   const AdlQueue queue = Single<AdlQueue>();
   ASSERT_EQ(queue.top.size(), 3u);  // The whole queue: the commitment covers exactly these.
   EXPECT_EQ(queue.ranking_sha256, Commitment(queue.top));
@@ -219,14 +226,15 @@ TEST_F(EngineTest, CommitmentCoversTheQueueBeyondItsListedTop) {
   options.list_full_adl_queue = true;
   engine_ = RiskEngine(options);
   List(PlainSpec());
-  Mark(1'000);
-  Open(AccountId{1}, 2'503);
+  Mark(Price{1'000});
+  Open(AccountId{1}, Money{2'503});
   for (uint64_t n = 10; n < 35; ++n) {
     const AccountId short_account{n};
-    Open(short_account, 100'000 + static_cast<Money>(short_account.value()));  // Distinct leverage.
-    Trade(AccountId{1}, short_account, 1, 1'000);
+    Open(short_account,
+         Money{100'000 + static_cast<int64_t>(short_account.value())});  // Distinct leverage.
+    Trade(AccountId{1}, short_account, Quantity{1}, Price{1'000});
   }
-  Mark(908);
+  Mark(Price{908});
   const AdlQueue queue = Single<AdlQueue>();
   EXPECT_EQ(queue.queue_length, 25u);
   ASSERT_EQ(queue.top.size(), static_cast<size_t>(kAdlQueueTopK));

@@ -28,21 +28,23 @@ class BookViolationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     Apply(ListMarket{testing::PlainSpec()});
-    Apply(SetMark{kMarket, 10'000, 10'000});
+    Apply(SetMark{kMarket, Price{10'000}, Price{10'000}});
     for (const AccountId account : {kBuyer, kSeller}) {
       Apply(OpenAccount{account});
-      Apply(Deposit{account, kUsdt, 10'000'000});
+      Apply(Deposit{account, kUsdt, Money{10'000'000}});
     }
     uint64_t next_id = 1;
-    for (const Price price : {9'900, 9'900, 9'800}) Rest(kBuyer, Side::kBuy, price, next_id++);
-    for (const Price price : {10'100, 10'100, 10'200}) Rest(kSeller, Side::kSell, price, next_id++);
+    for (const int64_t price : {9'900, 9'900, 9'800})
+      Rest(kBuyer, Side::kBuy, Price{price}, next_id++);
+    for (const int64_t price : {10'100, 10'100, 10'200})
+      Rest(kSeller, Side::kSell, Price{price}, next_id++);
     ASSERT_EQ(core_.FindBookViolation(), "");
   }
 
   void Apply(const Input& input) { core_.Apply(input, ++time_, &effects_); }
   void Rest(AccountId account, Side side, Price price, uint64_t id) {
     Apply(PlaceOrder{account, kMarket, OrderId{id}, side, OrderType::kLimit, TimeInForce::kGtc,
-                     false, price, 3});
+                     false, price, Quantity{3}});
   }
   // The arena index of an account's order.
   uint32_t IndexOf(AccountId account, uint64_t id) {
@@ -58,7 +60,7 @@ class BookViolationTest : public ::testing::Test {
 };
 
 TEST_F(BookViolationTest, ARemainingQuantityThatDisagreesWithItsLevelTotal) {
-  OrderOf(kBuyer, 1).remaining += 1;
+  OrderOf(kBuyer, 1).remaining += Quantity{1};
   EXPECT_EQ(core_.FindBookViolation(), "level totals");
 }
 
@@ -69,15 +71,15 @@ TEST_F(BookViolationTest, AnOrderListedTwiceInALevelIsCaughtNotLoopedOver) {
 }
 
 TEST_F(BookViolationTest, AnOrderOnTheWrongSideOrAtTheWrongPrice) {
-  OrderOf(kSeller, 6).price = 10'300;
+  OrderOf(kSeller, 6).price = Price{10'300};
   EXPECT_EQ(core_.FindBookViolation(), "book order inconsistent");
-  OrderOf(kSeller, 6).price = 10'200;
+  OrderOf(kSeller, 6).price = Price{10'200};
   OrderOf(kSeller, 6).side = Side::kBuy;
   EXPECT_EQ(core_.FindBookViolation(), "book order inconsistent");
 }
 
 TEST_F(BookViolationTest, ALevelWithAMiscountedOrderCount) {
-  CoreTestPeer::book(core_, kMarket).asks.at(10'100).count += 1;
+  CoreTestPeer::book(core_, kMarket).asks.at(Price{10'100}).count += 1;
   EXPECT_EQ(core_.FindBookViolation(), "level totals");
 }
 
@@ -85,7 +87,7 @@ TEST_F(BookViolationTest, AnIndexEntryMissingForABookOrder) {
   // Its open quantity taken off too, so that only the count can tell.
   Account& buyer = CoreTestPeer::account(core_, kBuyer);
   buyer.orders.erase(OrderId{3});
-  buyer.positions.at(kMarket).open_buy -= 3;
+  buyer.positions.at(kMarket).open_buy -= Quantity{3};
   EXPECT_EQ(core_.FindBookViolation(), "order count");
 }
 
@@ -101,16 +103,16 @@ TEST_F(BookViolationTest, AnIndexEntryNamingAnOrderNoBookHolds) {
 }
 
 TEST_F(BookViolationTest, OpenQuantitiesThatDisagreeWithTheOrders) {
-  CoreTestPeer::account(core_, kSeller).positions.at(kMarket).open_sell -= 1;
+  CoreTestPeer::account(core_, kSeller).positions.at(kMarket).open_sell -= Quantity{1};
   EXPECT_EQ(core_.FindBookViolation(), "open quantities");
 }
 
 TEST_F(BookViolationTest, ACrossedBook) {
   const uint32_t index = IndexOf(kSeller, 6);  // Alone at 10,200: move its level to 9,700.
   Book& book = CoreTestPeer::book(core_, kMarket);
-  book.asks.emplace(9'700, book.asks.at(10'200));
-  book.asks.erase(10'200);
-  CoreTestPeer::orders(core_)[index].price = 9'700;
+  book.asks.emplace(Price{9'700}, book.asks.at(Price{10'200}));
+  book.asks.erase(Price{10'200});
+  CoreTestPeer::orders(core_)[index].price = Price{9'700};
   EXPECT_EQ(core_.FindBookViolation(), "crossed book in market 1");
 }
 

@@ -108,39 +108,41 @@ class CascadeTest : public EngineTest {
     MarketSpec spec = PlainSpec();
     spec.adl_policy = policy;
     List(spec);
-    Mark(10'000);
-    Do(TopUpInsurance{kUsdt, 30'000});
-    Open(AccountId{1}, 1'000'000'000'000);
-    Quantity long_lots = 0;
-    for (int i = 0; i < kLongs; ++i) long_lots += 1 + i % 3;
+    Mark(Price{10'000});
+    Do(TopUpInsurance{kUsdt, Money{30'000}});
+    Open(AccountId{1}, Money{1'000'000'000'000});
+    Quantity long_lots{0};
+    for (int i = 0; i < kLongs; ++i) long_lots += Quantity{1 + i % 3};
     for (int j = 0; j < kShorts; ++j) {
       const AccountId account = static_cast<AccountId>(2 + j);
-      const Quantity lots = long_lots / kShorts + (j < long_lots % kShorts ? 1 : 0);
-      Open(account, j % 4 == 0 ? lots * 10'000 * (12 + j % 5) / 100 : 1'000'000'000);
-      Order(account, OrderId{1}, Side::kSell, 10'000, lots);
+      const Quantity lots{long_lots.value() / kShorts + (j < long_lots.value() % kShorts ? 1 : 0)};
+      Open(account, Money{j % 4 == 0 ? lots.value() * 10'000 * (12 + j % 5) / 100 : 1'000'000'000});
+      Order(account, OrderId{1}, Side::kSell, Price{10'000}, lots);
       ASSERT_EQ(LastRejection(), Rejection::kNone);
     }
     for (int i = 0; i < kLongs; ++i) {
       const AccountId account{kFirstLong.value() + static_cast<uint64_t>(i)};
-      const Quantity lots = 1 + i % 3;
-      Open(account, lots * 10'000 * (10 + (i * 7) % 11) / 100);
-      Order(account, OrderId{1}, Side::kBuy, 10'000, lots, TimeInForce::kIoc);
+      const Quantity lots{1 + i % 3};
+      Open(account, Money{lots.value() * 10'000 * (10 + (i * 7) % 11) / 100});
+      Order(account, OrderId{1}, Side::kBuy, Price{10'000}, lots, TimeInForce::kIoc);
       ASSERT_EQ(LastRejection(), Rejection::kNone);
     }
     // Ten thin shorts (50..59) sell 20 lots each to the maker at 8,000: flat PnL at the crash
     // mark ranks them last in its ADL queue; the squeeze makes them bankrupt.
-    Order(AccountId{1}, OrderId{200}, Side::kBuy, 8'000, 10 * 20);
+    Order(AccountId{1}, OrderId{200}, Side::kBuy, Price{8'000}, Quantity{10 * 20});
     for (int k = 0; k < 10; ++k) {
       const AccountId account = static_cast<AccountId>(50 + k);
-      Open(account, 60'000 + 1'000 * k);
-      Order(account, OrderId{1}, Side::kSell, 8'000, 20, TimeInForce::kIoc);
+      Open(account, Money{60'000 + 1'000 * k});
+      Order(account, OrderId{1}, Side::kSell, Price{8'000}, Quantity{20}, TimeInForce::kIoc);
       ASSERT_EQ(LastRejection(), Rejection::kNone);
     }
     for (int level = 0; level < 12; ++level) {  // Above the bankruptcy prices: Phase A.
-      Order(AccountId{1}, static_cast<OrderId>(1 + level), Side::kBuy, 9'500 - 50 * level, 5);
+      Order(AccountId{1}, static_cast<OrderId>(1 + level), Side::kBuy, Price{9'500 - 50 * level},
+            Quantity{5});
     }
     for (int level = 0; level < 8; ++level) {  // Below the crash mark: Phase B.
-      Order(AccountId{1}, static_cast<OrderId>(100 + level), Side::kBuy, 7'900 - 100 * level, 10);
+      Order(AccountId{1}, static_cast<OrderId>(100 + level), Side::kBuy, Price{7'900 - 100 * level},
+            Quantity{10});
     }
   }
 
@@ -164,11 +166,11 @@ class CascadeTest : public EngineTest {
   // Crash to 8,000 (every long below MM), then squeeze to 14,000 (the thin shorts).
   uint64_t RunTicks(CascadeCounts* counts) {
     EffectDigest digest;
-    Mark(8'000);
+    Mark(Price{8'000});
     digest.Add(last_);
     Count(counts);
     engine_.CheckInvariants();
-    Mark(14'000);
+    Mark(Price{14'000});
     digest.Add(last_);
     Count(counts);
     engine_.CheckInvariants();
@@ -225,16 +227,16 @@ TEST_F(CascadeTest, OneLotLongsAgainstOneMakerInOneTick) {
   options.verify_invariants = false;
   engine_ = RiskEngine(options);
   List(PlainSpec());
-  Mark(10'000);
-  Open(AccountId{1}, 1'000'000'000'000);
-  Order(AccountId{1}, OrderId{1}, Side::kSell, 10'000, kAccounts);
+  Mark(Price{10'000});
+  Open(AccountId{1}, Money{1'000'000'000'000});
+  Order(AccountId{1}, OrderId{1}, Side::kSell, Price{10'000}, Quantity{kAccounts});
   for (int a = 0; a < kAccounts; ++a) {
     const AccountId account = static_cast<AccountId>(2 + a);
-    Open(account, 1'100);
-    Order(account, OrderId{1}, Side::kBuy, 10'000, 1, TimeInForce::kIoc);
+    Open(account, Money{1'100});
+    Order(account, OrderId{1}, Side::kBuy, Price{10'000}, Quantity{1}, TimeInForce::kIoc);
     ASSERT_EQ(LastRejection(), Rejection::kNone);
   }
-  Mark(5'000);
+  Mark(Price{5'000});
   EffectDigest digest;
   digest.Add(last_);
   const std::vector<Liquidation> liquidations = All<Liquidation>();

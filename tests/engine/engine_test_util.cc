@@ -19,17 +19,23 @@ MarketSpec PlainSpec(MarketId market, RateE8 mmr_e8, int64_t max_leverage) {
   const char* const kSymbols[] = {"M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7"};
   spec.symbol = kSymbols[market.value() % 8];
   spec.quote_asset = kUsdt;
-  spec.tick_size = 1;
-  spec.tiers = {RiskTier{0, mmr_e8, max_leverage}};
+  spec.tick_size = Price{1};
+  spec.tiers = {RiskTier{Money{0}, mmr_e8, max_leverage}};
   spec.funding_interval_ns = 8ll * 3600 * 1'000'000'000;
   return spec;
 }
 
 std::vector<RiskTier> BinanceBtcTiers() {
-  return {{0, 400'000, 125},           {50'000, 500'000, 100},       {250'000, 1'000'000, 50},
-          {1'000'000, 2'500'000, 20},  {10'000'000, 5'000'000, 10},  {20'000'000, 10'000'000, 5},
-          {50'000'000, 12'500'000, 4}, {100'000'000, 15'000'000, 3}, {200'000'000, 25'000'000, 2},
-          {300'000'000, 50'000'000, 1}};
+  return {{Money{0}, 400'000, 125},
+          {Money{50'000}, 500'000, 100},
+          {Money{250'000}, 1'000'000, 50},
+          {Money{1'000'000}, 2'500'000, 20},
+          {Money{10'000'000}, 5'000'000, 10},
+          {Money{20'000'000}, 10'000'000, 5},
+          {Money{50'000'000}, 12'500'000, 4},
+          {Money{100'000'000}, 15'000'000, 3},
+          {Money{200'000'000}, 25'000'000, 2},
+          {Money{300'000'000}, 50'000'000, 1}};
 }
 
 const std::vector<Effect>& EngineTest::Do(const Input& input) {
@@ -59,7 +65,8 @@ void EngineTest::Order(AccountId account, OrderId order_id, Side side, Price pri
 
 void EngineTest::MarketOrder(AccountId account, OrderId order_id, Side side, Quantity quantity,
                              TimeInForce tif, MarketId market) {
-  Do(PlaceOrder{account, market, order_id, side, OrderType::kMarket, tif, false, 0, quantity});
+  Do(PlaceOrder{account, market, order_id, side, OrderType::kMarket, tif, false, Price{0},
+                quantity});
 }
 
 void EngineTest::Trade(AccountId buyer, AccountId seller, Quantity quantity, Price price,
@@ -97,20 +104,21 @@ RandomStream::RandomStream(uint64_t seed, int accounts, int markets)
     : rng_(seed), accounts_(accounts), markets_(markets) {
   for (int m = 1; m <= markets_; ++m) {
     MarketSpec spec = PlainSpec(static_cast<MarketId>(m), 500'000 * m, 20 / m);
-    spec.tick_size = 5;
+    spec.tick_size = Price{5};
     spec.maker_fee_e8 = 20'000 * (m - 1);
     spec.taker_fee_e8 = 50'000;
-    spec.tiers.push_back(RiskTier{2'000'000, 1'000'000 * m, 10 / m});
+    spec.tiers.push_back(RiskTier{Money{2'000'000}, 1'000'000 * m, 10 / m});
     spec.adl_policy = static_cast<AdlPolicy>((m - 1) % 4);
     spec.max_slippage_e8 = m == 2 ? 5'000'000 : 0;
     setup_.push_back(ListMarket{spec});
-    setup_.push_back(SetMark{static_cast<MarketId>(m), 10'000, 10'000});
+    setup_.push_back(SetMark{static_cast<MarketId>(m), Price{10'000}, Price{10'000}});
     marks_.push_back(10'000);
   }
-  setup_.push_back(TopUpInsurance{kUsdt, 50'000});
+  setup_.push_back(TopUpInsurance{kUsdt, Money{50'000}});
   for (int a = 1; a <= accounts_; ++a) {
     setup_.push_back(OpenAccount{static_cast<AccountId>(a)});
-    setup_.push_back(Deposit{static_cast<AccountId>(a), kUsdt, rng_.Uniform(20'000, 400'000)});
+    setup_.push_back(
+        Deposit{static_cast<AccountId>(a), kUsdt, Money{rng_.Uniform(20'000, 400'000)}});
   }
   next_order_.assign(accounts_ + 1, 1);
 }
@@ -132,24 +140,25 @@ Input RandomStream::Next() {
     return FundingTick{static_cast<MarketId>(rng_.Uniform(1, markets_)),
                        rng_.Uniform(-200'000, 200'000)};
   }
-  if (roll < 970) return Deposit{account, kUsdt, rng_.Uniform(1, 50'000)};
-  if (roll < 990) return Withdraw{account, kUsdt, rng_.Uniform(1, 80'000)};
-  if (roll < 993) return TopUpInsurance{kUsdt, rng_.Uniform(1, 5'000)};
+  if (roll < 970) return Deposit{account, kUsdt, Money{rng_.Uniform(1, 50'000)}};
+  if (roll < 990) return Withdraw{account, kUsdt, Money{rng_.Uniform(1, 80'000)}};
+  if (roll < 993) return TopUpInsurance{kUsdt, Money{rng_.Uniform(1, 5'000)}};
   if (roll < 996) return OpenAccount{static_cast<AccountId>(rng_.Uniform(0, accounts_ + 2))};
-  return PlaceOrder{account,           MarketId{99}, OrderId{1}, Side::kBuy, OrderType::kLimit,
-                    TimeInForce::kGtc, false,        10'000,     1};  // Unknown market.
+  return PlaceOrder{
+      account,           MarketId{99}, OrderId{1},    Side::kBuy, OrderType::kLimit,
+      TimeInForce::kGtc, false,        Price{10'000}, Quantity{1}};  // Unknown market.
 }
 
 Input RandomStream::NextOrder() {
   const AccountId account = static_cast<AccountId>(rng_.Uniform(1, accounts_));
   const MarketId market = static_cast<MarketId>(rng_.Uniform(1, markets_));
-  const Price mark = marks_[market.value() - 1];
+  const int64_t mark = marks_[market.value() - 1];
   PlaceOrder order;
   order.account = account;
   order.market = market;
   order.order_id = OrderId{next_order_[account.value()]++};
   order.side = rng_.Chance(50) ? Side::kBuy : Side::kSell;
-  order.quantity = rng_.Uniform(1, rng_.Chance(10) ? 400 : 40);
+  order.quantity = Quantity{rng_.Uniform(1, rng_.Chance(10) ? 400 : 40)};
   const int64_t kind = rng_.Uniform(0, 99);
   if (kind < 10) {
     order.type = OrderType::kMarket;
@@ -157,8 +166,8 @@ Input RandomStream::NextOrder() {
     return order;
   }
   const int64_t offset = rng_.Uniform(-60, 60) * 5;
-  order.price = std::max<Price>(5, (mark / 5) * 5 + offset);
-  if (rng_.Chance(1)) order.price += 1;  // Off-tick: rejected.
+  order.price = Price{std::max<int64_t>(5, (mark / 5) * 5 + offset)};
+  if (rng_.Chance(1)) order.price += Price{1};  // Off-tick: rejected.
   order.tif = kind < 70   ? TimeInForce::kGtc
               : kind < 82 ? TimeInForce::kIoc
               : kind < 90 ? TimeInForce::kFok
@@ -169,7 +178,7 @@ Input RandomStream::NextOrder() {
 
 Input RandomStream::NextMark() {
   const MarketId market = static_cast<MarketId>(rng_.Uniform(1, markets_));
-  Price& mark = marks_[market.value() - 1];
+  int64_t& mark = marks_[market.value() - 1];
   const int64_t roll = rng_.Uniform(0, 99);
   if (roll < 3) {
     mark = mark * rng_.Uniform(55, 85) / 100;  // Crash.
@@ -178,8 +187,8 @@ Input RandomStream::NextMark() {
   } else {
     mark += rng_.Uniform(-mark / 100, mark / 100);
   }
-  mark = std::clamp<Price>(mark, 500, 200'000);
-  return SetMark{market, mark, mark};
+  mark = std::clamp<int64_t>(mark, 500, 200'000);
+  return SetMark{market, Price{mark}, Price{mark}};
 }
 
 }  // namespace engine::testing

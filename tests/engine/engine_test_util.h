@@ -110,7 +110,7 @@ class RandomStream {
   int markets_;
   int64_t produced_ = 0;
   std::vector<Input> setup_;
-  std::vector<Price> marks_;
+  std::vector<int64_t> marks_;        // Per market, per lot.
   std::vector<uint64_t> next_order_;  // Per account: its next order id.
 };
 

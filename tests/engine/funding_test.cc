@@ -12,19 +12,19 @@ class FundingTest : public EngineTest {
  protected:
   void SetUp() override {
     List(PlainSpec());
-    Mark(1'000'000);
-    Open(AccountId{1}, 1'000'000);
-    Open(AccountId{2}, 1'000'000);
-    Open(AccountId{3}, 1'000'000);
-    Trade(AccountId{1}, AccountId{2}, 2, 1'000'000);
-    Trade(AccountId{1}, AccountId{3}, 1, 1'000'000);
-    Mark(1'000'003);
+    Mark(Price{1'000'000});
+    Open(AccountId{1}, Money{1'000'000});
+    Open(AccountId{2}, Money{1'000'000});
+    Open(AccountId{3}, Money{1'000'000});
+    Trade(AccountId{1}, AccountId{2}, Quantity{2}, Price{1'000'000});
+    Trade(AccountId{1}, AccountId{3}, Quantity{1}, Price{1'000'000});
+    Mark(Price{1'000'003});
   }
   Money PaymentOf(AccountId account) const {
     for (const FundingPayment& payment : All<FundingPayment>()) {
       if (payment.account == account) return payment.amount;
     }
-    return 0;
+    return Money{0};
   }
 };
 
@@ -33,10 +33,10 @@ class FundingTest : public EngineTest {
 // each account (negative: paid) and the residue the insurance fund is credited with.
 struct FundingRow {
   RateE8 rate_e8;
-  Money payment_1;  // The long.
-  Money payment_2;  // Short 2 lots.
-  Money payment_3;  // Short 1 lot.
-  Money residue;    // Credited to the fund.
+  int64_t payment_1;  // The long.
+  int64_t payment_2;  // Short 2 lots.
+  int64_t payment_3;  // Short 1 lot.
+  int64_t residue;    // Credited to the fund.
   const char* why;
 };
 
@@ -52,8 +52,9 @@ TEST_P(FundingTableTest, PayersRoundUpReceiversRoundDownTheResidueGoesToTheFund)
   EXPECT_EQ(PaymentOf(AccountId{1}), row.payment_1);
   EXPECT_EQ(PaymentOf(AccountId{2}), row.payment_2);
   EXPECT_EQ(PaymentOf(AccountId{3}), row.payment_3);
-  EXPECT_EQ(
-      PaymentOf(AccountId{1}) + PaymentOf(AccountId{2}) + PaymentOf(AccountId{3}) + row.residue, 0);
+  EXPECT_EQ(PaymentOf(AccountId{1}) + PaymentOf(AccountId{2}) + PaymentOf(AccountId{3}) +
+                Money{row.residue},
+            0);
   EXPECT_EQ(engine_.InsuranceFund(kUsdt), row.residue);
   if (row.residue > 0) {
     const InsuranceFundCredit credit = Single<InsuranceFundCredit>();
@@ -76,7 +77,7 @@ const FundingRow kFundingRows[] = {
 INSTANTIATE_TEST_SUITE_P(Rule8, FundingTableTest, ::testing::ValuesIn(kFundingRows));
 
 TEST_F(FundingTest, FundingCanTriggerLiquidation) {
-  Do(Withdraw{AccountId{1}, kUsdt, 600'000});  // Equity 400,009 vs IM 300,001.
+  Do(Withdraw{AccountId{1}, kUsdt, Money{600'000}});  // Equity 400,009 vs IM 300,001.
   EXPECT_EQ(LastRejection(), Rejection::kNone);
   Do(FundingTick{kMarket, 13'000'000});  // 13%: pays 390,002; equity 10,007 < MM 30,001.
   EXPECT_EQ(Single<Liquidation>().account, engine::AccountId{1});

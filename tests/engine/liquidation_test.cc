@@ -19,29 +19,29 @@ class LiquidationTest : public EngineTest {
  protected:
   void SetUp() override {
     List(PlainSpec());
-    Mark(1'000);
-    Open(AccountId{1}, 1'000);
-    Open(AccountId{2}, 1'000'000);
-    Open(AccountId{3}, 1'000'000);
-    Open(AccountId{4}, 10'000);
-    Trade(AccountId{1}, AccountId{2}, 6, 1'000);
-    Trade(AccountId{1}, AccountId{4}, 4, 1'000);
+    Mark(Price{1'000});
+    Open(AccountId{1}, Money{1'000});
+    Open(AccountId{2}, Money{1'000'000});
+    Open(AccountId{3}, Money{1'000'000});
+    Open(AccountId{4}, Money{10'000});
+    Trade(AccountId{1}, AccountId{2}, Quantity{6}, Price{1'000});
+    Trade(AccountId{1}, AccountId{4}, Quantity{4}, Price{1'000});
   }
-  std::vector<Money> FundDeltas() const {
-    std::vector<Money> deltas;
+  std::vector<int64_t> FundDeltas() const {
+    std::vector<int64_t> deltas;
     for (const LiquidationFill& fill : All<LiquidationFill>())
-      deltas.push_back(fill.insurance_delta);
+      deltas.push_back(fill.insurance_delta.value());
     return deltas;
   }
 };
 
 TEST_F(LiquidationTest, NotLiquidatedWhileEquityEqualsMaintenance) {
-  Mark(910);  // Equity 100 >= MM 91.
+  Mark(Price{910});  // Equity 100 >= MM 91.
   EXPECT_TRUE(All<Liquidation>().empty());
 }
 
 TEST_F(LiquidationTest, TakeOverAtTheBankruptcyQuoteLeavesWalletZero) {
-  Mark(909);
+  Mark(Price{909});
   const Liquidation liquidation = Single<Liquidation>();
   EXPECT_EQ(liquidation.account, engine::AccountId{1});
   EXPECT_EQ(liquidation.equity, 90);
@@ -55,10 +55,10 @@ TEST_F(LiquidationTest, TakeOverAtTheBankruptcyQuoteLeavesWalletZero) {
 }
 
 TEST_F(LiquidationTest, LiquidationCancelsTheAccountsOrdersFirst) {
-  Open(AccountId{1}, 200);  // Room for the order's IM: 10 lots valued at 1,100.
-  Order(AccountId{1}, OrderId{1}, Side::kSell, 1'100, 2);
+  Open(AccountId{1}, Money{200});  // Room for the order's IM: 10 lots valued at 1,100.
+  Order(AccountId{1}, OrderId{1}, Side::kSell, Price{1'100}, Quantity{2});
   ASSERT_EQ(LastRejection(), Rejection::kNone);
-  Mark(880);
+  Mark(Price{880});
   ASSERT_FALSE(last_.empty());
   const auto* cancelled = std::get_if<OrderCancelled>(&last_[0]);
   ASSERT_NE(cancelled, nullptr);
@@ -72,11 +72,11 @@ TEST_F(LiquidationTest, LiquidationCancelsTheAccountsOrdersFirst) {
 // fund, Phase B below BP draws on it while the fund covers a whole fill), and what the book and
 // the fund cannot take goes to ADL at the rest of BQ.
 struct PhaseRow {
-  std::vector<std::pair<Price, Quantity>> bids;
-  std::vector<Money> fund_deltas;  // One per liquidation fill, in order.
-  Money fund_after;
-  Quantity adl_quantity;  // Summed over the reductions.
-  Money adl_quote;
+  std::vector<std::pair<int64_t, int64_t>> bids;  // Price, lots.
+  std::vector<int64_t> fund_deltas;               // One per liquidation fill, in order.
+  int64_t fund_after;
+  int64_t adl_quantity;  // Summed over the reductions.
+  int64_t adl_quote;
   const char* why;
 };
 
@@ -89,14 +89,14 @@ TEST_P(LiquidationPhaseTest, FillsFundAndAdlSplitTheBankruptcyQuote) {
   const PhaseRow row = GetParam();
   uint64_t order_id = 1;
   for (const auto& [price, quantity] : row.bids) {
-    Order(AccountId{3}, OrderId{order_id++}, Side::kBuy, price, quantity);
+    Order(AccountId{3}, OrderId{order_id++}, Side::kBuy, Price{price}, Quantity{quantity});
   }
-  Mark(909);
+  Mark(Price{909});
   ASSERT_EQ(Single<Liquidation>().bankruptcy_quote, 9'000);
   EXPECT_EQ(FundDeltas(), row.fund_deltas);
   EXPECT_EQ(engine_.InsuranceFund(kUsdt), row.fund_after);
-  Quantity adl_quantity = 0;
-  Money adl_quote = 0;
+  Quantity adl_quantity{0};
+  Money adl_quote{0};
   for (const AdlReduction& reduction : All<AdlReduction>()) {
     adl_quantity += reduction.quantity;
     adl_quote += reduction.quote;
@@ -132,10 +132,10 @@ TEST_F(LiquidationTest, MaxSlippageCapsPhaseB) {
   MarketSpec spec = PlainSpec();
   spec.max_slippage_e8 = 2'000'000;  // 2% from mark 909: Phase B no lower than ceil(890.82).
   Do(ChangeMarket{spec});
-  Order(AccountId{3}, OrderId{1}, Side::kBuy, 891, 1);
-  Order(AccountId{3}, OrderId{2}, Side::kBuy, 890, 1);
-  Do(TopUpInsurance{kUsdt, 1'000});
-  Mark(909);
+  Order(AccountId{3}, OrderId{1}, Side::kBuy, Price{891}, Quantity{1});
+  Order(AccountId{3}, OrderId{2}, Side::kBuy, Price{890}, Quantity{1});
+  Do(TopUpInsurance{kUsdt, Money{1'000}});
+  Mark(Price{909});
   ASSERT_EQ(All<LiquidationFill>().size(), 1u);
   EXPECT_EQ(All<LiquidationFill>()[0].price, 891);
   EXPECT_EQ(All<AdlReduction>().size(), 2u);  // 9 lots over both shorts.
@@ -143,14 +143,14 @@ TEST_F(LiquidationTest, MaxSlippageCapsPhaseB) {
 
 TEST_F(LiquidationTest, BankruptcyQuoteIsSplitOverPositionsByMaintenanceMargin) {
   List(PlainSpec(MarketId{2}));
-  Mark(1'000, MarketId{2});
-  Open(AccountId{5}, 2'000);
-  Trade(AccountId{5}, AccountId{2}, 10, 1'000, MarketId{2});
-  Trade(AccountId{5}, AccountId{2}, 10,
-        1'000);  // Account 5: 10 long in both markets, WB 2,000, IM 2,000.
-  Mark(950);
+  Mark(Price{1'000}, MarketId{2});
+  Open(AccountId{5}, Money{2'000});
+  Trade(AccountId{5}, AccountId{2}, Quantity{10}, Price{1'000}, MarketId{2});
+  Trade(AccountId{5}, AccountId{2}, Quantity{10},
+        Price{1'000});  // Account 5: 10 long in both markets, WB 2,000, IM 2,000.
+  Mark(Price{950});
   EXPECT_TRUE(All<Liquidation>().empty());
-  Mark(860, MarketId{2});  // Equity 2,000 - 500 - 1,400 = 100 < MM 95 + 86 = 181.
+  Mark(Price{860}, MarketId{2});  // Equity 2,000 - 500 - 1,400 = 100 < MM 95 + 86 = 181.
   std::vector<Liquidation> liquidations;
   for (const Liquidation& liquidation : All<Liquidation>()) {
     if (liquidation.account == AccountId{5}) liquidations.push_back(liquidation);
@@ -164,12 +164,12 @@ TEST_F(LiquidationTest, BankruptcyQuoteIsSplitOverPositionsByMaintenanceMargin) 
 }
 
 TEST_F(LiquidationTest, LowestEquityOverMaintenanceIsLiquidatedFirst) {
-  Open(AccountId{5}, 600);
-  Open(AccountId{6}, 550);
-  Trade(AccountId{5}, AccountId{3}, 5, 1'000);
-  Trade(AccountId{6}, AccountId{3}, 5, 1'000);
+  Open(AccountId{5}, Money{600});
+  Open(AccountId{6}, Money{550});
+  Trade(AccountId{5}, AccountId{3}, Quantity{5}, Price{1'000});
+  Trade(AccountId{6}, AccountId{3}, Quantity{5}, Price{1'000});
   // At 880: account 1 equity -200 / MM 88, account 6 -50 / 44, account 5 0 / 44.
-  Mark(880);
+  Mark(Price{880});
   const std::vector<Liquidation> liquidations = All<Liquidation>();
   ASSERT_EQ(liquidations.size(), 3u);
   EXPECT_EQ(liquidations[0].account, engine::AccountId{1});

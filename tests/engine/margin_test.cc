@@ -77,9 +77,9 @@ class BinanceLiquidationPriceTest : public EngineTest {
     spec.lot_decimals = 3;
     spec.quote_decimals = 5;
     List(spec);
-    Mark(2'000'000);
-    Open(AccountId{1}, 100'000'000);        // 1,000 USDT.
-    Open(AccountId{2}, 1'000'000'000'000);  // The deep-pocketed counterparty.
+    Mark(Price{2'000'000});
+    Open(AccountId{1}, Money{100'000'000});        // 1,000 USDT.
+    Open(AccountId{2}, Money{1'000'000'000'000});  // The deep-pocketed counterparty.
   }
   bool Liquidated(AccountId account) {
     for (const Liquidation& liquidation : All<Liquidation>()) {
@@ -109,9 +109,9 @@ class BinanceLiquidationTriggerTest : public BinanceLiquidationPriceTest,
 TEST_P(BinanceLiquidationTriggerTest, LiquidatedExactlyPastTheExactLiquidationPrice) {
   const TriggerRow row = GetParam();
   if (row.side == Side::kBuy) {
-    Trade(AccountId{1}, AccountId{2}, 500, 2'000'000);
+    Trade(AccountId{1}, AccountId{2}, Quantity{500}, Price{2'000'000});
   } else {
-    Trade(AccountId{2}, AccountId{1}, 500, 2'000'000);
+    Trade(AccountId{2}, AccountId{1}, Quantity{500}, Price{2'000'000});
   }
   Mark(row.mark);
   EXPECT_EQ(Liquidated(AccountId{1}), row.liquidated);
@@ -124,18 +124,18 @@ TEST_P(BinanceLiquidationTriggerTest, LiquidatedExactlyPastTheExactLiquidationPr
 // clang-format off
 const TriggerRow kTriggerRows[] = {
     // side      mark per lot  liquidated  why
-    {Side::kBuy,    1'807'230, false, "18,072.30"},
-    {Side::kBuy,    1'807'229, false, "18,072.29: equity 36.14500 >= MM 36.14458 USDT"},
-    {Side::kBuy,    1'807'228, true,  "18,072.28: the first tick below the exact LP"},
-    {Side::kSell,   2'191'235, false, "21,912.35"},
-    {Side::kSell,   2'191'236, true,  "21,912.36: the first tick above the exact LP"},
+    {Side::kBuy,    Price{1'807'230}, false, "18,072.30"},
+    {Side::kBuy,    Price{1'807'229}, false, "18,072.29: equity 36.14500 >= MM 36.14458 USDT"},
+    {Side::kBuy,    Price{1'807'228}, true,  "18,072.28: the first tick below the exact LP"},
+    {Side::kSell,   Price{2'191'235}, false, "21,912.35"},
+    {Side::kSell,   Price{2'191'236}, true,  "21,912.36: the first tick above the exact LP"},
 };
 // clang-format on
 INSTANTIATE_TEST_SUITE_P(Rule4, BinanceLiquidationTriggerTest, ::testing::ValuesIn(kTriggerRows));
 
 TEST_F(BinanceLiquidationPriceTest, MarginViewReportsEquityAndRequirements) {
-  Trade(AccountId{1}, AccountId{2}, 500, 2'000'000);
-  Mark(1'807'229);
+  Trade(AccountId{1}, AccountId{2}, Quantity{500}, Price{2'000'000});
+  Mark(Price{1'807'229});
   const MarginView view = engine_.Margin(AccountId{1}, kUsdt);
   EXPECT_EQ(view.wallet_balance, 100'000'000);
   EXPECT_EQ(view.equity, 3'614'500);              // 36.145 USDT

@@ -90,7 +90,7 @@ TEST(CanonicalStateTest, ImportRefusesAnInconsistentState) {
   for (int i = 0; i < 5'000; ++i) engine.Apply(stream.Next(), i, &effects);
   EngineState state = engine.Export();
   ASSERT_FALSE(state.assets.empty());
-  state.assets[0].deposits += 1;  // Breaks conservation.
+  state.assets[0].deposits += Money{1};  // Breaks conservation.
   std::string error;
   EXPECT_FALSE(RiskEngine::Import(state, &error).has_value());
   EXPECT_NE(error.find("conservation"), std::string::npos) << error;
@@ -103,16 +103,16 @@ TEST(CanonicalStateTest, ImportRefusesAnAccountBelowMaintenanceMargin) {
   RiskEngine engine;
   std::vector<Effect> effects;
   engine.Apply(ListMarket{PlainSpec()}, 1, &effects);
-  engine.Apply(SetMark{kMarket, 10'000, 10'000}, 2, &effects);
+  engine.Apply(SetMark{kMarket, Price{10'000}, Price{10'000}}, 2, &effects);
   for (const AccountId account : {AccountId{1}, AccountId{2}}) {
     engine.Apply(OpenAccount{account}, 3, &effects);
-    engine.Apply(Deposit{account, kUsdt, 2'000}, 4, &effects);
+    engine.Apply(Deposit{account, kUsdt, Money{2'000}}, 4, &effects);
   }
   engine.Apply(PlaceOrder{AccountId{1}, kMarket, OrderId{1}, Side::kSell, OrderType::kLimit,
-                          TimeInForce::kGtc, false, 10'000, 1},
+                          TimeInForce::kGtc, false, Price{10'000}, Quantity{1}},
                5, &effects);
   engine.Apply(PlaceOrder{AccountId{2}, kMarket, OrderId{1}, Side::kBuy, OrderType::kLimit,
-                          TimeInForce::kIoc, false, 10'000, 1},
+                          TimeInForce::kIoc, false, Price{10'000}, Quantity{1}},
                6, &effects);
   ASSERT_EQ(engine.Position(AccountId{2}, kMarket).quantity, 1);
   EngineState state = engine.Export();
@@ -120,8 +120,8 @@ TEST(CanonicalStateTest, ImportRefusesAnAccountBelowMaintenanceMargin) {
   ASSERT_TRUE(RiskEngine::Import(state, &error).has_value()) << error;
   for (AccountState& account : state.accounts) {
     if (account.account != AccountId{2}) continue;
-    account.balances.at(0).wallet_balance = 50;  // Equity 50 < maintenance 100 at 10,000.
-    state.assets.at(0).deposits -= 1'950;        // Conservation still holds.
+    account.balances.at(0).wallet_balance = Money{50};  // Equity 50 < maintenance 100 at 10,000.
+    state.assets.at(0).deposits -= Money{1'950};        // Conservation still holds.
   }
   EXPECT_FALSE(RiskEngine::Import(state, &error).has_value());
   EXPECT_EQ(error, "account 2 is below maintenance margin");

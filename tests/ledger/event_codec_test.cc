@@ -58,12 +58,12 @@ engine::MarketSpec Spec() {
   spec.market_id = engine::MarketId{kMaxU32};
   spec.symbol = "BTCUSDT";
   spec.quote_asset = engine::AssetId{kMaxU32 - 1};
-  spec.tick_size = kMax;
+  spec.tick_size = engine::Price{kMax};
   spec.lot_decimals = 255;
   spec.quote_decimals = 7;
   spec.maker_fee_e8 = kMin;
   spec.taker_fee_e8 = 3;
-  spec.tiers = {{0, 500'000, 100}, {kMax, kMin, -4}};
+  spec.tiers = {{engine::Money{0}, 500'000, 100}, {engine::Money{kMax}, kMin, -4}};
   spec.funding_interval_ns = -5;
   spec.adl_policy = engine::AdlPolicy::kHyperliquid;
   spec.max_slippage_e8 = 6;
@@ -76,16 +76,16 @@ std::vector<engine::Input> EveryInput() {
       engine::ListMarket{Spec()},
       engine::ChangeMarket{Spec()},
       engine::OpenAccount{engine::AccountId{kMaxU64}},
-      engine::Deposit{engine::AccountId{kMaxU64}, engine::AssetId{kMaxU32}, kMin},
-      engine::Withdraw{engine::AccountId{kMaxU64 - 1}, engine::AssetId{9}, kMax},
+      engine::Deposit{engine::AccountId{kMaxU64}, engine::AssetId{kMaxU32}, engine::Money{kMin}},
+      engine::Withdraw{engine::AccountId{kMaxU64 - 1}, engine::AssetId{9}, engine::Money{kMax}},
       engine::PlaceOrder{engine::AccountId{kMaxU64}, engine::MarketId{kMaxU32},
                          engine::OrderId{kMaxU64 - 2}, engine::Side::kSell,
-                         engine::OrderType::kMarket, engine::TimeInForce::kPostOnly, true, kMin,
-                         kMax},
+                         engine::OrderType::kMarket, engine::TimeInForce::kPostOnly, true,
+                         engine::Price{kMin}, engine::Quantity{kMax}},
       engine::CancelOrder{engine::AccountId{kMaxU64}, engine::OrderId{kMaxU64 - 3}},
-      engine::SetMark{engine::MarketId{kMaxU32}, kMax, kMin},
+      engine::SetMark{engine::MarketId{kMaxU32}, engine::Price{kMax}, engine::Price{kMin}},
       engine::FundingTick{engine::MarketId{kMaxU32}, kMin},
-      engine::TopUpInsurance{engine::AssetId{kMaxU32}, kMax},
+      engine::TopUpInsurance{engine::AssetId{kMaxU32}, engine::Money{kMax}},
       engine::RotateKey{std::string("\x00\x01key", 5), std::string(32, '\xfe')},
   };
 }
@@ -95,44 +95,52 @@ std::vector<engine::Effect> EveryEffect() {
   return {
       engine::OrderAccepted{engine::AccountId{kMaxU64}, engine::OrderId{kMaxU64 - 1},
                             engine::MarketId{kMaxU32}, engine::Side::kSell,
-                            engine::OrderType::kMarket, engine::TimeInForce::kFok, true, kMin, kMax,
-                            7},
+                            engine::OrderType::kMarket, engine::TimeInForce::kFok, true,
+                            engine::Price{kMin}, engine::Quantity{kMax}, engine::Quantity{7}},
       engine::OrderRejected{engine::AccountId{kMaxU64}, engine::OrderId{2},
                             engine::Rejection::kInsufficientMargin},
       engine::InputRejected{engine::Rejection::kBookNotEmpty},
       engine::OrderCancelled{engine::AccountId{kMaxU64}, engine::OrderId{3},
-                             engine::MarketId{kMaxU32}, kMin, engine::CancelReason::kReduceOnly},
+                             engine::MarketId{kMaxU32}, engine::Quantity{kMin},
+                             engine::CancelReason::kReduceOnly},
       engine::Fill{engine::MarketId{kMaxU32}, engine::AccountId{kMaxU64}, engine::OrderId{4},
-                   engine::AccountId{kMaxU64 - 1}, engine::OrderId{5}, engine::Side::kSell, kMax,
-                   kMin, -6, 7, true},
-      engine::FundingPayment{engine::AccountId{kMaxU64}, engine::MarketId{kMaxU32}, kMin, kMax, -8,
-                             9},
-      engine::Liquidation{engine::AccountId{kMaxU64}, engine::MarketId{kMaxU32}, kMin, kMax, 1, 2,
-                          3, 4, 5, kMin + 6, kMax - 7},
+                   engine::AccountId{kMaxU64 - 1}, engine::OrderId{5}, engine::Side::kSell,
+                   engine::Price{kMax}, engine::Quantity{kMin}, engine::Money{-6}, engine::Money{7},
+                   true},
+      engine::FundingPayment{engine::AccountId{kMaxU64}, engine::MarketId{kMaxU32},
+                             engine::Quantity{kMin}, engine::Price{kMax}, -8, engine::Money{9}},
+      engine::Liquidation{engine::AccountId{kMaxU64}, engine::MarketId{kMaxU32},
+                          engine::Quantity{kMin}, engine::Money{kMax}, engine::Price{1},
+                          engine::Money{2}, engine::Money{3}, engine::Money{4}, engine::Money{5},
+                          engine::Money{kMin + 6}, engine::Price{kMax - 7}},
       engine::LiquidationFill{engine::MarketId{kMaxU32}, engine::AccountId{kMaxU64},
-                              engine::AccountId{8}, engine::OrderId{9}, kMax, kMin,
-                              engine::LiquidationPhase::kB, -10},
-      engine::InsuranceFundCredit{engine::AssetId{kMaxU32}, kMax, engine::CreditReason::kAdlResidue,
-                                  kMin},
-      engine::InsuranceFundDraw{engine::AssetId{kMaxU32}, kMax, engine::MarketId{kMaxU32 - 1},
-                                engine::AccountId{kMaxU64}, kMin},
+                              engine::AccountId{8}, engine::OrderId{9}, engine::Price{kMax},
+                              engine::Quantity{kMin}, engine::LiquidationPhase::kB,
+                              engine::Money{-10}},
+      engine::InsuranceFundCredit{engine::AssetId{kMaxU32}, engine::Money{kMax},
+                                  engine::CreditReason::kAdlResidue, engine::Money{kMin}},
+      engine::InsuranceFundDraw{engine::AssetId{kMaxU32}, engine::Money{kMax},
+                                engine::MarketId{kMaxU32 - 1}, engine::AccountId{kMaxU64},
+                                engine::Money{kMin}},
       engine::AdlQueue{engine::MarketId{kMaxU32},
                        engine::AccountId{kMaxU64},
                        engine::Side::kSell,
                        engine::AdlPolicy::kProRata,
                        kMaxU32,
-                       {{engine::AccountId{kMaxU64}, kMin, kMax, 1},
-                        {engine::AccountId{7}, kMax, kMin, kMaxU32}},
-                       kMax,
-                       kMin,
+                       {{engine::AccountId{kMaxU64}, kMin, engine::Quantity{kMax}, 1},
+                        {engine::AccountId{7}, kMax, engine::Quantity{kMin}, kMaxU32}},
+                       engine::Quantity{kMax},
+                       engine::Money{kMin},
                        {0xff, 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14,
                         15,   16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 0xfe},
                        {}},  // `full` is never logged.
-      engine::AdlReduction{engine::MarketId{kMaxU32}, engine::AccountId{kMaxU64},
-                           engine::AccountId{kMaxU64 - 1}, kMax, kMin, 11, -12, kMaxU32 - 1,
-                           kMaxU32, 13, kMin, kMax, -14,
-                           engine::AdlScoreInputs{kMin, kMax, 15, -16, 17, kMax}},
-      engine::SocializedLoss{engine::MarketId{kMaxU32}, kMin},
+      engine::AdlReduction{
+          engine::MarketId{kMaxU32}, engine::AccountId{kMaxU64}, engine::AccountId{kMaxU64 - 1},
+          engine::Quantity{kMax}, engine::Price{kMin}, engine::Money{11}, -12, kMaxU32 - 1, kMaxU32,
+          engine::Quantity{13}, engine::Money{kMin}, engine::Money{kMax}, engine::Money{-14},
+          engine::AdlScoreInputs{engine::Quantity{kMin}, engine::Money{kMax}, engine::Price{15},
+                                 engine::Money{-16}, engine::Money{17}, engine::Money{kMax}}},
+      engine::SocializedLoss{engine::MarketId{kMaxU32}, engine::Money{kMin}},
   };
 }
 
@@ -273,7 +281,8 @@ TEST(EventCodecTest, DecimalsOutsideTheSchemasByteAreRefusedBeforeEncoding) {
   const base::Status status = CheckEncodable(engine::ChangeMarket{spec});
   EXPECT_TRUE(status.IsInvalidArgument());
   EXPECT_EQ(status.context(), "quote_decimals");
-  EXPECT_OK(CheckEncodable(engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 1}));
+  EXPECT_OK(
+      CheckEncodable(engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, engine::Money{1}}));
 }
 
 // The names a field table lists, in order, and the schema struct's fields in snake_case.

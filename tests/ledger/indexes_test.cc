@@ -28,16 +28,16 @@ AdlIndexValue ExtremeAdlValue() {
           .reduction = {.market = engine::MarketId{0xfffffffe},
                         .liquidated_account = engine::AccountId{UINT64_MAX},
                         .counterparty_account = engine::AccountId{1},
-                        .quantity = kMax,
-                        .price = -1,
-                        .quote = kMin + 1,
+                        .quantity = engine::Quantity{kMax},
+                        .price = engine::Price{-1},
+                        .quote = engine::Money{kMin + 1},
                         .score = 42,
                         .queue_position = 1,
                         .queue_length = UINT32_MAX,
-                        .remaining_before = 7,
-                        .deficit_covered = -8,
-                        .fund_balance_after = 9,
-                        .gain_vs_mark = kMin,
+                        .remaining_before = engine::Quantity{7},
+                        .deficit_covered = engine::Money{-8},
+                        .fund_balance_after = engine::Money{9},
+                        .gain_vs_mark = engine::Money{kMin},
                         .score_inputs = {}}};
 }
 
@@ -46,15 +46,15 @@ LiquidationIndexValue ExtremeLiquidationValue() {
           .group = ledger::SequenceNumber{3},
           .liquidation = {.account = engine::AccountId{UINT64_MAX - 1},
                           .market = engine::MarketId{4},
-                          .position = -5,
-                          .cost = kMin,
-                          .mark_price = 6,
-                          .equity = -7,
-                          .maintenance_margin = 8,
-                          .position_maintenance = kMax - 1,
-                          .equity_share = -9,
-                          .bankruptcy_quote = 10,
-                          .bankruptcy_price = -11}};
+                          .position = engine::Quantity{-5},
+                          .cost = engine::Money{kMin},
+                          .mark_price = engine::Price{6},
+                          .equity = engine::Money{-7},
+                          .maintenance_margin = engine::Money{8},
+                          .position_maintenance = engine::Money{kMax - 1},
+                          .equity_share = engine::Money{-9},
+                          .bankruptcy_quote = engine::Money{10},
+                          .bankruptcy_price = engine::Price{-11}}};
 }
 
 TEST(IndexValueTest, AdlValueRoundTripsAtFixedSize) {
@@ -75,16 +75,16 @@ TEST(IndexValueTest, EncodesTheDocumentedExample) {
                               .reduction = {.market = engine::MarketId{1},
                                             .liquidated_account = engine::AccountId{7},
                                             .counterparty_account = engine::AccountId{9},
-                                            .quantity = 2,
-                                            .price = 29950,
-                                            .quote = 59900,
+                                            .quantity = engine::Quantity{2},
+                                            .price = engine::Price{29950},
+                                            .quote = engine::Money{59900},
                                             .score = 1234,
                                             .queue_position = 1,
                                             .queue_length = 3,
-                                            .remaining_before = 2,
-                                            .deficit_covered = 140,
-                                            .fund_balance_after = 0,
-                                            .gain_vs_mark = -140,
+                                            .remaining_before = engine::Quantity{2},
+                                            .deficit_covered = engine::Money{140},
+                                            .fund_balance_after = engine::Money{0},
+                                            .gain_vs_mark = engine::Money{-140},
                                             .score_inputs = {}}};
   const std::string bytes = EncodeAdlIndexValue(example);
   EXPECT_EQ(ToHex({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}),
@@ -142,10 +142,10 @@ TEST(IndexValueTest, AdlReductionEntriesCarryTheEventAsTheirValue) {
   want.reduction.market = engine::MarketId{3};
   want.reduction.liquidated_account = engine::AccountId{11};
   want.reduction.counterparty_account = engine::AccountId{12};
-  want.reduction.quantity = 5;
-  want.reduction.price = -6;
+  want.reduction.quantity = engine::Quantity{5};
+  want.reduction.price = engine::Price{-6};
   want.reduction.queue_position = 2;
-  want.reduction.gain_vs_mark = -9;
+  want.reduction.gain_vs_mark = engine::Money{-9};
   int adl_entries = 0;
   for (const IndexEntry& entry : entries) {
     EXPECT_EQ(SeqOfIndexKey(entry.key), ledger::SequenceNumber{100});

@@ -65,8 +65,8 @@ TEST_F(AdlExplainTest, EveryReductionIsExplainedByItsGroupsEvents) {
     }
     EXPECT_EQ(x->reductions, reductions);
     EXPECT_EQ(x->quantity_total, queue->effect.quantity_to_cover);
-    int64_t remaining = queue->effect.quantity_to_cover;
-    int64_t deficit = 0;
+    engine::Quantity remaining = queue->effect.quantity_to_cover;
+    engine::Money deficit{0};
     for (const auto& row : x->reductions) {
       EXPECT_EQ(row.effect.remaining_before, remaining);
       remaining -= row.effect.quantity;

@@ -216,8 +216,8 @@ TEST(IndexConsistencyTest, CheckIndexesCatchesAChangedValueAndReindexRepairsIt) 
       return candidate.ref == target.ref;
     });
     ASSERT_NE(row, rows->end());
-    EXPECT_EQ(row->effect.gain_vs_mark,
-              target.effect.gain_vs_mark ^ 1);  // The damage shows in the answer.
+    EXPECT_EQ(row->effect.gain_vs_mark, engine::Money{target.effect.gain_vs_mark.value() ^
+                                                      1});  // The damage shows in the answer.
   }
   ChangeIndexValue(seeded.data.log, ledger::Index::kAdlByAccount, key,
                    [](std::string value) { return value.substr(1); });

@@ -206,7 +206,7 @@ TEST_F(AuditTest, ForgedSnapshotInTheMiddleThatImportsIsNotReplayedFrom) {
 
 TEST_F(AuditTest, ForgedSnapshotInTheMiddleThatDoesNotImportIsNamed) {
   ExpectForgedMiddleSnapshotNamed([](engine::EngineState* state) {
-    state->assets.at(0).fee_account += 1;  // Money from nowhere: Import refuses it.
+    state->assets.at(0).fee_account += engine::Money{1};  // Money from nowhere: Import refuses it.
   });
 }
 
@@ -283,7 +283,7 @@ TEST_F(AuditTest, SnapshotWithAStateTheReplayDisagreesWithIsNamed) {
   const SequenceNumber head = sequencer_->log().head_seq();
   // A snapshot, signed with the right key, of a state that is not the log's.
   engine::EngineState state = sequencer_->engine().Export();
-  state.assets.at(0).fee_account += 1;
+  state.assets.at(0).fee_account += engine::Money{1};
   snapshots::SnapshotStoreOptions store_options;
   store_options.create_if_missing = true;
   auto store = snapshots::SnapshotStore::Open(data_.snapshots, store_options);

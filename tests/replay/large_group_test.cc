@@ -23,7 +23,7 @@ using engine::testing::kUsdt;
 constexpr int kLongs = 25'000;
 constexpr engine::AccountId kShort = engine::AccountId{1};
 constexpr engine::AccountId kFirstLong = engine::AccountId{100};
-const engine::SetMark kCrash{kMarket, 8'000, 8'000};
+const engine::SetMark kCrash{kMarket, engine::Price{8'000}, engine::Price{8'000}};
 
 class LargeGroupTest : public ReplayTest {
  protected:
@@ -43,17 +43,17 @@ class LargeGroupTest : public ReplayTest {
   // crash to 8,000 leaves every long bankrupt.
   void BuildCrowdedLongs() {
     Submit(engine::ListMarket{engine::testing::PlainSpec()});
-    Submit(engine::SetMark{kMarket, 10'000, 10'000});
-    Open(kShort, 1'000'000'000'000);
+    Submit(engine::SetMark{kMarket, engine::Price{10'000}, engine::Price{10'000}});
+    Open(kShort, engine::Money{1'000'000'000'000});
     Submit(engine::PlaceOrder{kShort, kMarket, engine::OrderId{1}, engine::Side::kSell,
-                              engine::OrderType::kLimit, engine::TimeInForce::kGtc, false, 10'000,
-                              kLongs});
+                              engine::OrderType::kLimit, engine::TimeInForce::kGtc, false,
+                              engine::Price{10'000}, engine::Quantity{kLongs}});
     for (int i = 0; i < kLongs; ++i) {
       const engine::AccountId account{kFirstLong.value() + static_cast<uint64_t>(i)};
-      Open(account, 1'050);
+      Open(account, engine::Money{1'050});
       Submit(engine::PlaceOrder{account, kMarket, engine::OrderId{1}, engine::Side::kBuy,
-                                engine::OrderType::kLimit, engine::TimeInForce::kIoc, false, 10'000,
-                                1});
+                                engine::OrderType::kLimit, engine::TimeInForce::kIoc, false,
+                                engine::Price{10'000}, engine::Quantity{1}});
     }
     ASSERT_OK(sequencer_->Flush());
   }
@@ -155,7 +155,8 @@ TEST_F(LargeGroupTest, ACrashBetweenItsSubmissionsIsCompletedWhenTheLogOpens) {
       << warnings_[1];
   EXPECT_EQ(sequencer_->log().head_seq(), input_seq + effects.size());
   const ledger::Hash state = HashOf(sequencer_->engine());
-  Submit(engine::SetMark{kMarket, 8'100, 8'100});  // The venue goes on.
+  Submit(
+      engine::SetMark{kMarket, engine::Price{8'100}, engine::Price{8'100}});  // The venue goes on.
   CloseSequencer();
 
   const AuditReport whole = RunAudit();
@@ -173,7 +174,7 @@ TEST_F(LargeGroupTest, ACrashBetweenItsSubmissionsIsCompletedWhenTheLogOpens) {
 TEST_F(LargeGroupTest, AContinuationMustContinueTheLastGroupWithEffectsOnly) {
   OpenSequencer();
   Submit(engine::ListMarket{engine::testing::PlainSpec()});
-  Submit(engine::SetMark{kMarket, 10'000, 10'000});
+  Submit(engine::SetMark{kMarket, engine::Price{10'000}, engine::Price{10'000}});
   CloseSequencer();
   ledger::LogOptions options;
   options.signing_key = key_;
@@ -181,7 +182,8 @@ TEST_F(LargeGroupTest, AContinuationMustContinueTheLastGroupWithEffectsOnly) {
   auto log = ledger::EventLog::Open(data_.log, std::move(options));
   ASSERT_TRUE(log.ok());
   ledger::EventGroup input;
-  ledger::EncodeInput(engine::SetMark{kMarket, 9'000, 9'000}, input.Add());
+  ledger::EncodeInput(engine::SetMark{kMarket, engine::Price{9'000}, engine::Price{9'000}},
+                      input.Add());
   ledger::EventGroup effect;
   ledger::EncodeEffect(engine::InputRejected{}, ledger::kFormatAdlCommitment, effect.Add());
   const auto head = (*log)->head_seq();

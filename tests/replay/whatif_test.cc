@@ -101,7 +101,7 @@ TEST_F(WhatIfTest, FromASnapshotTheFundIsSetThereAndConservationHolds) {
   WhatIfOptions options;
   options.from_snapshot = *snapshot;
   options.engine_options.verify_invariants = true;  // Rule 9 after every input.
-  options.params.insurance_fund = 123'456'789;
+  options.params.insurance_fund = engine::Money{123'456'789};
   options.params.mmr_scale_pct = 50;
   const WhatIfResult result = Run(options);
   EXPECT_EQ(result.start_seq, *snapshot);
@@ -117,11 +117,11 @@ TEST_F(WhatIfTest, FromASnapshotTheFundIsSetThereAndConservationHolds) {
 
 TEST_F(WhatIfTest, BadParametersAreRefused) {
   WhatIfParams params;
-  params.insurance_fund = 1;
+  params.insurance_fund = engine::Money{1};
   params.fund_scale_pct = 50;
   EXPECT_TRUE(ValidateWhatIfParams(params).IsInvalidArgument());
   params.fund_scale_pct.reset();
-  params.insurance_fund = -1;
+  params.insurance_fund = engine::Money{-1};
   EXPECT_TRUE(ValidateWhatIfParams(params).IsInvalidArgument());
   params.insurance_fund.reset();
   params.mmr_scale_pct = -5;
@@ -151,11 +151,11 @@ TEST(WhatIfSpecTest, MmrScaleRoundsUpAndKeepsTiersValid) {
 // counterparties) and what rule 6's pro-rata allocation gives each long, worked by hand:
 // floor(X*|Q_j|/S), then one lot each to the largest remainders X*|Q_j| mod S, ties by queue
 // order (|Q| descending, then account id).
-struct ProRataRow {
-  engine::Quantity liquidated_short;
-  engine::Quantity healthy_short;
-  std::vector<engine::Quantity> longs;
-  std::vector<engine::Quantity> expected;
+struct ProRataRow {  // Lots.
+  int64_t liquidated_short;
+  int64_t healthy_short;
+  std::vector<int64_t> longs;
+  std::vector<int64_t> expected;
 };
 
 class WhatIfProRataTest : public WhatIfTest, public ::testing::WithParamInterface<ProRataRow> {};
@@ -166,31 +166,33 @@ TEST_P(WhatIfProRataTest, ReductionsFollowTheProRataFormula) {
   engine::MarketSpec spec = engine::testing::PlainSpec(kMarket, 1'000'000, 10);
   spec.adl_policy = engine::AdlPolicy::kBitmex;  // The log ranks by BitMEX; the what-if not.
   Submit(engine::ListMarket{spec});
-  Submit(engine::SetMark{kMarket, 10'000, 10'000});
+  Submit(engine::SetMark{kMarket, engine::Price{10'000}, engine::Price{10'000}});
   const engine::AccountId liquidated{1};
   const engine::AccountId healthy{2};
   for (uint64_t n = 1; n <= 2 + row.longs.size(); ++n) {
     const engine::AccountId account{n};
     Submit(engine::OpenAccount{account});
     const engine::Money deposit =
-        account == liquidated ? row.liquidated_short * 1'100 : 1'000'000'000;
+        engine::Money{account == liquidated ? row.liquidated_short * 1'100 : 1'000'000'000};
     Submit(engine::Deposit{account, kUsdt, deposit});
   }
   uint64_t order = 1;
   const auto sell = [&](engine::AccountId account, engine::Quantity quantity) {
     if (quantity == 0) return;
     Submit(engine::PlaceOrder{account, kMarket, engine::OrderId{order++}, engine::Side::kSell,
-                              engine::OrderType::kLimit, engine::TimeInForce::kGtc, false, 10'000,
-                              quantity});
+                              engine::OrderType::kLimit, engine::TimeInForce::kGtc, false,
+                              engine::Price{10'000}, quantity});
   };
-  sell(liquidated, row.liquidated_short);
-  sell(healthy, row.healthy_short);
+  sell(liquidated, engine::Quantity{row.liquidated_short});
+  sell(healthy, engine::Quantity{row.healthy_short});
   for (size_t i = 0; i < row.longs.size(); ++i) {
     Submit(engine::PlaceOrder{engine::AccountId{3 + i}, kMarket, engine::OrderId{order++},
                               engine::Side::kBuy, engine::OrderType::kLimit,
-                              engine::TimeInForce::kIoc, false, 10'000, row.longs[i]});
+                              engine::TimeInForce::kIoc, false, engine::Price{10'000},
+                              engine::Quantity{row.longs[i]}});
   }
-  Submit(engine::SetMark{kMarket, 12'000, 12'000});  // The liquidated short is bankrupt.
+  Submit(engine::SetMark{kMarket, engine::Price{12'000},
+                         engine::Price{12'000}});  // The liquidated short is bankrupt.
   ASSERT_OK(sequencer_->Flush());
   CloseSequencer();
 
@@ -217,26 +219,29 @@ TEST_P(WhatIfProRataTest, ReductionsFollowTheProRataFormula) {
 TEST_F(WhatIfTest, AFundLargeEnoughLeavesNoAdlReduction) {
   OpenSequencer();
   Submit(engine::ListMarket{engine::testing::PlainSpec(kMarket, 1'000'000, 10)});
-  Submit(engine::SetMark{kMarket, 10'000, 10'000});
-  Submit(engine::TopUpInsurance{kUsdt, 1});
+  Submit(engine::SetMark{kMarket, engine::Price{10'000}, engine::Price{10'000}});
+  Submit(engine::TopUpInsurance{kUsdt, engine::Money{1}});
   for (uint64_t n = 1; n <= 3; ++n) {
     const engine::AccountId account{n};
     Submit(engine::OpenAccount{account});
-    Submit(
-        engine::Deposit{account, kUsdt, account == engine::AccountId{1} ? 11'000 : 1'000'000'000});
+    Submit(engine::Deposit{
+        account, kUsdt, engine::Money{account == engine::AccountId{1} ? 11'000 : 1'000'000'000}});
   }
   const auto order = [&](engine::AccountId account, engine::OrderId id, engine::Side side,
                          engine::Price price, engine::Quantity quantity, engine::TimeInForce tif) {
     Submit(engine::PlaceOrder{account, kMarket, id, side, engine::OrderType::kLimit, tif, false,
                               price, quantity});
   };
-  order(engine::AccountId{1}, engine::OrderId{1}, engine::Side::kSell, 10'000, 10,
+  order(engine::AccountId{1}, engine::OrderId{1}, engine::Side::kSell, engine::Price{10'000},
+        engine::Quantity{10},
         engine::TimeInForce::kGtc);  // The short.
-  order(engine::AccountId{2}, engine::OrderId{2}, engine::Side::kBuy, 10'000, 10,
+  order(engine::AccountId{2}, engine::OrderId{2}, engine::Side::kBuy, engine::Price{10'000},
+        engine::Quantity{10},
         engine::TimeInForce::kIoc);  // Its counterparty.
-  order(engine::AccountId{3}, engine::OrderId{3}, engine::Side::kSell, 14'000, 1'000,
+  order(engine::AccountId{3}, engine::OrderId{3}, engine::Side::kSell, engine::Price{14'000},
+        engine::Quantity{1'000},
         engine::TimeInForce::kGtc);  // Deep, far ask.
-  Submit(engine::SetMark{kMarket, 12'000, 12'000});
+  Submit(engine::SetMark{kMarket, engine::Price{12'000}, engine::Price{12'000}});
   ASSERT_OK(sequencer_->Flush());
   CloseSequencer();
 
@@ -247,7 +252,7 @@ TEST_F(WhatIfTest, AFundLargeEnoughLeavesNoAdlReduction) {
   EXPECT_EQ(control.logged.phase_c_quantity, 10);
   EXPECT_EQ(control.logged.adl_reductions, 1u);
 
-  options.params.insurance_fund = 1'000'000;
+  options.params.insurance_fund = engine::Money{1'000'000};
   const WhatIfResult covered = Run(options);
   EXPECT_EQ(covered.what_if.liquidations, 1u);
   EXPECT_EQ(covered.what_if.phase_b_quantity, 10);

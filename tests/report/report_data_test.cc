@@ -191,10 +191,12 @@ std::vector<TallyGroup> RandomGroups(uint64_t seed, int count) {
     group.time_ns = time_ns;
     const int64_t kind = pick(0, 3);
     if (kind == 0)
-      group.mark = engine::SetMark{static_cast<engine::MarketId>(pick(1, 2)), pick(1, 1000), 0};
+      group.mark = engine::SetMark{static_cast<engine::MarketId>(pick(1, 2)),
+                                   engine::Price{pick(1, 1000)}, engine::Price{0}};
     if (kind == 1) {
-      group.transfer = engine::Deposit{static_cast<engine::AccountId>(pick(1, 5)),
-                                       static_cast<engine::AssetId>(pick(1, 2)), pick(-50, 100)};
+      group.transfer =
+          engine::Deposit{static_cast<engine::AccountId>(pick(1, 5)),
+                          static_cast<engine::AssetId>(pick(1, 2)), engine::Money{pick(-50, 100)}};
       if (pick(0, 2) == 0) group.effects.push_back(engine::InputRejected{});
     }
     for (int64_t effect = pick(0, 3); effect > 0; --effect) {
@@ -203,33 +205,37 @@ std::vector<TallyGroup> RandomGroups(uint64_t seed, int count) {
       switch (pick(0, 6)) {
         case 0:
           group.effects.push_back(
-              engine::Liquidation{account, engine::MarketId{1}, pick(-9, 9), 0, pick(1, 1000)});
+              engine::Liquidation{account, engine::MarketId{1}, engine::Quantity{pick(-9, 9)},
+                                  engine::Money{0}, engine::Price{pick(1, 1000)}});
           break;
         case 1: {
           engine::LiquidationFill fill;
-          fill.quantity = pick(1, 9);
+          fill.quantity = engine::Quantity{pick(1, 9)};
           fill.phase =
               pick(0, 1) == 0 ? engine::LiquidationPhase::kA : engine::LiquidationPhase::kB;
           group.effects.push_back(fill);
           break;
         }
         case 2:
-          group.effects.push_back(engine::InsuranceFundCredit{asset, 0, {}, pick(0, 500)});
+          group.effects.push_back(engine::InsuranceFundCredit{
+              asset, engine::Money{0}, {}, engine::Money{pick(0, 500)}});
           break;
         case 3:
-          group.effects.push_back(engine::InsuranceFundDraw{asset, 0, engine::MarketId{1},
-                                                            engine::AccountId{0}, pick(0, 500)});
+          group.effects.push_back(
+              engine::InsuranceFundDraw{asset, engine::Money{0}, engine::MarketId{1},
+                                        engine::AccountId{0}, engine::Money{pick(0, 500)}});
           break;
         case 4: {
           engine::AdlReduction adl;
           adl.counterparty_account = account;
-          adl.quantity = pick(1, 9);
-          adl.price = pick(1, 1000);
+          adl.quantity = engine::Quantity{pick(1, 9)};
+          adl.price = engine::Price{pick(1, 1000)};
           group.effects.push_back(adl);
           break;
         }
         case 5:
-          group.effects.push_back(engine::SocializedLoss{engine::MarketId{1}, pick(1, 9)});
+          group.effects.push_back(
+              engine::SocializedLoss{engine::MarketId{1}, engine::Money{pick(1, 9)}});
           break;
         default:
           group.effects.push_back(engine::InputRejected{});
@@ -263,8 +269,10 @@ struct TallyOutcome {
 // The groups [cuts[i], cuts[i + 1]) in one tally each, appended in order.
 TallyOutcome TallyInParts(const std::vector<TallyGroup>& groups, std::vector<size_t> cuts) {
   engine::EngineState start;
-  start.assets = {engine::AssetState{engine::AssetId{1}, 0, 0, 0, 250, 0},
-                  engine::AssetState{engine::AssetId{2}, 0, 0, 0, 90, 0}};
+  start.assets = {engine::AssetState{engine::AssetId{1}, engine::Money{0}, engine::Money{0},
+                                     engine::Money{0}, engine::Money{250}, engine::Money{0}},
+                  engine::AssetState{engine::AssetId{2}, engine::Money{0}, engine::Money{0},
+                                     engine::Money{0}, engine::Money{90}, engine::Money{0}}};
   cuts.push_back(groups.size());
   replay::internal::HistoryTally tally;
   tally.KeepMinutes();

@@ -47,8 +47,8 @@ TEST(FrameTest, CommandRoundTrip) {
                            engine::OrderType::kLimit,
                            engine::TimeInForce::kPostOnly,
                            true,
-                           60000000,
-                           25};
+                           engine::Price{60000000},
+                           engine::Quantity{25}};
   const std::string frame = CommandFrame(9, "desk-a", 17, order);
   EXPECT_EQ(FrameLength(std::span<const uint8_t, kFrameHeaderBytes>(
                 reinterpret_cast<const uint8_t*>(frame.data()), kFrameHeaderBytes)),

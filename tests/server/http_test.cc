@@ -118,7 +118,10 @@ TEST_F(HttpTest, HealthAndMetrics) {
   EXPECT_EQ(HttpGet(http_port_, "/healthz").status, 200);
   auto alice = Connect("alice");
   ASSERT_OK(alice);
-  EXPECT_EQ(Call(**alice, 1, engine::SetMark{engine::MarketId{1}, 1, 1}).reason, "wrongRole");
+  EXPECT_EQ(
+      Call(**alice, 1, engine::SetMark{engine::MarketId{1}, engine::Price{1}, engine::Price{1}})
+          .reason,
+      "wrongRole");
   const HttpResult metrics = HttpGet(http_port_, "/metrics");
   ASSERT_EQ(metrics.status, 200);
   const std::vector<std::string> lines = {

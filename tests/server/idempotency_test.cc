@@ -22,9 +22,9 @@ class IdempotencyTest : public ServerTest {
     SetUpVenue();
   }
   Answer Send(Client& client, std::string_view client_id, uint64_t client_seq, int64_t amount) {
-    EXPECT_OK(
-        client.SendCommand(client_seq, client_id, client_seq,
-                           engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, amount}));
+    EXPECT_OK(client.SendCommand(
+        client_seq, client_id, client_seq,
+        engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, engine::Money{amount}}));
     auto answer = client.Receive();
     EXPECT_OK(answer);
     return answer.ok() ? *answer : Answer{};
@@ -78,10 +78,12 @@ TEST_F(IdempotencyTest, ResendsWhileTheOriginalIsInFlightShareItsAnswer) {
   ASSERT_OK(other);
   const uint64_t head = Head();
   for (int i = 0; i < 3; ++i) {
-    ASSERT_OK((*alice)->SendCommand(i, "burst", 1,
-                                    engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 5}));
-    ASSERT_OK((*other)->SendCommand(i, "burst", 1,
-                                    engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 5}));
+    ASSERT_OK((*alice)->SendCommand(
+        i, "burst", 1,
+        engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, engine::Money{5}}));
+    ASSERT_OK((*other)->SendCommand(
+        i, "burst", 1,
+        engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, engine::Money{5}}));
   }
   std::vector<Answer> answers;
   for (int i = 0; i < 3; ++i) {
@@ -115,8 +117,8 @@ TEST_F(IdempotencyTest, NumbersBelongToTheirPrincipal) {
   ASSERT_OK(alice);
   ASSERT_OK(bob);
   EXPECT_EQ(Send(**alice, "desk", 1, 100).kind, Answer::Kind::kAccepted);
-  ASSERT_OK((*bob)->SendCommand(1, "desk", 1,
-                                engine::Deposit{engine::AccountId{3}, engine::AssetId{1}, 100}));
+  ASSERT_OK((*bob)->SendCommand(
+      1, "desk", 1, engine::Deposit{engine::AccountId{3}, engine::AssetId{1}, engine::Money{100}}));
   auto answer = (*bob)->Receive();
   ASSERT_OK(answer);
   EXPECT_EQ(answer->kind, Answer::Kind::kAccepted);

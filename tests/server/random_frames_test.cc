@@ -34,13 +34,15 @@ std::vector<std::string> BaseFrames() {
                            engine::OrderType::kLimit,
                            engine::TimeInForce::kGtc,
                            false,
-                           60000000,
-                           5};
+                           engine::Price{60000000},
+                           engine::Quantity{5}};
   return {CommandFrame(1, "f", 1, order),
-          CommandFrame(2, "f", 2, engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 5}),
+          CommandFrame(2, "f", 2,
+                       engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, engine::Money{5}}),
           CommandFrame(3, "f", 3, engine::CancelOrder{engine::AccountId{1}, engine::OrderId{9}}),
           CommandFrame(4, "f", 4, TestMarket()),
-          CommandFrame(5, "f", 5, engine::SetMark{engine::MarketId{1}, 1, 1}),
+          CommandFrame(5, "f", 5,
+                       engine::SetMark{engine::MarketId{1}, engine::Price{1}, engine::Price{1}}),
           CommandFrame(6, "f", 6, engine::FundingTick{engine::MarketId{1}, 100}),
           internal::SnapshotRequestFrame(7),
           internal::CheckpointRequestFrame(8),
@@ -81,9 +83,9 @@ TEST_F(RandomFramesTest, EveryFrameIsRefusedAndTheEngineNeverSeesOne) {
     ASSERT_OK(alice);
     while (!done.load()) {
       ++deposits;
-      ASSERT_OK(
-          (*alice)->SendCommand(deposits, "meanwhile", deposits,
-                                engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 1}));
+      ASSERT_OK((*alice)->SendCommand(
+          deposits, "meanwhile", deposits,
+          engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, engine::Money{1}}));
       auto answer = (*alice)->Receive();
       ASSERT_OK(answer);
       ASSERT_EQ(answer->kind, Answer::Kind::kAccepted);

@@ -53,10 +53,12 @@ TEST(RolesTest, AuthorizeFollowsTheRoles) {
   ClientEntry auditor{"a", Role::kAuditor, "CN=a", "", {}};
   bool account = false;
   EXPECT_EQ(
-      Authorize(trader, engine::Deposit{engine::AccountId{5}, engine::AssetId{1}, 1}, &account),
+      Authorize(trader, engine::Deposit{engine::AccountId{5}, engine::AssetId{1}, engine::Money{1}},
+                &account),
       "");
   EXPECT_NE(
-      Authorize(trader, engine::Deposit{engine::AccountId{6}, engine::AssetId{1}, 1}, &account),
+      Authorize(trader, engine::Deposit{engine::AccountId{6}, engine::AssetId{1}, engine::Money{1}},
+                &account),
       "");
   EXPECT_TRUE(account);
   EXPECT_NE(Authorize(trader, engine::FundingTick{engine::MarketId{1}, 1}, &account), "");
@@ -65,7 +67,10 @@ TEST(RolesTest, AuthorizeFollowsTheRoles) {
   EXPECT_NE(Authorize(operator_entry, engine::CancelOrder{engine::AccountId{5}, engine::OrderId{1}},
                       &account),
             "");
-  EXPECT_NE(Authorize(auditor, engine::SetMark{engine::MarketId{1}, 1, 1}, &account), "");
+  EXPECT_NE(
+      Authorize(auditor, engine::SetMark{engine::MarketId{1}, engine::Price{1}, engine::Price{1}},
+                &account),
+      "");
 }
 
 }  // namespace

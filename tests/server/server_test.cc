@@ -45,8 +45,8 @@ TEST_F(GatewayTest, AnswersCarryTheDurableGroupAsTheLogHoldsIt) {
                           engine::OrderType::kLimit,
                           engine::TimeInForce::kGtc,
                           false,
-                          60000000,
-                          5};
+                          engine::Price{60000000},
+                          engine::Quantity{5}};
   const Answer resting = Call(**bob, 2, sell);
   engine::PlaceOrder buy{engine::AccountId{1},
                          engine::MarketId{1},
@@ -55,10 +55,11 @@ TEST_F(GatewayTest, AnswersCarryTheDurableGroupAsTheLogHoldsIt) {
                          engine::OrderType::kLimit,
                          engine::TimeInForce::kIoc,
                          false,
-                         60000000,
-                         5};
+                         engine::Price{60000000},
+                         engine::Quantity{5}};
   const Answer filled = Call(**alice, 2, buy);
-  engine::Withdraw too_much{engine::AccountId{1}, engine::AssetId{1}, 999'000'000'000};
+  engine::Withdraw too_much{engine::AccountId{1}, engine::AssetId{1},
+                            engine::Money{999'000'000'000}};
   const Answer refused_by_engine = Call(**alice, 3, too_much);
   ASSERT_OK(StopServer());
   EXPECT_EQ(resting.kind, Answer::Kind::kAccepted);
@@ -130,7 +131,8 @@ TEST_F(RefusalTest, NoClientCertificate) {
   if (!client.ok()) return;  // Refused during the handshake.
   // TLS 1.3: the client's side of the handshake completes before the server checks it.
   (*client)
-      ->SendCommand(1, "test", 1, engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 5})
+      ->SendCommand(1, "test", 1,
+                    engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, engine::Money{5}})
       .PermitUnchecked();
   EXPECT_FALSE((*client)->Receive().ok());
 }
@@ -139,7 +141,8 @@ TEST_F(RefusalTest, CertificateOfAnotherCa) {
   auto client = Connect("eve");
   if (!client.ok()) return;
   (*client)
-      ->SendCommand(1, "test", 1, engine::SetMark{engine::MarketId{1}, 1, 1})
+      ->SendCommand(1, "test", 1,
+                    engine::SetMark{engine::MarketId{1}, engine::Price{1}, engine::Price{1}})
       .PermitUnchecked();
   EXPECT_FALSE((*client)->Receive().ok());
 }
@@ -155,18 +158,27 @@ TEST_F(RefusalTest, UnknownCertificate) {
 }
 
 TEST_F(RefusalTest, WrongRole) {
-  EXPECT_EQ(Refused("audit", engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 5}).reason,
-            "wrongRole");
-  EXPECT_EQ(Refused("alice", engine::SetMark{engine::MarketId{1}, 1, 1}).reason, "wrongRole");
+  EXPECT_EQ(
+      Refused("audit", engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, engine::Money{5}})
+          .reason,
+      "wrongRole");
+  EXPECT_EQ(
+      Refused("alice", engine::SetMark{engine::MarketId{1}, engine::Price{1}, engine::Price{1}})
+          .reason,
+      "wrongRole");
   EXPECT_EQ(Refused("alice", engine::OpenAccount{engine::AccountId{9}}).reason, "wrongRole");
-  EXPECT_EQ(Refused("ops", engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 5}).reason,
-            "wrongRole");
+  EXPECT_EQ(
+      Refused("ops", engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, engine::Money{5}})
+          .reason,
+      "wrongRole");
   EXPECT_EQ(Refused("ops", engine::RotateKey{"k", "p"}).reason, "wrongRole");
 }
 
 TEST_F(RefusalTest, TraderOnSomeoneElsesAccount) {
-  EXPECT_EQ(Refused("alice", engine::Deposit{engine::AccountId{3}, engine::AssetId{1}, 5}).reason,
-            "notYourAccount");
+  EXPECT_EQ(
+      Refused("alice", engine::Deposit{engine::AccountId{3}, engine::AssetId{1}, engine::Money{5}})
+          .reason,
+      "notYourAccount");
   EXPECT_EQ(Refused("bob", engine::CancelOrder{engine::AccountId{1}, engine::OrderId{1}}).reason,
             "notYourAccount");
   engine::PlaceOrder order{engine::AccountId{2},
@@ -176,8 +188,8 @@ TEST_F(RefusalTest, TraderOnSomeoneElsesAccount) {
                            engine::OrderType::kMarket,
                            engine::TimeInForce::kIoc,
                            false,
-                           0,
-                           1};
+                           engine::Price{0},
+                           engine::Quantity{1}};
   EXPECT_EQ(Refused("bob", order).reason, "notYourAccount");
 }
 
@@ -212,14 +224,14 @@ TEST_F(RefusalTest, OversizedFrameIsRefused) {
 TEST_F(RefusalTest, BadCommandInAWellFormedFrame) {
   auto client = Connect("alice");
   ASSERT_OK(client);
-  ASSERT_OK((*client)->SendCommand(4, "", 1,
-                                   engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 5}));
+  ASSERT_OK((*client)->SendCommand(
+      4, "", 1, engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, engine::Money{5}}));
   auto answer = (*client)->Receive();
   ASSERT_OK(answer);
   EXPECT_EQ(answer->reason, "badCommand");
   EXPECT_EQ(answer->id, 4u);
-  ASSERT_OK((*client)->SendCommand(5, "test", 0,
-                                   engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 5}));
+  ASSERT_OK((*client)->SendCommand(
+      5, "test", 0, engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, engine::Money{5}}));
   answer = (*client)->Receive();
   ASSERT_OK(answer);
   EXPECT_EQ(answer->reason, "badCommand");

@@ -176,10 +176,10 @@ engine::ListMarket TestMarket() {
   market.spec.market_id = engine::MarketId{1};
   market.spec.symbol = "BTCUSDT";
   market.spec.quote_asset = engine::AssetId{1};
-  market.spec.tick_size = 100;
+  market.spec.tick_size = engine::Price{100};
   market.spec.lot_decimals = 3;
   market.spec.quote_decimals = 6;
-  market.spec.tiers = {{0, 400000, 125}};
+  market.spec.tiers = {{engine::Money{0}, 400000, 125}};
   return market;
 }
 
@@ -192,18 +192,24 @@ void ServerTest::SetUpVenue() {
     const engine::AccountId account{n};
     EXPECT_EQ(Call(**ops, id++, engine::OpenAccount{account}).kind, Answer::Kind::kAccepted);
   }
-  EXPECT_EQ(Call(**ops, id++, engine::SetMark{engine::MarketId{1}, 60000000, 60000000}).kind,
-            Answer::Kind::kAccepted);
+  EXPECT_EQ(
+      Call(**ops, id++,
+           engine::SetMark{engine::MarketId{1}, engine::Price{60000000}, engine::Price{60000000}})
+          .kind,
+      Answer::Kind::kAccepted);
   auto alice = Connect("alice");
   auto bob = Connect("bob");
   ASSERT_OK(alice);
   ASSERT_OK(bob);
   EXPECT_EQ(
-      Call(**alice, 1, engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, 1'000'000'000})
+      Call(**alice, 1,
+           engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, engine::Money{1'000'000'000}})
           .kind,
       Answer::Kind::kAccepted);
   EXPECT_EQ(
-      Call(**bob, 1, engine::Deposit{engine::AccountId{3}, engine::AssetId{1}, 1'000'000'000}).kind,
+      Call(**bob, 1,
+           engine::Deposit{engine::AccountId{3}, engine::AssetId{1}, engine::Money{1'000'000'000}})
+          .kind,
       Answer::Kind::kAccepted);
 }
 

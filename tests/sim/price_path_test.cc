@@ -43,7 +43,8 @@ TEST(ParseDecimalPriceTest, RefusesWhatItCannotRepresent) {
 
 TEST(WalkKlinesTest, OpenNearerExtremeFartherExtremeClose) {
   // Open 100, high 103 (3 away), low 90 (10 away): the high comes first.
-  const std::vector<Kline> klines = {{60'000, 100, 103, 90, 95}};
+  const std::vector<Kline> klines = {
+      {60'000, engine::Price{100}, engine::Price{103}, engine::Price{90}, engine::Price{95}}};
   const std::vector<PricePoint> path = WalkKlines(klines, 1);
   ASSERT_EQ(path.size(), 4u);
   EXPECT_EQ(path[0].price, 100);
@@ -55,7 +56,9 @@ TEST(WalkKlinesTest, OpenNearerExtremeFartherExtremeClose) {
 }
 
 TEST(WalkKlinesTest, InterpolatesAndKeepsTimeIncreasing) {
-  const std::vector<Kline> klines = {{0, 100, 130, 70, 80}, {60'000, 80, 81, 79, 80}};
+  const std::vector<Kline> klines = {
+      {0, engine::Price{100}, engine::Price{130}, engine::Price{70}, engine::Price{80}},
+      {60'000, engine::Price{80}, engine::Price{81}, engine::Price{79}, engine::Price{80}}};
   const std::vector<PricePoint> path = WalkKlines(klines, 3);
   ASSERT_EQ(path.size(), 20u);  // (3 segments * 3 steps + 1) per bar.
   // Tie (30 each way): the extreme farther from the close (the high) first.
@@ -108,26 +111,26 @@ TEST(BuiltinPathTest, CrashFallsAboutThirtyPercentThenRebounds) {
   ASSERT_EQ(path.size(), 721u);
   const auto low = std::min_element(path.begin(), path.end(),
                                     [](const auto& a, const auto& b) { return a.price < b.price; });
-  EXPECT_LT(low->price, kBuiltinStartPrice * 73 / 100);
-  EXPECT_GT(low->price, kBuiltinStartPrice * 64 / 100);
+  EXPECT_LT(low->price, kBuiltinStartPrice.value() * 73 / 100);
+  EXPECT_GT(low->price, kBuiltinStartPrice.value() * 64 / 100);
   const int64_t minutes_in = (low->time_ns - kBuiltinStartNs) / 60'000'000'000;
   EXPECT_GE(minutes_in, 21);
   EXPECT_LE(minutes_in, 28);
-  EXPECT_GT(path.back().price, low->price * 110 / 100);  // A partial rebound.
-  EXPECT_LT(path.back().price, kBuiltinStartPrice * 90 / 100);
+  EXPECT_GT(path.back().price, low->price.value() * 110 / 100);  // A partial rebound.
+  EXPECT_LT(path.back().price, kBuiltinStartPrice.value() * 90 / 100);
 }
 
 TEST(BuiltinPathTest, CalmStaysWithinOnePercentAndSeedsDiffer) {
   const std::vector<PricePoint> calm = BuiltinPath(BuiltinScenario::kCalm, 1);
   for (const PricePoint& point : calm) {
-    EXPECT_GT(point.price, kBuiltinStartPrice * 99 / 100);
-    EXPECT_LT(point.price, kBuiltinStartPrice * 101 / 100);
+    EXPECT_GT(point.price, kBuiltinStartPrice.value() * 99 / 100);
+    EXPECT_LT(point.price, kBuiltinStartPrice.value() * 101 / 100);
   }
   const std::vector<PricePoint> again = BuiltinPath(BuiltinScenario::kCalm, 1);
   const std::vector<PricePoint> other = BuiltinPath(BuiltinScenario::kCalm, 2);
   auto prices = [](const std::vector<PricePoint>& path) {
     std::vector<int64_t> out;
-    for (const PricePoint& point : path) out.push_back(point.price);
+    for (const PricePoint& point : path) out.push_back(point.price.value());
     return out;
   };
   EXPECT_EQ(prices(calm), prices(again));

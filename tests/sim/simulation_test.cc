@@ -97,7 +97,7 @@ TEST_F(SimulationTest, CalmProducesNoAdl) {
   EXPECT_EQ(report.tally.adl_reductions, 0u);
   EXPECT_EQ(report.tally.adl_queues, 0u);
   EXPECT_GE(report.venue.funding_ticks, 1u);
-  EXPECT_GE(report.tally.fund_low, report.venue.fund_start / 2);
+  EXPECT_GE(report.tally.fund_low, report.venue.fund_start.value() / 2);
   ExpectAuditClean(dir);
 }
 
@@ -106,11 +106,11 @@ TEST_F(SimulationTest, CrashLiquidatesDrawsTheFundAndDeleverages) {
   const SimulationReport report = Run(Options(dir, "crash", 600));
   EXPECT_GT(report.tally.liquidations, 50u);
   EXPECT_GT(report.tally.fund_draws, 0u);
-  EXPECT_LT(report.tally.fund_low, report.venue.fund_start / 10);  // Nearly exhausted.
+  EXPECT_LT(report.tally.fund_low, report.venue.fund_start.value() / 10);  // Nearly exhausted.
   EXPECT_GT(report.tally.adl_reductions, 0u);
   EXPECT_GT(report.tally.adl_accounts, 0u);
   EXPECT_GT(report.tally.adl_notional, 0);
-  EXPECT_LT(report.venue.mark_low, report.mark_start * 3 / 4);
+  EXPECT_LT(report.venue.mark_low, report.mark_start.value() * 3 / 4);
   ExpectAuditClean(dir);
 }
 

@@ -85,7 +85,7 @@ TEST_F(WhatIfSimTest, CrashDemoControlLargeFundAndStability) {
   // A fund that never runs dry: Phase B takes every lot the book offers, so ADL is left only
   // with what the book could not absorb (the crash empties it; docs/WHATIF.md).
   replay::WhatIfParams rich;
-  rich.insurance_fund = int64_t{1} << 50;
+  rich.insurance_fund = engine::Money{int64_t{1} << 50};
   const replay::WhatIfResult covered = WhatIf(dir, rich);
   ASSERT_TRUE(covered.first_difference);
   EXPECT_EQ(covered.what_if.liquidations, control.logged.liquidations);

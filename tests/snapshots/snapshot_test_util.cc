@@ -29,12 +29,14 @@ engine::MarketSpec Spec(engine::MarketId market, std::string symbol) {
   spec.market_id = market;
   spec.symbol = std::move(symbol);
   spec.quote_asset = engine::AssetId{1};
-  spec.tick_size = 5;
+  spec.tick_size = engine::Price{5};
   spec.lot_decimals = 3;
   spec.quote_decimals = 6;
   spec.maker_fee_e8 = 20'000;  // 0.02%
   spec.taker_fee_e8 = 50'000;  // 0.05%
-  spec.tiers = {{0, 400'000, 100}, {50'000'000, 1'000'000, 50}, {500'000'000, 2'500'000, 20}};
+  spec.tiers = {{engine::Money{0}, 400'000, 100},
+                {engine::Money{50'000'000}, 1'000'000, 50},
+                {engine::Money{500'000'000}, 2'500'000, 20}};
   spec.funding_interval_ns = 8 * 3600 * int64_t{1'000'000'000};
   spec.adl_policy = engine::AdlPolicy::kBinanceLeveragePnl;
   spec.max_slippage_e8 = 5'000'000;
@@ -70,25 +72,25 @@ engine::EngineState MakeEngineState(int step) {
   for (uint64_t n = 1; n <= 4; ++n) {
     const engine::AccountId account{n};
     apply(engine::OpenAccount{account});
-    apply(engine::Deposit{account, engine::AssetId{1}, 10'000'000'000});
+    apply(engine::Deposit{account, engine::AssetId{1}, engine::Money{10'000'000'000}});
   }
-  apply(engine::TopUpInsurance{engine::AssetId{1}, 123'456});
-  apply(engine::SetMark{engine::MarketId{1}, 20'000, 19'995});
-  apply(engine::SetMark{engine::MarketId{2}, 1'500, 1'501});
-  apply(
-      Limit(engine::AccountId{1}, engine::OrderId{11}, engine::Side::kBuy, 20'000, 10));  // Rests.
-  apply(Limit(engine::AccountId{1}, engine::OrderId{12}, engine::Side::kBuy, 19'990,
-              7));  // Rests behind.
-  apply(Limit(engine::AccountId{2}, engine::OrderId{21}, engine::Side::kSell, 20'000,
-              4));  // Fills 4 against order 11.
-  apply(Limit(engine::AccountId{3}, engine::OrderId{31}, engine::Side::kSell, 20'050,
-              5));  // Rests (ask).
-  apply(Limit(engine::AccountId{4}, engine::OrderId{41}, engine::Side::kSell, 20'050,
-              3));  // Rests behind 31 (time priority).
-  apply(Limit(engine::AccountId{2}, engine::OrderId{22}, engine::Side::kBuy, 1'500, 9,
-              engine::MarketId{2}));  // Market 2 bid.
-  apply(Limit(engine::AccountId{3}, engine::OrderId{32}, engine::Side::kSell, 1'500, 2 + step,
-              engine::MarketId{2}));  // Crosses it.
+  apply(engine::TopUpInsurance{engine::AssetId{1}, engine::Money{123'456}});
+  apply(engine::SetMark{engine::MarketId{1}, engine::Price{20'000}, engine::Price{19'995}});
+  apply(engine::SetMark{engine::MarketId{2}, engine::Price{1'500}, engine::Price{1'501}});
+  apply(Limit(engine::AccountId{1}, engine::OrderId{11}, engine::Side::kBuy, engine::Price{20'000},
+              engine::Quantity{10}));  // Rests.
+  apply(Limit(engine::AccountId{1}, engine::OrderId{12}, engine::Side::kBuy, engine::Price{19'990},
+              engine::Quantity{7}));  // Rests behind.
+  apply(Limit(engine::AccountId{2}, engine::OrderId{21}, engine::Side::kSell, engine::Price{20'000},
+              engine::Quantity{4}));  // Fills 4 against order 11.
+  apply(Limit(engine::AccountId{3}, engine::OrderId{31}, engine::Side::kSell, engine::Price{20'050},
+              engine::Quantity{5}));  // Rests (ask).
+  apply(Limit(engine::AccountId{4}, engine::OrderId{41}, engine::Side::kSell, engine::Price{20'050},
+              engine::Quantity{3}));  // Rests behind 31 (time priority).
+  apply(Limit(engine::AccountId{2}, engine::OrderId{22}, engine::Side::kBuy, engine::Price{1'500},
+              engine::Quantity{9}, engine::MarketId{2}));  // Market 2 bid.
+  apply(Limit(engine::AccountId{3}, engine::OrderId{32}, engine::Side::kSell, engine::Price{1'500},
+              engine::Quantity{2 + step}, engine::MarketId{2}));  // Crosses it.
   return engine.Export();
 }
 
