@@ -104,8 +104,16 @@ base::Result<Submitted> Sequencer::Submit(const engine::Input& input, ledger::Ap
   const std::vector<ledger::schema::Event::Reader> events = group.readers();
   auto range = log_->Submit(events, whole ? std::move(done) : ledger::AppendCallback());
   if (range.ok() && !whole) {
+    // `done` hears the whole group's range, not only its last submission's.
+    ledger::AppendCallback whole_done;
+    if (done) {
+      whole_done = [done = std::move(done), first_seq = range->first](const Status& status,
+                                                                      ledger::GroupRange last) {
+        done(status, ledger::GroupRange{first_seq, last.last});
+      };
+    }
     auto last =
-        AppendContinuation(range->first, std::span(effects_).subspan(first), std::move(done));
+        AppendContinuation(range->first, std::span(effects_).subspan(first), std::move(whole_done));
     if (last.ok()) range->last = *last;
     if (!last.ok()) range = last.status();
   }

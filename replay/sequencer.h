@@ -68,8 +68,9 @@ class Sequencer {
   // Stamps and applies `input`, then appends the group. Returns once the group is sequenced;
   // `done` (optional) runs on the writer thread once it is durable or has failed. A group of
   // more than ledger::kMaxGroupRecords records is appended as several submissions (each its
-  // own group commit or part of one), and `done` runs once the last is durable; if the process
-  // dies between them, the next Open logs the rest (see ReplayResult::unfinished_group). IOError
+  // own group commit or part of one), and `done` runs once the last is durable, with the whole
+  // group's range; if the process dies between them, the next Open logs the rest (see
+  // ReplayResult::unfinished_group). IOError
   // once any append failed: the engine is then ahead of the log, and the sequencer refuses every
   // later command (reopen to recover). InvalidArgument, with nothing applied or appended, for
   // an input the log cannot record as given (ledger::CheckEncodable).

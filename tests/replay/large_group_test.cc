@@ -76,15 +76,19 @@ TEST_F(LargeGroupTest, OneTickLiquidatingTwentyFiveThousandLongsIsLoggedWholeAnd
   OpenSequencer();
   BuildCrowdedLongs();
   std::atomic<int> acks{0};
-  auto submitted = sequencer_->Submit(kCrash, [&](const base::Status& s, ledger::GroupRange) {
+  ledger::GroupRange acked;
+  auto submitted = sequencer_->Submit(kCrash, [&](const base::Status& s, ledger::GroupRange r) {
     EXPECT_TRUE(s.ok()) << s.ToString();
+    acked = r;
     acks.fetch_add(1);
   });
   ASSERT_TRUE(submitted.ok()) << submitted.status().ToString();
   ASSERT_GT(submitted->effects, ledger::kMaxGroupRecords);
   EXPECT_EQ(submitted->range.last - submitted->range.first, submitted->effects);
   ASSERT_OK(sequencer_->Flush());
-  EXPECT_EQ(acks.load(), 1);  // One acknowledgement, after the last submission.
+  EXPECT_EQ(acks.load(), 1);  // One acknowledgement, after the last submission,
+  EXPECT_EQ(acked.first, submitted->range.first);  // of the whole group's range.
+  EXPECT_EQ(acked.last, submitted->range.last);
   EXPECT_EQ(sequencer_->engine().Position(kFirstLong, kMarket).quantity, 0);
   EXPECT_EQ(sequencer_->engine().Position(kShort, kMarket).quantity, 0);
   const ledger::Hash state = HashOf(sequencer_->engine());
