@@ -152,8 +152,8 @@ int RunIngest(const IngestOptions& options) {
     }
     ledger::AppendCallback ack;
     if (options.acks) {
-      ack = [&ack_mutex, line_number = summary.lines](const base::Status& status,
-                                                      ledger::GroupRange range) {
+      ack = [&ack_mutex, line_number = summary.lines](
+                const base::Status& status, ledger::GroupRange range, ledger::GroupValues) {
         if (!status.ok()) return;
         std::lock_guard<std::mutex> lock(ack_mutex);
         fmt::print("ack {} {} {}\n", line_number, range.first, range.last);

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "base/status.h"
 #include "ledger/indexes.h"
@@ -84,9 +85,13 @@ struct GroupRange {
   SequenceNumber last{0};
 };
 
+// The stored values of a durable group's records in seq order, handed over to its callback
+// (each what LogRecord::record_bytes() reads back); empty if the group failed.
+using GroupValues = std::vector<std::vector<uint8_t>>;
 // Called on the writer thread once a group is durable (OK) or has failed (IOError). Callbacks
 // run in seq order and must be quick and must not call back into the log.
-using AppendCallback = std::function<void(const base::Status& status, GroupRange range)>;
+using AppendCallback =
+    std::function<void(const base::Status& status, GroupRange range, GroupValues values)>;
 
 class RecordIterator;
 namespace internal {

@@ -107,9 +107,10 @@ base::Result<Submitted> Sequencer::Submit(const engine::Input& input, ledger::Ap
     // `done` hears the whole group's range, not only its last submission's.
     ledger::AppendCallback whole_done;
     if (done) {
-      whole_done = [done = std::move(done), first_seq = range->first](const Status& status,
-                                                                      ledger::GroupRange last) {
-        done(status, ledger::GroupRange{first_seq, last.last});
+      // Its values are the last submission's only.
+      whole_done = [done = std::move(done), first_seq = range->first](
+                       const Status& status, ledger::GroupRange last, ledger::GroupValues values) {
+        done(status, ledger::GroupRange{first_seq, last.last}, std::move(values));
       };
     }
     auto last =

@@ -251,7 +251,8 @@ AppendFigures RunAppend(ledger::EventLog& log, const std::vector<ledger::EventGr
     const auto& events = readers[i % readers.size()];
     auto submitted = Steady::now();
     auto range =
-        log.Submit(events, [&latency_ns, i, submitted](const base::Status& s, ledger::GroupRange) {
+        log.Submit(events, [&latency_ns, i, submitted](const base::Status& s, ledger::GroupRange,
+                                                       ledger::GroupValues) {
           if (!s.ok()) std::abort();
           latency_ns[i] = ElapsedNs(submitted);
         });

@@ -218,9 +218,16 @@ void AppendPipeline::Finish(GroupBatch& batch, const Status& status) {
   bool notify_space = false;
   size_t records = 0;
   for (const auto& group : batch) records += group->records.size();
-  // Acknowledge in seq order, outside the lock (callbacks may be slow-ish).
+  // Acknowledge in seq order, outside the lock (callbacks may be slow-ish). The records'
+  // values are written: each callback takes its group's.
   for (const auto& group : batch) {
-    if (group->done) group->done(status, group->range);
+    if (!group->done) continue;
+    GroupValues values;
+    if (status.ok()) {
+      values.reserve(group->records.size());
+      for (PendingRecord& record : group->records) values.push_back(std::move(record.value));
+    }
+    group->done(status, group->range, std::move(values));
   }
   {
     std::lock_guard lock(writer_mu_);

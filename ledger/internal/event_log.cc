@@ -416,8 +416,8 @@ Result<GroupRange> SubmitAndWait(EventLog::Impl& impl,
   BACKSTOP_ASSIGN_OR_RETURN(
       GroupRange range,
       impl.Submit(
-          events, [promise](const Status& s, GroupRange) { promise->set_value(s); }, rotate_to,
-          SequenceNumber{0}));
+          events, [promise](const Status& s, GroupRange, GroupValues) { promise->set_value(s); },
+          rotate_to, SequenceNumber{0}));
   BACKSTOP_RETURN_IF_ERROR(durable.get());
   return range;
 }

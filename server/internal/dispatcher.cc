@@ -197,7 +197,7 @@ bool Dispatcher::AnswerResend(Job& job, const std::string& key, const std::strin
   }
   auto original = FindDurable(sequencer_->log(), *job.origin, prefix);
   if (!original.ok()) {
-    job.done(JobResult{original.status(), {}, 0, false, false});
+    job.done(JobResult{original.status(), {}, 0, false, false, nullptr});
     return true;
   }
   if (!original->has_value()) return false;
@@ -235,7 +235,8 @@ void Dispatcher::RunCommand(Job& job) {
   const auto sequenced = std::chrono::steady_clock::now();
   metrics_->pending_durable.fetch_add(1);
   auto once = [this, called, entry, key, sequenced](const base::Status& status,
-                                                    ledger::GroupRange range) {
+                                                    ledger::GroupRange range,
+                                                    ledger::GroupValues values) {
     if (called->exchange(true)) return;
     metrics_->pending_durable.fetch_sub(1);
     if (status.ok()) OnDurable(range, sequenced);
@@ -246,14 +247,15 @@ void Dispatcher::RunCommand(Job& job) {
       if (!key.empty()) in_flight_.erase(key);
       waiters.swap(entry->waiters);
     }
+    const auto stored = std::make_shared<const ledger::GroupValues>(std::move(values));
     for (size_t i = 0; i < waiters.size(); ++i) {
-      waiters[i](JobResult{status, range, 0, i > 0, false});
+      waiters[i](JobResult{status, range, 0, i > 0, false, stored});
     }
   };
   auto submitted = sequencer_->Submit(job.input, once, job.origin ? &*job.origin : nullptr);
   if (!submitted.ok()) {
     NoteFailure(submitted.status());
-    once(submitted.status(), ledger::GroupRange{});
+    once(submitted.status(), ledger::GroupRange{}, ledger::GroupValues{});
   }
 }
 
@@ -299,10 +301,10 @@ void Dispatcher::UpdateFunds() {
 void Dispatcher::RunSnapshot(Job& job) {
   auto seq = sequencer_->TakeSnapshot();
   if (!seq.ok()) {
-    job.done(JobResult{seq.status(), {}, 0});
+    job.done(JobResult{seq.status(), {}, 0, false, false, nullptr});
     return;
   }
-  job.done(JobResult{base::Status::OK(), {}, seq->value()});
+  job.done(JobResult{base::Status::OK(), {}, seq->value(), false, false, nullptr});
 }
 
 }  // namespace server::internal

@@ -32,6 +32,9 @@ struct JobResult {
   uint64_t snapshot_seq = 0;  // kSnapshot: the snapshot written.
   bool resent = false;        // kCommand: the log already held it; `range` is the original.
   bool reused = false;        // kCommand: the log holds another command under its origin.
+  // kCommand, durable: the group's records as stored, handed over by the log (null for a
+  // resend; only the last part's for a group logged in several submissions).
+  std::shared_ptr<const ledger::GroupValues> values;
 };
 
 struct Job {
@@ -100,7 +103,7 @@ class Dispatcher {
   const size_t capacity_;
   Metrics* const metrics_;
   const std::function<void(const base::Status&)> on_failure_;
-  std::vector<engine::AssetId> assets_;         // Sequencer thread: assets whose fund is reported.
+  std::vector<engine::AssetId> assets_;        // Sequencer thread: assets whose fund is reported.
   ledger::SequenceNumber last_commit_end_{0};  // Writer thread: seen by OnDurable.
   // Sequencer thread: the origins of the log and of every command taken since (a command
   // whose origin it has never seen is new without a look in the log).

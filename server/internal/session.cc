@@ -360,6 +360,20 @@ Status CheckWhole(const GroupRead& read) {
   return Status::OK();
 }
 
+// The group's records as the log handed them to its callback (no read back), if they are all
+// of read->range; else false.
+bool TakeHandedOver(const std::shared_ptr<const ledger::GroupValues>& values, GroupRead* read) {
+  if (values == nullptr || values->size() != read->range.last - read->range.first + 1) {
+    return false;
+  }
+  ledger::LogRecord record;
+  for (const std::vector<uint8_t>& value : *values) {
+    if (!ledger::DecodeRecordInto(value, &record).ok()) return false;
+    TakeRecord(record, read);
+  }
+  return true;
+}
+
 // The stored records of read->range into `*read`. range.last == 0 (a resend, found by its
 // input's seq): read to the group's end and set it.
 Status ReadGroup(const ledger::EventLog& log, GroupRead* read) {
@@ -403,7 +417,12 @@ void Session::OnDurable(uint64_t request_id, const internal::JobResult& result, 
     GroupRead group;
     group.range = result.range;
     GroupRead* read = &group;
-    const Status status = ReadGroup(server_->sequencer_->log(), read);
+    Status status;
+    if (!TakeHandedOver(result.values, read)) {
+      *read = GroupRead{};
+      read->range = result.range;
+      status = ReadGroup(server_->sequencer_->log(), read);
+    }
     internal::Metrics& metrics = server_->metrics_;
     if (!status.ok()) {
       Refuse(request_id, RefusalReason::kUnavailable, status.ToString(), false);
@@ -430,8 +449,9 @@ void Server::Impl::DrainCompletions() {
     std::lock_guard<std::mutex> lock(completions_mutex_);
     batch.swap(completions_);
   }
-  // Each answer reads its group with point lookups: the records are in the memtable, where a
-  // Get stops, whereas one iterator over the batch would also seek every table file.
+  // Each answer takes its group's records as the log handed them over; a resend's (and a
+  // group logged in several submissions) are read back with point lookups: they are in the
+  // memtable, where a Get stops, whereas one iterator would also seek every table file.
   HoldWrites();
   for (const Completion& completion : batch) {
     if (auto session = completion.session.lock()) {

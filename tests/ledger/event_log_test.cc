@@ -2,6 +2,7 @@
 // iteration, group commit through the pipeline, failure handling and key rotation.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -168,13 +169,15 @@ TEST_F(LogTest, SubmittedGroupsAreAcknowledgedInOrderAfterDurability) {
   CreateLog();
   std::mutex mu;
   std::vector<GroupRange> acknowledged;
+  std::vector<GroupValues> handed_over;
   SequenceNumber expected_first{1};
   for (int i = 0; i < 300; ++i) {
     EventGroup group = DepositGroup(1 + i % 4);
-    auto range = log_->Submit(group.readers(), [&](const Status& s, GroupRange r) {
+    auto range = log_->Submit(group.readers(), [&](const Status& s, GroupRange r, GroupValues v) {
       EXPECT_OK(s);
       std::lock_guard lock(mu);
       acknowledged.push_back(r);
+      handed_over.push_back(std::move(v));
     });
     ASSERT_OK(range);
     EXPECT_EQ(range->first, expected_first);
@@ -187,6 +190,16 @@ TEST_F(LogTest, SubmittedGroupsAreAcknowledgedInOrderAfterDurability) {
     EXPECT_EQ(acknowledged[i].first, acknowledged[i - 1].last + 1);
   }
   EXPECT_EQ(log_->head_seq(), acknowledged.back().last);
+  // Each callback was handed its records' values: the bytes the log stored.
+  for (size_t i = 0; i < acknowledged.size(); ++i) {
+    ASSERT_EQ(handed_over[i].size(), acknowledged[i].last - acknowledged[i].first + 1);
+    for (SequenceNumber seq = acknowledged[i].first; seq <= acknowledged[i].last; ++seq) {
+      auto record = log_->Read(seq);
+      ASSERT_OK(record.status());
+      const std::vector<uint8_t>& value = handed_over[i][seq - acknowledged[i].first];
+      EXPECT_TRUE(std::ranges::equal(value, record->record_bytes())) << seq;
+    }
+  }
   auto stored = log_->StoredHead();
   ASSERT_OK(stored);
   EXPECT_EQ(stored->first, acknowledged.back().last);

@@ -136,15 +136,17 @@ class FaultInjectionTest : public LogTest {
     auto acks = std::make_shared<Acks>();
     for (int i = 0; i < count; ++i) {
       EventGroup group = DepositGroup(1 + rng() % 4);
-      auto range = log.Submit(group.readers(), [acks](const Status& s, GroupRange range) {
-        std::lock_guard lock(acks->mu);
-        if (s.ok()) {
-          EXPECT_EQ(acks->failed, 0) << "group " << range.first << " acknowledged after a failure";
-          acks->ok.push_back(range);
-        } else {
-          ++acks->failed;
-        }
-      });
+      auto range =
+          log.Submit(group.readers(), [acks](const Status& s, GroupRange range, GroupValues) {
+            std::lock_guard lock(acks->mu);
+            if (s.ok()) {
+              EXPECT_EQ(acks->failed, 0)
+                  << "group " << range.first << " acknowledged after a failure";
+              acks->ok.push_back(range);
+            } else {
+              ++acks->failed;
+            }
+          });
       if (!range.ok()) {
         EXPECT_TRUE(range.status().IsIOError()) << range.status().ToString();
         break;
@@ -211,8 +213,8 @@ class FaultInjectionTest : public LogTest {
   void ExpectRefusesAppends(EventLog& log) {
     EventGroup group = DepositGroup(1);
     auto called = std::make_shared<std::atomic<bool>>(false);
-    auto submitted =
-        log.Submit(group.readers(), [called](const Status&, GroupRange) { *called = true; });
+    auto submitted = log.Submit(
+        group.readers(), [called](const Status&, GroupRange, GroupValues) { *called = true; });
     EXPECT_TRUE(submitted.status().IsIOError()) << submitted.status().ToString();
     EXPECT_FALSE(*called);
     EXPECT_TRUE(log.Append(group).status().IsIOError());

@@ -39,14 +39,15 @@ int Append(const std::string& dir, const std::string& key_path, uint32_t seed) {
   std::mt19937 rng(seed);
   while (true) {
     ledger::EventGroup group = ledger::testing::DepositGroup(1 + rng() % kMaxGroupSize);
-    auto range = (*log)->Submit(group.readers(), [](const base::Status& s, ledger::GroupRange r) {
-      if (!s.ok()) {
-        std::fprintf(stderr, "append failed: %s\n", s.ToString().c_str());
-        std::_Exit(2);
-      }
-      std::printf("%llu\n", static_cast<unsigned long long>(r.last.value()));
-      std::fflush(stdout);
-    });
+    auto range = (*log)->Submit(
+        group.readers(), [](const base::Status& s, ledger::GroupRange r, ledger::GroupValues) {
+          if (!s.ok()) {
+            std::fprintf(stderr, "append failed: %s\n", s.ToString().c_str());
+            std::_Exit(2);
+          }
+          std::printf("%llu\n", static_cast<unsigned long long>(r.last.value()));
+          std::fflush(stdout);
+        });
     if (!range.ok()) {
       std::fprintf(stderr, "%s\n", range.status().ToString().c_str());
       return 2;

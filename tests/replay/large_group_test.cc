@@ -77,11 +77,12 @@ TEST_F(LargeGroupTest, OneTickLiquidatingTwentyFiveThousandLongsIsLoggedWholeAnd
   BuildCrowdedLongs();
   std::atomic<int> acks{0};
   ledger::GroupRange acked;
-  auto submitted = sequencer_->Submit(kCrash, [&](const base::Status& s, ledger::GroupRange r) {
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    acked = r;
-    acks.fetch_add(1);
-  });
+  auto submitted = sequencer_->Submit(
+      kCrash, [&](const base::Status& s, ledger::GroupRange r, ledger::GroupValues) {
+        EXPECT_TRUE(s.ok()) << s.ToString();
+        acked = r;
+        acks.fetch_add(1);
+      });
   ASSERT_TRUE(submitted.ok()) << submitted.status().ToString();
   ASSERT_GT(submitted->effects, ledger::kMaxGroupRecords);
   EXPECT_EQ(submitted->range.last - submitted->range.first, submitted->effects);
