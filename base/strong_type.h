@@ -109,7 +109,12 @@ class StrongAmount {
   using rep_type = Rep;
 
   constexpr StrongAmount() = default;
-  constexpr explicit StrongAmount(Rep value) : value_(value) {}
+  // From a signed integer no wider than Rep: a 128-bit intermediate is never narrowed silently
+  // (not even by static_cast); it comes back through a checked narrowing (engine::Narrow).
+  template <class Plain>
+  requires std::is_integral_v<Plain> && std::is_signed_v<Plain> &&
+      (sizeof(Plain) <= sizeof(Rep)) constexpr explicit StrongAmount(Plain value)
+      : value_(value) {}
 
   constexpr Rep value() const { return value_; }
 

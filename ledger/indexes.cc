@@ -75,10 +75,11 @@ bool DecodeValue(std::string_view bytes, V* out) {
   if (static_cast<uint8_t>(bytes[0]) != kIndexValueFormat) return false;
   size_t at = 1;
   ForEachStoredField(*out, [&](auto& field) {
-    using Unsigned = std::make_unsigned_t<decltype(base::UnwrapStrong(field))>;
+    using Field = std::remove_reference_t<decltype(field)>;
+    using Rep = decltype(base::UnwrapStrong(field));
     uint64_t raw = 0;
     for (size_t i = 0; i < sizeof(field); ++i) raw = (raw << 8) | static_cast<uint8_t>(bytes[at++]);
-    field = static_cast<std::remove_reference_t<decltype(field)>>(static_cast<Unsigned>(raw));
+    field = Field(static_cast<Rep>(static_cast<std::make_unsigned_t<Rep>>(raw)));
   });
   BACKSTOP_ASSERT(at == bytes.size(), at);
   return true;

@@ -124,7 +124,7 @@ base::Result<Price> ParseDecimalPrice(std::string_view text, int scale_digits) {
   for (int i = std::max(fraction_digits, 0); i < scale_digits; ++i) value *= 10;
   if (value <= 0) return bad("not positive");
   if (value > engine::kMaxPrice) return bad("too large");
-  return static_cast<Price>(value);
+  return engine::Narrow<Price>(value);
 }
 
 base::Result<std::vector<Kline>> ReadKlineCsv(const std::string& path, int scale_digits) {
@@ -211,8 +211,7 @@ std::vector<PricePoint> BuiltinPath(BuiltinScenario scenario, uint64_t seed) {
     const int64_t amplitude = NoisePpm(scenario, elapsed_ns / kMinuteNs);
     deviation_ppm = deviation_ppm * 7 / 8 + rng.Between(-amplitude, amplitude);
     const int64_t factor_ppm = std::max<int64_t>(kPpm + shape_ppm + deviation_ppm, kPpm / 100);
-    const Price price =
-        static_cast<Price>(engine::Int128{kBuiltinStartPrice.value()} * factor_ppm / kPpm);
+    const Price price = engine::Narrow<Price>(engine::Wide(kBuiltinStartPrice) * factor_ppm / kPpm);
     path.push_back({kBuiltinStartNs + elapsed_ns, price});
   }
   return path;

@@ -64,6 +64,9 @@ static_assert(!std::is_convertible_v<int64_t, Cash>);
 static_assert(!std::is_convertible_v<Cash, int64_t>);
 static_assert(!std::is_convertible_v<Cash, Lots>);
 static_assert(!std::is_constructible_v<Cash, Lots>);
+static_assert(!std::is_constructible_v<Cash, __int128>);  // Not even by static_cast.
+static_assert(!std::is_constructible_v<Cash, uint64_t>);  // Nor from an unsigned integer.
+static_assert(std::is_constructible_v<Cash, int> && std::is_constructible_v<Cash, int64_t>);
 static_assert(std::is_trivially_copyable_v<Cash> && sizeof(Cash) == sizeof(int64_t));
 static_assert(Addable<Cash, Cash>);
 static_assert(!Addable<Cash, Lots>);       // Two kinds never add...
