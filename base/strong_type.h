@@ -96,6 +96,12 @@ class StrongOrdinal {
   Rep value_{};
 };
 
+// A plain signed integer type (SignedNoWiderThan: and at most as wide as `Rep`).
+template <class Plain>
+concept SignedInteger = std::is_integral_v<Plain> && std::is_signed_v<Plain>;
+template <class Plain, class Rep>
+concept SignedNoWiderThan = SignedInteger<Plain> && sizeof(Plain) <= sizeof(Rep);
+
 // An amount of one unit (money, a price, a quantity): adds to and subtracts from its own kind,
 // negates, and scales by a plain count; compares with its own kind and with a plain signed
 // integer (`q > 0`, `price <= bound` for a 128-bit bound), never with another kind. There is no
@@ -103,7 +109,7 @@ class StrongOrdinal {
 // multiplies kinds explicitly, in 128 bits, from their values.
 template <class Tag, class Rep>
 class StrongAmount {
-  static_assert(std::is_integral_v<Rep> && std::is_signed_v<Rep>);
+  static_assert(SignedInteger<Rep>);
 
  public:
   using rep_type = Rep;
@@ -111,24 +117,20 @@ class StrongAmount {
   constexpr StrongAmount() = default;
   // From a signed integer no wider than Rep: a 128-bit intermediate is never narrowed silently
   // (not even by static_cast); it comes back through a checked narrowing (engine::Narrow).
-  template <class Plain>
-  requires std::is_integral_v<Plain> && std::is_signed_v<Plain> &&
-      (sizeof(Plain) <= sizeof(Rep)) constexpr explicit StrongAmount(Plain value)
-      : value_(value) {}
+  template <SignedNoWiderThan<Rep> Plain>
+  constexpr explicit StrongAmount(Plain value) : value_(value) {}
 
   constexpr Rep value() const { return value_; }
 
   friend constexpr auto operator<=>(StrongAmount, StrongAmount) = default;
   friend constexpr bool operator==(StrongAmount, StrongAmount) = default;
   // With a plain signed integer, in the wider of the two types (never narrowed).
-  template <class Plain>
-  requires std::is_integral_v<Plain> && std::is_signed_v<Plain>
+  template <SignedInteger Plain>
   friend constexpr auto operator<=>(StrongAmount amount, Plain plain) {
     using Common = std::common_type_t<Rep, Plain>;
     return static_cast<Common>(amount.value_) <=> static_cast<Common>(plain);
   }
-  template <class Plain>
-  requires std::is_integral_v<Plain> && std::is_signed_v<Plain>
+  template <SignedInteger Plain>
   friend constexpr bool operator==(StrongAmount amount, Plain plain) {
     using Common = std::common_type_t<Rep, Plain>;
     return static_cast<Common>(amount.value_) == static_cast<Common>(plain);
