@@ -80,9 +80,9 @@ void AddServe(CLI::App& app, std::function<int()>* run) {
                   "Commands queued for the sequencer; more are answered busy")
       ->capture_default_str();
   sub->add_option("--signers", options.signers,
-                  "Threads that encode appended records (0: one per core). One keeps up with a "
-                  "checkpoint-signed log (the default) and costs the fewest thread wakeups; a "
-                  "log made with `init --signing every` signs each record: give it more")
+                  "Threads that sign and encode appended records in a log made with `init "
+                  "--signing every` (0: one per core). A checkpoint-signed log (the default) "
+                  "needs none: the sequencer encodes its records itself")
       ->capture_default_str()
       ->check(CLI::Range(0, 64));
   sub->callback([run] { *run = [] { return cli::RunServe(options); }; });

@@ -276,7 +276,9 @@ void CountAnswer(const server::Answer& answer, LoadTally* tally) {
 }
 
 // One connection: a deposit, then commands until `end`, paced at `rate` per second (0: as
-// fast as the window allows).
+// fast as the window allows). The commands that fit the window (and are due) go out in one
+// write; every answer that has arrived is taken before the next write, as a trading client
+// would.
 void LoadConnection(const LoadOptions& options, size_t index, double rate,
                     std::chrono::steady_clock::time_point end, LoadTally* tally) {
   using Clock = std::chrono::steady_clock;
@@ -298,39 +300,46 @@ void LoadConnection(const LoadOptions& options, size_t index, double rate,
     return;
   }
   std::deque<Clock::time_point> sent;
+  std::vector<server::CommandRequest> batch;
   const Clock::time_point start = Clock::now();
+  const auto due = [&](uint64_t k) {  // When the k-th command is due at `rate`.
+    return start + std::chrono::duration_cast<Clock::duration>(
+                       std::chrono::duration<double>(static_cast<double>(k) / rate));
+  };
   uint64_t k = 0;
   while (true) {
     const Clock::time_point now = Clock::now();
     if (now >= end && sent.empty()) break;
-    bool send = now < end && sent.size() < options.window;
-    if (send && rate > 0) {
-      const auto due = start + std::chrono::duration_cast<Clock::duration>(
-                                   std::chrono::duration<double>(static_cast<double>(k) / rate));
-      if (due > now && sent.empty()) {
-        std::this_thread::sleep_until(std::min(due, end));
-        continue;
-      }
-      send = due <= now;  // Otherwise take an answer while waiting.
+    batch.clear();
+    while (now < end && sent.size() + batch.size() < options.window &&
+           (rate <= 0 || due(k + batch.size()) <= now)) {
+      const uint64_t n = k + batch.size();
+      batch.push_back({n + 1, client_id, n + 2, LoadCommand(options, account, n)});
     }
-    if (send) {
-      if (!(*client)->SendCommand(k + 1, client_id, k + 2, LoadCommand(options, account, k)).ok()) {
+    if (!batch.empty()) {
+      if (!(*client)->SendCommands(batch).ok()) {
         tally->error = "send failed";
         return;
       }
-      sent.push_back(Clock::now());
-      ++k;
+      sent.insert(sent.end(), batch.size(), Clock::now());
+      k += batch.size();
+    } else if (sent.empty()) {  // Paced, and the next command is not due yet.
+      std::this_thread::sleep_until(std::min(due(k), end));
       continue;
     }
-    auto answer = (*client)->Receive();
-    if (!answer.ok()) {
-      tally->error = answer.status().ToString();
-      return;
-    }
-    tally->latency_us.push_back(
-        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent.front()).count());
-    sent.pop_front();
-    CountAnswer(*answer, tally);
+    if (sent.empty()) continue;
+    do {
+      auto answer = (*client)->Receive();
+      if (!answer.ok()) {
+        tally->error = answer.status().ToString();
+        return;
+      }
+      tally->latency_us.push_back(
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent.front())
+              .count());
+      sent.pop_front();
+      CountAnswer(*answer, tally);
+    } while (!sent.empty() && (*client)->HasAnswer());
   }
 }
 
@@ -343,7 +352,9 @@ int64_t Percentile(const std::vector<int64_t>& sorted, double fraction) {
 }  // namespace
 
 int RunLoad(const LoadOptions& options) {
-  if (options.traders == 0 || options.duration <= 0) return Fail("--traders and --duration > 0");
+  if (options.traders == 0 || options.duration <= 0 || options.window == 0) {
+    return Fail("--traders, --duration and --window must be > 0");
+  }
   std::vector<LoadTally> tallies(options.traders);
   std::vector<std::thread> threads;
   const auto start = std::chrono::steady_clock::now();

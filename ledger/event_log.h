@@ -54,7 +54,9 @@ struct LogOptions {
   // Time source for the envelopes. Required when signing_key is set. Stamped times never go
   // backwards: a record gets max(clock(), previous record's time). Default: none.
   Clock clock;
-  // Signing threads; 0 means std::thread::hardware_concurrency(). Default: 0.
+  // Threads that sign and encode the records of a log that signs every record; 0 means
+  // std::thread::hardware_concurrency(). A checkpoint-signed log starts none: Submit encodes
+  // its records itself. Default: 0.
   int signer_threads = 0;
   // Records sequenced but not yet durable; Submit blocks beyond this (backpressure).
   // Must be >= kMaxGroupRecords. Default: 65536.

@@ -37,8 +37,8 @@ struct SequencerOptions {
   // ledger::LogOptions::checkpoint_file: the newest checkpoint, kept outside the data
   // directory. Default: none.
   std::string checkpoint_file;
-  // ledger::LogOptions::signer_threads: threads that encode the records (and, in a log that
-  // signs every record, sign them); 0: one per core. Default: 0.
+  // ledger::LogOptions::signer_threads: threads that sign and encode the records of a log that
+  // signs every record; 0: one per core (a checkpoint-signed log uses none). Default: 0.
   int signer_threads = 0;
   // Called with (records replayed, records to replay) while Open recovers the engine.
   // Default: none.

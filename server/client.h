@@ -60,6 +60,14 @@ struct Answer {
 // "accepted", "rejected", "refused", "snapshot", "checkpoint", "records", "backup".
 const char* AnswerKindName(Answer::Kind kind);
 
+// One command of a batch (Client::SendCommands).
+struct CommandRequest {
+  uint64_t id = 0;
+  std::string client_id;
+  uint64_t client_seq = 0;
+  engine::Input input;
+};
+
 class Client {
  public:
   // Connects and completes the TLS handshake. IOError naming the address on failure (a server
@@ -72,6 +80,9 @@ class Client {
   // Send one request; the answer comes later through Receive, in order for commands.
   base::Status SendCommand(uint64_t id, std::string_view client_id, uint64_t client_seq,
                            const engine::Input& input);
+  // Several commands in one write (one TLS record and one system call while they fit in
+  // 16 KiB); answered one by one, in order, as if each had been sent alone.
+  base::Status SendCommands(std::span<const CommandRequest> commands);
   base::Status SendSnapshotRequest(uint64_t id);
   base::Status SendCheckpointRequest(uint64_t id);
   // Records from `from_seq` on, as `kRecords` answers, for as long as the connection lives.
@@ -84,6 +95,8 @@ class Client {
   // Waits for the next answer. IOError when the connection closes or fails; Corruption if
   // the server's frame cannot be read.
   base::Result<Answer> Receive();
+  // Whether a whole answer has already arrived, so that Receive returns it without waiting.
+  bool HasAnswer() const;
 
   class Impl;
 

@@ -48,8 +48,13 @@ Status EventLog::Impl::StartPipeline(const LogOptions& options) {
   if (format_version_ >= 2) BACKSTOP_RETURN_IF_ERROR(LoadFrontier());
   signing_key_ = options.signing_key;
   clock_ = options.clock;
-  int threads = options.signer_threads;
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // A log signed by checkpoints has nothing to sign per record: Submit encodes its records
+  // itself, one thread hand-over less on the way to the writer, and no signer runs.
+  int threads = 0;
+  if (signing_mode_ == SigningMode::kEvery) {
+    threads = options.signer_threads;
+    if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
   pipeline_ = std::make_unique<AppendPipeline>(
       head_seq_, threads, options.max_pending_records, options.max_batch_records,
       [this](const internal::GroupBatch& batch) { return WriteGroups(batch); });
@@ -117,6 +122,14 @@ Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader>
     }
     record.prev_hash = prev;
     record.hash = ChainHash(sha_, tag_, prev, record.seq, record.envelope);
+    if (!group->sign_records) {
+      s = record_encoder_.Encode(record.prev_hash, record.hash, nullptr, record.envelope,
+                                 &record.value);
+      if (!s.ok()) {
+        pipeline_->Unreserve(events.size());
+        return s;
+      }
+    }
     IndexEntries(record.seq, time_ns, group_seq, events[i], &record.index_entries);
     prev = record.hash;
   }

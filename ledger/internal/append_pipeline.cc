@@ -30,7 +30,7 @@ AppendPipeline::AppendPipeline(SequenceNumber durable_seq, int signer_threads,
       max_batch_records_(max_batch_records),
       write_(std::move(write)),
       durable_seq_(durable_seq) {
-  BACKSTOP_ASSERT(signer_threads >= 1, signer_threads);
+  BACKSTOP_ASSERT(signer_threads >= 0, signer_threads);
   BACKSTOP_ASSERT(max_pending_records_ >= kMaxGroupRecords, max_pending_records_);
   BACKSTOP_ASSERT(max_batch_records_ >= 1, max_batch_records_);
   for (int i = 0; i < signer_threads; ++i) signers_.emplace_back([this] { SignerLoop(); });
@@ -60,11 +60,14 @@ void AppendPipeline::Enqueue(std::unique_ptr<PendingGroup> group) {
   BACKSTOP_ASSERT(!group->records.empty());
   BACKSTOP_ASSERT(group->range.last - group->range.first + 1 == group->records.size(),
                   group->range.first, group->range.last, group->records.size());
-  // Once its records are queued for signing, the writer may write and free the group: read
-  // nothing from it after that.
+  BACKSTOP_ASSERT(!group->sign_records || !signers_.empty());
+  // Once it is queued (for signing, or encoded for the writer), the writer may write and free
+  // the group: read nothing from it after that.
   const size_t records = group->records.size();
-  group->unsigned_records.store(records, std::memory_order_release);
+  const bool sign = group->sign_records;
+  group->unsigned_records.store(sign ? records : 0, std::memory_order_release);
   PendingGroup* raw = group.get();
+  bool wake_writer = false;
   {
     std::lock_guard lock(writer_mu_);
     if (!groups_.empty()) {
@@ -72,6 +75,11 @@ void AppendPipeline::Enqueue(std::unique_ptr<PendingGroup> group) {
                       groups_.back()->range.last, raw->range.first);
     }
     groups_.push_back(std::move(group));
+    wake_writer = !sign && writer_waiting_;
+  }
+  if (!sign) {
+    if (wake_writer) writer_cv_.notify_one();
+    return;
   }
   {
     std::lock_guard lock(sign_mu_);

@@ -1,7 +1,8 @@
 // Private: the append pipeline behind EventLog. The sequencer (the caller of EventLog::Submit)
-// builds envelopes, chain hashes and tree nodes; signer threads sign (in every mode) and encode
-// records in parallel; one writer thread commits whole groups in seq order, many groups signed
-// by one key per synced WriteBatch, then acknowledges them.
+// builds envelopes, chain hashes and tree nodes, and in a checkpoint-signed log encodes the
+// records too; in a log that signs every record, signer threads sign and encode them in
+// parallel. One writer thread commits whole groups in seq order, many groups signed by one key
+// per synced WriteBatch, then acknowledges them.
 // Thread-safe as documented per method.
 #pragma once
 
@@ -30,14 +31,16 @@ struct PendingRecord {
   Hash prev_hash{};
   Hash hash{};
   std::vector<uint8_t> envelope;          // Canonical Envelope bytes (set by the sequencer).
-  std::vector<uint8_t> value;             // Canonical Record bytes (set by a signer thread).
+  std::vector<uint8_t> value;             // Canonical Record bytes (sequencer or a signer).
   std::vector<IndexEntry> index_entries;  // Written with the record (set by the sequencer).
 };
 
 struct PendingGroup {
   GroupRange range;
   std::optional<PrivateKey> key;  // Signs the group's records or the checkpoint ending it.
-  bool sign_records = true;       // False in checkpoint mode: records are encoded unsigned.
+  // True: signer threads sign and encode the records. False (checkpoint mode): the sequencer
+  // encoded them, unsigned, before Enqueue; no signer touches the group.
+  bool sign_records = true;
   AppendCallback done;
   std::vector<PendingRecord> records;
   // Format 2: the tree nodes the group's records complete, in stored order, and the tree's
@@ -57,7 +60,8 @@ class AppendPipeline {
   // Persists `batch` (whole groups, in seq order) durably; called on the writer thread only.
   using WriteFn = std::function<base::Status(const GroupBatch& batch)>;
 
-  // Starts `signer_threads` signers (>= 1) and the writer. `durable_seq`: the log's head.
+  // Starts `signer_threads` signers (>= 0; groups with sign_records need at least one) and the
+  // writer. `durable_seq`: the log's head.
   AppendPipeline(SequenceNumber durable_seq, int signer_threads, size_t max_pending_records,
                  size_t max_batch_records, WriteFn write);
   // Stop().

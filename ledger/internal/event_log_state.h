@@ -73,8 +73,8 @@ class EventLog::Impl {
 
   // Durable head, updated by the writer thread after each synced batch.
   mutable std::mutex head_mu_;
-  SequenceNumber head_seq_{0};   // Guarded by head_mu_.
-  Hash head_hash_{};             // Guarded by head_mu_.
+  SequenceNumber head_seq_{0};  // Guarded by head_mu_.
+  Hash head_hash_{};            // Guarded by head_mu_.
 
   // Sequencer state: the tail of the chain as sequenced (ahead of the durable head).
   std::mutex sequencer_mu_;
@@ -86,9 +86,10 @@ class EventLog::Impl {
   std::optional<PrivateKey> signing_key_;  // Guarded by sequencer_mu_.
   std::optional<KeyId> expected_key_id_;   // Key the next record must carry, if known.
   Clock clock_;
-  base::Sha256 sha_;                   // Guarded by sequencer_mu_.
-  internal::EnvelopeEncoder encoder_;  // Guarded by sequencer_mu_.
-  TreeFrontier frontier_;              // Guarded by sequencer_mu_ (format 2).
+  base::Sha256 sha_;                        // Guarded by sequencer_mu_.
+  internal::EnvelopeEncoder encoder_;       // Guarded by sequencer_mu_.
+  internal::RecordEncoder record_encoder_;  // Guarded by sequencer_mu_ (checkpoint mode).
+  TreeFrontier frontier_;                   // Guarded by sequencer_mu_ (format 2).
   std::unique_ptr<internal::AppendPipeline> pipeline_;
 };
 

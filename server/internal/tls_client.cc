@@ -1,11 +1,13 @@
 // The client (see client.h): blocking Boost.Asio over OpenSSL. The client's Asio adapter:
 // every call uses its error_code form, so nothing here throws.
 
+#include <fmt/format.h>
 #include <openssl/ssl.h>
 
 #include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
+#include <cstring>
 #include <optional>
 
 #include "server/client.h"
@@ -57,13 +59,25 @@ class Client::Impl {
     return Status::OK();
   }
   base::Result<Answer> Receive();
+  bool HasAnswer() const { return WholeFrameBuffered() > 0; }
 
  private:
+  // The length of the frame at the front of in_ (header included) if all of it is there, else 0.
+  size_t WholeFrameBuffered() const;
+  std::span<const uint8_t, internal::kFrameHeaderBytes> FrontHeader() const {
+    return std::span<const uint8_t, internal::kFrameHeaderBytes>(in_.data() + in_begin_,
+                                                                 internal::kFrameHeaderBytes);
+  }
+
   asio::io_context io_;
   ssl::context tls_;
   // Made once the context is complete: an SSL object copies its context's settings.
   std::optional<ssl::stream<tcp::socket>> stream_;
-  std::vector<uint8_t> body_;
+  // Decrypted bytes read but not yet decoded: in_[in_begin_, in_end_). One read takes whatever
+  // the server sent (often several answers of one synced batch).
+  std::vector<uint8_t> in_;
+  size_t in_begin_ = 0;
+  size_t in_end_ = 0;
   bool connected_ = false;
 };
 
@@ -120,19 +134,42 @@ Status Client::Impl::Connect(const ClientOptions& options) {
   return Status::OK();
 }
 
+size_t Client::Impl::WholeFrameBuffered() const {
+  const size_t buffered = in_end_ - in_begin_;
+  if (buffered < internal::kFrameHeaderBytes) return 0;
+  const uint32_t length = internal::FrameLength(FrontHeader());
+  const size_t frame = internal::kFrameHeaderBytes + length;
+  return length > 0 && buffered >= frame ? frame : 0;  // Receive refuses a length of 0.
+}
+
 base::Result<Answer> Client::Impl::Receive() {
-  std::array<uint8_t, internal::kFrameHeaderBytes> header{};
-  boost::system::error_code ec;
-  asio::read(*stream_, asio::buffer(header), ec);
-  if (ec) return Status::IOError("client", "connection closed: " + ec.message());
-  const uint32_t length = internal::FrameLength(header);
-  if (length == 0 || length > internal::kMaxAnswerBytes) {
-    return Status::Corruption("client", "answer frame length out of range");
+  constexpr size_t kReadBytes = 64 * 1024;
+  while (WholeFrameBuffered() == 0) {
+    const size_t buffered = in_end_ - in_begin_;
+    if (buffered >= internal::kFrameHeaderBytes) {
+      const uint32_t length = internal::FrameLength(FrontHeader());
+      if (length == 0 || length > internal::kMaxAnswerBytes) {
+        return Status::Corruption("client", "answer frame length out of range");
+      }
+    }
+    // The partial frame moves to the front, with room to read into behind it.
+    std::memmove(in_.data(), in_.data() + in_begin_, buffered);
+    in_begin_ = 0;
+    in_end_ = buffered;
+    if (in_.size() < in_end_ + kReadBytes) in_.resize(in_end_ + kReadBytes);
+    boost::system::error_code ec;
+    in_end_ += stream_->read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_), ec);
+    if (ec) {
+      return Status::IOError(
+          "client",
+          fmt::format("connection closed{}: {}", buffered == 0 ? "" : " mid-frame", ec.message()));
+    }
   }
-  body_.resize(length);
-  asio::read(*stream_, asio::buffer(body_), ec);
-  if (ec) return Status::IOError("client", "connection closed mid-frame: " + ec.message());
-  return internal::DecodeAnswer(body_);
+  const size_t frame = WholeFrameBuffered();
+  const std::span<const uint8_t> body(in_.data() + in_begin_ + internal::kFrameHeaderBytes,
+                                      frame - internal::kFrameHeaderBytes);
+  in_begin_ += frame;
+  return internal::DecodeAnswer(body);
 }
 
 base::Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
@@ -156,6 +193,14 @@ Status Client::SendCommand(uint64_t id, std::string_view client_id, uint64_t cli
                            const engine::Input& input) {
   return impl_->Write(Bytes(internal::CommandFrame(id, client_id, client_seq, input)));
 }
+Status Client::SendCommands(std::span<const CommandRequest> commands) {
+  std::string frames;
+  for (const CommandRequest& command : commands) {
+    frames +=
+        internal::CommandFrame(command.id, command.client_id, command.client_seq, command.input);
+  }
+  return impl_->Write(Bytes(frames));
+}
 Status Client::SendSnapshotRequest(uint64_t id) {
   return impl_->Write(Bytes(internal::SnapshotRequestFrame(id)));
 }
@@ -170,5 +215,6 @@ Status Client::SendBackupRequest(uint64_t id, uint32_t keep) {
 }
 Status Client::SendRaw(std::span<const uint8_t> bytes) { return impl_->Write(bytes); }
 base::Result<Answer> Client::Receive() { return impl_->Receive(); }
+bool Client::HasAnswer() const { return impl_->HasAnswer(); }
 
 }  // namespace server

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "ledger/event_log.h"
 #include "ledger/record.h"
 #include "tests/server/server_test_util.h"
@@ -72,6 +74,50 @@ TEST_F(GatewayTest, AnswersCarryTheDurableGroupAsTheLogHoldsIt) {
     ExpectAnswerInLog(log, *answer);
   }
   EXPECT_EQ(refused_by_engine.last_seq, log.head_seq().value());
+}
+
+// Commands sent in one write are answered as if each had been sent alone, in the order of
+// their seqs (a resend of one still in flight hears the original's answer); the answers that
+// arrived with the read Receive made are there without waiting (HasAnswer).
+TEST_F(GatewayTest, CommandsSentInOneWriteAreAnsweredInOrder) {
+  StartServer();
+  SetUpVenue();
+  auto alice = Connect("alice");
+  ASSERT_OK(alice);
+  std::vector<CommandRequest> batch;
+  for (uint64_t i = 0; i < 12; ++i) {
+    batch.push_back({100 + i, "batch", 2 + i,
+                     engine::PlaceOrder{engine::AccountId{1}, engine::MarketId{1},
+                                        engine::OrderId{50 + i}, engine::Side::kBuy,
+                                        engine::OrderType::kLimit, engine::TimeInForce::kGtc, false,
+                                        engine::Price{30000000}, engine::Quantity{1}}});
+  }
+  CommandRequest resend = batch[3];
+  resend.id = 200;
+  batch.push_back(resend);
+  ASSERT_OK((*alice)->SendCommands(batch));
+  std::map<uint64_t, Answer> answers;
+  uint64_t last_seq = 0;
+  while (answers.size() < batch.size()) {
+    auto answer = (*alice)->Receive();
+    ASSERT_OK(answer);
+    EXPECT_GE(answer->first_seq, last_seq) << answer->id;  // Never an earlier group's after.
+    last_seq = answer->first_seq;
+    answers[answer->id] = *answer;
+  }
+  EXPECT_FALSE((*alice)->HasAnswer());
+  ASSERT_OK(StopServer());
+  const ledger::EventLog& log = server_->sequencer().log();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const Answer& answer = answers[batch[i].id];
+    EXPECT_EQ(answer.kind, Answer::Kind::kAccepted) << i;
+    ExpectAnswerInLog(log, answer);
+    if (i > 0 && i < 12) {
+      EXPECT_EQ(answer.first_seq, answers[batch[i - 1].id].last_seq + 1);
+    }
+  }
+  EXPECT_EQ(answers[200].first_seq, answers[103].first_seq);
+  EXPECT_EQ(answers[200].records, answers[103].records);
 }
 
 TEST_F(GatewayTest, CheckpointAndSnapshotRequests) {
