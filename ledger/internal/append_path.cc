@@ -2,6 +2,7 @@
 // nodes) and the synced group write (records, index entries, tree nodes, the signed checkpoint,
 // the commit mark and the head, in one WriteBatch), then the external checkpoint file.
 #include <fmt/format.h>
+#include <rocksdb/perf_level.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -164,6 +165,9 @@ Status EventLog::Impl::StartCompactions() {
 Status EventLog::Impl::WriteGroups(const internal::GroupBatch& batch) {
   BACKSTOP_RETURN_IF_ERROR(StartCompactions());
   if (fail_writes_for_test_.load()) return Status::IOError("event_log", "injected write failure");
+  // RocksDB counts every memtable step in thread-local perf counters unless told not to; no one
+  // reads the writer thread's (the setting is per thread).
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
   rocksdb::WriteBatch write_batch;
   const PendingRecord* last = nullptr;
   for (const auto& group : batch) {

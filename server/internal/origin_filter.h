@@ -15,7 +15,7 @@ namespace server::internal {
 
 class OriginFilter {
  public:
-  // The most bytes the filter's bits may take (about 54 M origins at 10 bits each).
+  // The most bytes the filter's bits may take (about 33 M origins at 16 bits each).
   static constexpr size_t kMaxBytes = 64 * 1024 * 1024;
 
   // Sized for `expected` origins to begin with; grows (another filter, twice as large) as
@@ -34,7 +34,7 @@ class OriginFilter {
  private:
   struct Part {
     std::vector<uint64_t> words;
-    size_t capacity = 0;  // Origins it takes at about 1% false positives.
+    size_t capacity = 0;  // Origins it takes at about 0.06% false positives.
     size_t count = 0;
   };
   void AddPart(size_t capacity);

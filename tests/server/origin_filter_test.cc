@@ -27,10 +27,10 @@ TEST(OriginFilterTest, NeverForgetsAnOriginAndRarelyInventsOne) {
       maybe += filter.MayContain(Prefix(seq)) ? 1 : 0;
     }
   }
-  // About 1% per part at 10 bits an origin; the parts together stay under 5%.
-  EXPECT_LT(maybe, 100000 / 20);
+  // About 0.06% per full part at 16 bits an origin; the parts together stay under 0.5%.
+  EXPECT_LT(maybe, 100000 / 200);
   EXPECT_FALSE(filter.gave_up());
-  EXPECT_GT(filter.bytes(), 100000 * 10 / 8);
+  EXPECT_GT(filter.bytes(), 100000 * 16 / 8);
   EXPECT_FALSE(filter.MayContain(ledger::ClientCommandPrefix("other", "desk-1", 1)) &&
                filter.MayContain(ledger::ClientCommandPrefix("other", "desk-1", 2)) &&
                filter.MayContain(ledger::ClientCommandPrefix("other", "desk-1", 3)));
