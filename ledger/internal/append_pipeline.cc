@@ -143,16 +143,12 @@ void AppendPipeline::SignerLoop() {
     for (const SignTask& task : tasks) {
       PendingGroup& group = *task.group;
       PendingRecord& record = group.records[task.index];
-      Result<Signature> signature = Signature{};
-      if (group.sign_records) {
-        auto& signer = signers[group.key->key_id()];
-        if (signer == nullptr) signer = std::make_unique<Signer>(*group.key);
-        signature = signer->Sign(record.hash);
-      }
+      auto& signer = signers[group.key->key_id()];  // Only sign_records groups come here.
+      if (signer == nullptr) signer = std::make_unique<Signer>(*group.key);
+      const Result<Signature> signature = signer->Sign(record.hash);
       if (!signature.ok() ||
           !encoder
-               .Encode(record.prev_hash, record.hash, group.sign_records ? &*signature : nullptr,
-                       record.envelope, &record.value)
+               .Encode(record.prev_hash, record.hash, &*signature, record.envelope, &record.value)
                .ok()) {
         group.sign_failed.store(true, std::memory_order_relaxed);
       }
