@@ -8,10 +8,10 @@
 # Each connection keeps WINDOW commands in flight (closed loop, unpaced): by Little's law the
 # answers/s are (connections x WINDOW) / mean ack latency, and one synced group commit (about
 # 1 ms of fdatasync here) bounds the latency from below, so a small window caps the rate before
-# the CPU does. Every window in WINDOWS (default "4 16") is run at 1, 16 and 256 connections.
+# the CPU does. Every window in WINDOWS (default "4 12") is run at 1, 16 and 256 connections.
 # Beside each row: the CPU seconds the server and the load client used during it (they share
 # the machine's cores).
-# Usage: [WINDOWS="4 16"] [CONNECTIONS="1 16 256"] bench/serve/run.sh [SECONDS] [WORKDIR]
+# Usage: [WINDOWS="4 12"] [CONNECTIONS="1 16 256"] bench/serve/run.sh [SECONDS] [WORKDIR]
 # (default 10 s per row)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -62,7 +62,7 @@ cat >roles.json <<JSON
 {"clients": [{"name": "trader", "subject": "CN=trader", "role": "trader",
   "accounts": [$(seq -s, 1 $accounts)]}]}
 JSON
-windows="${WINDOWS:-4 16}"
+windows="${WINDOWS:-4 12}"
 ticks=$(getconf CLK_TCK)
 cpu_ms() { awk -v t="$ticks" '{ print int(($14 + $15) * 1000 / t) }' "/proc/$1/stat"; }
 printf '%-11s %6s %9s %10s %7s %7s %7s %8s %7s %10s %8s\n' connections window commands \
