@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -146,17 +147,20 @@ base::Result<Answer> Client::Impl::Receive() {
   constexpr size_t kReadBytes = 64 * 1024;
   while (WholeFrameBuffered() == 0) {
     const size_t buffered = in_end_ - in_begin_;
+    size_t room = kReadBytes;  // To read into; all the frame still missing once it is known.
     if (buffered >= internal::kFrameHeaderBytes) {
       const uint32_t length = internal::FrameLength(FrontHeader());
       if (length == 0 || length > internal::kMaxAnswerBytes) {
         return Status::Corruption("client", "answer frame length out of range");
       }
+      room = std::max(room, internal::kFrameHeaderBytes + length - buffered);
     }
-    // The partial frame moves to the front, with room to read into behind it.
-    std::memmove(in_.data(), in_.data() + in_begin_, buffered);
-    in_begin_ = 0;
-    in_end_ = buffered;
-    if (in_.size() < in_end_ + kReadBytes) in_.resize(in_end_ + kReadBytes);
+    if (in_begin_ > 0) {  // The partial frame moves to the front (once per frame).
+      std::memmove(in_.data(), in_.data() + in_begin_, buffered);
+      in_begin_ = 0;
+      in_end_ = buffered;
+    }
+    if (in_.size() < in_end_ + room) in_.resize(in_end_ + room);
     boost::system::error_code ec;
     in_end_ += stream_->read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_), ec);
     if (ec) {
