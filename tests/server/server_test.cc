@@ -74,6 +74,11 @@ TEST_F(GatewayTest, AnswersCarryTheDurableGroupAsTheLogHoldsIt) {
     ExpectAnswerInLog(log, *answer);
   }
   EXPECT_EQ(refused_by_engine.last_seq, log.head_seq().value());
+  // The answer's reason code is the logged rejection's.
+  auto rejected = log.Read(ledger::SequenceNumber{refused_by_engine.last_seq});
+  ASSERT_OK(rejected);
+  ASSERT_TRUE(rejected->event().isInputRejected());
+  EXPECT_EQ(refused_by_engine.rejection, rejected->event().getInputRejected().getReason());
 }
 
 // Commands sent in one write are answered as if each had been sent alone, in the order of
