@@ -81,7 +81,7 @@ class Client {
   base::Status SendCommand(uint64_t id, std::string_view client_id, uint64_t client_seq,
                            const engine::Input& input);
   // Several commands in one write (one TLS record and one system call while they fit in
-  // 16 KiB); answered one by one, in order, as if each had been sent alone.
+  // 16 KiB); each is answered as if it had been sent alone (docs/PROTOCOL.md, Order).
   base::Status SendCommands(std::span<const CommandRequest> commands);
   base::Status SendSnapshotRequest(uint64_t id);
   base::Status SendCheckpointRequest(uint64_t id);

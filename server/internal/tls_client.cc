@@ -5,7 +5,6 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
-#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <cstring>
@@ -145,7 +144,8 @@ size_t Client::Impl::WholeFrameBuffered() const {
 
 base::Result<Answer> Client::Impl::Receive() {
   constexpr size_t kReadBytes = 64 * 1024;
-  while (WholeFrameBuffered() == 0) {
+  size_t frame = 0;  // The front frame's size, header included, once it is all in in_.
+  while ((frame = WholeFrameBuffered()) == 0) {
     const size_t buffered = in_end_ - in_begin_;
     size_t room = kReadBytes;  // To read into; all the frame still missing once it is known.
     if (buffered >= internal::kFrameHeaderBytes) {
@@ -169,7 +169,6 @@ base::Result<Answer> Client::Impl::Receive() {
           fmt::format("connection closed{}: {}", buffered == 0 ? "" : " mid-frame", ec.message()));
     }
   }
-  const size_t frame = WholeFrameBuffered();
   const std::span<const uint8_t> body(in_.data() + in_begin_ + internal::kFrameHeaderBytes,
                                       frame - internal::kFrameHeaderBytes);
   in_begin_ += frame;
