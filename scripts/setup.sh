@@ -10,7 +10,7 @@ BACKSTOP_BUILD="${BACKSTOP_BUILD:-$BACKSTOP_ROOT/build}"
 packages=(cmake ninja-build g++ pkg-config ccache librocksdb-dev rocksdb-tools capnproto
   libcapnp-dev libboost-dev libssl-dev openssl libsodium-dev libgtest-dev libgmock-dev
   libbenchmark-dev libcli11-dev libfmt-dev libhowardhinnant-date-dev nlohmann-json3-dev xxd jq
-  golang-go golang-golang-x-mod-dev chromium libspdlog-dev)
+  golang-go golang-golang-x-mod-dev chromium libspdlog-dev libjemalloc-dev)
 
 missing=()
 for p in "${packages[@]}"; do
