@@ -103,7 +103,10 @@ void AddSubmit(CLI::App& app, std::function<int()>* run) {
   AddConnectOptions(sub, &options, "Client certificate (PEM)");
   sub->add_option("--client-id", options.client_id,
                   "The client id sent with every command (default: the input file's name)");
-  sub->add_option("--window", options.window, "Commands sent ahead of their answers")
+  sub->add_option("--window", options.window,
+                  "Commands sent ahead of their answers. A command answered 'busy' is sent "
+                  "again after those in flight, so it may be applied after later lines; 1 keeps "
+                  "the file's order")
       ->capture_default_str();
   sub->add_flag("--json", options.json,
                 "One JSON object per answer, with the group's stored records in hex");

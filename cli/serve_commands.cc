@@ -157,7 +157,8 @@ void PrintAnswer(const server::Answer& answer, bool json) {
   std::fflush(stdout);
 }
 
-// Waits for the answer to the oldest command in flight. A "busy" refusal sends it again.
+// Waits for the next answer and matches it to its command in flight by id (a refusal can
+// overtake the answers still waiting for their sync). A "busy" refusal sends it again.
 base::Status ReceiveOne(server::Client& client, const SubmitOptions& options,
                         const std::string& client_id, std::deque<Pending>* in_flight,
                         SubmitTally* tally) {
@@ -169,12 +170,14 @@ base::Status ReceiveOne(server::Client& client, const SubmitOptions& options,
         "submit",
         fmt::format("the server refused the connection: {}: {}", answer->reason, answer->detail));
   }
-  if (in_flight->empty() || answer->id != in_flight->front().line) {
-    return base::Status::Corruption("submit",
-                                    fmt::format("answer for line {} out of order", answer->id));
+  auto it = std::find_if(in_flight->begin(), in_flight->end(),
+                         [&](const Pending& pending) { return pending.line == answer->id; });
+  if (it == in_flight->end()) {
+    return base::Status::Corruption(
+        "submit", fmt::format("an answer for line {}, which is not in flight", answer->id));
   }
-  Pending pending = std::move(in_flight->front());
-  in_flight->pop_front();
+  Pending pending = std::move(*it);
+  in_flight->erase(it);
   if (answer->kind == server::Answer::Kind::kRefused && answer->reason == "busy") {
     BACKSTOP_RETURN_IF_ERROR(
         client.SendCommand(pending.line, client_id, pending.line, pending.input));
@@ -299,7 +302,9 @@ void LoadConnection(const LoadOptions& options, size_t index, double rate,
     tally->error = "the deposit was not answered";
     return;
   }
-  std::deque<Clock::time_point> sent;
+  // Commands in flight: request id and send time, in the order sent. Answers come in that
+  // order, except that a refusal (busy) may overtake: each is timed against its own send.
+  std::deque<std::pair<uint64_t, Clock::time_point>> sent;
   std::vector<server::CommandRequest> batch;
   const Clock::time_point start = Clock::now();
   const auto due = [&](uint64_t k) {  // When the k-th command is due at `rate`.
@@ -321,7 +326,8 @@ void LoadConnection(const LoadOptions& options, size_t index, double rate,
         tally->error = "send failed";
         return;
       }
-      sent.insert(sent.end(), batch.size(), Clock::now());
+      const Clock::time_point now_sent = Clock::now();
+      for (const server::CommandRequest& command : batch) sent.emplace_back(command.id, now_sent);
       k += batch.size();
     } else if (sent.empty()) {  // Paced, and the next command is not due yet.
       std::this_thread::sleep_until(std::min(due(k), end));
@@ -334,10 +340,15 @@ void LoadConnection(const LoadOptions& options, size_t index, double rate,
         tally->error = answer.status().ToString();
         return;
       }
+      auto it = std::find_if(sent.begin(), sent.end(),
+                             [&](const auto& entry) { return entry.first == answer->id; });
+      if (it == sent.end()) {
+        tally->error = fmt::format("an answer to request {}, which is not in flight", answer->id);
+        return;
+      }
       tally->latency_us.push_back(
-          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent.front())
-              .count());
-      sent.pop_front();
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - it->second).count());
+      sent.erase(it);
       CountAnswer(*answer, tally);
     } while (!sent.empty() && (*client)->HasAnswer());
   }

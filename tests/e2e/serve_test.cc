@@ -67,7 +67,8 @@ class ServeTest : public ::testing::Test {
 
   // Starts `backstop serve` in the background (certificates made on the first call) and waits
   // until it listens. `environment`: assignments put before the command (e.g. "A=1 B=2").
-  void StartServer(const std::string& environment = "") {
+  // `options`: more of serve's options.
+  void StartServer(const std::string& environment = "", const std::string& options = "") {
     const std::string certs = scratch_ / "certs";
     if (!std::filesystem::exists(certs)) {
       ASSERT_EQ(
@@ -87,10 +88,10 @@ class ServeTest : public ::testing::Test {
     port_ = 0;
     const std::string command = fmt::format(
         "({} {} serve --data {} --key {} --listen 127.0.0.1:0 --tls-cert {}/server.pem "
-        "--tls-key {}/server.key --client-ca {}/ca.pem --roles {} 2>{} & echo $! >{}; wait $!; "
-        "echo $? >{}) >/dev/null 2>&1 &",
+        "--tls-key {}/server.key --client-ca {}/ca.pem --roles {} {} 2>{} & echo $! >{}; "
+        "wait $!; echo $? >{}) >/dev/null 2>&1 &",
         environment, BACKSTOP_BINARY, scratch_ / "data", scratch_ / "signer.key.pem", certs, certs,
-        certs, scratch_ / "roles.json", scratch_ / "serve.log", scratch_ / "serve.pid",
+        certs, scratch_ / "roles.json", options, scratch_ / "serve.log", scratch_ / "serve.pid",
         scratch_ / "serve.exit");
     ASSERT_EQ(RunShell(command).exit_code, 0);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -277,6 +278,75 @@ TEST_F(ServeTest, SighupReloadsTheRolesFile) {
          &exit_code);
   EXPECT_EQ(exit_code, 0);
   ASSERT_EQ(StopServer(), 0) << ReadFile(scratch_ / "serve.log");
+}
+
+// A server that allows 2 commands in flight per connection. `submit` keeps 64 in flight: the
+// excess is refused `busy` (answers that overtake those waiting for a sync) and sent again
+// until every line is acknowledged. `backstop load` keeps 6: every command is answered once,
+// and the log holds exactly the ones it counted as not refused (plus each connection's first
+// deposit).
+TEST_F(ServeTest, LoadCountsEveryAnswerAndTheLogHoldsWhatWasNotRefused) {
+  InitLog(scratch_);
+  StartServer("", "--max-inflight 2");
+  int exit_code = -1;
+  const std::string setup =
+      Submit("ops",
+             R"({"type":"list_market","market":1,"symbol":"BTCUSDT","quote_asset":1,)"
+             R"("tick_size":100,"lot_decimals":3,"quote_decimals":6,"maker_fee_e8":0,)"
+             R"("taker_fee_e8":0,"funding_interval_ns":0,"adl_policy":"bitmex",)"
+             R"("max_slippage_e8":0,"tiers":[{"notional_floor":0,"mmr_e8":400000,)"
+             R"("max_leverage":125}]})"
+             "\n"
+             R"({"type":"mark","market":1,"mark_price":60000000,"index_price":60000000})"
+             "\n"
+             R"({"type":"open_account","account":1})"
+             "\n"
+             R"({"type":"open_account","account":2})"
+             "\n",
+             &exit_code);
+  ASSERT_EQ(exit_code, 0) << setup;
+  std::string deposits;
+  for (int i = 0; i < 40; ++i) {
+    deposits += fmt::format(R"({{"type":"deposit","account":{},"asset":1,"amount":{}}})"
+                            "\n",
+                            1 + i % 2, 1000 + i);
+  }
+  const std::string acks = Submit("alice", deposits, &exit_code);
+  EXPECT_EQ(exit_code, 0) << acks;
+  EXPECT_EQ(std::count(acks.begin(), acks.end(), '\n'), 40 + 1) << acks;  // And the summary.
+  EXPECT_NE(acks.find("submit: 40 accepted, 0 rejected by the engine, 0 refused"),
+            std::string::npos)
+      << acks;
+  const std::string certs = scratch_ / "certs";
+  const CommandResult load = RunShell(fmt::format(
+      "{} load --connect 127.0.0.1:{} --cert {}/alice.pem --key {}/alice.key --ca {}/ca.pem "
+      "--traders 2 --window 6 --duration 1 --json",
+      BACKSTOP_BINARY, port_, certs, certs, certs));
+  ASSERT_EQ(load.exit_code, 0) << load.output;
+  const nlohmann::json report = nlohmann::json::parse(load.output, nullptr, false);
+  ASSERT_TRUE(report.is_object()) << load.output;
+  const uint64_t answered = report["answered"];
+  const uint64_t refused = report["refused"];
+  EXPECT_GT(answered, refused);
+  EXPECT_GT(report["busy"].get<uint64_t>(), 0u) << load.output;
+  EXPECT_EQ(report["busy"], refused) << load.output;
+  EXPECT_LE(report["p50_us"].get<int64_t>(), report["p99_us"].get<int64_t>());
+  EXPECT_LE(report["p99_us"].get<int64_t>(), report["p999_us"].get<int64_t>());
+  ASSERT_EQ(StopServer(), 0) << ReadFile(scratch_ / "serve.log");
+
+  ledger::LogOptions options;
+  options.read_only = true;
+  auto log = ledger::EventLog::Open(scratch_ / "data/log", std::move(options));
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  uint64_t from_load = 0;
+  for (uint64_t seq = 1; ledger::SequenceNumber{seq} <= (*log)->head_seq(); ++seq) {
+    auto record = (*log)->Read(ledger::SequenceNumber{seq});
+    ASSERT_TRUE(record.ok()) << record.status().ToString();
+    auto origin = ledger::DecodeOrigin(record->event());
+    ASSERT_TRUE(origin.ok());
+    from_load += origin->has_value() && (*origin)->client_id.rfind("load-", 0) == 0 ? 1 : 0;
+  }
+  EXPECT_EQ(from_load, answered - refused + 2);
 }
 
 // kill -9 under load, 20 times at random moments: every acknowledged command is in the
