@@ -5,6 +5,7 @@
 #include "replay/whatif.h"
 
 #include <map>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -157,6 +158,20 @@ struct ProRataRow {  // Lots.
   std::vector<int64_t> longs;
   std::vector<int64_t> expected;
 };
+
+// What gtest prints of a row (its parameter), instead of the struct's bytes.
+void PrintTo(const ProRataRow& row, std::ostream* out) {
+  const auto lots = [](const std::vector<int64_t>& values) {
+    std::string text;
+    for (const int64_t value : values) {
+      if (!text.empty()) text += ' ';
+      text += std::to_string(value);
+    }
+    return text;
+  };
+  *out << "liquidated short " << row.liquidated_short << ", healthy short " << row.healthy_short
+       << ", longs [" << lots(row.longs) << "] -> [" << lots(row.expected) << "]";
+}
 
 class WhatIfProRataTest : public WhatIfTest, public ::testing::WithParamInterface<ProRataRow> {};
 
