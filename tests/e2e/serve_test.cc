@@ -38,6 +38,14 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
+// Market 1, a perpetual quoted in asset 1 with one margin tier: what the load tests trade.
+constexpr const char* kListMarket =
+    R"({"type":"list_market","market":1,"symbol":"BTCUSDT","quote_asset":1,"tick_size":100,)"
+    R"("lot_decimals":3,"quote_decimals":6,"maker_fee_e8":0,"taker_fee_e8":0,)"
+    R"("funding_interval_ns":0,"adl_policy":"bitmex","max_slippage_e8":0,)"
+    R"("tiers":[{"notional_floor":0,"mmr_e8":400000,"max_leverage":125}]})"
+    "\n";
+
 // Who sends a crash-demo line: the trader owning its account, or ops.
 std::string Sender(const std::string& line) {
   const nlohmann::json command = nlohmann::json::parse(line);
@@ -137,6 +145,15 @@ class ServeTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     return -1;
+  }
+
+  // The log, opened read-only (null, and a failure, if it cannot be).
+  std::unique_ptr<ledger::EventLog> ReadOnlyLog() {
+    ledger::LogOptions options;
+    options.read_only = true;
+    auto log = ledger::EventLog::Open(scratch_ / "data/log", std::move(options));
+    EXPECT_TRUE(log.ok()) << log.status().ToString();
+    return log.ok() ? std::move(*log) : nullptr;
   }
 
   ScratchDir scratch_;
@@ -291,18 +308,13 @@ TEST_F(ServeTest, LoadCountsEveryAnswerAndTheLogHoldsWhatWasNotRefused) {
   int exit_code = -1;
   const std::string setup =
       Submit("ops",
-             R"({"type":"list_market","market":1,"symbol":"BTCUSDT","quote_asset":1,)"
-             R"("tick_size":100,"lot_decimals":3,"quote_decimals":6,"maker_fee_e8":0,)"
-             R"("taker_fee_e8":0,"funding_interval_ns":0,"adl_policy":"bitmex",)"
-             R"("max_slippage_e8":0,"tiers":[{"notional_floor":0,"mmr_e8":400000,)"
-             R"("max_leverage":125}]})"
-             "\n"
-             R"({"type":"mark","market":1,"mark_price":60000000,"index_price":60000000})"
-             "\n"
-             R"({"type":"open_account","account":1})"
-             "\n"
-             R"({"type":"open_account","account":2})"
-             "\n",
+             std::string(kListMarket) +
+                 R"({"type":"mark","market":1,"mark_price":60000000,"index_price":60000000})"
+                 "\n"
+                 R"({"type":"open_account","account":1})"
+                 "\n"
+                 R"({"type":"open_account","account":2})"
+                 "\n",
              &exit_code);
   ASSERT_EQ(exit_code, 0) << setup;
   std::string deposits;
@@ -334,13 +346,11 @@ TEST_F(ServeTest, LoadCountsEveryAnswerAndTheLogHoldsWhatWasNotRefused) {
   EXPECT_LE(report["p99_us"].get<int64_t>(), report["p999_us"].get<int64_t>());
   ASSERT_EQ(StopServer(), 0) << ReadFile(scratch_ / "serve.log");
 
-  ledger::LogOptions options;
-  options.read_only = true;
-  auto log = ledger::EventLog::Open(scratch_ / "data/log", std::move(options));
-  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  auto log = ReadOnlyLog();
+  ASSERT_NE(log, nullptr);
   uint64_t from_load = 0;
-  for (uint64_t seq = 1; ledger::SequenceNumber{seq} <= (*log)->head_seq(); ++seq) {
-    auto record = (*log)->Read(ledger::SequenceNumber{seq});
+  for (uint64_t seq = 1; ledger::SequenceNumber{seq} <= log->head_seq(); ++seq) {
+    auto record = log->Read(ledger::SequenceNumber{seq});
     ASSERT_TRUE(record.ok()) << record.status().ToString();
     auto origin = ledger::DecodeOrigin(record->event());
     ASSERT_TRUE(origin.ok());
@@ -370,14 +380,8 @@ class KillNineTest : public ServeTest {
     StartServer();
     int exit_code = -1;
     Submit("ops",
-           R"({"type":"list_market","market":1,"symbol":"BTCUSDT","quote_asset":1,)"
-           R"("tick_size":100,"lot_decimals":3,"quote_decimals":6,"maker_fee_e8":0,)"
-           R"("taker_fee_e8":0,"funding_interval_ns":0,"adl_policy":"bitmex",)"
-           R"("max_slippage_e8":0,"tiers":[{"notional_floor":0,"mmr_e8":400000,)"
-           R"("max_leverage":125}]})"
-           "\n"
-           R"({"type":"open_account","account":1})"
-           "\n",
+           std::string(kListMarket) + R"({"type":"open_account","account":1})"
+                                      "\n",
            &exit_code);
     ASSERT_EQ(exit_code, 0);
   }
@@ -453,14 +457,6 @@ class KillNineTest : public ServeTest {
       auto [it, inserted] = acked_.emplace(line, seq);
       EXPECT_EQ(it->second, seq) << "line " << line << " answered with two seqs";
     }
-  }
-
-  std::unique_ptr<ledger::EventLog> ReadOnlyLog() {
-    ledger::LogOptions options;
-    options.read_only = true;
-    auto log = ledger::EventLog::Open(scratch_ / "data/log", std::move(options));
-    EXPECT_TRUE(log.ok()) << log.status().ToString();
-    return log.ok() ? std::move(*log) : nullptr;
   }
 
   // Every acknowledged line is the input at the seq its answer named.
