@@ -30,7 +30,7 @@ Dispatcher::Dispatcher(replay::Sequencer* sequencer, size_t capacity, Metrics* m
     assets_.push_back(asset.asset);
   }
   UpdateFunds();
-  LoadOrigins();
+  loader_ = std::thread([this] { LoadOrigins(); });
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -60,6 +60,8 @@ void Dispatcher::Stop() {
     stopping_ = true;
   }
   wake_.notify_one();
+  stop_loading_.store(true);
+  if (loader_.joinable()) loader_.join();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -113,13 +115,30 @@ void Dispatcher::Loop() {
 }
 
 void Dispatcher::LoadOrigins() {
+  // Every origin the log holds now is in this scan (its iterator reads one snapshot); every
+  // one appended later went through the sequencer thread, which adds it to origins_ first.
+  auto filter = std::make_unique<OriginFilter>(1 << 16);
   const base::Status scanned = sequencer_->log().VisitIndex(
-      ledger::Index::kClientCommand, "", "", [this](std::string_view key, std::string_view) {
-        origins_.Add(key.substr(0, key.size() - 8));  // The prefix, without the seq.
-        return !origins_.gave_up();
+      ledger::Index::kClientCommand, "", "", [&](std::string_view key, std::string_view) {
+        filter->Add(key.substr(0, key.size() - 8));  // The prefix, without the seq.
+        return !filter->gave_up() && !stop_loading_.load(std::memory_order_relaxed);
       });
   // Without the whole picture the filter cannot say "absent": every command looks in the log.
-  if (!scanned.ok()) origins_.GiveUp();
+  if (!scanned.ok() || stop_loading_.load()) filter->GiveUp();
+  {
+    std::lock_guard<std::mutex> lock(loaded_mutex_);
+    loaded_ = std::move(filter);
+  }
+  loaded_ready_.store(true, std::memory_order_release);
+}
+
+bool Dispatcher::MayBeKnown(std::string_view prefix) {
+  if (history_ == nullptr) {
+    if (!loaded_ready_.load(std::memory_order_acquire)) return true;  // Still loading.
+    std::lock_guard<std::mutex> lock(loaded_mutex_);
+    history_ = std::move(loaded_);
+  }
+  return history_->MayContain(prefix) || origins_.MayContain(prefix);
 }
 
 namespace {
@@ -179,8 +198,8 @@ base::Result<std::optional<Original>> FindDurable(const ledger::EventLog& log,
 }  // namespace
 
 bool Dispatcher::AnswerResend(Job& job, const std::string& key, const std::string& prefix) {
-  // Never seen: neither in flight nor in the log (the filter holds both).
-  if (!origins_.MayContain(prefix)) return false;
+  // Never seen: neither in flight nor in the log (the filters hold both).
+  if (!MayBeKnown(prefix)) return false;
   {
     std::lock_guard<std::mutex> lock(in_flight_mutex_);
     auto it = in_flight_.find(key);

@@ -8,6 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <vector>
+
 #include "ledger/event_codec.h"
 #include "ledger/event_log.h"
 #include "tests/server/server_test_util.h"
@@ -30,6 +33,30 @@ class IdempotencyTest : public ServerTest {
     return answer.ok() ? *answer : Answer{};
   }
   uint64_t Head() const { return server_->sequencer().log().head_seq().value(); }
+  // Deposits of 1 into account 1 numbered 1..`count` under `client_id`, 64 in flight; the
+  // first seq each was answered with, by number.
+  std::map<uint64_t, uint64_t> SendDeposits(const std::string& client_id, uint64_t count) {
+    std::map<uint64_t, uint64_t> seqs;
+    auto alice = Connect("alice");
+    EXPECT_OK(alice);
+    if (!alice.ok()) return seqs;
+    for (uint64_t sent = 0, answered = 0; answered < count; ++answered) {
+      std::vector<CommandRequest> batch;
+      for (uint64_t n = sent + 1; n <= count && n - answered <= 64; ++n) {
+        batch.push_back(
+            {n, client_id, n,
+             engine::Deposit{engine::AccountId{1}, engine::AssetId{1}, engine::Money{1}}});
+      }
+      if (!batch.empty()) EXPECT_OK((*alice)->SendCommands(batch));
+      sent += batch.size();
+      auto answer = (*alice)->Receive();
+      EXPECT_OK(answer);
+      if (!answer.ok()) break;
+      EXPECT_EQ(answer->kind, Answer::Kind::kAccepted) << answer->reason << answer->detail;
+      seqs[answer->id] = answer->first_seq;
+    }
+    return seqs;
+  }
 };
 
 TEST_F(IdempotencyTest, AResendGetsTheOriginalAnswer) {
@@ -69,6 +96,26 @@ TEST_F(IdempotencyTest, AResendAfterARestartGetsTheOriginalAnswer) {
   EXPECT_EQ(second.records, first.records);
   ASSERT_OK(StopServer());
   EXPECT_EQ(Head(), head);
+}
+
+// Right after a restart the server loads the origins the log holds into its filter on a
+// thread of its own, and answers resends from the log meanwhile: 20,000 commands, a restart,
+// then all of them again at once followed by 100 new ones. Each resend hears its original
+// seq, nothing is applied twice, the new ones are applied.
+TEST_F(IdempotencyTest, ResendsRightAfterARestartGetTheirOriginalAnswers) {
+  constexpr uint64_t kCommands = 20000;
+  const std::map<uint64_t, uint64_t> first = SendDeposits("restart", kCommands);
+  ASSERT_EQ(first.size(), kCommands);
+  ASSERT_OK(StopServer());
+  const uint64_t head = Head();
+  server_.reset();
+  StartServer();
+  const std::map<uint64_t, uint64_t> again = SendDeposits("restart", kCommands + 100);
+  ASSERT_EQ(again.size(), kCommands + 100);
+  for (const auto& [number, seq] : first) EXPECT_EQ(again.at(number), seq) << number;
+  EXPECT_EQ(again.at(kCommands + 1), head + 1);
+  ASSERT_OK(StopServer());
+  EXPECT_EQ(Head(), head + 100);
 }
 
 TEST_F(IdempotencyTest, ResendsWhileTheOriginalIsInFlightShareItsAnswer) {
