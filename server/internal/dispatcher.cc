@@ -125,19 +125,12 @@ void Dispatcher::LoadOrigins() {
       });
   // Without the whole picture the filter cannot say "absent": every command looks in the log.
   if (!scanned.ok() || stop_loading_.load()) filter->GiveUp();
-  {
-    std::lock_guard<std::mutex> lock(loaded_mutex_);
-    loaded_ = std::move(filter);
-  }
-  loaded_ready_.store(true, std::memory_order_release);
+  history_ = std::move(filter);
+  history_ready_.store(true, std::memory_order_release);
 }
 
 bool Dispatcher::MayBeKnown(std::string_view prefix) {
-  if (history_ == nullptr) {
-    if (!loaded_ready_.load(std::memory_order_acquire)) return true;  // Still loading.
-    std::lock_guard<std::mutex> lock(loaded_mutex_);
-    history_ = std::move(loaded_);
-  }
+  if (!history_ready_.load(std::memory_order_acquire)) return true;  // Still loading.
   return history_->MayContain(prefix) || origins_.MayContain(prefix);
 }
 

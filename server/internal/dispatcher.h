@@ -84,9 +84,9 @@ class Dispatcher {
   };
 
   void Loop();
-  // The loader thread: a filter of every origin the log held when it began (a scan of
-  // idx_client, which takes ~0.25 s per million commands), handed to the sequencer thread
-  // through loaded_. Until then every command is looked up in the log.
+  // The loader thread: history_, a filter of every origin the log held when it began (a scan
+  // of idx_client, which takes ~0.25 s per million commands), then history_ready_. Until
+  // then every command is looked up in the log.
   void LoadOrigins();
   // True unless `prefix` is certainly neither in the log nor in flight (sequencer thread).
   bool MayBeKnown(std::string_view prefix);
@@ -115,10 +115,10 @@ class Dispatcher {
   // loader is done) of the log before it. A command whose origin neither has seen is new
   // without a look in the log.
   OriginFilter origins_{1 << 16};
+  // Written by the loader thread before history_ready_ (release); read by the sequencer
+  // thread only after it has seen history_ready_ (acquire).
   std::unique_ptr<OriginFilter> history_;
-  std::mutex loaded_mutex_;
-  std::unique_ptr<OriginFilter> loaded_;   // Guarded by loaded_mutex_: the loader's result.
-  std::atomic<bool> loaded_ready_{false};  // loaded_ is set (release by the loader).
+  std::atomic<bool> history_ready_{false};
   std::atomic<bool> stop_loading_{false};  // Stop(): the loader gives up at its next key.
   std::thread loader_;
   mutable std::mutex mutex_;
