@@ -51,6 +51,9 @@ enum class EnvelopeCheck {
   // the effect's event. An effect it does not find equal must pass CheckEnvelopeCanonical
   // before its event is read: until then reading it may throw kj::Exception.
   kInputsOnly,
+  // None: for bytes this process's log encoded itself (the values its append callback hands
+  // over), which are canonical by construction. Never for bytes read from disk or the network.
+  kNone,
 };
 
 // A decoded record. Owns its bytes (8-byte aligned copies); the readers it returns stay

@@ -7,7 +7,9 @@
 #include <capnp/serialize.h>
 #include <fmt/format.h>
 
+#include <array>
 #include <cstring>
+#include <optional>
 
 #include "ledger/event_codec.h"
 #include "server/schema/protocol.capnp.h"
@@ -23,15 +25,50 @@ uint32_t FrameLength(std::span<const uint8_t, kFrameHeaderBytes> header) {
 
 namespace {
 
-std::string ToFrame(capnp::MessageBuilder& message) {
-  const kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
-  const kj::ArrayPtr<const kj::byte> bytes = words.asBytes();
-  const auto length = static_cast<uint32_t>(bytes.size());
-  std::string frame(kFrameHeaderBytes + bytes.size(), '\0');
+// A message builder whose first segment is this thread's zeroed scratch (the builder zeroes
+// what it used when it goes), so that a small frame costs no allocation and no zeroing of a
+// whole default segment. A second one alive on the same thread allocates as usual.
+class FrameMessage {
+ public:
+  FrameMessage() {
+    if (scratch_in_use_) {
+      builder_.emplace();
+      return;
+    }
+    scratch_in_use_ = owns_scratch_ = true;
+    builder_.emplace(kj::arrayPtr(scratch_.data(), scratch_.size()));
+  }
+  ~FrameMessage() {
+    builder_.reset();  // Zeroes the scratch it used before another may take it.
+    if (owns_scratch_) scratch_in_use_ = false;
+  }
+  FrameMessage(const FrameMessage&) = delete;
+  FrameMessage& operator=(const FrameMessage&) = delete;
+
+  capnp::MessageBuilder& builder() { return *builder_; }
+
+ private:
+  static thread_local std::array<capnp::word, 512> scratch_;
+  static thread_local bool scratch_in_use_;
+
+  bool owns_scratch_ = false;
+  std::optional<capnp::MallocMessageBuilder> builder_;
+};
+thread_local std::array<capnp::word, 512> FrameMessage::scratch_{};
+thread_local bool FrameMessage::scratch_in_use_ = false;
+
+// The header and the message in its standard framed encoding, written in place.
+std::string ToFrame(FrameMessage& frame_message) {
+  capnp::MessageBuilder& message = frame_message.builder();
+  const size_t bytes = capnp::computeSerializedSizeInWords(message) * sizeof(capnp::word);
+  const auto length = static_cast<uint32_t>(bytes);
+  std::string frame(kFrameHeaderBytes + bytes, '\0');
   for (size_t i = 0; i < kFrameHeaderBytes; ++i) {
     frame[i] = static_cast<char>((length >> (8 * i)) & 0xff);
   }
-  std::memcpy(frame.data() + kFrameHeaderBytes, bytes.begin(), bytes.size());
+  kj::ArrayOutputStream out(
+      kj::arrayPtr(reinterpret_cast<kj::byte*>(frame.data() + kFrameHeaderBytes), bytes));
+  capnp::writeMessage(out, message);
   return frame;
 }
 
@@ -117,46 +154,51 @@ base::Result<DecodedRequest> DecodeRequest(std::span<const uint8_t> body, Decode
 
 std::string CommandFrame(uint64_t id, std::string_view client_id, uint64_t client_seq,
                          const engine::Input& input) {
-  capnp::MallocMessageBuilder message;
+  FrameMessage frame;
+  capnp::MessageBuilder& message = frame.builder();
   auto request = message.initRoot<protocol::Request>();
   request.setId(id);
   auto command = request.initCommand();
   command.setClientId(capnp::Text::Reader(client_id.data(), client_id.size()));
   command.setClientSeq(client_seq);
   ledger::EncodeInput(input, command.initInput());
-  return ToFrame(message);
+  return ToFrame(frame);
 }
 
 std::string SnapshotRequestFrame(uint64_t id) {
-  capnp::MallocMessageBuilder message;
+  FrameMessage frame;
+  capnp::MessageBuilder& message = frame.builder();
   auto request = message.initRoot<protocol::Request>();
   request.setId(id);
   request.setSnapshot();
-  return ToFrame(message);
+  return ToFrame(frame);
 }
 
 std::string StreamRequestFrame(uint64_t id, uint64_t from_seq) {
-  capnp::MallocMessageBuilder message;
+  FrameMessage frame;
+  capnp::MessageBuilder& message = frame.builder();
   auto request = message.initRoot<protocol::Request>();
   request.setId(id);
   request.setStream(from_seq);
-  return ToFrame(message);
+  return ToFrame(frame);
 }
 
 std::string BackupRequestFrame(uint64_t id, uint32_t keep) {
-  capnp::MallocMessageBuilder message;
+  FrameMessage frame;
+  capnp::MessageBuilder& message = frame.builder();
   auto request = message.initRoot<protocol::Request>();
   request.setId(id);
   request.initBackup().setKeep(keep);
-  return ToFrame(message);
+  return ToFrame(frame);
 }
 
 std::string CheckpointRequestFrame(uint64_t id) {
-  capnp::MallocMessageBuilder message;
+  FrameMessage frame;
+  capnp::MessageBuilder& message = frame.builder();
   auto request = message.initRoot<protocol::Request>();
   request.setId(id);
   request.setCheckpoint();
-  return ToFrame(message);
+  return ToFrame(frame);
 }
 
 const char* RefusalReasonName(RefusalReason reason) {
@@ -202,7 +244,8 @@ void FillGroup(protocol::Group::Builder group, uint64_t first_seq, uint64_t last
 
 std::string GroupAnswerFrame(uint64_t id, bool rejected, uint16_t rejection, uint64_t first_seq,
                              uint64_t last_seq, const std::vector<std::string>& records) {
-  capnp::MallocMessageBuilder message;
+  FrameMessage frame;
+  capnp::MessageBuilder& message = frame.builder();
   auto answer = message.initRoot<protocol::Answer>();
   answer.setId(id);
   if (rejected) {
@@ -212,38 +255,42 @@ std::string GroupAnswerFrame(uint64_t id, bool rejected, uint16_t rejection, uin
   } else {
     FillGroup(answer.initAccepted(), first_seq, last_seq, records);
   }
-  return ToFrame(message);
+  return ToFrame(frame);
 }
 
 std::string RefusalFrame(uint64_t id, RefusalReason reason, std::string_view detail) {
-  capnp::MallocMessageBuilder message;
+  FrameMessage frame;
+  capnp::MessageBuilder& message = frame.builder();
   auto answer = message.initRoot<protocol::Answer>();
   answer.setId(id);
   auto refused = answer.initRefused();
   refused.setReason(static_cast<protocol::Reason>(reason));
   refused.setDetail(capnp::Text::Reader(detail.data(), detail.size()));
-  return ToFrame(message);
+  return ToFrame(frame);
 }
 
 std::string SnapshotAnswerFrame(uint64_t id, uint64_t seq) {
-  capnp::MallocMessageBuilder message;
+  FrameMessage frame;
+  capnp::MessageBuilder& message = frame.builder();
   auto answer = message.initRoot<protocol::Answer>();
   answer.setId(id);
   answer.setSnapshot(seq);
-  return ToFrame(message);
+  return ToFrame(frame);
 }
 
 std::string CheckpointAnswerFrame(uint64_t id, std::string_view note) {
-  capnp::MallocMessageBuilder message;
+  FrameMessage frame;
+  capnp::MessageBuilder& message = frame.builder();
   auto answer = message.initRoot<protocol::Answer>();
   answer.setId(id);
   answer.setCheckpoint(capnp::Text::Reader(note.data(), note.size()));
-  return ToFrame(message);
+  return ToFrame(frame);
 }
 
 std::string RecordsFrame(uint64_t id, uint64_t first_seq, const std::vector<std::string>& records,
                          std::string_view checkpoint, const std::vector<std::string>& frontier) {
-  capnp::MallocMessageBuilder message;
+  FrameMessage frame;
+  capnp::MessageBuilder& message = frame.builder();
   auto answer = message.initRoot<protocol::Answer>();
   answer.setId(id);
   auto out = answer.initRecords();
@@ -259,7 +306,7 @@ std::string RecordsFrame(uint64_t id, uint64_t first_seq, const std::vector<std:
     hashes.set(i, capnp::Data::Reader(reinterpret_cast<const kj::byte*>(frontier[i].data()),
                                       frontier[i].size()));
   }
-  return ToFrame(message);
+  return ToFrame(frame);
 }
 
 namespace {
@@ -275,7 +322,8 @@ capnp::Text::Reader TextOf(std::string_view text) {
 }  // namespace
 
 std::string BackupAnswerFrame(uint64_t id, const BackupDone& done) {
-  capnp::MallocMessageBuilder message;
+  FrameMessage frame;
+  capnp::MessageBuilder& message = frame.builder();
   auto answer = message.initRoot<protocol::Answer>();
   answer.setId(id);
   auto out = answer.initBackup();
@@ -293,7 +341,7 @@ std::string BackupAnswerFrame(uint64_t id, const BackupDone& done) {
   auto deleted = out.initDeleted(static_cast<unsigned>(done.deleted.size()));
   for (unsigned i = 0; i < done.deleted.size(); ++i) deleted.set(i, done.deleted[i]);
   out.setKeep(done.keep);
-  return ToFrame(message);
+  return ToFrame(frame);
 }
 
 namespace {

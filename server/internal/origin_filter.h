@@ -34,7 +34,7 @@ class OriginFilter {
  private:
   struct Part {
     std::vector<uint64_t> words;
-    size_t capacity = 0;  // Origins it takes at about 0.06% false positives.
+    size_t capacity = 0;  // Origins it takes at about 0.1% false positives.
     size_t count = 0;
   };
   void AddPart(size_t capacity);
