@@ -239,14 +239,19 @@ Result<Checkpoint> ParseCheckpointBody(std::string_view body) {
 }
 
 Result<std::string> SignCheckpoint(const Checkpoint& checkpoint, const PrivateKey& key) {
+  Signer signer(key);
+  return SignCheckpoint(checkpoint, signer);
+}
+
+Result<std::string> SignCheckpoint(const Checkpoint& checkpoint, Signer& signer) {
   SignedNote note;
   note.body = FormatCheckpointBody(checkpoint);
-  Signer signer(key);
   BACKSTOP_ASSIGN_OR_RETURN(
       Signature signature,
       signer.Sign({reinterpret_cast<const uint8_t*>(note.body.data()), note.body.size()}));
-  note.signatures.push_back(
-      {checkpoint.origin, MakeNoteKeyHash(checkpoint.origin, key.public_key().raw()), signature});
+  note.signatures.push_back({checkpoint.origin,
+                             MakeNoteKeyHash(checkpoint.origin, signer.public_key().raw()),
+                             signature});
   return FormatSignedNote(note);
 }
 

@@ -71,6 +71,9 @@ base::Result<Checkpoint> ParseCheckpointBody(std::string_view body);
 
 // The signed note of `checkpoint`, signed by `key` under the origin's name.
 base::Result<std::string> SignCheckpoint(const Checkpoint& checkpoint, const PrivateKey& key);
+// The same with a signer made beforehand (making one derives the key pair, which costs about
+// as much as a signature: a writer that signs every batch keeps one).
+base::Result<std::string> SignCheckpoint(const Checkpoint& checkpoint, Signer& signer);
 
 // A checkpoint opened with a trusted key.
 struct OpenedCheckpoint {

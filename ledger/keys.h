@@ -103,6 +103,7 @@ class Signer {
   // IOError only if libsodium fails; Ed25519 signing is otherwise total.
   base::Result<Signature> Sign(std::span<const uint8_t> message);
   const KeyId& key_id() const { return key_.key_id(); }
+  const PublicKey& public_key() const { return key_.public_key(); }
 
  private:
   PrivateKey key_;

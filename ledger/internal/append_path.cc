@@ -243,7 +243,8 @@ Status EventLog::Impl::LoadFrontier() {
 // Signs the checkpoint that ends `batch` and puts it under its tree size.
 Status EventLog::Impl::PutCheckpoint(const internal::GroupBatch& batch,
                                      rocksdb::WriteBatch* write_batch) {
-  BACKSTOP_ASSIGN_OR_RETURN(latest_checkpoint_, internal::SignBatchCheckpoint(batch, chain_id_));
+  BACKSTOP_ASSIGN_OR_RETURN(latest_checkpoint_,
+                            internal::SignBatchCheckpoint(batch, chain_id_, &checkpoint_signer_));
   return FromRocks(
       write_batch->Put(checkpoints_, EncodeSeqKey(batch.back()->range.last), latest_checkpoint_),
       "event_log");

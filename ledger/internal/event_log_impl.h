@@ -95,8 +95,10 @@ NodeReader MakeNodeReader(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* tree,
                           rocksdb::ReadOptions options);
 
 // The signed checkpoint note of the tree as it stands after `batch`, signed by the key of the
-// batch's records (one key per batch: see AppendPipeline's writer); tree_store.cc.
-base::Result<std::string> SignBatchCheckpoint(const GroupBatch& batch, const ChainId& chain_id);
+// batch's records (one key per batch: see AppendPipeline's writer); tree_store.cc. `*signer`
+// is kept between calls, and made again when the batch's key is another.
+base::Result<std::string> SignBatchCheckpoint(const GroupBatch& batch, const ChainId& chain_id,
+                                              std::unique_ptr<Signer>* signer);
 // Refuses a log that is behind, or differs from, the checkpoint kept in the file at `path`
 // (LogOptions::checkpoint_file; no file yet is fine); `read` reads the log's tree (null for a
 // format-1 log); tree_store.cc.

@@ -60,8 +60,9 @@ class EventLog::Impl {
   DomainTag tag_{};
   uint32_t format_version_ = internal::kFormatVersion;
   SigningMode signing_mode_ = SigningMode::kCheckpoint;
-  std::string checkpoint_file_;    // LogOptions::checkpoint_file.
-  std::string latest_checkpoint_;  // Writer thread: the newest checkpoint note written.
+  std::string checkpoint_file_;                // LogOptions::checkpoint_file.
+  std::string latest_checkpoint_;              // Writer thread: the newest checkpoint note written.
+  std::unique_ptr<Signer> checkpoint_signer_;  // Writer thread: the last checkpoint's key's.
   std::atomic<bool> fail_writes_for_test_{false};
   std::atomic<bool> indexes_rebuilding_{false};  // kMetaIndexesRebuilding is stored.
   std::atomic<bool> tree_rebuilding_{false};     // kMetaTreeRebuilding is stored.

@@ -58,7 +58,8 @@ NodeReader MakeNodeReader(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* tree,
   };
 }
 
-Result<std::string> SignBatchCheckpoint(const GroupBatch& batch, const ChainId& chain_id) {
+Result<std::string> SignBatchCheckpoint(const GroupBatch& batch, const ChainId& chain_id,
+                                        std::unique_ptr<Signer>* signer) {
   const PendingGroup& group = *batch.back();
   const uint64_t size = group.range.last.value();
   BACKSTOP_ASSIGN_OR_RETURN(TreeFrontier frontier,
@@ -66,7 +67,10 @@ Result<std::string> SignBatchCheckpoint(const GroupBatch& batch, const ChainId& 
   base::Sha256 sha;
   Checkpoint checkpoint{CheckpointOrigin(chain_id), size, frontier.Root(sha),
                         group.records.back().hash};
-  return SignCheckpoint(checkpoint, *group.key);
+  if (*signer == nullptr || (*signer)->key_id() != group.key->key_id()) {
+    *signer = std::make_unique<Signer>(*group.key);
+  }
+  return SignCheckpoint(checkpoint, **signer);
 }
 
 Status CheckCheckpointFile(const std::string& path, const ChainId& chain_id,
