@@ -124,12 +124,8 @@ Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader>
     record.prev_hash = prev;
     record.hash = ChainHash(sha_, tag_, prev, record.seq, record.envelope);
     if (!group->sign_records) {
-      s = record_encoder_.Encode(record.prev_hash, record.hash, nullptr, record.envelope,
-                                 &record.value);
-      if (!s.ok()) {
-        pipeline_->Unreserve(events.size());
-        return s;
-      }
+      internal::EncodeRecord(record.prev_hash, record.hash, nullptr, record.envelope,
+                             &record.value);
     }
     IndexEntries(record.seq, time_ns, group_seq, events[i], &record.index_entries);
     prev = record.hash;

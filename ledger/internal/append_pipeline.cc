@@ -125,7 +125,6 @@ void AppendPipeline::Stop() {
 
 void AppendPipeline::SignerLoop() {
   std::map<KeyId, std::unique_ptr<Signer>> signers;  // One per key seen; reused contexts.
-  RecordEncoder encoder;
   std::vector<SignTask> tasks;
   while (true) {
     tasks.clear();
@@ -146,10 +145,9 @@ void AppendPipeline::SignerLoop() {
       auto& signer = signers[group.key->key_id()];  // Only sign_records groups come here.
       if (signer == nullptr) signer = std::make_unique<Signer>(*group.key);
       const Result<Signature> signature = signer->Sign(record.hash);
-      if (!signature.ok() ||
-          !encoder
-               .Encode(record.prev_hash, record.hash, &*signature, record.envelope, &record.value)
-               .ok()) {
+      if (signature.ok()) {
+        EncodeRecord(record.prev_hash, record.hash, &*signature, record.envelope, &record.value);
+      } else {
         group.sign_failed.store(true, std::memory_order_relaxed);
       }
       // After the last decrement another thread may free the group: touch nothing after it.

@@ -29,16 +29,10 @@ class EnvelopeEncoder {
 };
 
 // Canonical bytes of Record{prev_hash, hash, signature, envelope}; no signature (a null
-// pointer) when `signature` is null.
-class RecordEncoder {
- public:
-  RecordEncoder();
-  base::Status Encode(const Hash& prev_hash, const Hash& hash, const Signature* signature,
-                      std::span<const uint8_t> envelope, std::vector<uint8_t>* out);
-
- private:
-  std::vector<capnp::word> scratch_;
-};
+// pointer) when `signature` is null. `envelope`: canonical Envelope bytes (a positive multiple
+// of 8, at most kMaxEnvelopeBytes).
+void EncodeRecord(const Hash& prev_hash, const Hash& hash, const Signature* signature,
+                  std::span<const uint8_t> envelope, std::vector<uint8_t>* out);
 
 // What an event is, without throwing. kind_name: the union member's schema name, e.g.
 // "deposit" ("unknown(N)" for a discriminant this build does not know).

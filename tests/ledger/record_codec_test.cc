@@ -4,6 +4,7 @@
 #include <capnp/serialize.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstring>
 #include <random>
 
@@ -34,7 +35,7 @@ std::vector<uint8_t> StoredRecord(size_t note_bytes) {
   hash[2] = 2;
   signature[3] = 3;
   std::vector<uint8_t> value;
-  EXPECT_OK(internal::RecordEncoder().Encode(prev, hash, &signature, envelope, &value));
+  internal::EncodeRecord(prev, hash, &signature, envelope, &value);
   return value;
 }
 
@@ -72,6 +73,37 @@ TEST(RecordCodecTest, DecodesWhatTheEncoderWritesForManyEnvelopeSizes) {
     EXPECT_EQ(record.signature()[3], 3);
     EXPECT_EQ(record.key_id()[0], 7);
     EXPECT_EQ(record.record_bytes().size(), value.size());
+  }
+}
+
+// EncodeRecord writes the words by hand: they must be capnp's canonical form of the same
+// Record, byte for byte, signed or not, whatever the envelope's length.
+TEST(RecordCodecTest, TheEncoderWritesWhatCapnpCanonicalizeWrites) {
+  Hash prev{};
+  Hash hash{};
+  Signature signature{};
+  for (size_t i = 0; i < prev.size(); ++i) prev[i] = static_cast<uint8_t>(i + 1);
+  for (size_t i = 0; i < hash.size(); ++i) hash[i] = static_cast<uint8_t>(0xff - i);
+  for (size_t i = 0; i < signature.size(); ++i) signature[i] = static_cast<uint8_t>(i * 3);
+  for (size_t words = 1; words <= 40; words += 3) {
+    std::vector<uint8_t> envelope(words * 8);
+    for (size_t i = 0; i < envelope.size(); ++i) envelope[i] = static_cast<uint8_t>(i * 7 + 1);
+    for (const Signature* signed_by : std::array<const Signature*, 2>{nullptr, &signature}) {
+      capnp::MallocMessageBuilder message;
+      auto record = message.initRoot<schema::Record>();
+      record.setPrevHash(capnp::Data::Reader(prev.data(), prev.size()));
+      record.setHash(capnp::Data::Reader(hash.data(), hash.size()));
+      if (signed_by != nullptr) {
+        record.setSignature(capnp::Data::Reader(signed_by->data(), signed_by->size()));
+      }
+      record.setEnvelope(capnp::Data::Reader(envelope.data(), envelope.size()));
+      const kj::Array<capnp::word> canonical = capnp::canonicalize(record.asReader());
+      const auto expected = canonical.asBytes();
+      std::vector<uint8_t> value;
+      internal::EncodeRecord(prev, hash, signed_by, envelope, &value);
+      ASSERT_EQ(value, std::vector<uint8_t>(expected.begin(), expected.end()))
+          << words << " envelope words, " << (signed_by ? "signed" : "unsigned");
+    }
   }
 }
 

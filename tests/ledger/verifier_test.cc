@@ -92,8 +92,7 @@ class VerifierTest : public testing::LogTest {
     auto signature = signer.Sign(hash);
     EXPECT_OK(signature);
     std::vector<uint8_t> value;
-    internal::RecordEncoder record_encoder;
-    EXPECT_OK(record_encoder.Encode(prev_hash, hash, &*signature, envelope, &value));
+    internal::EncodeRecord(prev_hash, hash, &*signature, envelope, &value);
     return std::string(value.begin(), value.end());
   }
   // Appends a forged record after the head and moves the meta head to it.
@@ -186,9 +185,8 @@ TEST_F(VerifierTest, SignatureByAnotherKeyIsReported) {
   auto signature = signer.Sign(record->hash());
   ASSERT_OK(signature);
   std::vector<uint8_t> value;
-  internal::RecordEncoder encoder;
-  ASSERT_OK(encoder.Encode(record->prev_hash(), record->hash(), &*signature,
-                           record->envelope_bytes(), &value));
+  internal::EncodeRecord(record->prev_hash(), record->hash(), &*signature, record->envelope_bytes(),
+                         &value);
   Put(SequenceNumber{4}, std::string(value.begin(), value.end()));
   ExpectBad(SequenceNumber{4}, "bad signature", /*all_signatures=*/true);
   ExpectBad(SequenceNumber{4}, "bad signature");  // Seq 4 ends its group.
@@ -244,8 +242,7 @@ TEST_F(VerifierTest, NonCanonicalEffectEnvelopeIsCaughtInBothCheckModes) {
   auto signature = Signer(key_).Sign(hash);
   ASSERT_OK(signature);
   std::vector<uint8_t> value;
-  ASSERT_OK(
-      internal::RecordEncoder().Encode(log_->head_hash(), hash, &*signature, envelope, &value));
+  internal::EncodeRecord(log_->head_hash(), hash, &*signature, envelope, &value);
   Put(seq, std::string(value.begin(), value.end()));
   PutMeta(internal::kMetaHeadSeq, EncodeSeqKey(seq));
   PutMeta(internal::kMetaHeadHash, std::string(reinterpret_cast<const char*>(hash.data()), 32));
