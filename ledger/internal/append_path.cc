@@ -115,8 +115,8 @@ Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader>
   for (size_t i = 0; i < events.size(); ++i) {
     PendingRecord& record = group->records[i];
     record.seq = next_seq_ + i;
-    Status s = encoder_.Encode(record.seq, time_ns, signing_key_->key_id(), group_seq, events[i],
-                               &record.envelope);
+    Status s = internal::EncodeEnvelope(record.seq, time_ns, signing_key_->key_id(), group_seq,
+                                        events[i], &record.envelope);
     if (!s.ok()) {
       pipeline_->Unreserve(events.size());
       return s;

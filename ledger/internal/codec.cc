@@ -38,7 +38,6 @@ using base::Result;
 using base::Status;
 namespace {
 
-constexpr size_t kScratchWords = 1024;
 // Traversal budget of a kept reader: generous, since callers may walk a record many times.
 constexpr uint64_t kTraversalLimitWords = 64 * (kMaxRecordBytes / sizeof(capnp::word));
 
@@ -53,20 +52,11 @@ capnp::ReaderOptions LimitedReaderOptions() {
   return options;
 }
 
-capnp::Data::Reader AsData(std::span<const uint8_t> bytes) {
-  return capnp::Data::Reader(bytes.data(), bytes.size());
-}
-
 template <size_t N>
 bool CopyFixed(capnp::Data::Reader data, std::array<uint8_t, N>* out) {
   if (data.size() != N) return false;
   std::memcpy(out->data(), data.begin(), N);
   return true;
-}
-
-void CopyWordsOut(const kj::Array<capnp::word>& words, std::vector<uint8_t>* out) {
-  auto bytes = words.asBytes();
-  out->assign(bytes.begin(), bytes.end());
 }
 
 Status CapnpError(std::string_view what, const kj::Exception& e) {
@@ -271,33 +261,61 @@ Result<LogRecord> DecodeRecord(std::span<const uint8_t> value) {
 
 namespace internal {
 
-EnvelopeEncoder::EnvelopeEncoder() : scratch_(kScratchWords) {}
+namespace {
 
-Status EnvelopeEncoder::Encode(SequenceNumber seq, int64_t time_ns, const KeyId& key_id,
-                               SequenceNumber group, schema::Event::Reader event,
-                               std::vector<uint8_t>* out) {
+// The canonical layout of an Envelope: the root pointer; the data section (seq, timeNs, group:
+// group >= 1, so it is never truncated); the pointer section (keyId, event, never null); keyId's
+// 16 bytes; then the event, laid out as in its own canonical message.
+constexpr size_t kEnvelopeDataWords = 3;
+constexpr size_t kEnvelopePointersWord = 1 + kEnvelopeDataWords;
+constexpr size_t kEnvelopeKeyIdWord = kEnvelopePointersWord + 2;
+constexpr size_t kEnvelopeEventWord = kEnvelopeKeyIdWord + kKeyIdBytes / sizeof(capnp::word);
+static_assert(kKeyIdBytes % sizeof(capnp::word) == 0);
+
+}  // namespace
+
+// The event is canonicalized alone and the envelope written around it: its words hold only
+// offsets relative to themselves, so they move unchanged, and the root pointer becomes the
+// envelope's event pointer. Building the envelope and canonicalizing it whole copied and walked
+// the event twice more. RecordCodecTest and EventCodecTest hold the bytes to capnp's.
+Status EncodeEnvelope(SequenceNumber seq, int64_t time_ns, const KeyId& key_id,
+                      SequenceNumber group, schema::Event::Reader event,
+                      std::vector<uint8_t>* out) {
   BACKSTOP_ASSERT(seq >= SequenceNumber{1}, seq);
   BACKSTOP_ASSERT(group >= SequenceNumber{1} && group <= seq, group, seq);
+  kj::Array<capnp::word> canonical;
   try {
-    uint64_t size_bytes = event.totalSize().wordCount * sizeof(capnp::word);
-    if (size_bytes > kMaxEventBytes) {
-      return Status::InvalidArgument(
-          "append",
-          fmt::format("event is {} bytes, over kMaxEventBytes {}", size_bytes, kMaxEventBytes));
-    }
-    // The builder re-zeroes the used scratch in its destructor, as the next use requires.
-    capnp::MallocMessageBuilder message(kj::arrayPtr(scratch_.data(), scratch_.size()));
-    auto envelope = message.initRoot<schema::Envelope>();
-    envelope.setSeq(seq.value());
-    envelope.setTimeNs(time_ns);
-    envelope.setKeyId(AsData(key_id));
-    envelope.setGroup(group.value());
-    envelope.setEvent(event);
-    CopyWordsOut(capnp::canonicalize(envelope.asReader()), out);
+    canonical = capnp::canonicalize(event);
   } catch (const kj::Exception& e) {
     return Status::InvalidArgument("append",
                                    fmt::format("malformed event: {}", e.getDescription().cStr()));
   }
+  const size_t event_bytes = (canonical.size() - 1) * sizeof(capnp::word);
+  if (event_bytes > kMaxEventBytes) {
+    return Status::InvalidArgument(
+        "append",
+        fmt::format("event is {} bytes, over kMaxEventBytes {}", event_bytes, kMaxEventBytes));
+  }
+  // A canonical root pointer: a struct at offset 0, sized by its upper 32 bits. Every Event
+  // has a member pointer, so the struct is never empty (whose pointer would be special).
+  const uint64_t event_root = LoadWord(&canonical[0]);
+  if ((event_root & 0xffffffff) != 0 || (event_root >> 48) == 0) {
+    return Status::InvalidArgument("append", "malformed event: no member");
+  }
+  const std::array<uint64_t, kEnvelopeKeyIdWord> header = {
+      (uint64_t{kEnvelopeDataWords} << 32) | (uint64_t{2} << 48),  // Root: 3 data, 2 pointers.
+      seq.value(),
+      static_cast<uint64_t>(time_ns),
+      group.value(),
+      ListPointer(kEnvelopePointersWord, kEnvelopeKeyIdWord, kKeyIdBytes),
+      (event_root & ~uint64_t{0xffffffff}) |
+          ((kEnvelopeEventWord - (kEnvelopePointersWord + 1) - 1) << 2),
+  };
+  out->resize(kEnvelopeEventWord * sizeof(capnp::word) + event_bytes);
+  uint8_t* at = out->data();
+  std::memcpy(at, header.data(), sizeof(header));
+  std::memcpy(at + kEnvelopeKeyIdWord * sizeof(capnp::word), key_id.data(), kKeyIdBytes);
+  std::memcpy(at + kEnvelopeEventWord * sizeof(capnp::word), canonical.begin() + 1, event_bytes);
   BACKSTOP_ASSERT(!out->empty() && out->size() % sizeof(capnp::word) == 0, out->size());
   return Status::OK();
 }

@@ -1,6 +1,5 @@
 // Private: the Cap'n Proto adapter of the ledger. The only place that calls capnp on bytes that
-// may be malformed; kj::Exception never escapes it (STYLE.md E3). Encoders are not
-// thread-safe: one per thread (they reuse scratch space).
+// may be malformed; kj::Exception never escapes it (STYLE.md E3). Thread-safe.
 #pragma once
 
 #include <capnp/common.h>
@@ -17,16 +16,11 @@
 namespace ledger::internal {
 
 // Canonical bytes of Envelope{seq, time_ns, key_id, group, event}.
-// InvalidArgument if `event` is malformed or larger than kMaxEventBytes.
-class EnvelopeEncoder {
- public:
-  EnvelopeEncoder();
-  base::Status Encode(SequenceNumber seq, int64_t time_ns, const KeyId& key_id,
-                      SequenceNumber group, schema::Event::Reader event, std::vector<uint8_t>* out);
-
- private:
-  std::vector<capnp::word> scratch_;
-};
+// InvalidArgument if `event` is malformed, has no member, or its canonical form is larger than
+// kMaxEventBytes.
+base::Status EncodeEnvelope(SequenceNumber seq, int64_t time_ns, const KeyId& key_id,
+                            SequenceNumber group, schema::Event::Reader event,
+                            std::vector<uint8_t>* out);
 
 // Canonical bytes of Record{prev_hash, hash, signature, envelope}; no signature (a null
 // pointer) when `signature` is null. `envelope`: canonical Envelope bytes (a positive multiple

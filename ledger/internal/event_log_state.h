@@ -87,9 +87,8 @@ class EventLog::Impl {
   std::optional<PrivateKey> signing_key_;  // Guarded by sequencer_mu_.
   std::optional<KeyId> expected_key_id_;   // Key the next record must carry, if known.
   Clock clock_;
-  base::Sha256 sha_;                   // Guarded by sequencer_mu_.
-  internal::EnvelopeEncoder encoder_;  // Guarded by sequencer_mu_.
-  TreeFrontier frontier_;              // Guarded by sequencer_mu_ (format 2).
+  base::Sha256 sha_;       // Guarded by sequencer_mu_.
+  TreeFrontier frontier_;  // Guarded by sequencer_mu_ (format 2).
   std::unique_ptr<internal::AppendPipeline> pipeline_;
 };
 

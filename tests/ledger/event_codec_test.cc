@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <set>
 #include <string>
@@ -21,6 +22,7 @@
 
 #include "ledger/event_fields.h"
 #include "ledger/event_log.h"
+#include "ledger/internal/codec.h"
 #include "tests/ledger/ledger_test_util.h"
 
 namespace ledger {
@@ -31,8 +33,9 @@ constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 constexpr uint64_t kMaxU64 = std::numeric_limits<uint64_t>::max();
 constexpr uint32_t kMaxU32 = std::numeric_limits<uint32_t>::max();
 
-std::vector<uint8_t> CanonicalBytes(schema::Event::Reader event) {
-  const kj::Array<capnp::word> words = capnp::canonicalize(event);
+template <typename Reader>
+std::vector<uint8_t> CanonicalBytes(Reader reader) {
+  const kj::Array<capnp::word> words = capnp::canonicalize(reader);
   const auto bytes = words.asBytes();
   return {bytes.begin(), bytes.end()};
 }
@@ -187,6 +190,45 @@ TEST(EventCodecTest, EveryInputDecodesToWhatWasEncodedAndReencodesToTheSameBytes
   }
 }
 
+// EncodeEnvelope writes the envelope around the event's canonical words by hand: the bytes
+// must be capnp's canonical form of the whole Envelope, for every input and effect type.
+TEST(EventCodecTest, EnvelopesAreWhatCapnpCanonicalizeWrites) {
+  const CommandOrigin origin{"desk-1", "client-a", kMaxU64};
+  KeyId key_id{};
+  for (size_t i = 0; i < key_id.size(); ++i) key_id[i] = static_cast<uint8_t>(0xa0 + i);
+  uint64_t checked = 0;
+  const auto check = [&](const std::function<void(schema::Event::Builder)>& fill) {
+    capnp::MallocMessageBuilder event_message;
+    auto event = event_message.initRoot<schema::Event>();
+    fill(event);
+    const SequenceNumber seq{kMaxU64 - checked};
+    const int64_t time_ns = checked % 2 == 0 ? kMin : 0;  // A zero timeNs is not truncated.
+    capnp::MallocMessageBuilder message;
+    auto envelope = message.initRoot<schema::Envelope>();
+    envelope.setSeq(seq.value());
+    envelope.setTimeNs(time_ns);
+    envelope.setKeyId(capnp::Data::Reader(key_id.data(), key_id.size()));
+    envelope.setGroup(1);
+    envelope.setEvent(event.asReader());
+    std::vector<uint8_t> encoded;
+    EXPECT_OK(internal::EncodeEnvelope(seq, time_ns, key_id, SequenceNumber{1}, event.asReader(),
+                                       &encoded));
+    EXPECT_EQ(encoded, CanonicalBytes(envelope.asReader())) << "event " << checked;
+    ++checked;
+  };
+  for (const engine::Input& input : EveryInput()) {
+    check([&](schema::Event::Builder event) {
+      EncodeInput(input, event);
+      EncodeOrigin(origin, event);
+    });
+    check([&](schema::Event::Builder event) { EncodeInput(input, event); });
+  }
+  for (const engine::Effect& effect : EveryEffect()) {
+    check([&](schema::Event::Builder event) { EncodeEffect(effect, kFormatAdlCommitment, event); });
+  }
+  EXPECT_EQ(checked, 2 * EveryInput().size() + EveryEffect().size());
+}
+
 // Decodes every record of a fixture log and re-encodes it; returns the effect types seen.
 std::set<size_t> RoundTripFixture(const std::string& name) {
   testing::TempDir dir;
@@ -222,6 +264,12 @@ std::set<size_t> RoundTripFixture(const std::string& name) {
       again = EffectBytes(*effect, (*log)->format_version());
     }
     EXPECT_EQ(again, CanonicalBytes(event)) << name << " seq " << record->seq();
+    std::vector<uint8_t> envelope;
+    EXPECT_OK(internal::EncodeEnvelope(record->seq(), record->time_ns(), record->key_id(),
+                                       record->group(), event, &envelope));
+    const auto logged = record->envelope_bytes();
+    EXPECT_EQ(envelope, std::vector<uint8_t>(logged.begin(), logged.end()))
+        << name << " seq " << record->seq();
   }
   EXPECT_EQ(records, (*log)->head_seq().value()) << name;
   return effect_types;

@@ -26,8 +26,8 @@ std::vector<uint8_t> StoredRecord(size_t note_bytes) {
   std::vector<uint8_t> envelope;
   KeyId key_id{};
   key_id[0] = 7;
-  EXPECT_OK(internal::EnvelopeEncoder().Encode(SequenceNumber{42}, 1000, key_id, SequenceNumber{40},
-                                               event.asReader(), &envelope));
+  EXPECT_OK(internal::EncodeEnvelope(SequenceNumber{42}, 1000, key_id, SequenceNumber{40},
+                                     event.asReader(), &envelope));
   Hash prev{};
   Hash hash{};
   Signature signature{};

@@ -83,9 +83,8 @@ class VerifierTest : public testing::LogTest {
                     SequenceNumber group) {
     EventGroup events = DepositGroup(1);
     std::vector<uint8_t> envelope;
-    internal::EnvelopeEncoder envelope_encoder;
-    EXPECT_OK(envelope_encoder.Encode(seq, int64_t{2'000'000'000} * 1'000'000'000, key.key_id(),
-                                      group, events.readers()[0], &envelope));
+    EXPECT_OK(internal::EncodeEnvelope(seq, int64_t{2'000'000'000} * 1'000'000'000, key.key_id(),
+                                       group, events.readers()[0], &envelope));
     base::Sha256 sha;
     Hash hash = ChainHash(sha, log_->domain_tag(), prev_hash, seq, envelope);
     Signer signer(key);
@@ -233,9 +232,8 @@ TEST_F(VerifierTest, NonCanonicalEffectEnvelopeIsCaughtInBothCheckModes) {
   capnp::MallocMessageBuilder message;
   message.initRoot<schema::Event>().initInsuranceFundCredit().setAsset(1);
   std::vector<uint8_t> envelope;
-  ASSERT_OK(internal::EnvelopeEncoder().Encode(seq, int64_t{2'000'000'000} * 1'000'000'000,
-                                               key_.key_id(), group,
-                                               message.getRoot<schema::Event>(), &envelope));
+  ASSERT_OK(internal::EncodeEnvelope(seq, int64_t{2'000'000'000} * 1'000'000'000, key_.key_id(),
+                                     group, message.getRoot<schema::Event>(), &envelope));
   envelope.resize(envelope.size() + sizeof(capnp::word));  // Still readable; not canonical.
   base::Sha256 sha;
   const Hash hash = ChainHash(sha, log_->domain_tag(), log_->head_hash(), seq, envelope);
