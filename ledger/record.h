@@ -112,6 +112,17 @@ base::Status DecodeRecordInto(std::span<const uint8_t> value, LogRecord* record,
 // Corruption unless `record`'s envelope is in canonical form (the check kInputsOnly skips).
 base::Status CheckEnvelopeCanonical(const LogRecord& record);
 
+// The encoders, as the log's writer uses them (records made outside a log are for tests and
+// benchmarks). Canonical bytes of Envelope{seq, time_ns, key_id, group, event}: InvalidArgument
+// if `event` is malformed, has no member, or its canonical form is larger than kMaxEventBytes.
+base::Status EncodeEnvelope(SequenceNumber seq, int64_t time_ns, const KeyId& key_id,
+                            SequenceNumber group, schema::Event::Reader event,
+                            std::vector<uint8_t>* out);
+// Canonical bytes of Record{prev_hash, hash, signature, envelope}; no signature (a null
+// pointer) when `signature` is null. `envelope`: EncodeEnvelope's bytes.
+void EncodeRecord(const Hash& prev_hash, const Hash& hash, const Signature* signature,
+                  std::span<const uint8_t> envelope, std::vector<uint8_t>* out);
+
 // Events of one logical group (an input and its effects), built in place for appending.
 // Move-only; each event lives in its own capnp message.
 class EventGroup {

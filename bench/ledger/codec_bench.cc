@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "ledger/event_codec.h"
-#include "ledger/internal/codec.h"
+#include "ledger/record.h"
 
 namespace {
 
@@ -41,12 +41,12 @@ struct Record {
 
 void EncodeDirect(const Record& r, ledger::schema::Event::Reader event,
                   std::vector<uint8_t>* envelope, std::vector<uint8_t>* value) {
-  if (!ledger::internal::EncodeEnvelope(SequenceNumber{1000}, 1700000000000000000, r.key_id,
-                                        SequenceNumber{999}, event, envelope)
+  if (!ledger::EncodeEnvelope(SequenceNumber{1000}, 1700000000000000000, r.key_id,
+                              SequenceNumber{999}, event, envelope)
            .ok()) {
     std::abort();
   }
-  ledger::internal::EncodeRecord(r.prev, r.hash, nullptr, *envelope, value);
+  ledger::EncodeRecord(r.prev, r.hash, nullptr, *envelope, value);
 }
 
 // As the encoders were: each builder's first segment a reused, zeroed scratch of 1024 words.

@@ -115,8 +115,8 @@ Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader>
   for (size_t i = 0; i < events.size(); ++i) {
     PendingRecord& record = group->records[i];
     record.seq = next_seq_ + i;
-    Status s = internal::EncodeEnvelope(record.seq, time_ns, signing_key_->key_id(), group_seq,
-                                        events[i], &record.envelope);
+    Status s = EncodeEnvelope(record.seq, time_ns, signing_key_->key_id(), group_seq, events[i],
+                              &record.envelope);
     if (!s.ok()) {
       pipeline_->Unreserve(events.size());
       return s;
@@ -124,8 +124,7 @@ Result<GroupRange> EventLog::Impl::Submit(std::span<const schema::Event::Reader>
     record.prev_hash = prev;
     record.hash = ChainHash(sha_, tag_, prev, record.seq, record.envelope);
     if (!group->sign_records) {
-      internal::EncodeRecord(record.prev_hash, record.hash, nullptr, record.envelope,
-                             &record.value);
+      EncodeRecord(record.prev_hash, record.hash, nullptr, record.envelope, &record.value);
     }
     IndexEntries(record.seq, time_ns, group_seq, events[i], &record.index_entries);
     prev = record.hash;

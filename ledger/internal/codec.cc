@@ -259,8 +259,6 @@ Result<LogRecord> DecodeRecord(std::span<const uint8_t> value) {
 // ---------------------------------------------------------------------------------------------
 // Encoders
 
-namespace internal {
-
 namespace {
 
 // The canonical layout of an Envelope: the root pointer; the data section (seq, timeNs, group:
@@ -341,6 +339,8 @@ void EncodeRecord(const Hash& prev_hash, const Hash& hash, const Signature* sign
   std::memcpy(at + envelope_word * sizeof(capnp::word), envelope.data(), envelope.size());
   BACKSTOP_ASSERT(out->size() <= kMaxRecordBytes, out->size());
 }
+
+namespace internal {
 
 EventKind ClassifyEvent(schema::Event::Reader event) {
   EventKind kind;

@@ -15,19 +15,6 @@
 
 namespace ledger::internal {
 
-// Canonical bytes of Envelope{seq, time_ns, key_id, group, event}.
-// InvalidArgument if `event` is malformed, has no member, or its canonical form is larger than
-// kMaxEventBytes.
-base::Status EncodeEnvelope(SequenceNumber seq, int64_t time_ns, const KeyId& key_id,
-                            SequenceNumber group, schema::Event::Reader event,
-                            std::vector<uint8_t>* out);
-
-// Canonical bytes of Record{prev_hash, hash, signature, envelope}; no signature (a null
-// pointer) when `signature` is null. `envelope`: canonical Envelope bytes (a positive multiple
-// of 8, at most kMaxEnvelopeBytes).
-void EncodeRecord(const Hash& prev_hash, const Hash& hash, const Signature* signature,
-                  std::span<const uint8_t> envelope, std::vector<uint8_t>* out);
-
 // What an event is, without throwing. kind_name: the union member's schema name, e.g.
 // "deposit" ("unknown(N)" for a discriminant this build does not know).
 struct EventKind {

@@ -22,7 +22,6 @@
 
 #include "ledger/event_fields.h"
 #include "ledger/event_log.h"
-#include "ledger/internal/codec.h"
 #include "tests/ledger/ledger_test_util.h"
 
 namespace ledger {
@@ -211,8 +210,7 @@ TEST(EventCodecTest, EnvelopesAreWhatCapnpCanonicalizeWrites) {
     envelope.setGroup(1);
     envelope.setEvent(event.asReader());
     std::vector<uint8_t> encoded;
-    EXPECT_OK(internal::EncodeEnvelope(seq, time_ns, key_id, SequenceNumber{1}, event.asReader(),
-                                       &encoded));
+    EXPECT_OK(EncodeEnvelope(seq, time_ns, key_id, SequenceNumber{1}, event.asReader(), &encoded));
     EXPECT_EQ(encoded, CanonicalBytes(envelope.asReader())) << "event " << checked;
     ++checked;
   };
@@ -265,8 +263,8 @@ std::set<size_t> RoundTripFixture(const std::string& name) {
     }
     EXPECT_EQ(again, CanonicalBytes(event)) << name << " seq " << record->seq();
     std::vector<uint8_t> envelope;
-    EXPECT_OK(internal::EncodeEnvelope(record->seq(), record->time_ns(), record->key_id(),
-                                       record->group(), event, &envelope));
+    EXPECT_OK(EncodeEnvelope(record->seq(), record->time_ns(), record->key_id(), record->group(),
+                             event, &envelope));
     const auto logged = record->envelope_bytes();
     EXPECT_EQ(envelope, std::vector<uint8_t>(logged.begin(), logged.end()))
         << name << " seq " << record->seq();

@@ -26,8 +26,8 @@ std::vector<uint8_t> StoredRecord(size_t note_bytes) {
   std::vector<uint8_t> envelope;
   KeyId key_id{};
   key_id[0] = 7;
-  EXPECT_OK(internal::EncodeEnvelope(SequenceNumber{42}, 1000, key_id, SequenceNumber{40},
-                                     event.asReader(), &envelope));
+  EXPECT_OK(EncodeEnvelope(SequenceNumber{42}, 1000, key_id, SequenceNumber{40}, event.asReader(),
+                           &envelope));
   Hash prev{};
   Hash hash{};
   Signature signature{};
@@ -35,7 +35,7 @@ std::vector<uint8_t> StoredRecord(size_t note_bytes) {
   hash[2] = 2;
   signature[3] = 3;
   std::vector<uint8_t> value;
-  internal::EncodeRecord(prev, hash, &signature, envelope, &value);
+  EncodeRecord(prev, hash, &signature, envelope, &value);
   return value;
 }
 
@@ -100,7 +100,7 @@ TEST(RecordCodecTest, TheEncoderWritesWhatCapnpCanonicalizeWrites) {
       const kj::Array<capnp::word> canonical = capnp::canonicalize(record.asReader());
       const auto expected = canonical.asBytes();
       std::vector<uint8_t> value;
-      internal::EncodeRecord(prev, hash, signed_by, envelope, &value);
+      EncodeRecord(prev, hash, signed_by, envelope, &value);
       ASSERT_EQ(value, std::vector<uint8_t>(expected.begin(), expected.end()))
           << words << " envelope words, " << (signed_by ? "signed" : "unsigned");
     }

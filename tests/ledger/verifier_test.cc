@@ -83,15 +83,15 @@ class VerifierTest : public testing::LogTest {
                     SequenceNumber group) {
     EventGroup events = DepositGroup(1);
     std::vector<uint8_t> envelope;
-    EXPECT_OK(internal::EncodeEnvelope(seq, int64_t{2'000'000'000} * 1'000'000'000, key.key_id(),
-                                       group, events.readers()[0], &envelope));
+    EXPECT_OK(EncodeEnvelope(seq, int64_t{2'000'000'000} * 1'000'000'000, key.key_id(), group,
+                             events.readers()[0], &envelope));
     base::Sha256 sha;
     Hash hash = ChainHash(sha, log_->domain_tag(), prev_hash, seq, envelope);
     Signer signer(key);
     auto signature = signer.Sign(hash);
     EXPECT_OK(signature);
     std::vector<uint8_t> value;
-    internal::EncodeRecord(prev_hash, hash, &*signature, envelope, &value);
+    EncodeRecord(prev_hash, hash, &*signature, envelope, &value);
     return std::string(value.begin(), value.end());
   }
   // Appends a forged record after the head and moves the meta head to it.
@@ -184,8 +184,7 @@ TEST_F(VerifierTest, SignatureByAnotherKeyIsReported) {
   auto signature = signer.Sign(record->hash());
   ASSERT_OK(signature);
   std::vector<uint8_t> value;
-  internal::EncodeRecord(record->prev_hash(), record->hash(), &*signature, record->envelope_bytes(),
-                         &value);
+  EncodeRecord(record->prev_hash(), record->hash(), &*signature, record->envelope_bytes(), &value);
   Put(SequenceNumber{4}, std::string(value.begin(), value.end()));
   ExpectBad(SequenceNumber{4}, "bad signature", /*all_signatures=*/true);
   ExpectBad(SequenceNumber{4}, "bad signature");  // Seq 4 ends its group.
@@ -232,15 +231,15 @@ TEST_F(VerifierTest, NonCanonicalEffectEnvelopeIsCaughtInBothCheckModes) {
   capnp::MallocMessageBuilder message;
   message.initRoot<schema::Event>().initInsuranceFundCredit().setAsset(1);
   std::vector<uint8_t> envelope;
-  ASSERT_OK(internal::EncodeEnvelope(seq, int64_t{2'000'000'000} * 1'000'000'000, key_.key_id(),
-                                     group, message.getRoot<schema::Event>(), &envelope));
+  ASSERT_OK(EncodeEnvelope(seq, int64_t{2'000'000'000} * 1'000'000'000, key_.key_id(), group,
+                           message.getRoot<schema::Event>(), &envelope));
   envelope.resize(envelope.size() + sizeof(capnp::word));  // Still readable; not canonical.
   base::Sha256 sha;
   const Hash hash = ChainHash(sha, log_->domain_tag(), log_->head_hash(), seq, envelope);
   auto signature = Signer(key_).Sign(hash);
   ASSERT_OK(signature);
   std::vector<uint8_t> value;
-  internal::EncodeRecord(log_->head_hash(), hash, &*signature, envelope, &value);
+  EncodeRecord(log_->head_hash(), hash, &*signature, envelope, &value);
   Put(seq, std::string(value.begin(), value.end()));
   PutMeta(internal::kMetaHeadSeq, EncodeSeqKey(seq));
   PutMeta(internal::kMetaHeadHash, std::string(reinterpret_cast<const char*>(hash.data()), 32));

@@ -331,8 +331,8 @@ SequenceNumber MakeLastEffectNonCanonical(const DataDir& data, const ledger::Pri
     auto signature = signer.Sign(hash);
     EXPECT_TRUE(signature.ok());
     std::vector<uint8_t> value;
-    ledger::internal::EncodeRecord(prev_hash, hash, record->has_signature() ? &*signature : nullptr,
-                                   envelope, &value);
+    ledger::EncodeRecord(prev_hash, hash, record->has_signature() ? &*signature : nullptr, envelope,
+                         &value);
     batch.Put(ledger::internal::EventLogAccess::events(**log), ledger::internal::EncodeSeqKey(seq),
               rocksdb::Slice(reinterpret_cast<const char*>(value.data()), value.size()));
     prev_hash = hash;
