@@ -319,8 +319,8 @@ Status EncodeEnvelope(SequenceNumber seq, int64_t time_ns, const KeyId& key_id,
 }
 
 // The layout CheckRecordLayout accepts, which is the one canonical form of a Record: written
-// word by word rather than through a builder and capnp::canonicalize (a third of the cost of
-// appending a record went there). RecordCodecTest holds it to capnp's canonicalize.
+// word by word rather than through a builder and capnp::canonicalize (with EncodeEnvelope,
+// 2-4x faster: bench/ledger/codec_bench). RecordCodecTest holds it to capnp's canonicalize.
 void EncodeRecord(const Hash& prev_hash, const Hash& hash, const Signature* signature,
                   std::span<const uint8_t> envelope, std::vector<uint8_t>* out) {
   BACKSTOP_ASSERT(!envelope.empty() && envelope.size() % sizeof(capnp::word) == 0, envelope.size());
