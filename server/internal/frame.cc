@@ -48,13 +48,14 @@ class FrameMessage {
   capnp::MessageBuilder& builder() { return *builder_; }
 
  private:
-  static thread_local std::array<capnp::word, 512> scratch_;
+  static constexpr size_t kScratchWords = 512;  // 4 KiB: an answer of a few records fits.
+  static thread_local std::array<capnp::word, kScratchWords> scratch_;
   static thread_local bool scratch_in_use_;
 
   bool owns_scratch_ = false;
   std::optional<capnp::MallocMessageBuilder> builder_;
 };
-thread_local std::array<capnp::word, 512> FrameMessage::scratch_{};
+thread_local std::array<capnp::word, FrameMessage::kScratchWords> FrameMessage::scratch_{};
 thread_local bool FrameMessage::scratch_in_use_ = false;
 
 // The header and the message in its standard framed encoding, written in place.
