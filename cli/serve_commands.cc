@@ -16,7 +16,6 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "base/strong_type_fmt.h"
 #include "cli/commands.h"
@@ -26,6 +25,7 @@
 #include "ledger/keys.h"
 #include "replay/sequencer.h"
 #include "server/client.h"
+#include "server/load.h"
 #include "server/server.h"
 #include "text/text.h"
 
@@ -244,16 +244,6 @@ int RunSubmit(const SubmitOptions& options) {
 
 namespace {
 
-// What one load connection measured.
-struct LoadTally {
-  uint64_t answered = 0;
-  uint64_t refused = 0;  // By the server (busy included).
-  uint64_t busy = 0;
-  uint64_t rejected = 0;            // By the engine.
-  std::vector<int64_t> latency_us;  // Per answered command: send -> answer.
-  std::string error;
-};
-
 // The connection's k-th command (k from 0): a resting limit buy, then its cancel.
 engine::Input LoadCommand(const LoadOptions& options, engine::AccountId account, uint64_t k) {
   const uint64_t order_id = k / 2 + 1;
@@ -269,91 +259,6 @@ engine::Input LoadCommand(const LoadOptions& options, engine::AccountId account,
                             engine::Quantity{options.quantity}};
 }
 
-void CountAnswer(const server::Answer& answer, LoadTally* tally) {
-  ++tally->answered;
-  if (answer.kind == server::Answer::Kind::kRefused) {
-    ++tally->refused;
-    tally->busy += answer.reason == "busy" ? 1 : 0;
-  }
-  tally->rejected += answer.kind == server::Answer::Kind::kRejected ? 1 : 0;
-}
-
-// One connection: a deposit, then commands until `end`, paced at `rate` per second (0: as
-// fast as the window allows). The commands that fit the window (and are due) go out in one
-// write; every answer that has arrived is taken before the next write, as a trading client
-// would.
-void LoadConnection(const LoadOptions& options, size_t index, double rate,
-                    std::chrono::steady_clock::time_point end, LoadTally* tally) {
-  using Clock = std::chrono::steady_clock;
-  auto client = server::Client::Connect(
-      {options.connect, options.cert_file, options.key_file, options.ca_file});
-  if (!client.ok()) {
-    tally->error = client.status().ToString();
-    return;
-  }
-  const auto account = static_cast<engine::AccountId>(options.first_account + index);
-  const std::string client_id = fmt::format("load-{}-{}", getpid(), index);
-  if (!(*client)
-           ->SendCommand(
-               0, client_id, 1,
-               engine::Deposit{account, engine::AssetId{1}, engine::Money{options.deposit}})
-           .ok() ||
-      !(*client)->Receive().ok()) {
-    tally->error = "the deposit was not answered";
-    return;
-  }
-  // Commands in flight: request id and send time, in the order sent. Answers come in that
-  // order, except that a refusal (busy) may overtake: each is timed against its own send.
-  std::deque<std::pair<uint64_t, Clock::time_point>> sent;
-  std::vector<server::CommandRequest> batch;
-  const Clock::time_point start = Clock::now();
-  const auto due = [&](uint64_t k) {  // When the k-th command is due at `rate`.
-    return start + std::chrono::duration_cast<Clock::duration>(
-                       std::chrono::duration<double>(static_cast<double>(k) / rate));
-  };
-  uint64_t k = 0;
-  while (true) {
-    const Clock::time_point now = Clock::now();
-    if (now >= end && sent.empty()) break;
-    batch.clear();
-    while (now < end && sent.size() + batch.size() < options.window &&
-           (rate <= 0 || due(k + batch.size()) <= now)) {
-      const uint64_t n = k + batch.size();
-      batch.push_back({n + 1, client_id, n + 2, LoadCommand(options, account, n)});
-    }
-    if (!batch.empty()) {
-      if (!(*client)->SendCommands(batch).ok()) {
-        tally->error = "send failed";
-        return;
-      }
-      const Clock::time_point now_sent = Clock::now();
-      for (const server::CommandRequest& command : batch) sent.emplace_back(command.id, now_sent);
-      k += batch.size();
-    } else if (sent.empty()) {  // Paced, and the next command is not due yet.
-      std::this_thread::sleep_until(std::min(due(k), end));
-      continue;
-    }
-    if (sent.empty()) continue;
-    do {
-      auto answer = (*client)->Receive();
-      if (!answer.ok()) {
-        tally->error = answer.status().ToString();
-        return;
-      }
-      auto it = std::find_if(sent.begin(), sent.end(),
-                             [&](const auto& entry) { return entry.first == answer->id; });
-      if (it == sent.end()) {
-        tally->error = fmt::format("an answer to request {}, which is not in flight", answer->id);
-        return;
-      }
-      tally->latency_us.push_back(
-          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - it->second).count());
-      sent.erase(it);
-      CountAnswer(*answer, tally);
-    } while (!sent.empty() && (*client)->HasAnswer());
-  }
-}
-
 int64_t Percentile(const std::vector<int64_t>& sorted, double fraction) {
   if (sorted.empty()) return 0;
   const size_t at = std::min(sorted.size() - 1, static_cast<size_t>(fraction * sorted.size()));
@@ -366,30 +271,28 @@ int RunLoad(const LoadOptions& options) {
   if (options.traders == 0 || options.duration <= 0 || options.window == 0) {
     return Fail("--traders, --duration and --window must be > 0");
   }
-  std::vector<LoadTally> tallies(options.traders);
-  std::vector<std::thread> threads;
-  const auto start = std::chrono::steady_clock::now();
-  const auto end = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                               std::chrono::duration<double>(options.duration));
-  for (size_t i = 0; i < options.traders; ++i) {
-    threads.emplace_back(LoadConnection, std::cref(options), i,
-                         options.rate / static_cast<double>(options.traders), end, &tallies[i]);
-  }
-  for (std::thread& thread : threads) thread.join();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  LoadTally total;
-  for (LoadTally& tally : tallies) {
-    if (!tally.error.empty() && total.error.empty()) total.error = tally.error;
-    total.answered += tally.answered;
-    total.refused += tally.refused;
-    total.busy += tally.busy;
-    total.rejected += tally.rejected;
-    total.latency_us.insert(total.latency_us.end(), tally.latency_us.begin(),
-                            tally.latency_us.end());
-  }
-  if (!total.error.empty()) return Fail("load: " + total.error);
-  std::sort(total.latency_us.begin(), total.latency_us.end());
+  const auto account = [&](size_t connection) {
+    return static_cast<engine::AccountId>(options.first_account + connection);
+  };
+  server::LoadPlan plan;
+  plan.client = {options.connect, options.cert_file, options.key_file, options.ca_file};
+  plan.connections = options.traders;
+  plan.window = options.window;
+  plan.rate = options.rate;
+  plan.duration_s = options.duration;
+  plan.client_id = [](size_t connection) {
+    return fmt::format("load-{}-{}", getpid(), connection);
+  };
+  plan.first_command = [&](size_t connection) -> engine::Input {
+    return engine::Deposit{account(connection), engine::AssetId{1}, engine::Money{options.deposit}};
+  };
+  plan.command = [&](size_t connection, uint64_t k) {
+    return LoadCommand(options, account(connection), k);
+  };
+  auto result = server::RunLoad(plan);
+  if (!result.ok()) return Fail("load: " + result.status().ToString());
+  const server::LoadResult& total = *result;
+  const double seconds = total.seconds;
   const double rate = static_cast<double>(total.answered) / seconds;
   const int64_t p50 = Percentile(total.latency_us, 0.50);
   const int64_t p99 = Percentile(total.latency_us, 0.99);

@@ -2,7 +2,8 @@
 # End to end over loopback TLS: `backstop load` against `backstop serve` with 1, 16 and 256
 # trader connections (answers/s and ack latency p50/p99/p999, from each command's send to its
 # answer, which the server sends only after the group is synced), beside the in-process rate of
-# `backstop ingest` on the same command mix, same build, same run.
+# `backstop ingest` on the same command mix, same build, measured again right before each row
+# (the ratio "%ingest" is against that row's ingest).
 # The mix, per account: one deposit, then a resting limit buy and its cancel, alternately (each
 # command is one group of 2 records: the input and orderAccepted / orderCancelled).
 # Each connection keeps WINDOW commands in flight (closed loop, unpaced): by Little's law the
@@ -10,7 +11,8 @@
 # 1 ms of fdatasync here) bounds the latency from below, so a small window caps the rate before
 # the CPU does. Every window in WINDOWS (default "4 12") is run at 1, 16 and 256 connections.
 # Beside each row: the CPU seconds the server and the load client used during it (they share
-# the machine's cores).
+# the machine's cores; `load` drives all its connections from one thread), and that row's ingest
+# rate and CPU seconds.
 # Usage: [WINDOWS="4 12"] [CONNECTIONS="1 16 256"] bench/serve/run.sh [SECONDS] [WORKDIR]
 # (default 10 s per row)
 set -euo pipefail
@@ -45,17 +47,23 @@ setup >setup.jsonl
       else printf "{\"type\":\"cancel_order\",\"account\":%d,\"order_id\":%d}\n", a, id
     } }'
 } >mix.jsonl
-"$backstop" init --data ingest-data --key venue.key.pem >/dev/null
-"$backstop" ingest setup.jsonl --data ingest-data --key venue.key.pem >/dev/null 2>&1
-start=$(date +%s%N)
-TIMEFORMAT='%U %S'
-{ time "$backstop" ingest mix.jsonl --data ingest-data --key venue.key.pem --json \
-  >ingest.json 2>/dev/null; } 2>ingest-cpu
-ns=$(( $(date +%s%N) - start ))
-commands=$(jq -r '.commands' ingest.json)
-ingest_rate=$(( commands * 1000000000 / ns ))
-echo "in-process ingest: $commands commands in $(( ns / 1000000 )) ms: $ingest_rate commands/s" \
-  "($(awk '{ printf "%.2f", $1 + $2 }' ingest-cpu) CPU s)"
+# Sets ingest_rate (commands/s, wall clock) and ingest_cpu (CPU s) from one ingest of the mix
+# into a fresh log. Run right before each row: on a shared machine the speed drifts by tens of
+# per cent within minutes, so each row's ratio is taken against an ingest of the same minute.
+measure_ingest() {
+  rm -rf ingest-data
+  "$backstop" init --data ingest-data --key venue.key.pem >/dev/null
+  "$backstop" ingest setup.jsonl --data ingest-data --key venue.key.pem >/dev/null 2>&1
+  local start ns commands
+  start=$(date +%s%N)
+  TIMEFORMAT='%U %S'
+  { time "$backstop" ingest mix.jsonl --data ingest-data --key venue.key.pem --json \
+    >ingest.json 2>/dev/null; } 2>ingest-cpu
+  ns=$(( $(date +%s%N) - start ))
+  commands=$(jq -r '.commands' ingest.json)
+  ingest_rate=$(( commands * 1000000000 / ns ))
+  ingest_cpu=$(awk '{ printf "%.2f", $1 + $2 }' ingest-cpu)
+}
 
 "$root/tests/server/make_certs.sh" certs ca server trader >/dev/null
 cat >roles.json <<JSON
@@ -65,10 +73,12 @@ JSON
 windows="${WINDOWS:-4 12}"
 ticks=$(getconf CLK_TCK)
 cpu_ms() { awk -v t="$ticks" '{ print int(($14 + $15) * 1000 / t) }' "/proc/$1/stat"; }
-printf '%-11s %6s %9s %10s %7s %7s %7s %8s %7s %10s %8s\n' connections window commands \
-  commands/s "%ingest" p50_us p99_us p999_us refused server_cpu_s load_cpu_s
+printf '%-11s %6s %9s %10s %7s %7s %7s %8s %7s %12s %10s %9s %12s\n' connections window \
+  commands commands/s "%ingest" p50_us p99_us p999_us refused server_cpu_s load_cpu_s ingest/s \
+  ingest_cpu_s
 for window in $windows; do
 for connections in ${CONNECTIONS:-1 16 256}; do
+  measure_ingest
   rm -rf serve-data serve.log  # Not the last run's "listening on" line.
   "$backstop" init --data serve-data --key venue.key.pem >/dev/null
   "$backstop" ingest setup.jsonl --data serve-data --key venue.key.pem >/dev/null 2>&1
@@ -90,8 +100,9 @@ for connections in ${CONNECTIONS:-1 16 256}; do
   jq -r --arg c $connections --arg w $window --argjson ingest $ingest_rate \
     '[$c, $w, .answered, (.per_second|floor), ((.per_second * 100 / $ingest)|floor),
       .p50_us, .p99_us, .p999_us, .refused] | @tsv' load-$connections-$window.json |
-    awk -F'\t' -v server="$server_ms" -v load="$load_s" '{ printf \
-      "%-11s %6s %9s %10s %6s%% %7s %7s %7s %8s %12.2f %10s\n", \
-      $1,$2,$3,$4,$5,$6,$7,$8,$9,server/1000,load }'
+    awk -F'\t' -v server="$server_ms" -v load="$load_s" -v rate="$ingest_rate" \
+      -v cpu="$ingest_cpu" '{ printf \
+      "%-11s %6s %9s %10s %6s%% %7s %7s %7s %8s %12.2f %10s %9s %12s\n", \
+      $1,$2,$3,$4,$5,$6,$7,$8,$9,server/1000,load,rate,cpu }'
 done
 done

@@ -7,6 +7,7 @@
 #include <capnp/serialize.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <optional>
@@ -21,6 +22,43 @@ using base::Status;
 uint32_t FrameLength(std::span<const uint8_t, kFrameHeaderBytes> header) {
   return static_cast<uint32_t>(header[0]) | (static_cast<uint32_t>(header[1]) << 8) |
          (static_cast<uint32_t>(header[2]) << 16) | (static_cast<uint32_t>(header[3]) << 24);
+}
+
+size_t AnswerReader::FrontFrameBytes() const {
+  if (buffered() < kFrameHeaderBytes) return 0;
+  const uint32_t length = FrameLength(
+      std::span<const uint8_t, kFrameHeaderBytes>(bytes_.data() + begin_, kFrameHeaderBytes));
+  return length == 0 || length > kMaxAnswerBytes ? 0 : kFrameHeaderBytes + length;
+}
+
+base::Result<std::span<const uint8_t>> AnswerReader::Next() {
+  if (buffered() < kFrameHeaderBytes) return std::span<const uint8_t>();
+  const size_t frame = FrontFrameBytes();
+  if (frame == 0) return base::Status::Corruption("client", "answer frame length out of range");
+  if (buffered() < frame) return std::span<const uint8_t>();
+  const std::span<const uint8_t> body(bytes_.data() + begin_ + kFrameHeaderBytes,
+                                      frame - kFrameHeaderBytes);
+  begin_ += frame;
+  return body;
+}
+
+bool AnswerReader::HasFrame() const {
+  const size_t frame = FrontFrameBytes();
+  return frame > 0 && buffered() >= frame;
+}
+
+std::span<uint8_t> AnswerReader::Room() {
+  constexpr size_t kReadBytes = 64 * 1024;
+  const size_t buffered_bytes = buffered();
+  const size_t frame = FrontFrameBytes();
+  const size_t room = std::max(kReadBytes, frame > buffered_bytes ? frame - buffered_bytes : 0);
+  if (begin_ > 0) {  // A partial frame moves to the front (once per frame).
+    std::memmove(bytes_.data(), bytes_.data() + begin_, buffered_bytes);
+    begin_ = 0;
+    end_ = buffered_bytes;
+  }
+  if (bytes_.size() < end_ + room) bytes_.resize(end_ + room);
+  return {bytes_.data() + end_, bytes_.size() - end_};
 }
 
 namespace {

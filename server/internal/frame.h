@@ -86,4 +86,29 @@ std::string BackupAnswerFrame(uint64_t id, const BackupDone& done);
 // Decodes one answer body. Corruption on any problem.
 base::Result<Answer> DecodeAnswer(std::span<const uint8_t> body);
 
+// A client's side of a connection: the answer frames cut from the bytes it reads, which come in
+// pieces (one read may end mid-frame or hold several answers). Read into Room(), report the
+// bytes with Filled(), take the whole frames with Next().
+class AnswerReader {
+ public:
+  // The next whole frame's body, consumed (valid until the next Room call); empty if it has not
+  // all arrived. Corruption if its header announces 0 bytes or more than kMaxAnswerBytes.
+  base::Result<std::span<const uint8_t>> Next();
+  // Whether Next would return a frame.
+  bool HasFrame() const;
+  // Where the next read goes: at least 64 KiB, and all that the front frame still misses.
+  // Call once Next has returned empty.
+  std::span<uint8_t> Room();
+  void Filled(size_t bytes) { end_ += bytes; }
+  size_t buffered() const { return end_ - begin_; }
+
+ private:
+  // The front frame's size, header included, if its header is in and valid; 0 otherwise.
+  size_t FrontFrameBytes() const;
+
+  std::vector<uint8_t> bytes_;  // Unread answers are bytes_[begin_, end_).
+  size_t begin_ = 0;
+  size_t end_ = 0;
+};
+
 }  // namespace server::internal

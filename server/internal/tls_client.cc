@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "server/client.h"
+#include "server/internal/client_tls.h"
 #include "server/internal/frame.h"
 
 namespace server {
@@ -40,6 +41,41 @@ const char* AnswerKindName(Answer::Kind kind) {
   return "unknown";
 }
 
+namespace internal {
+
+Status ConfigureClientTls(const ClientOptions& options, ssl::context* tls) {
+  SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_3_VERSION);
+  boost::system::error_code ec;
+  if (!options.cert_file.empty()) {
+    tls->use_certificate_chain_file(options.cert_file, ec);
+    if (ec) return Status::InvalidArgument("client", options.cert_file + ": " + ec.message());
+    tls->use_private_key_file(options.key_file, ssl::context::pem, ec);
+    if (ec) return Status::InvalidArgument("client", options.key_file + ": " + ec.message());
+  }
+  if (options.ca_file.empty()) {
+    tls->set_default_verify_paths(ec);
+  } else {
+    tls->load_verify_file(options.ca_file, ec);
+  }
+  if (ec) return Status::InvalidArgument("client", "CA: " + ec.message());
+  return Status::OK();
+}
+
+Status SplitAddress(const std::string& address, std::string* host, std::string* port) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon + 1 == address.size()) {
+    return Status::InvalidArgument("client", "address must be HOST:PORT: " + address);
+  }
+  *host = address.substr(0, colon);
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  *port = address.substr(colon + 1);
+  return Status::OK();
+}
+
+}  // namespace internal
+
 class Client::Impl {
  public:
   Impl() : tls_(ssl::context::tls_client) {}
@@ -59,65 +95,27 @@ class Client::Impl {
     return Status::OK();
   }
   base::Result<Answer> Receive();
-  bool HasAnswer() const { return WholeFrameBuffered() > 0; }
+  bool HasAnswer() const { return answers_.HasFrame(); }
 
  private:
-  // The length of the frame at the front of in_ (header included) if all of it is there, else 0.
-  size_t WholeFrameBuffered() const;
-  std::span<const uint8_t, internal::kFrameHeaderBytes> FrontHeader() const {
-    return std::span<const uint8_t, internal::kFrameHeaderBytes>(in_.data() + in_begin_,
-                                                                 internal::kFrameHeaderBytes);
-  }
-
   asio::io_context io_;
   ssl::context tls_;
   // Made once the context is complete: an SSL object copies its context's settings.
   std::optional<ssl::stream<tcp::socket>> stream_;
-  // Decrypted bytes read but not yet decoded: in_[in_begin_, in_end_). One read takes whatever
-  // the server sent (often several answers of one synced batch).
-  std::vector<uint8_t> in_;
-  size_t in_begin_ = 0;
-  size_t in_end_ = 0;
+  // Answers read but not yet decoded. One read takes whatever the server sent (often several
+  // answers of one synced batch).
+  internal::AnswerReader answers_;
   bool connected_ = false;
 };
 
-namespace {
-
-Status SplitAddress(const std::string& address, std::string* host, std::string* port) {
-  const size_t colon = address.rfind(':');
-  if (colon == std::string::npos || colon + 1 == address.size()) {
-    return Status::InvalidArgument("client", "address must be HOST:PORT: " + address);
-  }
-  *host = address.substr(0, colon);
-  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
-    *host = host->substr(1, host->size() - 2);
-  }
-  *port = address.substr(colon + 1);
-  return Status::OK();
-}
-
-}  // namespace
-
 Status Client::Impl::Connect(const ClientOptions& options) {
-  SSL_CTX_set_min_proto_version(tls_.native_handle(), TLS1_3_VERSION);
+  BACKSTOP_RETURN_IF_ERROR(internal::ConfigureClientTls(options, &tls_));
   boost::system::error_code ec;
-  if (!options.cert_file.empty()) {
-    tls_.use_certificate_chain_file(options.cert_file, ec);
-    if (ec) return Status::InvalidArgument("client", options.cert_file + ": " + ec.message());
-    tls_.use_private_key_file(options.key_file, ssl::context::pem, ec);
-    if (ec) return Status::InvalidArgument("client", options.key_file + ": " + ec.message());
-  }
-  if (options.ca_file.empty()) {
-    tls_.set_default_verify_paths(ec);
-  } else {
-    tls_.load_verify_file(options.ca_file, ec);
-  }
-  if (ec) return Status::InvalidArgument("client", "CA: " + ec.message());
   stream_.emplace(io_, tls_);
   stream_->set_verify_mode(ssl::verify_peer, ec);
   std::string host;
   std::string port;
-  BACKSTOP_RETURN_IF_ERROR(SplitAddress(options.address, &host, &port));
+  BACKSTOP_RETURN_IF_ERROR(internal::SplitAddress(options.address, &host, &port));
   if (options.verify_host) stream_->set_verify_callback(ssl::host_name_verification(host), ec);
   tcp::resolver resolver(io_);
   const auto endpoints = resolver.resolve(host, port, ec);
@@ -134,45 +132,20 @@ Status Client::Impl::Connect(const ClientOptions& options) {
   return Status::OK();
 }
 
-size_t Client::Impl::WholeFrameBuffered() const {
-  const size_t buffered = in_end_ - in_begin_;
-  if (buffered < internal::kFrameHeaderBytes) return 0;
-  const uint32_t length = internal::FrameLength(FrontHeader());
-  const size_t frame = internal::kFrameHeaderBytes + length;
-  return length > 0 && buffered >= frame ? frame : 0;  // Receive refuses a length of 0.
-}
-
 base::Result<Answer> Client::Impl::Receive() {
-  constexpr size_t kReadBytes = 64 * 1024;
-  size_t frame = 0;  // The front frame's size, header included, once it is all in in_.
-  while ((frame = WholeFrameBuffered()) == 0) {
-    const size_t buffered = in_end_ - in_begin_;
-    size_t room = kReadBytes;  // To read into; all the frame still missing once it is known.
-    if (buffered >= internal::kFrameHeaderBytes) {
-      const uint32_t length = internal::FrameLength(FrontHeader());
-      if (length == 0 || length > internal::kMaxAnswerBytes) {
-        return Status::Corruption("client", "answer frame length out of range");
-      }
-      room = std::max(room, internal::kFrameHeaderBytes + length - buffered);
-    }
-    if (in_begin_ > 0) {  // The partial frame moves to the front (once per frame).
-      std::memmove(in_.data(), in_.data() + in_begin_, buffered);
-      in_begin_ = 0;
-      in_end_ = buffered;
-    }
-    if (in_.size() < in_end_ + room) in_.resize(in_end_ + room);
+  while (true) {
+    BACKSTOP_ASSIGN_OR_RETURN(const std::span<const uint8_t> body, answers_.Next());
+    if (!body.empty()) return internal::DecodeAnswer(body);
+    const std::span<uint8_t> room = answers_.Room();
     boost::system::error_code ec;
-    in_end_ += stream_->read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_), ec);
+    const size_t read = stream_->read_some(asio::buffer(room.data(), room.size()), ec);
     if (ec) {
       return Status::IOError(
-          "client",
-          fmt::format("connection closed{}: {}", buffered == 0 ? "" : " mid-frame", ec.message()));
+          "client", fmt::format("connection closed{}: {}",
+                                answers_.buffered() == 0 ? "" : " mid-frame", ec.message()));
     }
+    answers_.Filled(read);
   }
-  const std::span<const uint8_t> body(in_.data() + in_begin_ + internal::kFrameHeaderBytes,
-                                      frame - internal::kFrameHeaderBytes);
-  in_begin_ += frame;
-  return internal::DecodeAnswer(body);
 }
 
 base::Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {

@@ -129,6 +129,22 @@ class ServeTest : public ::testing::Test {
     return result.output;
   }
 
+  // As ops: market 1 listed and marked, accounts 1 and 2 (alice's) opened.
+  void ListTheMarketAndOpenAlicesAccounts() {
+    int exit_code = -1;
+    const std::string setup =
+        Submit("ops",
+               std::string(kListMarket) +
+                   R"({"type":"mark","market":1,"mark_price":60000000,"index_price":60000000})"
+                   "\n"
+                   R"({"type":"open_account","account":1})"
+                   "\n"
+                   R"({"type":"open_account","account":2})"
+                   "\n",
+               &exit_code);
+    ASSERT_EQ(exit_code, 0) << setup;
+  }
+
   // Sends `signal` to the server, then waits for its exit code (128 + signal if it died of it).
   int StopServer(int signal = SIGTERM) {
     const int pid = std::stoi(ReadFile(scratch_ / "serve.pid"));
@@ -305,18 +321,8 @@ TEST_F(ServeTest, SighupReloadsTheRolesFile) {
 TEST_F(ServeTest, LoadCountsEveryAnswerAndTheLogHoldsWhatWasNotRefused) {
   InitLog(scratch_);
   StartServer("", "--max-inflight 2");
+  ASSERT_NO_FATAL_FAILURE(ListTheMarketAndOpenAlicesAccounts());
   int exit_code = -1;
-  const std::string setup =
-      Submit("ops",
-             std::string(kListMarket) +
-                 R"({"type":"mark","market":1,"mark_price":60000000,"index_price":60000000})"
-                 "\n"
-                 R"({"type":"open_account","account":1})"
-                 "\n"
-                 R"({"type":"open_account","account":2})"
-                 "\n",
-             &exit_code);
-  ASSERT_EQ(exit_code, 0) << setup;
   std::string deposits;
   for (int i = 0; i < 40; ++i) {
     deposits += fmt::format(R"({{"type":"deposit","account":{},"asset":1,"amount":{}}})"
@@ -357,6 +363,32 @@ TEST_F(ServeTest, LoadCountsEveryAnswerAndTheLogHoldsWhatWasNotRefused) {
     from_load += origin->has_value() && (*origin)->client_id.rfind("load-", 0) == 0 ? 1 : 0;
   }
   EXPECT_EQ(from_load, answered - refused + 2);
+}
+
+// `load --rate` paces its commands (at most rate x duration, plus each connection's first, can
+// be sent); a connection whose first command is refused (an account the certificate may not
+// use) ends the run with the server's reason.
+TEST_F(ServeTest, LoadKeepsToItsRateAndStopsWhenItsFirstCommandIsRefused) {
+  InitLog(scratch_);
+  StartServer();
+  ASSERT_NO_FATAL_FAILURE(ListTheMarketAndOpenAlicesAccounts());
+  const std::string certs = scratch_ / "certs";
+  const std::string load = fmt::format(
+      "{} load --connect 127.0.0.1:{} --cert {}/alice.pem --key {}/alice.key --ca {}/ca.pem ",
+      BACKSTOP_BINARY, port_, certs, certs, certs);
+  const CommandResult paced = RunShell(load + "--traders 2 --rate 200 --duration 1 --json");
+  ASSERT_EQ(paced.exit_code, 0) << paced.output;
+  const nlohmann::json report = nlohmann::json::parse(paced.output, nullptr, false);
+  ASSERT_TRUE(report.is_object()) << paced.output;
+  EXPECT_LE(report["answered"].get<uint64_t>(), 2u * (100 + 1)) << paced.output;
+  EXPECT_GE(report["answered"].get<uint64_t>(), 50u) << paced.output;
+  EXPECT_EQ(report["refused"].get<uint64_t>(), 0u) << paced.output;
+
+  const CommandResult refused = RunShell(load + "--traders 1 --first-account 3 --duration 1");
+  EXPECT_NE(refused.exit_code, 0) << refused.output;
+  EXPECT_NE(refused.output.find("first command was refused (notYourAccount"), std::string::npos)
+      << refused.output;
+  ASSERT_EQ(StopServer(), 0) << ReadFile(scratch_ / "serve.log");
 }
 
 // kill -9 under load, 20 times at random moments: every acknowledged command is in the

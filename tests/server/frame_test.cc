@@ -1,11 +1,14 @@
-// Frames: the documented byte example (docs/PROTOCOL.md), round trips, and refusals of bytes
-// that are not a request.
+// Frames: the documented byte example (docs/PROTOCOL.md), round trips, refusals of bytes that
+// are not a request, and the clients' reader of answers.
 
 #include "server/internal/frame.h"
 
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
 
 #include "ledger/keys.h"
 #include "server/schema/protocol.capnp.h"
@@ -77,6 +80,54 @@ TEST(FrameTest, AnswerRoundTrip) {
   ASSERT_OK(refused);
   EXPECT_EQ(refused->reason, "notYourAccount");
   EXPECT_EQ(refused->detail, "no");
+}
+
+// Answers arrive in pieces that end anywhere: the reader gives each whole frame once, in
+// order, whatever the pieces' sizes; a 70 KiB answer (more than one read's room) included.
+TEST(FrameTest, TheAnswerReaderCutsWholeFramesFromPieces) {
+  std::string stream;
+  std::vector<uint64_t> ids;
+  for (uint64_t id = 1; id <= 6; ++id) {
+    const std::string record(id == 4 ? 70 * 1024 : id * 10, static_cast<char>('a' + id));
+    stream += GroupAnswerFrame(id, false, 0, id, id, {record});
+    ids.push_back(id);
+  }
+  for (const size_t piece : {size_t{1}, size_t{3}, size_t{4096}, stream.size()}) {
+    AnswerReader reader;
+    std::vector<uint64_t> seen;
+    for (size_t at = 0; at < stream.size();) {
+      const std::span<uint8_t> room = reader.Room();
+      ASSERT_GE(room.size(), 64u * 1024);
+      const size_t bytes = std::min({piece, room.size(), stream.size() - at});
+      std::memcpy(room.data(), stream.data() + at, bytes);
+      reader.Filled(bytes);
+      at += bytes;
+      while (reader.HasFrame()) {
+        auto body = reader.Next();
+        ASSERT_OK(body);
+        auto answer = DecodeAnswer(*body);
+        ASSERT_OK(answer);
+        seen.push_back(answer->id);
+        EXPECT_EQ(answer->records.at(0).size(), answer->id == 4 ? 70u * 1024 : answer->id * 10);
+      }
+      auto none = reader.Next();
+      ASSERT_OK(none);
+      EXPECT_TRUE(none->empty());
+    }
+    EXPECT_EQ(seen, ids) << "pieces of " << piece;
+    EXPECT_EQ(reader.buffered(), 0u);
+  }
+}
+
+TEST(FrameTest, TheAnswerReaderRefusesALengthOutOfRange) {
+  for (const uint32_t length : {uint32_t{0}, static_cast<uint32_t>(kMaxAnswerBytes + 1)}) {
+    AnswerReader reader;
+    const std::span<uint8_t> room = reader.Room();
+    for (size_t i = 0; i < kFrameHeaderBytes; ++i) room[i] = static_cast<uint8_t>(length >> 8 * i);
+    reader.Filled(kFrameHeaderBytes);
+    EXPECT_FALSE(reader.HasFrame());
+    EXPECT_TRUE(reader.Next().status().IsCorruption()) << length;
+  }
 }
 
 TEST(FrameTest, RefusesBytesThatAreNotARequest) {
