@@ -48,7 +48,7 @@ struct LoadOptions {
   std::string key_file;
   std::string ca_file;
   double rate = 0;             // Commands per second over all connections; 0: as fast as possible.
-  double duration = 10;        // Seconds of load after the deposits.
+  double duration = 10;        // Seconds of load, connecting and the deposits included.
   size_t traders = 1;          // Connections, each acting for its own account.
   uint64_t first_account = 1;  // Connection i acts for account first_account + i.
   uint32_t market = 1;

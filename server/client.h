@@ -95,8 +95,6 @@ class Client {
   // Waits for the next answer. IOError when the connection closes or fails; Corruption if
   // the server's frame cannot be read.
   base::Result<Answer> Receive();
-  // Whether a whole answer has already arrived, so that Receive returns it without waiting.
-  bool HasAnswer() const;
 
   class Impl;
 

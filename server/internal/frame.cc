@@ -42,11 +42,6 @@ base::Result<std::span<const uint8_t>> AnswerReader::Next() {
   return body;
 }
 
-bool AnswerReader::HasFrame() const {
-  const size_t frame = FrontFrameBytes();
-  return frame > 0 && buffered() >= frame;
-}
-
 std::span<uint8_t> AnswerReader::Room() {
   constexpr size_t kReadBytes = 64 * 1024;
   const size_t buffered_bytes = buffered();

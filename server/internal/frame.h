@@ -94,8 +94,6 @@ class AnswerReader {
   // The next whole frame's body, consumed (valid until the next Room call); empty if it has not
   // all arrived. Corruption if its header announces 0 bytes or more than kMaxAnswerBytes.
   base::Result<std::span<const uint8_t>> Next();
-  // Whether Next would return a frame.
-  bool HasFrame() const;
   // Where the next read goes: at least 64 KiB, and all that the front frame still misses.
   // Call once Next has returned empty.
   std::span<uint8_t> Room();

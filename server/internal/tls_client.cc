@@ -95,7 +95,6 @@ class Client::Impl {
     return Status::OK();
   }
   base::Result<Answer> Receive();
-  bool HasAnswer() const { return answers_.HasFrame(); }
 
  private:
   asio::io_context io_;
@@ -191,6 +190,5 @@ Status Client::SendBackupRequest(uint64_t id, uint32_t keep) {
 }
 Status Client::SendRaw(std::span<const uint8_t> bytes) { return impl_->Write(bytes); }
 base::Result<Answer> Client::Receive() { return impl_->Receive(); }
-bool Client::HasAnswer() const { return impl_->HasAnswer(); }
 
 }  // namespace server

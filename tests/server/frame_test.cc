@@ -102,17 +102,15 @@ TEST(FrameTest, TheAnswerReaderCutsWholeFramesFromPieces) {
       std::memcpy(room.data(), stream.data() + at, bytes);
       reader.Filled(bytes);
       at += bytes;
-      while (reader.HasFrame()) {
+      while (true) {
         auto body = reader.Next();
         ASSERT_OK(body);
+        if (body->empty()) break;
         auto answer = DecodeAnswer(*body);
         ASSERT_OK(answer);
         seen.push_back(answer->id);
         EXPECT_EQ(answer->records.at(0).size(), answer->id == 4 ? 70u * 1024 : answer->id * 10);
       }
-      auto none = reader.Next();
-      ASSERT_OK(none);
-      EXPECT_TRUE(none->empty());
     }
     EXPECT_EQ(seen, ids) << "pieces of " << piece;
     EXPECT_EQ(reader.buffered(), 0u);
@@ -125,7 +123,6 @@ TEST(FrameTest, TheAnswerReaderRefusesALengthOutOfRange) {
     const std::span<uint8_t> room = reader.Room();
     for (size_t i = 0; i < kFrameHeaderBytes; ++i) room[i] = static_cast<uint8_t>(length >> 8 * i);
     reader.Filled(kFrameHeaderBytes);
-    EXPECT_FALSE(reader.HasFrame());
     EXPECT_TRUE(reader.Next().status().IsCorruption()) << length;
   }
 }
