@@ -3,18 +3,18 @@
 #include "server/internal/origin_filter.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace server::internal {
 
 namespace {
 
-// Blocked: an origin's probes all fall in one 64-byte block (one bit in each of its 8 words),
-// so a lookup costs one cache miss per part rather than up to 8. About 0.1% false positives
+// Blocked: an origin's probes all fall in one Block, a cache line (one bit in each of its 8
+// words), so a lookup costs one cache miss per part rather than up to 8. About 0.1% false positives
 // per part when full at 16 bits per origin. The filter grows by parts, each as large as all
 // before it, and a lookup may be wrong in each: at 10 bits (1% each) seven parts sent ~5% of
 // new commands to the log for nothing.
 constexpr size_t kBitsPerOrigin = 16;
-constexpr size_t kBlockWords = 8;  // 64 bytes.
 
 uint64_t Mix(uint64_t x) {  // splitmix64's finalizer.
   x ^= x >> 30;
@@ -33,11 +33,9 @@ void Hashes(std::string_view prefix, uint64_t* h1, uint64_t* h2) {
   *h2 = Mix(hash ^ 0x9e3779b97f4a7c15ull);
 }
 
-// The first word of the block `h1` picks among `words / kBlockWords` (Lemire's multiply-shift,
-// no division).
-size_t BlockStart(uint64_t h1, size_t words) {
-  const auto blocks = static_cast<unsigned __int128>(words / kBlockWords);
-  return static_cast<size_t>((static_cast<unsigned __int128>(h1) * blocks) >> 64) * kBlockWords;
+// The block `h1` picks among `blocks` (Lemire's multiply-shift, no division).
+size_t BlockIndex(uint64_t h1, size_t blocks) {
+  return static_cast<size_t>((static_cast<unsigned __int128>(h1) * blocks) >> 64);
 }
 
 uint64_t Bit(uint64_t h2, size_t word) { return uint64_t{1} << ((h2 >> (6 * word)) & 63); }
@@ -47,11 +45,10 @@ uint64_t Bit(uint64_t h2, size_t word) { return uint64_t{1} << ((h2 >> (6 * word
 OriginFilter::OriginFilter(size_t expected) { AddPart(std::max<size_t>(expected, 4096)); }
 
 void OriginFilter::AddPart(size_t capacity) {
-  const size_t bits_per_block = kBlockWords * 64;
-  const size_t words =
-      (capacity * kBitsPerOrigin + bits_per_block - 1) / bits_per_block * kBlockWords;
-  if (bytes() + words * sizeof(uint64_t) > kMaxBytes) return GiveUp();
-  parts_.push_back(Part{std::vector<uint64_t>(words, 0), capacity, 0});
+  constexpr size_t kBitsPerBlock = sizeof(Block) * 8;
+  const size_t blocks = (capacity * kBitsPerOrigin + kBitsPerBlock - 1) / kBitsPerBlock;
+  if (bytes() + blocks * sizeof(Block) > kMaxBytes) return GiveUp();
+  parts_.push_back(Part{std::vector<Block>(blocks), capacity, 0});
 }
 
 void OriginFilter::Add(std::string_view prefix) {
@@ -64,8 +61,8 @@ void OriginFilter::Add(std::string_view prefix) {
   uint64_t h1 = 0;
   uint64_t h2 = 0;
   Hashes(prefix, &h1, &h2);
-  uint64_t* block = &part.words[BlockStart(h1, part.words.size())];
-  for (size_t i = 0; i < kBlockWords; ++i) block[i] |= Bit(h2, i);
+  Block& block = part.blocks[BlockIndex(h1, part.blocks.size())];
+  for (size_t i = 0; i < std::size(block.words); ++i) block.words[i] |= Bit(h2, i);
   ++part.count;
 }
 
@@ -77,11 +74,11 @@ bool OriginFilter::MayContain(std::string_view prefix) const {
   // An absent origin (the common case) is looked up in every part: ask for all their blocks
   // first, so that the cache misses overlap.
   for (const Part& part : parts_)
-    __builtin_prefetch(&part.words[BlockStart(h1, part.words.size())]);
+    __builtin_prefetch(&part.blocks[BlockIndex(h1, part.blocks.size())]);
   for (const Part& part : parts_) {
-    const uint64_t* block = &part.words[BlockStart(h1, part.words.size())];
+    const Block& block = part.blocks[BlockIndex(h1, part.blocks.size())];
     bool all = true;
-    for (size_t i = 0; i < kBlockWords; ++i) all &= (block[i] & Bit(h2, i)) != 0;
+    for (size_t i = 0; i < std::size(block.words); ++i) all &= (block.words[i] & Bit(h2, i)) != 0;
     if (all) return true;
   }
   return false;
@@ -95,7 +92,7 @@ void OriginFilter::GiveUp() {
 
 size_t OriginFilter::bytes() const {
   size_t total = 0;
-  for (const Part& part : parts_) total += part.words.size() * sizeof(uint64_t);
+  for (const Part& part : parts_) total += part.blocks.size() * sizeof(Block);
   return total;
 }
 

@@ -32,8 +32,12 @@ class OriginFilter {
   size_t bytes() const;
 
  private:
+  // One cache line: an origin's probes all fall in one block (one bit in each word).
+  struct alignas(64) Block {
+    uint64_t words[8] = {};
+  };
   struct Part {
-    std::vector<uint64_t> words;
+    std::vector<Block> blocks;
     size_t capacity = 0;  // Origins it takes at about 0.1% false positives.
     size_t count = 0;
   };
