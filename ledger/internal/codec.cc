@@ -266,6 +266,7 @@ namespace {
 // 16 bytes; then the event, laid out as in its own canonical message.
 constexpr size_t kEnvelopeDataWords = 3;
 constexpr size_t kEnvelopePointersWord = 1 + kEnvelopeDataWords;
+constexpr size_t kEnvelopeEventPointerWord = kEnvelopePointersWord + 1;
 constexpr size_t kEnvelopeKeyIdWord = kEnvelopePointersWord + 2;
 constexpr size_t kEnvelopeEventWord = kEnvelopeKeyIdWord + kKeyIdBytes / sizeof(capnp::word);
 static_assert(kKeyIdBytes % sizeof(capnp::word) == 0);
@@ -306,8 +307,9 @@ Status EncodeEnvelope(SequenceNumber seq, int64_t time_ns, const KeyId& key_id,
       static_cast<uint64_t>(time_ns),
       group.value(),
       ListPointer(kEnvelopePointersWord, kEnvelopeKeyIdWord, kKeyIdBytes),
+      // The event's root pointer, its offset now from the envelope's event pointer.
       (event_root & ~uint64_t{0xffffffff}) |
-          ((kEnvelopeEventWord - (kEnvelopePointersWord + 1) - 1) << 2),
+          ((kEnvelopeEventWord - kEnvelopeEventPointerWord - 1) << 2),
   };
   out->resize(kEnvelopeEventWord * sizeof(capnp::word) + event_bytes);
   uint8_t* at = out->data();
