@@ -24,29 +24,30 @@ uint32_t FrameLength(std::span<const uint8_t, kFrameHeaderBytes> header) {
          (static_cast<uint32_t>(header[2]) << 16) | (static_cast<uint32_t>(header[3]) << 24);
 }
 
-size_t AnswerReader::FrontFrameBytes() const {
+uint32_t FrameReader::FrontLength() const {
   if (buffered() < kFrameHeaderBytes) return 0;
-  const uint32_t length = FrameLength(
+  return FrameLength(
       std::span<const uint8_t, kFrameHeaderBytes>(bytes_.data() + begin_, kFrameHeaderBytes));
-  return length == 0 || length > kMaxAnswerBytes ? 0 : kFrameHeaderBytes + length;
 }
 
-base::Result<std::span<const uint8_t>> AnswerReader::Next() {
+base::Result<std::span<const uint8_t>> FrameReader::Next() {
   if (buffered() < kFrameHeaderBytes) return std::span<const uint8_t>();
-  const size_t frame = FrontFrameBytes();
-  if (frame == 0) return base::Status::Corruption("client", "answer frame length out of range");
-  if (buffered() < frame) return std::span<const uint8_t>();
-  const std::span<const uint8_t> body(bytes_.data() + begin_ + kFrameHeaderBytes,
-                                      frame - kFrameHeaderBytes);
-  begin_ += frame;
+  const uint32_t length = FrontLength();
+  if (length == 0 || length > max_body_bytes_) {
+    return base::Status::Corruption(
+        "frame", fmt::format("frame length {} is outside 1..{}", length, max_body_bytes_));
+  }
+  if (buffered() < kFrameHeaderBytes + length) return std::span<const uint8_t>();
+  const std::span<const uint8_t> body(bytes_.data() + begin_ + kFrameHeaderBytes, length);
+  begin_ += kFrameHeaderBytes + length;
   return body;
 }
 
-std::span<uint8_t> AnswerReader::Room() {
-  constexpr size_t kReadBytes = 64 * 1024;
+std::span<uint8_t> FrameReader::Room() {
   const size_t buffered_bytes = buffered();
-  const size_t frame = FrontFrameBytes();
-  const size_t room = std::max(kReadBytes, frame > buffered_bytes ? frame - buffered_bytes : 0);
+  const uint32_t length = FrontLength();
+  const size_t frame = length > max_body_bytes_ ? 0 : kFrameHeaderBytes + length;
+  const size_t room = std::max(read_bytes_, frame > buffered_bytes ? frame - buffered_bytes : 0);
   if (begin_ > 0) {  // A partial frame moves to the front (once per frame).
     std::memmove(bytes_.data(), bytes_.data() + begin_, buffered_bytes);
     begin_ = 0;

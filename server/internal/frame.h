@@ -21,6 +21,8 @@ inline constexpr size_t kFrameHeaderBytes = 4;
 inline constexpr size_t kMaxRequestBytes = 68 * 1024;
 // Answers carry a whole group; a mark tick that liquidates a crowded side is large.
 inline constexpr size_t kMaxAnswerBytes = 64 * 1024 * 1024;
+// What a client reads at once, at least (often all the answers of one synced batch).
+inline constexpr size_t kClientReadBytes = 64 * 1024;
 // capnp ReaderOptions for requests: traversal bounded by the frame, nesting by the schema.
 inline constexpr uint64_t kRequestTraversalWords = kMaxRequestBytes / 8 * 2;
 inline constexpr int kRequestNestingLimit = 16;
@@ -86,25 +88,32 @@ std::string BackupAnswerFrame(uint64_t id, const BackupDone& done);
 // Decodes one answer body. Corruption on any problem.
 base::Result<Answer> DecodeAnswer(std::span<const uint8_t> body);
 
-// A client's side of a connection: the answer frames cut from the bytes it reads, which come in
-// pieces (one read may end mid-frame or hold several answers). Read into Room(), report the
-// bytes with Filled(), take the whole frames with Next().
-class AnswerReader {
+// The frames cut from the bytes one side of a connection reads (the server's requests, a
+// client's answers), which come in pieces: one read may end mid-frame or hold several frames.
+// Read into Room(), report the bytes with Filled(), take the whole frames with Next().
+class FrameReader {
  public:
+  // `max_body_bytes`: the largest frame body accepted; `read_bytes`: the least room to read into.
+  FrameReader(size_t max_body_bytes, size_t read_bytes)
+      : max_body_bytes_(max_body_bytes), read_bytes_(read_bytes) {}
+
   // The next whole frame's body, consumed (valid until the next Room call); empty if it has not
-  // all arrived. Corruption if its header announces 0 bytes or more than kMaxAnswerBytes.
+  // all arrived. Corruption, naming the length, if its header announces 0 bytes or more than
+  // the maximum.
   base::Result<std::span<const uint8_t>> Next();
-  // Where the next read goes: at least 64 KiB, and all that the front frame still misses.
+  // Where the next read goes: at least `read_bytes`, and all that the front frame still misses.
   // Call once Next has returned empty.
   std::span<uint8_t> Room();
   void Filled(size_t bytes) { end_ += bytes; }
   size_t buffered() const { return end_ - begin_; }
 
  private:
-  // The front frame's size, header included, if its header is in and valid; 0 otherwise.
-  size_t FrontFrameBytes() const;
+  // The length the front frame's header announces; 0 if its header is not all in.
+  uint32_t FrontLength() const;
 
-  std::vector<uint8_t> bytes_;  // Unread answers are bytes_[begin_, end_).
+  const size_t max_body_bytes_;
+  const size_t read_bytes_;
+  std::vector<uint8_t> bytes_;  // Unread bytes are bytes_[begin_, end_).
   size_t begin_ = 0;
   size_t end_ = 0;
 };

@@ -95,7 +95,7 @@ class Connection {
   const std::string client_id_;
   ssl::stream<tcp::socket> stream_;
   asio::steady_timer timer_;  // The next paced command; then the goodbye's deadline.
-  internal::AnswerReader answers_;
+  internal::FrameReader answers_{internal::kMaxAnswerBytes, internal::kClientReadBytes};
   std::string out_;  // The frames being written.
   bool writing_ = false;
   bool reading_ = false;

@@ -233,8 +233,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string peer_;
   ClientEntry client_;
   bool identified_ = false;
-  std::vector<uint8_t> in_;  // Received bytes [0, in_size_) not yet handled: part of a frame.
-  size_t in_size_ = 0;
+  internal::FrameReader in_{internal::kMaxRequestBytes, kReadBufferBytes};  // Received.
   std::deque<std::string> outbox_;
   std::string writing_buffer_;  // The frames of the write in progress.
   bool writing_ = false;

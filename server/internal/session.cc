@@ -76,10 +76,10 @@ void Session::Identify() {
 
 void Session::Read() {
   if (draining_) return MaybeFinish();
-  if (in_.size() < kReadBufferBytes) in_.resize(kReadBufferBytes);
+  const std::span<uint8_t> room = in_.Room();
   auto self = shared_from_this();
   reading_ = true;
-  stream_.async_read_some(asio::buffer(in_.data() + in_size_, in_.size() - in_size_),
+  stream_.async_read_some(asio::buffer(room.data(), room.size()),
                           [self](const boost::system::error_code& ec, size_t bytes) {
                             self->reading_ = false;
                             if (self->finishing_) return ec ? self->Close() : self->Discard();
@@ -93,34 +93,22 @@ void Session::Read() {
                               self->MaybeFinish();
                               return;
                             }
-                            self->in_size_ += bytes;
+                            self->in_.Filled(bytes);
                             self->OnData();
                           });
 }
 
 void Session::OnData() {
-  size_t at = 0;
   server_->HoldWrites();
-  while (!draining_ && in_size_ - at >= internal::kFrameHeaderBytes) {
-    const uint32_t length = internal::FrameLength(
-        std::span<const uint8_t, internal::kFrameHeaderBytes>(in_.data() + at, 4));
-    if (length == 0 || length > internal::kMaxRequestBytes) {
-      Refuse(0, RefusalReason::kMalformed,
-             fmt::format("frame length {} is outside 1..{}", length, internal::kMaxRequestBytes),
-             true);
+  while (!draining_) {
+    auto body = in_.Next();
+    if (!body.ok()) {
+      Refuse(0, RefusalReason::kMalformed, body.status().detail(), true);
       break;
     }
-    const size_t frame = internal::kFrameHeaderBytes + length;
-    if (in_size_ - at < frame) {
-      // Room for the whole frame once the bytes before it are dropped.
-      if (in_.size() < frame) in_.resize(frame);
-      break;
-    }
-    OnFrame(std::span<const uint8_t>(in_.data() + at + internal::kFrameHeaderBytes, length));
-    at += frame;
+    if (body->empty()) break;
+    OnFrame(*body);
   }
-  std::memmove(in_.data(), in_.data() + at, in_size_ - at);
-  in_size_ -= at;
   server_->ReleaseWrites();
   Read();
 }
@@ -553,14 +541,15 @@ void Session::MaybeFinish() {
 
 void Session::Discard() {
   if (closed_) return;
-  if (in_.empty()) in_.resize(kReadBufferBytes);
+  const std::span<uint8_t> room = in_.Room();  // Read into, never Filled: dropped.
   auto self = shared_from_this();
   reading_ = true;
-  stream_.async_read_some(asio::buffer(in_), [self](const boost::system::error_code& ec, size_t) {
-    self->reading_ = false;
-    if (ec) return self->Close();
-    self->Discard();
-  });
+  stream_.async_read_some(asio::buffer(room.data(), room.size()),
+                          [self](const boost::system::error_code& ec, size_t) {
+                            self->reading_ = false;
+                            if (ec) return self->Close();
+                            self->Discard();
+                          });
 }
 
 void Session::Close() {

@@ -103,7 +103,7 @@ class Client::Impl {
   std::optional<ssl::stream<tcp::socket>> stream_;
   // Answers read but not yet decoded. One read takes whatever the server sent (often several
   // answers of one synced batch).
-  internal::AnswerReader answers_;
+  internal::FrameReader answers_{internal::kMaxAnswerBytes, internal::kClientReadBytes};
   bool connected_ = false;
 };
 

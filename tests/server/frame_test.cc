@@ -1,5 +1,5 @@
 // Frames: the documented byte example (docs/PROTOCOL.md), round trips, refusals of bytes that
-// are not a request, and the clients' reader of answers.
+// are not a request, and the reader that cuts frames from a stream.
 
 #include "server/internal/frame.h"
 
@@ -84,7 +84,7 @@ TEST(FrameTest, AnswerRoundTrip) {
 
 // Answers arrive in pieces that end anywhere: the reader gives each whole frame once, in
 // order, whatever the pieces' sizes; a 70 KiB answer (more than one read's room) included.
-TEST(FrameTest, TheAnswerReaderCutsWholeFramesFromPieces) {
+TEST(FrameTest, TheFrameReaderCutsWholeFramesFromPieces) {
   std::string stream;
   std::vector<uint64_t> ids;
   for (uint64_t id = 1; id <= 6; ++id) {
@@ -93,7 +93,7 @@ TEST(FrameTest, TheAnswerReaderCutsWholeFramesFromPieces) {
     ids.push_back(id);
   }
   for (const size_t piece : {size_t{1}, size_t{3}, size_t{4096}, stream.size()}) {
-    AnswerReader reader;
+    FrameReader reader(kMaxAnswerBytes, kClientReadBytes);
     std::vector<uint64_t> seen;
     for (size_t at = 0; at < stream.size();) {
       const std::span<uint8_t> room = reader.Room();
@@ -117,9 +117,9 @@ TEST(FrameTest, TheAnswerReaderCutsWholeFramesFromPieces) {
   }
 }
 
-TEST(FrameTest, TheAnswerReaderRefusesALengthOutOfRange) {
+TEST(FrameTest, TheFrameReaderRefusesALengthOutOfRange) {
   for (const uint32_t length : {uint32_t{0}, static_cast<uint32_t>(kMaxAnswerBytes + 1)}) {
-    AnswerReader reader;
+    FrameReader reader(kMaxAnswerBytes, kClientReadBytes);
     const std::span<uint8_t> room = reader.Room();
     for (size_t i = 0; i < kFrameHeaderBytes; ++i) room[i] = static_cast<uint8_t>(length >> 8 * i);
     reader.Filled(kFrameHeaderBytes);

@@ -7,12 +7,14 @@
 // the answers against the log (read through the ledger API) and the engine's state hash
 // (taken after Run returns).
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <map>
 
 #include "ledger/event_log.h"
 #include "ledger/record.h"
+#include "server/internal/frame.h"
 #include "tests/server/server_test_util.h"
 
 namespace server::testing {
@@ -268,6 +270,8 @@ TEST_F(RefusalTest, OversizedFrameIsRefused) {
   auto answer = (*client)->Receive();
   ASSERT_OK(answer);
   EXPECT_EQ(answer->reason, "malformed");
+  EXPECT_EQ(answer->detail,
+            fmt::format("frame length 2147483647 is outside 1..{}", internal::kMaxRequestBytes));
 }
 
 TEST_F(RefusalTest, BadCommandInAWellFormedFrame) {
