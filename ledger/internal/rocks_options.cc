@@ -178,10 +178,18 @@ rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(std::string_view name) {
   const bool index = name.starts_with("idx_");
   options.compression = index ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
   options.write_buffer_size = 8 << 20;  // Bounds the WAL replayed on recovery (see above).
-  // The two indexes every command writes to (its origin; its accounts' events) take keys all
-  // over their range, so each L0 -> L1 compaction rewrites most of L1: compacting after 8 L0
-  // files instead of 4 halves that work (the background CPU it took from a loaded server),
-  // and a lookup there may visit up to 8 L0 files.
+  // An index keyed by account (or client) takes keys all over its range, so every L0 file
+  // overlaps all of L1 and each L0 -> L1 compaction rewrites the whole of L1. With RocksDB's
+  // L1 of up to 256 MB that rewrite grew with the log; a 2 MB L1 in 512 KB files bounds it,
+  // and the levels below (x10 each) take the rest at leveled compaction's usual cost
+  // (bench/README.md, "Compactions of the indexes").
+  if (index) {
+    options.max_bytes_for_level_base = 2 << 20;
+    options.target_file_size_base = 512 << 10;
+  }
+  // The two indexes every command writes to (its origin; its accounts' events): compacting
+  // after 8 L0 files instead of 4 halves the L0 -> L1 work (the background CPU it took from a
+  // loaded server), and a lookup there may visit up to 8 L0 files.
   if (name == IndexColumnFamily(Index::kClientCommand) ||
       name == IndexColumnFamily(Index::kAccountEvent)) {
     options.level0_file_num_compaction_trigger = 8;
