@@ -39,6 +39,7 @@ class EventLog::Impl {
                                   AppendCallback done, const PrivateKey* rotate_to,
                                   SequenceNumber continues);
   base::Status WriteGroups(const internal::GroupBatch& batch);
+  base::Status PutIndexEntries(const internal::GroupBatch& batch, rocksdb::WriteBatch* write_batch);
   base::Status StartCompactions();
   base::Result<std::pair<SequenceNumber, Hash>> ReadStoredHead(
       const rocksdb::Snapshot* snapshot) const;
