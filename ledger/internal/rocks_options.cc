@@ -182,7 +182,8 @@ rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(std::string_view name) {
   // overlaps all of L1 and each L0 -> L1 compaction rewrites the whole of L1. With RocksDB's
   // L1 of up to 256 MB that rewrite grew with the log; a 2 MB L1 in 512 KB files bounds it,
   // and the levels below (x10 each) take the rest at leveled compaction's usual cost
-  // (bench/README.md, "Compactions of the indexes").
+  // (bench/README.md, "Compactions of the indexes"). The same for every index: those keyed by
+  // market, time or asset take keys nearly in order, and stay small.
   if (index) {
     options.max_bytes_for_level_base = 2 << 20;
     options.target_file_size_base = 512 << 10;
