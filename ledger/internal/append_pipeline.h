@@ -80,6 +80,8 @@ class AppendPipeline {
   base::Status WaitDurable(SequenceNumber seq);
   // The first write or signing failure; OK while healthy. Any thread.
   base::Status failure() const;
+  // Records waiting for a signer thread now (a moment's value). Any thread.
+  size_t sign_queue_depth() const { return sign_tasks_queued_.load(std::memory_order_relaxed); }
   // Lets every enqueued group finish (written or failed), then joins all threads. Idempotent.
   void Stop();
 

@@ -197,7 +197,7 @@ HttpReply Route(const HttpSources& sources, std::string_view method, std::string
   }
   if (path == "/metrics") {
     return HttpReply{200, "text/plain; version=0.0.4; charset=utf-8",
-                     sources.metrics->Render(log.head_seq().value())};
+                     sources.metrics->Render(log.head_seq().value(), log.signer_queue_depth())};
   }
   return Text(404, "not found\n");
 }

@@ -57,7 +57,7 @@ void Metrics::SetInsuranceFund(uint32_t asset, int64_t balance) {
   funds_[asset] = balance;
 }
 
-std::string Metrics::Render(uint64_t head_seq) const {
+std::string Metrics::Render(uint64_t head_seq, uint64_t signer_queue) const {
   std::string out;
   auto counter = [&out](const char* name, const char* help, uint64_t value) {
     Header(name, "counter", help, &out);
@@ -77,6 +77,9 @@ std::string Metrics::Render(uint64_t head_seq) const {
   commit_latency.Render("backstop_commit_latency_seconds", &out);
   gauge("backstop_sequencer_queue_depth", "Commands waiting for the sequencer thread.",
         sequencer_queue.load());
+  gauge("backstop_signer_queue_depth",
+        "Records waiting for a signer thread (always 0 in a log signed by checkpoints).",
+        static_cast<int64_t>(signer_queue));
   gauge("backstop_pending_durable", "Commands sequenced (signing or writing), not yet durable.",
         pending_durable.load());
   Header("backstop_connections", "gauge", "Open connections by role.", &out);

@@ -55,8 +55,9 @@ class Metrics {
 
   // Insurance-fund balance per asset (minor units), set by the sequencer thread.
   void SetInsuranceFund(uint32_t asset, int64_t balance);
-  // The whole text exposition; `head_seq` is the log's head now.
-  std::string Render(uint64_t head_seq) const;
+  // The whole text exposition; `head_seq` is the log's head now, `signer_queue` the records
+  // waiting for its signer threads.
+  std::string Render(uint64_t head_seq, uint64_t signer_queue) const;
 
  private:
   mutable std::mutex funds_mutex_;

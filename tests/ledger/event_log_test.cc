@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -204,6 +205,34 @@ TEST_F(LogTest, SubmittedGroupsAreAcknowledgedInOrderAfterDurability) {
   ASSERT_OK(stored);
   EXPECT_EQ(stored->first, acknowledged.back().last);
   EXPECT_TRUE(VerifyLog().ok);
+}
+
+// The signer queue counts records submitted and not yet taken by a signer: Submit outruns
+// the signers (an envelope and a hash per record against an Ed25519 signature), so some
+// submission sees records waiting; none once everything is durable, and never any in a log
+// signed by checkpoints, where no signer runs.
+TEST_F(LogTest, SignerQueueDepthCountsRecordsWaitingForASigner) {
+  for (const SigningMode mode : {SigningMode::kEvery, SigningMode::kCheckpoint}) {
+    SCOPED_TRACE(mode == SigningMode::kEvery ? "every" : "checkpoint");
+    signing_ = mode;
+    CreateLog();
+    uint64_t most = 0;
+    for (int i = 0; i < 500; ++i) {
+      EventGroup group = DepositGroup(4);
+      ASSERT_OK(log_->Submit(group.readers(),
+                             [](const Status& s, GroupRange, GroupValues) { EXPECT_OK(s); }));
+      most = std::max(most, log_->signer_queue_depth());
+    }
+    ASSERT_OK(log_->Flush());
+    EXPECT_EQ(log_->signer_queue_depth(), 0u);
+    if (mode == SigningMode::kEvery) {
+      EXPECT_GT(most, 0u);
+    } else {
+      EXPECT_EQ(most, 0u);
+    }
+    Close();
+    std::filesystem::remove_all(log_dir());
+  }
 }
 
 TEST_F(LogTest, ConcurrentSubmittersGetDisjointDenseRanges) {

@@ -130,6 +130,8 @@ TEST_F(HttpTest, HealthAndMetrics) {
       "backstop_log_head_seq " + std::to_string(log().head_seq().value()),
       "backstop_commands_total{answer=\"accepted\"} 308",
       "backstop_insurance_fund_balance{asset=\"1\"} 0",
+      "backstop_signer_queue_depth 0",
+      "backstop_pending_durable 0",
       "backstop_group_commit_records_count",
       "backstop_commit_latency_seconds_bucket{le=\"+Inf\"} 308"};
   for (const std::string& line : lines) {
