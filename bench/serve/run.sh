@@ -13,8 +13,11 @@
 # Beside each row: the CPU seconds the server and the load client used during it (they share
 # the machine's cores; `load` drives all its connections from one thread), and that row's ingest
 # rate and CPU seconds.
-# Usage: [WINDOWS="4 12"] [CONNECTIONS="1 16 256"] bench/serve/run.sh [SECONDS] [WORKDIR]
-# (default 10 s per row)
+# THREADS=1 adds, after each row, every thread's CPU per command and the time it spent
+# runnable but waiting for a core (/proc/PID/task/*/schedstat), for that row's ingest and
+# server (their threads are named: log-writer, sequencer, rocksdb:high for flushes, ...).
+# Usage: [WINDOWS="4 12"] [CONNECTIONS="1 16 256"] [THREADS=1] bench/serve/run.sh [SECONDS]
+# [WORKDIR] (default 10 s per row)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${BACKSTOP_BUILD:-$root/build}"
@@ -47,6 +50,28 @@ setup >setup.jsonl
       else printf "{\"type\":\"cancel_order\",\"account\":%d,\"order_id\":%d}\n", a, id
     } }'
 } >mix.jsonl
+# One line per live thread of process $1: tid, name, CPU ns, ns runnable but waiting for a core,
+# times it was given a core.
+thread_snapshot() {
+  local task name stat
+  for task in /proc/"$1"/task/*; do
+    read -r name <"$task/comm" 2>/dev/null && read -r stat <"$task/schedstat" 2>/dev/null &&
+      echo "${task##*/} $name $stat"
+  done
+}
+# Snapshots of process $1 every 0.1 s while it lives (a thread that ends keeps its last line).
+sample_threads() { while [ -d /proc/"$1" ]; do thread_snapshot "$1"; sleep 0.1; done; }
+# The threads of snapshot file $1 (the last line of each), summed by name, per command of $2.
+thread_table() {
+  awk -v commands="$2" -v label="$3" '
+    { name[$1] = $2; cpu[$1] = $3; waited[$1] = $4; runs[$1] = $5 }
+    END {
+      for (t in name) { n = name[t]; c[n] += cpu[t]; w[n] += waited[t]; r[n] += runs[t]; k[n]++ }
+      for (n in c) if (c[n] > 1e7) printf "  %-7s %-14s %2d thread(s) %7.2f us/command  " \
+        "CPU %6.2f s  waiting for a core %6.2f s (%.0f us per run)\n", label, n, k[n],
+        c[n] / 1e3 / commands, c[n] / 1e9, w[n] / 1e9, w[n] / 1e3 / r[n] }' "$1" | sort -k5,5nr
+}
+
 # Sets ingest_rate (commands/s, wall clock) and ingest_cpu (CPU s) from one ingest of the mix
 # into a fresh log. Run right before each row: on a shared machine the speed drifts by tens of
 # per cent within minutes, so each row's ratio is taken against an ingest of the same minute.
@@ -57,8 +82,13 @@ measure_ingest() {
   local start ns commands
   start=$(date +%s%N)
   TIMEFORMAT='%U %S'
-  { time "$backstop" ingest mix.jsonl --data ingest-data --key venue.key.pem --json \
-    >ingest.json 2>/dev/null; } 2>ingest-cpu
+  { time {
+    "$backstop" ingest mix.jsonl --data ingest-data --key venue.key.pem --json \
+      >ingest.json 2>/dev/null &
+    local pid=$!
+    [ "${THREADS:-0}" = 1 ] && sample_threads $pid >ingest-threads &
+    wait $pid
+  }; } 2>ingest-cpu
   ns=$(( $(date +%s%N) - start ))
   commands=$(jq -r '.commands' ingest.json)
   ingest_rate=$(( commands * 1000000000 / ns ))
@@ -94,6 +124,7 @@ for connections in ${CONNECTIONS:-1 16 256}; do
     --key certs/trader.key --ca certs/ca.pem --traders $connections --window $window \
     --duration "$seconds" --json >load-$connections-$window.json; } 2>load-cpu
   server_ms=$(( $(cpu_ms $server) - server_before ))
+  [ "${THREADS:-0}" = 1 ] && thread_snapshot $server >serve-threads
   load_s=$(awk '{ printf "%.2f", $1 + $2 }' load-cpu)
   kill -TERM $server
   wait $server
@@ -104,5 +135,10 @@ for connections in ${CONNECTIONS:-1 16 256}; do
       -v cpu="$ingest_cpu" '{ printf \
       "%-11s %6s %9s %10s %6s%% %7s %7s %7s %8s %12.2f %10s %9s %12s\n", \
       $1,$2,$3,$4,$5,$6,$7,$8,$9,server/1000,load,rate,cpu }'
+  if [ "${THREADS:-0}" = 1 ]; then
+    wait  # The ingest's sampler.
+    thread_table ingest-threads "$(jq -r '.commands' ingest.json)" ingest
+    thread_table serve-threads "$(jq -r '.answered' load-$connections-$window.json)" serve
+  fi
 done
 done

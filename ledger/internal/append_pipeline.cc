@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 
+#include "base/thread_name.h"
 #include "ledger/internal/codec.h"
 
 namespace ledger::internal {
@@ -124,6 +125,7 @@ void AppendPipeline::Stop() {
 }
 
 void AppendPipeline::SignerLoop() {
+  base::NameThisThread("log-signer");
   std::map<KeyId, std::unique_ptr<Signer>> signers;  // One per key seen; reused contexts.
   std::vector<SignTask> tasks;
   while (true) {
@@ -177,6 +179,7 @@ bool AppendPipeline::FrontReadyLocked() const {
 }
 
 void AppendPipeline::WriterLoop() {
+  base::NameThisThread("log-writer");
   while (true) {
     GroupBatch batch;
     Status status;

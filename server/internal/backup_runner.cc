@@ -8,6 +8,7 @@
 
 #include "backup/backup.h"
 #include "base/assert.h"
+#include "base/thread_name.h"
 
 namespace server::internal {
 
@@ -56,6 +57,7 @@ void BackupRunner::Join() {
 }
 
 void BackupRunner::Run(uint32_t keep, const Done& done) {
+  base::NameThisThread("backup");
   backup::CreateOptions options;
   options.keep = keep != 0 ? keep : default_keep_;
   auto created = backup::CreateBackup(*log_, data_, backup_dir_, options);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/assert.h"
+#include "base/thread_name.h"
 #include "ledger/indexes.h"
 
 namespace server::internal {
@@ -86,6 +87,7 @@ void Dispatcher::NoteFailure(const base::Status& status) {
 }
 
 void Dispatcher::Loop() {
+  base::NameThisThread("sequencer");
   std::deque<Job> batch;
   for (;;) {
     {
@@ -115,6 +117,7 @@ void Dispatcher::Loop() {
 }
 
 void Dispatcher::LoadOrigins() {
+  base::NameThisThread("origin-loader");
   // Every origin the log holds now is in this scan (its iterator reads one snapshot); every
   // one appended later went through the sequencer thread, which adds it to origins_ first.
   auto filter = std::make_unique<OriginFilter>(1 << 16);

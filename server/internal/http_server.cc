@@ -10,6 +10,8 @@
 #include <map>
 #include <thread>
 
+#include "base/thread_name.h"
+
 namespace server::internal {
 
 namespace asio = boost::asio;
@@ -148,7 +150,10 @@ base::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& l
   BACKSTOP_RETURN_IF_ERROR(impl->Listen(listen));
   impl->Accept();
   Impl* raw = impl.get();
-  impl->thread_ = std::thread([raw] { raw->io_.run(); });
+  impl->thread_ = std::thread([raw] {
+    base::NameThisThread("http");
+    raw->io_.run();
+  });
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
