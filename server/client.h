@@ -1,6 +1,8 @@
 // A client of `backstop serve` (docs/PROTOCOL.md): one TLS 1.3 connection with a client
-// certificate, requests out and answers back as frames. Synchronous; used by `backstop submit`
-// and the tests. Thread-compatible: one thread uses a Client at a time.
+// certificate, requests out and answers back as frames. Synchronous; used by `backstop submit`,
+// `follow` and `backup create --connect`, and the tests (`backstop load` drives many
+// connections from one thread with its own asynchronous client). Thread-compatible: one thread
+// uses a Client at a time.
 #pragma once
 
 #include <cstdint>
