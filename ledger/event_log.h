@@ -152,12 +152,12 @@ class EventLog {
 
   // Last durable record (0 and zero hash when empty). Snapshot of the in-memory head.
   SequenceNumber head_seq() const;
-  // Records sequenced and waiting for a signer thread now: always 0 in a log signed by
-  // checkpoints (no signer runs) and in one opened without a signing key.
-  uint64_t signer_queue_depth() const;
   Hash head_hash() const;
   // The head as stored in the `meta` column family (read from RocksDB now).
   base::Result<std::pair<SequenceNumber, Hash>> StoredHead() const;
+  // Records sequenced and waiting for a signer thread now: always 0 in a log signed by
+  // checkpoints (no signer runs) and in one opened without a signing key.
+  uint64_t signer_queue_depth() const;
   // Key id the next appended record will carry (nullopt when the log cannot append).
   std::optional<KeyId> signing_key_id() const;
   const ChainId& chain_id() const;
