@@ -221,7 +221,8 @@ Status EventLog::Impl::WriteGroups(const internal::GroupBatch& batch) {
 // Puts the index entries of `batch` in key order, index by index: a memtable inserts each key
 // from where the one before went in, which for the account-keyed indexes (entries all over
 // the key range, in seq order) is a short walk instead of one from the top of the skip list
-// each time. Entries with equal keys keep their order: the batch leaves what it left before.
+// each time. A stable sort: of entries with equal keys the same one is put last, and wins, as
+// before.
 Status EventLog::Impl::PutIndexEntries(const internal::GroupBatch& batch,
                                        rocksdb::WriteBatch* write_batch) {
   std::vector<const IndexEntry*> entries;

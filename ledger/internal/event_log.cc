@@ -465,10 +465,6 @@ std::unique_ptr<RecordIterator> EventLog::NewIterator(SequenceNumber first,
       [impl](const rocksdb::Snapshot* snapshot) { return impl->ReadStoredHead(snapshot); });
 }
 
-uint64_t EventLog::signer_queue_depth() const {
-  return impl_->pipeline_ == nullptr ? 0 : impl_->pipeline_->sign_queue_depth();
-}
-
 SequenceNumber EventLog::head_seq() const {
   std::lock_guard lock(impl_->head_mu_);
   return impl_->head_seq_;
@@ -481,6 +477,10 @@ Hash EventLog::head_hash() const {
 
 Result<std::pair<SequenceNumber, Hash>> EventLog::StoredHead() const {
   return impl_->ReadStoredHead(nullptr);
+}
+
+uint64_t EventLog::signer_queue_depth() const {
+  return impl_->pipeline_ == nullptr ? 0 : impl_->pipeline_->sign_queue_depth();
 }
 
 std::optional<KeyId> EventLog::signing_key_id() const {
